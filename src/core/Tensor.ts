@@ -1,0 +1,82 @@
+/**
+ * The immutable tensor: a shape, a dtype and a typed array that nothing outside the library can
+ * reach for writing.
+ *
+ * The buffer lives in an ECMAScript private field. Public reads (`toArray`, `toNested`, `item`)
+ * return copies, and every operation allocates its result, so a tensor never changes after it
+ * is made: no `tidy`, no `dispose`, no defensive copies in user code. The instance itself is
+ * frozen, so `Object.freeze`-style deep freezing of trees of tensors works too.
+ *
+ * @since 0.1.0
+ */
+import { type Buffer, type DType, dtypeOf } from './dtype.js'
+import { type Shape, sizeOf } from './shape.js'
+
+let peek: (t: Tensor) => Buffer
+
+/**
+ * An immutable n-dimensional array.
+ * @category model
+ */
+export class Tensor {
+  readonly #data: Buffer
+  /** Sizes of the axes, outermost first; `[]` for a scalar. */
+  readonly shape: Shape
+  /** Element type. */
+  readonly dtype: DType
+  /** Number of elements. */
+  readonly size: number
+
+  /** Not for users: build tensors with `tensor`, `zeros`, `ones`, … */
+  private constructor(data: Buffer, shape: Shape) {
+    this.#data = data
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice())
+    this.dtype = dtypeOf(data)
+    this.size = data.length
+    Object.freeze(this)
+  }
+
+  /** Number of axes. */
+  get rank(): number {
+    return this.shape.length
+  }
+
+  /** A short description: `Tensor<float32>[2, 3] [1, 2, 3, …]`. */
+  toString(): string {
+    const d = this.#data
+    const head = Array.from(d.subarray(0, 6), (v) => String(v)).join(', ')
+    return `Tensor<${this.dtype}>[${this.shape.join(', ')}] [${head}${d.length > 6 ? ', …' : ''}]`
+  }
+
+  /** JSON form: `{ dtype, shape, data }` with `data` a flat array of numbers (NaN/±Inf as strings). */
+  toJSON(): { dtype: DType; shape: number[]; data: Array<number | string> } {
+    return {
+      dtype: this.dtype,
+      shape: [...this.shape],
+      data: Array.from(this.#data, (v) => (Number.isFinite(v) ? v : String(v))),
+    }
+  }
+
+  static {
+    peek = (t) => t.#data
+  }
+
+  /** @internal */
+  static _wrap(data: Buffer, shape: Shape): Tensor {
+    return new Tensor(data, shape)
+  }
+}
+
+/**
+ * Wraps a buffer the caller has just allocated and will never touch again. @internal
+ */
+export const fromBuffer = (data: Buffer, shape: Shape): Tensor => {
+  if (sizeOf(shape) !== data.length) throw new Error(`internal: buffer of ${data.length} for shape [${shape.join(', ')}]`)
+  return Tensor._wrap(data, shape)
+}
+
+/** The tensor's buffer, for kernels only: never write to it, never hand it out. @internal */
+export const dataOf = (t: Tensor): Buffer => peek(t)
+
+/** @category guards */
+export const isTensor = (u: unknown): u is Tensor => u instanceof Tensor

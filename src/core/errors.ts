@@ -1,0 +1,61 @@
+/**
+ * The error catalogue. Every error puregrad raises is a `PuregradError` with a stable `code`
+ * (safe to match on), the operation that raised it, and a message that says what happened and
+ * how to fix it.
+ *
+ * Checkers return these errors as values (`Either<PuregradError, A>`); the convenience
+ * functions built on them throw the same value.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * Stable error codes, each with the one-line meaning shown in the docs.
+ * @category errors
+ */
+export const codes = {
+  SHAPE_MISMATCH: 'shapes of the operands cannot be combined',
+  DTYPE_MISMATCH: 'dtypes of the operands differ or are not accepted by the operation',
+  INVALID_SHAPE: 'a shape holds a negative, fractional, NaN or infinite size',
+  INVALID_ARGUMENT: 'an argument is outside the range the operation accepts',
+  RAGGED_ARRAY: 'a nested array is ragged: siblings have different lengths',
+  INVALID_VALUE: 'a nested array holds something that is not a number',
+  AXIS_OUT_OF_RANGE: 'an axis is outside the rank of the tensor',
+  INDEX_OUT_OF_RANGE: 'an index is outside the size of the axis it indexes',
+  TREE_MISMATCH: 'two parameter trees do not have the same structure',
+  INVALID_KEY: 'a value passed as a random key is not a key',
+} as const
+
+/** @category errors */
+export type ErrorCode = keyof typeof codes
+
+/**
+ * The one error class of the library.
+ * @category errors
+ */
+export class PuregradError extends Error {
+  override readonly name = 'PuregradError'
+  constructor(
+    /** Stable code, listed in `codes`. */
+    readonly code: ErrorCode,
+    /** The public operation that refused its input, e.g. `matmul`. */
+    readonly op: string,
+    /** What happened and how to fix it. */
+    readonly detail: string,
+  ) {
+    super(`${op}: ${detail}`)
+  }
+}
+
+/** Builds an error without throwing it (for `Either`-returning checkers). @internal */
+export const error = (code: ErrorCode, op: string, detail: string): PuregradError =>
+  new PuregradError(code, op, detail)
+
+/** Throws a `PuregradError`. @internal */
+export const fail = (code: ErrorCode, op: string, detail: string): never => {
+  throw new PuregradError(code, op, detail)
+}
+
+/** Formats a shape for messages: `[2, 3]`, a scalar as `[] (scalar)`. @internal */
+export const showShape = (shape: ReadonlyArray<number>): string =>
+  shape.length === 0 ? '[] (scalar)' : `[${shape.join(', ')}]`

@@ -1,0 +1,2 @@
+/** Explicit, splittable random keys. Written in a following change. */
+export {}

@@ -1,0 +1,2 @@
+/** Convolution and pooling (NHWC input, HWIO filters). Written in a following change. */
+export {}

@@ -1,0 +1,220 @@
+/**
+ * Making tensors: from nested arrays, from flat data and a shape, and the usual constant
+ * tensors. Reading them back always returns copies.
+ */
+import { type Buffer, type DType, alloc, checkDType } from '../core/dtype.js'
+import { fail, showShape } from '../core/errors.js'
+import { type Shape, shapeOrThrow, sizeOf, stridesOf } from '../core/shape.js'
+import { Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
+
+/** A number or nested arrays of numbers; typed arrays are accepted as the innermost level. */
+export type NestedArray = number | ReadonlyArray<NestedArray> | Float32Array | Float64Array | Int32Array
+
+const MAX_RANK = 64
+const F32_MAX = 3.4028234663852886e38
+
+const isNumArray = (u: unknown): u is Float32Array | Float64Array | Int32Array =>
+  u instanceof Float32Array || u instanceof Float64Array || u instanceof Int32Array
+
+/** Checks one value against the dtype it is about to be stored in. @internal */
+export const checkValue = (op: string, dtype: DType, v: unknown, where: () => string): number => {
+  if (typeof v !== 'number') {
+    return fail('INVALID_VALUE', op, `the element at ${where()} is ${v === null ? 'null' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`}; tensors hold numbers only.`)
+  }
+  if (dtype === 'int32' && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) {
+    return fail('INVALID_VALUE', op, `the element at ${where()} is ${v}, which is not a 32-bit integer; round it first or use a float dtype.`)
+  }
+  if (dtype === 'float32' && Number.isFinite(v) && Math.abs(v) > F32_MAX) {
+    return fail('INVALID_VALUE', op, `the element at ${where()} is ${v}, which overflows float32 (largest ≈ 3.4e38); use dtype 'float64'.`)
+  }
+  return v
+}
+
+const inferShape = (op: string, x: unknown): number[] => {
+  const shape: number[] = []
+  let cur: unknown = x
+  while (Array.isArray(cur) || isNumArray(cur)) {
+    if (shape.length === MAX_RANK) fail('INVALID_SHAPE', op, `nested arrays deeper than ${MAX_RANK} levels are refused.`)
+    shape.push(cur.length)
+    if (isNumArray(cur) || cur.length === 0) break
+    cur = cur[0]
+  }
+  return shape
+}
+
+const fill = (op: string, x: unknown, shape: Shape, dtype: DType, out: Buffer): void => {
+  let k = 0
+  const path: number[] = []
+  const at = (): string => `[${path.join(', ')}]`
+  const walk = (node: unknown, depth: number): void => {
+    if (depth === shape.length) {
+      if (Array.isArray(node) || isNumArray(node)) {
+        fail('RAGGED_ARRAY', op, `the nested array is ragged: the element at ${at()} is an array, but the first element at that depth is a number (inferred shape ${showShape(shape)}); make every row the same length and depth.`)
+      }
+      out[k++] = checkValue(op, dtype, node, at)
+      return
+    }
+    const want = shape[depth]!
+    if (!(Array.isArray(node) || isNumArray(node)) || node.length !== want) {
+      const got = Array.isArray(node) || isNumArray(node) ? `length ${node.length}` : 'a number'
+      fail('RAGGED_ARRAY', op, `the nested array is ragged: ${depth === 0 ? 'the top level' : `the row at ${at()}`} has ${got} where length ${want} was expected (inferred shape ${showShape(shape)} from the first elements); make every row the same length.`)
+    }
+    const arr = node as ArrayLike<unknown>
+    for (let i = 0; i < want; i++) {
+      path.push(i)
+      walk(arr[i], depth + 1)
+      path.pop()
+    }
+  }
+  walk(x, 0)
+}
+
+/**
+ * A tensor from a number or nested arrays of numbers.
+ *
+ * @example
+ * const t = tensor([[1, 2, 3], [4, 5, 6]])
+ * assert.deepStrictEqual(t.shape, [2, 3])
+ * assert.strictEqual(t.dtype, 'float32')
+ * @category constructors
+ */
+export const tensor = (values: NestedArray, dtype: DType = 'float32'): Tensor => {
+  const op = 'tensor'
+  checkDType(op, dtype)
+  if (isTensor(values)) return dtype === values.dtype ? values : fail('DTYPE_MISMATCH', op, `got a ${values.dtype} tensor where ${dtype} was asked; use cast(t, '${dtype}').`)
+  const shape = inferShape(op, values)
+  const out = alloc(dtype, sizeOf(shape))
+  fill(op, values, shape, dtype, out)
+  return fromBuffer(out, shape)
+}
+
+/**
+ * A tensor from flat row-major values and a shape.
+ *
+ * @example
+ * assert.deepStrictEqual(toNested(fromArray([1, 2, 3, 4], [2, 2])), [[1, 2], [3, 4]])
+ * @category constructors
+ */
+export const fromArray = (values: ArrayLike<number>, shape: Shape, dtype: DType = 'float32'): Tensor => {
+  const op = 'fromArray'
+  checkDType(op, dtype)
+  const s = shapeOrThrow(op, shape)
+  if (sizeOf(s) !== values.length) {
+    fail('SHAPE_MISMATCH', op, `${values.length} values cannot fill shape ${showShape(s)}, which holds ${sizeOf(s)}.`)
+  }
+  const out = alloc(dtype, values.length)
+  for (let i = 0; i < values.length; i++) out[i] = checkValue(op, dtype, values[i], () => `flat index ${i}`)
+  return fromBuffer(out, s)
+}
+
+/** A scalar (rank-0) tensor. @category constructors */
+export const scalar = (value: number, dtype: DType = 'float32'): Tensor => fromArray([value], [], dtype)
+
+/** A tensor of one repeated value. @category constructors */
+export const full = (shape: Shape, value: number, dtype: DType = 'float32'): Tensor => {
+  const op = 'full'
+  checkDType(op, dtype)
+  const s = shapeOrThrow(op, shape)
+  const out = alloc(dtype, sizeOf(s))
+  const v = checkValue(op, dtype, value, () => 'the fill value')
+  if (v !== 0) out.fill(v)
+  return fromBuffer(out, s)
+}
+
+/** @category constructors */
+export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 0, dtype)
+/** @category constructors */
+export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 1, dtype)
+/** Same shape and dtype as `t`, all zeros. @category constructors */
+export const zerosLike = (t: Tensor): Tensor => full(t.shape, 0, t.dtype)
+/** @category constructors */
+export const onesLike = (t: Tensor): Tensor => full(t.shape, 1, t.dtype)
+/** @category constructors */
+export const fullLike = (t: Tensor, value: number): Tensor => full(t.shape, value, t.dtype)
+
+/**
+ * Evenly spaced values in [start, stop): `arange(5)` is 0…4, `arange(1, 2, 0.25)` is 1, 1.25, 1.5, 1.75.
+ * @category constructors
+ */
+export const arange = (start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor => {
+  const op = 'arange'
+  const [lo, hi] = stop === undefined ? [0, start] : [start, stop]
+  if (![lo, hi, step].every(Number.isFinite)) fail('INVALID_ARGUMENT', op, `start, stop and step must be finite numbers; got ${lo}, ${hi}, ${step}.`)
+  if (step === 0) fail('INVALID_ARGUMENT', op, 'step must not be 0.')
+  const n = Math.max(0, Math.ceil((hi - lo) / step))
+  const out = alloc(checkDType(op, dtype), n)
+  for (let i = 0; i < n; i++) out[i] = checkValue(op, dtype, lo + i * step, () => `position ${i}`)
+  return fromBuffer(out, [n])
+}
+
+/** `n` values from `start` to `stop` inclusive. @category constructors */
+export const linspace = (start: number, stop: number, n: number, dtype: DType = 'float32'): Tensor => {
+  const op = 'linspace'
+  if (!Number.isInteger(n) || n < 0) fail('INVALID_ARGUMENT', op, `n must be a whole number ≥ 0; got ${n}.`)
+  const out = alloc(checkDType(op, dtype), n)
+  for (let i = 0; i < n; i++) out[i] = n === 1 ? start : start + ((stop - start) * i) / (n - 1)
+  return fromBuffer(out, [n])
+}
+
+/** The n × m identity (m defaults to n). @category constructors */
+export const eye = (n: number, m: number = n, dtype: DType = 'float32'): Tensor => {
+  const s = shapeOrThrow('eye', [n, m])
+  const out = alloc(checkDType('eye', dtype), n * m)
+  for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1
+  return fromBuffer(out, s)
+}
+
+// ---------------------------------------------------------------------------------------------
+// reading (always copies)
+
+/** The values as a flat array of numbers, row-major. @category destructors */
+export const toArray = (t: Tensor): number[] => Array.from(dataOf(t))
+
+/** A copy of the values as a typed array of the tensor's dtype. @category destructors */
+export const toTypedArray = (t: Tensor): Float32Array | Float64Array | Int32Array => dataOf(t).slice()
+
+/** The values as nested arrays (a number for a scalar). @category destructors */
+export const toNested = (t: Tensor): NestedArray => {
+  const d = dataOf(t)
+  const st = stridesOf(t.shape)
+  const build = (depth: number, off: number): NestedArray =>
+    depth === t.rank ? d[off]! : Array.from({ length: t.shape[depth]! }, (_, i) => build(depth + 1, off + i * st[depth]!))
+  return build(0, 0)
+}
+
+/** The value of a one-element tensor. @category destructors */
+export const item = (t: Tensor): number =>
+  t.size === 1 ? dataOf(t)[0]! : fail('SHAPE_MISMATCH', 'item', `item() needs a tensor with one element; got shape ${showShape(t.shape)}.`)
+
+/** The value at a multi-index. @category destructors */
+export const get = (t: Tensor, ...index: number[]): number => {
+  const op = 'get'
+  if (index.length !== t.rank) fail('SHAPE_MISMATCH', op, `index [${index.join(', ')}] has ${index.length} entries but the tensor has shape ${showShape(t.shape)}.`)
+  const st = stridesOf(t.shape)
+  let off = 0
+  index.forEach((ix, a) => {
+    const n = t.shape[a]!
+    const j = ix < 0 ? ix + n : ix
+    if (!Number.isInteger(ix) || j < 0 || j >= n) fail('INDEX_OUT_OF_RANGE', op, `index ${ix} on axis ${a} is out of range for size ${n} (shape ${showShape(t.shape)}).`)
+    off += j * st[a]!
+  })
+  return dataOf(t)[off]!
+}
+
+/** A copy in another dtype (float → int32 truncates toward zero, like NumPy). @category conversions */
+export const cast = (t: Tensor, dtype: DType): Tensor => {
+  checkDType('cast', dtype)
+  if (dtype === t.dtype) return t
+  const src = dataOf(t)
+  const out = alloc(dtype, src.length)
+  if (dtype === 'int32') {
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i]!
+      if (!Number.isFinite(v) || v >= 2147483648 || v < -2147483648) fail('INVALID_VALUE', 'cast', `element ${i} is ${v}, which has no int32 value; clean the tensor before casting.`)
+      out[i] = Math.trunc(v)
+    }
+  } else out.set(src)
+  return fromBuffer(out, t.shape)
+}
+
+export { Tensor }

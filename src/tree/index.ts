@@ -1,0 +1,2 @@
+/** Parameter trees. Written in a following change. */
+export {}

@@ -1,0 +1,25 @@
+import fc from 'fast-check'
+import { expect } from 'vitest'
+import type { Comparator, Equiv } from '../laws/Equiv.js'
+
+// Replay any failure: FC_SEED=<seed printed in the failing test's title> npm test
+const seed = process.env['FC_SEED']
+if (seed !== undefined) fc.configureGlobal({ seed: Number(seed) })
+
+const show = (x: unknown): string => (typeof x === 'object' && x !== null ? String(x) : JSON.stringify(x))
+
+expect.extend({
+  toHold<A>(received: Equiv<A>, cmp: Comparator<A>) {
+    const pass = cmp(received.lhs, received.rhs)
+    return {
+      pass,
+      message: () => `expected the law to ${pass ? 'fail' : 'hold'}\n  lhs: ${show(received.lhs)}\n  rhs: ${show(received.rhs)}`,
+    }
+  },
+})
+
+declare module 'vitest' {
+  interface Assertion<T> {
+    toHold(cmp: Comparator<T extends Equiv<infer A> ? A : never>): void
+  }
+}
