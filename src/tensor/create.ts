@@ -110,9 +110,7 @@ export const fromArray = (values: ArrayLike<number>, shape: Shape, dtype: DType 
 /** A scalar (rank-0) tensor. @category constructors */
 export const scalar = (value: number, dtype: DType = 'float32'): Tensor => fromArray([value], [], dtype)
 
-/** A tensor of one repeated value. @category constructors */
-export const full = (shape: Shape, value: number, dtype: DType = 'float32'): Tensor => {
-  const op = 'full'
+const filled = (op: string, shape: Shape, value: number, dtype: DType): Tensor => {
   checkDType(op, dtype)
   const s = shapeOrThrow(op, shape)
   const out = alloc(dtype, sizeOf(s))
@@ -121,10 +119,13 @@ export const full = (shape: Shape, value: number, dtype: DType = 'float32'): Ten
   return fromBuffer(out, s)
 }
 
+/** A tensor of one repeated value. @category constructors */
+export const full = (shape: Shape, value: number, dtype: DType = 'float32'): Tensor => filled('full', shape, value, dtype)
+
 /** @category constructors */
-export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 0, dtype)
+export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => filled('zeros', shape, 0, dtype)
 /** @category constructors */
-export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => full(shape, 1, dtype)
+export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => filled('ones', shape, 1, dtype)
 /** Same shape and dtype as `t`, all zeros. @category constructors */
 export const zerosLike = (t: Tensor): Tensor => full(t.shape, 0, t.dtype)
 /** @category constructors */

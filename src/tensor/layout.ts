@@ -1,1 +1,193 @@
-export {}
+/**
+ * Changing the layout of a tensor: reshape, transpose, slice, concat, stack, pad, broadcast.
+ *
+ * Tensors never change, so operations that keep the row-major order (reshape, expandDims,
+ * squeeze, flatten) share the buffer instead of copying it.
+ */
+import { alloc } from '../core/dtype.js'
+import { fail, showShape } from '../core/errors.js'
+import { broadcastOrThrow, broadcastStrides, normalizeAxes, normalizeAxis, sameShape, shapeOrThrow, sizeOf, stridesOf } from '../core/shape.js'
+import { type Tensor, dataOf, fromBuffer } from '../core/Tensor.js'
+import { kernels } from '../kernels/registry.js'
+import { checkValue } from './create.js'
+
+/**
+ * The same values in another shape; one size may be −1 and is then inferred. Shares the buffer.
+ *
+ * @example
+ * assert.deepStrictEqual(reshape(arange(6), [2, -1]).shape, [2, 3])
+ * @category layout
+ */
+export const reshape = (t: Tensor, shape: ReadonlyArray<number>): Tensor => {
+  const op = 'reshape'
+  const holes = shape.filter((d) => d === -1).length
+  if (holes > 1) fail('INVALID_SHAPE', op, `only one size may be −1 (inferred); got ${showShape(shape)}.`)
+  const known = shape.map((d) => (d === -1 ? 1 : d))
+  shapeOrThrow(op, known)
+  const knownSize = sizeOf(known)
+  let target = known
+  if (holes === 1) {
+    if (knownSize === 0 || t.size % knownSize !== 0) {
+      fail('SHAPE_MISMATCH', op, `cannot infer the −1 in ${showShape(shape)} for a tensor of shape ${showShape(t.shape)} (${t.size} elements).`)
+    }
+    target = shape.map((d) => (d === -1 ? t.size / knownSize : d))
+  }
+  if (sizeOf(target) !== t.size) {
+    fail('SHAPE_MISMATCH', op, `cannot reshape ${showShape(t.shape)} (${t.size} elements) to ${showShape(target)} (${sizeOf(target)} elements); the sizes must multiply to the same number.`)
+  }
+  return sameShape(target, t.shape) ? t : fromBuffer(dataOf(t), target)
+}
+
+/** A 1-D view of all elements. @category layout */
+export const flatten = (t: Tensor): Tensor => reshape(t, [t.size])
+
+/** Inserts an axis of size 1 at `axis` (−1 appends). @category layout */
+export const expandDims = (t: Tensor, axis = 0): Tensor => {
+  const ax = normalizeAxis('expandDims', axis, t.rank + 1)
+  return fromBuffer(dataOf(t), [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)])
+}
+
+/** Removes axes of size 1 (all of them, or the ones listed, which must have size 1). @category layout */
+export const squeeze = (t: Tensor, axes?: number | ReadonlyArray<number>): Tensor => {
+  const op = 'squeeze'
+  const drop = axes === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(op, axes, t.rank)
+  for (const a of drop) if (t.shape[a] !== 1) fail('SHAPE_MISMATCH', op, `axis ${a} of ${showShape(t.shape)} has size ${t.shape[a]}, not 1; only axes of size 1 can be squeezed.`)
+  return fromBuffer(dataOf(t), t.shape.filter((_, i) => !drop.includes(i)))
+}
+
+/**
+ * Permutes the axes (default: reverses them).
+ *
+ * @example
+ * assert.deepStrictEqual(toNested(transpose(tensor([[1, 2, 3]]))), [[1], [2], [3]])
+ * @category layout
+ */
+export const transpose = (t: Tensor, perm?: ReadonlyArray<number>): Tensor => {
+  const op = 'transpose'
+  const p = perm ?? t.shape.map((_, i) => t.rank - 1 - i)
+  const norm = p.map((a) => normalizeAxis(op, a, t.rank))
+  if (norm.length !== t.rank || new Set(norm).size !== t.rank) {
+    fail('INVALID_ARGUMENT', op, `[${p.join(', ')}] is not a permutation of the ${t.rank} axes of ${showShape(t.shape)}.`)
+  }
+  if (norm.every((a, i) => a === i)) return t
+  const shape = norm.map((a) => t.shape[a]!)
+  const st = stridesOf(t.shape)
+  const out = alloc(t.dtype, t.size)
+  kernels().copy({ data: dataOf(t), offset: 0, strides: norm.map((a) => st[a]!) }, { data: out, offset: 0, strides: stridesOf(shape) }, shape)
+  return fromBuffer(out, shape)
+}
+
+/** Repeats a tensor along broadcast axes to reach `shape` (NumPy rules). @category layout */
+export const broadcastTo = (t: Tensor, shape: ReadonlyArray<number>): Tensor => {
+  const op = 'broadcastTo'
+  const target = shapeOrThrow(op, shape)
+  const b = broadcastOrThrow(op, t.shape, target)
+  if (!sameShape(b, target)) fail('SHAPE_MISMATCH', op, `${showShape(t.shape)} cannot be broadcast to ${showShape(target)}: the result would be ${showShape(b)}.`)
+  if (sameShape(t.shape, target)) return t
+  const out = alloc(t.dtype, sizeOf(target))
+  kernels().copy({ data: dataOf(t), offset: 0, strides: broadcastStrides(t.shape, target) }, { data: out, offset: 0, strides: stridesOf(target) }, target)
+  return fromBuffer(out, target)
+}
+
+/**
+ * A contiguous block: `size[i]` elements from `begin[i]` on each axis (a size of −1 runs to
+ * the end; a negative begin counts from the end). Shorter lists leave later axes whole.
+ *
+ * @example
+ * assert.deepStrictEqual(toNested(slice(tensor([[1, 2, 3], [4, 5, 6]]), [0, 1], [2, 2])), [[2, 3], [5, 6]])
+ * @category layout
+ */
+export const slice = (t: Tensor, begin: ReadonlyArray<number>, size?: ReadonlyArray<number>): Tensor => {
+  const op = 'slice'
+  if (begin.length > t.rank || (size !== undefined && size.length > t.rank)) {
+    fail('SHAPE_MISMATCH', op, `begin [${begin.join(', ')}]${size ? ` and size [${size.join(', ')}]` : ''} have more entries than the rank of ${showShape(t.shape)}.`)
+  }
+  const starts = t.shape.map((n, i) => {
+    const b = begin[i] ?? 0
+    const s = b < 0 ? b + n : b
+    if (!Number.isInteger(b) || s < 0 || s > n) fail('INDEX_OUT_OF_RANGE', op, `begin ${b} on axis ${i} is outside [${-n}, ${n}] for shape ${showShape(t.shape)}.`)
+    return s
+  })
+  const shape = t.shape.map((n, i) => {
+    const z = size?.[i] ?? -1
+    const len = z === -1 ? n - starts[i]! : z
+    if (!Number.isInteger(len) || len < 0 || starts[i]! + len > n) {
+      fail('INDEX_OUT_OF_RANGE', op, `size ${z} from ${starts[i]} on axis ${i} runs past the end of shape ${showShape(t.shape)}.`)
+    }
+    return len
+  })
+  if (sameShape(shape, t.shape)) return t
+  const st = stridesOf(t.shape)
+  const offset = starts.reduce((o, s, i) => o + s * st[i]!, 0)
+  const out = alloc(t.dtype, sizeOf(shape))
+  kernels().copy({ data: dataOf(t), offset, strides: st }, { data: out, offset: 0, strides: stridesOf(shape) }, shape)
+  return fromBuffer(out, shape)
+}
+
+/**
+ * Joins tensors along an existing axis; all other sizes and the dtype must agree.
+ *
+ * @example
+ * assert.deepStrictEqual(concat([tensor([[1, 2]]), tensor([[3, 4]])], 0).shape, [2, 2])
+ * @category layout
+ */
+export const concat = (ts: ReadonlyArray<Tensor>, axis = 0): Tensor => {
+  const op = 'concat'
+  const first = ts[0]
+  if (first === undefined) return fail('INVALID_ARGUMENT', op, 'needs at least one tensor.')
+  if (first.rank === 0) fail('SHAPE_MISMATCH', op, 'scalars have no axis to join along; use stack.')
+  const ax = normalizeAxis(op, axis, first.rank)
+  ts.forEach((t, i) => {
+    if (t.dtype !== first.dtype) fail('DTYPE_MISMATCH', op, `tensor ${i} is ${t.dtype} but tensor 0 is ${first.dtype}; cast them to one dtype.`)
+    if (t.rank !== first.rank || t.shape.some((d, j) => j !== ax && d !== first.shape[j])) {
+      fail('SHAPE_MISMATCH', op, `tensor ${i} has shape ${showShape(t.shape)} but tensor 0 has ${showShape(first.shape)}; all sizes except axis ${ax} must agree.`)
+    }
+  })
+  if (ts.length === 1) return first
+  const shape = first.shape.map((d, j) => (j === ax ? ts.reduce((s, t) => s + t.shape[ax]!, 0) : d))
+  const out = alloc(first.dtype, sizeOf(shape))
+  const outStrides = stridesOf(shape)
+  let offset = 0
+  for (const t of ts) {
+    kernels().copy({ data: dataOf(t), offset: 0, strides: stridesOf(t.shape) }, { data: out, offset, strides: outStrides }, t.shape)
+    offset += t.shape[ax]! * outStrides[ax]!
+  }
+  return fromBuffer(out, shape)
+}
+
+/** Joins same-shaped tensors along a new axis. @category layout */
+export const stack = (ts: ReadonlyArray<Tensor>, axis = 0): Tensor => {
+  const op = 'stack'
+  const first = ts[0]
+  if (first === undefined) return fail('INVALID_ARGUMENT', op, 'needs at least one tensor.')
+  ts.forEach((t, i) => {
+    if (!sameShape(t.shape, first.shape)) fail('SHAPE_MISMATCH', op, `tensor ${i} has shape ${showShape(t.shape)} but tensor 0 has ${showShape(first.shape)}; stacked tensors must have equal shapes.`)
+  })
+  const ax = normalizeAxis(op, axis, first.rank + 1)
+  return concat(ts.map((t) => expandDims(t, ax)), ax)
+}
+
+/**
+ * Pads with a constant: `paddings[i] = [before, after]` for axis i (missing axes get none).
+ *
+ * @example
+ * assert.deepStrictEqual(toArray(pad(tensor([1, 2]), [[1, 2]])), [0, 1, 2, 0, 0])
+ * @category layout
+ */
+export const pad = (t: Tensor, paddings: ReadonlyArray<readonly [number, number]>, value = 0): Tensor => {
+  const op = 'pad'
+  if (paddings.length > t.rank) fail('SHAPE_MISMATCH', op, `${paddings.length} paddings for a tensor of shape ${showShape(t.shape)}.`)
+  const pads = t.shape.map((_, i) => paddings[i] ?? ([0, 0] as const))
+  pads.forEach(([b, a], i) => {
+    if (!Number.isInteger(b) || !Number.isInteger(a) || b < 0 || a < 0) fail('INVALID_ARGUMENT', op, `padding [${b}, ${a}] on axis ${i} must be whole numbers ≥ 0.`)
+  })
+  const shape = t.shape.map((d, i) => d + pads[i]![0] + pads[i]![1])
+  const out = alloc(t.dtype, sizeOf(shape))
+  const v = checkValue(op, t.dtype, value, () => 'the pad value')
+  if (v !== 0) out.fill(v)
+  const st = stridesOf(shape)
+  const offset = pads.reduce((o, [b], i) => o + b * st[i]!, 0)
+  kernels().copy({ data: dataOf(t), offset: 0, strides: stridesOf(t.shape) }, { data: out, offset, strides: st }, t.shape)
+  return fromBuffer(out, shape)
+}
+

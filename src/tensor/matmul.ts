@@ -1,1 +1,71 @@
-export {}
+/** Matrix products. */
+import { alloc, isFloat } from '../core/dtype.js'
+import { fail, showShape } from '../core/errors.js'
+import { broadcastShapes, sameShape, sizeOf } from '../core/shape.js'
+import { type Tensor, dataOf, fromBuffer } from '../core/Tensor.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { kernels } from '../kernels/registry.js'
+import { broadcastTo, reshape } from './layout.js'
+
+/** Options of `matmul`. */
+export interface MatmulOptions {
+  /** read `a` as its transpose over the last two axes (no copy is made) */
+  readonly transposeA?: boolean
+  /** read `b` as its transpose over the last two axes (no copy is made) */
+  readonly transposeB?: boolean
+}
+
+/**
+ * Matrix product over the last two axes, NumPy style: leading (batch) axes broadcast; a 1-D
+ * `a` is a row vector and a 1-D `b` a column vector, and that axis is dropped from the result.
+ * `transposeA` / `transposeB` read an operand transposed without copying it, so `xᵀ·dy` and
+ * `dy·Wᵀ` in a backward pass cost no transposes.
+ *
+ * @example
+ * const a = tensor([[1, 2], [3, 4]])
+ * assert.deepStrictEqual(toNested(matmul(a, eye(2))), [[1, 2], [3, 4]])
+ * assert.deepStrictEqual(toNested(matmul(a, a, { transposeA: true })), [[10, 14], [14, 20]])
+ * @category linear algebra
+ */
+export const matmul = (a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor => {
+  const op = 'matmul'
+  const transA = opts.transposeA === true
+  const transB = opts.transposeB === true
+  if (a.dtype !== b.dtype) fail('DTYPE_MISMATCH', op, `operands have different dtypes (${a.dtype} ${showShape(a.shape)} and ${b.dtype} ${showShape(b.shape)}); cast one of them.`)
+  if (!isFloat(a.dtype)) fail('DTYPE_MISMATCH', op, `matmul needs float tensors; got int32. Use cast(x, 'float32') first.`)
+  if (a.rank === 0 || b.rank === 0) fail('SHAPE_MISMATCH', op, `operands must have at least one axis; got ${showShape(a.shape)} and ${showShape(b.shape)}. Use mul for scalars.`)
+  if ((a.rank === 1 && transA) || (b.rank === 1 && transB)) fail('INVALID_ARGUMENT', op, 'a 1-D operand cannot be read transposed; reshape it to a matrix first.')
+  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a
+  const b2 = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b
+  const [ar, ac] = a2.shape.slice(-2) as [number, number]
+  const [br, bc] = b2.shape.slice(-2) as [number, number]
+  const [m, ka] = transA ? [ac, ar] : [ar, ac]
+  const [kb, n] = transB ? [bc, br] : [br, bc]
+  if (ka !== kb) {
+    const describe = (t: Tensor, tr: boolean): string => `${showShape(t.shape)}${tr ? ' (read transposed)' : ''}`
+    fail('SHAPE_MISMATCH', op, `inner sizes differ: ${describe(a, transA)} · ${describe(b, transB)} contracts ${ka} with ${kb}; the last axis of a must equal the second-to-last of b.`)
+  }
+  const aBatch = a2.shape.slice(0, -2)
+  const bBatch = b2.shape.slice(0, -2)
+  const batchShape = E.getOrElseW((): never =>
+    fail('SHAPE_MISMATCH', op, `batch axes ${showShape(aBatch)} of a ${showShape(a.shape)} and ${showShape(bBatch)} of b ${showShape(b.shape)} do not broadcast.`),
+  )(broadcastShapes(op, aBatch, bBatch))
+  const batch = sizeOf(batchShape)
+  // A batch that is neither the full batch nor a single matrix is materialised once.
+  const fit = (t: Tensor, tb: ReadonlyArray<number>): [Tensor, number] =>
+    sizeOf(tb) === 1 ? [t, 0] : sameShape(tb, batchShape) ? [t, sizeOf(t.shape.slice(-2))] : [broadcastTo(t, [...batchShape, ...t.shape.slice(-2)]), sizeOf(t.shape.slice(-2))]
+  const [aa, aStride] = fit(a2, aBatch)
+  const [bb, bStride] = fit(b2, bBatch)
+  const out = alloc(a.dtype, batch * m * n)
+  if (out.length > 0) {
+    kernels().matmul(dataOf(aa), dataOf(bb), out, { batch, m, n, k: ka, transA, transB, aBatchStride: aStride, bBatchStride: bStride })
+  }
+  const shape = [...batchShape, ...(a.rank === 1 ? [] : [m]), ...(b.rank === 1 ? [] : [n])]
+  return fromBuffer(out, shape)
+}
+
+/** Inner product of two 1-D tensors (a scalar). @category linear algebra */
+export const dot = (a: Tensor, b: Tensor): Tensor => {
+  if (a.rank !== 1 || b.rank !== 1) fail('SHAPE_MISMATCH', 'dot', `dot takes two 1-D tensors; got ${showShape(a.shape)} and ${showShape(b.shape)}. Use matmul for matrices.`)
+  return matmul(a, b)
+}

@@ -1,1 +1,36 @@
-export {}
+/** Numerically stable softmax and log-softmax. */
+import { isFloat } from '../core/dtype.js'
+import { fail, showShape } from '../core/errors.js'
+import type { Tensor } from '../core/Tensor.js'
+import { div, exp, sub } from './elementwise.js'
+import { logsumexp, max, sum } from './reduce.js'
+
+const check = (op: string, x: Tensor): void => {
+  if (!isFloat(x.dtype)) fail('DTYPE_MISMATCH', op, `${op} needs a float tensor; got int32 ${showShape(x.shape)}.`)
+  if (x.rank === 0) fail('SHAPE_MISMATCH', op, `${op} needs at least one axis; got a scalar.`)
+}
+
+/**
+ * exp(x) / Σ exp(x) along an axis (default the last), computed as exp(x − max) / Σ exp(x − max)
+ * so logits of ±1000 give exact probabilities instead of NaN.
+ *
+ * @example
+ * const p = softmax(tensor([[1000, 1000], [-1000, 0]]))
+ * assert.deepStrictEqual(toNested(p), [[0.5, 0.5], [0, 1]])
+ * @category activations
+ */
+export const softmax = (x: Tensor, axis = -1): Tensor => {
+  check('softmax', x)
+  const e = exp(sub(x, max(x, axis, true)))
+  return div(e, sum(e, axis, true))
+}
+
+/**
+ * log softmax: x − logsumexp(x) along an axis (default the last); finite for any finite
+ * logits, where log(softmax(x)) would give −∞.
+ * @category activations
+ */
+export const logSoftmax = (x: Tensor, axis = -1): Tensor => {
+  check('logSoftmax', x)
+  return sub(x, logsumexp(x, axis, true))
+}
