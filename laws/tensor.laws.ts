@@ -1,0 +1,176 @@
+import { fc, test } from '@fast-check/vitest'
+import { describe, expect } from 'vitest'
+import { Tensor as T } from '../src/index.js'
+import * as Arb from './arb/tensor.js'
+import { allclose, exact } from './Equiv.js'
+import * as L from './tensor.js'
+
+const dtype = fc.constantFrom<T.FloatDType>('float32', 'float64')
+
+/** Two broadcastable tensors of one dtype. */
+const broadcastPair = (o: Arb.ValueOptions = {}) =>
+  fc.tuple(Arb.broadcastablePair(), dtype).chain(([[sa, sb], d]) =>
+    fc.tuple(Arb.tensorOfShape(sa, { ...o, dtype: d }), Arb.tensorOfShape(sb, { ...o, dtype: d })),
+  )
+
+const binaryOps: ReadonlyArray<readonly [string, (a: T.Tensor, b: T.Tensor) => T.Tensor, (x: number, y: number) => number]> = [
+  ['add', T.add, (x, y) => x + y],
+  ['sub', T.sub, (x, y) => x - y],
+  ['mul', T.mul, (x, y) => x * y],
+  ['div', T.div, (x, y) => x / y],
+  ['maximum', T.maximum, Math.max],
+  ['minimum', T.minimum, Math.min],
+  ['less', T.less, (x, y) => (x < y ? 1 : 0)],
+  ['equal', T.equal, (x, y) => (x === y ? 1 : 0)],
+  ['greaterEqual', T.greaterEqual, (x, y) => (x >= y ? 1 : 0)],
+]
+
+describe('broadcasting', () => {
+  for (const [name, op, f] of binaryOps) {
+    test.prop([broadcastPair()])(`${name} agrees with an explicit loop over the broadcast shape`, ([a, b]) => {
+      expect(L.broadcastMatchesLoop(op, f, a, b)).toHold(exact)
+    })
+  }
+  test.prop([broadcastPair(), fc.integer({ min: 0, max: 3 })])('where agrees with an explicit loop', ([a, b], k) => {
+    const c = T.greater(a, k - 2)
+    expect(L.whereMatchesLoop(c, a, b)).toHold(exact)
+  })
+  test.prop([broadcastPair({ min: 0.5, max: 3 })])('pow agrees with an explicit loop', ([a, b]) => {
+    expect(L.broadcastMatchesLoop(T.pow, Math.pow, a, b)).toHold(exact)
+  })
+})
+
+const matmulCase = fc
+  .record({
+    m: fc.integer({ min: 1, max: 5 }),
+    k: fc.integer({ min: 0, max: 6 }),
+    n: fc.integer({ min: 1, max: 5 }),
+    batchA: fc.constantFrom<number[]>([], [2], [1], [3, 2]),
+    batchB: fc.constantFrom<number[]>([], [2], [1]),
+    transposeA: fc.boolean(),
+    transposeB: fc.boolean(),
+    dtype,
+  })
+  .filter(({ batchA, batchB }) => !(batchA.length === 2 && batchB[0] === 2 && batchA[1] !== 2))
+  .chain((c) =>
+    fc.tuple(
+      fc.constant(c),
+      Arb.tensorOfShape([...c.batchA, c.m, c.k], { dtype: c.dtype }),
+      Arb.tensorOfShape([...c.batchB, c.k, c.n], { dtype: c.dtype }),
+    ),
+  )
+
+describe('matmul', () => {
+  test.prop([matmulCase])('matches the naive triple loop, for every transpose combination and broadcast batch', ([c, a, b]) => {
+    const tol = c.dtype === 'float32' ? { rtol: 1e-6, atol: 1e-5 } : { rtol: 1e-12, atol: 1e-12 }
+    expect(L.matmulMatchesNaive(a, b, c.transposeA, c.transposeB)).toHold(allclose(tol))
+  })
+})
+
+/** A tensor with a random subset of its axes. */
+const withAxes = (o: Arb.ValueOptions = {}) =>
+  fc.tuple(Arb.shape({ maxRank: 4, minDim: 1, maxDim: 3 }), dtype).chain(([s, d]) =>
+    fc.tuple(Arb.tensorOfShape(s, { ...o, dtype: d }), fc.subarray([...s.keys()]), fc.boolean()),
+  )
+
+const sumOf = (xs: number[]): number => xs.reduce((p, v) => p + v, 0)
+
+describe('reductions', () => {
+  const cases: ReadonlyArray<readonly [string, (x: T.Tensor, axes: ReadonlyArray<number>, k: boolean) => T.Tensor, (xs: number[]) => number]> = [
+    ['sum', T.sum, sumOf],
+    ['mean', T.mean, (xs) => sumOf(xs) / xs.length],
+    ['max', T.max, (xs) => Math.max(...xs)],
+    ['min', T.min, (xs) => Math.min(...xs)],
+    ['prod', T.prod, (xs) => xs.reduce((p, v) => p * v, 1)],
+    ['logsumexp', T.logsumexp, (xs) => Math.log(sumOf(xs.map(Math.exp)))],
+    ['variance', T.variance, (xs) => sumOf(xs.map((v) => (v - sumOf(xs) / xs.length) ** 2)) / xs.length],
+  ]
+  for (const [name, op, fold] of cases) {
+    test.prop([withAxes({ min: -3, max: 3 })])(`${name} over any axes agrees with grouping by output index`, ([x, axes, keepdims]) => {
+      const tol = x.dtype === 'float32' ? { rtol: 1e-5, atol: 1e-5 } : { rtol: 1e-11, atol: 1e-11 }
+      expect(L.reductionMatchesGroups(op, fold, x, axes, keepdims)).toHold(allclose(tol))
+    })
+  }
+  test.prop([withAxes(), fc.nat()])('argmax picks an index of the maximum, the first one', ([x], a) => {
+    fc.pre(x.rank > 0)
+    const axis = a % x.rank
+    const idx = T.argmax(x, axis, true)
+    const picked = T.toArray(x).length === 0 ? [] : T.toArray(T.max(x, axis, true))
+    // gathering at the chosen index reproduces the max
+    const moved = T.transpose(x, [...x.shape.keys()].filter((i) => i !== axis).concat(axis))
+    const flat = T.reshape(moved, [-1, x.shape[axis]!])
+    const rows = T.toNested(flat) as number[][]
+    const ix = T.toArray(T.reshape(T.transpose(idx, [...x.shape.keys()].filter((i) => i !== axis).concat(axis)), [-1]))
+    const maxes = T.toArray(T.reshape(T.transpose(T.max(x, axis, true), [...x.shape.keys()].filter((i) => i !== axis).concat(axis)), [-1]))
+    rows.forEach((r, i) => {
+      expect(r[ix[i]!]).toBe(maxes[i])
+      expect(r.indexOf(maxes[i]!)).toBe(ix[i])
+    })
+    expect(picked.length).toBe(maxes.length)
+  })
+})
+
+describe('layout round trips', () => {
+  test.prop([Arb.tensor({ maxRank: 4 }).chain((x) => fc.tuple(fc.constant(x), fc.shuffledSubarray([...x.shape.keys()], { minLength: x.rank, maxLength: x.rank })))])(
+    'transpose then the inverse permutation is the identity',
+    ([x, perm]) => {
+      expect(L.transposeRoundTrip(x, perm)).toHold(exact)
+    },
+  )
+  test.prop([Arb.tensor({ maxRank: 4 }).chain((x) => fc.tuple(fc.constant(x), fc.constantFrom([x.size], [1, x.size, 1], [-1], [x.size, -1])))])(
+    'reshape and back is the identity',
+    ([x, shape]) => {
+      expect(L.reshapeRoundTrip(x, shape)).toHold(exact)
+    },
+  )
+  test.prop([Arb.tensor({ minRank: 1, maxRank: 3 }).chain((x) => fc.tuple(fc.constant(x), fc.nat({ max: x.rank - 1 })).chain(([x, ax]) => fc.tuple(fc.constant(x), fc.constant(ax), fc.nat({ max: x.shape[ax]! }))))])(
+    'slices along an axis concatenate back to the tensor',
+    ([x, axis, cut]) => {
+      expect(L.sliceConcatRoundTrip(x, axis, cut)).toHold(exact)
+    },
+  )
+  test.prop([Arb.tensor({ maxRank: 3 }).chain((x) => fc.tuple(fc.constant(x), fc.array(fc.tuple(fc.nat(2), fc.nat(2)), { minLength: x.rank, maxLength: x.rank })))])(
+    'pad then slice the padding off is the identity',
+    ([x, pads]) => {
+      expect(L.padSliceRoundTrip(x, pads)).toHold(exact)
+    },
+  )
+})
+
+describe('softmax', () => {
+  const logits = dtype.chain((d) => Arb.tensor({ dtype: d, minRank: 1, maxRank: 3, min: -50, max: 50 }))
+  test.prop([logits])('sums to one along its axis', (x) => {
+    expect(L.softmaxSumsToOne(x)).toHold(allclose({ rtol: 1e-5, atol: 1e-6 }))
+  })
+  test.prop([logits, fc.double({ min: -1000, max: 1000, noNaN: true })])('is invariant to shifting the logits', (x, c) => {
+    fc.pre(x.dtype === 'float64')
+    expect(L.softmaxShiftInvariant(x, c)).toHold(allclose({ rtol: 1e-9, atol: 1e-12 }))
+  })
+  test.prop([logits])('exp(logSoftmax) = softmax', (x) => {
+    expect(L.logSoftmaxConsistent(x)).toHold(allclose({ rtol: 1e-5, atol: 1e-7 }))
+  })
+})
+
+describe('indexing', () => {
+  test.prop([fc.integer({ min: 1, max: 10 }).chain((d) => fc.tuple(fc.array(fc.nat(d - 1), { maxLength: 20 }), fc.constant(d)))])(
+    'argmax of oneHot gives the labels back',
+    ([labels, depth]) => {
+      expect(L.oneHotArgmaxRoundTrip(labels, depth)).toHold(exact)
+    },
+  )
+})
+
+describe('purity', () => {
+  const ops: ReadonlyArray<readonly [string, (x: T.Tensor, y: T.Tensor) => unknown]> = [
+    ['add', T.add], ['mul', T.mul], ['where', (x, y) => T.where(x, x, y)], ['matmulᵀ', (x) => T.matmul(T.reshape(x, [1, -1]), T.reshape(x, [1, -1]), { transposeB: true })],
+    ['sum', (x) => T.sum(x)], ['max', (x) => (x.size > 0 ? T.max(x) : x)], ['logsumexp', (x) => T.logsumexp(x)], ['softmax', (x) => (x.rank > 0 ? T.softmax(x) : x)],
+    ['transpose', (x) => T.transpose(x)], ['reshape', (x) => T.reshape(x, [-1])], ['slice', (x) => T.slice(x, [])], ['concat', (x) => (x.rank > 0 ? T.concat([x, x]) : x)],
+    ['stack', (x, y) => T.stack([x, y])], ['pad', (x) => T.pad(x, x.shape.map(() => [1, 1] as const))], ['cast', (x) => T.cast(x, 'float64')],
+    ['exp', T.exp], ['relu', T.relu], ['sigmoid', T.sigmoid], ['neg', T.neg], ['clip', (x) => T.clip(x, -1, 1)],
+  ]
+  for (const [name, run] of ops) {
+    test.prop([Arb.shape({ maxRank: 3 }).chain((s) => fc.tuple(Arb.tensorOfShape(s), Arb.tensorOfShape(s)))])(`${name} never changes its inputs`, ([x, y]) => {
+      expect(L.leavesInputsAlone(() => run(x, y), [x, y])).toHold((a, b) => a.every((t, i) => T.equals(t, b[i]!)))
+    })
+  }
+})
