@@ -67,7 +67,7 @@ export const sigmoid = unaryOp('sigmoid')
 export const relu = unaryOp('relu')
 /** log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|). @category activations */
 export const softplus = unaryOp('softplus')
-/** The error function, accurate to about 1e-16. @category special */
+/** The error function, relative error below 5e-16. @category special */
 export const erf = unaryOp('erf')
 /** @category rounding */
 export const floor = unaryOp('floor')
