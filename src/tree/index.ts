@@ -1,2 +1,19 @@
-/** Parameter trees. Written in a following change. */
-export {}
+/**
+ * Parameter trees: nested readonly records and arrays whose leaves are tensors, the structure
+ * shared by networks' parameters, gradients and optimizer states (JAX's pytrees).
+ *
+ * ```ts
+ * import { Tensor as T, Tree } from 'puregrad'
+ * const params = { layers: [{ W: T.zeros([784, 128]), b: T.zeros([128]) }, {}] }
+ * Tree.paths(params)                         // ['layers.0.W', 'layers.0.b']
+ * const zeros = Tree.map(params, T.zerosLike)
+ * const { theta, unflatten } = Tree.flatten(params)
+ * ```
+ *
+ * Traversal order is fixed: record keys sorted, arrays by index, depth first.
+ *
+ * @since 0.1.0
+ */
+export * from './Tree.js'
+export { type LeafStructure, type Structure, type StructureOf, checkSameStructure, structure } from './structure.js'
+export { type Flattened, type Segment, flatten, unflattenLike } from './flatten.js'
