@@ -1,0 +1,72 @@
+/**
+ * `npm run bench`: kernel throughput, each measured beside a baseline in the same run and
+ * printed as a ratio (this machine is shared and noisy, so only same-run ratios mean much).
+ * Peers (TensorFlow.js) join in the performance issue.
+ */
+import { Tensor as T, Rng } from '../src/index.js'
+
+const time = (f: () => unknown, minMs = 300): number => {
+  f() // warm-up
+  let n = 0
+  const t0 = performance.now()
+  let t = t0
+  while (t - t0 < minMs) {
+    f()
+    n++
+    t = performance.now()
+  }
+  return (t - t0) / n
+}
+
+/** The plain i-j-k triple loop a first implementation would write. */
+const naiveMatmul = (a: Float32Array, b: Float32Array, n: number): Float32Array => {
+  const c = new Float32Array(n * n)
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0
+      for (let k = 0; k < n; k++) s += a[i * n + k]! * b[k * n + j]!
+      c[i * n + j] = s
+    }
+  return c
+}
+
+const [k1, k2] = Rng.split(Rng.key(0))
+const rows: string[][] = [['case', 'puregrad', 'baseline', 'ratio']]
+
+for (const n of [128, 256, 512]) {
+  const a = Rng.uniform(k1, [n, n])
+  const b = Rng.uniform(k2, [n, n])
+  const [ra, rb] = [T.toTypedArray(a) as Float32Array, T.toTypedArray(b) as Float32Array]
+  const flops = 2 * n ** 3
+  const ours = time(() => T.matmul(a, b))
+  const oursT = time(() => T.matmul(a, b, { transposeB: true }))
+  const base = time(() => naiveMatmul(ra, rb, n))
+  const gf = (ms: number): string => `${(flops / ms / 1e6).toFixed(2)} GFLOP/s`
+  rows.push([`matmul f32 n=${n}`, gf(ours), `${gf(base)} (naive ijk)`, `${(base / ours).toFixed(2)}×`])
+  rows.push([`matmul f32 n=${n}, b transposed`, gf(oursT), `${gf(base)} (naive ijk)`, `${(base / oursT).toFixed(2)}×`])
+}
+
+{
+  const x = Rng.normal(k1, [512, 512])
+  const bias = Rng.normal(k2, [512])
+  const [rx, rb] = [T.toTypedArray(x) as Float32Array, T.toTypedArray(bias) as Float32Array]
+  const ours = time(() => T.add(x, bias))
+  const base = time(() => {
+    const out = new Float32Array(rx.length)
+    for (let i = 0; i < 512; i++) for (let j = 0; j < 512; j++) out[i * 512 + j] = rx[i * 512 + j]! + rb[j]!
+    return out
+  })
+  rows.push(['add [512,512] + [512] (broadcast)', `${ours.toFixed(3)} ms`, `${base.toFixed(3)} ms (hand loop)`, `${(base / ours).toFixed(2)}×`])
+  const sOurs = time(() => T.softmax(x))
+  rows.push(['softmax [512,512]', `${sOurs.toFixed(3)} ms`, '', ''])
+}
+
+{
+  const k = Rng.key(0)
+  rows.push(['Rng.normal 1e6 float32', `${time(() => Rng.normal(k, [1_000_000])).toFixed(1)} ms`, '', ''])
+  rows.push(['Rng.uniform 1e6 float32', `${time(() => Rng.uniform(k, [1_000_000])).toFixed(1)} ms`, '', ''])
+  rows.push(['Rng.truncatedNormal [784,128]', `${time(() => Rng.truncatedNormal(k, [784, 128])).toFixed(2)} ms`, '', ''])
+}
+
+const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
+for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '))

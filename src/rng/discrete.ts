@@ -1,0 +1,137 @@
+/**
+ * Discrete samplers: uniform integers, random permutations and shuffles.
+ *
+ * A draw in [0, r) takes a 64-bit block X of the key's stream and returns ⌊X·r / 2^64⌋
+ * (Lemire's multiply-high without the rejection step), computed exactly with 16- and 32-bit
+ * pieces. Each outcome then has probability within 2^-64 of 1/r: no modulo bias, no loop, and
+ * element i always uses block i.
+ *
+ * @since 0.1.0
+ */
+import { alloc } from '../core/dtype.js'
+import { fail } from '../core/errors.js'
+import { type Shape, normalizeAxis } from '../core/shape.js'
+import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
+import { checkSampleShape, show } from './check.js'
+import { type Key, checkKey } from './Key.js'
+import { CHUNK, fillWords, scratch } from './threefry.js'
+
+const TWO16 = 65536
+const TWO32 = 4294967296
+const INT32_MIN = -2147483648
+const INT32_MAX = 2147483647
+
+/** ⌊a·b / 2^32⌋ for integers 0 ≤ a, b < 2^32, exactly. @internal */
+export const mulHigh32 = (a: number, b: number): number => {
+  const p1 = (a >>> 16) * b // < 2^48, exact
+  const p0 = (a & 0xffff) * b // < 2^48, exact
+  const p1h = Math.floor(p1 / TWO16)
+  return p1h + Math.floor(((p1 - p1h * TWO16) * TWO16 + p0) / TWO32)
+}
+
+/** ⌊(xh·2^32 + xl)·r / 2^64⌋ for words xh, xl and 1 ≤ r ≤ 2^32, exactly: a draw in [0, r). @internal */
+export const below = (xh: number, xl: number, r: number): number => {
+  if (r === TWO32) return xh
+  const carry = (Math.imul(xh, r) >>> 0) + mulHigh32(xl, r) >= TWO32 ? 1 : 0
+  return mulHigh32(xh, r) + carry
+}
+
+/**
+ * Uniform whole numbers in [low, high) as an int32 tensor; −2^31 ≤ low < high ≤ 2^31.
+ *
+ * Element i is low + ⌊X_i·(high − low) / 2^64⌋ with X_i the 64-bit block i of the key's stream:
+ * every value has probability within 2^-64 of 1/(high − low).
+ *
+ * @example
+ * const dice = Tensor.toArray(integers(key(0), [100], 1, 7))
+ * assert.ok(dice.every((d) => Number.isInteger(d) && d >= 1 && d <= 6))
+ * @category samplers
+ */
+export const integers = (key: Key, shape: Shape, low: number, high: number): Tensor => {
+  const op = 'integers'
+  const [k0, k1] = checkKey(op, key).words
+  const { shape: s, size: n } = checkSampleShape(op, shape)
+  for (const [name, v] of [['low', low], ['high', high]] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > 2 ** 31) {
+      fail('INVALID_ARGUMENT', op, `${name} must be a whole number in [-2^31, 2^31]; got ${show(v)}. Values are int32 and drawn from [low, high).`)
+    }
+  }
+  if (!(low < high)) fail('INVALID_ARGUMENT', op, `low must be below high (values are drawn from [low, high), high excluded); got low ${low} and high ${high}.`)
+  const r = high - low
+  const out = new Int32Array(n)
+  for (let start = 0; start < n; start += CHUNK / 2) {
+    const m = Math.min(CHUNK / 2, n - start)
+    fillWords(k0, k1, start, scratch, 2 * m)
+    for (let t = 0; t < m; t++) out[start + t] = low + below(scratch[2 * t]!, scratch[2 * t + 1]!, r)
+  }
+  return fromBuffer(out, s)
+}
+
+/** Fisher–Yates over 0 … n − 1: step i (from n − 1 down to 1) swaps i with a draw in [0, i] from block i. @internal */
+const permute = (k0: number, k1: number, n: number): Int32Array => {
+  const out = new Int32Array(n)
+  for (let i = 0; i < n; i++) out[i] = i
+  if (n < 2) return out
+  const words = new Uint32Array(2 * n)
+  fillWords(k0, k1, 0, words, 2 * n)
+  for (let i = n - 1; i >= 1; i--) {
+    const j = below(words[2 * i]!, words[2 * i + 1]!, i + 1)
+    const t = out[i]!
+    out[i] = out[j]!
+    out[j] = t
+  }
+  return out
+}
+
+/**
+ * A uniformly random permutation of 0 … n − 1 as an int32 tensor of shape [n] (Fisher–Yates:
+ * for i = n − 1 … 1 swap position i with a uniform j in [0, i] drawn from block i).
+ *
+ * @example
+ * const p = Tensor.toArray(permutation(key(0), 10))
+ * assert.deepStrictEqual([...p].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+ * @category samplers
+ */
+export const permutation = (key: Key, n: number): Tensor => {
+  const op = 'permutation'
+  const [k0, k1] = checkKey(op, key).words
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > INT32_MAX) {
+    fail('INVALID_ARGUMENT', op, `n must be a whole number in [0, 2^31 - 1]; got ${show(n)}. permutation(key, n) permutes 0 … n − 1; to reorder a tensor use Rng.shuffle(key, t).`)
+  }
+  return fromBuffer(permute(k0, k1, n), [n])
+}
+
+/**
+ * The tensor with its slices along `axis` (default 0) in a uniformly random order: slice j of
+ * the result is slice permutation(key, n)[j] of t, where n is the size of the axis. Shuffling
+ * the rows of a data set and its labels with the same key keeps them paired.
+ *
+ * @example
+ * const t = Tensor.tensor([[1, 1], [2, 2], [3, 3]])
+ * const rows = Tensor.toNested(shuffle(key(0), t)) as number[][]
+ * assert.deepStrictEqual(rows.map((r) => r[0]).sort(), [1, 2, 3])
+ * @category samplers
+ */
+export const shuffle = (key: Key, t: Tensor, axis = 0): Tensor => {
+  const op = 'shuffle'
+  const [k0, k1] = checkKey(op, key).words
+  if (!isTensor(t)) fail('INVALID_ARGUMENT', op, `expected a tensor to shuffle, got ${show(t)}; build one with Tensor.tensor(values). For a permutation of 0 … n − 1 use Rng.permutation(key, n).`)
+  if (t.rank === 0) fail('INVALID_SHAPE', op, 'cannot shuffle a scalar (it has no axis); shuffle a tensor of rank ≥ 1.')
+  const ax = normalizeAxis(op, axis, t.rank)
+  const len = t.shape[ax]!
+  let outer = 1
+  for (let i = 0; i < ax; i++) outer *= t.shape[i]!
+  let inner = 1
+  for (let i = ax + 1; i < t.rank; i++) inner *= t.shape[i]!
+  const perm = permute(k0, k1, len)
+  const src = dataOf(t)
+  const out = alloc(t.dtype, src.length)
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < len; j++) {
+      const to = (o * len + j) * inner
+      const from = (o * len + perm[j]!) * inner
+      for (let k = 0; k < inner; k++) out[to + k] = src[from + k]!
+    }
+  }
+  return fromBuffer(out, t.shape)
+}
