@@ -1,5 +1,5 @@
 import { fc, test } from '@fast-check/vitest'
-import { describe, expect } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Tensor as T } from '../src/index.js'
 import * as Arb from './arb/tensor.js'
 import { allclose, exact } from './Equiv.js'
@@ -42,9 +42,9 @@ describe('broadcasting', () => {
 
 const matmulCase = fc
   .record({
-    m: fc.integer({ min: 1, max: 5 }),
-    k: fc.integer({ min: 0, max: 6 }),
-    n: fc.integer({ min: 1, max: 5 }),
+    m: fc.integer({ min: 1, max: 9 }),
+    k: fc.integer({ min: 0, max: 9 }),
+    n: fc.integer({ min: 1, max: 9 }),
     batchA: fc.constantFrom<number[]>([], [2], [1], [3, 2]),
     batchB: fc.constantFrom<number[]>([], [2], [1]),
     transposeA: fc.boolean(),
@@ -61,6 +61,19 @@ const matmulCase = fc
   )
 
 describe('matmul', () => {
+  // The kernel has a 4×4 tiled core and edge paths; sweep every size pair around them.
+  it('matches the naive triple loop for every m, n in 1…9, several k, every transpose combination', () => {
+    let seed = 1
+    const next = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647) * 4 - 2
+    for (let m = 1; m <= 9; m++)
+      for (let n = 1; n <= 9; n++)
+        for (const k of [0, 1, 5, 8])
+          for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+            const a = T.fromArray(Array.from({ length: m * k }, next), [m, k], 'float64')
+            const b = T.fromArray(Array.from({ length: k * n }, next), [k, n], 'float64')
+            expect(L.matmulMatchesNaive(a, b, ta, tb)).toHold(allclose({ rtol: 1e-12, atol: 1e-12 }))
+          }
+  })
   test.prop([matmulCase])('matches the naive triple loop, for every transpose combination and broadcast batch', ([c, a, b]) => {
     const tol = c.dtype === 'float32' ? { rtol: 1e-6, atol: 1e-5 } : { rtol: 1e-12, atol: 1e-12 }
     expect(L.matmulMatchesNaive(a, b, c.transposeA, c.transposeB)).toHold(allclose(tol))
