@@ -1,0 +1,2 @@
+/** Optimizers as pure state transitions. Written in a following change. */
+export {}
