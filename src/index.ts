@@ -5,6 +5,7 @@
  * - `Tensor`: immutable n-dimensional arrays and pure operations;
  * - `Rng`: explicit, splittable random keys;
  * - `Tree`: parameter trees (nested records and arrays of tensors);
+ * - `Ad`: differentiation (grad, vjp, jvp, jacobians, Hessians, custom rules, gradient checking);
  * - `Optim`: optimizers as pure state transitions (`{ init, update }`), schedules, L-BFGS.
  *
  * @since 0.1.0
@@ -12,5 +13,6 @@
 export * as Tensor from './tensor/index.js'
 export * as Rng from './rng/index.js'
 export * as Tree from './tree/index.js'
+export * as Ad from './ad/index.js'
 export * as Optim from './optim/index.js'
 export { PuregradError, codes as errorCodes, type ErrorCode } from './core/errors.js'

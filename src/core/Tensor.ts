@@ -13,6 +13,16 @@ import { type Buffer, type DType, dtypeOf } from './dtype.js'
 import { type Shape, sizeOf } from './shape.js'
 
 let peek: (t: Tensor) => Buffer
+let peekBox: (t: Tensor) => TraceBox | undefined
+
+/**
+ * What a traced tensor carries while a differentiation interpreter runs: the interpreter's
+ * level and the value underneath. Concrete tensors carry none. @internal
+ */
+export interface TraceBox {
+  readonly level: { readonly id: number }
+  readonly primal: Tensor
+}
 
 /**
  * An immutable n-dimensional array.
@@ -20,6 +30,7 @@ let peek: (t: Tensor) => Buffer
  */
 export class Tensor {
   readonly #data: Buffer
+  readonly #box: TraceBox | undefined
   /** Sizes of the axes, outermost first; `[]` for a scalar. */
   readonly shape: Shape
   /** Element type. */
@@ -28,8 +39,9 @@ export class Tensor {
   readonly size: number
 
   /** Not for users: build tensors with `tensor`, `zeros`, `ones`, … */
-  private constructor(data: Buffer, shape: Shape) {
+  private constructor(data: Buffer, shape: Shape, box: TraceBox | undefined) {
     this.#data = data
+    this.#box = box
     this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice())
     this.dtype = dtypeOf(data)
     this.size = data.length
@@ -45,7 +57,7 @@ export class Tensor {
   toString(): string {
     const d = this.#data
     const head = Array.from(d.subarray(0, 6), (v) => String(v)).join(', ')
-    return `Tensor<${this.dtype}>[${this.shape.join(', ')}] [${head}${d.length > 6 ? ', …' : ''}]`
+    return `${this.#box === undefined ? 'Tensor' : 'Traced'}<${this.dtype}>[${this.shape.join(', ')}] [${head}${d.length > 6 ? ', …' : ''}]`
   }
 
   /** JSON form: `{ dtype, shape, data }` with `data` a flat array of numbers (NaN/±Inf as strings). */
@@ -59,11 +71,12 @@ export class Tensor {
 
   static {
     peek = (t) => t.#data
+    peekBox = (t) => t.#box
   }
 
   /** @internal */
-  static _wrap(data: Buffer, shape: Shape): Tensor {
-    return new Tensor(data, shape)
+  static _wrap(data: Buffer, shape: Shape, box?: TraceBox): Tensor {
+    return new Tensor(data, shape, box)
   }
 }
 
@@ -75,8 +88,17 @@ export const fromBuffer = (data: Buffer, shape: Shape): Tensor => {
   return Tensor._wrap(data, shape)
 }
 
-/** The tensor's buffer, for kernels only: never write to it, never hand it out. @internal */
+/**
+ * The tensor's buffer, for kernels only: never write to it, never hand it out. A traced
+ * tensor shares the buffer of the concrete value underneath it. @internal
+ */
 export const dataOf = (t: Tensor): Buffer => peek(t)
+
+/** The trace box of a traced tensor, undefined for a concrete one. @internal */
+export const boxOf = (t: Tensor): TraceBox | undefined => peekBox(t)
+
+/** A traced tensor standing for `box.primal` at `box.level`. @internal */
+export const traced = <B extends TraceBox>(box: B): Tensor => Tensor._wrap(peek(box.primal), box.primal.shape, box)
 
 /** @category guards */
 export const isTensor = (u: unknown): u is Tensor => u instanceof Tensor

@@ -24,6 +24,8 @@ export const codes = {
   INDEX_OUT_OF_RANGE: 'an index is outside the size of the axis it indexes',
   TREE_MISMATCH: 'two parameter trees do not have the same structure',
   INVALID_KEY: 'a value passed as a random key is not a key',
+  ESCAPED_TRACER: 'a value traced by a differentiation call was used after the call returned',
+  NOT_SCALAR: 'a function differentiated with grad must return a single number',
 } as const
 
 /** @category errors */

@@ -21,7 +21,7 @@ export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2'
   | 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual'
 
-export type ReduceOp = 'sum' | 'prod' | 'max' | 'min'
+export type ReduceOp = 'sum' | 'max' | 'min'
 
 /** out[i] = a[i] · x[i] + b[i] style ops read operands through strides (0 on broadcast axes). */
 export interface Strided {
@@ -99,6 +99,8 @@ export interface Kernels {
   copy(src: Strided, dst: Strided, shape: Shape): void
   /** Gathers rows: out[o, j, i] = x[o, idx[j], i], with x viewed as outer × axisSize × inner. */
   gather(x: Buffer, outer: number, axisSize: number, inner: number, indices: Int32Array, out: Buffer): void
+  /** The adjoint of gather: out[o, idx[j], i] += u[o, j, i]; out is zero-filled on entry. */
+  scatterAdd(u: Buffer, outer: number, axisSize: number, inner: number, indices: Int32Array, out: Buffer): void
   conv2d(x: Buffer, w: Buffer, out: Buffer, spec: Conv2dSpec): void
   /** dx from dy and w (the transposed convolution); dx is zero-filled on entry. */
   conv2dBackInput(dy: Buffer, w: Buffer, dx: Buffer, spec: Conv2dSpec): void
@@ -107,4 +109,6 @@ export interface Kernels {
   pool2d(kind: 'max' | 'avg', x: Buffer, out: Buffer, spec: Pool2dSpec): void
   /** Routes dy back to the input: to the first maximum of each window, or spread over the window. dx is zero-filled on entry. */
   pool2dBack(kind: 'max' | 'avg', x: Buffer, dy: Buffer, dx: Buffer, spec: Pool2dSpec): void
+  /** Picks t at the first maximum of x in each window (the adjoint of the max routing above; 0 for windows with no valid cell). */
+  pool2dSelect(x: Buffer, t: Buffer, out: Buffer, spec: Pool2dSpec): void
 }

@@ -15,12 +15,12 @@
  *
  * @since 0.1.0
  */
-import { type DType, alloc, isFloat } from '../core/dtype.js'
+import { type DType, isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
-import { type Shape, sameShape, shapeOrThrow, sizeOf } from '../core/shape.js'
-import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
+import { type Shape, sameShape, shapeOrThrow } from '../core/shape.js'
+import { type Tensor, isTensor } from '../core/Tensor.js'
 import type { Conv2dSpec, Pool2dSpec } from '../kernels/Kernels.js'
-import { kernels } from '../kernels/registry.js'
+import { bind } from '../prims/bind.js'
 
 /**
  * Padding of a 2-D window: `'valid'` (none), `'same'` (TensorFlow's: output size ⌈in / stride⌉),
@@ -285,11 +285,8 @@ export const conv2d = (x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor =
   const op = 'conv2d'
   optionsOrThrow(op, opts)
   const spec = convSpec(op, x.shape, w.shape, opts)
-  const dtype = floatPair(op, 'x', x.dtype, x.shape, 'w', w.dtype, w.shape)
-  const shape = convOutShape(spec)
-  const out = alloc(dtype, sizeOf(shape))
-  kernels().conv2d(dataOf(x), dataOf(w), out, spec)
-  return fromBuffer(out, shape)
+  floatPair(op, 'x', x.dtype, x.shape, 'w', w.dtype, w.shape)
+  return bind('conv2d', [x, w], { spec })
 }
 
 /**
@@ -315,10 +312,8 @@ export const conv2dGradInput = (dy: Tensor, w: Tensor, inputShape: Shape, opts: 
   const xShape = shapeOrThrow(op, inputShape)
   const spec = convSpec(op, xShape, w.shape, opts)
   checkDy(op, dy, convOutShape(spec), 'conv2d', `for x ${showShape(xShape)} and w ${showShape(w.shape)}`)
-  const dtype = floatPair(op, 'dy', dy.dtype, dy.shape, 'w', w.dtype, w.shape)
-  const dx = alloc(dtype, sizeOf(xShape))
-  kernels().conv2dBackInput(dataOf(dy), dataOf(w), dx, spec)
-  return fromBuffer(dx, xShape)
+  floatPair(op, 'dy', dy.dtype, dy.shape, 'w', w.dtype, w.shape)
+  return bind('conv2dGradInput', [dy, w], { spec })
 }
 
 /**
@@ -343,10 +338,8 @@ export const conv2dGradFilter = (x: Tensor, dy: Tensor, filterShape: Shape, opts
   const wShape = shapeOrThrow(op, filterShape)
   const spec = convSpec(op, x.shape, wShape, opts)
   checkDy(op, dy, convOutShape(spec), 'conv2d', `for x ${showShape(x.shape)} and w ${showShape(wShape)}`)
-  const dtype = floatPair(op, 'x', x.dtype, x.shape, 'dy', dy.dtype, dy.shape)
-  const dw = alloc(dtype, sizeOf(wShape))
-  kernels().conv2dBackFilter(dataOf(x), dataOf(dy), dw, spec)
-  return fromBuffer(dw, wShape)
+  floatPair(op, 'x', x.dtype, x.shape, 'dy', dy.dtype, dy.shape)
+  return bind('conv2dGradFilter', [x, dy], { spec })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -381,22 +374,18 @@ const floatOne = (op: string, x: Tensor): DType =>
 
 const pool = (op: string, kind: 'max' | 'avg', x: Tensor, opts: Pool2dOptions): Tensor => {
   const spec = poolSpec(op, x.shape, opts)
-  const dtype = floatOne(op, x)
-  const shape = poolOutShape(spec)
-  const out = alloc(dtype, sizeOf(shape))
-  kernels().pool2d(kind, dataOf(x), out, spec)
-  return fromBuffer(out, shape)
+  floatOne(op, x)
+  return kind === 'max' ? bind('maxPool2d', [x], { spec }) : bind('avgPool2d', [x], { spec })
 }
 
 const poolGrad = (op: string, kind: 'max' | 'avg', x: Tensor | undefined, xShape: Shape, dy: Tensor, opts: Pool2dOptions): Tensor => {
   const spec = poolSpec(op, xShape, opts)
   const forward = kind === 'max' ? 'maxPool2d' : 'avgPool2d'
   checkDy(op, dy, poolOutShape(spec), forward, `for x ${showShape(xShape)}`)
-  const dtype = x === undefined ? floatOne(op, dy) : floatPair(op, 'x', x.dtype, x.shape, 'dy', dy.dtype, dy.shape)
-  const dx = alloc(dtype, sizeOf(xShape))
-  // avg never reads x: when only its shape was given, an empty buffer stands in
-  kernels().pool2dBack(kind, x === undefined ? alloc(dtype, 0) : dataOf(x), dataOf(dy), dx, spec)
-  return fromBuffer(dx, xShape)
+  if (x === undefined) floatOne(op, dy)
+  else floatPair(op, 'x', x.dtype, x.shape, 'dy', dy.dtype, dy.shape)
+  // avg never reads x
+  return kind === 'max' ? bind('maxPool2dGrad', [x!, dy], { spec }) : bind('avgPool2dGrad', [dy], { spec })
 }
 
 /**

@@ -6,6 +6,7 @@ import { type Buffer, type DType, alloc, checkDType } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { type Shape, shapeOrThrow, sizeOf, stridesOf } from '../core/shape.js'
 import { Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
+import { bind } from '../prims/bind.js'
 
 /** A number or nested arrays of numbers; typed arrays are accepted as the innermost level. */
 export type NestedArray = number | ReadonlyArray<NestedArray> | Float32Array | Float64Array | Int32Array
@@ -202,20 +203,22 @@ export const get = (t: Tensor, ...index: number[]): number => {
   return dataOf(t)[off]!
 }
 
-/** A copy in another dtype (float → int32 truncates toward zero, like NumPy). @category conversions */
+/**
+ * A copy in another dtype (float → int32 truncates toward zero, like NumPy, and refuses values
+ * int32 cannot hold). Between float dtypes it is differentiable.
+ * @category conversions
+ */
 export const cast = (t: Tensor, dtype: DType): Tensor => {
   checkDType('cast', dtype)
   if (dtype === t.dtype) return t
-  const src = dataOf(t)
-  const out = alloc(dtype, src.length)
   if (dtype === 'int32') {
+    const src = dataOf(t)
     for (let i = 0; i < src.length; i++) {
       const v = src[i]!
       if (!Number.isFinite(v) || v >= 2147483648 || v < -2147483648) fail('INVALID_VALUE', 'cast', `element ${i} is ${v}, which has no int32 value; clean the tensor before casting.`)
-      out[i] = Math.trunc(v)
     }
-  } else out.set(src)
-  return fromBuffer(out, t.shape)
+  }
+  return bind('cast', [t], { dtype })
 }
 
 export { Tensor }

@@ -5,13 +5,15 @@
  * Operands are tensors or plain numbers (a number takes the other operand's dtype). Two tensor
  * operands must share a dtype: nothing is promoted behind your back.
  */
-import { type DType, alloc, isFloat } from '../core/dtype.js'
+import { type DType, isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
-import { type Shape, broadcastOrThrow, broadcastStrides, sizeOf } from '../core/shape.js'
-import { type Tensor, dataOf, fromBuffer } from '../core/Tensor.js'
+import { type Shape, broadcastOrThrow, broadcastStrides } from '../core/shape.js'
+import { type Tensor, dataOf } from '../core/Tensor.js'
 import type { BinaryOp, Strided, UnaryOp } from '../kernels/Kernels.js'
-import { kernels } from '../kernels/registry.js'
+import { bind } from '../prims/bind.js'
 import { full } from './create.js'
+
+const NONE: Record<string, never> = {}
 
 /** A tensor or a plain number. @category model */
 export type Operand = Tensor | number
@@ -28,9 +30,7 @@ const unaryOp =
     if (!isFloat(x.dtype) && !intUnary.has(op)) {
       fail('DTYPE_MISMATCH', op, `${op} needs a float tensor; got int32 of shape ${showShape(x.shape)}. Use cast(x, 'float32') first.`)
     }
-    const out = alloc(x.dtype, x.size)
-    kernels().unary(op, dataOf(x), out)
-    return fromBuffer(out, x.shape)
+    return bind(op, [x], NONE)
   }
 
 /** −x. @category arithmetic */
@@ -104,11 +104,11 @@ export const commonDType = (op: string, operands: ReadonlyArray<Operand>): DType
   return d ?? 'float32'
 }
 
-/** A strided view of an operand read at a broadcast shape. @internal */
-export const view = (x: Operand, dtype: DType, shape: Shape): Strided =>
-  typeof x === 'number'
-    ? { data: dataOf(full([], x, dtype)), offset: 0, strides: new Array<number>(shape.length).fill(0) }
-    : { data: dataOf(x), offset: 0, strides: broadcastStrides(x.shape, shape) }
+/** A strided view of a concrete tensor read at a broadcast shape (for kernels). @internal */
+export const view = (x: Tensor, shape: Shape): Strided => ({ data: dataOf(x), offset: 0, strides: broadcastStrides(x.shape, shape) })
+
+/** A number as a scalar tensor of the given dtype; tensors pass through. @internal */
+export const lift = (x: Operand, dtype: DType): Tensor => (typeof x === 'number' ? full([], x, dtype) : x)
 
 const shapeOfOperand = (x: Operand): Shape => (typeof x === 'number' ? [] : x.shape)
 
@@ -119,10 +119,8 @@ const binaryOp =
     if (!isFloat(dtype) && !intBinary.has(op)) {
       fail('DTYPE_MISMATCH', op, `${op} needs float operands; got ${describe(a)} and ${describe(b)}. Use cast(x, 'float32') first.`)
     }
-    const shape = broadcastOrThrow(op, shapeOfOperand(a), shapeOfOperand(b))
-    const out = alloc(dtype, sizeOf(shape))
-    kernels().binary(op, view(a, dtype, shape), view(b, dtype, shape), shape, out)
-    return fromBuffer(out, shape)
+    broadcastOrThrow(op, shapeOfOperand(a), shapeOfOperand(b))
+    return bind(op, [lift(a, dtype), lift(b, dtype)], NONE)
   }
 
 /**
@@ -173,12 +171,16 @@ export const greaterEqual = binaryOp('greaterEqual')
 export const where = (cond: Tensor, a: Operand, b: Operand): Tensor => {
   const op = 'where'
   const dtype = commonDType(op, [a, b])
-  const ab = broadcastOrThrow(op, shapeOfOperand(a), shapeOfOperand(b))
-  const shape = broadcastOrThrow(op, cond.shape, ab)
-  const out = alloc(dtype, sizeOf(shape))
-  kernels().where(view(cond, cond.dtype, shape), view(a, dtype, shape), view(b, dtype, shape), shape, out)
-  return fromBuffer(out, shape)
+  broadcastOrThrow(op, cond.shape, broadcastOrThrow(op, shapeOfOperand(a), shapeOfOperand(b)))
+  return bind('where', [cond, lift(a, dtype), lift(b, dtype)], NONE)
 }
+
+/**
+ * The identity whose derivative is zero: what flows through it is held constant by `Ad.grad`,
+ * `Ad.jvp` and the other transformations.
+ * @category differentiation
+ */
+export const stopGradient = (x: Tensor): Tensor => bind('stopGradient', [x], NONE)
 
 /** Limits every value to [min, max]. @category arithmetic */
 export const clip = (x: Tensor, min: number, max: number): Tensor => {

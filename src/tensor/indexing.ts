@@ -1,9 +1,9 @@
 /** Indexing by integer tensors: gather and one-hot encoding. */
-import { type DType, alloc, checkDType } from '../core/dtype.js'
+import { type DType, checkDType } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
-import { normalizeAxis } from '../core/shape.js'
-import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
-import { kernels } from '../kernels/registry.js'
+import { type Shape, normalizeAxis, sameShape, shapeOrThrow } from '../core/shape.js'
+import { type Tensor, dataOf, isTensor } from '../core/Tensor.js'
+import { bind } from '../prims/bind.js'
 import { checkValue, fromArray } from './create.js'
 
 /** Indices: an int32 tensor or a plain array of whole numbers. @category model */
@@ -29,20 +29,40 @@ export const gather = (x: Tensor, indices: Indices, axis = 0): Tensor => {
   const ix = toIndexTensor(op, indices)
   if (x.rank === 0) fail('SHAPE_MISMATCH', op, 'cannot gather from a scalar.')
   const ax = normalizeAxis(op, axis, x.rank)
-  const n = x.shape[ax]!
-  const src = dataOf(ix) as Int32Array
-  const norm = new Int32Array(src.length)
+  checkIndices(op, ix, x.shape[ax]!, ax, x.shape)
+  return bind('gather', [x, ix], { axis: ax })
+}
+
+/** Refuses indices outside [−n, n). */
+const checkIndices = (op: string, ix: Tensor, n: number, axis: number, shape: Shape): void => {
+  const src = dataOf(ix)
   for (let i = 0; i < src.length; i++) {
     const v = src[i]!
-    if (v < -n || v >= n) fail('INDEX_OUT_OF_RANGE', op, `index ${v} (at flat position ${i} of the indices) is out of range for axis ${ax} of size ${n} in ${showShape(x.shape)}.`)
-    norm[i] = v < 0 ? v + n : v
+    if (v < -n || v >= n) fail('INDEX_OUT_OF_RANGE', op, `index ${v} (at flat position ${i} of the indices) is out of range for axis ${axis} of size ${n} in ${showShape(shape)}.`)
   }
-  const outer = x.shape.slice(0, ax).reduce((p, d) => p * d, 1)
-  const inner = x.shape.slice(ax + 1).reduce((p, d) => p * d, 1)
-  const shape = [...x.shape.slice(0, ax), ...ix.shape, ...x.shape.slice(ax + 1)]
-  const out = alloc(x.dtype, outer * norm.length * inner)
-  kernels().gather(dataOf(x), outer, n, inner, norm, out)
-  return fromBuffer(out, shape)
+}
+
+/**
+ * The adjoint of `gather`: a tensor of shape `shape`, zero except that each slice of
+ * `updates` is added at its index along `axis` (repeated indices add up). Where `gather`
+ * reads rows of an embedding table, `scatterAdd` sends their gradients back.
+ *
+ * @example
+ * assert.deepStrictEqual(toArray(scatterAdd(tensor([1, 2, 3]), [0, 2, 0], [3])), [4, 0, 2])
+ * @category indexing
+ */
+export const scatterAdd = (updates: Tensor, indices: Indices, shape: ReadonlyArray<number>, axis = 0): Tensor => {
+  const op = 'scatterAdd'
+  const ix = toIndexTensor(op, indices)
+  const s = shapeOrThrow(op, shape)
+  if (s.length === 0) fail('SHAPE_MISMATCH', op, 'cannot scatter into a scalar.')
+  const ax = normalizeAxis(op, axis, s.length)
+  const want = [...s.slice(0, ax), ...ix.shape, ...s.slice(ax + 1)]
+  if (!sameShape(updates.shape, want)) {
+    fail('SHAPE_MISMATCH', op, `updates have shape ${showShape(updates.shape)} but scattering indices ${showShape(ix.shape)} into ${showShape(s)} along axis ${ax} needs ${showShape(want)}.`)
+  }
+  checkIndices(op, ix, s[ax]!, ax, s)
+  return bind('scatterAdd', [updates, ix], { axis: ax, shape: s })
 }
 
 /** Options of `oneHot`. */
@@ -67,14 +87,11 @@ export const oneHot = (indices: Indices, depth: number, opts: OneHotOptions = {}
   if (!Number.isInteger(depth) || depth < 1) fail('INVALID_ARGUMENT', op, `depth must be a whole number ≥ 1; got ${depth}.`)
   const ix = toIndexTensor(op, indices)
   const src = dataOf(ix)
-  const out = alloc(dtype, src.length * depth)
   const offV = checkValue(op, dtype, off, () => 'the off value')
   const onV = checkValue(op, dtype, on, () => 'the on value')
-  if (offV !== 0) out.fill(offV)
   for (let i = 0; i < src.length; i++) {
     const v = src[i]!
     if (v < 0 || v >= depth) fail('INDEX_OUT_OF_RANGE', op, `label ${v} (at flat position ${i}) is outside [0, ${depth}); check the labels or raise depth.`)
-    out[i * depth + v] = onV
   }
-  return fromBuffer(out, [...ix.shape, depth])
+  return bind('oneHot', [ix], { depth, dtype, on: onV, off: offV })
 }

@@ -4,11 +4,10 @@
  * Tensors never change, so operations that keep the row-major order (reshape, expandDims,
  * squeeze, flatten) share the buffer instead of copying it.
  */
-import { alloc } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
-import { broadcastOrThrow, broadcastStrides, normalizeAxes, normalizeAxis, sameShape, shapeOrThrow, sizeOf, stridesOf } from '../core/shape.js'
-import { type Tensor, dataOf, fromBuffer } from '../core/Tensor.js'
-import { kernels } from '../kernels/registry.js'
+import { broadcastOrThrow, normalizeAxes, normalizeAxis, sameShape, shapeOrThrow, sizeOf } from '../core/shape.js'
+import type { Tensor } from '../core/Tensor.js'
+import { bind } from '../prims/bind.js'
 import { checkValue } from './create.js'
 
 /**
@@ -35,7 +34,7 @@ export const reshape = (t: Tensor, shape: ReadonlyArray<number>): Tensor => {
   if (sizeOf(target) !== t.size) {
     fail('SHAPE_MISMATCH', op, `cannot reshape ${showShape(t.shape)} (${t.size} elements) to ${showShape(target)} (${sizeOf(target)} elements); the sizes must multiply to the same number.`)
   }
-  return sameShape(target, t.shape) ? t : fromBuffer(dataOf(t), target)
+  return sameShape(target, t.shape) ? t : bind('reshape', [t], { shape: target })
 }
 
 /** A 1-D view of all elements. @category layout */
@@ -44,7 +43,7 @@ export const flatten = (t: Tensor): Tensor => reshape(t, [t.size])
 /** Inserts an axis of size 1 at `axis` (−1 appends). @category layout */
 export const expandDims = (t: Tensor, axis = 0): Tensor => {
   const ax = normalizeAxis('expandDims', axis, t.rank + 1)
-  return fromBuffer(dataOf(t), [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)])
+  return reshape(t, [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)])
 }
 
 /** Removes axes of size 1 (all of them, or the ones listed, which must have size 1). @category layout */
@@ -52,7 +51,7 @@ export const squeeze = (t: Tensor, axes?: number | ReadonlyArray<number>): Tenso
   const op = 'squeeze'
   const drop = axes === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(op, axes, t.rank)
   for (const a of drop) if (t.shape[a] !== 1) fail('SHAPE_MISMATCH', op, `axis ${a} of ${showShape(t.shape)} has size ${t.shape[a]}, not 1; only axes of size 1 can be squeezed.`)
-  return fromBuffer(dataOf(t), t.shape.filter((_, i) => !drop.includes(i)))
+  return reshape(t, t.shape.filter((_, i) => !drop.includes(i)))
 }
 
 /**
@@ -70,11 +69,7 @@ export const transpose = (t: Tensor, perm?: ReadonlyArray<number>): Tensor => {
     fail('INVALID_ARGUMENT', op, `[${p.join(', ')}] is not a permutation of the ${t.rank} axes of ${showShape(t.shape)}.`)
   }
   if (norm.every((a, i) => a === i)) return t
-  const shape = norm.map((a) => t.shape[a]!)
-  const st = stridesOf(t.shape)
-  const out = alloc(t.dtype, t.size)
-  kernels().copy({ data: dataOf(t), offset: 0, strides: norm.map((a) => st[a]!) }, { data: out, offset: 0, strides: stridesOf(shape) }, shape)
-  return fromBuffer(out, shape)
+  return bind('transpose', [t], { perm: norm })
 }
 
 /** Repeats a tensor along broadcast axes to reach `shape` (NumPy rules). @category layout */
@@ -84,9 +79,7 @@ export const broadcastTo = (t: Tensor, shape: ReadonlyArray<number>): Tensor => 
   const b = broadcastOrThrow(op, t.shape, target)
   if (!sameShape(b, target)) fail('SHAPE_MISMATCH', op, `${showShape(t.shape)} cannot be broadcast to ${showShape(target)}: the result would be ${showShape(b)}.`)
   if (sameShape(t.shape, target)) return t
-  const out = alloc(t.dtype, sizeOf(target))
-  kernels().copy({ data: dataOf(t), offset: 0, strides: broadcastStrides(t.shape, target) }, { data: out, offset: 0, strides: stridesOf(target) }, target)
-  return fromBuffer(out, target)
+  return bind('broadcastTo', [t], { shape: target })
 }
 
 /**
@@ -117,11 +110,7 @@ export const slice = (t: Tensor, begin: ReadonlyArray<number>, size?: ReadonlyAr
     return len
   })
   if (sameShape(shape, t.shape)) return t
-  const st = stridesOf(t.shape)
-  const offset = starts.reduce((o, s, i) => o + s * st[i]!, 0)
-  const out = alloc(t.dtype, sizeOf(shape))
-  kernels().copy({ data: dataOf(t), offset, strides: st }, { data: out, offset: 0, strides: stridesOf(shape) }, shape)
-  return fromBuffer(out, shape)
+  return bind('slice', [t], { begin: starts, size: shape })
 }
 
 /**
@@ -144,15 +133,7 @@ export const concat = (ts: ReadonlyArray<Tensor>, axis = 0): Tensor => {
     }
   })
   if (ts.length === 1) return first
-  const shape = first.shape.map((d, j) => (j === ax ? ts.reduce((s, t) => s + t.shape[ax]!, 0) : d))
-  const out = alloc(first.dtype, sizeOf(shape))
-  const outStrides = stridesOf(shape)
-  let offset = 0
-  for (const t of ts) {
-    kernels().copy({ data: dataOf(t), offset: 0, strides: stridesOf(t.shape) }, { data: out, offset, strides: outStrides }, t.shape)
-    offset += t.shape[ax]! * outStrides[ax]!
-  }
-  return fromBuffer(out, shape)
+  return bind('concat', ts, { axis: ax })
 }
 
 /** Joins same-shaped tensors along a new axis. @category layout */
@@ -181,13 +162,7 @@ export const pad = (t: Tensor, paddings: ReadonlyArray<readonly [number, number]
   pads.forEach(([b, a], i) => {
     if (!Number.isInteger(b) || !Number.isInteger(a) || b < 0 || a < 0) fail('INVALID_ARGUMENT', op, `padding [${b}, ${a}] on axis ${i} must be whole numbers ≥ 0.`)
   })
-  const shape = t.shape.map((d, i) => d + pads[i]![0] + pads[i]![1])
-  const out = alloc(t.dtype, sizeOf(shape))
   const v = checkValue(op, t.dtype, value, () => 'the pad value')
-  if (v !== 0) out.fill(v)
-  const st = stridesOf(shape)
-  const offset = pads.reduce((o, [b], i) => o + b * st[i]!, 0)
-  kernels().copy({ data: dataOf(t), offset: 0, strides: stridesOf(t.shape) }, { data: out, offset, strides: st }, t.shape)
-  return fromBuffer(out, shape)
+  return bind('pad', [t], { paddings: pads, value: v })
 }
 

@@ -1,11 +1,11 @@
 /** Matrix products. */
-import { alloc, isFloat } from '../core/dtype.js'
-import { fail, showShape } from '../core/errors.js'
-import { broadcastShapes, sameShape, sizeOf } from '../core/shape.js'
-import { type Tensor, dataOf, fromBuffer } from '../core/Tensor.js'
 import * as E from 'fp-ts/lib/Either.js'
-import { kernels } from '../kernels/registry.js'
-import { broadcastTo, reshape } from './layout.js'
+import { isFloat } from '../core/dtype.js'
+import { fail, showShape } from '../core/errors.js'
+import { broadcastShapes } from '../core/shape.js'
+import type { Tensor } from '../core/Tensor.js'
+import { bind } from '../prims/bind.js'
+import { reshape } from './layout.js'
 
 /** Options of `matmul`. */
 export interface MatmulOptions {
@@ -47,21 +47,12 @@ export const matmul = (a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor =
   }
   const aBatch = a2.shape.slice(0, -2)
   const bBatch = b2.shape.slice(0, -2)
-  const batchShape = E.getOrElseW((): never =>
+  E.getOrElseW((): never =>
     fail('SHAPE_MISMATCH', op, `batch axes ${showShape(aBatch)} of a ${showShape(a.shape)} and ${showShape(bBatch)} of b ${showShape(b.shape)} do not broadcast.`),
   )(broadcastShapes(op, aBatch, bBatch))
-  const batch = sizeOf(batchShape)
-  // A batch that is neither the full batch nor a single matrix is materialised once.
-  const fit = (t: Tensor, tb: ReadonlyArray<number>): [Tensor, number] =>
-    sizeOf(tb) === 1 ? [t, 0] : sameShape(tb, batchShape) ? [t, sizeOf(t.shape.slice(-2))] : [broadcastTo(t, [...batchShape, ...t.shape.slice(-2)]), sizeOf(t.shape.slice(-2))]
-  const [aa, aStride] = fit(a2, aBatch)
-  const [bb, bStride] = fit(b2, bBatch)
-  const out = alloc(a.dtype, batch * m * n)
-  if (out.length > 0) {
-    kernels().matmul(dataOf(aa), dataOf(bb), out, { batch, m, n, k: ka, transA, transB, aBatchStride: aStride, bBatchStride: bStride })
-  }
-  const shape = [...batchShape, ...(a.rank === 1 ? [] : [m]), ...(b.rank === 1 ? [] : [n])]
-  return fromBuffer(out, shape)
+  const c = bind('matmul', [a2, b2], { transA, transB })
+  // a 1-D operand's axis is dropped from the result
+  return a.rank === 1 || b.rank === 1 ? reshape(c, [...c.shape.slice(0, -2), ...(a.rank === 1 ? [] : [m]), ...(b.rank === 1 ? [] : [n])]) : c
 }
 
 /** Inner product of two 1-D tensors (a scalar). @category linear algebra */

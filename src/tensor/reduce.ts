@@ -1,33 +1,29 @@
 /**
- * Reductions over any axes: sum, mean, prod, max, min, logsumexp, variance; argmax/argmin
- * along one axis.
+ * Reductions over any axes: sum, mean, max, min, logsumexp, variance; argmax/argmin along one
+ * axis.
  *
  * `axes` is one axis, a list, or omitted for all axes; `keepdims` keeps reduced axes as size 1
  * so the result broadcasts against the input.
  */
-import { alloc, isFloat } from '../core/dtype.js'
+import { isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { normalizeAxes, normalizeAxis } from '../core/shape.js'
-import { type Tensor, dataOf, fromBuffer } from '../core/Tensor.js'
-import type { ReduceOp } from '../kernels/Kernels.js'
-import { kernels } from '../kernels/registry.js'
-import { add, div, exp, isFinite, log, mul, square, sub, where } from './elementwise.js'
-import { reshape, squeeze } from './layout.js'
+import { type Tensor, fromBuffer } from '../core/Tensor.js'
+import { bind } from '../prims/bind.js'
+import { add, div, exp, isFinite, log, mul, square, stopGradient, sub, where } from './elementwise.js'
+import { reshape } from './layout.js'
 
 /** Axes to reduce: one, several, or all when omitted. @category model */
 export type Axes = number | ReadonlyArray<number> | undefined
 
 const reduceOp =
-  (op: ReduceOp) =>
+  (op: 'sum' | 'max' | 'min') =>
   (x: Tensor, axes?: Axes, keepdims = false): Tensor => {
     const ax = normalizeAxes(op, axes, x.rank)
-    if ((op === 'max' || op === 'min') && ax.some((a) => x.shape[a] === 0)) {
+    if (op !== 'sum' && ax.some((a) => x.shape[a] === 0)) {
       fail('SHAPE_MISMATCH', op, `cannot take the ${op} over an empty axis of ${showShape(x.shape)}: it has no identity value.`)
     }
-    const kept = x.shape.filter((_, i) => !ax.includes(i))
-    const out = alloc(x.dtype, kept.reduce((p, d) => p * d, 1))
-    kernels().reduce(op, dataOf(x), x.shape, ax, out)
-    return fromBuffer(out, keepdims ? x.shape.map((d, i) => (ax.includes(i) ? 1 : d)) : kept)
+    return bind(op, [x], { axes: ax, keepdims })
   }
 
 /**
@@ -41,8 +37,6 @@ const reduceOp =
  * @category reductions
  */
 export const sum = reduceOp('sum')
-/** Product over axes. @category reductions */
-export const prod = reduceOp('prod')
 /** Maximum over axes (NaN wins); refuses empty axes. @category reductions */
 export const max = reduceOp('max')
 /** Minimum over axes (NaN wins); refuses empty axes. @category reductions */
@@ -77,7 +71,8 @@ export const variance = (x: Tensor, axes?: Axes, keepdims = false): Tensor => {
  */
 export const logsumexp = (x: Tensor, axes?: Axes, keepdims = false): Tensor => {
   needFloat('logsumexp', x)
-  const m = max(x, axes, true)
+  // the shift cancels out of the value and of the derivative (which is softmax), so it is held constant
+  const m = stopGradient(max(x, axes, true))
   const shift = where(isFinite(m), m, 0)
   const r = add(log(sum(exp(sub(x, shift)), axes, true)), shift)
   return keepdims ? r : reshape(r, x.shape.filter((_, i) => !normalizeAxes('logsumexp', axes, x.rank).includes(i)))
@@ -89,11 +84,7 @@ const argOp =
     const ax = normalizeAxis(op, axis, x.rank)
     if (x.rank === 0) return fromBuffer(new Int32Array(1), [])
     if (x.shape[ax] === 0) fail('SHAPE_MISMATCH', op, `axis ${ax} of ${showShape(x.shape)} is empty; there is no ${op.slice(3)}imum to point at.`)
-    const kept = x.shape.map((d, i) => (i === ax ? 1 : d))
-    const out = new Int32Array(kept.reduce((p, d) => p * d, 1))
-    kernels().argReduce(op, dataOf(x), x.shape, ax, out)
-    const r = fromBuffer(out, kept)
-    return keepdims ? r : squeeze(r, ax)
+    return bind(op, [x], { axis: ax, keepdims })
   }
 
 /**

@@ -351,12 +351,72 @@ export const pool2d = (kind: 'max' | 'avg', x: Buffer, out: Buffer, s: Pool2dSpe
  * each dy is spread as dy / count over the window cells inside the input. Windows entirely in
  * the padding send nothing back.
  */
-export const pool2dBack = (kind: 'max' | 'avg', x: Buffer, dy: Buffer, dx: Buffer, s: Pool2dSpec): void => {
+/**
+ * Visits every output window that holds at least one valid cell, with `where[c]` the input
+ * index of the first maximum of channel c (strictly greater keeps the first of tied maxima;
+ * the first NaN wins and stays) and `ob` the window's output offset.
+ */
+const forEachWindowMax = (x: Buffer, s: Pool2dSpec, visit: (ob: number, where: Int32Array) => void): void => {
   const { batch, inH, inW, channels: C, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = s
   const xRow = inW * C
   const xImg = inH * xRow
   const best = new Float64Array(C)
   const where = new Int32Array(C)
+  let ob = 0
+  for (let n = 0; n < batch; n++) {
+    const xn = n * xImg
+    for (let oh = 0; oh < outH; oh++) {
+      const ih0 = oh * strideH - padTop
+      const kh0 = firstTap(ih0, 1)
+      const kh1 = endTap(ih0, 1, inH, kH)
+      for (let ow = 0; ow < outW; ow++, ob += C) {
+        const iw0 = ow * strideW - padLeft
+        const kw0 = firstTap(iw0, 1)
+        const kw1 = endTap(iw0, 1, inW, kW)
+        if (kh0 >= kh1 || kw0 >= kw1) continue
+        let first = true
+        for (let kh = kh0; kh < kh1; kh++) {
+          const xr = xn + (ih0 + kh) * xRow
+          for (let kw = kw0; kw < kw1; kw++) {
+            const xb = xr + (iw0 + kw) * C
+            if (first) {
+              for (let c = 0; c < C; c++) {
+                best[c] = x[xb + c]!
+                where[c] = xb + c
+              }
+              first = false
+            } else {
+              for (let c = 0; c < C; c++) {
+                const v = x[xb + c]!
+                const m = best[c]!
+                if (v > m || (v !== v && m === m)) {
+                  best[c] = v
+                  where[c] = xb + c
+                }
+              }
+            }
+          }
+        }
+        visit(ob, where)
+      }
+    }
+  }
+}
+
+export const pool2dBack = (kind: 'max' | 'avg', x: Buffer, dy: Buffer, dx: Buffer, s: Pool2dSpec): void => {
+  const C = s.channels
+  if (kind === 'max') {
+    forEachWindowMax(x, s, (ob, where) => {
+      for (let c = 0; c < C; c++) {
+        const i = where[c]!
+        dx[i] = dx[i]! + dy[ob + c]!
+      }
+    })
+    return
+  }
+  const { batch, inH, inW, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = s
+  const xRow = inW * C
+  const xImg = inH * xRow
   const share = new Float64Array(C)
   let ob = 0
   for (let n = 0; n < batch; n++) {
@@ -370,47 +430,25 @@ export const pool2dBack = (kind: 'max' | 'avg', x: Buffer, dy: Buffer, dx: Buffe
         const kw0 = firstTap(iw0, 1)
         const kw1 = endTap(iw0, 1, inW, kW)
         if (kh0 >= kh1 || kw0 >= kw1) continue
-        if (kind === 'max') {
-          let first = true
-          for (let kh = kh0; kh < kh1; kh++) {
-            const xr = xn + (ih0 + kh) * xRow
-            for (let kw = kw0; kw < kw1; kw++) {
-              const xb = xr + (iw0 + kw) * C
-              if (first) {
-                for (let c = 0; c < C; c++) {
-                  best[c] = x[xb + c]!
-                  where[c] = xb + c
-                }
-                first = false
-              } else {
-                for (let c = 0; c < C; c++) {
-                  const v = x[xb + c]!
-                  const m = best[c]!
-                  // strictly greater keeps the first of tied maxima; the first NaN wins and stays
-                  if (v > m || (v !== v && m === m)) {
-                    best[c] = v
-                    where[c] = xb + c
-                  }
-                }
-              }
-            }
-          }
-          for (let c = 0; c < C; c++) {
-            const i = where[c]!
-            dx[i] = dx[i]! + dy[ob + c]!
-          }
-        } else {
-          const count = (kh1 - kh0) * (kw1 - kw0)
-          for (let c = 0; c < C; c++) share[c] = dy[ob + c]! / count
-          for (let kh = kh0; kh < kh1; kh++) {
-            const xr = xn + (ih0 + kh) * xRow
-            for (let kw = kw0; kw < kw1; kw++) {
-              const xb = xr + (iw0 + kw) * C
-              for (let c = 0; c < C; c++) dx[xb + c] = dx[xb + c]! + share[c]!
-            }
+        const count = (kh1 - kh0) * (kw1 - kw0)
+        for (let c = 0; c < C; c++) share[c] = dy[ob + c]! / count
+        for (let kh = kh0; kh < kh1; kh++) {
+          const xr = xn + (ih0 + kh) * xRow
+          for (let kw = kw0; kw < kw1; kw++) {
+            const xb = xr + (iw0 + kw) * C
+            for (let c = 0; c < C; c++) dx[xb + c] = dx[xb + c]! + share[c]!
           }
         }
       }
     }
   }
+}
+
+/** out[window] = t at the first maximum of x in that window; 0 for windows with no valid cell. */
+export const pool2dSelect = (x: Buffer, t: Buffer, out: Buffer, s: Pool2dSpec): void => {
+  const C = s.channels
+  out.fill(0)
+  forEachWindowMax(x, s, (ob, where) => {
+    for (let c = 0; c < C; c++) out[ob + c] = t[where[c]!]!
+  })
 }

@@ -3,9 +3,9 @@
  * @internal
  */
 import type { Kernels } from '../Kernels.js'
-import { conv2d, conv2dBackFilter, conv2dBackInput, pool2d, pool2dBack } from './conv.js'
+import { conv2d, conv2dBackFilter, conv2dBackInput, pool2d, pool2dBack, pool2dSelect } from './conv.js'
 import { binary, unary, where } from './elementwise.js'
-import { copy, gather } from './layout.js'
+import { copy, gather, scatterAdd } from './layout.js'
 import { matmul } from './matmul.js'
 import { argReduce, reduce } from './reduce.js'
 
@@ -19,9 +19,11 @@ export const jsKernels: Kernels = {
   argReduce,
   copy,
   gather,
+  scatterAdd,
   conv2d,
   conv2dBackInput,
   conv2dBackFilter,
   pool2d,
   pool2dBack,
+  pool2dSelect,
 }

@@ -46,3 +46,14 @@ export const gather = (x: Buffer, outer: number, axisSize: number, inner: number
     }
   }
 }
+
+export const scatterAdd = (u: Buffer, outer: number, axisSize: number, inner: number, indices: Int32Array, out: Buffer): void => {
+  const m = indices.length
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < m; j++) {
+      const to = (o * axisSize + indices[j]!) * inner
+      const from = (o * m + j) * inner
+      for (let i = 0; i < inner; i++) out[to + i]! += u[from + i]!
+    }
+  }
+}

@@ -2,15 +2,15 @@
  * Reductions over any set of axes, and arg-reductions along one axis.
  *
  * The input is walked once in row-major order; each axis carries an output stride (0 for a
- * reduced axis), so every element lands in its output cell without a transpose. Sums and
- * products accumulate in float64. max/min propagate NaN.
+ * reduced axis), so every element lands in its output cell without a transpose. Sums
+ * accumulate in float64. max/min propagate NaN.
  * @internal
  */
 import type { Buffer } from '../../core/dtype.js'
 import type { Shape } from '../../core/shape.js'
 import type { ReduceOp } from '../Kernels.js'
 
-const init: { readonly [P in ReduceOp]: number } = { sum: 0, prod: 1, max: -Infinity, min: Infinity }
+const init: { readonly [P in ReduceOp]: number } = { sum: 0, max: -Infinity, min: Infinity }
 
 export const reduce = (op: ReduceOp, x: Buffer, shape: Shape, axes: ReadonlyArray<number>, out: Buffer): void => {
   const acc = new Float64Array(out.length).fill(init[op])
@@ -61,9 +61,6 @@ const step = (op: ReduceOp, x: Buffer, xi: number, len: number, acc: Float64Arra
         for (let i = 0; i < len; i++) s += x[xi + i]!
         acc[o]! += s
       } else for (let i = 0; i < len; i++) acc[o + i * ol]! += x[xi + i]!
-      return
-    case 'prod':
-      for (let i = 0; i < len; i++) acc[o + i * ol]! *= x[xi + i]!
       return
     case 'max':
       for (let i = 0; i < len; i++) {

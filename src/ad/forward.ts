@@ -1,0 +1,55 @@
+/**
+ * Forward mode: dual numbers over tensors. While a `jvp` call runs, its inputs are traced
+ * tensors carrying a primal and a tangent; every primitive applied to them returns a new dual
+ * whose tangent its JVP rule computes. Nothing is recorded.
+ * @internal
+ */
+import { sameShape } from '../core/shape.js'
+import { type Tensor, boxOf, traced } from '../core/Tensor.js'
+import { type Level, type LevelBox, bind, newLevelId, primalAt } from '../prims/bind.js'
+import type { Linear, Prim, PrimParams } from '../prims/Prim.js'
+import { primitives } from '../prims/table.js'
+import * as T from '../tensor/index.js'
+
+interface DualBox extends LevelBox {
+  readonly tangent: Tensor
+}
+
+export interface Forward {
+  readonly level: Level
+  /** A dual standing for `primal` with direction `tangent`. */
+  readonly dual: (primal: Tensor, tangent: Tensor) => Tensor
+  /** The tangent of `x` at this level (null when `x` does not depend on the inputs). */
+  readonly tangentOf: (x: Tensor) => Linear
+  /** Ends the call: its duals may no longer be used. */
+  readonly close: () => void
+}
+
+export const forward = (name: string): Forward => {
+  let active = true
+  const level: Level = {
+    id: newLevelId(),
+    name,
+    isActive: () => active,
+    process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
+      // a custom primitive without a JVP rule is differentiated through its body
+      if (prim === 'custom') {
+        const { rule } = params as PrimParams['custom']
+        if (rule.jvp === undefined) return rule.f(...inputs)
+      }
+      const primals = inputs.map((x) => primalAt(level, x))
+      const tangents = inputs.map(tangentOf)
+      const out = bind(prim, primals, params)
+      const t = primitives[prim].jvp(primals, tangents, out, params)
+      if (t === null) return out
+      // the one place where tangents meet the output's shape (broadcast inputs)
+      return dual(out, sameShape(t.shape, out.shape) ? t : T.broadcastTo(t, out.shape))
+    },
+  }
+  const dual = (primal: Tensor, tangent: Tensor): Tensor => traced({ level, primal, tangent } satisfies DualBox)
+  const tangentOf = (x: Tensor): Linear => {
+    const b = boxOf(x) as DualBox | undefined
+    return b !== undefined && b.level === level ? b.tangent : null
+  }
+  return { level, dual, tangentOf, close: () => (active = false) }
+}

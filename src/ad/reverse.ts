@@ -1,0 +1,101 @@
+/**
+ * Reverse mode: a tape recorded inside one call. While a `vjp`/`grad` call runs, its inputs
+ * are traced tensors that name a node of the call's own tape; every primitive applied to them
+ * appends a node (primitive, parameters, input values, output value, parent nodes). The tape
+ * never leaves the call and nothing outside it can see or change it.
+ *
+ * The backward pass is a fold over the tape from the output down, whose accumulator maps node
+ * numbers to adjoints: each node's VJP rule turns its adjoint into its parents' contributions,
+ * which are summed over broadcast axes (the one place where that happens) and added to what
+ * the parents already received. Nodes are never written to, so there is nothing to zero.
+ * @internal
+ */
+import { sameShape } from '../core/shape.js'
+import { type Tensor, boxOf, traced } from '../core/Tensor.js'
+import { type Level, type LevelBox, bind, newLevelId, primalAt } from '../prims/bind.js'
+import type { Prim, PrimParams } from '../prims/Prim.js'
+import { primitives } from '../prims/table.js'
+import * as T from '../tensor/index.js'
+
+interface TapeBox extends LevelBox {
+  readonly node: number
+}
+
+interface Node {
+  /** undefined for an input of the call */
+  readonly prim: Prim | undefined
+  readonly params: unknown
+  readonly primals: ReadonlyArray<Tensor>
+  readonly out: Tensor
+  /** node number of each input, −1 for values this call does not trace */
+  readonly parents: ReadonlyArray<number>
+}
+
+export interface Reverse {
+  readonly level: Level
+  /** Registers an input of the call; returns the traced tensor standing for it. */
+  readonly input: (x: Tensor) => Tensor
+  /** The node `x` stands for, or −1 when `x` does not depend on the inputs. */
+  readonly nodeOf: (x: Tensor) => number
+  /** Adjoints of every input node, given seed cotangents of output nodes. */
+  readonly backward: (seeds: ReadonlyMap<number, Tensor>) => ReadonlyMap<number, Tensor>
+  readonly close: () => void
+}
+
+/** Sums a cotangent over the axes along which `shape` was broadcast to produce it. */
+export const sumToShape = (ct: Tensor, shape: ReadonlyArray<number>): Tensor => {
+  if (sameShape(ct.shape, shape)) return ct
+  const lead = ct.rank - shape.length
+  const axes = ct.shape.flatMap((d, i) => (i < lead || (shape[i - lead] === 1 && d !== 1) ? [i] : []))
+  return T.reshape(T.sum(ct, axes, true), shape)
+}
+
+export const reverse = (name: string): Reverse => {
+  const tape: Node[] = []
+  let active = true
+  const nodeOf = (x: Tensor): number => {
+    const b = boxOf(x) as TapeBox | undefined
+    return b !== undefined && b.level === level ? b.node : -1
+  }
+  const record = (node: Node): Tensor => {
+    tape.push(node)
+    return traced({ level, primal: node.out, node: tape.length - 1 } satisfies TapeBox)
+  }
+  const level: Level = {
+    id: newLevelId(),
+    name,
+    isActive: () => active,
+    process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
+      // a custom primitive without a VJP rule is differentiated through its body
+      if (prim === 'custom') {
+        const { rule } = params as PrimParams['custom']
+        if (rule.vjp === undefined) return rule.f(...inputs)
+      }
+      const primals = inputs.map((x) => primalAt(level, x))
+      return record({ prim, params, primals, out: bind(prim, primals, params), parents: inputs.map(nodeOf) })
+    },
+  }
+  const backward = (seeds: ReadonlyMap<number, Tensor>): ReadonlyMap<number, Tensor> =>
+    tape.slice(0, Math.max(-1, ...seeds.keys()) + 1).reduceRight((adjoints, node, i) => {
+      const g = adjoints.get(i)
+      if (g === undefined || node.prim === undefined) return adjoints
+      adjoints.delete(i) // an inner node's adjoint is final once it has been passed on
+      const rule = primitives[node.prim] as (typeof primitives)[Prim]
+      const cts = rule.vjp(g, node.primals, node.out, node.params as never)
+      node.parents.forEach((p, j) => {
+        const ct = cts[j]
+        if (p < 0 || ct === null || ct === undefined) return
+        const c = sumToShape(ct, node.primals[j]!.shape)
+        const prev = adjoints.get(p)
+        adjoints.set(p, prev === undefined ? c : T.add(prev, c))
+      })
+      return adjoints
+    }, new Map<number, Tensor>(seeds))
+  return {
+    level,
+    input: (x) => record({ prim: undefined, params: undefined, primals: [], out: x, parents: [] }),
+    nodeOf,
+    backward,
+    close: () => (active = false),
+  }
+}

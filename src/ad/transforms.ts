@@ -1,0 +1,231 @@
+/**
+ * The differentiation transformations. Each takes a function of tensors or parameter trees
+ * written with the ordinary `Tensor` operations and returns a new function; they compose
+ * freely (`jvp` of `grad` is a Hessian-vector product, `jacfwd` of `jacrev` a Hessian).
+ *
+ * Each call runs its own interpreter for exactly the duration of the call: values it traced
+ * cannot be used once it returns, and no state survives between calls.
+ */
+import { fail, showShape } from '../core/errors.js'
+import { isFloat } from '../core/dtype.js'
+import { type Tensor, isTensor } from '../core/Tensor.js'
+import { type Level, primalAt } from '../prims/bind.js'
+import * as T from '../tensor/index.js'
+import * as Tr from '../tree/index.js'
+import { forward } from './forward.js'
+import { reverse } from './reverse.js'
+
+type Tree = Tr.Tree
+
+/** Refuses leaves that cannot carry derivatives. */
+const differentiable = (op: string) => (x: Tensor, path: string): Tensor =>
+  isFloat(x.dtype)
+    ? x
+    : fail('DTYPE_MISMATCH', op, `the leaf ${path === '' ? '(the argument itself)' : `'${path}'`} is ${x.dtype} ${showShape(x.shape)}; only float tensors can be differentiated. Pass integer data as an argument that is not differentiated, or cast it.`)
+
+/** Replaces every tensor traced at `level` inside an arbitrary value by its primal. */
+const strip = (level: Level, v: unknown): unknown => {
+  if (isTensor(v)) return primalAt(level, v)
+  if (Array.isArray(v)) return v.map((x) => strip(level, x))
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(level, x)]))
+  }
+  return v
+}
+
+const asTensor = (op: string, what: string, v: unknown): Tensor =>
+  isTensor(v) ? v : fail('INVALID_ARGUMENT', op, `${what} must be a tensor; got ${v === null ? 'null' : typeof v}.`)
+
+/**
+ * Reverse mode: evaluates `f` at `primals` and returns its value with a function that maps a
+ * cotangent of the output (a tree shaped like it) to one cotangent per argument.
+ *
+ * @example
+ * const [y, back] = vjp((x: Tensor.Tensor) => Tensor.mul(x, x), Tensor.tensor([3]))
+ * assert.deepStrictEqual(Tensor.toArray(back(Tensor.tensor([1]))[0]), [6])
+ * @category transformations
+ */
+export const vjp = <A extends ReadonlyArray<Tree>, R extends Tree>(f: (...args: A) => R, ...primals: A): readonly [R, (ct: R) => A] => {
+  const op = 'vjp'
+  const r = reverse(op)
+  let traced: A
+  let out: R
+  try {
+    traced = primals.map((p) => Tr.map(p, (x, path) => r.input(differentiable(op)(x, path)))) as unknown as A
+    out = f(...traced)
+  } finally {
+    r.close()
+  }
+  const value = Tr.map(out, (y) => primalAt(r.level, y)) as R
+  const back = (ct: R): A => {
+    Tr.zipWith(value, ct, (y, c, path) =>
+      y.dtype === c.dtype ? c : fail('DTYPE_MISMATCH', op, `the cotangent at '${path}' is ${c.dtype} but the output there is ${y.dtype}.`),
+    )
+    const seeds = new Map<number, Tensor>()
+    const outs = Tr.leaves(out)
+    Tr.leaves(ct).forEach(({ value: c }, i) => {
+      const node = r.nodeOf(outs[i]!.value)
+      if (node >= 0) seeds.set(node, seeds.has(node) ? T.add(seeds.get(node)!, c) : c)
+    })
+    const adjoints = r.backward(seeds)
+    return traced.map((t) => Tr.map(t, (x) => adjoints.get(r.nodeOf(x)) ?? T.zerosLike(primalAt(r.level, x)))) as unknown as A
+  }
+  return [value, back]
+}
+
+/** Options of `grad` and `valueAndGrad`. */
+export interface GradOptions {
+  /** which arguments to differentiate: one index (default 0) or several */
+  readonly argnums?: number | ReadonlyArray<number>
+  /** whether `f` returns `[value, aux]`, with `aux` passed through undifferentiated */
+  readonly hasAux?: boolean
+}
+
+/**
+ * Value and gradient of a function whose value is a single number (a tensor with one
+ * element), by one backward pass over the call's tape. With `hasAux`, `f` returns
+ * `[value, aux]` and the result is `[[value, aux], grads]`.
+ *
+ * @example
+ * const loss = (w: Tensor.Tensor) => Tensor.sum(Tensor.square(w))
+ * const [v, g] = valueAndGrad(loss)(Tensor.tensor([1, 2]))
+ * assert.strictEqual(Tensor.item(v), 5)
+ * assert.deepStrictEqual(Tensor.toArray(g), [2, 4])
+ * @category transformations
+ */
+export const valueAndGrad =
+  <A extends ReadonlyArray<unknown>>(f: (...args: A) => unknown, opts: GradOptions = {}) =>
+  // the gradient has the type of the differentiated argument(s)
+  (...args: A): readonly [any, any] => {
+    const op = opts.hasAux === true ? 'valueAndGrad (hasAux)' : 'grad'
+    const nums = typeof opts.argnums === 'number' || opts.argnums === undefined ? [opts.argnums ?? 0] : [...opts.argnums]
+    nums.forEach((i) => {
+      if (!Number.isInteger(i) || i < 0 || i >= args.length) fail('INVALID_ARGUMENT', op, `argnums ${i} is not the index of one of the ${args.length} arguments.`)
+    })
+    const r = reverse(op)
+    let traced: unknown[]
+    let result: unknown
+    try {
+      traced = args.map((a, i) => (nums.includes(i) ? Tr.map(a as Tree, (x, path) => r.input(differentiable(op)(x, path))) : a))
+      result = f(...(traced as unknown as A))
+    } finally {
+      r.close()
+    }
+    if (opts.hasAux === true && !(Array.isArray(result) && result.length === 2)) {
+      fail('INVALID_ARGUMENT', op, 'with hasAux the function must return [value, aux].')
+    }
+    const [rawValue, aux] = opts.hasAux === true ? (result as [unknown, unknown]) : [result, undefined]
+    const value = asTensor(op, 'the value of a function given to grad', rawValue)
+    if (value.size !== 1) {
+      fail('NOT_SCALAR', op, `the function returned a tensor of shape ${showShape(value.shape)}; grad needs a single number (reduce it with sum or mean), and vjp or jacrev handle other outputs.`)
+    }
+    const primal = primalAt(r.level, value)
+    const node = r.nodeOf(value)
+    const adjoints = node >= 0 ? r.backward(new Map([[node, T.onesLike(primal)]])) : new Map<number, Tensor>()
+    const grads = nums.map((i) => Tr.map(traced[i] as Tree, (x) => adjoints.get(r.nodeOf(x)) ?? T.zerosLike(primalAt(r.level, x))))
+    const g = typeof opts.argnums === 'object' ? grads : grads[0]
+    return opts.hasAux === true ? [[primal, strip(r.level, aux)], g] : [primal, g]
+  }
+
+/**
+ * Gradient of a function whose value is a single number, with respect to its first argument
+ * (or `argnums`), as a tree shaped like that argument.
+ *
+ * @example
+ * const f = (p: { w: Tensor.Tensor }) => Tensor.sum(Tensor.mul(p.w, p.w))
+ * assert.deepStrictEqual(Tensor.toArray(grad(f)({ w: Tensor.tensor([3]) }).w), [6])
+ * @category transformations
+ */
+export const grad =
+  <A extends ReadonlyArray<unknown>>(f: (...args: A) => unknown, opts: Omit<GradOptions, 'hasAux'> = {}) =>
+  (...args: A): any =>
+    valueAndGrad(f, opts)(...args)[1]
+
+/**
+ * Forward mode: evaluates `f` at `primals` and pushes `tangents` (trees shaped like them)
+ * through it, returning `[value, tangent of the value]` with one pass and no tape.
+ *
+ * @example
+ * const [y, dy] = jvp((x: Tensor.Tensor) => Tensor.sin(x), [Tensor.tensor([0])], [Tensor.tensor([2])])
+ * assert.deepStrictEqual(Tensor.toArray(dy), [2])
+ * @category transformations
+ */
+export const jvp = <A extends ReadonlyArray<Tree>, R extends Tree>(f: (...args: A) => R, primals: A, tangents: A): readonly [R, R] => {
+  const op = 'jvp'
+  if (primals.length !== tangents.length) fail('INVALID_ARGUMENT', op, `got ${primals.length} primals but ${tangents.length} tangents; give one tangent tree per argument.`)
+  const fw = forward(op)
+  let out: R
+  try {
+    const duals = primals.map((p, i) =>
+      Tr.zipWith(p, tangents[i]!, (x, t, path) => fw.dual(differentiable(op)(x, path), t)),
+    ) as unknown as A
+    out = f(...duals)
+  } finally {
+    fw.close()
+  }
+  const value = Tr.map(out, (y) => primalAt(fw.level, y)) as R
+  const tangent = Tr.map(out, (y) => fw.tangentOf(y) ?? T.zerosLike(primalAt(fw.level, y))) as R
+  return [value, tangent]
+}
+
+/** The i-th basis tensor of a shape. */
+const basis = (like: Tensor, i: number): Tensor => T.reshape(T.oneHot([i], like.size, { dtype: like.dtype }), like.shape)
+
+/**
+ * The Jacobian by forward mode (one `jvp` per input element; best when inputs are few):
+ * shape `[...out.shape, ...x.shape]`.
+ *
+ * @example
+ * const J = jacfwd((x: Tensor.Tensor) => Tensor.mul(x, 3))(Tensor.tensor([1, 2]))
+ * assert.deepStrictEqual(Tensor.toNested(J), [[3, 0], [0, 3]])
+ * @category transformations
+ */
+export const jacfwd =
+  (f: (x: Tensor) => Tensor) =>
+  (x: Tensor): Tensor => {
+    const value = f(x)
+    const cols = Array.from({ length: x.size }, (_, i) => T.reshape(jvp(f, [x], [basis(x, i)])[1], [value.size]))
+    const J = cols.length === 0 ? T.zeros([value.size, 0], value.dtype) : T.stack(cols, 1)
+    return T.reshape(J, [...value.shape, ...x.shape])
+  }
+
+/**
+ * The Jacobian by reverse mode (one backward pass per output element; best when outputs are
+ * few): shape `[...out.shape, ...x.shape]`.
+ * @category transformations
+ */
+export const jacrev =
+  (f: (x: Tensor) => Tensor) =>
+  (x: Tensor): Tensor => {
+    const [value, back] = vjp(f, x)
+    const rows = Array.from({ length: value.size }, (_, j) => T.reshape(back(basis(value, j))[0], [x.size]))
+    const J = rows.length === 0 ? T.zeros([0, x.size], x.dtype) : T.stack(rows, 0)
+    return T.reshape(J, [...value.shape, ...x.shape])
+  }
+
+/**
+ * The Hessian of a function whose value is a single number: forward mode over reverse mode,
+ * shape `[...x.shape, ...x.shape]`.
+ *
+ * @example
+ * const H = hessian((x: Tensor.Tensor) => Tensor.sum(Tensor.pow(x, 3)))(Tensor.tensor([1, 2], 'float64'))
+ * assert.deepStrictEqual(Tensor.toNested(H), [[6, 0], [0, 12]])
+ * @category transformations
+ */
+export const hessian = (f: (x: Tensor) => Tensor): ((x: Tensor) => Tensor) =>
+  jacfwd((x: Tensor) => T.reshape(jacrev(f)(x), x.shape))
+
+/**
+ * Hessian-vector product H(p)·v by forward mode over reverse mode (`jvp` of `grad`), at the
+ * cost of about two gradients and without forming H. `p` and `v` are trees of one shape.
+ *
+ * @example
+ * const f = (x: Tensor.Tensor) => Tensor.sum(Tensor.pow(x, 3))
+ * const hv = hvp(f)(Tensor.tensor([1, 2], 'float64'), Tensor.tensor([1, 1], 'float64'))
+ * assert.deepStrictEqual(Tensor.toArray(hv), [6, 12])
+ * @category transformations
+ */
+export const hvp =
+  <P extends Tree>(f: (p: P) => Tensor) =>
+  (p: P, v: P): P =>
+    jvp((q: P) => grad(f)(q) as P, [p], [v])[1]

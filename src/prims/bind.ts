@@ -1,0 +1,74 @@
+/**
+ * `bind` applies a primitive: directly to concrete tensors, or, when some input is traced, by
+ * handing it to the innermost interpreter among the inputs (the one with the highest level).
+ *
+ * Levels are numbered in the order differentiation calls start, so a call nested inside
+ * another has a higher level; a value traced by an outer call is a constant to an inner one.
+ * This ordering is what keeps nested derivatives from confusing their perturbations.
+ * @internal
+ */
+import { fail } from '../core/errors.js'
+import { type Tensor, type TraceBox, boxOf } from '../core/Tensor.js'
+import type { Prim, PrimParams } from './Prim.js'
+import { primitives } from './table.js'
+
+/** A differentiation interpreter active for the duration of one call. */
+export interface Level {
+  readonly id: number
+  readonly name: string
+  /** Whether the call that owns this level is still running. */
+  readonly isActive: () => boolean
+  readonly process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor
+}
+
+export interface LevelBox extends TraceBox {
+  readonly level: Level
+}
+
+let nextLevel = 0
+/** A fresh level number, higher than every level started before. */
+export const newLevelId = (): number => ++nextLevel
+
+/** The box of `x` if it is traced, checking that its interpreter is still running. */
+export const liveBox = (op: string, x: Tensor): LevelBox | undefined => {
+  const b = boxOf(x) as LevelBox | undefined
+  if (b !== undefined && !b.level.isActive()) {
+    fail(
+      'ESCAPED_TRACER',
+      op,
+      `a value traced by ${b.level.name} (level ${b.level.id}) was used after that call returned. ` +
+        'A function being differentiated leaked an intermediate value (through a closure, a global or a returned object); ' +
+        'return it from the function instead, or wrap the use in stopGradient.',
+    )
+  }
+  return b
+}
+
+/** The innermost running interpreter among the inputs, if any. */
+export const topLevel = (op: string, inputs: ReadonlyArray<Tensor>): Level | undefined => {
+  let top: Level | undefined
+  for (const x of inputs) {
+    const b = liveBox(op, x)
+    if (b !== undefined && (top === undefined || b.level.id > top.id)) top = b.level
+  }
+  return top
+}
+
+/** Applies a primitive to validated inputs. */
+export const bind = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
+  const top = topLevel(prim, inputs)
+  return top === undefined ? primitives[prim].eval(inputs, params) : top.process(prim, inputs, params)
+}
+
+/** The value of `x` one level below `level`: its primal if `level` traces it, else `x` itself. */
+export const primalAt = (level: Level, x: Tensor): Tensor => {
+  const b = boxOf(x) as LevelBox | undefined
+  return b !== undefined && b.level === level ? b.primal : x
+}
+
+/** Strips every trace from a tensor, down to the concrete value (used by reads and by stopGradient-like uses). */
+export const concrete = (x: Tensor): Tensor => {
+  let t = x
+  for (let b = boxOf(t); b !== undefined; b = boxOf(t)) t = b.primal
+  return t
+}

@@ -1,0 +1,68 @@
+/** Reductions. @internal */
+import { alloc } from '../../core/dtype.js'
+import { type Tensor, dataOf, fromBuffer } from '../../core/Tensor.js'
+import type { ReduceOp } from '../../kernels/Kernels.js'
+import { kernels } from '../../kernels/registry.js'
+import * as T from '../ops.js'
+import type { Primitive, Reduction } from '../Prim.js'
+
+const kept = (x: Tensor, p: Reduction): number[] => x.shape.map((d, i) => (p.axes.includes(i) ? 1 : d))
+
+const evaluate =
+  (op: ReduceOp) =>
+  ([x]: ReadonlyArray<Tensor>, p: Reduction): Tensor => {
+    const k = kept(x!, p)
+    const out = alloc(x!.dtype, k.reduce((a, d) => a * d, 1))
+    kernels().reduce(op, dataOf(x!), x!.shape, p.axes, out)
+    return fromBuffer(out, p.keepdims ? k : x!.shape.filter((_, i) => !p.axes.includes(i)))
+  }
+
+/** Spreads a reduced cotangent back over the reduced axes. */
+const spread = (g: Tensor, x: Tensor, p: Reduction): Tensor => T.broadcastTo(T.reshape(g, kept(x, p)), x.shape)
+
+/**
+ * Weights of each element in max/min: 1/k on the k elements equal to the extremum, 0 elsewhere
+ * (ties share the derivative evenly).
+ */
+const extremumWeights = (x: Tensor, out: Tensor, p: Reduction): Tensor => {
+  const mask = T.equal(x, T.reshape(out, kept(x, p)))
+  return T.div(mask, T.sum(mask, p.axes, true))
+}
+
+/** Distance of each element to the extremum, 0 where the extremum is tied. */
+const extremumKink = (x: Tensor, p: Reduction, out: Tensor): Tensor => {
+  const m = T.reshape(out, kept(x, p))
+  const isExt = T.equal(x, m)
+  const tied = T.greater(T.sum(isExt, p.axes, true), 1)
+  return T.where(isExt, T.where(tied, 0, Infinity), T.abs(T.sub(x, m)))
+}
+
+const extremum = <P extends 'max' | 'min'>(op: P): Primitive<P> => ({
+  eval: evaluate(op),
+  jvp: ([x], [t], out, p) => (t === null ? null : T.sum(T.mul(t!, extremumWeights(x!, out, p)), p.axes, p.keepdims)),
+  vjp: (g, [x], out, p) => [T.mul(spread(g, x!, p), extremumWeights(x!, out, p))],
+  kink: ([x], p) => extremumKink(x!, p, (op === 'max' ? T.max : T.min)(x!, p.axes, true)),
+})
+
+const arg = <P extends 'argmax' | 'argmin'>(op: P): Primitive<P> => ({
+  eval: ([x], p) => {
+    const k = x!.shape.map((d, i) => (i === p.axis ? 1 : d))
+    const out = new Int32Array(k.reduce((a, d) => a * d, 1))
+    kernels().argReduce(op, dataOf(x!), x!.shape, p.axis, out)
+    return fromBuffer(out, p.keepdims ? k : x!.shape.filter((_, i) => i !== p.axis))
+  },
+  jvp: () => null,
+  vjp: () => [null],
+})
+
+export const reduceRules: { readonly [P in 'sum' | 'max' | 'min' | 'argmax' | 'argmin']: Primitive<P> } = {
+  sum: {
+    eval: evaluate('sum'),
+    jvp: (_, [t], __, p) => (t === null ? null : T.sum(t!, p.axes, p.keepdims)),
+    vjp: (g, [x], _, p) => [spread(g, x!, p)],
+  },
+  max: extremum('max'),
+  min: extremum('min'),
+  argmax: arg('argmax'),
+  argmin: arg('argmin'),
+}

@@ -1,0 +1,81 @@
+/**
+ * Unary elementwise primitives. A smooth one is given by its derivative f′(x, out), and both
+ * modes use it: jvp = f′·t, vjp = f′·g. Piecewise-constant ones (floor, sign, predicates)
+ * pass nothing. @internal
+ */
+import { alloc } from '../../core/dtype.js'
+import { type Tensor, dataOf, fromBuffer } from '../../core/Tensor.js'
+import type { UnaryOp } from '../../kernels/Kernels.js'
+import { kernels } from '../../kernels/registry.js'
+import * as T from '../ops.js'
+import type { Primitive } from '../Prim.js'
+
+const evaluate =
+  (op: UnaryOp) =>
+  ([x]: ReadonlyArray<Tensor>): Tensor => {
+    const out = alloc(x!.dtype, x!.size)
+    kernels().unary(op, dataOf(x!), out)
+    return fromBuffer(out, x!.shape)
+  }
+
+/** A smooth primitive from its derivative. */
+const smooth = <P extends UnaryOp>(op: P, d: (x: Tensor, out: Tensor) => Tensor, kink?: (x: Tensor) => Tensor): Primitive<P> => ({
+  eval: evaluate(op),
+  jvp: ([x], [t], out) => (t === null || t === undefined ? null : T.mul(t, d(x!, out))),
+  vjp: (g, [x], out) => [T.mul(g, d(x!, out))],
+  ...(kink === undefined ? {} : { kink: ([x]) => kink(x!) }),
+})
+
+/** A primitive whose derivative is zero wherever it exists; `jump` measures the distance to its jumps. */
+const flat = <P extends UnaryOp>(op: P, jump?: (x: Tensor) => Tensor): Primitive<P> => ({
+  eval: evaluate(op),
+  jvp: () => null,
+  vjp: () => [null],
+  ...(jump === undefined ? {} : { kink: ([x]) => jump(x!) }),
+})
+
+/** Distance to the nearest integer (where floor and ceil jump). */
+const toInteger = (x: Tensor): Tensor => T.abs(T.sub(x, T.round(x)))
+
+const TWO_OVER_SQRT_PI = 1.1283791670955126
+
+export const unaryRules: { readonly [P in UnaryOp]: Primitive<P> } = {
+  neg: { eval: evaluate('neg'), jvp: (_, [t]) => (t ? T.neg(t) : null), vjp: (g) => [T.neg(g)] },
+  // d|x| = sign(x)·dx; the subgradient at 0 is 0
+  abs: smooth('abs', (x) => T.sign(x), T.abs),
+  // d eˣ = eˣ·dx
+  exp: smooth('exp', (_, out) => out),
+  // d(eˣ − 1) = eˣ·dx
+  expm1: smooth('expm1', (_, out) => T.add(out, 1)),
+  // d log x = dx / x
+  log: smooth('log', (x) => T.reciprocal(x)),
+  // d log(1 + x) = dx / (1 + x)
+  log1p: smooth('log1p', (x) => T.reciprocal(T.add(x, 1))),
+  // d √x = dx / (2√x)
+  sqrt: smooth('sqrt', (_, out) => T.div(0.5, out)),
+  // d x^(−½) = −½ x^(−3/2) dx = −½ out³ dx
+  rsqrt: smooth('rsqrt', (_, out) => T.mul(T.mul(out, T.square(out)), -0.5)),
+  // d x² = 2x dx
+  square: smooth('square', (x) => T.mul(x, 2)),
+  // d(1/x) = −x⁻² dx = −out² dx
+  reciprocal: smooth('reciprocal', (_, out) => T.neg(T.square(out))),
+  sin: smooth('sin', (x) => T.cos(x)),
+  cos: smooth('cos', (x) => T.neg(T.sin(x))),
+  // d tanh x = (1 − tanh² x) dx
+  tanh: smooth('tanh', (_, out) => T.sub(1, T.square(out))),
+  // dσ = σ(1 − σ) dx
+  sigmoid: smooth('sigmoid', (_, out) => T.mul(out, T.sub(1, out))),
+  // d relu = [x > 0] dx; the subgradient at 0 is 0
+  relu: smooth('relu', (x) => T.greater(x, 0), T.abs),
+  // d log(1 + eˣ) = σ(x) dx
+  softplus: smooth('softplus', (x) => T.sigmoid(x)),
+  // d erf x = 2/√π e^(−x²) dx
+  erf: smooth('erf', (x) => T.mul(T.exp(T.neg(T.square(x))), TWO_OVER_SQRT_PI)),
+  sign: flat('sign', T.abs),
+  floor: flat('floor', toInteger),
+  ceil: flat('ceil', toInteger),
+  // round jumps at half-integers
+  round: flat('round', (x) => T.abs(T.sub(T.sub(x, T.floor(x)), 0.5))),
+  isFinite: flat('isFinite'),
+  isNaN: flat('isNaN'),
+}
