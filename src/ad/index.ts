@@ -16,3 +16,4 @@
 export { stopGradient } from '../tensor/elementwise.js'
 export * from './transforms.js'
 export * from './custom.js'
+export * from './check.js'

@@ -79,8 +79,10 @@ export interface Primitive<P extends Prim> {
   readonly jvp: (primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Linear>, out: Tensor, params: PrimParams[P]) => Linear
   readonly vjp: (ct: Tensor, primals: ReadonlyArray<Tensor>, out: Tensor, params: PrimParams[P]) => ReadonlyArray<Linear>
   /**
-   * Where the primitive is not differentiable: for each element, how far its inputs are from
-   * the nearest kink (0 at the kink). Gradient checking moves points that sit within ε of one.
+   * Where the primitive is not differentiable (a kink or a jump), its signed kink coordinate:
+   * a tensor whose sign says on which side of a kink each element lies and whose magnitude
+   * says how far it is. Gradient checking uses it to move points off kinks and to skip finite
+   * differences that straddle one. At a kink the rules return a declared subgradient.
    */
   readonly kink?: (primals: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor
 }

@@ -27,7 +27,7 @@ const compare = <P extends BinaryOp>(op: P): Primitive<P> => ({
   eval: evaluate(op),
   jvp: () => null,
   vjp: () => [null, null],
-  kink: ([a, b]) => T.abs(T.sub(a!, b!)),
+  kink: ([a, b]) => T.sub(a!, b!),
 })
 
 /** Weights of a in max(a, b) (or min): 1 where a wins, ½ on ties, 0 where b wins. */
@@ -76,7 +76,7 @@ export const binaryRules: Rules = {
       const w = winner(a!, b!, T.greater)
       return [T.mul(g, w), T.mul(g, T.sub(1, w))]
     },
-    kink: ([a, b]) => T.abs(T.sub(a!, b!)),
+    kink: ([a, b]) => T.sub(a!, b!),
   },
   minimum: {
     eval: evaluate('minimum'),
@@ -88,7 +88,7 @@ export const binaryRules: Rules = {
       const w = winner(a!, b!, T.less)
       return [T.mul(g, w), T.mul(g, T.sub(1, w))]
     },
-    kink: ([a, b]) => T.abs(T.sub(a!, b!)),
+    kink: ([a, b]) => T.sub(a!, b!),
   },
   // d atan2(y, x) = (x·dy − y·dx) / (x² + y²)
   atan2: {

@@ -29,19 +29,25 @@ const extremumWeights = (x: Tensor, out: Tensor, p: Reduction): Tensor => {
   return T.div(mask, T.sum(mask, p.axes, true))
 }
 
-/** Distance of each element to the extremum, 0 where the extremum is tied. */
-const extremumKink = (x: Tensor, p: Reduction, out: Tensor): Tensor => {
-  const m = T.reshape(out, kept(x, p))
+/**
+ * Signed kink coordinate of max/min: positive on the extremum (its lead over the runner-up,
+ * 0 when tied), negative elsewhere (minus its distance to the extremum). Its sign pattern
+ * changes exactly when the extremum moves to another element.
+ */
+const extremumKink = (x: Tensor, p: Reduction, isMax: boolean): Tensor => {
+  const m = (isMax ? T.max : T.min)(x, p.axes, true)
   const isExt = T.equal(x, m)
-  const tied = T.greater(T.sum(isExt, p.axes, true), 1)
-  return T.where(isExt, T.where(tied, 0, Infinity), T.abs(T.sub(x, m)))
+  const others = T.where(isExt, isMax ? -Infinity : Infinity, x)
+  const runnerUp = (isMax ? T.max : T.min)(others, p.axes, true)
+  const lead = T.where(T.greater(T.sum(isExt, p.axes, true), 1), 0, T.abs(T.sub(m, runnerUp)))
+  return T.where(isExt, T.broadcastTo(lead, x.shape), T.neg(T.abs(T.sub(x, m))))
 }
 
 const extremum = <P extends 'max' | 'min'>(op: P): Primitive<P> => ({
   eval: evaluate(op),
   jvp: ([x], [t], out, p) => (t === null ? null : T.sum(T.mul(t!, extremumWeights(x!, out, p)), p.axes, p.keepdims)),
   vjp: (g, [x], out, p) => [T.mul(spread(g, x!, p), extremumWeights(x!, out, p))],
-  kink: ([x], p) => extremumKink(x!, p, (op === 'max' ? T.max : T.min)(x!, p.axes, true)),
+  kink: ([x], p) => extremumKink(x!, p, op === 'max'),
 })
 
 const arg = <P extends 'argmax' | 'argmin'>(op: P): Primitive<P> => ({

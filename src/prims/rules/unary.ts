@@ -26,7 +26,7 @@ const smooth = <P extends UnaryOp>(op: P, d: (x: Tensor, out: Tensor) => Tensor,
   ...(kink === undefined ? {} : { kink: ([x]) => kink(x!) }),
 })
 
-/** A primitive whose derivative is zero wherever it exists; `jump` measures the distance to its jumps. */
+/** A primitive whose derivative is zero wherever it exists; `jump` is the signed coordinate of its jumps. */
 const flat = <P extends UnaryOp>(op: P, jump?: (x: Tensor) => Tensor): Primitive<P> => ({
   eval: evaluate(op),
   jvp: () => null,
@@ -34,15 +34,16 @@ const flat = <P extends UnaryOp>(op: P, jump?: (x: Tensor) => Tensor): Primitive
   ...(jump === undefined ? {} : { kink: ([x]) => jump(x!) }),
 })
 
-/** Distance to the nearest integer (where floor and ceil jump). */
-const toInteger = (x: Tensor): Tensor => T.abs(T.sub(x, T.round(x)))
+/** Signed offset from the nearest integer, where floor and ceil jump (it also flips sign at half-integers: harmless, it only makes the check more careful). */
+const toInteger = (x: Tensor): Tensor => T.sub(x, T.round(x))
+const identity = (x: Tensor): Tensor => x
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126
 
 export const unaryRules: { readonly [P in UnaryOp]: Primitive<P> } = {
   neg: { eval: evaluate('neg'), jvp: (_, [t]) => (t ? T.neg(t) : null), vjp: (g) => [T.neg(g)] },
   // d|x| = sign(x)·dx; the subgradient at 0 is 0
-  abs: smooth('abs', (x) => T.sign(x), T.abs),
+  abs: smooth('abs', (x) => T.sign(x), identity),
   // d eˣ = eˣ·dx
   exp: smooth('exp', (_, out) => out),
   // d(eˣ − 1) = eˣ·dx
@@ -66,16 +67,16 @@ export const unaryRules: { readonly [P in UnaryOp]: Primitive<P> } = {
   // dσ = σ(1 − σ) dx
   sigmoid: smooth('sigmoid', (_, out) => T.mul(out, T.sub(1, out))),
   // d relu = [x > 0] dx; the subgradient at 0 is 0
-  relu: smooth('relu', (x) => T.greater(x, 0), T.abs),
+  relu: smooth('relu', (x) => T.greater(x, 0), identity),
   // d log(1 + eˣ) = σ(x) dx
   softplus: smooth('softplus', (x) => T.sigmoid(x)),
   // d erf x = 2/√π e^(−x²) dx
   erf: smooth('erf', (x) => T.mul(T.exp(T.neg(T.square(x))), TWO_OVER_SQRT_PI)),
-  sign: flat('sign', T.abs),
+  sign: flat('sign', identity),
   floor: flat('floor', toInteger),
   ceil: flat('ceil', toInteger),
   // round jumps at half-integers
-  round: flat('round', (x) => T.abs(T.sub(T.sub(x, T.floor(x)), 0.5))),
+  round: flat('round', (x) => T.sub(T.sub(x, T.floor(x)), 0.5)),
   isFinite: flat('isFinite'),
   isNaN: flat('isNaN'),
 }
