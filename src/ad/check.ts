@@ -60,8 +60,16 @@ export interface GradCheckEntry {
 /** The result of a gradient check: plain data, printable with `showGradCheck`. */
 export interface GradCheckReport {
   readonly verdict: Verdict
-  /** ‖numeric − analytic‖₂ / (‖numeric‖₂ + ‖analytic‖₂) over what was compared */
+  /**
+   * ‖numeric − analytic‖₂ / (‖numeric‖₂ + ‖analytic‖₂ + noiseFloor) over what was compared
+   * (the notes' ratio; the floor only matters for gradients too small for differences to see)
+   */
   readonly relativeError: number
+  /**
+   * the resolution of the differences: rounding in f, 2⁻⁵²·max(1, |f(θ)|), divided by the step
+   * and scaled by √(number compared); gradients far below it cannot be judged and count as agreeing
+   */
+  readonly noiseFloor: number
   readonly mode: 'full' | 'fast'
   readonly eps: number
   /** number of parameters in θ */
@@ -84,11 +92,13 @@ const norm = (xs: ArrayLike<number>): number => {
   return Math.sqrt(s)
 }
 
-const relative = (a: number, n: number): number => (a === n ? 0 : Math.abs(a - n) / (Math.abs(a) + Math.abs(n)))
+/** |a − n| / (|a| + |n| + floor): differences below the floor are finite-difference noise. */
+const relative = (a: number, n: number, floor = 0): number => (a === n ? 0 : Math.abs(a - n) / (Math.abs(a) + Math.abs(n) + floor))
 
-const ratio = (analytic: ArrayLike<number>, numeric: ArrayLike<number>): number => {
+/** The notes' ratio ‖a − n‖ / (‖a‖ + ‖n‖), with the noise floor added to the denominator. */
+const ratio = (analytic: ArrayLike<number>, numeric: ArrayLike<number>, floor: number): number => {
   const diff = Array.from(analytic, (a, i) => a - numeric[i]!)
-  const den = norm(analytic) + norm(numeric)
+  const den = norm(analytic) + norm(numeric) + floor
   return den === 0 ? 0 : norm(diff) / den
 }
 
@@ -131,6 +141,8 @@ export const gradCheck = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P
   }
   const point = unflatten(T.fromArray(th, [n], 'float64'))
   const g = dataOf(Tr.flatten(grad(f)(point) as P).theta)
+  const f0 = evaluate(th)[0]
+  const coordinateFloor = (2 ** -52 * Math.max(1, Math.abs(f0))) / eps
 
   // a difference-free oracle: forward mode against reverse mode along one random direction
   const [kDir, kRest] = split(k)
@@ -173,7 +185,7 @@ export const gradCheck = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P
       }
       analytic.push(g[i]!)
       numeric.push(num)
-      worst.push({ ...leafOf(i), analytic: g[i]!, numeric: num, error: relative(g[i]!, num) })
+      worst.push({ ...leafOf(i), analytic: g[i]!, numeric: num, error: relative(g[i]!, num, coordinateFloor) })
     }
   } else {
     const count = opts.directions ?? 16
@@ -199,14 +211,16 @@ export const gradCheck = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P
       const num = difference(d, h)
       if (num === null || seg.size === 0) return []
       const a = Array.from(g).reduce((s, gi, i) => s + gi * d[i]!, 0)
-      return [{ path: seg.path, index: [], analytic: a, numeric: num, error: relative(a, num) }]
+      return [{ path: seg.path, index: [], analytic: a, numeric: num, error: relative(a, num, coordinateFloor) }]
     })
   }
-  const relativeError = ratio(analytic, numeric)
+  const noiseFloor = coordinateFloor * Math.sqrt(analytic.length)
+  const relativeError = ratio(analytic, numeric, noiseFloor)
   worst.sort((a, b) => Math.abs(b.analytic - b.numeric) - Math.abs(a.analytic - a.numeric))
   return {
     verdict: verdictOf(relativeError),
     relativeError,
+    noiseFloor,
     mode,
     eps,
     parameters: n,

@@ -28,6 +28,37 @@ const route = (x: Tensor, dy: Tensor, spec: Pool2dSpec): Tensor => bind('maxPool
 const avg = (x: Tensor, spec: Pool2dSpec): Tensor => bind('avgPool2d', [x], { spec })
 const avgBack = (dy: Tensor, spec: Pool2dSpec): Tensor => bind('avgPool2dGrad', [dy], { spec })
 
+/**
+ * Signed kink coordinate of max pooling, one value per (window, channel, cell): for the cell
+ * holding the window's maximum, its lead over the runner-up (0 when tied); for the others,
+ * minus their distance to the maximum; +∞ for cells in padding. The sign pattern changes
+ * exactly when some window's maximum moves to another cell.
+ */
+const windowKink = (x: Tensor, s: Pool2dSpec): Tensor => {
+  const v = dataOf(x)
+  const C = s.channels
+  const cells = s.kH * s.kW
+  const out = new Float64Array(s.batch * s.outH * s.outW * C * cells).fill(Infinity)
+  const at = (n: number, h: number, w: number, c: number): number =>
+    h < 0 || w < 0 || h >= s.inH || w >= s.inW ? NaN : v[((n * s.inH + h) * s.inW + w) * C + c]!
+  let o = 0
+  for (let n = 0; n < s.batch; n++)
+    for (let i = 0; i < s.outH; i++)
+      for (let j = 0; j < s.outW; j++)
+        for (let c = 0; c < C; c++, o += cells) {
+          const window = Array.from({ length: cells }, (_, q) => at(n, i * s.strideH - s.padTop + Math.floor(q / s.kW), j * s.strideW - s.padLeft + (q % s.kW), c))
+          const valid = window.filter((u) => !Number.isNaN(u))
+          if (valid.length === 0) continue
+          const m = Math.max(...valid)
+          const ties = valid.filter((u) => u === m).length
+          const runnerUp = Math.max(-Infinity, ...valid.filter((u) => u !== m))
+          window.forEach((u, q) => {
+            if (!Number.isNaN(u)) out[o + q] = u === m ? (ties > 1 ? 0 : m - runnerUp) : u - m
+          })
+        }
+  return fromBuffer(out, [s.batch, s.outH, s.outW, C, cells])
+}
+
 type ConvPrim = 'conv2d' | 'conv2dGradInput' | 'conv2dGradFilter' | 'maxPool2d' | 'maxPool2dGrad' | 'maxPool2dSelect' | 'avgPool2d' | 'avgPool2dGrad'
 
 export const convRules: { readonly [P in ConvPrim]: Primitive<P> } = {
@@ -72,6 +103,7 @@ export const convRules: { readonly [P in ConvPrim]: Primitive<P> } = {
     },
     jvp: ([x], [t], _, { spec }) => (t === null ? null : select(x!, t!, spec)),
     vjp: (g, [x], _, { spec }) => [route(x!, g, spec)],
+    kink: ([x], { spec }) => windowKink(x!, spec),
   },
   // linear in dy (x only decides where things go)
   maxPool2dGrad: {
@@ -82,6 +114,7 @@ export const convRules: { readonly [P in ConvPrim]: Primitive<P> } = {
     },
     jvp: ([x], [, tdy], _, { spec }) => (tdy === null ? null : route(x!, tdy!, spec)),
     vjp: (g, [x], _, { spec }) => [null, select(x!, g, spec)],
+    kink: ([x], { spec }) => windowKink(x!, spec),
   },
   // linear in t
   maxPool2dSelect: {
@@ -92,6 +125,7 @@ export const convRules: { readonly [P in ConvPrim]: Primitive<P> } = {
     },
     jvp: ([x], [, tt], _, { spec }) => (tt === null ? null : select(x!, tt!, spec)),
     vjp: (g, [x], _, { spec }) => [null, route(x!, g, spec)],
+    kink: ([x], { spec }) => windowKink(x!, spec),
   },
   avgPool2d: {
     eval: ([x], { spec }) => {

@@ -1,0 +1,529 @@
+/**
+ * Adaptive rescalings: Adam (and AMSGrad), RMSProp (plain and centered), AdaGrad, AdaDelta,
+ * Adamax, NAdam and Lion. Each returns a direction, not a step: chain it with
+ * `scaleByLearningRate`, as the aliases do.
+ *
+ * Where PyTorch has the optimizer, the update follows its documented algorithm (torch.optim);
+ * each doc comment says where optax differs.
+ *
+ * @since 0.1.0
+ */
+import { fail } from '../core/errors.js'
+import * as T from '../tensor/index.js'
+import * as Tree from '../tree/index.js'
+import type { GradientTransformation } from './base.js'
+import { axpby, checkBoolean, checkDecay, checkNonNegative, checkOptions, checkPositive, checkSameTree, frozen, fullLike, zerosLike } from './internal.js'
+
+type Tensor = T.Tensor
+
+/** EMA of squares: ρ·v + (1 − ρ)·g². */
+const emaSquare = (v: Tensor, rho: number, g: Tensor): Tensor => axpby(v, rho, T.square(g), 1 - rho)
+
+// -------------------------------------------------------------------------------------
+// Adam
+// -------------------------------------------------------------------------------------
+
+/**
+ * The state of `scaleByAdam`: the step count and the moving averages of the gradients (`mu`)
+ * and of their squares (`nu`); with AMSGrad also the running maximum of `nu` (`nuMax`).
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const s: Optim.ScaleByAdamState = Optim.scaleByAdam().init({ w: T.ones([2]) })
+ * assert.deepStrictEqual([s.count, T.toArray(s.mu.w), T.toArray(s.nu.w)], [0, [0, 0], [0, 0]])
+ * @category model
+ * @since 0.1.0
+ */
+export interface ScaleByAdamState {
+  readonly _tag: 'ScaleByAdamState'
+  readonly count: number
+  readonly mu: Tree.Tree
+  readonly nu: Tree.Tree
+  /** Only with `amsgrad`: the largest `nu` seen so far, per coordinate. */
+  readonly nuMax?: Tree.Tree
+}
+
+/** Options of `scaleByAdam`. @category transforms */
+export interface ScaleByAdamOptions {
+  /** Decay of the moving average of gradients, in [0, 1) (default 0.9). */
+  readonly b1?: number
+  /** Decay of the moving average of squared gradients, in [0, 1) (default 0.999). */
+  readonly b2?: number
+  /** Added to the denominator outside the square root, > 0 (default 1e-8). */
+  readonly eps?: number
+  /** Added inside the square root, ≥ 0 (default 0; optax's `eps_root`). */
+  readonly epsRoot?: number
+  /** Use AMSGrad: normalize by the running maximum of `nu` (default false). */
+  readonly amsgrad?: boolean
+}
+
+/**
+ * Rescales by Adam's bias-corrected moment estimates (Kingma & Ba 2015), as in PyTorch's
+ * `torch.optim.Adam`: the step count t starts at 1 on the first update, eps sits outside the
+ * square root. With `amsgrad`, PyTorch's form: the running maximum is taken of the raw `v` and
+ * bias-corrected afterwards; optax's `scale_by_amsgrad` takes the maximum of the corrected v̂
+ * instead, which differs while t is small. `epsRoot` (optax) adds a term inside the root.
+ *
+ * m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  m̂ = m/(1−β₁ᵗ);  v̂ = v/(1−β₂ᵗ)
+ * u = m̂ / (√(v̂ + ε_root) + ε)   (AMSGrad: v_max ← max(v_max, v), v̂ = v_max/(1−β₂ᵗ))
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleByAdam()
+ * const [u] = tx.update({ w: T.tensor([0.5, -0.5]) }, tx.init({ w: T.zeros([2]) }))
+ * assert.ok(T.allclose(u.w, T.tensor([1, -1])))
+ * @see Kingma & Ba, Adam: A Method for Stochastic Optimization, 2015. https://arxiv.org/abs/1412.6980
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleByAdam = (opts: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> => {
+  const op = 'scaleByAdam'
+  checkOptions(op, opts, ['b1', 'b2', 'eps', 'epsRoot', 'amsgrad'])
+  const b1 = checkDecay(op, 'b1', opts.b1 ?? 0.9, '0.9')
+  const b2 = checkDecay(op, 'b2', opts.b2 ?? 0.999, '0.999')
+  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-8, '1e-8')
+  const epsRoot = checkNonNegative(op, 'epsRoot', opts.epsRoot ?? 0, '0')
+  const amsgrad = checkBoolean(op, 'amsgrad', opts.amsgrad ?? false)
+  return frozen({
+    init: (params: Tree.Tree): ScaleByAdamState => {
+      const z = zerosLike(params)
+      return frozen(amsgrad ? { _tag: 'ScaleByAdamState', count: 0, mu: z, nu: z, nuMax: z } : { _tag: 'ScaleByAdamState', count: 0, mu: z, nu: z })
+    },
+    update: (grads: Tree.Tree, state: ScaleByAdamState) => {
+      checkSameTree(op, grads, state.mu, 'gradients', 'first moment (state.mu)')
+      const t = state.count + 1
+      const c1 = 1 - b1 ** t
+      const c2 = 1 - b2 ** t
+      const mu = Tree.zipWith(state.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
+      const nu = Tree.zipWith(state.nu, grads, (v, g) => emaSquare(v, b2, g))
+      const nuMax = amsgrad ? Tree.zipWith(needMax(op, state), nu, (a, b) => T.maximum(a, b)) : undefined
+      const u = Tree.zipWith(mu, nuMax ?? nu, (m, v) => T.div(T.div(m, c1), T.add(T.sqrt(T.add(T.div(v, c2), epsRoot)), eps)))
+      const next: ScaleByAdamState = nuMax === undefined ? { _tag: 'ScaleByAdamState', count: t, mu, nu } : { _tag: 'ScaleByAdamState', count: t, mu, nu, nuMax }
+      return [u, frozen(next)] as const
+    },
+  })
+}
+
+const needMax = (op: string, s: ScaleByAdamState): Tree.Tree =>
+  s.nuMax ?? fail('INVALID_ARGUMENT', op, 'the state has no nuMax although amsgrad is on; build the state with init(params) of this same transformation.')
+
+// -------------------------------------------------------------------------------------
+// RMSProp
+// -------------------------------------------------------------------------------------
+
+/**
+ * The state of `scaleByRms`: the moving average of squared gradients (`nu`); when centered,
+ * also the moving average of the gradients (`mu`).
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const s: Optim.ScaleByRmsState = Optim.scaleByRms({ centered: true }).init({ w: T.ones([1]) })
+ * assert.deepStrictEqual(Object.keys(s), ['_tag', 'nu', 'mu'])
+ * @category model
+ * @since 0.1.0
+ */
+export interface ScaleByRmsState {
+  readonly _tag: 'ScaleByRmsState'
+  readonly nu: Tree.Tree
+  /** Only when centered: the moving average of the gradients. */
+  readonly mu?: Tree.Tree
+}
+
+/** Options of `scaleByRms`. @category transforms */
+export interface ScaleByRmsOptions {
+  /** Decay of the moving average of squared gradients, in [0, 1) (default 0.99, PyTorch's `alpha`). */
+  readonly decay?: number
+  /** Added to the denominator, > 0 (default 1e-8). */
+  readonly eps?: number
+  /** Divide by the estimated standard deviation instead of the RMS (default false). */
+  readonly centered?: boolean
+  /** Put eps inside the square root, as optax and TensorFlow do (default false: outside, as PyTorch). */
+  readonly epsInSqrt?: boolean
+  /** Initial value of the average of squares, ≥ 0 (default 0). */
+  readonly initialScale?: number
+}
+
+/**
+ * Rescales by the root of a moving average of squared gradients (RMSProp, Hinton's lecture 6e;
+ * centered: Graves 2013), as in PyTorch's `torch.optim.RMSprop`: α = 0.99 by default and eps
+ * added after the square root. optax's `scale_by_rms` defaults to decay 0.9 and puts eps inside
+ * the root (`epsInSqrt: true` gives that). The average is updated as v ← αv + (1−α)g², an
+ * assignment: accumulating (`+=`) instead, as in the notes' code, is a typo.
+ *
+ * v ← αv + (1−α)g²;  centered: ḡ ← αḡ + (1−α)g, ṽ = v − ḡ²;  u = g / (√ṽ + ε)
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleByRms({ decay: 0.75, eps: 1e-12 })
+ * const [u] = tx.update({ w: T.tensor([2], 'float64') }, tx.init({ w: T.zeros([1], 'float64') }))
+ * assert.ok(Math.abs(T.item(u.w) - 2) < 1e-9)
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleByRms = (opts: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> => {
+  const op = 'scaleByRms'
+  checkOptions(op, opts, ['decay', 'eps', 'centered', 'epsInSqrt', 'initialScale'])
+  const alpha = checkDecay(op, 'decay (alpha)', opts.decay ?? 0.99, '0.99')
+  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-8, '1e-8')
+  const centered = checkBoolean(op, 'centered', opts.centered ?? false)
+  const inSqrt = checkBoolean(op, 'epsInSqrt', opts.epsInSqrt ?? false)
+  const init0 = checkNonNegative(op, 'initialScale', opts.initialScale ?? 0, '0')
+  const denom = (v: Tensor): Tensor => (inSqrt ? T.sqrt(T.add(v, eps)) : T.add(T.sqrt(v), eps))
+  return frozen({
+    init: (params: Tree.Tree): ScaleByRmsState => {
+      const nu = fullLike(params, init0)
+      return frozen(centered ? { _tag: 'ScaleByRmsState', nu, mu: zerosLike(params) } : { _tag: 'ScaleByRmsState', nu })
+    },
+    update: (grads: Tree.Tree, state: ScaleByRmsState) => {
+      checkSameTree(op, grads, state.nu, 'gradients', 'average of squares (state.nu)')
+      const nu = Tree.zipWith(state.nu, grads, (v, g) => emaSquare(v, alpha, g))
+      if (!centered) return [Tree.zipWith(grads, nu, (g, v) => T.div(g, denom(v))), frozen({ _tag: 'ScaleByRmsState', nu })] as const
+      const mu0 =
+        state.mu ?? fail('INVALID_ARGUMENT', op, 'the state has no mu although centered is on; build the state with init(params) of this same transformation.')
+      const mu = Tree.zipWith(mu0, grads, (m, g) => axpby(m, alpha, g, 1 - alpha))
+      const u = Tree.zipWith(grads, nu, mu, (g, v, m) => T.div(g, denom(T.sub(v, T.square(m)))))
+      return [u, frozen({ _tag: 'ScaleByRmsState', nu, mu })] as const
+    },
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// AdaGrad
+// -------------------------------------------------------------------------------------
+
+/**
+ * The state of `scaleByAdagrad`: the sum of squared gradients so far.
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const s: Optim.ScaleByAdagradState = Optim.scaleByAdagrad().init({ w: T.ones([1]) })
+ * assert.deepStrictEqual(T.toArray(s.sumOfSquares.w), [0])
+ * @category model
+ * @since 0.1.0
+ */
+export interface ScaleByAdagradState {
+  readonly _tag: 'ScaleByAdagradState'
+  readonly sumOfSquares: Tree.Tree
+}
+
+/** Options of `scaleByAdagrad`. @category transforms */
+export interface ScaleByAdagradOptions {
+  /** Initial value of the sum of squares, ≥ 0 (default 0, PyTorch; optax uses 0.1). */
+  readonly initialAccumulatorValue?: number
+  /** Added to the denominator after the square root, > 0 (default 1e-10, PyTorch). */
+  readonly eps?: number
+}
+
+/**
+ * Rescales by the root of the sum of all squared gradients (AdaGrad, Duchi et al. 2011), as in
+ * PyTorch's `torch.optim.Adagrad`: the accumulator starts at 0 and eps = 1e-10 is added after
+ * the square root. optax's `scale_by_rss` starts the accumulator at 0.1, adds eps = 1e-7 inside
+ * the root, and returns 0 where the accumulator is 0.
+ *
+ * s ← s + g²;  u = g / (√s + ε)
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleByAdagrad()
+ * const [u] = tx.update({ w: T.tensor([-3]) }, tx.init({ w: T.zeros([1]) }))
+ * assert.ok(T.allclose(u.w, T.tensor([-1])))
+ * @see Duchi, Hazan & Singer, Adaptive Subgradient Methods, JMLR 2011.
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleByAdagrad = (opts: ScaleByAdagradOptions = {}): GradientTransformation<ScaleByAdagradState> => {
+  const op = 'scaleByAdagrad'
+  checkOptions(op, opts, ['initialAccumulatorValue', 'eps'])
+  const init0 = checkNonNegative(op, 'initialAccumulatorValue', opts.initialAccumulatorValue ?? 0, '0')
+  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-10, '1e-10')
+  return frozen({
+    init: (params: Tree.Tree) => frozen({ _tag: 'ScaleByAdagradState', sumOfSquares: fullLike(params, init0) }),
+    update: (grads: Tree.Tree, state: ScaleByAdagradState) => {
+      checkSameTree(op, grads, state.sumOfSquares, 'gradients', 'sum of squares (state.sumOfSquares)')
+      const sumOfSquares = Tree.zipWith(state.sumOfSquares, grads, (s, g) => T.add(s, T.square(g)))
+      const u = Tree.zipWith(grads, sumOfSquares, (g, s) => T.div(g, T.add(T.sqrt(s), eps)))
+      return [u, frozen({ _tag: 'ScaleByAdagradState', sumOfSquares })] as const
+    },
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// AdaDelta
+// -------------------------------------------------------------------------------------
+
+/**
+ * The state of `scaleByAdadelta`: moving averages of squared gradients and of squared updates
+ * (PyTorch's `square_avg` and `acc_delta`).
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const s: Optim.ScaleByAdadeltaState = Optim.scaleByAdadelta().init({ w: T.ones([1]) })
+ * assert.deepStrictEqual(Object.keys(s), ['_tag', 'squareAvg', 'accDelta'])
+ * @category model
+ * @since 0.1.0
+ */
+export interface ScaleByAdadeltaState {
+  readonly _tag: 'ScaleByAdadeltaState'
+  readonly squareAvg: Tree.Tree
+  readonly accDelta: Tree.Tree
+}
+
+/** Options of `scaleByAdadelta`. @category transforms */
+export interface ScaleByAdadeltaOptions {
+  /** Decay of both moving averages, in [0, 1) (default 0.9). */
+  readonly rho?: number
+  /** Added inside both square roots, > 0 (default 1e-6). */
+  readonly eps?: number
+}
+
+/**
+ * Rescales by the ratio of the RMS of past updates to the RMS of gradients (AdaDelta, Zeiler
+ * 2012), as in PyTorch's `torch.optim.Adadelta` (ρ = 0.9, eps = 1e-6 inside both roots). optax's
+ * `scale_by_adadelta` is the same rule.
+ *
+ * v ← ρv + (1−ρ)g²;  Δ = √(a + ε)/√(v + ε) · g;  a ← ρa + (1−ρ)Δ²;  u = Δ
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleByAdadelta({ rho: 0, eps: 1e-6 })
+ * const [u] = tx.update({ w: T.tensor([1], 'float64') }, tx.init({ w: T.zeros([1], 'float64') }))
+ * assert.ok(Math.abs(T.item(u.w) - Math.sqrt(1e-6 / (1 + 1e-6))) < 1e-15)
+ * @see Zeiler, ADADELTA: An Adaptive Learning Rate Method, 2012. https://arxiv.org/abs/1212.5701
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleByAdadelta = (opts: ScaleByAdadeltaOptions = {}): GradientTransformation<ScaleByAdadeltaState> => {
+  const op = 'scaleByAdadelta'
+  checkOptions(op, opts, ['rho', 'eps'])
+  const rho = checkDecay(op, 'rho', opts.rho ?? 0.9, '0.9')
+  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-6, '1e-6')
+  return frozen({
+    init: (params: Tree.Tree) => {
+      const z = zerosLike(params)
+      return frozen({ _tag: 'ScaleByAdadeltaState', squareAvg: z, accDelta: z })
+    },
+    update: (grads: Tree.Tree, state: ScaleByAdadeltaState) => {
+      checkSameTree(op, grads, state.squareAvg, 'gradients', 'average of squared gradients (state.squareAvg)')
+      const squareAvg = Tree.zipWith(state.squareAvg, grads, (v, g) => emaSquare(v, rho, g))
+      const u = Tree.zipWith(grads, squareAvg, state.accDelta, (g, v, a) => T.mul(T.div(T.sqrt(T.add(a, eps)), T.sqrt(T.add(v, eps))), g))
+      const accDelta = Tree.zipWith(state.accDelta, u, (a, d) => emaSquare(a, rho, d))
+      return [u, frozen({ _tag: 'ScaleByAdadeltaState', squareAvg, accDelta })] as const
+    },
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// Adamax
+// -------------------------------------------------------------------------------------
+
+/**
+ * The state of `scaleByAdamax`: the step count, the moving average of gradients (`mu`) and the
+ * exponentially weighted infinity norm (`nu`).
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const s: Optim.ScaleByAdamaxState = Optim.scaleByAdamax().init({ w: T.ones([1]) })
+ * assert.strictEqual(s.count, 0)
+ * @category model
+ * @since 0.1.0
+ */
+export interface ScaleByAdamaxState {
+  readonly _tag: 'ScaleByAdamaxState'
+  readonly count: number
+  readonly mu: Tree.Tree
+  readonly nu: Tree.Tree
+}
+
+/** Options of `scaleByAdamax`. @category transforms */
+export interface ScaleByAdamaxOptions {
+  /** Decay of the moving average of gradients, in [0, 1) (default 0.9). */
+  readonly b1?: number
+  /** Decay of the infinity norm, in [0, 1) (default 0.999). */
+  readonly b2?: number
+  /** Added to |g| inside the maximum, > 0 (default 1e-8). */
+  readonly eps?: number
+}
+
+/**
+ * Adamax (Kingma & Ba 2015, §7), Adam with the infinity norm, as in PyTorch's
+ * `torch.optim.Adamax`: eps is added to |g| inside the maximum, and only the first moment is
+ * bias-corrected. optax's `scale_by_adamax` is the same rule.
+ *
+ * m ← β₁m + (1−β₁)g;  n ← max(β₂n, |g| + ε);  u = m / ((1−β₁ᵗ) · n)
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleByAdamax()
+ * const [u] = tx.update({ w: T.tensor([-4]) }, tx.init({ w: T.zeros([1]) }))
+ * assert.ok(T.allclose(u.w, T.tensor([-1])))
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleByAdamax = (opts: ScaleByAdamaxOptions = {}): GradientTransformation<ScaleByAdamaxState> => {
+  const op = 'scaleByAdamax'
+  checkOptions(op, opts, ['b1', 'b2', 'eps'])
+  const b1 = checkDecay(op, 'b1', opts.b1 ?? 0.9, '0.9')
+  const b2 = checkDecay(op, 'b2', opts.b2 ?? 0.999, '0.999')
+  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-8, '1e-8')
+  return frozen({
+    init: (params: Tree.Tree) => {
+      const z = zerosLike(params)
+      return frozen({ _tag: 'ScaleByAdamaxState', count: 0, mu: z, nu: z })
+    },
+    update: (grads: Tree.Tree, state: ScaleByAdamaxState) => {
+      checkSameTree(op, grads, state.mu, 'gradients', 'first moment (state.mu)')
+      const t = state.count + 1
+      const c1 = 1 - b1 ** t
+      const mu = Tree.zipWith(state.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
+      const nu = Tree.zipWith(state.nu, grads, (n, g) => T.maximum(T.mul(n, b2), T.add(T.abs(g), eps)))
+      const u = Tree.zipWith(mu, nu, (m, n) => T.div(m, T.mul(n, c1)))
+      return [u, frozen({ _tag: 'ScaleByAdamaxState', count: t, mu, nu })] as const
+    },
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// NAdam
+// -------------------------------------------------------------------------------------
+
+/**
+ * The state of `scaleByNadam`: the step count, the product of the momentum schedule so far
+ * (`muProduct`, Π μᵢ), and the two moving averages.
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const s: Optim.ScaleByNadamState = Optim.scaleByNadam().init({ w: T.ones([1]) })
+ * assert.deepStrictEqual([s.count, s.muProduct], [0, 1])
+ * @category model
+ * @since 0.1.0
+ */
+export interface ScaleByNadamState {
+  readonly _tag: 'ScaleByNadamState'
+  readonly count: number
+  readonly muProduct: number
+  readonly mu: Tree.Tree
+  readonly nu: Tree.Tree
+}
+
+/** Options of `scaleByNadam`. @category transforms */
+export interface ScaleByNadamOptions {
+  /** β₁, in [0, 1) (default 0.9). */
+  readonly b1?: number
+  /** β₂, in [0, 1) (default 0.999). */
+  readonly b2?: number
+  /** Added to the denominator after the square root, > 0 (default 1e-8). */
+  readonly eps?: number
+  /** ψ of the momentum schedule, ≥ 0 (default 4e-3); `Infinity` gives a constant μ = β₁ (optax). */
+  readonly momentumDecay?: number
+}
+
+/**
+ * NAdam, Adam with Nesterov momentum (Dozat 2016), as in PyTorch's `torch.optim.NAdam`: the
+ * momentum follows the schedule μₜ = β₁(1 − ½·0.96^(tψ)) and the bias correction uses the
+ * running product of μ. optax's `nadam` (Adam with `nesterov=True`) keeps μ = β₁ constant;
+ * `momentumDecay: Infinity` gives exactly that.
+ *
+ * μₜ = β₁(1 − ½·0.96^(tψ));  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  v̂ = v/(1−β₂ᵗ)
+ * u = [ (1−μₜ)/(1−Π₁ᵗμᵢ) · g + μₜ₊₁/(1−Π₁ᵗ⁺¹μᵢ) · m ] / (√v̂ + ε)
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleByNadam()
+ * const [u, s] = tx.update({ w: T.tensor([2]) }, tx.init({ w: T.zeros([1]) }))
+ * assert.ok(T.item(u.w) > 1 && T.item(u.w) < 1.1) // the gradient's step plus a look-ahead momentum term
+ * assert.strictEqual(s.count, 1)
+ * @see Dozat, Incorporating Nesterov Momentum into Adam, ICLR workshop 2016.
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleByNadam = (opts: ScaleByNadamOptions = {}): GradientTransformation<ScaleByNadamState> => {
+  const op = 'scaleByNadam'
+  checkOptions(op, opts, ['b1', 'b2', 'eps', 'momentumDecay'])
+  const b1 = checkDecay(op, 'b1', opts.b1 ?? 0.9, '0.9')
+  const b2 = checkDecay(op, 'b2', opts.b2 ?? 0.999, '0.999')
+  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-8, '1e-8')
+  const psi = opts.momentumDecay ?? 4e-3
+  if (!(typeof psi === 'number' && psi >= 0)) {
+    fail('INVALID_ARGUMENT', op, `momentumDecay is ${String(psi)}; it must be a number ≥ 0 (PyTorch's default 4e-3, or Infinity for a constant momentum β₁).`)
+  }
+  const muAt = (t: number): number => b1 * (1 - 0.5 * 0.96 ** (t * psi))
+  return frozen({
+    init: (params: Tree.Tree) => {
+      const z = zerosLike(params)
+      return frozen({ _tag: 'ScaleByNadamState', count: 0, muProduct: 1, mu: z, nu: z })
+    },
+    update: (grads: Tree.Tree, state: ScaleByNadamState) => {
+      checkSameTree(op, grads, state.mu, 'gradients', 'first moment (state.mu)')
+      const t = state.count + 1
+      const muT = muAt(t)
+      const muNext = muAt(t + 1)
+      const muProduct = state.muProduct * muT
+      const cg = (1 - muT) / (1 - muProduct)
+      const cm = muNext / (1 - muProduct * muNext)
+      const c2 = 1 - b2 ** t
+      const mu = Tree.zipWith(state.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
+      const nu = Tree.zipWith(state.nu, grads, (v, g) => emaSquare(v, b2, g))
+      const u = Tree.zipWith(grads, mu, nu, (g, m, v) => T.div(axpby(g, cg, m, cm), T.add(T.sqrt(T.div(v, c2)), eps)))
+      return [u, frozen({ _tag: 'ScaleByNadamState', count: t, muProduct, mu, nu })] as const
+    },
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// Lion
+// -------------------------------------------------------------------------------------
+
+/**
+ * The state of `scaleByLion`: the momentum (moving average of gradients).
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const s: Optim.ScaleByLionState = Optim.scaleByLion().init({ w: T.ones([1]) })
+ * assert.deepStrictEqual(T.toArray(s.mu.w), [0])
+ * @category model
+ * @since 0.1.0
+ */
+export interface ScaleByLionState {
+  readonly _tag: 'ScaleByLionState'
+  readonly mu: Tree.Tree
+}
+
+/** Options of `scaleByLion`. @category transforms */
+export interface ScaleByLionOptions {
+  /** Weight of the momentum in the sign, in [0, 1) (default 0.9). */
+  readonly b1?: number
+  /** Decay of the momentum, in [0, 1) (default 0.99). */
+  readonly b2?: number
+}
+
+/**
+ * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"): the sign of an
+ * interpolation between momentum and gradient. PyTorch has no Lion; this follows the paper's
+ * algorithm and optax's `scale_by_lion` (its default 'hard' sign mode).
+ *
+ * c = β₁m + (1−β₁)g;  u = sign(c);  m ← β₂m + (1−β₂)g
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleByLion()
+ * const [u] = tx.update({ w: T.tensor([0.3, -2, 0]) }, tx.init({ w: T.zeros([3]) }))
+ * assert.deepStrictEqual(T.toArray(u.w), [1, -1, 0])
+ * @see Chen et al., Symbolic Discovery of Optimization Algorithms, 2023. https://arxiv.org/abs/2302.06675
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleByLion = (opts: ScaleByLionOptions = {}): GradientTransformation<ScaleByLionState> => {
+  const op = 'scaleByLion'
+  checkOptions(op, opts, ['b1', 'b2'])
+  const b1 = checkDecay(op, 'b1', opts.b1 ?? 0.9, '0.9')
+  const b2 = checkDecay(op, 'b2', opts.b2 ?? 0.99, '0.99')
+  return frozen({
+    init: (params: Tree.Tree) => frozen({ _tag: 'ScaleByLionState', mu: zerosLike(params) }),
+    update: (grads: Tree.Tree, state: ScaleByLionState) => {
+      checkSameTree(op, grads, state.mu, 'gradients', 'momentum (state.mu)')
+      const u = Tree.zipWith(state.mu, grads, (m, g) => T.sign(axpby(m, b1, g, 1 - b1)))
+      const mu = Tree.zipWith(state.mu, grads, (m, g) => axpby(m, b2, g, 1 - b2))
+      return [u, frozen({ _tag: 'ScaleByLionState', mu })] as const
+    },
+  })
+}

@@ -1,0 +1,152 @@
+/**
+ * The shape of every optimizer: a gradient transformation is a record of two pure functions,
+ * `init(params) → state` and `update(grads, state, params?) → [updates, state]`, and the state
+ * is a named, plain, serializable value. Nothing is remembered between steps except what the
+ * state holds, so a state can be printed, saved with `JSON.stringify`, compared and replayed.
+ *
+ * Updates are added to the parameters with `applyUpdates`; optimizers that descend flip the
+ * sign themselves (`scaleByLearningRate`), as in optax.
+ *
+ * @since 0.1.0
+ */
+import * as T from '../tensor/index.js'
+import * as Tree from '../tree/index.js'
+import { checkSameTree, frozen, zerosLike } from './internal.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * A pair of pure functions: `init` builds the state for some parameters; `update` turns
+ * gradients (or the updates of a previous transformation) into updates and a new state. It
+ * never changes its inputs, and the same inputs always give the same outputs.
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.sgd(0.1)
+ * const params = { w: T.tensor([1, 2]) }
+ * const [updates, state] = tx.update({ w: T.tensor([10, 10]) }, tx.init(params), params)
+ * assert.deepStrictEqual(T.toArray(Optim.applyUpdates(params, updates).w), [0, 1])
+ * assert.strictEqual(state[2].count, 1)
+ * @category model
+ * @since 0.1.0
+ */
+export interface GradientTransformation<S> {
+  /** The state before the first step, for these parameters. */
+  readonly init: (params: Tree.Tree) => S
+  /** One step: updates of the same structure as `grads`, and the next state. */
+  readonly update: (grads: Tree.Tree, state: S, params?: Tree.Tree) => readonly [updates: Tree.Tree, state: S]
+}
+
+/**
+ * The state type of a transformation: `StateOf<typeof adam>` is the tuple of its parts' states.
+ *
+ * @example
+ * import { Optim } from 'puregrad'
+ * const tx = Optim.chain(Optim.clipByGlobalNorm(1), Optim.scale(-0.1))
+ * const s: Optim.StateOf<typeof tx> = tx.init({})
+ * assert.deepStrictEqual(s, [{ _tag: 'EmptyState' }, { _tag: 'EmptyState' }])
+ * @category model
+ * @since 0.1.0
+ */
+export type StateOf<G> = G extends GradientTransformation<infer S> ? S : never
+
+/**
+ * The state of a transformation that keeps nothing between steps.
+ *
+ * @example
+ * import { Optim } from 'puregrad'
+ * assert.deepStrictEqual(Optim.identity().init({}), { _tag: 'EmptyState' })
+ * @category model
+ * @since 0.1.0
+ */
+export interface EmptyState {
+  readonly _tag: 'EmptyState'
+}
+
+/**
+ * The one `EmptyState` value.
+ *
+ * @example
+ * import { Optim } from 'puregrad'
+ * assert.strictEqual(Optim.emptyState._tag, 'EmptyState')
+ * @category constructors
+ * @since 0.1.0
+ */
+export const emptyState: EmptyState = frozen({ _tag: 'EmptyState' })
+
+/**
+ * A transformation without state from a function of the gradients (and parameters).
+ *
+ * u = f(g, θ)
+ *
+ * @example
+ * import { Optim, Tensor as T, Tree } from 'puregrad'
+ * const negate = Optim.stateless((g) => Tree.map(g, T.neg))
+ * const [u] = negate.update({ w: T.tensor([1]) }, negate.init({}))
+ * assert.deepStrictEqual(T.toArray(u.w), [-1])
+ * @category constructors
+ * @since 0.1.0
+ */
+export const stateless = (f: (grads: Tree.Tree, params: Tree.Tree | undefined) => Tree.Tree): GradientTransformation<EmptyState> =>
+  frozen({
+    init: () => emptyState,
+    update: (grads: Tree.Tree, state: EmptyState, params?: Tree.Tree) => [f(grads, params), state] as const,
+  })
+
+// -------------------------------------------------------------------------------------
+// transformations
+// -------------------------------------------------------------------------------------
+
+/**
+ * Passes the gradients through unchanged: the identity of `chain`.
+ *
+ * u = g
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const g = { w: T.tensor([1, 2]) }
+ * const [u] = Optim.identity().update(g, Optim.emptyState)
+ * assert.strictEqual(u, g)
+ * @category transforms
+ * @since 0.1.0
+ */
+export const identity = (): GradientTransformation<EmptyState> => stateless((g) => g)
+
+/**
+ * Replaces every update by zeros: the parameters stay where they are (freeze them with `masked`).
+ *
+ * u = 0
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const [u] = Optim.setToZero().update({ w: T.tensor([1, 2]) }, Optim.emptyState)
+ * assert.deepStrictEqual(T.toArray(u.w), [0, 0])
+ * @category transforms
+ * @since 0.1.0
+ */
+export const setToZero = (): GradientTransformation<EmptyState> => stateless((g) => zerosLike(g))
+
+// -------------------------------------------------------------------------------------
+// applying
+// -------------------------------------------------------------------------------------
+
+/**
+ * The parameters moved by the updates: θ + u, leaf by leaf, in each parameter's dtype. The
+ * trees must have the same structure; the error names the first path where they differ.
+ *
+ * θ ← θ + u
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const params = { w: T.tensor([1, 2]) }
+ * const next = Optim.applyUpdates(params, { w: T.tensor([0.5, -0.5]) })
+ * assert.deepStrictEqual(T.toArray(next.w), [1.5, 1.5])
+ * @category applying
+ * @since 0.1.0
+ */
+export const applyUpdates = <P extends Tree.Tree>(params: P, updates: Tree.Tree): P => {
+  checkSameTree('applyUpdates', params, updates, 'parameters', 'updates')
+  return Tree.zipWith(params, updates, (p, u) => T.add(p, u))
+}

@@ -1,0 +1,237 @@
+/**
+ * The basic transformations: scaling (by a constant, a learning rate or a schedule), momentum
+ * (`trace`) and weight decay (`addDecayedWeights`). The adaptive ones (Adam, RMSProp, …) are in
+ * `adaptive.ts`, clipping in `clipping.ts`.
+ *
+ * @since 0.1.0
+ */
+import { fail } from '../core/errors.js'
+import * as T from '../tensor/index.js'
+import * as Tree from '../tree/index.js'
+import { type EmptyState, type GradientTransformation, emptyState, stateless } from './base.js'
+import {
+  axpby,
+  checkBoolean,
+  checkDecay,
+  checkLearningRate,
+  checkNonNegative,
+  checkNumber,
+  checkOptions,
+  checkSameTree,
+  frozen,
+  needParams,
+  zerosLike,
+} from './internal.js'
+import { type Mask, leafFlags, weightsOnly } from './mask.js'
+import type { Schedule } from './schedule.js'
+
+// -------------------------------------------------------------------------------------
+// scaling
+// -------------------------------------------------------------------------------------
+
+/**
+ * Multiplies every update by a fixed number.
+ *
+ * u = s · g
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const [u] = Optim.scale(-2).update({ w: T.tensor([1, 2]) }, Optim.emptyState)
+ * assert.deepStrictEqual(T.toArray(u.w), [-2, -4])
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scale = (stepSize: number): GradientTransformation<EmptyState> => {
+  const s = checkNumber('scale', 'stepSize', stepSize, 'Use a finite factor such as -0.1.')
+  return stateless((g) => Tree.map(g, (x) => T.mul(x, s)))
+}
+
+/**
+ * The state of `scaleByLearningRate` and `scaleBySchedule`: how many updates were made (the
+ * step the schedule is read at). Kept for constant rates too, so a checkpoint stays valid when a
+ * constant rate is swapped for a schedule.
+ *
+ * @example
+ * import { Optim } from 'puregrad'
+ * const s: Optim.ScaleByScheduleState = Optim.scaleByLearningRate(0.1).init({})
+ * assert.deepStrictEqual(s, { _tag: 'ScaleByScheduleState', count: 0 })
+ * @category model
+ * @since 0.1.0
+ */
+export interface ScaleByScheduleState {
+  readonly _tag: 'ScaleByScheduleState'
+  /** Updates made so far; the schedule is read at this step. */
+  readonly count: number
+}
+
+const scheduled = (op: string, read: (step: number) => number): GradientTransformation<ScaleByScheduleState> =>
+  frozen({
+    init: () => frozen({ _tag: 'ScaleByScheduleState', count: 0 }),
+    update: (grads: Tree.Tree, state: ScaleByScheduleState) => {
+      const s = read(state.count)
+      return [Tree.map(grads, (x) => T.mul(x, s)), frozen({ _tag: 'ScaleByScheduleState', count: state.count + 1 })] as const
+    },
+  })
+
+/**
+ * Multiplies the updates by a schedule read at the step count (optax `scale_by_schedule`).
+ *
+ * u = s(t) · g,  t = 0, 1, 2, …
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleBySchedule((t) => t + 1)
+ * const [, s1] = tx.update({ w: T.tensor([1]) }, tx.init({}))
+ * const [u2] = tx.update({ w: T.tensor([1]) }, s1)
+ * assert.deepStrictEqual(T.toArray(u2.w), [2])
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleBySchedule = (schedule: Schedule): GradientTransformation<ScaleByScheduleState> => {
+  const op = 'scaleBySchedule'
+  if (typeof schedule !== 'function') fail('INVALID_ARGUMENT', op, `the schedule is ${String(schedule)}; pass a function (step) => number.`)
+  return scheduled(op, (t) => checkNumber(op, `the schedule's value at step ${t}`, schedule(t), 'Make the schedule return finite numbers.'))
+}
+
+/** Options of `scaleByLearningRate`. @category transforms */
+export interface ScaleByLearningRateOptions {
+  /** Multiply by −η (descend) rather than η (default true). */
+  readonly flipSign?: boolean
+}
+
+/**
+ * Multiplies the updates by −η (a number or a schedule read at the step count): the last link
+ * of every alias, which turns a direction into a descent step (optax `scale_by_learning_rate`).
+ * A learning rate must be finite and ≥ 0, also each value a schedule returns.
+ *
+ * u = −η(t) · g
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleByLearningRate(0.1)
+ * const [u, s] = tx.update({ w: T.tensor([1, -2]) }, tx.init({}))
+ * assert.ok(T.allclose(u.w, T.tensor([-0.1, 0.2])))
+ * assert.strictEqual(s.count, 1)
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleByLearningRate = (
+  learningRate: number | Schedule,
+  opts: ScaleByLearningRateOptions = {},
+): GradientTransformation<ScaleByScheduleState> => {
+  const op = 'scaleByLearningRate'
+  checkOptions(op, opts, ['flipSign'])
+  const sign = checkBoolean(op, 'flipSign', opts.flipSign ?? true) ? -1 : 1
+  if (typeof learningRate === 'function') {
+    return scheduled(op, (t) => sign * checkLearningRate(op, learningRate(t), `the learning rate the schedule returned at step ${t}`))
+  }
+  const lr = checkLearningRate(op, learningRate)
+  return scheduled(op, () => sign * lr)
+}
+
+// -------------------------------------------------------------------------------------
+// momentum
+// -------------------------------------------------------------------------------------
+
+/**
+ * The state of `trace`: the momentum buffer (velocity), one tensor per parameter.
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const s: Optim.TraceState = Optim.trace(0.9).init({ w: T.ones([2]) })
+ * assert.deepStrictEqual(T.toArray(s.trace.w), [0, 0])
+ * @category model
+ * @since 0.1.0
+ */
+export interface TraceState {
+  readonly _tag: 'TraceState'
+  readonly trace: Tree.Tree
+}
+
+/** Options of `trace`. @category transforms */
+export interface TraceOptions {
+  /** Nesterov momentum (default false). */
+  readonly nesterov?: boolean
+}
+
+/**
+ * Momentum (heavy ball, or Nesterov): accumulates a velocity and returns it. Follows PyTorch's
+ * `torch.optim.SGD` with dampening 0, where the buffer sums raw gradients and the learning rate
+ * is applied afterwards; the first buffer is the gradient itself, which is what b₀ = 0 gives.
+ * optax `trace` is the same; Sutskever et al. scale the gradient by η inside the buffer, which
+ * differs when η changes over time. Dampening is not offered.
+ *
+ * b ← μ·b + g;  u = b, or u = g + μ·b with Nesterov
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.trace(0.9)
+ * const g = { w: T.tensor([1], 'float64') }
+ * const [, s1] = tx.update(g, tx.init(g))
+ * const [u2] = tx.update(g, s1)
+ * assert.ok(Math.abs(T.item(u2.w) - 1.9) < 1e-12)
+ * @category transforms
+ * @since 0.1.0
+ */
+export const trace = (decay: number, opts: TraceOptions = {}): GradientTransformation<TraceState> => {
+  const op = 'trace'
+  checkOptions(op, opts, ['nesterov'])
+  const mu = checkDecay(op, 'the momentum (decay)', decay, '0.9')
+  const nesterov = checkBoolean(op, 'nesterov', opts.nesterov ?? false)
+  return frozen({
+    init: (params: Tree.Tree) => frozen({ _tag: 'TraceState', trace: zerosLike(params) }),
+    update: (grads: Tree.Tree, state: TraceState) => {
+      checkSameTree(op, grads, state.trace, 'gradients', 'momentum buffer (state.trace)')
+      const b = Tree.zipWith(state.trace, grads, (t, g) => axpby(t, mu, g, 1))
+      const u = nesterov ? Tree.zipWith(grads, b, (g, v) => axpby(g, 1, v, mu)) : b
+      return [u, frozen({ _tag: 'TraceState', trace: b })] as const
+    },
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// weight decay
+// -------------------------------------------------------------------------------------
+
+/** Options of `addDecayedWeights`. @category transforms */
+export interface AddDecayedWeightsOptions {
+  /**
+   * Which parameters decay: a predicate on (leaf, path) or a tree of booleans. Default
+   * `weightsOnly` (rank ≥ 2: weights, not biases); `allLeaves` decays every parameter as
+   * PyTorch does.
+   */
+  readonly mask?: Mask
+}
+
+/**
+ * Adds λ·θ to the updates of the selected parameters: L2 regularization when it comes before
+ * an adaptive scaling (PyTorch's `weight_decay` of SGD, Adam, …), decoupled weight decay when it
+ * comes after (AdamW). Needs the parameters: `update(grads, state, params)`.
+ *
+ * u = g + λ·θ (selected leaves), u = g (others)
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const params = { W: T.ones([1, 2]), b: T.ones([2]) }
+ * const tx = Optim.addDecayedWeights(0.5)
+ * const [u] = tx.update({ W: T.zeros([1, 2]), b: T.zeros([2]) }, tx.init(params), params)
+ * assert.deepStrictEqual([T.toArray(u.W), T.toArray(u.b)], [[0.5, 0.5], [0, 0]])
+ * @category transforms
+ * @since 0.1.0
+ */
+export const addDecayedWeights = (weightDecay: number, opts: AddDecayedWeightsOptions = {}): GradientTransformation<EmptyState> => {
+  const op = 'addDecayedWeights'
+  checkOptions(op, opts, ['mask'])
+  const wd = checkNonNegative(op, 'the weight decay', weightDecay, '1e-4')
+  const mask = opts.mask ?? weightsOnly
+  return frozen({
+    init: () => emptyState,
+    update: (grads: Tree.Tree, state: EmptyState, params?: Tree.Tree) => {
+      const p = needParams(op, params)
+      checkSameTree(op, grads, p, 'gradients', 'parameters')
+      const flags = leafFlags(op, p, mask)
+      let k = 0
+      return [Tree.zipWith(grads, p, (g, x) => (flags[k++] === true ? axpby(g, 1, x, wd) : g)), state] as const
+    },
+  })
+}
