@@ -3,7 +3,7 @@
  * printed as a ratio (this machine is shared and noisy, so only same-run ratios mean much).
  * Peers (TensorFlow.js) join in the performance issue.
  */
-import { Tensor as T, Rng } from '../src/index.js'
+import { Ad, Rng, Tensor as T } from '../src/index.js'
 
 const time = (f: () => unknown, minMs = 300): number => {
   f() // warm-up
@@ -66,6 +66,30 @@ for (const n of [128, 256, 512]) {
   rows.push(['Rng.normal 1e6 float32', `${time(() => Rng.normal(k, [1_000_000])).toFixed(1)} ms`, '', ''])
   rows.push(['Rng.uniform 1e6 float32', `${time(() => Rng.uniform(k, [1_000_000])).toFixed(1)} ms`, '', ''])
   rows.push(['Rng.truncatedNormal [784,128]', `${time(() => Rng.truncatedNormal(k, [784, 128])).toFixed(2)} ms`, '', ''])
+}
+
+{
+  // the cheap-gradient bound: a gradient should cost a small constant times the forward pass
+  const ks = Rng.split(Rng.key(3), 5)
+  const he = (k: Rng.Key, i: number, o: number) => Rng.normal(k, [i, o], { std: Math.sqrt(2 / i) })
+  const params = {
+    l1: { W: he(ks[0]!, 784, 128), b: T.zeros([128]) },
+    l2: { W: he(ks[1]!, 128, 64), b: T.zeros([64]) },
+    l3: { W: he(ks[2]!, 64, 10), b: T.zeros([10]) },
+  }
+  type P = typeof params
+  const x = Rng.uniform(ks[3]!, [128, 784])
+  const y = T.oneHot(T.toArray(Rng.integers(ks[4]!, [128], 0, 10)), 10)
+  const loss = (p: P) => {
+    const h1 = T.relu(T.add(T.matmul(x, p.l1.W), p.l1.b))
+    const h2 = T.relu(T.add(T.matmul(h1, p.l2.W), p.l2.b))
+    const logits = T.add(T.matmul(h2, p.l3.W), p.l3.b)
+    return T.neg(T.mean(T.sum(T.mul(y, T.logSoftmax(logits)), -1)))
+  }
+  const fwd = time(() => loss(params), 1000)
+  const vg = time(() => Ad.valueAndGrad(loss)(params), 1000)
+  rows.push(['MLP 784-128-64-10, batch 128: forward', `${fwd.toFixed(2)} ms`, '', ''])
+  rows.push(['  valueAndGrad / forward (target ≤ 3)', `${vg.toFixed(2)} ms`, `${fwd.toFixed(2)} ms (forward)`, `${(vg / fwd).toFixed(2)}×`])
 }
 
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))

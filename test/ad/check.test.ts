@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Ad, PuregradError, Rng, Tensor as T } from '../../src/index.js'
 
-const [k1, k2, k3, kDrop] = Rng.split(Rng.key(7), 4)
+const [k1, k2, k3, kDrop] = Rng.split(Rng.key(7), 4) as [Rng.Key, Rng.Key, Rng.Key, Rng.Key]
 const X = Rng.normal(k1, [6, 4], { dtype: 'float64' })
 const labels = T.oneHot([0, 1, 2, 0, 1, 2], 3, { dtype: 'float64' })
 const init = () => ({
