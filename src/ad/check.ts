@@ -10,7 +10,7 @@
  * localises a failure to parameter leaves; and forward mode is compared with reverse mode as
  * a second, difference-free oracle.
  */
-import { fail } from '../core/errors.js'
+import { PuregradError, fail } from '../core/errors.js'
 import { type Tensor, dataOf } from '../core/Tensor.js'
 import { type Key, key as makeKey, normal, split, uniform } from '../rng/index.js'
 import * as T from '../tensor/index.js'
@@ -116,6 +116,22 @@ const ratio = (analytic: ArrayLike<number>, numeric: ArrayLike<number>, floor: n
  * @category gradient checking
  */
 export const gradCheck = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P, opts: GradCheckOptions = {}): GradCheckReport => {
+  try {
+    return check(f, params, opts)
+  } catch (e) {
+    if (e instanceof PuregradError && e.code === 'DTYPE_MISMATCH' && /float32/.test(e.detail) && /float64/.test(e.detail)) {
+      fail(
+        'DTYPE_MISMATCH',
+        'gradCheck',
+        `${e.message}\ngradCheck evaluates the function in float64 (the parameters are cast), so the data it closes over must be float64 too. ` +
+          "Build the loss from its data, e.g. const lossOn = (x) => (p) => …, and check lossOn(Tensor.cast(x, 'float64')).",
+      )
+    }
+    throw e
+  }
+}
+
+const check = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P, opts: GradCheckOptions): GradCheckReport => {
   const op = 'gradCheck'
   const eps = opts.eps ?? 1e-6
   if (!(eps > 0 && eps < 1)) fail('INVALID_ARGUMENT', op, `eps must lie in (0, 1); got ${eps}. The notes use 1e-7; the default is 1e-6.`)

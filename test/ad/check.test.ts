@@ -95,6 +95,10 @@ describe('gradCheck verdicts and input', () => {
   it('uses the notes’ thresholds', () => {
     expect([1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2].map(Ad.verdictOf)).toEqual(['ok', 'ok', 'suspicious', 'suspicious', 'likelyWrong', 'likelyWrong', 'wrong'])
   })
+  it('explains that data closed over must be float64, since the check runs in float64', () => {
+    const x32 = T.tensor([[1, 2]])
+    expect(() => Ad.gradCheck((p: T.Tensor) => T.sum(T.matmul(x32, p)), T.tensor([[1], [2]]))).toThrow(/the data it closes over must be float64 too/)
+  })
   it('refuses a bad eps and a loss that is not a number', () => {
     expect(() => Ad.gradCheck((p: T.Tensor) => T.sum(p), T.tensor([1]), { eps: 0 })).toThrow(PuregradError)
     expect(() => Ad.gradCheck((p: T.Tensor) => p, T.tensor([1, 2]))).toThrow(/gradCheck needs a single number/)
