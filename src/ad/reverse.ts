@@ -72,7 +72,8 @@ export const reverse = (name: string): Reverse => {
         if (rule.vjp === undefined) return rule.f(...inputs)
       }
       const primals = inputs.map((x) => primalAt(level, x))
-      return record({ prim, params, primals, out: bind(prim, primals, params), parents: inputs.map(nodeOf) })
+      const out = bind(prim, primals, params)
+      return primitives[prim].constant === true ? out : record({ prim, params, primals, out, parents: inputs.map(nodeOf) })
     },
   }
   const backward = (seeds: ReadonlyMap<number, Tensor>): ReadonlyMap<number, Tensor> =>

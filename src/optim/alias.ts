@@ -55,7 +55,11 @@ const decay = (weightDecay: number, mask: Mask | undefined): GradientTransformat
 
 /** Momentum, or nothing when it is 0. */
 const momentumOf = (momentum: number, nesterov: boolean): GradientTransformation<TraceState> | GradientTransformation<EmptyState> =>
-  momentum === 0 && !nesterov ? identity() : trace(momentum, { nesterov })
+  momentum !== 0
+    ? trace(momentum, { nesterov })
+    : nesterov
+      ? fail('INVALID_ARGUMENT', 'sgd', 'nesterov is true but momentum is 0; Nesterov momentum needs a momentum in (0, 1), such as 0.9.')
+      : identity()
 
 /** A learning rate: a number ≥ 0 or a schedule. @category aliases */
 export type LearningRate = number | Schedule

@@ -35,8 +35,12 @@ import { checkSameTree, frozen, zerosLike } from './internal.js'
 export interface GradientTransformation<S> {
   /** The state before the first step, for these parameters. */
   readonly init: (params: Tree.Tree) => S
-  /** One step: updates of the same structure as `grads`, and the next state. */
-  readonly update: (grads: Tree.Tree, state: S, params?: Tree.Tree) => readonly [updates: Tree.Tree, state: S]
+  /**
+   * One step: updates of the same structure as `grads`, and the next state. (Declared as a
+   * method, so a `GradientTransformation<AdamState>` is also a `GradientTransformation<unknown>`,
+   * e.g. in a list of optimizers.)
+   */
+  update(grads: Tree.Tree, state: S, params?: Tree.Tree): readonly [updates: Tree.Tree, state: S]
 }
 
 /**

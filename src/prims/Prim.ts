@@ -85,6 +85,11 @@ export interface Primitive<P extends Prim> {
    * differences that straddle one. At a kink the rules return a declared subgradient.
    */
   readonly kink?: (primals: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor
+  /**
+   * True when nothing ever flows through the output (comparisons, argmax, stopGradient…):
+   * interpreters then return the plain value, untraced, instead of recording it.
+   */
+  readonly constant?: true
 }
 
 export type PrimTable = { readonly [P in Prim]: Primitive<P> }

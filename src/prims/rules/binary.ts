@@ -27,6 +27,7 @@ const compare = <P extends BinaryOp>(op: P): Primitive<P> => ({
   eval: evaluate(op),
   jvp: () => null,
   vjp: () => [null, null],
+  constant: true,
   kink: ([a, b]) => T.sub(a!, b!),
 })
 

@@ -54,5 +54,6 @@ export const indexingRules: { readonly [P in 'gather' | 'scatterAdd' | 'oneHot']
     },
     jvp: () => null,
     vjp: () => [null],
+    constant: true,
   },
 }

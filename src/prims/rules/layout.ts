@@ -103,5 +103,6 @@ export const layoutRules: { readonly [P in LayoutPrim]: Primitive<P> } = {
     eval: ([x]) => x!,
     jvp: () => null,
     vjp: () => [null],
+    constant: true,
   },
 }

@@ -59,6 +59,7 @@ const arg = <P extends 'argmax' | 'argmin'>(op: P): Primitive<P> => ({
   },
   jvp: () => null,
   vjp: () => [null],
+  constant: true,
 })
 
 export const reduceRules: { readonly [P in 'sum' | 'max' | 'min' | 'argmax' | 'argmin']: Primitive<P> } = {

@@ -31,6 +31,7 @@ const flat = <P extends UnaryOp>(op: P, jump?: (x: Tensor) => Tensor): Primitive
   eval: evaluate(op),
   jvp: () => null,
   vjp: () => [null],
+  constant: true,
   ...(jump === undefined ? {} : { kink: ([x]) => jump(x!) }),
 })
 
