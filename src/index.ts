@@ -6,6 +6,8 @@
  * - `Rng`: explicit, splittable random keys;
  * - `Tree`: parameter trees (nested records and arrays of tensors);
  * - `Ad`: differentiation (grad, vjp, jvp, jacobians, Hessians, custom rules, gradient checking);
+ * - `Net`: networks as data (layers, combinators) and their interpreters (init, apply, shape, summary, encode/decode, edit);
+ * - `Loss`: losses and weight penalties;
  * - `Optim`: optimizers as pure state transitions (`{ init, update }`), schedules, L-BFGS.
  *
  * @since 0.1.0
@@ -14,5 +16,7 @@ export * as Tensor from './tensor/index.js'
 export * as Rng from './rng/index.js'
 export * as Tree from './tree/index.js'
 export * as Ad from './ad/index.js'
+export * as Net from './net/index.js'
+export * as Loss from './loss/index.js'
 export * as Optim from './optim/index.js'
 export { PuregradError, codes as errorCodes, type ErrorCode } from './core/errors.js'

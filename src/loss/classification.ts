@@ -1,0 +1,46 @@
+/** Losses for classification, computed from logits so they stay finite for any logits. */
+import { fail, showShape } from '../core/errors.js'
+import { type Tensor, isTensor } from '../core/Tensor.js'
+import * as T from '../tensor/index.js'
+import { sameShapes } from './internal.js'
+
+/** Class labels: int32 indices ([batch]), a plain array of them, or one-hot / probability rows of the logits' shape. */
+export type Labels = Tensor | ReadonlyArray<number>
+
+const asDistribution = (op: string, logits: Tensor, labels: Labels): Tensor => {
+  const classes = logits.shape.at(-1)
+  if (logits.rank < 1 || classes === undefined) return fail('SHAPE_MISMATCH', op, `logits need a class axis; got ${showShape(logits.shape)}.`)
+  if (isTensor(labels) && labels.dtype !== 'int32') {
+    sameShapes(op, logits, labels)
+    return labels
+  }
+  const ix = isTensor(labels) ? labels : T.fromArray(labels, [labels.length], 'int32')
+  if (ix.rank !== logits.rank - 1 || ix.shape.some((d, i) => d !== logits.shape[i])) {
+    fail('SHAPE_MISMATCH', op, `class indices ${showShape(ix.shape)} must match the logits ${showShape(logits.shape)} without their class axis.`)
+  }
+  return T.oneHot(ix, classes, { dtype: logits.dtype })
+}
+
+/**
+ * Softmax cross-entropy from logits, averaged over the batch: −Σ y·log softmax(z), with
+ * log softmax computed as z − logsumexp(z), so logits of ±1000 give exact, finite values.
+ *
+ * @example
+ * const loss = softmaxCrossEntropy(Tensor.tensor([[1000, -1000]]), [0])
+ * assert.strictEqual(Tensor.item(loss), 0)
+ * @category classification
+ */
+export const softmaxCrossEntropy = (logits: Tensor, labels: Labels): Tensor => {
+  const y = asDistribution('softmaxCrossEntropy', logits, labels)
+  return T.neg(T.mean(T.sum(T.mul(y, T.logSoftmax(logits, -1)), -1)))
+}
+
+/**
+ * Binary cross-entropy from logits, averaged: for logit x and target t in [0, 1],
+ * max(x, 0) − x·t + log(1 + e^−|x|), which never overflows.
+ * @category classification
+ */
+export const sigmoidBinaryCrossEntropy = (logits: Tensor, targets: Tensor): Tensor => {
+  sameShapes('sigmoidBinaryCrossEntropy', logits, targets)
+  return T.mean(T.add(T.sub(T.relu(logits), T.mul(logits, targets)), T.log1p(T.exp(T.neg(T.abs(logits))))))
+}

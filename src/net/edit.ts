@@ -1,0 +1,24 @@
+/** Editing a network as data, with immer: the result is a new, checked, frozen network. */
+import * as E from 'fp-ts/lib/Either.js'
+import { type Draft, produce } from 'immer'
+import type { PuregradError } from '../core/errors.js'
+import type { Layer } from './Layer.js'
+import { validateNetwork } from './validate.js'
+
+/**
+ * A new network made by changing a draft of `net` in place; `net` itself never changes. The
+ * result is checked like a decoded network, so an edit cannot produce a bad hyperparameter.
+ *
+ * @example
+ * const net = serial(dense(64), relu, dropout(0.5), dense(10))
+ * const next = edit(net, (d) => {
+ *   if (d._tag === 'Serial' && d.layers[2]?._tag === 'Dropout') d.layers[2].keep = 0.8
+ * })
+ * assert.strictEqual((next as Serial).layers[2]!._tag === 'Dropout' && ((next as Serial).layers[2] as Dropout).keep, 0.8)
+ * assert.strictEqual(((net as Serial).layers[2] as Dropout).keep, 0.5)
+ * @category editing
+ */
+export const edit = (net: Layer, recipe: (draft: Draft<Layer>) => void): Layer =>
+  E.getOrElse<PuregradError, Layer>((e) => {
+    throw e
+  })(validateNetwork(produce(net, recipe), 'edit'))

@@ -1,0 +1,28 @@
+/**
+ * Networks as pure data, and the interpreters over them.
+ *
+ * ```ts
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const net = Net.serial(Net.dense(128, { init: 'heNormal' }), Net.relu, Net.dropout(0.8), Net.dense(10))
+ * const vars = Net.init(net, { key: Rng.key(0), inShape: [784] })
+ * const { y } = Net.apply(net, vars, x, { train: true, key })
+ * console.log(Net.summary(net, [784]))
+ * ```
+ *
+ * A network is an immutable tagged-union value (JSON-serialisable, frozen); `init`, `apply`,
+ * `shape`, `summary`, `encode`/`decode` interpret it, and `edit` makes changed copies.
+ *
+ * @since 0.1.0
+ */
+export * from './Layer.js'
+export type { Vars, Mode } from './Kind.js'
+export { type DenseOptions, activation, dense, elu, flatten, gelu, identity, leakyRelu, logSoftmax, maxout, relu, reshape, sigmoid, softmax, softplus, tanh } from './layers/dense.js'
+export { type Conv2dLayerOptions, type PoolLayerOptions, avgPool2d, conv2d, maxPool2d } from './layers/conv.js'
+export { type BatchNormOptions, batchNorm, dropout } from './layers/regularization.js'
+export { type RecurrentOptions, embedding, lstm, simpleRnn } from './layers/sequence.js'
+export { fanInConcat, fanInSum, fanOut, parallel, repeat, residual, serial } from './layers/combinators.js'
+export { type ApplyOptions, type InitOptions, type Initialized, apply, init, predict, shape } from './interpret.js'
+export { initialize, initializers, varianceOf } from './initializers.js'
+export { summary } from './summary.js'
+export { type Model, decode, encode } from './codec.js'
+export { edit } from './edit.js'

@@ -1,0 +1,169 @@
+/**
+ * The interpreters that run a network: `shape` (static shape inference), `init` (fresh
+ * variables from a key) and `apply` (the forward pass, under any differentiation interpreter).
+ * Each walks the layer tree, dispatching to the layer kinds' behaviour, and names the layer by
+ * its path in the parameter tree when something does not fit.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { type FloatDType, isFloat } from '../core/dtype.js'
+import { PuregradError, fail } from '../core/errors.js'
+import { checkShape } from '../core/shape.js'
+import { type Tensor, isTensor } from '../core/Tensor.js'
+import { type Key, foldIn } from '../rng/index.js'
+import { checkKey } from '../rng/Key.js'
+import type { Tree } from '../tree/index.js'
+import { type Applied, type Mode, type Recurse, ShapeProblem, type Vars } from './Kind.js'
+import { type Layer, type Shapes, type Value, showShapes } from './Layer.js'
+import { nameHash } from './layers/common.js'
+import { kindOf } from './table.js'
+
+const join = (path: string, name: string): string => (path === '' ? name : `${path}.${name}`)
+
+/** `layer 2.body (Dense(10))`, or `the network (…)` at the root. */
+export const describeAt = (path: string, l: Layer): string => `${path === '' ? 'the network' : `layer ${path}`} (${kindOf(l).label(l)})`
+
+const shapeAt = (l: Layer, path: string, s: Shapes): Shapes => {
+  try {
+    return kindOf(l).shape(l, s, recurse(path, 'float32'))
+  } catch (e) {
+    if (e instanceof ShapeProblem) return fail('SHAPE_MISMATCH', 'shape', `${describeAt(path, l)} ${e.message}; its input has shape ${showShapes(s)} per example.`)
+    throw e
+  }
+}
+
+const initAt = (l: Layer, path: string, key: Key, s: Shapes, dtype: FloatDType): Vars => kindOf(l).init(l, key, s, dtype, recurse(path, dtype))
+
+/** Errors raised inside a layer get its path once, by the innermost layer. */
+const located = new WeakSet<PuregradError>()
+
+const applyAt = (l: Layer, path: string, vars: Vars, x: Value, mode: Mode): Applied => {
+  try {
+    return kindOf(l).apply(l, vars, x, mode, recurse(path, 'float32'))
+  } catch (e) {
+    if (e instanceof ShapeProblem) return fail('SHAPE_MISMATCH', 'apply', `${describeAt(path, l)} ${e.message}.`)
+    if (e instanceof PuregradError && !located.has(e)) {
+      const err = new PuregradError(e.code, e.op, `${e.detail} (in ${describeAt(path, l)})`)
+      located.add(err)
+      throw err
+    }
+    if (e instanceof TypeError) {
+      return fail('TREE_MISMATCH', 'apply', `${describeAt(path, l)} could not read its variables (${e.message}); pass the variables made by init for this network.`)
+    }
+    throw e
+  }
+}
+
+/** Each child gets its own key: foldIn(parent key, hash of its name). */
+const recurse = (path: string, dtype: FloatDType): Recurse => ({
+  shape: (c, name, s) => shapeAt(c, join(path, name), s),
+  init: (c, name, key, s) => initAt(c, join(path, name), foldIn(key, nameHash(name)), s, dtype),
+  apply: (c, name, vars, x, mode) => applyAt(c, join(path, name), vars, x, { train: mode.train, key: mode.key === undefined ? undefined : foldIn(mode.key, nameHash(name)) }),
+})
+
+const checkShapes = (op: string, s: unknown): Shapes => {
+  if (typeof s === 'object' && s !== null && !Array.isArray(s) && Array.isArray((s as { tuple?: unknown }).tuple)) {
+    return { tuple: ((s as { tuple: unknown[] }).tuple).map((x) => checkShapes(op, x)) }
+  }
+  return E.getOrElse<PuregradError, ReadonlyArray<number>>((e) => {
+    throw e
+  })(checkShape(op, s))
+}
+
+/**
+ * Static shape inference: the per-example output shape for a per-example input shape, or an
+ * error naming the layer (by its path in the parameter tree) and the shapes that do not fit.
+ * No tensor is made.
+ *
+ * @example
+ * const net = serial(dense(4), relu, residual(dense(3)))
+ * const result = shape(net, [8])
+ * assert.ok(E.isLeft(result) && result.left.message.includes('layer 2 (Residual)'))
+ * @category interpreters
+ */
+export const shape = (net: Layer, inShape: Shapes): E.Either<PuregradError, Shapes> => {
+  try {
+    return E.right(shapeAt(net, '', checkShapes('shape', inShape)))
+  } catch (e) {
+    if (e instanceof PuregradError) return E.left(e)
+    throw e
+  }
+}
+
+/** Options of `init`. */
+export interface InitOptions {
+  readonly key: Key
+  /** per-example input shape, e.g. [784] or [28, 28, 1] */
+  readonly inShape: Shapes
+  /** dtype of the parameters, default float32 */
+  readonly dtype?: FloatDType
+}
+
+/** Fresh variables and the output shape. */
+export interface Initialized extends Vars {
+  readonly outShape: Shapes
+}
+
+/**
+ * Fresh variables for a network: each layer draws its weights with its initialiser from its
+ * own key (derived from `key` and its path), so the same key always gives the same variables.
+ *
+ * @example
+ * const net = serial(dense(3), relu, dense(2))
+ * const { params, outShape } = init(net, { key: Rng.key(0), inShape: [4] })
+ * assert.deepStrictEqual(Tree.paths(params), ['0.W', '0.b', '2.W', '2.b'])
+ * assert.deepStrictEqual(outShape, [2])
+ * @category interpreters
+ */
+export const init = (net: Layer, opts: InitOptions): Initialized => {
+  const key = checkKey('init', opts.key)
+  const dtype = opts.dtype ?? 'float32'
+  if (!isFloat(dtype)) fail('DTYPE_MISMATCH', 'init', `parameters must be float32 or float64; got ${String(dtype)}.`)
+  const inShape = checkShapes('init', opts.inShape)
+  const outShape = E.getOrElse<PuregradError, Shapes>((e) => {
+    throw e
+  })(shape(net, inShape))
+  const vars = initAt(net, '', key, inShape, dtype)
+  return { params: vars.params, state: vars.state, outShape }
+}
+
+/** Options of `apply`. */
+export interface ApplyOptions {
+  /** training mode: dropout active, batch statistics used and updated; default false */
+  readonly train?: boolean
+  /** randomness for dropout; required in training mode when the network has dropout */
+  readonly key?: Key
+}
+
+const batched = (x: Value): ReadonlyArray<number> | undefined => (isTensor(x) ? x.shape.slice(1) : undefined)
+
+/**
+ * Runs the network on a batch (a tensor with a leading batch axis, or a tuple of them),
+ * returning the output and the new model state (batch-norm statistics move in training mode;
+ * otherwise the state comes back unchanged). Runs under `Ad.grad` and the other
+ * transformations like any function of tensors. In evaluation mode the key is ignored.
+ *
+ * @example
+ * const net = serial(dense(2), sigmoid)
+ * const vars = init(net, { key: Rng.key(1), inShape: [3] })
+ * const { y } = apply(net, vars, Tensor.ones([5, 3]))
+ * assert.deepStrictEqual(y.shape, [5, 2])
+ * @category interpreters
+ */
+export const apply = (net: Layer, vars: Vars, x: Value, opts: ApplyOptions = {}): { readonly y: Value; readonly state: Tree } => {
+  const xs = batched(x)
+  if (xs === undefined && !Array.isArray(x)) fail('INVALID_ARGUMENT', 'apply', 'the input must be a tensor with a leading batch axis, or a tuple of them.')
+  if (isTensor(x) && x.rank === 0) fail('SHAPE_MISMATCH', 'apply', 'the input needs a leading batch axis; got a scalar. Use Tensor.reshape(x, [1, …]) for one example.')
+  const key = opts.key === undefined ? undefined : checkKey('apply', opts.key)
+  const { y, state } = applyAt(net, '', vars, x, { train: opts.train === true, key })
+  return { y, state }
+}
+
+/**
+ * The output of the network in evaluation mode, for one tensor in and one tensor out.
+ * @category interpreters
+ */
+export const predict = (net: Layer, vars: Vars, x: Tensor): Tensor => {
+  const { y } = apply(net, vars, x)
+  return isTensor(y) ? y : fail('INVALID_ARGUMENT', 'predict', 'the network returns a tuple; use apply for networks with several outputs.')
+}
+

@@ -1,0 +1,182 @@
+/**
+ * Combinators: networks built from networks (stax's vocabulary). Their parameters are trees of
+ * their children's: an array for `serial`, `parallel` and `repeat`, `{ body }` for `residual`.
+ */
+import * as T from '../../tensor/index.js'
+import { type Applied, type Kind, type Vars, one, problem } from '../Kind.js'
+import { type FanInConcat, type FanInSum, type FanOut, type Layer, type Parallel, type Repeat, type Residual, type Serial, type Shapes, type Value, isTuple, showShapes } from '../Layer.js'
+import { make, positiveInt } from './common.js'
+import { identity } from './dense.js'
+
+const isLayerList = (u: unknown): boolean => Array.isArray(u) && u.every((l) => typeof l === 'object' && l !== null && typeof (l as { _tag?: unknown })._tag === 'string')
+
+const indexed = (layers: ReadonlyArray<Layer>): ReadonlyArray<readonly [string, Layer]> => layers.map((c, i) => [String(i), c] as const)
+
+const tupleOf = (s: Shapes, n: number, who: string): ReadonlyArray<Shapes> =>
+  isTuple(s) && s.tuple.length === n ? s.tuple : problem(`${who} expects a tuple of ${n}; got ${showShapes(s)} (split the input first with fanOut(${n}))`)
+
+const valuesOf = (x: Value): ReadonlyArray<Value> => (Array.isArray(x) ? x : problem('expects a tuple of tensors but got one tensor'))
+
+// ---------------------------------------------------------------------------------------------
+// serial
+
+export const serialKind: Kind<Serial> = {
+  check: (l) => (isLayerList(l.layers) ? [] : ['layers must be an array of layers']),
+  children: (l) => indexed(l.layers),
+  shape: (l, s, r) => l.layers.reduce((acc, c, i) => r.shape(c, String(i), acc), s),
+  init: (l, key, s, _, r) => {
+    let shape = s
+    const vars = l.layers.map((c, i) => {
+      const v = r.init(c, String(i), key, shape)
+      shape = r.shape(c, String(i), shape)
+      return v
+    })
+    return { params: vars.map((v) => v.params), state: vars.map((v) => v.state) }
+  },
+  apply: (l, vars, x, mode, r) => {
+    const params = vars.params as ReadonlyArray<Vars['params']>
+    const state = vars.state as ReadonlyArray<Vars['state']>
+    let y = x
+    const states = l.layers.map((c, i) => {
+      const out = r.apply(c, String(i), { params: params[i]!, state: state[i]! }, y, mode)
+      y = out.y
+      return out.state
+    })
+    return { y, state: states }
+  },
+  label: (l) => `Serial(${l.layers.length})`,
+}
+
+const flatLayers = (ls: ReadonlyArray<Layer>): Layer[] =>
+  ls.flatMap((l) => (l._tag === 'Serial' ? flatLayers(l.layers) : l._tag === 'Identity' ? [] : [l]))
+
+/**
+ * Layers one after another. Nested serials are flattened and identities dropped, so serial is
+ * associative with `identity` as its unit, as data: `serial(a, serial(b, c))` and
+ * `serial(serial(a, b), c)` are the same value.
+ *
+ * @example
+ * const mlp = serial(dense(16), tanh, dense(1))
+ * assert.deepStrictEqual(serial(serial(dense(16), tanh), dense(1)), mlp)
+ * assert.deepStrictEqual(serial(identity, mlp), mlp)
+ * @category combinators
+ */
+export const serial = (...layers: ReadonlyArray<Layer>): Layer => {
+  const flat = flatLayers(layers)
+  if (flat.length === 0) return identity
+  if (flat.length === 1) return flat[0]!
+  return make(serialKind, { _tag: 'Serial', layers: Object.freeze(flat) })
+}
+
+// ---------------------------------------------------------------------------------------------
+// parallel, fanOut, fanIn
+
+export const parallelKind: Kind<Parallel> = {
+  check: (l) => (isLayerList(l.layers) && l.layers.length >= 1 ? [] : ['layers must be a non-empty array of layers']),
+  children: (l) => indexed(l.layers),
+  shape: (l, s, r) => ({ tuple: tupleOf(s, l.layers.length, 'parallel').map((si, i) => r.shape(l.layers[i]!, String(i), si)) }),
+  init: (l, key, s, _, r) => {
+    const vars = tupleOf(s, l.layers.length, 'parallel').map((si, i) => r.init(l.layers[i]!, String(i), key, si))
+    return { params: vars.map((v) => v.params), state: vars.map((v) => v.state) }
+  },
+  apply: (l, vars, x, mode, r) => {
+    const outs: Applied[] = valuesOf(x).map((xi, i) =>
+      r.apply(l.layers[i]!, String(i), { params: (vars.params as ReadonlyArray<Vars['params']>)[i]!, state: (vars.state as ReadonlyArray<Vars['state']>)[i]! }, xi, mode),
+    )
+    return { y: outs.map((o) => o.y), state: outs.map((o) => o.state) }
+  },
+  label: (l) => `Parallel(${l.layers.length})`,
+}
+
+/** Applies the i-th layer to the i-th element of a tuple. @category combinators */
+export const parallel = (...layers: ReadonlyArray<Layer>): Parallel => make(parallelKind, { _tag: 'Parallel', layers: Object.freeze([...layers]) })
+
+export const fanOutKind: Kind<FanOut> = {
+  check: (l) => positiveInt('n', l.n),
+  children: () => [],
+  shape: (l, s) => ({ tuple: Array.from({ length: l.n }, () => s) }),
+  init: () => ({ params: {}, state: {} }),
+  apply: (l, _, x) => ({ y: Array.from({ length: l.n }, () => x), state: {} }),
+  label: (l) => `FanOut(${l.n})`,
+}
+
+/** Copies its input into a tuple of n. @category combinators */
+export const fanOut = (n: number): FanOut => make(fanOutKind, { _tag: 'FanOut', n })
+
+const sameShapes = (ss: ReadonlyArray<Shapes>): ReadonlyArray<number> => {
+  const first = one(ss[0] ?? problem('needs at least one input'))
+  for (const s of ss) if (showShapes(s) !== showShapes(first)) problem(`needs equal shapes; got ${ss.map(showShapes).join(' and ')}`)
+  return first
+}
+
+export const fanInSumKind: Kind<FanInSum> = {
+  check: () => [],
+  children: () => [],
+  shape: (_, s) => (isTuple(s) ? sameShapes(s.tuple) : problem(`expects a tuple; got ${showShapes(s)}`)),
+  init: () => ({ params: {}, state: {} }),
+  apply: (_, __, x) => ({ y: (valuesOf(x) as T.Tensor[]).reduce((a, b) => T.add(a, b)), state: {} }),
+  label: () => 'FanInSum',
+}
+
+/** Adds the tensors of a tuple (of equal shapes). @category combinators */
+export const fanInSum: FanInSum = Object.freeze({ _tag: 'FanInSum' })
+
+export const fanInConcatKind: Kind<FanInConcat> = {
+  check: (l) => (Number.isInteger(l.axis) ? [] : [`axis must be a whole number; got ${JSON.stringify(l.axis)}`]),
+  children: () => [],
+  shape: (l, s) => {
+    if (!isTuple(s) || s.tuple.length === 0) return problem(`expects a non-empty tuple; got ${showShapes(s)}`)
+    const shapes = s.tuple.map(one)
+    const rank = shapes[0]!.length
+    const ax = l.axis < 0 ? l.axis + rank : l.axis
+    if (ax < 0 || ax >= rank) return problem(`axis ${l.axis} is out of range for per-example rank ${rank}`)
+    for (const x of shapes) {
+      if (x.length !== rank || x.some((d, i) => i !== ax && d !== shapes[0]![i])) problem(`needs shapes that agree except on axis ${l.axis}; got ${s.tuple.map(showShapes).join(' and ')}`)
+    }
+    return shapes[0]!.map((d, i) => (i === ax ? shapes.reduce((p, x) => p + x[ax]!, 0) : d))
+  },
+  init: () => ({ params: {}, state: {} }),
+  apply: (l, _, x) => ({ y: T.concat(valuesOf(x) as T.Tensor[], l.axis < 0 ? l.axis : l.axis + 1), state: {} }),
+  label: (l) => `FanInConcat(${l.axis})`,
+}
+
+/** Joins the tensors of a tuple along a per-example axis (default the last). @category combinators */
+export const fanInConcat = (axis = -1): FanInConcat => make(fanInConcatKind, { _tag: 'FanInConcat', axis })
+
+// ---------------------------------------------------------------------------------------------
+// residual, repeat
+
+export const residualKind: Kind<Residual> = {
+  check: (l) => (isLayerList([l.body]) ? [] : ['body must be a layer']),
+  children: (l) => [['body', l.body]],
+  shape: (l, s, r) => {
+    const out = r.shape(l.body, 'body', s)
+    return showShapes(out) === showShapes(s) ? s : problem(`the body maps ${showShapes(s)} to ${showShapes(out)}, but a residual block needs it to keep the shape`)
+  },
+  init: (l, key, s, _, r) => {
+    const v = r.init(l.body, 'body', key, s)
+    return { params: { body: v.params }, state: { body: v.state } }
+  },
+  apply: (l, vars, x, mode, r) => {
+    const p = vars.params as { body: Vars['params'] }
+    const st = vars.state as { body: Vars['state'] }
+    const out = r.apply(l.body, 'body', { params: p.body, state: st.body }, x, mode)
+    return { y: T.add(x as T.Tensor, out.y as T.Tensor), state: { body: out.state } }
+  },
+  label: () => 'Residual',
+}
+
+/** x + body(x): a skip connection around a block that keeps the shape. @category combinators */
+export const residual = (body: Layer): Residual => make(residualKind, { _tag: 'Residual', body })
+
+export const repeatKind: Kind<Repeat> = {
+  check: (l) => [...positiveInt('times', l.times), ...(isLayerList([l.body]) ? [] : ['body must be a layer'])],
+  children: (l) => Array.from({ length: l.times }, (_, i) => [String(i), l.body] as const),
+  shape: (l, s, r) => Array.from({ length: l.times }).reduce<Shapes>((acc, _, i) => r.shape(l.body, String(i), acc), s),
+  init: (l, key, s, dtype, r) => serialKind.init({ _tag: 'Serial', layers: Array.from({ length: l.times }, () => l.body) }, key, s, dtype, r),
+  apply: (l, vars, x, mode, r) => serialKind.apply({ _tag: 'Serial', layers: Array.from({ length: l.times }, () => l.body) }, vars, x, mode, r),
+  label: (l) => `Repeat(${l.times})`,
+}
+
+/** The block `times` times in a row, each copy with its own parameters. @category combinators */
+export const repeat = (times: number, body: Layer): Repeat => make(repeatKind, { _tag: 'Repeat', times, body })

@@ -1,0 +1,133 @@
+/** Convolutional and pooling layers (NHWC images: per-example shape [height, width, channels]). */
+import { PuregradError } from '../../core/errors.js'
+import { split } from '../../rng/index.js'
+import * as T from '../../tensor/index.js'
+import { type Padding2d, convSpec, poolSpec } from '../../tensor/geometry.js'
+import { checkInit, initialize } from '../initializers.js'
+import { type Kind, none, one, problem, single } from '../Kind.js'
+import type { Conv2d, Initializer, Pool2d } from '../Layer.js'
+import { boolean, make, pairOf, positiveInt, positivePair } from './common.js'
+
+const checkPadding = (p: unknown): string[] =>
+  p === 'valid' ||
+  p === 'same' ||
+  (typeof p === 'number' && Number.isInteger(p) && p >= 0) ||
+  (Array.isArray(p) && p.length === 2 && p.every((q) => Array.isArray(q) && q.length === 2 && q.every((v) => Number.isInteger(v) && v >= 0)))
+    ? []
+    : [`padding must be 'valid', 'same', a whole number ≥ 0 or [[top, bottom], [left, right]]; got ${JSON.stringify(p)}`]
+
+/** Runs a geometry computation, turning its refusal into a shape problem. */
+const geometry = <A>(f: () => A): A => {
+  try {
+    return f()
+  } catch (e) {
+    return e instanceof PuregradError ? problem(e.detail) : (() => { throw e })()
+  }
+}
+
+const image = (s: ReadonlyArray<number>): readonly [number, number, number] =>
+  s.length === 3 ? (s as unknown as readonly [number, number, number]) : problem(`needs images of shape [height, width, channels]; got [${s.join(', ')}] per example (reshape vectors first, e.g. reshape([28, 28, 1]))`)
+
+// ---------------------------------------------------------------------------------------------
+// conv2d
+
+const convOpts = (l: Conv2d) => ({ strides: l.strides, padding: l.padding, dilations: l.dilations })
+
+export const conv2dKind: Kind<Conv2d> = {
+  check: (l) => [
+    ...positiveInt('filters', l.filters),
+    ...positivePair('kernelSize', l.kernelSize),
+    ...positivePair('strides', l.strides),
+    ...positivePair('dilations', l.dilations),
+    ...checkPadding(l.padding),
+    ...checkInit('init', l.init),
+    ...checkInit('biasInit', l.biasInit),
+    ...boolean('useBias', l.useBias),
+  ],
+  children: () => [],
+  shape: (l, s) => {
+    const [h, w, c] = image(one(s))
+    const spec = geometry(() => convSpec('Conv2d', [1, h, w, c], [...l.kernelSize, c, l.filters], convOpts(l)))
+    return [spec.outH, spec.outW, l.filters]
+  },
+  init: (l, key, s, dtype) => {
+    const c = one(s)[2]!
+    const area = l.kernelSize[0] * l.kernelSize[1]
+    const [kW, kb] = split(key)
+    const W = initialize(l.init, kW, [...l.kernelSize, c, l.filters], area * c, area * l.filters, dtype)
+    return { params: l.useBias ? { W, b: initialize(l.biasInit, kb, [l.filters], area * c, area * l.filters, dtype) } : { W }, state: {} }
+  },
+  apply: (l, { params }, x) => {
+    const p = params as { W: T.Tensor; b?: T.Tensor }
+    const y = T.conv2d(single(x), p.W, convOpts(l))
+    return { y: p.b === undefined ? y : T.add(y, p.b), state: {} }
+  },
+  label: (l) => `Conv2d(${l.filters}, ${l.kernelSize.join('×')}${l.strides[0] !== 1 || l.strides[1] !== 1 ? `, stride ${l.strides.join('×')}` : ''}, ${typeof l.padding === 'string' ? l.padding : 'padded'})`,
+}
+
+/** Options of `conv2d`. */
+export interface Conv2dLayerOptions {
+  readonly strides?: number | readonly [number, number]
+  /** default 'valid' */
+  readonly padding?: Padding2d
+  readonly dilations?: number | readonly [number, number]
+  /** default glorotUniform (fans include the kernel area) */
+  readonly init?: Initializer
+  readonly biasInit?: Initializer
+  readonly useBias?: boolean
+}
+
+/**
+ * A 2-D convolution with `filters` output channels and a `kernelSize` window, on NHWC images;
+ * weights of shape [kH, kW, inChannels, filters].
+ *
+ * @example
+ * const net = serial(conv2d(8, 3, { padding: 'same' }), relu, maxPool2d(2))
+ * assert.deepStrictEqual(E.right([14, 14, 8]), shape(net, [28, 28, 1]))
+ * @category layers
+ */
+export const conv2d = (filters: number, kernelSize: number | readonly [number, number], opts: Conv2dLayerOptions = {}): Conv2d =>
+  make(conv2dKind, {
+    _tag: 'Conv2d',
+    filters,
+    kernelSize: pairOf(kernelSize),
+    strides: pairOf(opts.strides ?? 1),
+    padding: opts.padding ?? 'valid',
+    dilations: pairOf(opts.dilations ?? 1),
+    init: opts.init ?? 'glorotUniform',
+    biasInit: opts.biasInit ?? 'zeros',
+    useBias: opts.useBias ?? true,
+  })
+
+// ---------------------------------------------------------------------------------------------
+// pooling
+
+const poolKind = <Tag extends 'MaxPool2d' | 'AvgPool2d'>(tag: Tag, run: typeof T.maxPool2d): Kind<Pool2d<Tag>> => ({
+  check: (l) => [...positivePair('size', l.size), ...positivePair('strides', l.strides), ...checkPadding(l.padding)],
+  children: () => [],
+  shape: (l, s) => {
+    const [h, w, c] = image(one(s))
+    const spec = geometry(() => poolSpec(tag, [1, h, w, c], l))
+    return [spec.outH, spec.outW, c]
+  },
+  init: () => none,
+  apply: (l, _, x) => ({ y: run(single(x), l), state: {} }),
+  label: (l) => `${tag}(${l.size.join('×')})`,
+})
+
+export const maxPool2dKind = poolKind('MaxPool2d', T.maxPool2d)
+export const avgPool2dKind = poolKind('AvgPool2d', T.avgPool2d)
+
+/** Options of the pooling layers: strides default to the window size. */
+export interface PoolLayerOptions {
+  readonly strides?: number | readonly [number, number]
+  readonly padding?: Padding2d
+}
+
+const pool = <Tag extends 'MaxPool2d' | 'AvgPool2d'>(tag: Tag, kind: Kind<Pool2d<Tag>>, size: number | readonly [number, number], opts: PoolLayerOptions): Pool2d<Tag> =>
+  make(kind, { _tag: tag, size: pairOf(size), strides: pairOf(opts.strides ?? size), padding: opts.padding ?? 'valid' } as Pool2d<Tag>)
+
+/** Max pooling over `size` windows (strides default to the size). @category layers */
+export const maxPool2d = (size: number | readonly [number, number], opts: PoolLayerOptions = {}): Pool2d<'MaxPool2d'> => pool('MaxPool2d', maxPool2dKind, size, opts)
+/** Average pooling over `size` windows (padding not counted). @category layers */
+export const avgPool2d = (size: number | readonly [number, number], opts: PoolLayerOptions = {}): Pool2d<'AvgPool2d'> => pool('AvgPool2d', avgPool2dKind, size, opts)

@@ -1,0 +1,204 @@
+/** Fully connected layers, activations, and layers that only reshape. */
+import { fail } from '../../core/errors.js'
+import { split } from '../../rng/index.js'
+import * as T from '../../tensor/index.js'
+import { checkInit, initialize } from '../initializers.js'
+import { type Kind, none, one, problem, single } from '../Kind.js'
+import type { Activation, ActivationFn, Dense, Flatten, Identity, Initializer, Maxout, Reshape } from '../Layer.js'
+import { boolean, finite, make, positiveInt } from './common.js'
+
+// ---------------------------------------------------------------------------------------------
+// dense
+
+export const denseKind: Kind<Dense> = {
+  check: (l) => [...positiveInt('units', l.units), ...checkInit('init', l.init), ...checkInit('biasInit', l.biasInit), ...boolean('useBias', l.useBias)],
+  children: () => [],
+  shape: (l, s) => {
+    const x = one(s)
+    return x.length === 0 ? problem('needs inputs with a feature axis; got a scalar per example') : [...x.slice(0, -1), l.units]
+  },
+  init: (l, key, s, dtype) => {
+    const nIn = one(s).at(-1)!
+    const [kW, kb] = split(key)
+    const W = initialize(l.init, kW, [nIn, l.units], nIn, l.units, dtype)
+    return { params: l.useBias ? { W, b: initialize(l.biasInit, kb, [l.units], nIn, l.units, dtype) } : { W }, state: {} }
+  },
+  apply: (l, { params }, x) => {
+    const p = params as { W: T.Tensor; b?: T.Tensor }
+    const y = T.matmul(single(x), p.W)
+    return { y: p.b === undefined ? y : T.add(y, p.b), state: {} }
+  },
+  label: (l) => `Dense(${l.units})`,
+}
+
+/** Options of `dense`. */
+export interface DenseOptions {
+  /** weight initialiser, default glorotUniform (use heNormal before ReLU, lecunNormal before tanh) */
+  readonly init?: Initializer
+  /** default zeros */
+  readonly biasInit?: Initializer
+  /** default true */
+  readonly useBias?: boolean
+}
+
+/**
+ * A fully connected layer: y = x·W + b, W of shape [inputs, units]. The notes' neuron is a
+ * dense layer with one unit followed by an activation.
+ *
+ * @example
+ * const net = serial(dense(128, { init: 'heNormal' }), relu, dense(10))
+ * assert.deepStrictEqual(E.right([10]), shape(net, [784]))
+ * @category layers
+ */
+export const dense = (units: number, opts: DenseOptions = {}): Dense =>
+  make(denseKind, { _tag: 'Dense', units, init: opts.init ?? 'glorotUniform', biasInit: opts.biasInit ?? 'zeros', useBias: opts.useBias ?? true })
+
+// ---------------------------------------------------------------------------------------------
+// activations
+
+const fns: { readonly [F in ActivationFn]: (x: T.Tensor, param: number) => T.Tensor } = {
+  sigmoid: (x) => T.sigmoid(x),
+  tanh: (x) => T.tanh(x),
+  relu: (x) => T.relu(x),
+  leakyRelu: (x, slope) => T.where(T.greater(x, 0), x, T.mul(x, slope)),
+  // elu(x) = x for x > 0, α(eˣ − 1) otherwise (the min keeps the unused branch finite)
+  elu: (x, alpha) => T.where(T.greater(x, 0), x, T.mul(T.expm1(T.minimum(x, 0)), alpha)),
+  softmax: (x) => T.softmax(x, -1),
+  logSoftmax: (x) => T.logSoftmax(x, -1),
+  softplus: (x) => T.softplus(x),
+  // gelu(x) = x·Φ(x) = ½x(1 + erf(x/√2))
+  gelu: (x) => T.mul(T.mul(x, 0.5), T.add(T.erf(T.mul(x, Math.SQRT1_2)), 1)),
+}
+
+/** Applies an activation function to a tensor (used by layers that have one built in). @internal */
+export const activate = (fn: ActivationFn, x: T.Tensor, param = 0): T.Tensor => fns[fn](x, param)
+
+export const activationKind: Kind<Activation> = {
+  check: (l) => [
+    ...(Object.hasOwn(fns, l.fn) ? [] : [`fn must be one of ${Object.keys(fns).join(', ')}; got ${JSON.stringify(l.fn)}`]),
+    ...finite('param', l.param),
+    ...(l.fn === 'elu' && !(l.param > 0) ? [`elu's alpha must be > 0; got ${l.param}`] : []),
+  ],
+  children: () => [],
+  shape: (l, s) => {
+    const x = one(s)
+    return (l.fn === 'softmax' || l.fn === 'logSoftmax') && x.length === 0 ? problem(`${l.fn} needs a class axis`) : x
+  },
+  init: () => none,
+  apply: (l, _, x) => ({ y: fns[l.fn](single(x), l.param), state: {} }),
+  label: (l) => (l.fn === 'leakyRelu' || l.fn === 'elu' ? `${l.fn}(${l.param})` : l.fn),
+}
+
+const act = (fn: ActivationFn, param = 0): Activation => make(activationKind, { _tag: 'Activation', fn, param })
+
+/** An activation layer by name (with the slope of leakyRelu or the alpha of elu as `param`). @category activations */
+export const activation = (fn: ActivationFn, param?: number): Activation => act(fn, param ?? (fn === 'leakyRelu' ? 0.1 : fn === 'elu' ? 1 : 0))
+
+/** 1 / (1 + e^−x): a 0..1 probability output, or a hidden activation. @category activations */
+export const sigmoid: Activation = act('sigmoid')
+/** @category activations */
+export const tanh: Activation = act('tanh')
+/** max(x, 0). @category activations */
+export const relu: Activation = act('relu')
+/** exp(x) / Σ exp(x) over the last axis: class probabilities. @category activations */
+export const softmax: Activation = act('softmax')
+/** log softmax over the last axis (pair it with a negative log-likelihood). @category activations */
+export const logSoftmax: Activation = act('logSoftmax')
+/** log(1 + eˣ). @category activations */
+export const softplus: Activation = act('softplus')
+/** x·Φ(x), with the exact normal CDF. @category activations */
+export const gelu: Activation = act('gelu')
+/** x for x > 0, slope·x otherwise; the notes use slope 0.1, the default here. @category activations */
+export const leakyRelu = (slope = 0.1): Activation => act('leakyRelu', slope)
+/** x for x > 0, α(eˣ − 1) otherwise. @category activations */
+export const elu = (alpha = 1): Activation => act('elu', alpha)
+
+// ---------------------------------------------------------------------------------------------
+// maxout
+
+export const maxoutKind: Kind<Maxout> = {
+  check: (l) => positiveInt('pieces', l.pieces),
+  children: () => [],
+  shape: (l, s) => {
+    const x = one(s)
+    const d = x.at(-1)
+    return d === undefined || d % l.pieces !== 0
+      ? problem(`needs a last axis divisible by pieces ${l.pieces}; precede it with dense(units · ${l.pieces})`)
+      : [...x.slice(0, -1), d / l.pieces]
+  },
+  init: () => none,
+  apply: (l, _, x) => {
+    const t = single(x)
+    const d = t.shape.at(-1)!
+    return { y: T.max(T.reshape(t, [...t.shape.slice(0, -1), d / l.pieces, l.pieces]), -1), state: {} }
+  },
+  label: (l) => `Maxout(${l.pieces})`,
+}
+
+/**
+ * Maxout: the maximum over groups of `pieces` consecutive features, so
+ * `serial(dense(units · k), maxout(k))` gives each unit max(w₁ᵀx + b₁, …, w_kᵀx + b_k).
+ * @category activations
+ */
+export const maxout = (pieces: number): Maxout => make(maxoutKind, { _tag: 'Maxout', pieces })
+
+// ---------------------------------------------------------------------------------------------
+// identity, flatten, reshape
+
+export const identityKind: Kind<Identity> = {
+  check: () => [],
+  children: () => [],
+  shape: (_, s) => s,
+  init: () => none,
+  apply: (_, __, x) => ({ y: x, state: {} }),
+  label: () => 'identity',
+}
+
+/** Passes its input through (no output activation, e.g. for regression). @category layers */
+export const identity: Identity = Object.freeze({ _tag: 'Identity' })
+
+export const flattenKind: Kind<Flatten> = {
+  check: () => [],
+  children: () => [],
+  shape: (_, s) => [one(s).reduce((p, d) => p * d, 1)],
+  init: () => none,
+  apply: (_, __, x) => {
+    const t = single(x)
+    return { y: T.reshape(t, [t.shape[0]!, -1]), state: {} }
+  },
+  label: () => 'Flatten',
+}
+
+/** Flattens each example to one axis (e.g. after convolutions, before dense layers). @category layers */
+export const flatten: Flatten = Object.freeze({ _tag: 'Flatten' })
+
+const reshaped = (from: ReadonlyArray<number>, to: ReadonlyArray<number>): number[] => {
+  const size = from.reduce((p, d) => p * d, 1)
+  const known = to.reduce((p, d) => (d === -1 ? p : p * d), 1)
+  const out = to.map((d) => (d === -1 ? size / known : d))
+  return out.reduce((p, d) => p * d, 1) === size && out.every(Number.isInteger)
+    ? out
+    : problem(`cannot reshape ${size} values per example to [${to.join(', ')}]`)
+}
+
+export const reshapeKind: Kind<Reshape> = {
+  check: (l) =>
+    Array.isArray(l.shape) && l.shape.every((d) => d === -1 || (Number.isInteger(d) && d >= 1)) && l.shape.filter((d) => d === -1).length <= 1
+      ? []
+      : [`shape must be whole numbers ≥ 1 with at most one −1; got ${JSON.stringify(l.shape)}`],
+  children: () => [],
+  shape: (l, s) => reshaped(one(s), l.shape),
+  init: () => none,
+  apply: (l, _, x) => {
+    const t = single(x)
+    return { y: T.reshape(t, [t.shape[0]!, ...reshaped(t.shape.slice(1), l.shape)]), state: {} }
+  },
+  label: (l) => `Reshape([${l.shape.join(', ')}])`,
+}
+
+/** Reshapes each example (one size may be −1). @category layers */
+export const reshape = (shape: ReadonlyArray<number>): Reshape => make(reshapeKind, { _tag: 'Reshape', shape: Object.freeze([...shape]) })
+
+/** Refuses values that are not activation names (for decoders). @internal */
+export const isActivationFn = (u: unknown): u is ActivationFn => typeof u === 'string' && Object.hasOwn(fns, u)
+

@@ -1,0 +1,162 @@
+/** Layers over sequences: embeddings and recurrent layers (per-example shape [time, features]). */
+import { fail, showShape } from '../../core/errors.js'
+import { split } from '../../rng/index.js'
+import * as T from '../../tensor/index.js'
+import { checkInit, initialize } from '../initializers.js'
+import { type Kind, one, problem, single } from '../Kind.js'
+import type { ActivationFn, Embedding, Initializer, Lstm, SimpleRnn } from '../Layer.js'
+import { boolean, make, positiveInt } from './common.js'
+import { activate, isActivationFn } from './dense.js'
+
+// ---------------------------------------------------------------------------------------------
+// embedding
+
+export const embeddingKind: Kind<Embedding> = {
+  check: (l) => [...positiveInt('vocab', l.vocab), ...positiveInt('dim', l.dim), ...checkInit('init', l.init)],
+  children: () => [],
+  shape: (l, s) => [...one(s), l.dim],
+  init: (l, key, _, dtype) => ({ params: { W: initialize(l.init, key, [l.vocab, l.dim], l.vocab, l.dim, dtype) }, state: {} }),
+  apply: (l, { params }, x) => {
+    const ix = single(x)
+    if (ix.dtype !== 'int32') fail('DTYPE_MISMATCH', 'Embedding', `expects int32 token indices; got ${ix.dtype} ${showShape(ix.shape)}. Use Tensor.cast(x, 'int32').`)
+    return { y: T.gather((params as { W: T.Tensor }).W, ix), state: {} }
+  },
+  label: (l) => `Embedding(${l.vocab}, ${l.dim})`,
+}
+
+/**
+ * A lookup table from `vocab` token indices (int32) to vectors of `dim`: each example's
+ * shape [...] becomes [..., dim].
+ * @category layers
+ */
+export const embedding = (vocab: number, dim: number, opts: { readonly init?: Initializer } = {}): Embedding =>
+  make(embeddingKind, { _tag: 'Embedding', vocab, dim, init: opts.init ?? 'glorotUniform' })
+
+// ---------------------------------------------------------------------------------------------
+// recurrent layers
+
+const sequence = (s: ReadonlyArray<number>): readonly [number, number] =>
+  s.length === 2 ? [s[0]!, s[1]!] : problem(`needs sequences of shape [time, features]; got [${s.join(', ')}] per example`)
+
+const recurrentShape = (units: number, returnSequences: boolean, s: ReadonlyArray<number>): number[] => {
+  const [time] = sequence(s)
+  return returnSequences ? [time, units] : [units]
+}
+
+/** Runs a cell over time: step(x_t·W + b part, state) → [h, state]; xw holds x·W for all steps. */
+const unroll = <S>(xw: T.Tensor, s0: S, step: (xwt: T.Tensor, s: S) => readonly [T.Tensor, S], returnSequences: boolean): T.Tensor => {
+  const [n, time, width] = xw.shape as [number, number, number]
+  let s = s0
+  const hs: T.Tensor[] = []
+  let h: T.Tensor | undefined
+  for (let t = 0; t < time; t++) {
+    ;[h, s] = step(T.reshape(T.slice(xw, [0, t, 0], [n, 1, width]), [n, width]), s)
+    hs.push(h)
+  }
+  if (h === undefined) return fail('SHAPE_MISMATCH', 'recurrent layer', 'sequences must have at least one step.')
+  return returnSequences ? T.stack(hs, 1) : h
+}
+
+type RnnParams = { readonly W: T.Tensor; readonly U: T.Tensor; readonly b: T.Tensor }
+
+export const simpleRnnKind: Kind<SimpleRnn> = {
+  check: (l) => [
+    ...positiveInt('units', l.units),
+    ...(isActivationFn(l.activation) && l.activation !== 'softmax' && l.activation !== 'logSoftmax' ? [] : [`activation must be an elementwise activation such as 'tanh'; got ${JSON.stringify(l.activation)}`]),
+    ...boolean('returnSequences', l.returnSequences),
+    ...checkInit('init', l.init),
+    ...checkInit('recurrentInit', l.recurrentInit),
+  ],
+  children: () => [],
+  shape: (l, s) => recurrentShape(l.units, l.returnSequences, one(s)),
+  init: (l, key, s, dtype) => {
+    const [, f] = sequence(one(s))
+    const [kW, kU] = split(key)
+    return {
+      params: { W: initialize(l.init, kW, [f, l.units], f, l.units, dtype), U: initialize(l.recurrentInit, kU, [l.units, l.units], l.units, l.units, dtype), b: T.zeros([l.units], dtype) },
+      state: {},
+    }
+  },
+  // hₜ = act(xₜ·W + hₜ₋₁·U + b), h₀ = 0
+  apply: (l, { params }, x) => {
+    const { W, U, b } = params as RnnParams
+    const t = single(x)
+    const xw = T.add(T.matmul(t, W), b)
+    const h0 = T.zeros([t.shape[0]!, l.units], t.dtype)
+    const y = unroll(xw, h0, (xwt, h) => {
+      const next = activate(l.activation, T.add(xwt, T.matmul(h, U)))
+      return [next, next]
+    }, l.returnSequences)
+    return { y, state: {} }
+  },
+  label: (l) => `SimpleRnn(${l.units}${l.returnSequences ? ', sequences' : ''})`,
+}
+
+/** Options of the recurrent layers. */
+export interface RecurrentOptions {
+  /** output every step ([time, units]) or only the last ([units]); default false */
+  readonly returnSequences?: boolean
+  /** input weights, default glorotUniform */
+  readonly init?: Initializer
+  /** recurrent weights, default glorotUniform */
+  readonly recurrentInit?: Initializer
+}
+
+/**
+ * A simple (Elman) recurrent layer: hₜ = act(xₜ·W + hₜ₋₁·U + b), act tanh by default.
+ * @category layers
+ */
+export const simpleRnn = (units: number, opts: RecurrentOptions & { readonly activation?: ActivationFn } = {}): SimpleRnn =>
+  make(simpleRnnKind, {
+    _tag: 'SimpleRnn',
+    units,
+    activation: opts.activation ?? 'tanh',
+    returnSequences: opts.returnSequences ?? false,
+    init: opts.init ?? 'glorotUniform',
+    recurrentInit: opts.recurrentInit ?? 'glorotUniform',
+  })
+
+export const lstmKind: Kind<Lstm> = {
+  check: (l) => [...positiveInt('units', l.units), ...boolean('returnSequences', l.returnSequences), ...checkInit('init', l.init), ...checkInit('recurrentInit', l.recurrentInit)],
+  children: () => [],
+  shape: (l, s) => recurrentShape(l.units, l.returnSequences, one(s)),
+  init: (l, key, s, dtype) => {
+    const [, f] = sequence(one(s))
+    const u = l.units
+    const [kW, kU] = split(key)
+    // gates in the order input, forget, cell, output; the forget bias starts at 1 (Jozefowicz et al.)
+    const b = T.concat([T.zeros([u], dtype), T.ones([u], dtype), T.zeros([2 * u], dtype)])
+    return { params: { W: initialize(l.init, kW, [f, 4 * u], f, 4 * u, dtype), U: initialize(l.recurrentInit, kU, [u, 4 * u], u, 4 * u, dtype), b }, state: {} }
+  },
+  // [i, f, g, o] = xₜ·W + hₜ₋₁·U + b; cₜ = σ(f)·cₜ₋₁ + σ(i)·tanh(g); hₜ = σ(o)·tanh(cₜ)
+  apply: (l, { params }, x) => {
+    const { W, U, b } = params as RnnParams
+    const t = single(x)
+    const n = t.shape[0]!
+    const u = l.units
+    const gate = (z: T.Tensor, k: number): T.Tensor => T.slice(z, [0, k * u], [n, u])
+    const zero = T.zeros([n, u], t.dtype)
+    const y = unroll(T.add(T.matmul(t, W), b), { h: zero, c: zero }, (xwt, s) => {
+      const z = T.add(xwt, T.matmul(s.h, U))
+      const c = T.add(T.mul(T.sigmoid(gate(z, 1)), s.c), T.mul(T.sigmoid(gate(z, 0)), T.tanh(gate(z, 2))))
+      const h = T.mul(T.sigmoid(gate(z, 3)), T.tanh(c))
+      return [h, { h, c }]
+    }, l.returnSequences)
+    return { y, state: {} }
+  },
+  label: (l) => `Lstm(${l.units}${l.returnSequences ? ', sequences' : ''})`,
+}
+
+/**
+ * A long short-term memory layer (Hochreiter & Schmidhuber), gates input/forget/cell/output,
+ * forget bias initialised to 1.
+ * @category layers
+ */
+export const lstm = (units: number, opts: RecurrentOptions = {}): Lstm =>
+  make(lstmKind, {
+    _tag: 'Lstm',
+    units,
+    returnSequences: opts.returnSequences ?? false,
+    init: opts.init ?? 'glorotUniform',
+    recurrentInit: opts.recurrentInit ?? 'glorotUniform',
+  })

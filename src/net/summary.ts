@@ -1,0 +1,75 @@
+/** A Keras-style summary: each layer with its output shape and parameter count. */
+import * as E from 'fp-ts/lib/Either.js'
+import type { FloatDType } from '../core/dtype.js'
+import { type PuregradError, fail } from '../core/errors.js'
+import { key } from '../rng/index.js'
+import * as Tr from '../tree/index.js'
+import { type Recurse, ShapeProblem } from './Kind.js'
+import { shape } from './interpret.js'
+import { type Layer, type Shapes, showShapes } from './Layer.js'
+import { kindOf } from './table.js'
+
+interface Row {
+  readonly path: string
+  readonly depth: number
+  readonly label: string
+  readonly out: Shapes
+  readonly params: number | undefined
+  readonly state: number | undefined
+}
+
+const batchOf = (s: Shapes): string => (Array.isArray(s) ? `[*, ${(s as number[]).join(', ')}]`.replace(', ]', ']') : showShapes(s))
+
+/**
+ * A table of the layers of `net` for a per-example input shape: path, kind, output shape (with
+ * `*` for the batch axis) and parameter count, then the totals of trainable parameters and of
+ * state (e.g. batch-norm statistics).
+ *
+ * @example
+ * const text = summary(serial(dense(128), relu, dense(10)), [784])
+ * assert.ok(text.includes('Dense(128)') && text.includes('100,480') && text.includes('Total parameters: 101,770'))
+ * @category interpreters
+ */
+export const summary = (net: Layer, inShape: Shapes, dtype: FloatDType = 'float32'): string => {
+  E.getOrElse<PuregradError, Shapes>((e) => {
+    throw e
+  })(shape(net, inShape))
+  const rows: Row[] = []
+  const walk = (l: Layer, path: string, depth: number, s: Shapes): Shapes => {
+    const k = kindOf(l)
+    const index = rows.length
+    rows.push({ path, depth, label: k.label(l), out: s, params: undefined, state: undefined })
+    const r: Recurse = {
+      shape: (c, name, cs) => walk(c, path === '' ? name : `${path}.${name}`, depth + 1, cs),
+      init: () => fail('INVALID_ARGUMENT', 'summary', 'internal: no init while summarising'),
+      apply: () => fail('INVALID_ARGUMENT', 'summary', 'internal: no apply while summarising'),
+    }
+    let out: Shapes
+    try {
+      out = k.shape(l, s, r)
+    } catch (e) {
+      throw e instanceof ShapeProblem ? new Error(e.message) : e
+    }
+    const leaf = k.children(l).length === 0
+    const vars = leaf ? k.init(l, key(0), s, dtype, r) : undefined
+    rows[index] = { ...rows[index]!, out, params: vars && Tr.size(vars.params), state: vars && Tr.size(vars.state) }
+    return out
+  }
+  walk(net, '', 0, inShape)
+  const fmt = (n: number): string => n.toLocaleString('en-US')
+  const table = rows.map((r) => [`${'  '.repeat(r.depth)}${r.path === '' ? '' : `${r.path}  `}${r.label}`, batchOf(r.out), r.params === undefined ? '' : fmt(r.params + (r.state ?? 0))])
+  const header = ['Layer', 'Output shape', 'Parameters']
+  const widths = header.map((h, c) => Math.max(h.length, ...table.map((row) => row[c]!.length)))
+  const line = (cells: string[]): string => cells.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('   ').trimEnd()
+  const params = rows.reduce((s, r) => s + (r.params ?? 0), 0)
+  const state = rows.reduce((s, r) => s + (r.state ?? 0), 0)
+  const rule = '─'.repeat(widths.reduce((s, w) => s + w, 0) + 6)
+  return [
+    line(header),
+    rule,
+    ...table.map(line),
+    rule,
+    `Total parameters: ${fmt(params + state)} (trainable ${fmt(params)}, state ${fmt(state)})`,
+    `Input: ${batchOf(inShape)}`,
+  ].join('\n')
+}
