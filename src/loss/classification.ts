@@ -37,10 +37,12 @@ export const softmaxCrossEntropy = (logits: Tensor, labels: Labels): Tensor => {
 
 /**
  * Binary cross-entropy from logits, averaged: for logit x and target t in [0, 1],
- * max(x, 0) − x·t + log(1 + e^−|x|), which never overflows.
+ * −t·log σ(x) − (1 − t)·log(1 − σ(x)) = softplus(x) − x·t, where softplus is computed as
+ * max(x, 0) + log(1 + e^−|x|), so it never overflows; and its derivative is σ(x) − t
+ * everywhere (written with relu and |x| instead, the kinks' subgradients would give −t at 0).
  * @category classification
  */
 export const sigmoidBinaryCrossEntropy = (logits: Tensor, targets: Tensor): Tensor => {
   sameShapes('sigmoidBinaryCrossEntropy', logits, targets)
-  return T.mean(T.add(T.sub(T.relu(logits), T.mul(logits, targets)), T.log1p(T.exp(T.neg(T.abs(logits))))))
+  return T.mean(T.sub(T.softplus(logits), T.mul(logits, targets)))
 }

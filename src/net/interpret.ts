@@ -33,21 +33,22 @@ const shapeAt = (l: Layer, path: string, s: Shapes): Shapes => {
 
 const initAt = (l: Layer, path: string, key: Key, s: Shapes, dtype: FloatDType): Vars => kindOf(l).init(l, key, s, dtype, recurse(path, dtype))
 
-/** Errors raised inside a layer get its path once, by the innermost layer. */
+/** Errors raised inside a layer name it once, by the innermost layer. */
 const located = new WeakSet<PuregradError>()
+const locate = (e: PuregradError): never => {
+  located.add(e)
+  throw e
+}
 
 const applyAt = (l: Layer, path: string, vars: Vars, x: Value, mode: Mode): Applied => {
   try {
     return kindOf(l).apply(l, vars, x, mode, recurse(path, 'float32'))
   } catch (e) {
-    if (e instanceof ShapeProblem) return fail('SHAPE_MISMATCH', 'apply', `${describeAt(path, l)} ${e.message}.`)
-    if (e instanceof PuregradError && !located.has(e)) {
-      const err = new PuregradError(e.code, e.op, `${e.detail} (in ${describeAt(path, l)})`)
-      located.add(err)
-      throw err
-    }
+    if (e instanceof PuregradError && located.has(e)) throw e
+    if (e instanceof ShapeProblem) return locate(new PuregradError('SHAPE_MISMATCH', 'apply', `${describeAt(path, l)} ${e.message}.`))
+    if (e instanceof PuregradError) return locate(new PuregradError(e.code, e.op, `${e.detail} (in ${describeAt(path, l)})`))
     if (e instanceof TypeError) {
-      return fail('TREE_MISMATCH', 'apply', `${describeAt(path, l)} could not read its variables (${e.message}); pass the variables made by init for this network.`)
+      return locate(new PuregradError('TREE_MISMATCH', 'apply', `${describeAt(path, l)} could not read its variables (${e.message}); pass the variables made by init for this network.`))
     }
     throw e
   }
