@@ -8,6 +8,7 @@
  * - `Ad`: differentiation (grad, vjp, jvp, jacobians, Hessians, custom rules, gradient checking);
  * - `Net`: networks as data (layers, combinators) and their interpreters (init, apply, shape, summary, encode/decode, edit);
  * - `Loss`: losses and weight penalties;
+ * - `Data`: data sets, keyed splits and batches, normalisation, PCA, augmentation;
  * - `Optim`: optimizers as pure state transitions (`{ init, update }`), schedules, L-BFGS.
  *
  * @since 0.1.0
@@ -18,5 +19,6 @@ export * as Tree from './tree/index.js'
 export * as Ad from './ad/index.js'
 export * as Net from './net/index.js'
 export * as Loss from './loss/index.js'
+export * as Data from './data/index.js'
 export * as Optim from './optim/index.js'
 export { PuregradError, codes as errorCodes, type ErrorCode } from './core/errors.js'

@@ -1,0 +1,19 @@
+/**
+ * Data utilities, all pure and keyed: data sets, train/dev/test splits, shuffles and
+ * mini-batches, normalisation fitted on the training set, PCA and whitening, augmentation.
+ *
+ * ```ts
+ * import { Data, Rng } from 'puregrad'
+ * const [train, dev, test] = Data.split(Rng.key(0), Data.dataset(x, y), [0.6, 0.2, 0.2])
+ * const s = Data.fitStandardizer(train.x)            // fitted on train only
+ * const devX = Data.standardize(s, dev.x)           // applied unchanged
+ * for (const batch of Data.batches(Rng.foldIn(key, epoch), train, 64)) { … }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export * from './Dataset.js'
+export * from './split.js'
+export * from './normalize.js'
+export * from './pca.js'
+export * from './augment.js'

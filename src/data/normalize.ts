@@ -1,0 +1,37 @@
+/**
+ * Input normalisation (source notes 003, 004): zero mean and unit variance per feature, with
+ * μ and σ fitted on the training set only and then applied unchanged to dev and test data.
+ */
+import { fail, showShape } from '../core/errors.js'
+import type { Tensor } from '../core/Tensor.js'
+import * as T from '../tensor/index.js'
+
+/** Fitted statistics: per-feature mean and standard deviation. @category model */
+export interface Standardizer {
+  readonly mean: Tensor
+  readonly std: Tensor
+}
+
+/**
+ * Fits μ and σ of each feature over the examples (axis 0). A feature that never varies (σ = 0,
+ * such as MNIST's border pixels) keeps σ = 1, so it is centred and never divided by zero.
+ *
+ * @example
+ * const s = fitStandardizer(Tensor.tensor([[1, 5], [3, 5]]))
+ * assert.deepStrictEqual(Tensor.toNested(standardize(s, Tensor.tensor([[2, 5]]))), [[0, 0]])
+ * @category normalization
+ */
+export const fitStandardizer = (x: Tensor): Standardizer => {
+  if (x.rank < 1 || x.shape[0] === 0) fail('SHAPE_MISMATCH', 'fitStandardizer', `needs at least one example; got ${showShape(x.shape)}.`)
+  const mean = T.mean(x, 0)
+  const sd = T.sqrt(T.variance(x, 0))
+  return { mean, std: T.where(T.greater(sd, 0), sd, 1) }
+}
+
+/** (x − μ) / σ with statistics fitted on the training set. @category normalization */
+export const standardize = (s: Standardizer, x: Tensor): Tensor => {
+  if (x.rank < 1 || x.shape.slice(1).join() !== s.mean.shape.join()) {
+    fail('SHAPE_MISMATCH', 'standardize', `examples of shape ${showShape(x.shape.slice(1))} do not match the fitted statistics ${showShape(s.mean.shape)}.`)
+  }
+  return T.div(T.sub(x, s.mean), s.std)
+}

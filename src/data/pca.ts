@@ -1,0 +1,81 @@
+/**
+ * PCA and PCA whitening for vector data (source note 004), fitted on the training set and
+ * applied unchanged to dev and test data.
+ */
+import { fail, showShape } from '../core/errors.js'
+import { type Tensor, dataOf } from '../core/Tensor.js'
+import { key, normal } from '../rng/index.js'
+import * as T from '../tensor/index.js'
+import { jacobiEigen, topEigen } from './eigen.js'
+
+/** A fitted PCA. @category model */
+export interface Pca {
+  /** per-feature mean, subtracted first */
+  readonly mean: Tensor
+  /** principal directions as columns, [features, components], by decreasing variance */
+  readonly components: Tensor
+  /** variance of the data along each component */
+  readonly variances: Tensor
+  /** divide each coordinate by √(variance + eps), giving unit variance */
+  readonly whiten: boolean
+  readonly eps: number
+}
+
+/** Options of `fitPca`. */
+export interface PcaOptions {
+  /** number of components to keep; default all features */
+  readonly components?: number
+  /** whiten (unit variance per component); default false */
+  readonly whiten?: boolean
+  /** added to variances when whitening; default 1e-5 */
+  readonly eps?: number
+}
+
+/**
+ * Fits PCA to examples `x` ([n, features]): the eigenvectors of the covariance matrix, the
+ * leading ones first. Computed in float64 (exactly, by Jacobi rotations, for up to 64
+ * features or when all components are kept; by subspace iteration for the leading components
+ * of wider data).
+ *
+ * @example
+ * const x = Tensor.tensor([[2, 0], [-2, 0], [0, 1], [0, -1]], 'float64')
+ * const p = fitPca(x, { components: 1 })
+ * assert.deepStrictEqual(Tensor.toArray(Tensor.abs(p.components)), [1, 0])
+ * @category pca
+ */
+export const fitPca = (x: Tensor, opts: PcaOptions = {}): Pca => {
+  const op = 'fitPca'
+  if (x.rank !== 2 || x.shape[0]! < 2) fail('SHAPE_MISMATCH', op, `needs a matrix of at least 2 examples × features; got ${showShape(x.shape)}.`)
+  const [n, d] = x.shape as [number, number]
+  const k = opts.components ?? d
+  if (!Number.isInteger(k) || k < 1 || k > d) fail('INVALID_ARGUMENT', op, `components must be a whole number in [1, ${d}]; got ${k}.`)
+  const eps = opts.eps ?? 1e-5
+  if (!(eps >= 0)) fail('INVALID_ARGUMENT', op, `eps must be ≥ 0; got ${eps}.`)
+  const x64 = T.cast(x, 'float64')
+  const mean = T.mean(x64, 0)
+  const centred = T.sub(x64, mean)
+  const cov = dataOf(T.div(T.matmul(centred, centred, { transposeA: true }), n)) as Float64Array
+  const eig = d <= 64 || k === d ? jacobiEigen(cov, d) : topEigen(cov, d, k, dataOf(normal(key(0), [d, k], { dtype: 'float64' })) as Float64Array)
+  const cols = eig.vectors.length / d
+  // the k leading columns, each with its sign fixed (largest entry positive) so fits are reproducible
+  const comps = new Float64Array(d * k)
+  for (let j = 0; j < k; j++) {
+    let big = 0
+    for (let r = 0; r < d; r++) if (Math.abs(eig.vectors[r * cols + j]!) > Math.abs(big)) big = eig.vectors[r * cols + j]!
+    for (let r = 0; r < d; r++) comps[r * k + j] = big < 0 ? -eig.vectors[r * cols + j]! : eig.vectors[r * cols + j]!
+  }
+  return {
+    mean: T.cast(mean, x.dtype),
+    components: T.cast(T.fromArray(comps, [d, k], 'float64'), x.dtype),
+    variances: T.cast(T.fromArray(Array.from(eig.values.slice(0, k), (v) => Math.max(v, 0)), [k], 'float64'), x.dtype),
+    whiten: opts.whiten === true,
+    eps,
+  }
+}
+
+/** Projects examples onto the fitted components (and whitens them if the PCA says so). @category pca */
+export const pcaTransform = (p: Pca, x: Tensor): Tensor => {
+  if (x.rank !== 2 || x.shape[1] !== p.mean.shape[0]) fail('SHAPE_MISMATCH', 'pcaTransform', `examples ${showShape(x.shape)} do not match the ${p.mean.shape[0]} features the PCA was fitted on.`)
+  const projected = T.matmul(T.sub(x, p.mean), p.components)
+  return p.whiten ? T.div(projected, T.sqrt(T.add(p.variances, p.eps))) : projected
+}

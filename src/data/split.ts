@@ -1,0 +1,63 @@
+/** Splitting, shuffling and batching, all driven by explicit keys. */
+import { fail } from '../core/errors.js'
+import { type Key, permutation } from '../rng/index.js'
+import * as T from '../tensor/index.js'
+import { type Dataset, range, size, take } from './Dataset.js'
+
+/**
+ * The data set in a random order.
+ * @category splitting
+ */
+export const shuffle = (key: Key, ds: Dataset): Dataset => take(ds, permutation(key, size(ds)))
+
+/**
+ * Train / dev / test splits (or any number of parts) by ratios, after a keyed shuffle. The
+ * notes suggest 60/20/20 for small data sets and 98/1/1 for large ones. Part sizes are rounded
+ * down, the remainder going to the first part.
+ *
+ * @example
+ * const ds = dataset(Tensor.arange(10), Tensor.arange(10))
+ * const [train, dev, test] = split(Rng.key(0), ds, [0.6, 0.2, 0.2])
+ * assert.deepStrictEqual([size(train!), size(dev!), size(test!)], [6, 2, 2])
+ * @category splitting
+ */
+export const split = (key: Key, ds: Dataset, ratios: ReadonlyArray<number>): ReadonlyArray<Dataset> => {
+  const op = 'split'
+  if (ratios.length === 0 || !ratios.every((r) => Number.isFinite(r) && r >= 0)) fail('INVALID_ARGUMENT', op, `ratios must be finite numbers ≥ 0; got [${ratios.join(', ')}].`)
+  const total = ratios.reduce((a, b) => a + b, 0)
+  if (Math.abs(total - 1) > 1e-9) fail('INVALID_ARGUMENT', op, `ratios must add up to 1; [${ratios.join(', ')}] add up to ${total}.`)
+  const n = size(ds)
+  const counts = ratios.map((r) => Math.floor(r * n + 1e-9))
+  counts[0]! += n - counts.reduce((a, b) => a + b, 0)
+  const shuffled = shuffle(key, ds)
+  let at = 0
+  return counts.map((c) => {
+    const part = range(shuffled, at, c)
+    at += c
+    return part
+  })
+}
+
+/** Options of `batches`. */
+export interface BatchOptions {
+  /** leave out a last batch smaller than the others; default false */
+  readonly dropRemainder?: boolean
+}
+
+/**
+ * Mini-batches of `batchSize` (the notes use 32, 64, 128), in a random order drawn from `key`,
+ * or in order when the key is undefined. Use a new key each epoch, e.g. foldIn(key, epoch).
+ * @category splitting
+ */
+export const batches = (key: Key | undefined, ds: Dataset, batchSize: number, opts: BatchOptions = {}): ReadonlyArray<Dataset> => {
+  if (!Number.isInteger(batchSize) || batchSize < 1) fail('INVALID_ARGUMENT', 'batches', `batchSize must be a whole number ≥ 1; got ${batchSize}.`)
+  const n = size(ds)
+  const order = key === undefined ? undefined : T.toArray(permutation(key, n))
+  const out: Dataset[] = []
+  for (let start = 0; start < n; start += batchSize) {
+    const count = Math.min(batchSize, n - start)
+    if (count < batchSize && opts.dropRemainder === true) break
+    out.push(order === undefined ? range(ds, start, count) : take(ds, order.slice(start, start + count)))
+  }
+  return out
+}
