@@ -23,8 +23,7 @@ import { quadraticGrad, quadraticValue } from './arb/optim.js'
 import { type Comparator, type Equiv, equiv } from './Equiv.js'
 import { snapshot } from './tree.js'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Tx = Optim.GradientTransformation<any>
+type Tx = Optim.GradientTransformation<unknown>
 
 // -------------------------------------------------------------------------------------
 // the table

@@ -8,7 +8,7 @@
 import { fail } from '../core/errors.js'
 import type * as Tree from '../tree/index.js'
 import { type GradientTransformation, type StateOf } from './base.js'
-import { allFinite, checkInteger, checkSameTree, frozen, zerosLike } from './internal.js'
+import { allFinite, checkInteger, checkSameTree, checkState, frozen, zerosLike } from './internal.js'
 import { type Mask, leafFlags, merge, select } from './mask.js'
 
 // -------------------------------------------------------------------------------------
@@ -120,6 +120,7 @@ export const masked = <S>(inner: GradientTransformation<S>, mask: Mask): Gradien
       return frozen({ _tag: 'MaskedState', inner: inner.init(select(params, flags)) })
     },
     update: (grads: Tree.Tree, state: MaskedState<S>, params?: Tree.Tree): readonly [Tree.Tree, MaskedState<S>] => {
+      checkState(op, state, 'MaskedState')
       if (params !== undefined) checkSameTree(op, grads, params, 'gradients', 'parameters')
       const flags = leafFlags(op, params ?? grads, mask)
       const [u, s] = inner.update(select(grads, flags), state.inner, params === undefined ? undefined : select(params, flags))
@@ -178,6 +179,7 @@ export const applyIfFinite = <S>(inner: GradientTransformation<S>, maxConsecutiv
     init: (params: Tree.Tree): ApplyIfFiniteState<S> =>
       frozen({ _tag: 'ApplyIfFiniteState', notFiniteCount: 0, lastFinite: true, totalNotFinite: 0, inner: inner.init(params) }),
     update: (grads: Tree.Tree, state: ApplyIfFiniteState<S>, params?: Tree.Tree): readonly [Tree.Tree, ApplyIfFiniteState<S>] => {
+      checkState('applyIfFinite', state, 'ApplyIfFiniteState')
       const finite = allFinite(grads)
       const notFiniteCount = finite ? 0 : state.notFiniteCount + 1
       const [u, s] = finite || notFiniteCount > max ? inner.update(grads, state.inner, params) : [zerosLike(grads), state.inner]

@@ -99,6 +99,18 @@ export const checkSameTree = (op: string, a: Tree.Tree, b: Tree.Tree, nameA: str
   }
 }
 
+/** Refuses a state that is not the transformation's own (wrong chain part, state of another optimizer). @internal */
+export const checkState = (op: string, state: unknown, tag: string): void => {
+  const got = (state as { readonly _tag?: unknown } | null | undefined)?._tag
+  if (got !== tag) {
+    fail(
+      'INVALID_ARGUMENT',
+      op,
+      `the state is ${typeof got === 'string' ? `a ${got}` : show(state)}, not a ${tag}; pass the state that init(params) of this same transformation returned (or that its last update returned).`,
+    )
+  }
+}
+
 /** Refuses a missing params tree for transforms that need it (weight decay). @internal */
 export const needParams = (op: string, params: Tree.Tree | undefined): Tree.Tree =>
   params ??

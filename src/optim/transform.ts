@@ -18,6 +18,7 @@ import {
   checkNumber,
   checkOptions,
   checkSameTree,
+  checkState,
   frozen,
   needParams,
   zerosLike,
@@ -68,6 +69,7 @@ const scheduled = (op: string, read: (step: number) => number): GradientTransfor
   frozen({
     init: () => frozen({ _tag: 'ScaleByScheduleState', count: 0 }),
     update: (grads: Tree.Tree, state: ScaleByScheduleState) => {
+      checkState(op, state, 'ScaleByScheduleState')
       const s = read(state.count)
       return [Tree.map(grads, (x) => T.mul(x, s)), frozen({ _tag: 'ScaleByScheduleState', count: state.count + 1 })] as const
     },
@@ -181,6 +183,7 @@ export const trace = (decay: number, opts: TraceOptions = {}): GradientTransform
   return frozen({
     init: (params: Tree.Tree) => frozen({ _tag: 'TraceState', trace: zerosLike(params) }),
     update: (grads: Tree.Tree, state: TraceState) => {
+      checkState(op, state, 'TraceState')
       checkSameTree(op, grads, state.trace, 'gradients', 'momentum buffer (state.trace)')
       const b = Tree.zipWith(state.trace, grads, (t, g) => axpby(t, mu, g, 1))
       const u = nesterov ? Tree.zipWith(grads, b, (g, v) => axpby(g, 1, v, mu)) : b
@@ -206,7 +209,8 @@ export interface AddDecayedWeightsOptions {
 /**
  * Adds λ·θ to the updates of the selected parameters: L2 regularization when it comes before
  * an adaptive scaling (PyTorch's `weight_decay` of SGD, Adam, …), decoupled weight decay when it
- * comes after (AdamW). Needs the parameters: `update(grads, state, params)`.
+ * comes after (AdamW), as optax's `add_decayed_weights` (whose mask defaults to every leaf;
+ * here it defaults to `weightsOnly`). Needs the parameters: `update(grads, state, params)`.
  *
  * u = g + λ·θ (selected leaves), u = g (others)
  *

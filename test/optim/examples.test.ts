@@ -52,6 +52,20 @@ const run = (code: string): void => {
   new Function('assert', ...bindings.map((b) => b[0]), js)(assert, ...bindings.map((b) => b[1]))
 }
 
+describe('the alias files', () => {
+  it('hold no arithmetic: only chains of transformations (no tensor import, no + − × ÷ in code)', () => {
+    for (const file of ['alias.ts', 'aliasAdam.ts', 'aliasHelpers.ts']) {
+      const code = readFileSync(dir + file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '')
+        .replace(/'[^']*'|`[^`]*`/g, "''")
+        .replace(/\b\d+(\.\d+)?(e[-+]?\d+)?\b/g, '0')
+      expect(code, file).not.toMatch(/from '\.\.\/tensor|\bT\./)
+      expect(code.match(/[\w)\]]\s*[-+*/%]\s*[\w(]|\*\*/g) ?? [], file).toEqual([])
+    }
+  })
+})
+
 describe('the @example of every export in src/optim', () => {
   it('finds the examples', () => {
     expect(examples.length).toBeGreaterThan(60)

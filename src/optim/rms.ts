@@ -1,0 +1,227 @@
+/**
+ * Rescalings by accumulated squares: RMSProp (plain and centered), AdaGrad, AdaDelta. Each
+ * returns a direction, not a step: chain it with `scaleByLearningRate`, as the aliases do.
+ *
+ * The updates follow PyTorch's documented algorithms (torch.optim); each doc comment says where
+ * optax differs.
+ *
+ * @since 0.1.0
+ */
+import { fail } from '../core/errors.js'
+import * as T from '../tensor/index.js'
+import * as Tree from '../tree/index.js'
+import type { GradientTransformation } from './base.js'
+import { axpby, checkBoolean, checkDecay, checkNonNegative, checkOptions, checkPositive, checkSameTree, checkState, frozen, fullLike, zerosLike } from './internal.js'
+
+type Tensor = T.Tensor
+
+/** EMA of squares: ρ·v + (1 − ρ)·g². */
+const emaSquare = (v: Tensor, rho: number, g: Tensor): Tensor => axpby(v, rho, T.square(g), 1 - rho)
+
+// -------------------------------------------------------------------------------------
+// RMSProp
+// -------------------------------------------------------------------------------------
+
+/**
+ * The state of `scaleByRms`: the moving average of squared gradients (`nu`); when centered,
+ * also the moving average of the gradients (`mu`).
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const s: Optim.ScaleByRmsState = Optim.scaleByRms({ centered: true }).init({ w: T.ones([1]) })
+ * assert.deepStrictEqual(Object.keys(s), ['_tag', 'nu', 'mu'])
+ * @category model
+ * @since 0.1.0
+ */
+export interface ScaleByRmsState {
+  readonly _tag: 'ScaleByRmsState'
+  readonly nu: Tree.Tree
+  /** Only when centered: the moving average of the gradients. */
+  readonly mu?: Tree.Tree
+}
+
+/** Options of `scaleByRms`. @category transforms */
+export interface ScaleByRmsOptions {
+  /** Decay of the moving average of squared gradients, in [0, 1) (default 0.99, PyTorch's `alpha`). */
+  readonly decay?: number
+  /** Added to the denominator, > 0 (default 1e-8). */
+  readonly eps?: number
+  /** Divide by the estimated standard deviation instead of the RMS (default false). */
+  readonly centered?: boolean
+  /** Put eps inside the square root, as optax and TensorFlow do (default false: outside, as PyTorch). */
+  readonly epsInSqrt?: boolean
+  /** Initial value of the average of squares, ≥ 0 (default 0). */
+  readonly initialScale?: number
+}
+
+/**
+ * Rescales by the root of a moving average of squared gradients (RMSProp, Hinton's lecture 6e;
+ * centered: Graves 2013), as in PyTorch's `torch.optim.RMSprop`: α = 0.99 by default and eps
+ * added after the square root. optax's `scale_by_rms` defaults to decay 0.9 and puts eps inside
+ * the root (`epsInSqrt: true` gives that). The average is updated as v ← αv + (1−α)g², an
+ * assignment: accumulating (`+=`) instead, as in the notes' code, is a typo.
+ *
+ * v ← αv + (1−α)g²;  centered: ḡ ← αḡ + (1−α)g, ṽ = v − ḡ²;  u = g / (√ṽ + ε)
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleByRms({ decay: 0.75, eps: 1e-12 })
+ * const [u] = tx.update({ w: T.tensor([2], 'float64') }, tx.init({ w: T.zeros([1], 'float64') }))
+ * assert.ok(Math.abs(T.item(u.w) - 2) < 1e-9)
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleByRms = (opts: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> => {
+  const op = 'scaleByRms'
+  checkOptions(op, opts, ['decay', 'eps', 'centered', 'epsInSqrt', 'initialScale'])
+  const alpha = checkDecay(op, 'decay (alpha)', opts.decay ?? 0.99, '0.99')
+  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-8, '1e-8')
+  const centered = checkBoolean(op, 'centered', opts.centered ?? false)
+  const inSqrt = checkBoolean(op, 'epsInSqrt', opts.epsInSqrt ?? false)
+  const init0 = checkNonNegative(op, 'initialScale', opts.initialScale ?? 0, '0')
+  const denom = (v: Tensor): Tensor => (inSqrt ? T.sqrt(T.add(v, eps)) : T.add(T.sqrt(v), eps))
+  return frozen({
+    init: (params: Tree.Tree): ScaleByRmsState => {
+      const nu = fullLike(params, init0)
+      return frozen(centered ? { _tag: 'ScaleByRmsState', nu, mu: zerosLike(params) } : { _tag: 'ScaleByRmsState', nu })
+    },
+    update: (grads: Tree.Tree, state: ScaleByRmsState) => {
+      checkState(op, state, 'ScaleByRmsState')
+      checkSameTree(op, grads, state.nu, 'gradients', 'average of squares (state.nu)')
+      const nu = Tree.zipWith(state.nu, grads, (v, g) => emaSquare(v, alpha, g))
+      if (!centered) return [Tree.zipWith(grads, nu, (g, v) => T.div(g, denom(v))), frozen({ _tag: 'ScaleByRmsState', nu })] as const
+      const mu0 =
+        state.mu ?? fail('INVALID_ARGUMENT', op, 'the state has no mu although centered is on; build the state with init(params) of this same transformation.')
+      const mu = Tree.zipWith(mu0, grads, (m, g) => axpby(m, alpha, g, 1 - alpha))
+      const u = Tree.zipWith(grads, nu, mu, (g, v, m) => T.div(g, denom(T.sub(v, T.square(m)))))
+      return [u, frozen({ _tag: 'ScaleByRmsState', nu, mu })] as const
+    },
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// AdaGrad
+// -------------------------------------------------------------------------------------
+
+/**
+ * The state of `scaleByAdagrad`: the sum of squared gradients so far.
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const s: Optim.ScaleByAdagradState = Optim.scaleByAdagrad().init({ w: T.ones([1]) })
+ * assert.deepStrictEqual(T.toArray(s.sumOfSquares.w), [0])
+ * @category model
+ * @since 0.1.0
+ */
+export interface ScaleByAdagradState {
+  readonly _tag: 'ScaleByAdagradState'
+  readonly sumOfSquares: Tree.Tree
+}
+
+/** Options of `scaleByAdagrad`. @category transforms */
+export interface ScaleByAdagradOptions {
+  /** Initial value of the sum of squares, ≥ 0 (default 0, PyTorch; optax uses 0.1). */
+  readonly initialAccumulatorValue?: number
+  /** Added to the denominator after the square root, > 0 (default 1e-10, PyTorch). */
+  readonly eps?: number
+}
+
+/**
+ * Rescales by the root of the sum of all squared gradients (AdaGrad, Duchi et al. 2011), as in
+ * PyTorch's `torch.optim.Adagrad`: the accumulator starts at 0 and eps = 1e-10 is added after
+ * the square root. optax's `scale_by_rss` starts the accumulator at 0.1, adds eps = 1e-7 inside
+ * the root, and returns 0 where the accumulator is 0.
+ *
+ * s ← s + g²;  u = g / (√s + ε)
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleByAdagrad()
+ * const [u] = tx.update({ w: T.tensor([-3]) }, tx.init({ w: T.zeros([1]) }))
+ * assert.ok(T.allclose(u.w, T.tensor([-1])))
+ * @see Duchi, Hazan & Singer, Adaptive Subgradient Methods, JMLR 2011.
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleByAdagrad = (opts: ScaleByAdagradOptions = {}): GradientTransformation<ScaleByAdagradState> => {
+  const op = 'scaleByAdagrad'
+  checkOptions(op, opts, ['initialAccumulatorValue', 'eps'])
+  const init0 = checkNonNegative(op, 'initialAccumulatorValue', opts.initialAccumulatorValue ?? 0, '0')
+  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-10, '1e-10')
+  return frozen({
+    init: (params: Tree.Tree) => frozen({ _tag: 'ScaleByAdagradState', sumOfSquares: fullLike(params, init0) }),
+    update: (grads: Tree.Tree, state: ScaleByAdagradState) => {
+      checkState(op, state, 'ScaleByAdagradState')
+      checkSameTree(op, grads, state.sumOfSquares, 'gradients', 'sum of squares (state.sumOfSquares)')
+      const sumOfSquares = Tree.zipWith(state.sumOfSquares, grads, (s, g) => T.add(s, T.square(g)))
+      const u = Tree.zipWith(grads, sumOfSquares, (g, s) => T.div(g, T.add(T.sqrt(s), eps)))
+      return [u, frozen({ _tag: 'ScaleByAdagradState', sumOfSquares })] as const
+    },
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// AdaDelta
+// -------------------------------------------------------------------------------------
+
+/**
+ * The state of `scaleByAdadelta`: moving averages of squared gradients and of squared updates
+ * (PyTorch's `square_avg` and `acc_delta`).
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const s: Optim.ScaleByAdadeltaState = Optim.scaleByAdadelta().init({ w: T.ones([1]) })
+ * assert.deepStrictEqual(Object.keys(s), ['_tag', 'squareAvg', 'accDelta'])
+ * @category model
+ * @since 0.1.0
+ */
+export interface ScaleByAdadeltaState {
+  readonly _tag: 'ScaleByAdadeltaState'
+  readonly squareAvg: Tree.Tree
+  readonly accDelta: Tree.Tree
+}
+
+/** Options of `scaleByAdadelta`. @category transforms */
+export interface ScaleByAdadeltaOptions {
+  /** Decay of both moving averages, in [0, 1) (default 0.9). */
+  readonly rho?: number
+  /** Added inside both square roots, > 0 (default 1e-6). */
+  readonly eps?: number
+}
+
+/**
+ * Rescales by the ratio of the RMS of past updates to the RMS of gradients (AdaDelta, Zeiler
+ * 2012), as in PyTorch's `torch.optim.Adadelta` (ρ = 0.9, eps = 1e-6 inside both roots). optax's
+ * `scale_by_adadelta` is the same rule.
+ *
+ * v ← ρv + (1−ρ)g²;  Δ = √(a + ε)/√(v + ε) · g;  a ← ρa + (1−ρ)Δ²;  u = Δ
+ *
+ * @example
+ * import { Optim, Tensor as T } from 'puregrad'
+ * const tx = Optim.scaleByAdadelta({ rho: 0, eps: 1e-6 })
+ * const [u] = tx.update({ w: T.tensor([1], 'float64') }, tx.init({ w: T.zeros([1], 'float64') }))
+ * assert.ok(Math.abs(T.item(u.w) - Math.sqrt(1e-6 / (1 + 1e-6))) < 1e-15)
+ * @see Zeiler, ADADELTA: An Adaptive Learning Rate Method, 2012. https://arxiv.org/abs/1212.5701
+ * @category transforms
+ * @since 0.1.0
+ */
+export const scaleByAdadelta = (opts: ScaleByAdadeltaOptions = {}): GradientTransformation<ScaleByAdadeltaState> => {
+  const op = 'scaleByAdadelta'
+  checkOptions(op, opts, ['rho', 'eps'])
+  const rho = checkDecay(op, 'rho', opts.rho ?? 0.9, '0.9')
+  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-6, '1e-6')
+  return frozen({
+    init: (params: Tree.Tree) => {
+      const z = zerosLike(params)
+      return frozen({ _tag: 'ScaleByAdadeltaState', squareAvg: z, accDelta: z })
+    },
+    update: (grads: Tree.Tree, state: ScaleByAdadeltaState) => {
+      checkState(op, state, 'ScaleByAdadeltaState')
+      checkSameTree(op, grads, state.squareAvg, 'gradients', 'average of squared gradients (state.squareAvg)')
+      const squareAvg = Tree.zipWith(state.squareAvg, grads, (v, g) => emaSquare(v, rho, g))
+      const u = Tree.zipWith(grads, squareAvg, state.accDelta, (g, v, a) => T.mul(T.div(T.sqrt(T.add(a, eps)), T.sqrt(T.add(v, eps))), g))
+      const accDelta = Tree.zipWith(state.accDelta, u, (a, d) => emaSquare(a, rho, d))
+      return [u, frozen({ _tag: 'ScaleByAdadeltaState', squareAvg, accDelta })] as const
+    },
+  })
+}
