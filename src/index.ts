@@ -9,6 +9,7 @@
  * - `Net`: networks as data (layers, combinators) and their interpreters (init, apply, shape, summary, encode/decode, edit);
  * - `Loss`: losses and weight penalties;
  * - `Data`: data sets, keyed splits and batches, normalisation, PCA, augmentation;
+ * - `Train`: the pure training step, fit as a fold, metrics, early stopping, diagnosis, search;
  * - `Optim`: optimizers as pure state transitions (`{ init, update }`), schedules, L-BFGS.
  *
  * @since 0.1.0
@@ -20,5 +21,6 @@ export * as Ad from './ad/index.js'
 export * as Net from './net/index.js'
 export * as Loss from './loss/index.js'
 export * as Data from './data/index.js'
+export * as Train from './train/index.js'
 export * as Optim from './optim/index.js'
 export { PuregradError, codes as errorCodes, type ErrorCode } from './core/errors.js'

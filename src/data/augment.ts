@@ -44,7 +44,7 @@ export const flipHorizontal = (key: Key, x: Tensor, p = 0.5): Tensor => {
 export const rotate = (key: Key, x: Tensor, maxDegrees: number): Tensor => {
   const [n, h, w, c] = images('rotate', x)
   if (!(maxDegrees >= 0 && maxDegrees <= 180)) fail('INVALID_ARGUMENT', 'rotate', `maxDegrees must lie in [0, 180]; got ${maxDegrees}.`)
-  const angles = dataOf(uniform(key, [n], { dtype: 'float64', min: -maxDegrees, max: maxDegrees }))
+  const angles = maxDegrees === 0 ? new Float64Array(n) : dataOf(uniform(key, [n], { dtype: 'float64', min: -maxDegrees, max: maxDegrees }))
   const src = dataOf(x)
   const out = alloc(x.dtype, x.size)
   const cy = (h - 1) / 2

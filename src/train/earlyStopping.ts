@@ -1,0 +1,69 @@
+/**
+ * Early stopping as a pure state machine (source notes 000, 003, 004): watch a dev metric each
+ * epoch, remember the best value and the parameters that gave it, and stop once it has not
+ * improved by `minDelta` for `patience` epochs; the best parameters are then restored.
+ */
+import { fail } from '../core/errors.js'
+import type { Tree } from '../tree/index.js'
+
+/** Options of early stopping (the TensorFlow.js / Keras set). */
+export interface EarlyStoppingOptions {
+  /** the metric to watch, e.g. 'devLoss' (for reports only) */
+  readonly monitor?: string
+  /** 'min' for losses, 'max' for accuracies; default 'min' */
+  readonly mode?: 'min' | 'max'
+  /** the smallest change that counts as an improvement; default 0 */
+  readonly minDelta?: number
+  /** epochs without improvement before stopping; default 3 */
+  readonly patience?: number
+}
+
+/** @category early stopping */
+export interface EarlyStoppingState<P extends Tree = Tree> {
+  readonly _tag: 'EarlyStoppingState'
+  readonly best: number
+  readonly bestEpoch: number
+  readonly bestParams: P | undefined
+  /** epochs since the best one */
+  readonly wait: number
+  readonly stop: boolean
+}
+
+/** @category early stopping */
+export interface EarlyStopping {
+  readonly options: Required<EarlyStoppingOptions>
+  readonly init: <P extends Tree>() => EarlyStoppingState<P>
+  /** the state after an epoch whose monitored value is `value`, with its parameters */
+  readonly update: <P extends Tree>(state: EarlyStoppingState<P>, epoch: number, value: number, params: P) => EarlyStoppingState<P>
+}
+
+/**
+ * An early-stopping rule.
+ *
+ * @example
+ * const es = earlyStopping({ patience: 2 })
+ * const losses = [1.0, 0.8, 0.85, 0.9, 0.7]
+ * let s = es.init<Tensor.Tensor>()
+ * losses.forEach((l, epoch) => { if (!s.stop) s = es.update(s, epoch, l, Tensor.scalar(epoch)) })
+ * assert.deepStrictEqual([s.stop, s.bestEpoch, s.best], [true, 1, 0.8])
+ * @category early stopping
+ */
+export const earlyStopping = (opts: EarlyStoppingOptions = {}): EarlyStopping => {
+  const options = { monitor: opts.monitor ?? 'devLoss', mode: opts.mode ?? 'min', minDelta: opts.minDelta ?? 0, patience: opts.patience ?? 3 }
+  if (options.mode !== 'min' && options.mode !== 'max') fail('INVALID_ARGUMENT', 'earlyStopping', `mode must be 'min' or 'max'; got ${JSON.stringify(options.mode)}.`)
+  if (!(options.minDelta >= 0)) fail('INVALID_ARGUMENT', 'earlyStopping', `minDelta must be ≥ 0; got ${options.minDelta}.`)
+  if (!Number.isInteger(options.patience) || options.patience < 0) fail('INVALID_ARGUMENT', 'earlyStopping', `patience must be a whole number ≥ 0; got ${options.patience}.`)
+  const sign = options.mode === 'min' ? 1 : -1
+  return {
+    options,
+    init: () => ({ _tag: 'EarlyStoppingState', best: sign * Infinity, bestEpoch: -1, bestParams: undefined, wait: 0, stop: false }),
+    update: (s, epoch, value, params) => {
+      if (s.stop) return s
+      if (Number.isNaN(value)) return { ...s, wait: s.wait + 1, stop: s.wait + 1 > options.patience }
+      const improved = sign * (s.best - value) > options.minDelta
+      if (improved) return { ...s, best: value, bestEpoch: epoch, bestParams: params, wait: 0 }
+      const wait = s.wait + 1
+      return { ...s, wait, stop: wait > options.patience - 1 && wait >= Math.max(1, options.patience) }
+    },
+  }
+}

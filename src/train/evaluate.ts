@@ -1,0 +1,45 @@
+/** Evaluating a network on a data set: loss and, for classification, accuracy. */
+import { type Tensor, isTensor } from '../core/Tensor.js'
+import { fail } from '../core/errors.js'
+import { type Dataset, range, size } from '../data/Dataset.js'
+import * as Net from '../net/index.js'
+import * as T from '../tensor/index.js'
+import type { Tree } from '../tree/index.js'
+import { accuracy } from './metrics.js'
+
+/** Loss and accuracy of a data set (accuracy when the targets are classes). @category metrics */
+export interface Evaluation {
+  readonly loss: number
+  readonly accuracy: number | undefined
+}
+
+/** Whether targets are class labels: int32 indices, or one-hot rows. */
+const isClassification = (y: Tensor): boolean => y.dtype === 'int32' || (y.rank === 2 && y.shape[1]! > 1)
+
+/**
+ * Loss and accuracy of the network in evaluation mode over a data set, in batches (so memory
+ * stays bounded); the loss is the mean over examples.
+ * @category metrics
+ */
+export const evaluate = (
+  network: Net.Layer,
+  vars: { readonly params: Tree; readonly state: Tree },
+  ds: Dataset,
+  loss: (output: Tensor, target: Tensor) => Tensor,
+  batchSize = 512,
+): Evaluation => {
+  const n = size(ds)
+  if (n === 0) fail('SHAPE_MISMATCH', 'evaluate', 'the data set is empty.')
+  let total = 0
+  let right = 0
+  const classes = isClassification(ds.y)
+  for (let start = 0; start < n; start += batchSize) {
+    const b = range(ds, start, Math.min(batchSize, n - start))
+    const y = Net.apply(network, vars, b.x).y
+    if (!isTensor(y)) fail('INVALID_ARGUMENT', 'evaluate', 'the network returns a tuple; evaluation needs one output tensor.')
+    const m = size(b)
+    total += T.item(loss(y as Tensor, b.y)) * m
+    if (classes) right += accuracy(y as Tensor, b.y) * m
+  }
+  return { loss: total / n, accuracy: classes ? right / n : undefined }
+}

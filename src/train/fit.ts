@@ -1,0 +1,173 @@
+/**
+ * `fit`: training as a fold of `trainStep` over epochs and mini-batches, with evaluation after
+ * each epoch, early stopping, and a closing bias/variance diagnosis. The whole run is a value
+ * (`FitState`); progress comes out as events, through a callback, a generator or an async
+ * iterator. Stopping, saving the state and fitting again from it gives bit-for-bit the same
+ * result as fitting without a break.
+ */
+import { fail } from '../core/errors.js'
+import { type Dataset, size } from '../data/Dataset.js'
+import { batches } from '../data/split.js'
+import { type Key, foldIn, isKey } from '../rng/index.js'
+import { stateFromJSON } from '../optim/serialize.js'
+import type * as Net from '../net/index.js'
+import { type Diagnosis, diagnose } from './diagnose.js'
+import { type EarlyStopping, type EarlyStoppingState } from './earlyStopping.js'
+import { type Evaluation, evaluate } from './evaluate.js'
+import { type TrainState, type Trainer, initTrainState, trainStep } from './step.js'
+import type { Tree } from '../tree/index.js'
+
+/** What one epoch achieved. @category model */
+export interface EpochRecord {
+  readonly epoch: number
+  readonly train: Evaluation
+  readonly dev: Evaluation | undefined
+}
+
+/** A whole training run as a value: resume it by fitting it again. @category model */
+export interface FitState<O = unknown> {
+  readonly _tag: 'FitState'
+  readonly train: TrainState<O>
+  /** the key from which each epoch's batch order is drawn */
+  readonly shuffleKey: Key
+  readonly history: ReadonlyArray<EpochRecord>
+  readonly stopping: EarlyStoppingState | undefined
+  readonly done: boolean
+}
+
+/** Progress reports. @category model */
+export type FitEvent<O = unknown> =
+  | { readonly type: 'batch'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly step: number; readonly loss: number; readonly state: FitState<O> }
+  | { readonly type: 'epoch'; readonly record: EpochRecord; readonly batches: number; readonly state: FitState<O> }
+  | { readonly type: 'end'; readonly reason: 'epochs' | 'earlyStopping' | 'diverged'; readonly state: FitState<O> }
+
+/** Options of `fit`. */
+export interface FitOptions {
+  readonly epochs: number
+  readonly batchSize: number
+  /** evaluated after every epoch; early stopping and the diagnosis use it */
+  readonly dev?: Dataset
+  readonly earlyStopping?: EarlyStopping
+  /** evaluate the training set after every epoch too (default true; the diagnosis needs it) */
+  readonly evaluateTrain?: boolean
+  /** stop when a step's loss is not finite (default true) */
+  readonly stopOnDivergence?: boolean
+}
+
+/**
+ * The state before training: fresh variables from `key`.
+ * @category training
+ */
+export const initFit = <O>(trainer: Trainer<O>, key: Key, inShape: Net.Shapes, dtype: 'float32' | 'float64' = 'float32'): FitState<O> => {
+  if (!isKey(key)) fail('INVALID_KEY', 'initFit', 'the run needs a key; make one with Rng.key(seed).')
+  return { _tag: 'FitState', train: initTrainState(trainer, foldIn(key, 0), inShape, dtype), shuffleKey: foldIn(key, 1), history: [], stopping: undefined, done: false }
+}
+
+const checkOptions = (o: FitOptions, train: Dataset): void => {
+  if (!Number.isInteger(o.epochs) || o.epochs < 0) fail('INVALID_ARGUMENT', 'fit', `epochs must be a whole number ≥ 0; got ${o.epochs}.`)
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) fail('INVALID_ARGUMENT', 'fit', `batchSize must be a whole number ≥ 1; got ${o.batchSize}.`)
+  if (size(train) === 0) fail('SHAPE_MISMATCH', 'fit', 'the training set is empty.')
+}
+
+/**
+ * The run as a generator of events, returning the final state: each `next()` takes one step
+ * (or evaluates an epoch). Every event carries the run's state at that point, so a run can be
+ * stopped, saved (`encodeFit`) and resumed anywhere.
+ * @category training
+ */
+export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions): Generator<FitEvent<O>, FitState<O>, void> {
+  checkOptions(opts, train)
+  const step = trainStep(trainer)
+  const perEpoch = Math.ceil(size(train) / opts.batchSize)
+  let s = start
+  let reason: 'epochs' | 'earlyStopping' | 'diverged' = 'epochs'
+  while (!s.done && Math.floor(s.train.step / perEpoch) < opts.epochs) {
+    const epoch = Math.floor(s.train.step / perEpoch)
+    const order = batches(foldIn(s.shuffleKey, epoch), train, opts.batchSize)
+    for (let b = s.train.step % perEpoch; b < perEpoch; b++) {
+      const next = step(s.train, order[b]!)
+      s = { ...s, train: next }
+      yield { type: 'batch', epoch, batch: b, batches: perEpoch, step: next.step, loss: next.loss ?? Number.NaN, state: s }
+      if (opts.stopOnDivergence !== false && !Number.isFinite(next.loss ?? 0)) {
+        reason = 'diverged'
+        s = { ...s, done: true }
+        break
+      }
+    }
+    if (s.done) break
+    const vars = { params: s.train.params, state: s.train.modelState }
+    const record: EpochRecord = {
+      epoch,
+      train: opts.evaluateTrain === false ? { loss: Number.NaN, accuracy: undefined } : evaluate(trainer.network, vars, train, trainer.loss),
+      dev: opts.dev === undefined ? undefined : evaluate(trainer.network, vars, opts.dev, trainer.loss),
+    }
+    s = { ...s, history: [...s.history, record] }
+    if (opts.earlyStopping !== undefined && record.dev !== undefined) {
+      const es = opts.earlyStopping
+      const value = es.options.monitor === 'devAccuracy' ? (record.dev.accuracy ?? Number.NaN) : record.dev.loss
+      const stopping = es.update(s.stopping ?? es.init(), epoch, value, s.train.params)
+      s = { ...s, stopping }
+      if (stopping.stop) {
+        reason = 'earlyStopping'
+        // restore the best parameters seen
+        s = { ...s, done: true, train: { ...s.train, params: stopping.bestParams ?? s.train.params } }
+      }
+    }
+    yield { type: 'epoch', record, batches: perEpoch, state: s }
+  }
+  if (!s.done) s = { ...s, done: Math.floor(s.train.step / perEpoch) >= opts.epochs }
+  yield { type: 'end', reason, state: s }
+  return s
+}
+
+/**
+ * Trains for `opts.epochs` (or until early stopping), calling `onEvent` with each event, and
+ * returns the final state. Fitting a returned (or decoded) state again continues it.
+ * @category training
+ */
+export const fit = <O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions, onEvent?: (e: FitEvent<O>) => void): FitState<O> => {
+  const run = fitEvents(trainer, start, train, opts)
+  for (;;) {
+    const r = run.next()
+    if (r.done === true) return r.value
+    onEvent?.(r.value)
+  }
+}
+
+/**
+ * The run as an async iterator of events that gives the event loop a turn every `yieldEvery`
+ * events, so a page stays responsive while it trains.
+ * @category training
+ */
+export async function* fitAsync<O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions, yieldEvery = 1): AsyncGenerator<FitEvent<O>, FitState<O>, void> {
+  const run = fitEvents(trainer, start, train, opts)
+  for (let i = 1; ; i++) {
+    const r = run.next()
+    if (r.done === true) return r.value
+    yield r.value
+    if (i % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0))
+  }
+}
+
+/**
+ * The bias/variance diagnosis of a finished classification run, from the last epoch's train
+ * and dev error rates (undefined without a dev set or accuracy).
+ * @category diagnosis
+ */
+export const diagnoseFit = (s: FitState<unknown>, opts: { readonly bayesError?: number; readonly tolerance?: number } = {}): Diagnosis | undefined => {
+  const last = s.history.at(-1)
+  const trainAcc = last?.train.accuracy
+  const devAcc = last?.dev?.accuracy
+  return trainAcc === undefined || devAcc === undefined ? undefined : diagnose(1 - trainAcc, 1 - devAcc, opts)
+}
+
+/** The fit state as JSON text (tensors included), to save and resume. @category training */
+export const encodeFit = (s: FitState<unknown>): string => JSON.stringify(s)
+
+/** A fit state saved by `encodeFit`. @category training */
+export const decodeFit = <O = unknown>(text: string): FitState<O> => {
+  const u = stateFromJSON<FitState<O>>(JSON.parse(text))
+  if (u === null || typeof u !== 'object' || u._tag !== 'FitState') fail('INVALID_VALUE', 'decodeFit', 'this is not a saved fit state (its _tag is not FitState).')
+  return u
+}
+

@@ -1,0 +1,237 @@
+/**
+ * Hyperparameter search (source note 002) over a space declared as data: by grid, by random
+ * sampling, or by Bayesian optimisation (a Gaussian process with expected improvement). Results
+ * come back as a table, best first. Random choices come from an explicit key.
+ */
+import { fail } from '../core/errors.js'
+import { dataOf } from '../core/Tensor.js'
+import { type Key, split, uniform } from '../rng/index.js'
+
+/** One hyperparameter's range. @category model */
+export type Param =
+  | { readonly kind: 'choice'; readonly values: ReadonlyArray<number | string | boolean> }
+  | { readonly kind: 'uniform'; readonly min: number; readonly max: number }
+  | { readonly kind: 'logUniform'; readonly min: number; readonly max: number }
+  | { readonly kind: 'int'; readonly min: number; readonly max: number }
+
+/** A search space: named hyperparameters. @category model */
+export type Space = { readonly [name: string]: Param }
+
+/** A point of a space. @category model */
+export type Config = { readonly [name: string]: number | string | boolean }
+
+/** @category constructors */
+export const choice = (...values: ReadonlyArray<number | string | boolean>): Param => ({ kind: 'choice', values })
+/** @category constructors */
+export const uniformParam = (min: number, max: number): Param => ({ kind: 'uniform', min, max })
+/** Log-uniform, for scales such as learning rates (0.01 / 0.001 / 0.0001). @category constructors */
+export const logUniform = (min: number, max: number): Param => ({ kind: 'logUniform', min, max })
+/** @category constructors */
+export const intParam = (min: number, max: number): Param => ({ kind: 'int', min, max })
+
+/** Options of `search`. */
+export interface SearchOptions {
+  readonly strategy: 'grid' | 'random' | 'bayesian'
+  /** number of trials (random, bayesian); default 10 */
+  readonly trials?: number
+  /** points per continuous axis for grid search; default 3 */
+  readonly gridPoints?: number
+  /** lower scores are better ('min', e.g. dev loss) or higher ('max', e.g. accuracy); default 'min' */
+  readonly mode?: 'min' | 'max'
+  readonly key?: Key
+}
+
+/** A trial and its score. @category model */
+export interface Trial {
+  readonly config: Config
+  readonly score: number
+}
+
+const checkSpace = (space: Space): void => {
+  const names = Object.keys(space)
+  if (names.length === 0) fail('INVALID_ARGUMENT', 'search', 'the space has no hyperparameters.')
+  for (const [name, p] of Object.entries(space)) {
+    const bad = (why: string): never => fail('INVALID_ARGUMENT', 'search', `hyperparameter '${name}': ${why}.`)
+    if (p.kind === 'choice') {
+      if (p.values.length === 0) bad('a choice needs at least one value')
+    } else if (!(Number.isFinite(p.min) && Number.isFinite(p.max) && p.min <= p.max)) bad(`min ${p.min} and max ${p.max} must be finite with min ≤ max`)
+    else if (p.kind === 'logUniform' && !(p.min > 0)) bad('a log-uniform range must be positive')
+    else if (p.kind === 'int' && !(Number.isInteger(p.min) && Number.isInteger(p.max))) bad('an int range needs whole-number bounds')
+  }
+}
+
+/** Maps a point of the unit cube to a config (log scale for logUniform). */
+const fromUnit = (space: Space, u: ReadonlyArray<number>): Config =>
+  Object.fromEntries(
+    Object.entries(space).map(([name, p], i) => {
+      const t = Math.min(Math.max(u[i]!, 0), 1)
+      switch (p.kind) {
+        case 'choice':
+          return [name, p.values[Math.min(p.values.length - 1, Math.floor(t * p.values.length))]!]
+        case 'uniform':
+          return [name, p.min + t * (p.max - p.min)]
+        case 'logUniform':
+          return [name, Math.exp(Math.log(p.min) + t * (Math.log(p.max) - Math.log(p.min)))]
+        case 'int':
+          return [name, Math.min(p.max, p.min + Math.floor(t * (p.max - p.min + 1)))]
+      }
+    }),
+  )
+
+/** The grid: choices and ints enumerated (ints up to gridPoints values), continuous axes at gridPoints points. */
+const grid = (space: Space, points: number): Config[] => {
+  const axes = Object.entries(space).map(([name, p]) => {
+    const values: ReadonlyArray<number | string | boolean> =
+      p.kind === 'choice'
+        ? p.values
+        : p.kind === 'int'
+          ? Array.from(new Set(Array.from({ length: points }, (_, i) => Math.round(p.min + (i * (p.max - p.min)) / Math.max(1, points - 1)))))
+          : Array.from({ length: points }, (_, i) => (fromUnit({ [name]: p }, [points === 1 ? 0.5 : i / (points - 1)])[name] as number))
+    return [name, values] as const
+  })
+  return axes.reduce<Config[]>((configs, [name, values]) => configs.flatMap((c) => values.map((v) => ({ ...c, [name]: v }))), [{}])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bayesian optimisation: a Gaussian process on the unit cube, RBF kernel, expected improvement
+
+const rbf = (a: ReadonlyArray<number>, b: ReadonlyArray<number>, length: number): number =>
+  Math.exp(-a.reduce((s, ai, i) => s + (ai - b[i]!) ** 2, 0) / (2 * length * length))
+
+/** Lower-triangular Cholesky factor of a symmetric positive-definite n×n matrix. */
+const cholesky = (m: number[][]): number[][] => {
+  const n = m.length
+  const l = Array.from({ length: n }, () => new Array<number>(n).fill(0))
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = m[i]![j]!
+      for (let k = 0; k < j; k++) s -= l[i]![k]! * l[j]![k]!
+      l[i]![j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / l[j]![j]!
+    }
+  return l
+}
+
+const solveLower = (l: number[][], b: ReadonlyArray<number>): number[] => {
+  const x: number[] = []
+  for (let i = 0; i < b.length; i++) {
+    let s = b[i]!
+    for (let k = 0; k < i; k++) s -= l[i]![k]! * x[k]!
+    x.push(s / l[i]![i]!)
+  }
+  return x
+}
+
+const normalPdf = (z: number): number => Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI)
+/** Φ(z) by the Abramowitz–Stegun 7.1.26 erf (1.5e-7 is plenty to rank candidates). */
+const normalCdf = (z: number): number => {
+  const t = 1 / (1 + (0.3275911 * Math.abs(z)) / Math.SQRT2)
+  const y = 1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-(z * z) / 2)
+  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y)
+}
+
+/** Expected improvement (for minimisation) of each candidate under a GP fitted to the observations. */
+const expectedImprovement = (xs: ReadonlyArray<ReadonlyArray<number>>, ys: ReadonlyArray<number>, candidates: ReadonlyArray<ReadonlyArray<number>>): number[] => {
+  const mean = ys.reduce((a, b) => a + b, 0) / ys.length
+  const sd = Math.sqrt(ys.reduce((a, b) => a + (b - mean) ** 2, 0) / ys.length) || 1
+  const y = ys.map((v) => (v - mean) / sd)
+  const length = 0.3
+  const noise = 1e-6
+  const l = cholesky(xs.map((a, i) => xs.map((b, j) => rbf(a, b, length) + (i === j ? noise : 0))))
+  // α = K⁻¹y via the factor
+  const z = solveLower(l, y)
+  const lt = l.map((_, i) => l.map((row) => row[i]!))
+  const alpha = new Array<number>(z.length).fill(0)
+  for (let i = z.length - 1; i >= 0; i--) {
+    let s = z[i]!
+    for (let k = i + 1; k < z.length; k++) s -= lt[i]![k]! * alpha[k]!
+    alpha[i] = s / lt[i]![i]!
+  }
+  const best = Math.min(...y)
+  return candidates.map((c) => {
+    const k = xs.map((x) => rbf(x, c, length))
+    const mu = k.reduce((s, ki, i) => s + ki * alpha[i]!, 0)
+    const v = solveLower(l, k)
+    const sigma = Math.sqrt(Math.max(1 - v.reduce((s, vi) => s + vi * vi, 0), 1e-12))
+    const zz = (best - mu) / sigma
+    return (best - mu) * normalCdf(zz) + sigma * normalPdf(zz)
+  })
+}
+
+/**
+ * Searches a space for the configuration with the best score; `evaluate` trains and scores one
+ * configuration (e.g. the dev loss after a short fit). Returns every trial, best first.
+ *
+ * @example
+ * const space = { lr: logUniform(1e-4, 1e-1), width: choice(16, 32) }
+ * const score = (c: Config) => Math.abs(Math.log10(c.lr as number) + 2) + (c.width === 32 ? 0 : 0.5)
+ * const trials = search(space, score, { strategy: 'bayesian', trials: 12, key: Rng.key(0) })
+ * assert.strictEqual(trials[0]!.config.width, 32)
+ * @category search
+ */
+export const search = (space: Space, evaluate: (config: Config) => number, opts: SearchOptions): ReadonlyArray<Trial> => {
+  checkSpace(space)
+  const trials = opts.trials ?? 10
+  if (!Number.isInteger(trials) || trials < 1) fail('INVALID_ARGUMENT', 'search', `trials must be a whole number ≥ 1; got ${trials}.`)
+  const sign = (opts.mode ?? 'min') === 'min' ? 1 : -1
+  const dims = Object.keys(space).length
+  let key = opts.key
+  const nextUnit = (count: number): number[][] => {
+    if (key === undefined) return fail('INVALID_KEY', 'search', `the ${opts.strategy} strategy needs a key (search(space, f, { strategy, key: Rng.key(seed) })).`)
+    const [k, rest] = split(key)
+    key = rest
+    const u = dataOf(uniform(k, [count, dims], { dtype: 'float64' }))
+    return Array.from({ length: count }, (_, i) => Array.from(u.subarray(i * dims, (i + 1) * dims)))
+  }
+  const run = (config: Config): Trial => {
+    const score = evaluate(config)
+    return { config, score }
+  }
+  let results: Trial[]
+  if (opts.strategy === 'grid') results = grid(space, opts.gridPoints ?? 3).map(run)
+  else if (opts.strategy === 'random') results = nextUnit(trials).map((u) => run(fromUnit(space, u)))
+  else if (opts.strategy === 'bayesian') {
+    const seen: number[][] = []
+    const scores: number[] = []
+    results = []
+    for (let t = 0; t < trials; t++) {
+      const u = t < Math.min(3, trials) ? nextUnit(1)[0]! : (() => {
+        const candidates = nextUnit(256)
+        const finite = scores.map((s) => (Number.isFinite(s) ? sign * s : Math.max(...scores.filter(Number.isFinite).map((v) => sign * v), 0) + 1))
+        const ei = expectedImprovement(seen, finite, candidates)
+        return candidates[ei.indexOf(Math.max(...ei))]!
+      })()
+      const trial = run(fromUnit(space, u))
+      seen.push(u)
+      scores.push(trial.score)
+      results.push(trial)
+    }
+  } else return fail('INVALID_ARGUMENT', 'search', `strategy must be 'grid', 'random' or 'bayesian'; got ${JSON.stringify(opts.strategy)}.`)
+  const value = (t: Trial): number => (Number.isFinite(t.score) ? sign * t.score : Infinity)
+  return [...results].sort((a, b) => value(a) - value(b))
+}
+
+/** Trials as a text table, best first. @category search */
+export const showTrials = (trials: ReadonlyArray<Trial>): string => {
+  const names = Object.keys(trials[0]?.config ?? {})
+  const fmt = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v))
+  const rows = [[...names, 'score'], ...trials.map((t) => [...names.map((n) => fmt(t.config[n])), fmt(t.score)])]
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
+  return rows.map((r) => r.map((cell, c) => cell.padStart(widths[c]!)).join('  ')).join('\n')
+}
+
+/**
+ * Random restarts (source note 000): runs `train` from several keys and keeps the result with
+ * the best score (lowest, or highest with mode 'max').
+ * @category search
+ */
+export const restarts = <R>(keys: ReadonlyArray<Key>, train: (key: Key) => R, score: (result: R) => number, mode: 'min' | 'max' = 'min'): { readonly best: R; readonly scores: ReadonlyArray<number> } => {
+  if (keys.length === 0) fail('INVALID_ARGUMENT', 'restarts', 'needs at least one key.')
+  const results = keys.map(train)
+  const scores = results.map(score)
+  const sign = mode === 'min' ? 1 : -1
+  let best = 0
+  scores.forEach((s, i) => {
+    if (sign * s < sign * scores[best]! || !Number.isFinite(scores[best]!)) best = i
+  })
+  return { best: results[best]!, scores }
+}

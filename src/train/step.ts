@@ -1,0 +1,79 @@
+/**
+ * One training step as a pure function `(state, batch) → state`: the gradient of the loss (and
+ * any penalty) by reverse mode, one optimizer update. Everything the next step depends on
+ * lives in the state, including the step count from which the step's dropout key is derived,
+ * so steps compose in any fold or pipeline and a saved state resumes exactly.
+ */
+import { fail } from '../core/errors.js'
+import { type Tensor, isTensor } from '../core/Tensor.js'
+import { valueAndGrad } from '../ad/transforms.js'
+import type { Dataset } from '../data/Dataset.js'
+import * as Net from '../net/index.js'
+import { type GradientTransformation, applyUpdates } from '../optim/base.js'
+import { type Key, foldIn, isKey } from '../rng/index.js'
+import * as T from '../tensor/index.js'
+import type { Tree } from '../tree/index.js'
+
+/** Everything a training run carries from one step to the next. @category model */
+export interface TrainState<O = unknown> {
+  readonly _tag: 'TrainState'
+  readonly params: Tree
+  readonly optState: O
+  /** non-trainable state (batch-norm statistics) */
+  readonly modelState: Tree
+  /** the run's key; step t uses foldIn(key, t) */
+  readonly key: Key
+  /** steps taken so far */
+  readonly step: number
+  /** loss of the last step's batch, null before the first step */
+  readonly loss: number | null
+}
+
+/** What a training step does: the network, how its output is scored, and how parameters move. */
+export interface Trainer<O = unknown> {
+  readonly network: Net.Layer
+  readonly optimizer: GradientTransformation<O>
+  /** the data loss of a batch, e.g. Loss.softmaxCrossEntropy */
+  readonly loss: (output: Tensor, target: Tensor) => Tensor
+  /** an optional penalty on the parameters, e.g. (p) => Loss.l2(p, 1e-4) */
+  readonly penalty?: (params: Tree) => Tensor
+}
+
+/**
+ * The state before the first step: fresh variables from `key`, the optimizer's initial state.
+ * @category training
+ */
+export const initTrainState = <O>(trainer: Trainer<O>, key: Key, inShape: Net.Shapes, dtype: 'float32' | 'float64' = 'float32'): TrainState<O> => {
+  if (!isKey(key)) fail('INVALID_KEY', 'initTrainState', 'the run needs a key; make one with Rng.key(seed).')
+  const [kInit, kRun] = [foldIn(key, 0), foldIn(key, 1)]
+  const vars = Net.init(trainer.network, { key: kInit, inShape, dtype })
+  return { _tag: 'TrainState', params: vars.params, optState: trainer.optimizer.init(vars.params), modelState: vars.state, key: kRun, step: 0, loss: null }
+}
+
+const output = (y: Net.Value): Tensor => (isTensor(y) ? y : fail('INVALID_ARGUMENT', 'trainStep', 'the network returns a tuple; training needs one output tensor.'))
+
+/**
+ * The training step of a trainer: `(state, batch) → state`.
+ *
+ * @example
+ * const trainer = { network: Net.dense(1), optimizer: Optim.sgd(0.1), loss: Loss.meanSquaredError }
+ * const s0 = initTrainState(trainer, Rng.key(0), [1])
+ * const batch = Data.dataset(Tensor.tensor([[1], [2]]), Tensor.tensor([[2], [4]]))
+ * const s1 = trainStep(trainer)(s0, batch)
+ * assert.strictEqual(s1.step, 1)
+ * @category training
+ */
+export const trainStep =
+  <O>(trainer: Trainer<O>) =>
+  (state: TrainState<O>, batch: Dataset): TrainState<O> => {
+    const key = foldIn(state.key, state.step)
+    const objective = (params: Tree) => {
+      const { y, state: modelState } = Net.apply(trainer.network, { params, state: state.modelState }, batch.x, { train: true, key })
+      const data = trainer.loss(output(y), batch.y)
+      const total = trainer.penalty === undefined ? data : T.add(data, trainer.penalty(params))
+      return [total, modelState] as const
+    }
+    const [[loss, modelState], grads] = valueAndGrad(objective, { hasAux: true })(state.params)
+    const [updates, optState] = trainer.optimizer.update(grads as Tree, state.optState, state.params)
+    return { ...state, params: applyUpdates(state.params, updates), optState, modelState: modelState as Tree, step: state.step + 1, loss: T.item(loss as Tensor) }
+  }

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest'
+import { Data, Loss, Net, Optim, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
+
+// a small two-class problem: points inside or outside a circle
+const circle = (key: Rng.Key, n: number) => {
+  const x = Rng.uniform(key, [n, 2], { min: -1, max: 1 })
+  const r = T.sum(T.square(x), 1)
+  return Data.dataset(x, T.cast(T.less(r, 0.5), 'int32'))
+}
+const [train, dev] = [circle(Rng.key(1), 256), circle(Rng.key(2), 128)]
+const network = Net.serial(Net.dense(16, { init: 'heNormal' }), Net.relu, Net.dropout(0.9), Net.dense(2))
+const trainer = { network, optimizer: Optim.adam(0.02), loss: Loss.softmaxCrossEntropy, penalty: (p: Tree.Tree) => Loss.l2(p, 1e-4) }
+const opts = { epochs: 6, batchSize: 32, dev }
+
+describe('fit', () => {
+  it('learns, reports events, and diagnoses the run', () => {
+    const events: string[] = []
+    const s = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [2]), train, opts, (e) => events.push(e.type))
+    expect(s.done).toBe(true)
+    expect(s.train.step).toBe(6 * 8)
+    expect(s.history).toHaveLength(6)
+    expect(s.history.at(-1)!.dev!.accuracy).toBeGreaterThan(0.85)
+    expect(events.filter((e) => e === 'batch')).toHaveLength(48)
+    expect(events.filter((e) => e === 'epoch')).toHaveLength(6)
+    expect(events.at(-1)).toBe('end')
+    expect(Train.diagnoseFit(s)?.advice).toMatch(/variance|bias/)
+  })
+  it('gives the same parameters for the same seed, bit for bit', () => {
+    const a = Train.fit(trainer, Train.initFit(trainer, Rng.key(3), [2]), train, { ...opts, epochs: 2 })
+    const b = Train.fit(trainer, Train.initFit(trainer, Rng.key(3), [2]), train, { ...opts, epochs: 2 })
+    expect(Tree.leaves(a.train.params).every((l, i) => T.equals(l.value, Tree.leaves(b.train.params)[i]!.value))).toBe(true)
+  })
+  it('resumes from a saved state (even mid-epoch) with the same result as an unbroken run', () => {
+    const start = Train.initFit(trainer, Rng.key(4), [2])
+    const unbroken = Train.fit(trainer, start, train, { ...opts, epochs: 3 })
+    // stop after 13 steps (inside epoch 1), save the state as text, load it, go on
+    let saved = ''
+    for (const e of Train.fitEvents(trainer, start, train, { ...opts, epochs: 3 })) {
+      if (e.type === 'batch' && e.step === 13) {
+        saved = Train.encodeFit(e.state)
+        break
+      }
+    }
+    const resumed = Train.fit(trainer, Train.decodeFit(saved), train, { ...opts, epochs: 3 })
+    expect(resumed.train.step).toBe(unbroken.train.step)
+    expect(Tree.leaves(resumed.train.params).every((l, i) => T.equals(l.value, Tree.leaves(unbroken.train.params)[i]!.value))).toBe(true)
+    expect(JSON.stringify(resumed.train.optState)).toBe(JSON.stringify(unbroken.train.optState))
+    expect(resumed.history.map((h) => h.dev?.loss)).toEqual(unbroken.history.map((h) => h.dev?.loss))
+  })
+  it('never changes what it is given', () => {
+    const start = Train.initFit(trainer, Rng.key(5), [2])
+    const before = Train.encodeFit(start)
+    const xBefore = T.toArray(train.x)
+    Train.fit(trainer, start, train, { ...opts, epochs: 1 })
+    expect(Train.encodeFit(start)).toBe(before)
+    expect(T.toArray(train.x)).toEqual(xBefore)
+  })
+  it('stops early, restoring the best parameters', () => {
+    const overfit = { ...trainer, optimizer: Optim.sgd(3) }
+    const es = Train.earlyStopping({ patience: 1 })
+    const s = Train.fit(overfit, Train.initFit(overfit, Rng.key(6), [2]), train, { ...opts, epochs: 30, earlyStopping: es })
+    expect(s.stopping?.stop).toBe(true)
+    expect(s.history.length).toBeLessThan(30)
+    expect(s.train.params).toBe(s.stopping?.bestParams)
+  })
+})
+
+describe('the sanity check of note 003: a small batch is driven to near-zero loss', () => {
+  it('memorises 8 random examples', () => {
+    const tiny = Data.dataset(Rng.normal(Rng.key(7), [8, 5]), Rng.integers(Rng.key(8), [8], 0, 3))
+    const t = { network: Net.serial(Net.dense(32, { init: 'heNormal' }), Net.relu, Net.dense(3)), optimizer: Optim.adam(0.05), loss: Loss.softmaxCrossEntropy }
+    const s = Train.fit(t, Train.initFit(t, Rng.key(9), [5]), tiny, { epochs: 200, batchSize: 8 })
+    expect(s.history.at(-1)!.train.loss).toBeLessThan(1e-3)
+    expect(s.history.at(-1)!.train.accuracy).toBe(1)
+  })
+})
