@@ -33,6 +33,8 @@ export interface FitState<O = unknown> {
   readonly history: ReadonlyArray<EpochRecord>
   readonly stopping: EarlyStoppingState | undefined
   readonly done: boolean
+  /** sum of this epoch's batch losses so far (the running training loss) */
+  readonly epochLoss: number
 }
 
 /** Progress reports. @category model */
@@ -48,7 +50,10 @@ export interface FitOptions {
   /** evaluated after every epoch; early stopping and the diagnosis use it */
   readonly dev?: Dataset
   readonly earlyStopping?: EarlyStopping
-  /** evaluate the training set after every epoch too (default true; the diagnosis needs it) */
+  /**
+   * evaluate the whole training set after every epoch (default true; the diagnosis needs it);
+   * when false, the epoch's training loss is the mean of its batch losses (as Keras reports)
+   */
   readonly evaluateTrain?: boolean
   /** stop when a step's loss is not finite (default true) */
   readonly stopOnDivergence?: boolean
@@ -60,7 +65,7 @@ export interface FitOptions {
  */
 export const initFit = <O>(trainer: Trainer<O>, key: Key, inShape: Net.Shapes, dtype: 'float32' | 'float64' = 'float32'): FitState<O> => {
   if (!isKey(key)) fail('INVALID_KEY', 'initFit', 'the run needs a key; make one with Rng.key(seed).')
-  return { _tag: 'FitState', train: initTrainState(trainer, foldIn(key, 0), inShape, dtype), shuffleKey: foldIn(key, 1), history: [], stopping: undefined, done: false }
+  return { _tag: 'FitState', train: initTrainState(trainer, foldIn(key, 0), inShape, dtype), shuffleKey: foldIn(key, 1), history: [], stopping: undefined, done: false, epochLoss: 0 }
 }
 
 const checkOptions = (o: FitOptions, train: Dataset): void => {
@@ -86,7 +91,7 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
     const order = batches(foldIn(s.shuffleKey, epoch), train, opts.batchSize)
     for (let b = s.train.step % perEpoch; b < perEpoch; b++) {
       const next = step(s.train, order[b]!)
-      s = { ...s, train: next }
+      s = { ...s, train: next, epochLoss: s.epochLoss + (next.loss ?? 0) }
       yield { type: 'batch', epoch, batch: b, batches: perEpoch, step: next.step, loss: next.loss ?? Number.NaN, state: s }
       if (opts.stopOnDivergence !== false && !Number.isFinite(next.loss ?? 0)) {
         reason = 'diverged'
@@ -98,10 +103,10 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
     const vars = { params: s.train.params, state: s.train.modelState }
     const record: EpochRecord = {
       epoch,
-      train: opts.evaluateTrain === false ? { loss: Number.NaN, accuracy: undefined } : evaluate(trainer.network, vars, train, trainer.loss),
+      train: opts.evaluateTrain === false ? { loss: s.epochLoss / perEpoch, accuracy: undefined } : evaluate(trainer.network, vars, train, trainer.loss),
       dev: opts.dev === undefined ? undefined : evaluate(trainer.network, vars, opts.dev, trainer.loss),
     }
-    s = { ...s, history: [...s.history, record] }
+    s = { ...s, history: [...s.history, record], epochLoss: 0 }
     if (opts.earlyStopping !== undefined && record.dev !== undefined) {
       const es = opts.earlyStopping
       const value = es.options.monitor === 'devAccuracy' ? (record.dev.accuracy ?? Number.NaN) : record.dev.loss
