@@ -20,9 +20,14 @@ const MARKS = ['●', '○', '■', '□', '▲', '△']
  * assert.ok(chart.includes('● train'))
  * @category reports
  */
-export const textChart = (series: ReadonlyArray<Series>, opts: { readonly height?: number; readonly title?: string; readonly step?: number } = {}): string => {
+export const textChart = (input: ReadonlyArray<Series>, opts: { readonly height?: number; readonly title?: string; readonly step?: number; readonly width?: number } = {}): string => {
   const height = opts.height ?? 10
   const step = opts.step ?? 4
+  // at most `width` columns: long runs are sampled at evenly spaced epochs
+  const longest = Math.max(0, ...input.map((s) => s.values.length))
+  const points = Math.max(2, Math.floor((opts.width ?? 60) / step) + 1)
+  const picked = longest <= points ? Array.from({ length: longest }, (_, i) => i) : Array.from({ length: points }, (_, k) => Math.round((k * (longest - 1)) / (points - 1)))
+  const series = input.map((s) => ({ name: s.name, values: picked.map((i) => s.values[i] ?? Number.NaN) }))
   const all = series.flatMap((s) => s.values.filter(Number.isFinite))
   if (all.length === 0) return `${opts.title ?? ''}\n(no data)`
   // a flat series gets a band around its value instead of a zero-height axis
@@ -43,7 +48,7 @@ export const textChart = (series: ReadonlyArray<Series>, opts: { readonly height
   const label = (row: number): string => (lo + ((height - 1 - row) / (height - 1)) * span).toPrecision(3).padStart(9)
   const lines = grid.map((cells, row) => `${row === 0 || row === height - 1 || row === Math.floor(height / 2) ? label(row) : ' '.repeat(9)} ┤${cells.join('')}`)
   const axis = `${' '.repeat(9)} └${'─'.repeat(width)}`
-  const ticks = `${' '.repeat(11)}${Array.from({ length: n }, (_, i) => String(i + 1).padEnd(step)).join('').slice(0, width + step)}  epoch`
+  const ticks = `${' '.repeat(11)}${picked.map((i) => String(i + 1).padEnd(step)).join('').slice(0, width + step)}  epoch`
   const legend = `${' '.repeat(11)}${series.map((s, k) => `${MARKS[k % MARKS.length]} ${s.name}`).join('   ')}`
   return [...(opts.title === undefined ? [] : [opts.title]), ...lines, axis, ticks, legend].join('\n')
 }

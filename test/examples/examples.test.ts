@@ -1,0 +1,52 @@
+// Every example is a complete program; CI runs each in its quick mode and checks what it claims.
+import { describe, expect, it } from 'vitest'
+import { Ad } from '../../src/index.js'
+import * as autoencoder from '../../examples/autoencoder.js'
+import * as backprop from '../../examples/backprop.js'
+import * as gradcheck from '../../examples/gradcheck.js'
+import * as race from '../../examples/optimizer-race.js'
+import * as overfitting from '../../examples/overfitting.js'
+import * as regression from '../../examples/regression.js'
+import * as xor from '../../examples/xor.js'
+
+describe('examples', () => {
+  it('xor: a 2-4-1 network learns XOR', () => {
+    expect(xor.run({ quick: true }).outputs).toEqual([0, 1, 1, 0])
+  })
+  it('backprop: the worked example of note 003, digit for digit', () => {
+    const r = backprop.run()
+    const notes = { outH1: 0.593269992, outO1: 0.75136507, eTotal: 0.298371109, w5: 0.35891648, w6: 0.408666186, w7: 0.51130127, w8: 0.561370121, w1: 0.149780716 }
+    for (const [k, v] of Object.entries(notes)) expect(Math.abs(r[k as keyof typeof notes] - v), k).toBeLessThan(5e-9)
+  })
+  it('regression: a linear output and squared error fit sin(3x) down to about the noise', () => {
+    const r = regression.run({ quick: true })
+    expect(r.devMse).toBeLessThan(5 * r.noiseVariance)
+  })
+  it('gradcheck: the right hand-written layer passes, the planted bug is caught', () => {
+    const r = gradcheck.run()
+    expect(r.right.verdict).toBe('ok')
+    expect(r.buggy.verdict).toBe('wrong')
+    expect(r.buggy.worst[0]!.path).toMatch(/^dense\./)
+    expect(Ad.showGradCheck(r.buggy)).toMatch(/gradient is wrong/)
+  })
+  it('optimizer race: every optimizer lowers the loss; the adaptive ones and L-BFGS beat plain SGD', () => {
+    const { rows, curves } = race.run({ quick: true })
+    for (const [name, c] of curves) expect([name, c.at(-1)! < c[0]!]).toEqual([name, true])
+    const final = Object.fromEntries(rows.map(([name, loss]) => [name, loss]))
+    expect(final['Adam']!).toBeLessThan(final['SGD']!)
+    expect(final['L-BFGS']!).toBeLessThan(final['SGD']!)
+    expect(rows.map(([name]) => name)).toEqual(['SGD', 'momentum 0.9', 'Nesterov 0.9', 'AdaGrad', 'RMSProp', 'Adam', 'L-BFGS'])
+  })
+  it('overfitting: the plain network overfits 300 digits; L2, dropout and early stopping each end with a lower dev loss', () => {
+    const r = overfitting.run({ quick: true })
+    const plainBest = Math.min(...r.plain.history.map((h) => h.dev!.loss))
+    // its dev loss climbs well above its best epoch (a seeded run, so the numbers do not move)
+    expect(r.plain.devLoss).toBeGreaterThan(1.05 * plainBest)
+    for (const cure of [r.l2, r.dropout, r.earlyStopping]) expect(cure.devLoss).toBeLessThan(r.plain.devLoss)
+    expect(r.earlyStopping.history.length).toBeLessThan(r.plain.history.length)
+  })
+  it('autoencoder: reconstructions of MNIST digits get much closer to the originals', () => {
+    const r = autoencoder.run({ quick: true })
+    expect(r.after).toBeLessThan(0.5 * r.before)
+  })
+})
