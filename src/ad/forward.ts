@@ -6,7 +6,7 @@
  */
 import { sameShape } from '../core/shape.js'
 import { type Tensor, boxOf, traced } from '../core/Tensor.js'
-import { type Level, type LevelBox, bind, newLevelId, primalAt } from '../prims/bind.js'
+import { type Level, type LevelBox, bind, customBody, newLevelId, primalAt } from '../prims/bind.js'
 import type { Linear, Prim, PrimParams } from '../prims/Prim.js'
 import { primitives } from '../prims/table.js'
 import * as T from '../tensor/index.js'
@@ -32,11 +32,8 @@ export const forward = (name: string): Forward => {
     name,
     isActive: () => active,
     process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
-      // a custom primitive without a JVP rule is differentiated through its body
-      if (prim === 'custom') {
-        const { rule } = params as PrimParams['custom']
-        if (rule.jvp === undefined) return rule.f(...inputs)
-      }
+      const body = customBody(prim, inputs, params, 'jvp')
+      if (body !== undefined) return body
       const primals = inputs.map((x) => primalAt(level, x))
       const tangents = inputs.map(tangentOf)
       const out = bind(prim, primals, params)

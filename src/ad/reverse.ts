@@ -12,7 +12,7 @@
  */
 import { sameShape } from '../core/shape.js'
 import { type Tensor, boxOf, traced } from '../core/Tensor.js'
-import { type Level, type LevelBox, bind, newLevelId, primalAt } from '../prims/bind.js'
+import { type Level, type LevelBox, bind, customBody, newLevelId, primalAt } from '../prims/bind.js'
 import type { Prim, PrimParams } from '../prims/Prim.js'
 import { primitives } from '../prims/table.js'
 import * as T from '../tensor/index.js'
@@ -66,11 +66,8 @@ export const reverse = (name: string): Reverse => {
     name,
     isActive: () => active,
     process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
-      // a custom primitive without a VJP rule is differentiated through its body
-      if (prim === 'custom') {
-        const { rule } = params as PrimParams['custom']
-        if (rule.vjp === undefined) return rule.f(...inputs)
-      }
+      const body = customBody(prim, inputs, params, 'vjp')
+      if (body !== undefined) return body
       const primals = inputs.map((x) => primalAt(level, x))
       const out = bind(prim, primals, params)
       return primitives[prim].constant === true ? out : record({ prim, params, primals, out, parents: inputs.map(nodeOf) })

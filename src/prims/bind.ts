@@ -72,3 +72,13 @@ export const concrete = (x: Tensor): Tensor => {
   for (let b = boxOf(t); b !== undefined; b = boxOf(t)) t = b.primal
   return t
 }
+
+/**
+ * A custom primitive without a rule for a mode is differentiated through its body: the
+ * interpreter of that mode calls this and, when it returns a tensor, uses it instead.
+ */
+export const customBody = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P], mode: 'jvp' | 'vjp'): Tensor | undefined => {
+  if (prim !== 'custom') return undefined
+  const { rule } = params as PrimParams['custom']
+  return rule[mode] === undefined ? rule.f(...inputs) : undefined
+}

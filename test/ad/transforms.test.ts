@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { Ad, PuregradError, Tensor as T } from '../../src/index.js'
+import { Ad, Tensor as T } from '../../src/index.js'
+import { caught } from '../util.js'
 
-const caught = (f: () => unknown): PuregradError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof PuregradError) return e
-    throw e
-  }
-  throw new Error('expected a PuregradError')
-}
 const f64 = (v: T.NestedArray) => T.tensor(v, 'float64')
 
 describe('grad and valueAndGrad', () => {

@@ -1,16 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
-import { Net, PuregradError, Rng, Tensor as T } from '../../src/index.js'
-
-const caught = (f: () => unknown): PuregradError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof PuregradError) return e
-    throw e
-  }
-  throw new Error('expected a PuregradError')
-}
+import { Net, Rng, Tensor as T } from '../../src/index.js'
+import { caught } from '../util.js'
 
 describe('hyperparameters are refused at construction', () => {
   it.each([

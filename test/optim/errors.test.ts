@@ -1,17 +1,7 @@
 /** Every refusal of the optimizer module: the code, the hyperparameter or path it names, and the fix it suggests. */
 import { describe, expect, it } from 'vitest'
-import { Optim, PuregradError, Tensor as T } from '../../src/index.js'
-
-/** The error `f` throws (fails the test if it throws nothing or something else). */
-const caught = (f: () => unknown): PuregradError => {
-  try {
-    f()
-  } catch (e) {
-    expect(e).toBeInstanceOf(PuregradError)
-    return e as PuregradError
-  }
-  throw new Error('expected a PuregradError, got none')
-}
+import { Optim, Tensor as T } from '../../src/index.js'
+import { caught } from '../util.js'
 
 const refuses = (f: () => unknown, code: string, ...patterns: RegExp[]): void => {
   const e = caught(f)

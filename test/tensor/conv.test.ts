@@ -1,23 +1,13 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { PuregradError, Tensor as T } from '../../src/index.js'
+import { Tensor as T } from '../../src/index.js'
 import type { Kernels } from '../../src/kernels/Kernels.js'
 import { jsKernels } from '../../src/kernels/js/index.js'
 import { useKernels } from '../../src/kernels/registry.js'
+import { caught } from '../util.js'
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/** Runs f and returns the PuregradError it throws. */
-const caught = (f: () => unknown): PuregradError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof PuregradError) return e
-    throw e
-  }
-  throw new Error('expected a PuregradError')
-}
 
 /** Deterministic values in [-1, 1) from a seed (fast; fast-check still shrinks shapes). */
 const values = (seed: number, n: number): number[] => {

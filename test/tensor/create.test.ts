@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { PuregradError, Tensor as T } from '../../src/index.js'
-
-/** Runs f and returns the PuregradError it throws. */
-const caught = (f: () => unknown): PuregradError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof PuregradError) return e
-    throw e
-  }
-  throw new Error('expected a PuregradError')
-}
+import { Tensor as T } from '../../src/index.js'
+import { caught } from '../util.js'
 
 describe('creation', () => {
   it('infers the shape of nested arrays, float32 by default', () => {

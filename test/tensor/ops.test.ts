@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { PuregradError, Tensor as T } from '../../src/index.js'
-
-const caught = (f: () => unknown): PuregradError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof PuregradError) return e
-    throw e
-  }
-  throw new Error('expected a PuregradError')
-}
+import { Tensor as T } from '../../src/index.js'
+import { caught } from '../util.js'
 
 describe('elementwise', () => {
   it('broadcasts a row over a matrix and numbers over anything', () => {

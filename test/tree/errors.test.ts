@@ -2,19 +2,9 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { PuregradError, Tensor as T, Tree } from '../../src/index.js'
+import { caught } from '../util.js'
 
 const z = (...shape: number[]) => T.zeros(shape)
-
-/** The error `f` throws (fails the test if it throws nothing or something else). */
-const caught = (f: () => unknown): PuregradError => {
-  try {
-    f()
-  } catch (e) {
-    expect(e).toBeInstanceOf(PuregradError)
-    return e as PuregradError
-  }
-  throw new Error('expected a PuregradError, got none')
-}
 
 const left = (r: E.Either<PuregradError, unknown>): PuregradError => {
   if (E.isRight(r)) throw new Error('expected Left')

@@ -1,16 +1,7 @@
 import { pipe } from 'fp-ts/lib/function.js'
 import { describe, expect, it } from 'vitest'
-import { PuregradError, Tensor as T, Tree } from '../../src/index.js'
-
-const caught = (f: () => unknown): PuregradError => {
-  try {
-    f()
-  } catch (e) {
-    expect(e).toBeInstanceOf(PuregradError)
-    return e as PuregradError
-  }
-  throw new Error('expected a PuregradError, got none')
-}
+import { Tensor as T, Tree } from '../../src/index.js'
+import { caught } from '../util.js'
 
 const vec = (values: number[]) => T.fromArray(values, [values.length], 'float64')
 
