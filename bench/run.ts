@@ -1,11 +1,19 @@
 /**
- * `npm run bench`: kernel throughput, each measured beside a baseline in the same run and
- * printed as a ratio (this machine is shared and noisy, so only same-run ratios mean much).
- * Peers (TensorFlow.js) join in the performance issue.
+ * `npm run bench` (`-- --quick` for a short run): puregrad's kernels and training beside
+ * baselines and beside TensorFlow.js, all measured in one run on the same data and printed as
+ * ratios (this machine is shared and noisy, so only same-run ratios mean much).
+ *
+ * Part 1 (the plain TypeScript kernels against naive loops) is the original table. Part 2 runs
+ * puregrad with the TypeScript kernels, the WebAssembly SIMD kernels on one thread and with
+ * worker threads, and TensorFlow.js 4.22 with its cpu and wasm backends: MLP training, inference,
+ * square matmul, gradient over forward, and memory over long training.
  */
 import { Ad, Rng, Tensor as T } from '../src/index.js'
+import { sideBySide } from './side-by-side.js'
 
-const time = (f: () => unknown, minMs = 300): number => {
+const quick = process.argv.includes('--quick')
+
+const time = (f: () => unknown, minMs = quick ? 100 : 300): number => {
   f() // warm-up
   let n = 0
   const t0 = performance.now()
@@ -86,11 +94,15 @@ for (const n of [128, 256, 512]) {
     const logits = T.add(T.matmul(h2, p.l3.W), p.l3.b)
     return T.neg(T.mean(T.sum(T.mul(y, T.logSoftmax(logits)), -1)))
   }
-  const fwd = time(() => loss(params), 1000)
-  const vg = time(() => Ad.valueAndGrad(loss)(params), 1000)
+  const fwd = time(() => loss(params), quick ? 300 : 1000)
+  const vg = time(() => Ad.valueAndGrad(loss)(params), quick ? 300 : 1000)
   rows.push(['MLP 784-128-64-10, batch 128: forward', `${fwd.toFixed(2)} ms`, '', ''])
   rows.push(['  valueAndGrad / forward (target ≤ 3)', `${vg.toFixed(2)} ms`, `${fwd.toFixed(2)} ms (forward)`, `${(vg / fwd).toFixed(2)}×`])
 }
 
+console.log('## Part 1: the plain TypeScript kernels against naive loops\n')
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
 for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '))
+
+console.log()
+await sideBySide(quick)

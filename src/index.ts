@@ -24,3 +24,11 @@ export * as Data from './data/index.js'
 export * as Train from './train/index.js'
 export * as Optim from './optim/index.js'
 export { PuregradError, codes as errorCodes, type ErrorCode } from './core/errors.js'
+export {
+  type WasmOptions,
+  type WasmStatus,
+  useJsKernels,
+  useWasmKernels,
+  useWasmKernelsSync,
+  wasmSupported,
+} from './kernels/wasm/index.js'

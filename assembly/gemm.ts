@@ -1,0 +1,339 @@
+// float32 matrix product C = op(A)·op(B) (+ C), cache-blocked and register-tiled (WebAssembly SIMD).
+//
+// The operands are read through strides, A(i, p) = a[i·ars + p·acs] and B(p, j) = b[p·brs + j·bcs],
+// so every transpose combination is the same code with other strides. The loops are the
+// GotoBLAS/BLIS ones:
+//
+//   for jc in n by NC:                 a block of columns
+//     for pc in k by KC:               a block of the contraction; B[pc.., jc..] packed into
+//                                      panels of NR columns (KC×NR floats each, stays in L1)
+//       for ic in [i0, i1) by MC:      a block of rows; A[ic.., pc..] packed into panels of MR rows
+//         for jr, ir:                  the MR×NR micro-kernel: MR·NR/4 v128 accumulators
+//
+// For splitting one product over threads, `packBFull` packs all of B once (every NC × KC block,
+// in the same panel layout) and `gemmPacked` computes any rows × columns range from it, so each
+// thread packs only its own rows of A.
+//
+// Partial panels are zero-padded when packed, so the micro-kernel always computes a full tile;
+// only the write-back of an edge tile is cut to the valid rows and columns. Each C element is a
+// float32 sum over p in order, one partial sum per KC block added to C in block order, which
+// depends neither on the row range [i0, i1) nor on the tile position: splitting the rows over
+// threads gives bit-identical results.
+
+// @ts-nocheck: AssemblyScript source (compiled by asc, not tsc)
+
+export const MR: i32 = 4
+export const NR: i32 = 8
+export const KC: i32 = 256
+export const MC: i32 = 128
+export const NC: i32 = 2048
+
+/** Bytes of scratch one gemm call needs (packed A block, packed B block, one edge tile). */
+export function gemmScratchBytes(n: i32, k: i32): i32 {
+  const kc = min(k, KC)
+  const nc = (min(n, NC) + NR - 1) / NR * NR
+  return (MC * kc + kc * nc + MR * NR) * 4 + 64
+}
+
+/** Packs A[i0 .. i0+mc, p0 .. p0+kc] into panels of MR rows: dst[(panel·kc + p)·MR + r]; rows ≥ iEnd are zeros. */
+function packA(a: usize, ars: i32, acs: i32, i0: i32, mc: i32, iEnd: i32, p0: i32, kc: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const i = i0 + ir
+    const rows = min(MR, iEnd - i)
+    if (rows == MR && ars == 1) {
+      // A read transposed: the MR values of one p are contiguous
+      let src = a + (<usize>(i + p0 * acs) << 2)
+      const step = <usize>acs << 2
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src))
+        src += step
+        dst += MR * 4
+      }
+    } else if (rows == MR) {
+      let s0 = a + (<usize>(i * ars + p0 * acs) << 2)
+      const rs = <usize>ars << 2
+      const step = <usize>acs << 2
+      for (let p = 0; p < kc; p++) {
+        store<f32>(dst, load<f32>(s0))
+        store<f32>(dst, load<f32>(s0 + rs), 4)
+        store<f32>(dst, load<f32>(s0 + 2 * rs), 8)
+        store<f32>(dst, load<f32>(s0 + 3 * rs), 12)
+        s0 += step
+        dst += MR * 4
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(a + (<usize>((i + r) * ars + (p0 + p) * acs) << 2)) : 0)
+        }
+        dst += MR * 4
+      }
+    }
+  }
+}
+
+/** Packs B[p0 .. p0+kc, j0 .. j0+nc] into panels of NR columns: dst[(panel·kc + p)·NR + c]; columns ≥ jEnd are zeros. */
+function packB(b: usize, brs: i32, bcs: i32, p0: i32, kc: i32, j0: i32, nc: i32, jEnd: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const j = j0 + jr
+    const cols = min(NR, jEnd - j)
+    if (cols == NR && bcs == 1) {
+      let src = b + (<usize>(p0 * brs + j) << 2)
+      const step = <usize>brs << 2
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(src))
+        v128.store(dst, v128.load(src, 16), 16)
+        src += step
+        dst += NR * 4
+      }
+    } else if (cols == NR) {
+      // B read transposed: gather NR strided values per p
+      let s0 = b + (<usize>(p0 * brs + j * bcs) << 2)
+      const cs = <usize>bcs << 2
+      const step = <usize>brs << 2
+      for (let p = 0; p < kc; p++) {
+        let s = s0
+        store<f32>(dst, load<f32>(s)); s += cs
+        store<f32>(dst, load<f32>(s), 4); s += cs
+        store<f32>(dst, load<f32>(s), 8); s += cs
+        store<f32>(dst, load<f32>(s), 12); s += cs
+        store<f32>(dst, load<f32>(s), 16); s += cs
+        store<f32>(dst, load<f32>(s), 20); s += cs
+        store<f32>(dst, load<f32>(s), 24); s += cs
+        store<f32>(dst, load<f32>(s), 28)
+        s0 += step
+        dst += NR * 4
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let c = 0; c < NR; c++) {
+          store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(b + (<usize>((p0 + p) * brs + (j + c) * bcs) << 2)) : 0)
+        }
+        dst += NR * 4
+      }
+    }
+  }
+}
+
+/**
+ * The MR×NR = 4×8 micro-kernel: 8 v128 accumulators, per p two loads of B, four splats of A,
+ * eight multiplies and eight adds. Writes (or adds, when `acc`) the valid rows × cols of the
+ * tile into C (row stride ldc elements).
+ */
+// @ts-ignore: decorator
+@inline
+function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, acc: bool, tmp: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0)
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0)
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0)
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0)
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp)
+    const b1 = v128.load(bp, 16)
+    let x = v128.load32_splat(ap)
+    c00 = f32x4.add(c00, f32x4.mul(x, b0))
+    c01 = f32x4.add(c01, f32x4.mul(x, b1))
+    x = v128.load32_splat(ap, 4)
+    c10 = f32x4.add(c10, f32x4.mul(x, b0))
+    c11 = f32x4.add(c11, f32x4.mul(x, b1))
+    x = v128.load32_splat(ap, 8)
+    c20 = f32x4.add(c20, f32x4.mul(x, b0))
+    c21 = f32x4.add(c21, f32x4.mul(x, b1))
+    x = v128.load32_splat(ap, 12)
+    c30 = f32x4.add(c30, f32x4.mul(x, b0))
+    c31 = f32x4.add(c31, f32x4.mul(x, b1))
+    ap += MR * 4
+    bp += NR * 4
+  }
+  const ld = <usize>ldc << 2
+  if (rows == MR && cols == NR) {
+    let r = c
+    if (acc) {
+      v128.store(r, f32x4.add(v128.load(r), c00)); v128.store(r, f32x4.add(v128.load(r, 16), c01), 16); r += ld
+      v128.store(r, f32x4.add(v128.load(r), c10)); v128.store(r, f32x4.add(v128.load(r, 16), c11), 16); r += ld
+      v128.store(r, f32x4.add(v128.load(r), c20)); v128.store(r, f32x4.add(v128.load(r, 16), c21), 16); r += ld
+      v128.store(r, f32x4.add(v128.load(r), c30)); v128.store(r, f32x4.add(v128.load(r, 16), c31), 16)
+    } else {
+      v128.store(r, c00); v128.store(r, c01, 16); r += ld
+      v128.store(r, c10); v128.store(r, c11, 16); r += ld
+      v128.store(r, c20); v128.store(r, c21, 16); r += ld
+      v128.store(r, c30); v128.store(r, c31, 16)
+    }
+    return
+  }
+  v128.store(tmp, c00); v128.store(tmp, c01, 16)
+  v128.store(tmp, c10, 32); v128.store(tmp, c11, 48)
+  v128.store(tmp, c20, 64); v128.store(tmp, c21, 80)
+  v128.store(tmp, c30, 96); v128.store(tmp, c31, 112)
+  for (let i = 0; i < rows; i++) {
+    const row = c + <usize>i * ld
+    const t = tmp + (<usize>(i * NR) << 2)
+    for (let j = 0; j < cols; j++) {
+      const o = row + (<usize>j << 2)
+      const v = load<f32>(t + (<usize>j << 2))
+      store<f32>(o, acc ? load<f32>(o) + v : v)
+    }
+  }
+}
+
+/**
+ * Fewer rows than a register tile, B stored row by row (bcs = 1): no packing (each B element is
+ * used at most three times), rows of C built as sums of scaled rows of B. Per element the same
+ * float32 operations as the tiled path: per KC block a sum from 0 over p in order, then stored
+ * or added to C. `tmp` holds min(n, NC) floats.
+ */
+function fewRows(n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, c: usize, ldc: i32, accumulate: i32, i0: i32, i1: i32, tmp: usize): void {
+  for (let i = i0; i < i1; i++) {
+    const crow = c + (<usize>(i * ldc) << 2)
+    for (let jc = 0; jc < n; jc += NC) {
+      const nc = min(NC, n - jc)
+      const n4 = nc & ~3
+      for (let pc = 0; pc < k; pc += KC) {
+        const kc = min(KC, k - pc)
+        memory.fill(tmp, 0, <usize>nc << 2)
+        for (let p = pc; p < pc + kc; p++) {
+          const x = load<f32>(a + (<usize>(i * ars + p * acs) << 2))
+          const xv = f32x4.splat(x)
+          const brow = b + (<usize>(p * brs + jc) << 2)
+          let j = 0
+          for (; j < n4; j += 4) {
+            const o = <usize>j << 2
+            v128.store(tmp + o, f32x4.add(v128.load(tmp + o), f32x4.mul(xv, v128.load(brow + o))))
+          }
+          for (; j < nc; j++) {
+            const o = <usize>j << 2
+            store<f32>(tmp + o, load<f32>(tmp + o) + x * load<f32>(brow + o))
+          }
+        }
+        const dst = crow + (<usize>jc << 2)
+        const acc = accumulate != 0 || pc > 0
+        let j = 0
+        for (; j < n4; j += 4) {
+          const o = <usize>j << 2
+          v128.store(dst + o, acc ? f32x4.add(v128.load(dst + o), v128.load(tmp + o)) : v128.load(tmp + o))
+        }
+        for (; j < nc; j++) {
+          const o = <usize>j << 2
+          store<f32>(dst + o, acc ? load<f32>(dst + o) + load<f32>(tmp + o) : load<f32>(tmp + o))
+        }
+      }
+    }
+  }
+}
+
+/**
+ * C[i0 .. i1, 0 .. n] (row stride ldc) = Σ_p A(i, p)·B(p, j), added to C when `accumulate`.
+ * `scratch` must hold gemmScratchBytes(n, k) bytes and be used by no other thread.
+ */
+export function gemm(
+  n: i32, k: i32,
+  a: usize, ars: i32, acs: i32,
+  b: usize, brs: i32, bcs: i32,
+  c: usize, ldc: i32,
+  accumulate: i32, i0: i32, i1: i32, scratch: usize,
+): void {
+  if (i1 <= i0 || n <= 0) return
+  if (k <= 0) {
+    if (accumulate == 0) {
+      for (let i = i0; i < i1; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2)
+    }
+    return
+  }
+  const kcMax = min(k, KC)
+  const pa = (scratch + 15) & ~15
+  const pb = pa + (<usize>(MC * kcMax) << 2)
+  if (i1 - i0 < MR && bcs == 1) {
+    fewRows(n, k, a, ars, acs, b, brs, c, ldc, accumulate, i0, i1, pb)
+    return
+  }
+  const ncMax = (min(n, NC) + NR - 1) / NR * NR
+  const tmp = pb + (<usize>(kcMax * ncMax) << 2)
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc)
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc)
+      packB(b, brs, bcs, pc, kc, jc, nc, n, pb)
+      const acc = accumulate != 0 || pc > 0
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic)
+        packA(a, ars, acs, ic, mc, i1, pc, kc, pa)
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr)
+          const bp = pb + (<usize>(jr * kc) << 2)
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min(MR, mc - ir)
+            micro(pa + (<usize>(ir * kc) << 2), bp, kc, c + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, rows, cols, acc, tmp)
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Bytes of per-thread scratch `gemmPacked` needs (one packed A block and one edge tile). */
+export function gemmPackedScratchBytes(k: i32): i32 {
+  return (MC * min(k, KC) + MR * NR) * 4 + 64
+}
+
+/** Floats `packBFull` writes: k × n rounded up to whole panels. */
+export function packedBFloats(n: i32, k: i32): i32 {
+  return k * ((n + NR - 1) / NR * NR)
+}
+
+/**
+ * Packs all of B: block (jc, pc) (NC columns × KC rows) at float offset jc·k + pc·ncb, where ncb
+ * is the block's width rounded up to NR, in the panel layout of `packB`.
+ */
+export function packBFull(b: usize, brs: i32, bcs: i32, n: i32, k: i32, dst: usize): void {
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc)
+    const ncb = (nc + NR - 1) / NR * NR
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc)
+      packB(b, brs, bcs, pc, kc, jc, nc, n, dst + (<usize>(jc * k + pc * ncb) << 2))
+    }
+  }
+}
+
+/**
+ * C[i0 .. i1, j0 .. j1] = Σ_p A(i, p)·B(p, j) (+ C when `accumulate`), with B packed by
+ * `packBFull` (n, k: B's full sizes) and j0 a multiple of NR. The same float32 operations per
+ * element as `gemm`, so any split of rows and columns gives the bits of one call.
+ */
+export function gemmPacked(
+  k: i32, a: usize, ars: i32, acs: i32, pb: usize, n: i32,
+  c: usize, ldc: i32, accumulate: i32,
+  i0: i32, i1: i32, j0: i32, j1: i32, scratch: usize,
+): void {
+  if (i1 <= i0 || j1 <= j0) return
+  if (k <= 0) {
+    if (accumulate == 0) {
+      for (let i = i0; i < i1; i++) memory.fill(c + (<usize>(i * ldc + j0) << 2), 0, <usize>(j1 - j0) << 2)
+    }
+    return
+  }
+  const pa = (scratch + 15) & ~15
+  const tmp = pa + (<usize>(MC * min(k, KC)) << 2)
+  for (let jc = j0 - j0 % NC; jc < j1; jc += NC) {
+    const ncb = (min(NC, n - jc) + NR - 1) / NR * NR
+    const jr0 = max(j0, jc) - jc
+    const jr1 = min(j1, min(n, jc + NC)) - jc
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc)
+      const block = pb + (<usize>(jc * k + pc * ncb) << 2)
+      const acc = accumulate != 0 || pc > 0
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic)
+        packA(a, ars, acs, ic, mc, i1, pc, kc, pa)
+        for (let jr = jr0; jr < jr1; jr += NR) {
+          const cols = min(NR, jr1 - jr)
+          const bp = block + (<usize>(jr * kc) << 2)
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = min(MR, mc - ir)
+            micro(pa + (<usize>(ir * kc) << 2), bp, kc, c + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, rows, cols, acc, tmp)
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,325 @@
+// The WebAssembly kernels against the TypeScript reference kernels: every method the wasm
+// kernels implement, on random inputs and on exhaustive sweeps of the sizes around their tile
+// and block edges (4×8 register tiles, MC = 128 rows, KC = 256, NC = 2048).
+import { fc, test } from '@fast-check/vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Tensor as T } from '../src/index.js'
+import type { Conv2dSpec, Kernels, MatmulSpec } from '../src/kernels/Kernels.js'
+import { jsKernels } from '../src/kernels/js/index.js'
+import { useKernels } from '../src/kernels/registry.js'
+import { createWasmKernels, useJsKernels, useWasmKernels, wasmThreadStats } from '../src/kernels/wasm/index.js'
+import { kernels } from '../src/kernels/registry.js'
+import { type Out, SPECIALS, convAgrees, convSizes, floats, matmulAgrees, matmulSame, sameBits, underBoth, withinTol } from './kernels.js'
+
+const wasm: Kernels = createWasmKernels()!
+
+const spec = (m: number, n: number, k: number, transA: boolean, transB: boolean, batch = 1, aShared = false, bShared = false): MatmulSpec => ({
+  batch, m, n, k, transA, transB, aBatchStride: aShared ? 0 : m * k, bBatchStride: bShared ? 0 : k * n,
+})
+
+const operands = (seed: number, s: MatmulSpec): [Float32Array, Float32Array] => [
+  floats(seed, (s.aBatchStride === 0 ? 1 : s.batch) * s.m * s.k),
+  floats(seed + 1, (s.bBatchStride === 0 ? 1 : s.batch) * s.k * s.n),
+]
+
+const TRANSPOSES = [[false, false], [false, true], [true, false], [true, true]] as const
+
+describe('wasm matmul agrees with the reference within (k + 2)·2⁻²⁴·Σ|aᵢbᵢ|', () => {
+  it('is available here (WebAssembly SIMD)', () => {
+    expect(wasm.name).toBe('wasm-simd')
+  })
+
+  it('for every m ≤ 9, n ≤ 17, k ≤ 9 and transpose combination (exhaustive)', () => {
+    const bad: string[] = []
+    for (let m = 1; m <= 9; m++)
+      for (let n = 1; n <= 17; n++)
+        for (let k = 0; k <= 9; k++)
+          for (const [ta, tb] of TRANSPOSES) {
+            const s = spec(m, n, k, ta, tb)
+            const [a, b] = operands(m * 1000 + n * 10 + k, s)
+            const e = matmulAgrees(wasm, a, b, s)
+            if (!withinTol(e.lhs, e.rhs)) bad.push(`${m}×${n}×${k} ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`)
+          }
+    expect(bad).toEqual([])
+  })
+
+  it('around the block edges: rows MC ± 1, contraction KC ± 1 and 2·KC ± 1, columns NC ± 1', () => {
+    const cases: Array<[number, number, number]> = [
+      [127, 9, 5], [128, 9, 5], [129, 9, 5], [257, 3, 2],
+      [5, 9, 255], [5, 9, 256], [5, 9, 257], [6, 10, 511], [6, 10, 513],
+      [3, 2047, 3], [3, 2048, 3], [5, 2049, 4], [2, 4100, 2],
+      [133, 70, 300],
+    ]
+    const bad: string[] = []
+    for (const [m, n, k] of cases)
+      for (const [ta, tb] of TRANSPOSES) {
+        const s = spec(m, n, k, ta, tb)
+        const [a, b] = operands(m + n + k, s)
+        const e = matmulAgrees(wasm, a, b, s)
+        if (!withinTol(e.lhs, e.rhs)) bad.push(`${m}×${n}×${k} ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`)
+      }
+    expect(bad).toEqual([])
+  })
+
+  const matmulCase = fc.record({
+    m: fc.integer({ min: 1, max: 70 }),
+    n: fc.integer({ min: 1, max: 70 }),
+    k: fc.integer({ min: 0, max: 70 }),
+    transA: fc.boolean(),
+    transB: fc.boolean(),
+    batch: fc.integer({ min: 1, max: 3 }),
+    aShared: fc.boolean(),
+    bShared: fc.boolean(),
+    seed: fc.integer(),
+  })
+
+  test.prop([matmulCase])('for random sizes, transposes and batches (shared operands included)', (c) => {
+    const s = spec(c.m, c.n, c.k, c.transA, c.transB, c.batch, c.aShared, c.bShared)
+    const [a, b] = operands(c.seed, s)
+    expect(matmulAgrees(wasm, a, b, s)).toHold(withinTol)
+  })
+
+  it('propagates NaN and infinities like the reference', () => {
+    const s = spec(5, 9, 7, false, false)
+    const a = floats(1, 35)
+    const b = floats(2, 63)
+    a[3] = NaN
+    b[10] = Infinity
+    const got = new Float32Array(45)
+    const want = new Float32Array(45)
+    wasm.matmul(a, b, got, s)
+    jsKernels.matmul(a, b, want, s)
+    const kind = (v: number): string => (Number.isNaN(v) ? 'NaN' : Number.isFinite(v) ? 'finite' : String(v))
+    expect(Array.from(got, kind)).toEqual(Array.from(want, kind))
+    expect(Array.from(got, kind)).toContain('NaN')
+  })
+
+  it('leaves float64 to the reference kernels (identical bits)', () => {
+    const s = spec(6, 7, 8, true, false)
+    const a = Float64Array.from(floats(3, 48))
+    const b = Float64Array.from(floats(4, 56))
+    const got = new Float64Array(42)
+    const want = new Float64Array(42)
+    wasm.matmul(a, b, got, s)
+    jsKernels.matmul(a, b, want, s)
+    expect(sameBits({ values: got }, { values: want })).toBe(true)
+  })
+})
+
+// ---- elementwise and reductions, through the Tensor API ---------------------------------------
+
+/** A shape and a broadcastable partner: each axis kept or set to 1, leading axes maybe dropped. */
+const broadcastShapes = fc
+  .tuple(
+    fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 0, maxLength: 4 }),
+    fc.array(fc.constantFrom('keep', 'one'), { minLength: 4, maxLength: 4 }),
+    fc.integer({ min: 0, max: 4 }),
+    fc.boolean(),
+  )
+  .map(([s, mask, drop, swap]) => {
+    const other = s.map((d, i) => (mask[i] === 'one' ? 1 : d)).slice(Math.min(drop, s.length))
+    return swap ? ([other, s] as const) : ([s, other] as const)
+  })
+
+const tensorOf = (shape: ReadonlyArray<number>, seed: number, specials = 0.1): T.Tensor =>
+  T.fromArray(floats(seed, shape.reduce((p, d) => p * d, 1), { scale: 4, specials }), shape)
+
+const binaryOps = [
+  ['add', T.add], ['sub', T.sub], ['mul', T.mul], ['div', T.div], ['maximum', T.maximum], ['minimum', T.minimum],
+  ['equal', T.equal], ['notEqual', T.notEqual], ['less', T.less], ['lessEqual', T.lessEqual], ['greater', T.greater], ['greaterEqual', T.greaterEqual],
+] as const
+
+const asOut = (t: T.Tensor): Out => ({ values: T.toTypedArray(t) })
+
+describe('wasm elementwise kernels give the reference bits', () => {
+  for (const [name, op] of binaryOps) {
+    test.prop([broadcastShapes, fc.integer()])(`${name}, for full, scalar, row-vector, column-vector and mixed broadcasts (with NaN, ±∞, ±0, subnormals)`, ([sa, sb], seed) => {
+      const a = tensorOf(sa, seed)
+      const b = tensorOf(sb, seed + 7)
+      expect(underBoth(useKernels, wasm, () => asOut(op(a, b)))).toHold(sameBits)
+    })
+  }
+
+  test.prop([fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 3 }), fc.integer()])('on transposed (strided) operands too', (s, seed) => {
+    const a = T.transpose(tensorOf(s, seed))
+    const b = tensorOf([...s].reverse(), seed + 1)
+    expect(underBoth(useKernels, wasm, () => asOut(T.add(T.mul(a, b), a)))).toHold(sameBits)
+  })
+
+  const unaryOps = [
+    ['neg', T.neg], ['abs', T.abs], ['relu', T.relu], ['square', T.square], ['sqrt', T.sqrt], ['rsqrt', T.rsqrt],
+    ['reciprocal', T.reciprocal], ['floor', T.floor], ['ceil', T.ceil], ['sign', T.sign],
+  ] as const
+  for (const [name, op] of unaryOps) {
+    test.prop([fc.integer({ min: 1, max: 300 }), fc.integer()])(`${name}, for any length (with NaN, ±∞, ±0, subnormals)`, (n, seed) => {
+      const x = tensorOf([n], seed, 0.2)
+      expect(underBoth(useKernels, wasm, () => asOut(op(x)))).toHold(sameBits)
+    })
+  }
+
+  it('isFinite and isNaN on every special value', () => {
+    const x = T.fromArray([...SPECIALS, ...SPECIALS, ...SPECIALS], [SPECIALS.length * 3])
+    expect(underBoth(useKernels, wasm, () => asOut(T.isFinite(x)))).toHold(sameBits)
+    expect(underBoth(useKernels, wasm, () => asOut(T.isNaN(x)))).toHold(sameBits)
+  })
+})
+
+describe('wasm exp and sigmoid are within one float32 ulp of the reference', () => {
+  /** ulp-sized tolerance: |x − y| ≤ 2⁻²³·|y| (plus the smallest subnormal), NaN and infinities equal. */
+  const oneUlp = (o: Out): Out => ({ values: o.values, tol: Float64Array.from(o.values, (v) => 2 ** -23 * Math.abs(v) + 1.5e-45) })
+
+  for (const [name, op] of [['exp', T.exp], ['sigmoid', T.sigmoid]] as const) {
+    test.prop([fc.integer({ min: 1, max: 300 }), fc.integer()])(`${name} over (−110, 110) and special values`, (n, seed) => {
+      const x = T.fromArray(floats(seed, n, { scale: 110, specials: 0.2 }), [n])
+      const e = underBoth(useKernels, wasm, () => asOut(op(x)))
+      expect(withinTol(e.lhs, oneUlp(e.rhs))).toBe(true)
+    })
+  }
+
+  it('exp over a dense grid of (−104, 89) in float32', () => {
+    const n = 100_000
+    const x = T.fromArray(Float32Array.from({ length: n }, (_, i) => -104 + (193 * i) / n), [n])
+    const e = underBoth(useKernels, wasm, () => asOut(T.exp(x)))
+    expect(withinTol(e.lhs, oneUlp(e.rhs))).toBe(true)
+  })
+})
+
+describe('wasm reductions', () => {
+  const reduceCase = fc
+    .tuple(fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 4 }), fc.integer(), fc.integer(), fc.integer())
+    .map(([shape, a, b, seed]) => {
+      const r = shape.length
+      const lo = Math.abs(a) % r
+      const hi = lo + (Math.abs(b) % (r - lo))
+      return { shape, axes: Array.from({ length: hi - lo + 1 }, (_, i) => lo + i), seed }
+    })
+
+  test.prop([reduceCase])('max and min over a block of axes give the reference bits', ({ shape, axes, seed }) => {
+    const x = tensorOf(shape, seed, 0.1)
+    expect(underBoth(useKernels, wasm, () => asOut(T.max(x, axes)))).toHold(sameBits)
+    expect(underBoth(useKernels, wasm, () => asOut(T.min(x, axes)))).toHold(sameBits)
+  })
+
+  test.prop([reduceCase])('sum over a block of axes is within 2⁻²³·|ref| + 2⁻⁵⁰·Σ|x| of the reference (same bits when trailing axes are kept)', ({ shape, axes, seed }) => {
+    const x = tensorOf(shape, seed, 0)
+    const e = underBoth(useKernels, wasm, () => asOut(T.sum(x, axes)))
+    const absSum = T.toTypedArray(T.sum(T.abs(T.cast(x, 'float64')), axes))
+    const tol = Float64Array.from(e.rhs.values, (v, i) => 2 ** -23 * Math.abs(v) + 2 ** -50 * absSum[i]!)
+    expect(withinTol(e.lhs, { values: e.rhs.values, tol })).toBe(true)
+    if (axes[axes.length - 1] !== shape.length - 1) expect(e).toHold(sameBits)
+  })
+})
+
+// ---- convolutions ------------------------------------------------------------------------------
+
+const convCase = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 2 }),
+    inH: fc.integer({ min: 1, max: 7 }),
+    inW: fc.integer({ min: 1, max: 7 }),
+    inC: fc.integer({ min: 1, max: 6 }),
+    outC: fc.integer({ min: 1, max: 10 }),
+    kH: fc.integer({ min: 1, max: 3 }),
+    kW: fc.integer({ min: 1, max: 3 }),
+    strideH: fc.integer({ min: 1, max: 2 }),
+    strideW: fc.integer({ min: 1, max: 2 }),
+    dilationH: fc.integer({ min: 1, max: 2 }),
+    dilationW: fc.integer({ min: 1, max: 2 }),
+    padTop: fc.integer({ min: 0, max: 2 }),
+    padLeft: fc.integer({ min: 0, max: 2 }),
+    seed: fc.integer(),
+  })
+  .map(({ seed, ...s }) => {
+    const outH = Math.floor((s.inH + 2 * s.padTop - s.dilationH * (s.kH - 1) - 1) / s.strideH) + 1
+    const outW = Math.floor((s.inW + 2 * s.padLeft - s.dilationW * (s.kW - 1) - 1) / s.strideW) + 1
+    return { spec: { ...s, outH, outW } as Conv2dSpec, seed }
+  })
+  .filter(({ spec: s }) => s.outH > 0 && s.outW > 0)
+
+const convInputs = (s: Conv2dSpec, seed: number): [Float32Array, Float32Array, Float32Array] => {
+  const n = convSizes(s)
+  return [floats(seed, n.x), floats(seed + 1, n.w), floats(seed + 2, n.y)]
+}
+
+describe('wasm convolutions agree with the reference within (terms + 2)·2⁻²⁴·Σ|terms|', () => {
+  for (const which of ['forward', 'input', 'filter'] as const) {
+    test.prop([convCase])(`${which === 'forward' ? 'conv2d' : which === 'input' ? 'conv2dBackInput' : 'conv2dBackFilter'}, for random geometry (strides, dilations, padding)`, ({ spec: s, seed }) => {
+      const [x, w, dy] = convInputs(s, seed)
+      expect(convAgrees(wasm, which, x, w, dy, s)).toHold(withinTol)
+    })
+  }
+
+  it('1×1 filters (the direct path without im2col) and the chunked im2col path', () => {
+    const pointwise: Conv2dSpec = { batch: 2, inH: 5, inW: 6, inC: 7, outH: 5, outW: 6, outC: 9, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }
+    // 2·34·34 output pixels × 3·3·64 columns = 1.33 M floats: two im2col chunks
+    const chunked: Conv2dSpec = { batch: 2, inH: 34, inW: 34, inC: 64, outH: 34, outW: 34, outC: 3, kH: 3, kW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 }
+    for (const s of [pointwise, chunked]) {
+      const [x, w, dy] = convInputs(s, 11)
+      for (const which of ['forward', 'input', 'filter'] as const) expect(convAgrees(wasm, which, x, w, dy, s)).toHold(withinTol)
+    }
+  })
+})
+
+// ---- threads -----------------------------------------------------------------------------------
+
+describe('wasm with a worker thread gives the same bits as one thread', () => {
+  let threaded: Kernels
+  beforeAll(async () => {
+    const status = await useWasmKernels({ threads: 1, minParallelFlops: 0, adaptive: false })
+    expect(status).toEqual({ kernels: 'wasm', threads: 2 })
+    threaded = kernels()
+    useKernels(jsKernels)
+  })
+  afterAll(() => useJsKernels())
+
+  it('for every m ≤ 9, n ≤ 17 and transpose combination (row and column splits)', () => {
+    const bad: string[] = []
+    for (let m = 1; m <= 9; m++)
+      for (let n = 1; n <= 17; n++)
+        for (const [ta, tb] of TRANSPOSES) {
+          const s = spec(m, n, 5, ta, tb)
+          const [a, b] = operands(m * 31 + n, s)
+          const e = matmulSame(threaded, wasm, a, b, s)
+          if (!sameBits(e.lhs, e.rhs)) bad.push(`${m}×${n}`)
+        }
+    expect(bad).toEqual([])
+  })
+
+  test.prop([fc.record({ m: fc.integer({ min: 1, max: 300 }), n: fc.integer({ min: 1, max: 300 }), k: fc.integer({ min: 0, max: 300 }), ta: fc.boolean(), tb: fc.boolean(), batch: fc.integer({ min: 1, max: 3 }), seed: fc.integer() })], { numRuns: 30 })(
+    'for random sizes and batches (batch splits too)',
+    (c) => {
+      const s = spec(c.m, c.n, c.k, c.ta, c.tb, c.batch)
+      const [a, b] = operands(c.seed, s)
+      expect(matmulSame(threaded, wasm, a, b, s)).toHold(sameBits)
+    },
+  )
+
+  it('with the worker taking part (it runs chunks of large products)', () => {
+    const s = spec(256, 256, 256, false, true)
+    const [a, b] = operands(5, s)
+    const before = wasmThreadStats()!.workers
+    // until the worker has taken a chunk (it always does once it gets a core; at most 10 s here)
+    const t0 = Date.now()
+    while (wasmThreadStats()!.workers === before && Date.now() - t0 < 10_000) {
+      const e = matmulSame(threaded, wasm, a, b, s)
+      expect(e).toHold(sameBits)
+    }
+    expect(wasmThreadStats()!.workers).toBeGreaterThan(before)
+  })
+
+  test.prop([convCase], { numRuns: 30 })('for the three convolution kernels', ({ spec: s, seed }) => {
+    const [x, w, dy] = convInputs(s, seed)
+    const n = convSizes(s)
+    const run = (k: Kernels): Out[] => {
+      const y = new Float32Array(n.y)
+      const dx = new Float32Array(n.x)
+      const dw = new Float32Array(n.w)
+      k.conv2d(x, w, y, s)
+      k.conv2dBackInput(dy, w, dx, s)
+      k.conv2dBackFilter(x, dy, dw, s)
+      return [{ values: y }, { values: dx }, { values: dw }]
+    }
+    const [p, q] = [run(threaded), run(wasm)]
+    for (let i = 0; i < 3; i++) expect(sameBits(p[i]!, q[i]!)).toBe(true)
+  })
+})

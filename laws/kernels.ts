@@ -1,0 +1,147 @@
+/**
+ * Laws for alternative kernels: a fast `Kernels` value must agree with the plain TypeScript
+ * kernels (the reference) on the same inputs, bit for bit where the arithmetic is the same and
+ * within a stated float32 bound where it is not (sums accumulated in float32 instead of float64).
+ */
+import type { Buffer } from '../src/core/dtype.js'
+import type { Conv2dSpec, Kernels, MatmulSpec } from '../src/kernels/Kernels.js'
+import { jsKernels } from '../src/kernels/js/index.js'
+import { type Comparator, type Equiv, equiv } from './Equiv.js'
+
+/** A kernel's output, and for the reference side the allowed distance per element. */
+export interface Out {
+  readonly values: Buffer
+  readonly tol?: Float64Array
+}
+
+/** Same bits everywhere (NaN matches any NaN; 0 and −0 differ). */
+export const sameBits: Comparator<Out> = (a, b) => {
+  if (a.values.length !== b.values.length) return false
+  for (let i = 0; i < a.values.length; i++) {
+    const x = a.values[i]!
+    const y = b.values[i]!
+    if (!(Object.is(x, y) || (x !== x && y !== y))) return false
+  }
+  return true
+}
+
+/** |lhs − rhs| ≤ rhs.tol elementwise (NaN where the reference has NaN; equal infinities). */
+export const withinTol: Comparator<Out> = (a, b) => {
+  if (a.values.length !== b.values.length || b.tol === undefined) return false
+  for (let i = 0; i < a.values.length; i++) {
+    const x = a.values[i]!
+    const y = b.values[i]!
+    if (x === y || (x !== x && y !== y)) continue
+    if (!(Math.abs(x - y) <= b.tol[i]!)) return false
+  }
+  return true
+}
+
+/** float32 unit roundoff */
+const U = 2 ** -24
+
+/** A float64 copy of |x|. */
+const abs64 = (x: Buffer): Float64Array => Float64Array.from(x, Math.abs)
+
+/** Σ|terms| per output element, computed by the reference kernel on |operands| in float64, times (terms + 2)·u. */
+const boundFrom = (absRef: Float64Array, terms: number): Float64Array => absRef.map((v) => (terms + 2) * U * v)
+
+/** The fast matmul equals the reference within (k + 2)·u·Σ|aᵢbᵢ| per element. */
+export const matmulAgrees = (fast: Kernels, a: Float32Array, b: Float32Array, s: MatmulSpec): Equiv<Out> => {
+  const size = s.batch * s.m * s.n
+  const got = new Float32Array(size)
+  const want = new Float32Array(size)
+  fast.matmul(a, b, got, s)
+  jsKernels.matmul(a, b, want, s)
+  const absRef = new Float64Array(size)
+  jsKernels.matmul(abs64(a), abs64(b), absRef, s)
+  return equiv({ values: got }, { values: want, tol: boundFrom(absRef, s.k) })
+}
+
+/** Two kernels give the same bits for a matmul (e.g. one thread and several). */
+export const matmulSame = (x: Kernels, y: Kernels, a: Float32Array, b: Float32Array, s: MatmulSpec): Equiv<Out> => {
+  const size = s.batch * s.m * s.n
+  const lhs = new Float32Array(size)
+  const rhs = new Float32Array(size)
+  x.matmul(a, b, lhs, s)
+  y.matmul(a, b, rhs, s)
+  return equiv({ values: lhs }, { values: rhs })
+}
+
+/** Sizes of a convolution's operands. */
+export const convSizes = (s: Conv2dSpec): { readonly x: number; readonly w: number; readonly y: number } => ({
+  x: s.batch * s.inH * s.inW * s.inC,
+  w: s.kH * s.kW * s.inC * s.outC,
+  y: s.batch * s.outH * s.outW * s.outC,
+})
+
+/** The three convolution kernels agree with the reference within (terms + 2)·u·Σ|terms|. */
+export const convAgrees = (fast: Kernels, which: 'forward' | 'input' | 'filter', x: Float32Array, w: Float32Array, dy: Float32Array, s: Conv2dSpec): Equiv<Out> => {
+  const n = convSizes(s)
+  if (which === 'forward') {
+    const got = new Float32Array(n.y)
+    const want = new Float32Array(n.y)
+    const absRef = new Float64Array(n.y)
+    fast.conv2d(x, w, got, s)
+    jsKernels.conv2d(x, w, want, s)
+    jsKernels.conv2d(abs64(x), abs64(w), absRef, s)
+    return equiv({ values: got }, { values: want, tol: boundFrom(absRef, s.kH * s.kW * s.inC) })
+  }
+  if (which === 'input') {
+    const got = new Float32Array(n.x)
+    const want = new Float32Array(n.x)
+    const absRef = new Float64Array(n.x)
+    fast.conv2dBackInput(dy, w, got, s)
+    jsKernels.conv2dBackInput(dy, w, want, s)
+    jsKernels.conv2dBackInput(abs64(dy), abs64(w), absRef, s)
+    return equiv({ values: got }, { values: want, tol: boundFrom(absRef, s.outC + s.kH * s.kW) })
+  }
+  const got = new Float32Array(n.w)
+  const want = new Float32Array(n.w)
+  const absRef = new Float64Array(n.w)
+  fast.conv2dBackFilter(x, dy, got, s)
+  jsKernels.conv2dBackFilter(x, dy, want, s)
+  jsKernels.conv2dBackFilter(abs64(x), abs64(dy), absRef, s)
+  // the column matrix is processed in chunks, each adding one rounding
+  return equiv({ values: got }, { values: want, tol: boundFrom(absRef, s.batch * s.outH * s.outW + 8) })
+}
+
+/**
+ * Runs `f` with `fast` installed and again with the reference installed (through the public
+ * Tensor API, so the ops' own strides and broadcast views reach the kernels), restoring whatever
+ * was installed before.
+ */
+export const underBoth = <A>(install: (k: Kernels) => Kernels, fast: Kernels, f: () => A): Equiv<A> => {
+  const before = install(fast)
+  try {
+    const lhs = f()
+    install(jsKernels)
+    return equiv(lhs, f())
+  } finally {
+    install(before)
+  }
+}
+
+/** A deterministic float32 generator (mulberry32), so large inputs cost no shrinking. */
+export const floats = (seed: number, n: number, opts: { readonly scale?: number; readonly specials?: number } = {}): Float32Array => {
+  let t = seed >>> 0
+  const next = (): number => {
+    t = (t + 0x6d2b79f5) >>> 0
+    let r = Math.imul(t ^ (t >>> 15), 1 | t)
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296
+  }
+  const scale = opts.scale ?? 2
+  const specials = opts.specials ?? 0
+  const out = new Float32Array(n)
+  for (let i = 0; i < n; i++) {
+    out[i] = next() < specials ? SPECIALS[Math.floor(next() * SPECIALS.length)]! : (2 * next() - 1) * scale
+  }
+  return out
+}
+
+/** Values where elementwise kernels usually go wrong: signed zeros, NaN, infinities, subnormals, ties, exp's range ends. */
+export const SPECIALS: ReadonlyArray<number> = [
+  NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 3.4e38, -3.4e38, 0.5, -0.5, 1.5, -2.5, 1, -1,
+  88.72, 88.73, 89, -87.3, -103.9, -104, -120, 1e-8, -1e-8,
+]

@@ -1,0 +1,122 @@
+/**
+ * WebAssembly SIMD kernels: opt in once, and every float32 operation that has a fast kernel uses
+ * it; nothing else changes (same API, same results up to the float32 tolerances stated in
+ * `kernels.ts`; float64 and int32 stay on the TypeScript kernels).
+ *
+ * ```ts
+ * import { useWasmKernels } from 'puregrad/…'      // re-exported by the package entry
+ * const status = await useWasmKernels()            // SIMD + one worker per spare core
+ * const status = useWasmKernelsSync()              // SIMD, this thread only (no await needed)
+ * useJsKernels()                                   // back to the plain TypeScript kernels
+ * ```
+ *
+ * Both fall back to the TypeScript kernels (and say why in the returned status) when the runtime
+ * has no WebAssembly SIMD (Node ≥ 16.4 and current browsers have it), and `useWasmKernels` runs
+ * on one thread when worker threads or shared memory are missing (a browser page must be
+ * cross-origin isolated: COOP `same-origin` + COEP `require-corp`).
+ * @since 0.1.0
+ */
+import type { Kernels } from '../Kernels.js'
+import { jsKernels } from '../js/index.js'
+import { useKernels } from '../registry.js'
+import { createEngine, supported } from './engine.js'
+import { singleThread } from './gemm.js'
+import { makeWasmKernels } from './kernels.js'
+import { type Pool, hardwareThreads, startPool, threadsUnavailable } from './threads.js'
+
+/** Options of `useWasmKernels`. */
+export interface WasmOptions {
+  /**
+   * Worker threads besides the calling one: a number (0: none), or 'auto' (the default), one
+   * per hardware thread beyond the first (at most 15).
+   */
+  readonly threads?: number | 'auto'
+  /**
+   * The least work, 2·m·n·k flops, for which a matrix product is split over the threads
+   * (smaller ones run on the calling thread, where splitting costs more than it saves).
+   * Default 2²⁰ (about a 64×128×64 product).
+   */
+  readonly minParallelFlops?: number
+  /**
+   * Run products on the calling thread alone for a while when the workers are found taking
+   * (almost) no share, e.g. because other processes occupy the other cores (default true; the
+   * results are the same either way).
+   */
+  readonly adaptive?: boolean
+}
+
+/** What was installed. */
+export interface WasmStatus {
+  /** The kernels now in use: 'wasm' or 'js' (the fallback). */
+  readonly kernels: 'wasm' | 'js'
+  /** Threads a large matrix product runs on (1: the calling thread only). */
+  readonly threads: number
+  /** Why wasm or the workers are not in use, when they are not. */
+  readonly reason?: string
+}
+
+let pool: Pool | undefined
+
+const stopPool = (): void => {
+  pool?.close()
+  pool = undefined
+}
+
+/** True when this runtime can run the WebAssembly SIMD kernels. */
+export const wasmSupported = (): boolean => supported(false)
+
+/**
+ * The single-threaded WebAssembly kernels as a `Kernels` value (not installed), or undefined
+ * without WebAssembly SIMD. Each call makes its own instance and memory.
+ */
+export const createWasmKernels = (): Kernels | undefined => {
+  if (!supported(false)) return undefined
+  const e = createEngine(false)
+  return makeWasmKernels(e, singleThread(e), jsKernels)
+}
+
+/** Installs the single-threaded WebAssembly kernels, synchronously (compiling takes a few ms). */
+export const useWasmKernelsSync = (): WasmStatus => {
+  const k = createWasmKernels()
+  if (k === undefined) return { kernels: 'js', threads: 1, reason: 'WebAssembly SIMD is not supported here' }
+  stopPool()
+  useKernels(k)
+  return { kernels: 'wasm', threads: 1 }
+}
+
+/**
+ * Installs the WebAssembly kernels with worker threads for large matrix products (see
+ * `WasmOptions`). Resolves once the workers are ready; any worker failure leaves the
+ * single-threaded wasm kernels installed and is reported in `reason`.
+ */
+export const useWasmKernels = async (options: WasmOptions = {}): Promise<WasmStatus> => {
+  const wanted = options.threads ?? 'auto'
+  const workers = wanted === 'auto' ? Math.min(15, hardwareThreads() - 1) : Math.max(0, Math.floor(wanted))
+  if (workers === 0) return useWasmKernelsSync()
+  const why = threadsUnavailable() ?? (supported(true) ? undefined : 'the shared-memory WebAssembly module does not validate here')
+  if (why !== undefined) return { ...useWasmKernelsSync(), reason: why }
+  const e = createEngine(true)
+  let started: Pool
+  try {
+    started = await startPool(e, workers, options.minParallelFlops ?? 1 << 20, options.adaptive ?? true)
+  } catch (err) {
+    return { ...useWasmKernelsSync(), reason: `worker threads failed to start: ${err instanceof Error ? err.message : String(err)}` }
+  }
+  stopPool()
+  pool = started
+  useKernels(makeWasmKernels(e, started, jsKernels))
+  return { kernels: 'wasm', threads: started.threads }
+}
+
+/**
+ * How many chunks of split matrix products the workers and the calling thread have run since
+ * `useWasmKernels` started them (undefined without workers): a way to see that the second core
+ * is used.
+ */
+export const wasmThreadStats = (): { readonly workers: number; readonly caller: number } | undefined => pool?.chunks()
+
+/** Restores the plain TypeScript kernels and stops any kernel workers. */
+export const useJsKernels = (): void => {
+  stopPool()
+  useKernels(jsKernels)
+}
