@@ -79,7 +79,7 @@ export const reverse = (name: string): Reverse => {
       if (g === undefined || node.prim === undefined) return adjoints
       adjoints.delete(i) // an inner node's adjoint is final once it has been passed on
       const rule = primitives[node.prim] as (typeof primitives)[Prim]
-      const cts = rule.vjp(g, node.primals, node.out, node.params as never)
+      const cts = rule.vjp(g, node.primals, node.out, node.params as never, node.parents.map((p) => p >= 0))
       node.parents.forEach((p, j) => {
         const ct = cts[j]
         if (p < 0 || ct === null || ct === undefined) return

@@ -77,7 +77,11 @@ export type Linear = Tensor | null
 export interface Primitive<P extends Prim> {
   readonly eval: (inputs: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor
   readonly jvp: (primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Linear>, out: Tensor, params: PrimParams[P]) => Linear
-  readonly vjp: (ct: Tensor, primals: ReadonlyArray<Tensor>, out: Tensor, params: PrimParams[P]) => ReadonlyArray<Linear>
+  /**
+   * `needs[i]` says whether input i wants a cotangent (it does not when it is a constant of the
+   * differentiation); rules may return null for the others instead of computing them.
+   */
+  readonly vjp: (ct: Tensor, primals: ReadonlyArray<Tensor>, out: Tensor, params: PrimParams[P], needs: ReadonlyArray<boolean>) => ReadonlyArray<Linear>
   /**
    * Where the primitive is not differentiable (a kink or a jump), its signed kink coordinate:
    * a tensor whose sign says on which side of a kink each element lies and whose magnitude

@@ -70,7 +70,7 @@ export const convRules: { readonly [P in ConvPrim]: Primitive<P> } = {
       return fromBuffer(out, yShape(spec))
     },
     jvp: ([x, w], [tx, tw], _, { spec }) => plus(tx === null ? null : conv(tx!, w!, spec), tw === null ? null : conv(x!, tw!, spec)),
-    vjp: (g, [x, w], _, { spec }) => [gradInput(g, w!, spec), gradFilter(x!, g, spec)],
+    vjp: (g, [x, w], _, { spec }, [needX, needW]) => [needX === false ? null : gradInput(g, w!, spec), needW === false ? null : gradFilter(x!, g, spec)],
   },
   // bilinear in (dy, w): ⟨g, gradInput(dy, w)⟩ = ⟨conv(g, w), dy⟩ = ⟨gradFilter(g, dy), w⟩
   conv2dGradInput: {
@@ -81,7 +81,7 @@ export const convRules: { readonly [P in ConvPrim]: Primitive<P> } = {
     },
     jvp: ([dy, w], [tdy, tw], _, { spec }) =>
       plus(tdy === null ? null : gradInput(tdy!, w!, spec), tw === null ? null : gradInput(dy!, tw!, spec)),
-    vjp: (g, [dy, w], _, { spec }) => [conv(g, w!, spec), gradFilter(g, dy!, spec)],
+    vjp: (g, [dy, w], _, { spec }, [needDy, needW]) => [needDy === false ? null : conv(g, w!, spec), needW === false ? null : gradFilter(g, dy!, spec)],
   },
   // bilinear in (x, dy): ⟨g, gradFilter(x, dy)⟩ = ⟨conv(x, g), dy⟩ = ⟨gradInput(dy, g), x⟩
   conv2dGradFilter: {
@@ -92,7 +92,7 @@ export const convRules: { readonly [P in ConvPrim]: Primitive<P> } = {
     },
     jvp: ([x, dy], [tx, tdy], _, { spec }) =>
       plus(tx === null ? null : gradFilter(tx!, dy!, spec), tdy === null ? null : gradFilter(x!, tdy!, spec)),
-    vjp: (g, [x, dy], _, { spec }) => [gradInput(dy!, g, spec), conv(x!, g, spec)],
+    vjp: (g, [x, dy], _, { spec }, [needX, needDy]) => [needX === false ? null : gradInput(dy!, g, spec), needDy === false ? null : conv(x!, g, spec)],
   },
   // piecewise linear: the tangent of each window is the tangent of its (first) maximum
   maxPool2d: {

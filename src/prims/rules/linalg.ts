@@ -40,11 +40,17 @@ export const linalgRules: { readonly matmul: Primitive<'matmul'> } = {
     // C = op(A)·op(B), G = ∂L/∂C; each cotangent is returned in its operand's stored layout:
     //   A·B:   dA = G·Bᵀ,  dB = Aᵀ·G        A·Bᵀ:  dA = G·B,    dBs = Gᵀ·A
     //   Aᵀ·B:  dAs = B·Gᵀ, dB = A·G         Aᵀ·Bᵀ: dAs = Bᵀ·Gᵀ, dBs = Gᵀ·Aᵀ
-    vjp: (g, [a, b], _, { transA, transB }) => {
-      if (!transA && !transB) return [mm(g, b!, false, true), mm(a!, g, true, false)]
-      if (!transA && transB) return [mm(g, b!, false, false), mm(g, a!, true, false)]
-      if (transA && !transB) return [mm(b!, g, false, true), mm(a!, g, false, false)]
-      return [mm(b!, g, true, true), mm(g, a!, true, true)]
+    vjp: (g, [a, b], _, { transA, transB }, [needA, needB]) => {
+      const [da, db] =
+        !transA && !transB
+          ? [() => mm(g, b!, false, true), () => mm(a!, g, true, false)]
+          : !transA && transB
+            ? [() => mm(g, b!, false, false), () => mm(g, a!, true, false)]
+            : transA && !transB
+              ? [() => mm(b!, g, false, true), () => mm(a!, g, false, false)]
+              : [() => mm(b!, g, true, true), () => mm(g, a!, true, true)]
+      // a constant operand (the data x of x·W) gets no cotangent: a third of the backward work saved
+      return [needA === false ? null : da(), needB === false ? null : db()]
     },
   },
 }
