@@ -10,6 +10,7 @@
  * the parents already received. Nodes are never written to, so there is nothing to zero.
  * @internal
  */
+import { duringBackward } from '../core/context.js'
 import { sameShape } from '../core/shape.js'
 import { type Tensor, boxOf, traced } from '../core/Tensor.js'
 import { type Level, type LevelBox, bind, customBody, newLevelId, primalAt } from '../prims/bind.js'
@@ -74,7 +75,7 @@ export const reverse = (name: string): Reverse => {
     },
   }
   const backward = (seeds: ReadonlyMap<number, Tensor>): ReadonlyMap<number, Tensor> =>
-    tape.slice(0, Math.max(-1, ...seeds.keys()) + 1).reduceRight((adjoints, node, i) => {
+    duringBackward(() => tape.slice(0, Math.max(-1, ...seeds.keys()) + 1).reduceRight((adjoints, node, i) => {
       const g = adjoints.get(i)
       if (g === undefined || node.prim === undefined) return adjoints
       adjoints.delete(i) // an inner node's adjoint is final once it has been passed on
@@ -88,7 +89,7 @@ export const reverse = (name: string): Reverse => {
         adjoints.set(p, prev === undefined ? c : T.add(prev, c))
       })
       return adjoints
-    }, new Map<number, Tensor>(seeds))
+    }, new Map<number, Tensor>(seeds)))
   return {
     level,
     input: (x) => record({ prim: undefined, params: undefined, primals: [], out: x, parents: [] }),

@@ -26,6 +26,7 @@ export const codes = {
   INVALID_KEY: 'a value passed as a random key is not a key',
   ESCAPED_TRACER: 'a value traced by a differentiation call was used after the call returned',
   NOT_SCALAR: 'a function differentiated with grad must return a single number',
+  NON_FINITE: 'a computation produced NaN or Infinity',
 } as const
 
 /** @category errors */

@@ -5,6 +5,7 @@
  * its path in the parameter tree when something does not fit.
  */
 import * as E from 'fp-ts/lib/Either.js'
+import { withLayer } from '../core/context.js'
 import { type FloatDType, isFloat } from '../core/dtype.js'
 import { PuregradError, fail } from '../core/errors.js'
 import { checkShape } from '../core/shape.js'
@@ -42,9 +43,11 @@ const locate = (e: PuregradError): never => {
 
 const applyAt = (l: Layer, path: string, vars: Vars, x: Value, mode: Mode): Applied => {
   try {
-    return kindOf(l).apply(l, vars, x, mode, recurse(path, 'float32'))
+    const k = kindOf(l)
+    return k.children(l).length === 0 ? withLayer(describeAt(path, l), () => k.apply(l, vars, x, mode, recurse(path, 'float32'))) : k.apply(l, vars, x, mode, recurse(path, 'float32'))
   } catch (e) {
-    if (e instanceof PuregradError && located.has(e)) throw e
+    // errors that already say where they happened (or a numeric report, which names its layer) pass through
+    if (e instanceof PuregradError && (located.has(e) || e.code === 'NON_FINITE')) throw e
     if (e instanceof ShapeProblem) return locate(new PuregradError('SHAPE_MISMATCH', 'apply', `${describeAt(path, l)} ${e.message}.`))
     if (e instanceof PuregradError) return locate(new PuregradError(e.code, e.op, `${e.detail} (in ${describeAt(path, l)})`))
     if (e instanceof TypeError) {

@@ -5,6 +5,7 @@
  * iterator. Stopping, saving the state and fitting again from it gives bit-for-bit the same
  * result as fitting without a break.
  */
+import { type NumericIssue, issueOf } from '../ad/guard.js'
 import { fail } from '../core/errors.js'
 import { type Dataset, size } from '../data/Dataset.js'
 import { batches } from '../data/split.js'
@@ -41,7 +42,7 @@ export interface FitState<O = unknown> {
 export type FitEvent<O = unknown> =
   | { readonly type: 'batch'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly step: number; readonly loss: number; readonly state: FitState<O> }
   | { readonly type: 'epoch'; readonly record: EpochRecord; readonly batches: number; readonly state: FitState<O> }
-  | { readonly type: 'end'; readonly reason: 'epochs' | 'earlyStopping' | 'diverged'; readonly state: FitState<O> }
+  | { readonly type: 'end'; readonly reason: 'epochs' | 'earlyStopping' | 'diverged'; readonly state: FitState<O>; readonly issue?: NumericIssue }
 
 /** Options of `fit`. */
 export interface FitOptions {
@@ -86,11 +87,23 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
   const perEpoch = Math.ceil(size(train) / opts.batchSize)
   let s = start
   let reason: 'epochs' | 'earlyStopping' | 'diverged' = 'epochs'
+  let issue: NumericIssue | undefined
   while (!s.done && Math.floor(s.train.step / perEpoch) < opts.epochs) {
     const epoch = Math.floor(s.train.step / perEpoch)
     const order = batches(foldIn(s.shuffleKey, epoch), train, opts.batchSize)
     for (let b = s.train.step % perEpoch; b < perEpoch; b++) {
-      const next = step(s.train, order[b]!)
+      let next: TrainState<O>
+      try {
+        next = step(s.train, order[b]!)
+      } catch (e) {
+        // the numeric guard stops the run and says where the first NaN or Inf came from
+        const found = issueOf(e)
+        if (found === undefined) throw e
+        issue = found
+        reason = 'diverged'
+        s = { ...s, done: true }
+        break
+      }
       s = { ...s, train: next, epochLoss: s.epochLoss + (next.loss ?? 0) }
       yield { type: 'batch', epoch, batch: b, batches: perEpoch, step: next.step, loss: next.loss ?? Number.NaN, state: s }
       if (opts.stopOnDivergence !== false && !Number.isFinite(next.loss ?? 0)) {
@@ -121,7 +134,7 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
     yield { type: 'epoch', record, batches: perEpoch, state: s }
   }
   if (!s.done) s = { ...s, done: Math.floor(s.train.step / perEpoch) >= opts.epochs }
-  yield { type: 'end', reason, state: s }
+  yield issue === undefined ? { type: 'end', reason, state: s } : { type: 'end', reason, state: s, issue }
   return s
 }
 

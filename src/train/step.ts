@@ -6,6 +6,7 @@
  */
 import { fail } from '../core/errors.js'
 import { type Tensor, isTensor } from '../core/Tensor.js'
+import { type GuardMode, guarded } from '../ad/guard.js'
 import { valueAndGrad } from '../ad/transforms.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as Net from '../net/index.js'
@@ -37,6 +38,12 @@ export interface Trainer<O = unknown> {
   readonly loss: (output: Tensor, target: Tensor) => Tensor
   /** an optional penalty on the parameters, e.g. (p) => Loss.l2(p, 1e-4) */
   readonly penalty?: (params: Tree) => Tensor
+  /**
+   * the numeric guard: 'boundary' checks the loss and the new parameters after each step,
+   * 'ops' every primitive of the step, forward and backward; a non-finite value stops the step
+   * with a NON_FINITE error naming where it came from (default 'off')
+   */
+  readonly guard?: GuardMode
 }
 
 /**
@@ -73,7 +80,11 @@ export const trainStep =
       const total = trainer.penalty === undefined ? data : T.add(data, trainer.penalty(params))
       return [total, modelState] as const
     }
-    const [[loss, modelState], grads] = valueAndGrad(objective, { hasAux: true })(state.params)
+    const gradient = (params: Tree) => valueAndGrad(objective, { hasAux: true })(params)
+    const mode = trainer.guard ?? 'off'
+    const [[loss, modelState], grads] = mode === 'ops' ? guarded(gradient, 'ops')(state.params) : gradient(state.params)
     const [updates, optState] = trainer.optimizer.update(grads as Tree, state.optState, state.params)
-    return { ...state, params: applyUpdates(state.params, updates), optState, modelState: modelState as Tree, step: state.step + 1, loss: T.item(loss as Tensor) }
+    const params = applyUpdates(state.params, updates)
+    if (mode !== 'off') guarded(() => ({ loss, params }), 'boundary')()
+    return { ...state, params, optState, modelState: modelState as Tree, step: state.step + 1, loss: T.item(loss as Tensor) }
   }

@@ -1,0 +1,194 @@
+/**
+ * A numeric guard: finds the first NaN or ±Infinity and says where it came from.
+ *
+ * - `boundary`: checks the function's result once (a loss, updated parameters): cheap.
+ * - `ops`: checks the output of every primitive the function applies, forward and (when the
+ *   function computes gradients inside the guard) backward, and stops at the first bad one,
+ *   reporting the primitive, the layer it ran in, the phase, dtype, shape, the counts of NaN,
+ *   +Inf and −Inf, the first bad index, and whether the primitive created the bad value from
+ *   finite inputs or received it.
+ *
+ * The checking API returns `Either`; `guarded` throws the same report as a `PuregradError`
+ * with code `NON_FINITE`.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { currentLayer, inBackward } from '../core/context.js'
+import { PuregradError } from '../core/errors.js'
+import { type Tensor, boxOf, dataOf, isTensor, traced } from '../core/Tensor.js'
+import { type Level, type LevelBox, bind, newLevelId, primalAt } from '../prims/bind.js'
+import type { Prim, PrimParams } from '../prims/Prim.js'
+import * as Tr from '../tree/index.js'
+
+/** @category numeric guard */
+export type GuardMode = 'off' | 'boundary' | 'ops'
+
+/** Where the first non-finite value appeared, and what it looked like. @category numeric guard */
+export interface NumericIssue {
+  /** the primitive that produced it (ops mode), or 'result' (boundary mode) */
+  readonly primitive: string
+  readonly phase: 'forward' | 'backward' | 'result'
+  /** the layer running at the time, e.g. `layer 3 (Dense(10))`, when inside a network */
+  readonly layer: string | undefined
+  /** the leaf of the result it was found in (boundary mode), e.g. `params.0.W` */
+  readonly path: string | undefined
+  readonly dtype: string
+  readonly shape: ReadonlyArray<number>
+  readonly nan: number
+  readonly posInf: number
+  readonly negInf: number
+  /** multi-index of the first bad element */
+  readonly firstIndex: ReadonlyArray<number>
+  /** 'created': every input was finite, this primitive made the bad value; 'propagated': it came in */
+  readonly origin: 'created' | 'propagated' | 'unknown'
+}
+
+/** Counts of non-finite values and the first one's index, or undefined when all are finite. */
+export const scan = (t: Tensor): { readonly nan: number; readonly posInf: number; readonly negInf: number; readonly first: number } | undefined => {
+  if (t.dtype === 'int32') return undefined
+  const d = dataOf(t)
+  let nan = 0
+  let posInf = 0
+  let negInf = 0
+  let first = -1
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!
+    if (v - v === 0) continue // finite
+    if (first < 0) first = i
+    if (v !== v) nan++
+    else if (v > 0) posInf++
+    else negInf++
+  }
+  return first < 0 ? undefined : { nan, posInf, negInf, first }
+}
+
+const multiIndex = (shape: ReadonlyArray<number>, flat: number): number[] => {
+  const out = new Array<number>(shape.length)
+  for (let i = shape.length - 1; i >= 0; i--) {
+    out[i] = flat % shape[i]!
+    flat = Math.floor(flat / shape[i]!)
+  }
+  return out
+}
+
+/** A report as one readable paragraph. @category numeric guard */
+export const showIssue = (i: NumericIssue): string => {
+  const counts = [i.nan > 0 ? `${i.nan} NaN` : '', i.posInf > 0 ? `${i.posInf} +Inf` : '', i.negInf > 0 ? `${i.negInf} −Inf` : ''].filter((c) => c !== '').join(', ')
+  const what = i.phase === 'result' ? `the result${i.path === undefined || i.path === '' ? '' : ` at '${i.path}'`}` : `${i.primitive} (${i.phase})`
+  const where = i.layer === undefined ? '' : ` in ${i.layer}`
+  const origin =
+    i.origin === 'created' ? `; ${i.primitive} created it from finite inputs` : i.origin === 'propagated' ? `; its inputs already held non-finite values` : ''
+  return `${what}${where} holds ${counts} (${i.dtype} [${i.shape.join(', ')}], first at [${i.firstIndex.join(', ')}])${origin}.`
+}
+
+const issueError = (issue: NumericIssue): PuregradError => {
+  const hint =
+    issue.origin === 'created'
+      ? issue.primitive === 'log' || issue.primitive === 'div' || issue.primitive === 'reciprocal' || issue.primitive === 'rsqrt' || issue.primitive === 'sqrt'
+        ? ' Keep its input in the function’s domain (e.g. use logSoftmax or a loss from logits instead of log(softmax), or add a small eps).'
+        : ' Lower the learning rate, clip gradients (Optim.clipByGlobalNorm), or normalise the inputs.'
+      : ''
+  const err = new PuregradError('NON_FINITE', 'guard', `${showIssue(issue)}${hint}`)
+  return Object.assign(err, { issue })
+}
+
+/** The report carried by a NON_FINITE error. @category numeric guard */
+export const issueOf = (e: unknown): NumericIssue | undefined =>
+  e instanceof PuregradError && e.code === 'NON_FINITE' ? (e as PuregradError & { issue?: NumericIssue }).issue : undefined
+
+const inspect = (t: Tensor, base: Omit<NumericIssue, 'dtype' | 'shape' | 'nan' | 'posInf' | 'negInf' | 'firstIndex'>): NumericIssue | undefined => {
+  const s = scan(t)
+  return s === undefined ? undefined : { ...base, dtype: t.dtype, shape: [...t.shape], nan: s.nan, posInf: s.posInf, negInf: s.negInf, firstIndex: multiIndex(t.shape, s.first) }
+}
+
+/** Checks every tensor of a result (a tensor, a tree, or arrays/records holding them). */
+const checkResult = (value: unknown, path = ''): NumericIssue | undefined => {
+  if (isTensor(value)) return inspect(value, { primitive: 'result', phase: 'result', layer: undefined, path, origin: 'unknown' })
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const r = checkResult(value[i], path === '' ? String(i) : `${path}.${i}`)
+      if (r !== undefined) return r
+    }
+    return undefined
+  }
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const k of Object.keys(value).sort()) {
+      const r = checkResult((value as Record<string, unknown>)[k], path === '' ? k : `${path}.${k}`)
+      if (r !== undefined) return r
+    }
+  }
+  return undefined
+}
+
+/** Runs f with every primitive's output checked; throws the first issue as a PuregradError. */
+const watchOps = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, args: A): R => {
+  let active = true
+  const level: Level = {
+    id: newLevelId(),
+    name: 'the numeric guard',
+    isActive: () => active,
+    process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
+      const primals = inputs.map((x) => primalAt(level, x))
+      const out = bind(prim, primals, params)
+      const issue = inspect(out, {
+        primitive: prim === 'custom' ? (params as PrimParams['custom']).rule.name : prim,
+        phase: inBackward() ? 'backward' : 'forward',
+        layer: currentLayer(),
+        path: undefined,
+        origin: primals.every((p) => scan(p) === undefined) ? 'created' : 'propagated',
+      })
+      if (issue !== undefined) throw issueError(issue)
+      return traced({ level, primal: out } satisfies LevelBox)
+    },
+  }
+  const lift = (u: unknown): unknown =>
+    isTensor(u) ? traced({ level, primal: u } satisfies LevelBox) : Tr.isTree(u) && !isTensor(u) && (Array.isArray(u) || typeof u === 'object') ? Tr.map(u as Tr.Tree, (t) => traced({ level, primal: t } satisfies LevelBox)) : u
+  const strip = (u: unknown): unknown => {
+    if (isTensor(u)) {
+      const b = boxOf(u) as LevelBox | undefined
+      return b !== undefined && b.level === level ? b.primal : u
+    }
+    if (Array.isArray(u)) return u.map(strip)
+    if (u !== null && typeof u === 'object' && Object.getPrototypeOf(u) === Object.prototype) return Object.fromEntries(Object.entries(u).map(([k, v]) => [k, strip(v)]))
+    return u
+  }
+  try {
+    return strip(f(...(args.map(lift) as unknown as A))) as R
+  } finally {
+    active = false
+  }
+}
+
+/**
+ * Runs `f` under the guard and returns its result, or the first non-finite value found as a
+ * Left. In `ops` mode every primitive is checked (put the gradient computation inside `f` to
+ * check the backward pass too); in `boundary` mode only the result.
+ *
+ * @example
+ * const f = (x: Tensor.Tensor) => Tensor.sum(Tensor.log(x))
+ * const r = checkFinite(f, 'ops')(Tensor.tensor([1, 0, -1]))
+ * assert.ok(E.isLeft(r) && issueOf(r.left)?.primitive === 'log' && issueOf(r.left)?.origin === 'created')
+ * @category numeric guard
+ */
+export const checkFinite =
+  <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, mode: GuardMode = 'ops') =>
+  (...args: A): E.Either<PuregradError, R> => {
+    try {
+      const r = mode === 'ops' ? watchOps(f, args) : f(...args)
+      const issue = mode === 'off' ? undefined : checkResult(r)
+      return issue === undefined ? E.right(r) : E.left(issueError(issue))
+    } catch (e) {
+      if (issueOf(e) !== undefined) return E.left(e as PuregradError)
+      throw e
+    }
+  }
+
+/**
+ * `checkFinite` that throws its report (a `PuregradError` with code `NON_FINITE`).
+ * @category numeric guard
+ */
+export const guarded =
+  <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, mode: GuardMode = 'ops') =>
+  (...args: A): R =>
+    E.getOrElse<PuregradError, R>((e) => {
+      throw e
+    })(checkFinite(f, mode)(...args))
