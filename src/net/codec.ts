@@ -6,10 +6,12 @@
  * model is never half-loaded.
  *
  * Tensors are stored as `{ dtype, shape, data }` with `data` the base64 of their little-endian
- * bytes, so values round-trip bit for bit.
+ * bytes, so values round-trip bit for bit; a CRC-32 of the document is stored beside it and
+ * checked on loading.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { decodeBase64, encodeBase64 } from '../core/base64.js'
+import { crc32 } from '../core/crc32.js'
 import { type FloatDType, isDType, isFloat } from '../core/dtype.js'
 import { PuregradError, error } from '../core/errors.js'
 import { sameShape } from '../core/shape.js'
@@ -48,15 +50,21 @@ const treeToJson = (tree: Tr.Tree): unknown =>
  * assert.ok(E.isRight(back) && Tensor.equals(back.right.params[0].W, params[0].W))
  * @category codec
  */
-export const encode = (model: Model): string =>
-  JSON.stringify({
+export const encode = (model: Model): string => {
+  for (const [what, tree] of [['params', model.params], ['state', model.state]] as const) {
+    const checked = Tr.checkTree(tree)
+    if (E.isLeft(checked)) throw error('INVALID_VALUE', 'encode', `the model's ${what} are not a parameter tree: ${checked.left.detail}`)
+  }
+  const body = {
     format: FORMAT,
     version: VERSION,
     network: model.network,
     inShape: model.inShape,
     params: treeToJson(model.params),
     state: treeToJson(model.state),
-  })
+  }
+  return JSON.stringify({ ...body, checksum: `crc32:${crc32(JSON.stringify(body))}` })
+}
 
 class Invalid extends Error {}
 const invalid = (detail: string): never => {
@@ -120,19 +128,24 @@ export const decode = (text: string): E.Either<PuregradError, Model> => {
     if (!isRecord(doc)) return invalid('the document must be a JSON object')
     if (doc['format'] !== FORMAT) invalid(`this is not a puregrad model (format ${JSON.stringify(doc['format'])}, expected ${JSON.stringify(FORMAT)})`)
     if (doc['version'] !== VERSION) invalid(`model format version ${JSON.stringify(doc['version'])} is not supported; this puregrad reads version ${VERSION}`)
-    const extra = Object.keys(doc).filter((k) => !['format', 'version', 'network', 'inShape', 'params', 'state'].includes(k))
+    const extra = Object.keys(doc).filter((k) => !['format', 'version', 'network', 'inShape', 'params', 'state', 'checksum'].includes(k))
     if (extra.length > 0) invalid(`unexpected top-level field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}`)
     const network = E.getOrElse<PuregradError, Layer>((e) => invalid(e.detail))(validateNetwork(doc['network'], op))
     const inShape = doc['inShape'] as Shapes
     const out = shape(network, inShape)
     if (E.isLeft(out)) invalid(`the network does not accept its saved input shape ${JSON.stringify(inShape)}: ${out.left.detail}`)
     const expected = init(network, { key: key(0), inShape, dtype: dtypeOfParams(doc['params']) })
-    return E.right({
+    const model: Model = {
       network,
       inShape,
       params: treeFromJson(doc['params'], expected.params, '', 'params'),
       state: treeFromJson(doc['state'], expected.state, '', 'state'),
-    })
+    }
+    // last, so a structural problem gets its own message: damage that left the document well formed
+    const { checksum, ...body } = doc
+    if (typeof checksum !== 'string') invalid('the checksum is missing; the file was not written by encode, or was cut')
+    if (checksum !== `crc32:${crc32(JSON.stringify(body))}`) invalid(`the checksum does not match (stored ${String(checksum)}): the file was changed or damaged after it was saved`)
+    return E.right(model)
   } catch (e) {
     if (e instanceof Invalid) return E.left(error('INVALID_VALUE', op, `${e.message}.`))
     if (e instanceof PuregradError) return E.left(error('INVALID_VALUE', op, e.message))

@@ -65,6 +65,15 @@ describe('encode / decode', () => {
     delete missing['params'][1].b
     expect(refusal(missing)).toMatch(/params at '1': missing 'b'/)
   })
+  it('refuses a document damaged after saving even when it stays well formed (checksum)', () => {
+    const d = doc()
+    const data: string = d['params'][5].W.data
+    const i = data.length >> 1
+    d['params'][5].W.data = data.slice(0, i) + (data[i] === 'A' ? 'B' : 'A') + data.slice(i + 1)
+    expect(refusal(d)).toMatch(/checksum does not match .* changed or damaged after it was saved/)
+    const { checksum: _, ...rest } = doc()
+    expect(refusal(rest)).toMatch(/checksum is missing/)
+  })
   it('refuses an input shape the network does not accept', () => {
     expect(refusal({ ...doc(), inShape: [15] })).toMatch(/does not accept its saved input shape \[15\]/)
   })
