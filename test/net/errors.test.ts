@@ -103,3 +103,10 @@ describe('edit', () => {
     expect(e.message).toMatch(/^edit: layer 0: units must be a whole number ≥ 1; got -1/)
   })
 })
+
+describe('combinators refuse what they cannot combine', () => {
+  it('a residual block around a tuple', () => {
+    const r = Net.shape(Net.serial(Net.fanOut(2), Net.residual(Net.identity)), [3])
+    expect(E.isLeft(r) && r.left.message).toMatch(/layer 1 \(Residual\) expects one tensor but gets a tuple/)
+  })
+})

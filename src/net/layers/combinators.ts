@@ -150,6 +150,7 @@ export const residualKind: Kind<Residual> = {
   check: (l) => (isLayerList([l.body]) ? [] : ['body must be a layer']),
   children: (l) => [['body', l.body]],
   shape: (l, s, r) => {
+    one(s)
     const out = r.shape(l.body, 'body', s)
     return showShapes(out) === showShapes(s) ? s : problem(`the body maps ${showShapes(s)} to ${showShapes(out)}, but a residual block needs it to keep the shape`)
   },
