@@ -21,8 +21,14 @@ export type BufferOf<D extends DType> = D extends 'float32'
     ? Float64Array
     : Int32Array
 
+/** The most elements one tensor may hold (typed arrays stop near 2³²; memory long before). */
+export const MAX_ELEMENTS = 2 ** 31 - 1
+
 /** Allocates a zero-filled buffer of a dtype. @internal */
 export const alloc = (dtype: DType, size: number): Buffer => {
+  if (!(size <= MAX_ELEMENTS)) {
+    fail('INVALID_SHAPE', 'allocate', `a tensor of ${size} elements is too large; at most ${MAX_ELEMENTS} fit in one tensor. Use smaller shapes or process the data in batches.`)
+  }
   switch (dtype) {
     case 'float32':
       return new Float32Array(size)

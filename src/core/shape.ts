@@ -32,6 +32,10 @@ export const checkShape = (op: string, shape: unknown): E.Either<PuregradError, 
       )
     }
   }
+  const size = shape.reduce((p: number, d: number) => p * d, 1)
+  if (size > 2 ** 31 - 1) {
+    return E.left(error('INVALID_SHAPE', op, `shape [${shape.join(', ')}] holds ${size} elements; at most ${2 ** 31 - 1} fit in one tensor. Use smaller shapes or process the data in batches.`))
+  }
   return E.right(Object.freeze(shape.slice()) as Shape)
 }
 

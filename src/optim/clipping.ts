@@ -44,7 +44,12 @@ export const clip = (maxDelta: number): GradientTransformation<EmptyState> => {
 export const clipByGlobalNorm = (maxNorm: number): GradientTransformation<EmptyState> => {
   const c = checkPositive('clipByGlobalNorm', 'maxNorm', maxNorm, '1')
   return stateless((g) => {
-    const norm = Math.sqrt(sumOfSquares(g))
+    // Σg² can overflow (or underflow) where ‖g‖ itself does not: then ‖g‖ = m·√Σ(gᵢ/m)² with m = max|gᵢ|
+    let norm = Math.sqrt(sumOfSquares(g))
+    if (!Number.isFinite(norm) || norm === 0) {
+      const m = Tree.reduce(g, 0, (acc, x) => (x.size === 0 ? acc : Math.max(acc, T.item(T.max(T.abs(x))))))
+      if (m > 0 && Number.isFinite(m)) norm = m * Math.sqrt(sumOfSquares(Tree.map(g, (x) => T.div(x, m))))
+    }
     if (!(norm > c)) return g
     const s = c / norm
     return Tree.map(g, (x) => T.mul(x, s))

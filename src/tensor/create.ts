@@ -20,7 +20,8 @@ const isNumArray = (u: unknown): u is Float32Array | Float64Array | Int32Array =
 /** Checks one value against the dtype it is about to be stored in. @internal */
 export const checkValue = (op: string, dtype: DType, v: unknown, where: () => string): number => {
   if (typeof v !== 'number') {
-    return fail('INVALID_VALUE', op, `the element at ${where()} is ${v === null ? 'null' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`}; tensors hold numbers only.`)
+    const shown = v === null ? 'null' : typeof v === 'object' ? 'an object' : typeof v === 'bigint' ? `the bigint ${String(v)}n` : `${typeof v} ${JSON.stringify(v) ?? String(v)}`
+    return fail('INVALID_VALUE', op, `the element at ${where()} is ${shown}; tensors hold numbers only (convert bigints with Number(…)).`)
   }
   if (dtype === 'int32' && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) {
     return fail('INVALID_VALUE', op, `the element at ${where()} is ${v}, which is not a 32-bit integer; round it first or use a float dtype.`)
@@ -116,7 +117,7 @@ const filled = (op: string, shape: Shape, value: number, dtype: DType): Tensor =
   const s = shapeOrThrow(op, shape)
   const out = alloc(dtype, sizeOf(s))
   const v = checkValue(op, dtype, value, () => 'the fill value')
-  if (v !== 0) out.fill(v)
+  if (!Object.is(v, 0)) out.fill(v)
   return fromBuffer(out, s)
 }
 
@@ -197,7 +198,7 @@ export const get = (t: Tensor, ...index: number[]): number => {
   index.forEach((ix, a) => {
     const n = t.shape[a]!
     const j = ix < 0 ? ix + n : ix
-    if (!Number.isInteger(ix) || j < 0 || j >= n) fail('INDEX_OUT_OF_RANGE', op, `index ${ix} on axis ${a} is out of range for size ${n} (shape ${showShape(t.shape)}).`)
+    if (!Number.isInteger(ix) || j < 0 || j >= n) fail('INDEX_OUT_OF_RANGE', op, `index ${ix} on axis ${a} is out of range for size ${n} (shape ${showShape(t.shape)}); use a whole number in [${-n}, ${n - 1}].`)
     off += j * st[a]!
   })
   return dataOf(t)[off]!

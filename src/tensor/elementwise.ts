@@ -8,10 +8,10 @@
 import { type DType, isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { type Shape, broadcastOrThrow, broadcastStrides } from '../core/shape.js'
-import { type Tensor, dataOf } from '../core/Tensor.js'
+import { type Tensor, dataOf, isTensor } from '../core/Tensor.js'
 import type { BinaryOp, Strided, UnaryOp } from '../kernels/Kernels.js'
 import { bind } from '../prims/bind.js'
-import { full } from './create.js'
+import { checkValue, full } from './create.js'
 
 const NONE: Record<string, never> = {}
 
@@ -108,19 +108,26 @@ export const commonDType = (op: string, operands: ReadonlyArray<Operand>): DType
 export const view = (x: Tensor, shape: Shape): Strided => ({ data: dataOf(x), offset: 0, strides: broadcastStrides(x.shape, shape) })
 
 /** A number as a scalar tensor of the given dtype; tensors pass through. @internal */
-export const lift = (x: Operand, dtype: DType): Tensor => (typeof x === 'number' ? full([], x, dtype) : x)
+export const lift = (x: Operand, dtype: DType, op = 'lift'): Tensor =>
+  typeof x === 'number' ? full([], checkValue(op, dtype, x, () => `the number operand (for a ${dtype} tensor)`), dtype) : x
+
+const checkOperand = (op: string, x: unknown): void => {
+  if (typeof x !== 'number' && !isTensor(x)) fail('INVALID_ARGUMENT', op, `operands must be tensors or numbers; got ${x === null ? 'null' : typeof x}. Make tensors with tensor(…).`)
+}
 
 const shapeOfOperand = (x: Operand): Shape => (typeof x === 'number' ? [] : x.shape)
 
 const binaryOp =
   (op: BinaryOp) =>
   (a: Operand, b: Operand): Tensor => {
+    checkOperand(op, a)
+    checkOperand(op, b)
     const dtype = commonDType(op, [a, b])
     if (!isFloat(dtype) && !intBinary.has(op)) {
       fail('DTYPE_MISMATCH', op, `${op} needs float operands; got ${describe(a)} and ${describe(b)}. Use cast(x, 'float32') first.`)
     }
     broadcastOrThrow(op, shapeOfOperand(a), shapeOfOperand(b))
-    return bind(op, [lift(a, dtype), lift(b, dtype)], NONE)
+    return bind(op, [lift(a, dtype, op), lift(b, dtype, op)], NONE)
   }
 
 /**
@@ -170,9 +177,12 @@ export const greaterEqual = binaryOp('greaterEqual')
  */
 export const where = (cond: Tensor, a: Operand, b: Operand): Tensor => {
   const op = 'where'
+  if (!isTensor(cond)) fail('INVALID_ARGUMENT', op, 'the condition must be a tensor.')
+  checkOperand(op, a)
+  checkOperand(op, b)
   const dtype = commonDType(op, [a, b])
   broadcastOrThrow(op, cond.shape, broadcastOrThrow(op, shapeOfOperand(a), shapeOfOperand(b)))
-  return bind('where', [cond, lift(a, dtype), lift(b, dtype)], NONE)
+  return bind('where', [cond, lift(a, dtype, op), lift(b, dtype, op)], NONE)
 }
 
 /**

@@ -115,6 +115,9 @@ export const axisGeometry = (
     if (padding !== 'valid') [before, after] = padding
     out = Math.floor((size + before + after - effective) / stride) + 1
   }
+  if (out * Math.max(1, size) > 2 ** 31 - 1 || before >= 2 ** 30 || after >= 2 ** 30) {
+    return fail('INVALID_ARGUMENT', op, `padding ${before}/${after} along the ${axis} ${context} makes the output too large; use a padding smaller than the window.`)
+  }
   if (!(out >= 1)) {
     if (size === 0) {
       return fail('INVALID_ARGUMENT', op, `the input ${axis} is 0 ${context}; windows need at least one input cell along each spatial axis.`)
@@ -252,6 +255,9 @@ export const poolSpec = (op: string, xShape: Shape, opts: Pool2dOptions): Pool2d
   const [kH, kW] = positivePair(op, 'size', opts.size, context)
   const strides = positivePair(op, 'strides', opts.strides ?? [kH, kW], context)
   const padding = parsePadding(op, opts.padding ?? 'valid', context)
+  if (padding !== 'valid' && padding !== 'same' && (Math.max(...padding[0]) >= kH || Math.max(...padding[1]) >= kW)) {
+    fail('INVALID_ARGUMENT', op, `padding ${JSON.stringify(padding)} must be smaller than the window ${kH}×${kW} ${context}: windows made only of padding would have no value. Use padding 'same' or less padding.`)
+  }
   const g = geometry2d(op, inH, inW, kH, kW, strides, [1, 1], padding, context)
   return {
     batch, inH, inW, channels, kH, kW,

@@ -10,7 +10,13 @@ import { checkValue, fromArray } from './create.js'
 export type Indices = Tensor | ReadonlyArray<number>
 
 const toIndexTensor = (op: string, ix: Indices): Tensor => {
-  if (!isTensor(ix)) return fromArray(ix, [ix.length], 'int32')
+  if (!isTensor(ix)) {
+    if (!Array.isArray(ix)) return fail('INVALID_ARGUMENT', op, 'indices must be an int32 tensor or an array of whole numbers.')
+    ix.forEach((v, i) => {
+      if (!Number.isInteger(v)) fail('INVALID_VALUE', op, `index ${String(v)} at position ${i} is not a whole number; indices count positions.`)
+    })
+    return fromArray(ix, [ix.length], 'int32')
+  }
   if (ix.dtype !== 'int32') fail('DTYPE_MISMATCH', op, `indices must be an int32 tensor; got ${ix.dtype} ${showShape(ix.shape)}. Use cast(indices, 'int32').`)
   return ix
 }
@@ -38,7 +44,7 @@ const checkIndices = (op: string, ix: Tensor, n: number, axis: number, shape: Sh
   const src = dataOf(ix)
   for (let i = 0; i < src.length; i++) {
     const v = src[i]!
-    if (v < -n || v >= n) fail('INDEX_OUT_OF_RANGE', op, `index ${v} (at flat position ${i} of the indices) is out of range for axis ${axis} of size ${n} in ${showShape(shape)}.`)
+    if (v < -n || v >= n) fail('INDEX_OUT_OF_RANGE', op, `index ${v} (at flat position ${i} of the indices) is out of range for axis ${axis} of size ${n} in ${showShape(shape)}; use indices in [${-n}, ${n - 1}].`)
   }
 }
 

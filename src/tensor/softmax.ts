@@ -1,13 +1,15 @@
 /** Numerically stable softmax and log-softmax. */
 import { isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
+import { normalizeAxis } from '../core/shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { div, exp, sub } from './elementwise.js'
 import { logsumexp, max, sum } from './reduce.js'
 
-const check = (op: string, x: Tensor): void => {
+const check = (op: string, x: Tensor, axis: number): void => {
   if (!isFloat(x.dtype)) fail('DTYPE_MISMATCH', op, `${op} needs a float tensor; got int32 ${showShape(x.shape)}.`)
   if (x.rank === 0) fail('SHAPE_MISMATCH', op, `${op} needs at least one axis; got a scalar.`)
+  normalizeAxis(op, axis, x.rank)
 }
 
 /**
@@ -20,7 +22,7 @@ const check = (op: string, x: Tensor): void => {
  * @category activations
  */
 export const softmax = (x: Tensor, axis = -1): Tensor => {
-  check('softmax', x)
+  check('softmax', x, axis)
   const e = exp(sub(x, max(x, axis, true)))
   return div(e, sum(e, axis, true))
 }
@@ -31,6 +33,6 @@ export const softmax = (x: Tensor, axis = -1): Tensor => {
  * @category activations
  */
 export const logSoftmax = (x: Tensor, axis = -1): Tensor => {
-  check('logSoftmax', x)
+  check('logSoftmax', x, axis)
   return sub(x, logsumexp(x, axis, true))
 }

@@ -43,7 +43,7 @@ export const confusionMatrix = (scores: Tensor, labels: Tensor | ReadonlyArray<n
   for (let i = 0; i < p.length; i++) {
     const ti = t[i]!
     const pi = p[i]!
-    if (ti < 0 || ti >= classes || pi < 0 || pi >= classes) fail('INDEX_OUT_OF_RANGE', 'confusionMatrix', `class ${ti < 0 || ti >= classes ? ti : pi} at example ${i} is outside [0, ${classes}).`)
+    if (ti < 0 || ti >= classes || pi < 0 || pi >= classes) fail('INDEX_OUT_OF_RANGE', 'confusionMatrix', `class ${ti < 0 || ti >= classes ? ti : pi} at example ${i} is outside [0, ${classes}); check the labels or raise classes.`)
     m[ti * classes + pi]!++
   }
   return fromBuffer(m, [classes, classes])

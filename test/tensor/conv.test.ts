@@ -211,7 +211,10 @@ const poolSetup = (cs: PoolCase) => {
   const strides = cs.strides ?? cs.size
   const geo = tfGeo(H, W, kH, kW, strides, [1, 1], cs.padding)
   const opts: T.Pool2dOptions = cs.strides === undefined ? { size: cs.size, padding: cs.padding } : { size: cs.size, strides: cs.strides, padding: cs.padding }
-  return { shape: [cs.n, H, W, cs.c], kH, kW, geo, opts, valid: geo.outH >= 1 && geo.outW >= 1 }
+  // explicit padding must be smaller than the window: windows of padding alone are refused
+  const explicit = typeof cs.padding === 'number' ? [[cs.padding, cs.padding], [cs.padding, cs.padding]] : Array.isArray(cs.padding) ? cs.padding : undefined
+  const padOk = explicit === undefined || (Math.max(...explicit[0]!) < kH && Math.max(...explicit[1]!) < kW)
+  return { shape: [cs.n, H, W, cs.c], kH, kW, geo, opts, valid: geo.outH >= 1 && geo.outW >= 1 && padOk }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,14 +367,13 @@ describe('pooling', () => {
     expect(T.toArray(T.avgPool2dGrad(y, g, { size: 2, strides: 1 }))).toEqual([0.25, 0.75, 0.5, 1, 2.5, 1.5, 0.75, 1.75, 1])
   })
 
-  it('gives 0, never −Infinity, for windows that lie entirely in padding, and sends them no gradient', () => {
+  it('refuses padding as large as the window, whose windows would hold padding alone', () => {
     const x = T.fromArray([-3, -4, -5, -6], [1, 2, 2, 1], 'float64')
-    const opts: T.Pool2dOptions = { size: 2, padding: [[3, 0], [0, 0]] } // first row of windows covers padding only
-    expect(T.toArray(T.maxPool2d(x, opts))).toEqual([0, -3])
-    expect(T.toArray(T.avgPool2d(x, opts))).toEqual([0, -3.5])
-    const g = T.fromArray([7, 1], [1, 2, 1, 1], 'float64')
-    expect(T.toArray(T.maxPool2dGrad(x, g, opts))).toEqual([1, 0, 0, 0])
-    expect(T.toArray(T.avgPool2dGrad(x, g, opts))).toEqual([0.5, 0.5, 0, 0])
+    const opts: T.Pool2dOptions = { size: 2, padding: [[3, 0], [0, 0]] }
+    expect(caught(() => T.maxPool2d(x, opts)).message).toMatch(/must be smaller than the window 2×2/)
+    expect(caught(() => T.avgPool2d(x, opts)).code).toBe('INVALID_ARGUMENT')
+    // one cell of padding on a 2×2 window leaves every window a real cell
+    expect(T.toArray(T.maxPool2d(x, { size: 2, strides: 2, padding: 1 }))).toEqual([-3, -4, -5, -6])
   })
 
   it('propagates NaN through max pooling (the first NaN takes the gradient)', () => {

@@ -127,7 +127,7 @@ describe('indexing', () => {
     const m = T.tensor([[1, 2, 3], [4, 5, 6]])
     expect(T.toNested(T.gather(m, [2, -3], 1))).toEqual([[3, 1], [6, 4]])
     expect(T.gather(m, T.tensor([[0, 1]], 'int32')).shape).toEqual([1, 2, 3])
-    expect(caught(() => T.gather(m, [2])).message).toBe('gather: index 2 (at flat position 0 of the indices) is out of range for axis 0 of size 2 in [2, 3].')
+    expect(caught(() => T.gather(m, [2])).message).toBe('gather: index 2 (at flat position 0 of the indices) is out of range for axis 0 of size 2 in [2, 3]; use indices in [-2, 1].')
     expect(caught(() => T.gather(m, T.tensor([0]))).code).toBe('DTYPE_MISMATCH')
   })
   it('oneHot refuses labels outside the depth instead of writing a zero row', () => {

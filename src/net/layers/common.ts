@@ -14,7 +14,9 @@ export const isPositiveInt = (v: unknown): v is number => typeof v === 'number' 
 
 export const positiveInt = (what: string, v: unknown): string[] => (isPositiveInt(v) ? [] : [`${what} must be a whole number ≥ 1; got ${JSON.stringify(v)}`])
 
-export const pairOf = (v: number | readonly [number, number]): readonly [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]])
+/** A size given as one number or a pair; anything else is passed through for `positivePair` to refuse. */
+export const pairOf = (v: number | readonly [number, number]): readonly [number, number] =>
+  typeof v === 'number' ? [v, v] : Array.isArray(v) ? [v[0], v[1]] : (v as unknown as readonly [number, number])
 
 export const positivePair = (what: string, v: unknown): string[] =>
   Array.isArray(v) && v.length === 2 && v.every(isPositiveInt) ? [] : [`${what} must be two whole numbers ≥ 1; got ${JSON.stringify(v)}`]

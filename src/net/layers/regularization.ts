@@ -41,7 +41,7 @@ type BnState = { readonly mean: T.Tensor; readonly variance: T.Tensor }
 export const batchNormKind: Kind<BatchNorm> = {
   check: (l) => [
     ...(typeof l.momentum === 'number' && l.momentum >= 0 && l.momentum < 1 ? [] : [`momentum must lie in [0, 1); got ${JSON.stringify(l.momentum)}`]),
-    ...(typeof l.eps === 'number' && l.eps > 0 ? [] : [`eps must be > 0; got ${JSON.stringify(l.eps)}`]),
+    ...(typeof l.eps === 'number' && l.eps > 0 && Number.isFinite(l.eps) ? [] : [`eps must be a finite number > 0; got ${String(l.eps)}`]),
   ],
   children: () => [],
   shape: (_, s) => one(s),
