@@ -61,8 +61,9 @@ export interface GradCheckEntry {
 export interface GradCheckReport {
   readonly verdict: Verdict
   /**
-   * ‖numeric − analytic‖₂ / (‖numeric‖₂ + ‖analytic‖₂ + noiseFloor) over what was compared
-   * (the notes' ratio; the floor only matters for gradients too small for differences to see)
+   * max(0, ‖numeric − analytic‖₂ − noiseFloor) / (‖numeric‖₂ + ‖analytic‖₂ + noiseFloor) over
+   * what was compared: the notes' ratio, except that a difference within the finite
+   * differences' resolution counts as none (it only matters for gradients that small)
    */
   readonly relativeError: number
   /**
@@ -92,14 +93,18 @@ const norm = (xs: ArrayLike<number>): number => {
   return Math.sqrt(s)
 }
 
-/** |a − n| / (|a| + |n| + floor): differences below the floor are finite-difference noise. */
-const relative = (a: number, n: number, floor = 0): number => (a === n ? 0 : Math.abs(a - n) / (Math.abs(a) + Math.abs(n) + floor))
+/** max(0, |a − n| − floor) / (|a| + |n| + floor): a difference within the floor is finite-difference noise. */
+const relative = (a: number, n: number, floor = 0): number => (a === n ? 0 : Math.max(0, Math.abs(a - n) - floor) / (Math.abs(a) + Math.abs(n) + floor))
 
-/** The notes' ratio ‖a − n‖ / (‖a‖ + ‖n‖), with the noise floor added to the denominator. */
+/**
+ * The notes' ratio ‖a − n‖ / (‖a‖ + ‖n‖), with the part of the difference that lies within the
+ * noise floor discounted and the floor added to the denominator (both vanish for ordinary
+ * gradients; they matter only where the gradient is below what differences can resolve).
+ */
 const ratio = (analytic: ArrayLike<number>, numeric: ArrayLike<number>, floor: number): number => {
   const diff = Array.from(analytic, (a, i) => a - numeric[i]!)
   const den = norm(analytic) + norm(numeric) + floor
-  return den === 0 ? 0 : norm(diff) / den
+  return den === 0 ? 0 : Math.max(0, norm(diff) - floor) / den
 }
 
 /**
