@@ -195,7 +195,8 @@ export const polynomialDecay = (initValue: number, opts: PolynomialDecayOptions)
   const begin = checkNonNegative(op, 'transitionBegin', opts.transitionBegin ?? 0, '0')
   return named(op, (t) => {
     const s = Math.min(Math.max(t - begin, 0), steps)
-    return (init - end) * (1 - s / steps) ** power + end
+    const w = (1 - s / steps) ** power
+    return init * w + end * (1 - w)
   })
 }
 
@@ -277,9 +278,10 @@ export const warmupCosineDecay = (peakValue: number, opts: WarmupCosineDecayOpti
   const exponent = checkPositive(op, 'exponent', opts.exponent ?? 1, '1')
   const span = total - warmup
   return named(op, (t) => {
-    if (t < warmup) return init + ((peak - init) * t) / warmup
-    const c = 0.5 * (1 + Math.cos((Math.PI * Math.min(t - warmup, span)) / span))
-    return end + (peak - end) * c ** exponent
+    // a·(1 − w) + b·w never overflows for finite a and b, where a + (b − a)·w can
+    if (t < warmup) return init * (1 - t / warmup) + peak * (t / warmup)
+    const w = (0.5 * (1 + Math.cos((Math.PI * Math.min(t - warmup, span)) / span))) ** exponent
+    return end * (1 - w) + peak * w
   })
 }
 
