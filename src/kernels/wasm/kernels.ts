@@ -217,7 +217,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     if (R * O === 0) return
     const direct = pointwise(s)
     const chunk = direct ? R : chunkRows(R, K)
-        const L = new Layout(e.base)
+    const L = new Layout(e.base)
     const px = L.take(xs.length * 4)
     const pw = L.take(w.length * 4)
     const po = L.take(out.length * 4)
@@ -250,7 +250,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     if (dx.length === 0) return
     const direct = pointwise(s)
     const chunk = direct ? R : chunkRows(R, K)
-        const L = new Layout(e.base)
+    const L = new Layout(e.base)
     const pdy = L.take(dy.length * 4)
     const pw = L.take(w.length * 4)
     const pdx = L.take(dx.length * 4)
@@ -285,7 +285,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     if (dw.length === 0) return
     const direct = pointwise(s)
     const chunk = direct ? R : chunkRows(R, K)
-        const L = new Layout(e.base)
+    const L = new Layout(e.base)
     const px = L.take(xs.length * 4)
     const pdy = L.take(dy.length * 4)
     const pdw = L.take(dw.length * 4)
