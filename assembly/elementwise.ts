@@ -29,9 +29,9 @@ function bin(op: i32, a: v128, b: v128): v128 {
     case SUB: return f32x4.sub(a, b)
     case MUL: return f32x4.mul(a, b)
     case DIV: return f32x4.div(a, b)
-    // JS: a > b || a !== a ? a : b (NaN propagates; on ties, b)
-    case MAXIMUM: return v128.bitselect(a, b, v128.or(f32x4.gt(a, b), f32x4.ne(a, a)))
-    case MINIMUM: return v128.bitselect(a, b, v128.or(f32x4.lt(a, b), f32x4.ne(a, a)))
+    // IEEE 754-2019, as Math.max/Math.min: NaN propagates, −0 < +0
+    case MAXIMUM: return f32x4.max(a, b)
+    case MINIMUM: return f32x4.min(a, b)
     case EQUAL: return v128.and(f32x4.eq(a, b), one)
     case NOT_EQUAL: return v128.and(f32x4.ne(a, b), one)
     case LESS: return v128.and(f32x4.lt(a, b), one)

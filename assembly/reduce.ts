@@ -8,8 +8,8 @@
 // ulp unless the sum cancels). max/min are exact, lane by lane, with the TypeScript rule
 // `v > acc || v !== v` (NaN wins, the first of equal values stays).
 
-/** Sums over mid; `scratch` holds 8·inner bytes (float64 accumulators). */
-export function sumMid(x: usize, outer: i32, mid: i32, inner: i32, out: usize, scratch: usize): void {
+/** Sums over mid, each divided by `divisor` (1 for sums, mid for means) before rounding; `scratch` holds 8·inner bytes (float64 accumulators). */
+export function sumMid(x: usize, outer: i32, mid: i32, inner: i32, out: usize, scratch: usize, divisor: f64): void {
   const acc = (scratch + 15) & ~15
   for (let o = 0; o < outer; o++) {
     if (inner == 1) {
@@ -28,7 +28,7 @@ export function sumMid(x: usize, outer: i32, mid: i32, inner: i32, out: usize, s
       const t = f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3))
       let s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1)
       for (; m < mid; m++) s += <f64>load<f32>(x + (<usize>m << 2))
-      store<f32>(out, <f32>s)
+      store<f32>(out, <f32>(s / divisor))
       x += <usize>mid << 2
       out += 4
       continue
@@ -49,7 +49,7 @@ export function sumMid(x: usize, outer: i32, mid: i32, inner: i32, out: usize, s
       }
       x += <usize>inner << 2
     }
-    for (let i = 0; i < inner; i++) store<f32>(out + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)))
+    for (let i = 0; i < inner; i++) store<f32>(out + (<usize>i << 2), <f32>(load<f64>(acc + (<usize>i << 3)) / divisor))
     out += <usize>inner << 2
   }
 }

@@ -77,6 +77,7 @@ const probes: { readonly [P in Exclude<Prim, 'stopGradient'>]: Probe } = {
   where: { shapes: [[2, 3], [2, 3], [3]], f: (c, a, b) => T.where(T.greater(c!, 0), a!, b!) },
   matmul: { shapes: [[2, 3, 4], [4, 2]], f: (a, b) => T.add(T.matmul(a!, b!), T.matmul(b!, a!, { transposeA: true, transposeB: true }).shape.length) },
   sum: u1((x) => T.sum(x, 1, true)),
+  mean: u1((x) => T.mean(x, [0, 1], true)),
   max: u1((x) => T.max(x, 0)),
   min: u1((x) => T.min(x, [0, 1])),
   argmax: u1((x) => T.mul(T.cast(T.argmax(x, 1), 'float64'), T.sum(x, 1))),

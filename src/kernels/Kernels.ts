@@ -21,7 +21,8 @@ export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'atan2'
   | 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual'
 
-export type ReduceOp = 'sum' | 'max' | 'min'
+/** `mean` divides each float64 sum by its count before the one rounding to the output dtype. */
+export type ReduceOp = 'sum' | 'mean' | 'max' | 'min'
 
 /** out[i] = a[i] · x[i] + b[i] style ops read operands through strides (0 on broadcast axes). */
 export interface Strided {

@@ -31,6 +31,7 @@ export interface CustomRule {
 export type PrimParams = { readonly [P in UnaryOp | BinaryOp | 'where' | 'stopGradient']: NoParams } & {
   readonly matmul: { readonly transA: boolean; readonly transB: boolean }
   readonly sum: Reduction
+  readonly mean: Reduction
   readonly max: Reduction
   readonly min: Reduction
   readonly argmax: { readonly axis: number; readonly keepdims: boolean }

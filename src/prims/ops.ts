@@ -11,4 +11,4 @@ export {
 export { gather, oneHot, scatterAdd } from '../tensor/indexing.js'
 export { broadcastTo, concat, pad, reshape, slice, stack, transpose } from '../tensor/layout.js'
 export { matmul } from '../tensor/matmul.js'
-export { max, min, sum } from '../tensor/reduce.js'
+export { max, mean, min, sum } from '../tensor/reduce.js'

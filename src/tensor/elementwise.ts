@@ -147,9 +147,9 @@ export const mul = binaryOp('mul')
 export const div = binaryOp('div')
 /** aᵇ, broadcasting. @category arithmetic */
 export const pow = binaryOp('pow')
-/** Elementwise maximum; NaN wins. @category arithmetic */
+/** Elementwise maximum as IEEE 754-2019 defines it (`Math.max`): NaN wins and +0 beats −0. @category arithmetic */
 export const maximum = binaryOp('maximum')
-/** Elementwise minimum; NaN wins. @category arithmetic */
+/** Elementwise minimum as IEEE 754-2019 defines it (`Math.min`): NaN wins and −0 beats +0. @category arithmetic */
 export const minimum = binaryOp('minimum')
 /** The angle of (b, a), as `Math.atan2(a, b)`. @category trigonometric */
 export const atan2 = binaryOp('atan2')

@@ -46,13 +46,17 @@ const needFloat = (op: string, x: Tensor): void => {
   if (!isFloat(x.dtype)) fail('DTYPE_MISMATCH', op, `${op} needs a float tensor; got int32 ${showShape(x.shape)}. Use cast(x, 'float32') first.`)
 }
 
-/** Number of elements that each output cell of a reduction sums over. */
-const countOf = (x: Tensor, axes: Axes): number => normalizeAxes('mean', axes, x.rank).reduce((p, a) => p * x.shape[a]!, 1)
-
-/** Arithmetic mean over axes (NaN over an empty axis). @category reductions */
+/**
+ * Arithmetic mean over axes (NaN over an empty axis). The sum is kept in float64 and divided
+ * before rounding, so a float32 mean is finite whenever its value is.
+ *
+ * @example
+ * assert.strictEqual(item(mean(tensor([3e38, 3e38]))), item(tensor([3e38])))
+ * @category reductions
+ */
 export const mean = (x: Tensor, axes?: Axes, keepdims = false): Tensor => {
   needFloat('mean', x)
-  return div(sum(x, axes, keepdims), countOf(x, axes))
+  return bind('mean', [x], { axes: normalizeAxes('mean', axes, x.rank), keepdims })
 }
 
 /** Population variance (divides by n) over axes. @category reductions */

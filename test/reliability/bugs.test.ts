@@ -1,9 +1,9 @@
 /**
  * Bugs found by the reliability work (issue 8). Each test states the intended behaviour and is
- * marked `it.fails` until src/ is fixed; the marker goes once it is (all but the float32 mean are fixed).
+ * marked `it.fails` until src/ is fixed; the marker goes once it is (all are fixed).
  */
 import { describe, expect, it } from 'vitest'
-import { Net, PuregradError, Tensor as T } from '../../src/index.js'
+import { Net, PuregradError, Tensor as T, useJsKernels, useWasmKernels } from '../../src/index.js'
 
 /** The PuregradError `f` throws (any other exception fails). */
 const refusal = (f: () => unknown): PuregradError => {
@@ -110,8 +110,34 @@ describe('known bugs', () => {
     expect(Object.is(T.toArray(T.full([1], -0, 'float64'))[0], -0)).toBe(true)
   })
 
-  // BUG (minor): float32 mean overflows where the mean is representable (src/tensor/reduce.ts mean).
-  it.fails('mean([3e38, 3e38]) in float32 is 3e38, not Infinity', () => {
+  // Fixed (minor): float32 mean overflows where the mean is representable (src/tensor/reduce.ts
+  // mean summed, rounded to float32, then divided; the kernels now divide before rounding).
+  it('mean([3e38, 3e38]) in float32 is 3e38, not Infinity', () => {
     expect(T.item(T.mean(T.tensor([3e38, 3e38])))).toBeCloseTo(3e38, -32)
+  })
+  it('mean over a wide float32 axis stays finite on both kernels (the wasm path starts at 128 elements)', async () => {
+    const x = T.full([4, 256], 3e38)
+    for (const use of [useJsKernels, useWasmKernels]) {
+      await use()
+      expect(T.toArray(T.mean(x, 1))).toEqual(T.toArray(T.full([4], 3e38)))
+      expect(T.toArray(T.mean(x, 0))).toEqual(T.toArray(T.full([256], 3e38)))
+    }
+    useJsKernels()
+  })
+
+  // Fixed (minor, found by CI): minimum(−0, 0) gave +0 and maximum(0, −0) gave −0, unlike
+  // Math.min/Math.max (src/kernels/js/elementwise.ts, assembly/elementwise.ts kept the second
+  // operand on ties); they now follow IEEE 754-2019, where −0 < +0, on both kernels.
+  it('minimum and maximum order −0 below +0, either way round, on both kernels', async () => {
+    const z = T.full([256], 0, 'float32')
+    const nz = T.full([256], -0, 'float32')
+    for (const use of [useJsKernels, useWasmKernels]) {
+      await use()
+      for (const [a, b] of [[z, nz], [nz, z]] as const) {
+        expect(T.toArray(T.minimum(a, b)).every((v) => Object.is(v, -0))).toBe(true)
+        expect(T.toArray(T.maximum(a, b)).every((v) => Object.is(v, 0))).toBe(true)
+      }
+    }
+    useJsKernels()
   })
 })

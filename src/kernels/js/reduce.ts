@@ -3,14 +3,15 @@
  *
  * The input is walked once in row-major order; each axis carries an output stride (0 for a
  * reduced axis), so every element lands in its output cell without a transpose. Sums
- * accumulate in float64. max/min propagate NaN.
+ * accumulate in float64; means divide that sum by the count before rounding once (so a float32
+ * mean cannot overflow where its value is representable). max/min propagate NaN.
  * @internal
  */
 import type { Buffer } from '../../core/dtype.js'
 import type { Shape } from '../../core/shape.js'
 import type { ReduceOp } from '../Kernels.js'
 
-const init: { readonly [P in ReduceOp]: number } = { sum: 0, max: -Infinity, min: Infinity }
+const init: { readonly [P in ReduceOp]: number } = { sum: 0, mean: 0, max: -Infinity, min: Infinity }
 
 export const reduce = (op: ReduceOp, x: Buffer, shape: Shape, axes: ReadonlyArray<number>, out: Buffer): void => {
   const acc = new Float64Array(out.length).fill(init[op])
@@ -49,13 +50,17 @@ export const reduce = (op: ReduceOp, x: Buffer, shape: Shape, axes: ReadonlyArra
       }
     }
   }
-  for (let i = 0; i < out.length; i++) out[i] = acc[i]!
+  if (op === 'mean') {
+    const count = axes.reduce((p, a) => p * shape[a]!, 1)
+    for (let i = 0; i < out.length; i++) out[i] = acc[i]! / count
+  } else for (let i = 0; i < out.length; i++) out[i] = acc[i]!
 }
 
 /** Folds one contiguous input row into acc, the output moving by `ol` per element (0: one cell). */
 const step = (op: ReduceOp, x: Buffer, xi: number, len: number, acc: Float64Array, o: number, ol: number): void => {
   switch (op) {
     case 'sum':
+    case 'mean':
       if (ol === 0) {
         let s = 0
         for (let i = 0; i < len; i++) s += x[xi + i]!

@@ -22,7 +22,7 @@ export interface WasmExports {
   packedBFloats(n: number, k: number): number
   binary(op: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number, out: number, rows: number, len: number): void
   unary(op: number, x: number, out: number, n: number): void
-  sumMid(x: number, outer: number, mid: number, inner: number, out: number, scratch: number): void
+  sumMid(x: number, outer: number, mid: number, inner: number, out: number, scratch: number, divisor: number): void
   extremumMid(isMax: number, x: number, outer: number, mid: number, inner: number, out: number): void
   im2col(x: number, spec: number, r0: number, rows: number, dst: number): void
   col2imAdd(cols: number, spec: number, r0: number, rows: number, dx: number): void

@@ -62,11 +62,19 @@ const arg = <P extends 'argmax' | 'argmin'>(op: P): Primitive<P> => ({
   constant: true,
 })
 
-export const reduceRules: { readonly [P in 'sum' | 'max' | 'min' | 'argmax' | 'argmin']: Primitive<P> } = {
+/** Number of input elements behind each output cell. */
+const count = (x: Tensor, p: Reduction): number => p.axes.reduce((n, a) => n * x.shape[a]!, 1)
+
+export const reduceRules: { readonly [P in 'sum' | 'mean' | 'max' | 'min' | 'argmax' | 'argmin']: Primitive<P> } = {
   sum: {
     eval: evaluate('sum'),
     jvp: (_, [t], __, p) => (t === null ? null : T.sum(t!, p.axes, p.keepdims)),
     vjp: (g, [x], _, p) => [spread(g, x!, p)],
+  },
+  mean: {
+    eval: evaluate('mean'),
+    jvp: (_, [t], __, p) => (t === null ? null : T.mean(t!, p.axes, p.keepdims)),
+    vjp: (g, [x], _, p) => [T.div(spread(g, x!, p), count(x!, p))],
   },
   max: extremum('max'),
   min: extremum('min'),
