@@ -3,8 +3,13 @@ import { expect } from 'vitest'
 import type { Comparator, Equiv } from '../laws/Equiv.js'
 
 // Replay any failure: FC_SEED=<seed printed in the failing test's title> npm test
+// Search harder: FC_RUNS=1000 npx vitest run laws (properties without their own numRuns)
 const seed = process.env['FC_SEED']
-if (seed !== undefined) fc.configureGlobal({ seed: Number(seed) })
+const runs = process.env['FC_RUNS']
+fc.configureGlobal({
+  ...(seed !== undefined ? { seed: Number(seed) } : {}),
+  ...(runs !== undefined ? { numRuns: Number(runs) } : {}),
+})
 
 const show = (x: unknown): string => (typeof x === 'object' && x !== null ? String(x) : JSON.stringify(x))
 
