@@ -27,6 +27,7 @@ const emaSquare = (v: Tensor, rho: number, g: Tensor): Tensor => axpby(v, rho, T
  * and of their squares (`nu`); with AMSGrad also the running maximum of `nu` (`nuMax`).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.ScaleByAdamState = Optim.scaleByAdam().init({ w: T.ones([2]) })
  * assert.deepStrictEqual([s.count, T.toArray(s.mu.w), T.toArray(s.nu.w)], [0, [0, 0], [0, 0]])
@@ -67,6 +68,7 @@ export interface ScaleByAdamOptions {
  * u = m̂ / (√(v̂ + ε_root) + ε)   (AMSGrad: v_max ← max(v_max, v), v̂ = v_max/(1−β₂ᵗ))
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.scaleByAdam()
  * const [u] = tx.update({ w: T.tensor([0.5, -0.5]) }, tx.init({ w: T.zeros([2]) }))
@@ -116,6 +118,7 @@ const needMax = (op: string, s: ScaleByAdamState): Tree.Tree =>
  * exponentially weighted infinity norm (`nu`).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.ScaleByAdamaxState = Optim.scaleByAdamax().init({ w: T.ones([1]) })
  * assert.strictEqual(s.count, 0)
@@ -147,6 +150,7 @@ export interface ScaleByAdamaxOptions {
  * m ← β₁m + (1−β₁)g;  n ← max(β₂n, |g| + ε);  u = m / ((1−β₁ᵗ) · n)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.scaleByAdamax()
  * const [u] = tx.update({ w: T.tensor([-4]) }, tx.init({ w: T.zeros([1]) }))
@@ -187,6 +191,7 @@ export const scaleByAdamax = (opts: ScaleByAdamaxOptions = {}): GradientTransfor
  * (`muProduct`, Π μᵢ), and the two moving averages.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.ScaleByNadamState = Optim.scaleByNadam().init({ w: T.ones([1]) })
  * assert.deepStrictEqual([s.count, s.muProduct], [0, 1])
@@ -223,6 +228,7 @@ export interface ScaleByNadamOptions {
  * u = [ (1−μₜ)/(1−Π₁ᵗμᵢ) · g + μₜ₊₁/(1−Π₁ᵗ⁺¹μᵢ) · m ] / (√v̂ + ε)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.scaleByNadam()
  * const [u, s] = tx.update({ w: T.tensor([2]) }, tx.init({ w: T.zeros([1]) }))
@@ -274,6 +280,7 @@ export const scaleByNadam = (opts: ScaleByNadamOptions = {}): GradientTransforma
  * The state of `scaleByLion`: the momentum (moving average of gradients).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.ScaleByLionState = Optim.scaleByLion().init({ w: T.ones([1]) })
  * assert.deepStrictEqual(T.toArray(s.mu.w), [0])
@@ -301,6 +308,7 @@ export interface ScaleByLionOptions {
  * c = β₁m + (1−β₁)g;  u = sign(c);  m ← β₂m + (1−β₂)g
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.scaleByLion()
  * const [u] = tx.update({ w: T.tensor([0.3, -2, 0]) }, tx.init({ w: T.zeros([3]) }))

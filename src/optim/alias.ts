@@ -64,6 +64,7 @@ export interface SgdOptions extends WeightDecayOptions {
  * g ← g + λθ;  b ← μb + g;  θ ← θ − η·b  (Nesterov: θ ← θ − η·(g + μb))
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.sgd(0.1, { momentum: 0.9 })
  * const params = { w: T.tensor([1], 'float64') }
@@ -97,6 +98,7 @@ export interface AdagradOptions extends WeightDecayOptions {
  * g ← g + λθ;  s ← s + g²;  θ ← θ − η/(1 + t·lrDecay) · g/(√s + ε)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.adagrad(0.5)
  * const [u] = tx.update({ w: T.tensor([4]) }, tx.init({ w: T.zeros([1]) }))
@@ -141,6 +143,7 @@ export interface RmspropOptions extends WeightDecayOptions {
  * g ← g + λθ;  v ← αv + (1−α)g²;  (centered: ḡ ← αḡ + (1−α)g, ṽ = v − ḡ²);  b ← μb + g/(√ṽ + ε);  θ ← θ − η·b
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.rmsprop(0.01, { alpha: 0.9 })
  * const [u] = tx.update({ w: T.tensor([1], 'float64') }, tx.init({ w: T.zeros([1], 'float64') }))
@@ -173,6 +176,7 @@ export interface AdadeltaOptions extends WeightDecayOptions {
  * g ← g + λθ;  v ← ρv + (1−ρ)g²;  Δ = √(a + ε)/√(v + ε)·g;  a ← ρa + (1−ρ)Δ²;  θ ← θ − η·Δ
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.adadelta(1)
  * const [u] = tx.update({ w: T.tensor([1]) }, tx.init({ w: T.zeros([1]) }))

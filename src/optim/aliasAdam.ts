@@ -41,6 +41,7 @@ const adamParts = (opts: AdamOptions) =>
  * g ← g + λθ;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − η·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.adam(1e-3)
  * const [u] = tx.update({ w: T.tensor([0.2, -30]) }, tx.init({ w: T.zeros([2]) }))
@@ -61,6 +62,7 @@ export const adam = (learningRate: LearningRate, opts: AdamOptions = {}): Gradie
  * θ ← θ − η·( m̂/(√v̂ + ε) + λθ )
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.adamw(0.1, { weightDecay: 0.5 })
  * const params = { W: T.ones([1, 1]) }
@@ -82,6 +84,7 @@ export const adamw = (learningRate: LearningRate, opts: AdamOptions = {}): Gradi
  * g ← g + λθ;  m ← β₁m + (1−β₁)g;  n ← max(β₂n, |g| + ε);  θ ← θ − η·m/((1−β₁ᵗ)·n)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.adamax(2e-3)
  * const [u] = tx.update({ w: T.tensor([5]) }, tx.init({ w: T.zeros([1]) }))
@@ -119,6 +122,7 @@ export interface NadamOptions extends WeightDecayOptions {
  * θ ← θ − η·[ (1−μₜ)/(1−Πμ)·g + μₜ₊₁/(1−Πμ·μₜ₊₁)·m ] / (√v̂ + ε)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.nadam(2e-3)
  * const [u] = tx.update({ w: T.tensor([1]) }, tx.init({ w: T.zeros([1]) }))
@@ -151,6 +155,7 @@ export interface LionOptions extends WeightDecayOptions {
  * c = β₁m + (1−β₁)g;  θ ← θ − η·(sign(c) + λθ);  m ← β₂m + (1−β₂)g
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.lion(1e-4)
  * const params = { w: T.zeros([2]) }
@@ -174,6 +179,7 @@ export const lion = (learningRate: LearningRate, opts: LionOptions = {}): Gradie
  * The state types of the aliases, spelled out (each is `StateOf<ReturnType<typeof alias>>`).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s: Optim.AdamState = Optim.adam(1e-3).init({})
  * assert.strictEqual(s[1]._tag, 'ScaleByAdamState')

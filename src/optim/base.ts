@@ -23,6 +23,7 @@ import { checkSameTree, frozen, zerosLike } from './internal.js'
  * never changes its inputs, and the same inputs always give the same outputs.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.sgd(0.1)
  * const params = { w: T.tensor([1, 2]) }
@@ -47,6 +48,7 @@ export interface GradientTransformation<S> {
  * The state type of a transformation: `StateOf<typeof adam>` is the tuple of its parts' states.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const tx = Optim.chain(Optim.clipByGlobalNorm(1), Optim.scale(-0.1))
  * const s: Optim.StateOf<typeof tx> = tx.init({})
@@ -60,6 +62,7 @@ export type StateOf<G> = G extends GradientTransformation<infer S> ? S : never
  * The state of a transformation that keeps nothing between steps.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * assert.deepStrictEqual(Optim.identity().init({}), { _tag: 'EmptyState' })
  * @category model
@@ -73,6 +76,7 @@ export interface EmptyState {
  * The one `EmptyState` value.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * assert.strictEqual(Optim.emptyState._tag, 'EmptyState')
  * @category constructors
@@ -86,6 +90,7 @@ export const emptyState: EmptyState = frozen({ _tag: 'EmptyState' })
  * u = f(g, θ)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T, Tree } from 'puregrad'
  * const negate = Optim.stateless((g) => Tree.map(g, T.neg))
  * const [u] = negate.update({ w: T.tensor([1]) }, negate.init({}))
@@ -109,6 +114,7 @@ export const stateless = (f: (grads: Tree.Tree, params: Tree.Tree | undefined) =
  * u = g
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const g = { w: T.tensor([1, 2]) }
  * const [u] = Optim.identity().update(g, Optim.emptyState)
@@ -124,6 +130,7 @@ export const identity = (): GradientTransformation<EmptyState> => stateless((g) 
  * u = 0
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const [u] = Optim.setToZero().update({ w: T.tensor([1, 2]) }, Optim.emptyState)
  * assert.deepStrictEqual(T.toArray(u.w), [0, 0])
@@ -143,6 +150,7 @@ export const setToZero = (): GradientTransformation<EmptyState> => stateless((g)
  * θ ← θ + u
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const params = { w: T.tensor([1, 2]) }
  * const next = Optim.applyUpdates(params, { w: T.tensor([0.5, -0.5]) })

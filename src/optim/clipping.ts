@@ -16,6 +16,7 @@ import { checkPositive, sumOfSquares } from './internal.js'
  * u = min(max(g, −δ), δ)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const [u] = Optim.clip(1).update({ w: T.tensor([-3, 0.5, 2]) }, Optim.emptyState)
  * assert.deepStrictEqual(T.toArray(u.w), [-1, 0.5, 1])
@@ -35,6 +36,7 @@ export const clip = (maxDelta: number): GradientTransformation<EmptyState> => {
  * u = g · min(1, c / ‖g‖₂),  ‖g‖₂ = √(Σ over all leaves of g²)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const [u] = Optim.clipByGlobalNorm(1).update({ a: T.tensor([3]), b: T.tensor([4]) }, Optim.emptyState)
  * assert.ok(T.allclose(u.a, T.tensor([0.6])) && T.allclose(u.b, T.tensor([0.8])))

@@ -19,6 +19,7 @@ import { type Mask, leafFlags, merge, select } from './mask.js'
  * The state of a chain: the tuple of the states of its parts, in order.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s: Optim.ChainState<[Optim.GradientTransformation<Optim.EmptyState>]> = [Optim.emptyState]
  * assert.strictEqual(s.length, 1)
@@ -35,6 +36,7 @@ export type ChainState<Ts extends ReadonlyArray<GradientTransformation<any>>> = 
  * u = fₙ(… f₂(f₁(g)))
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.chain(Optim.clipByGlobalNorm(1), Optim.scale(-0.5))
  * const [u] = tx.update({ w: T.tensor([3, 4]) }, tx.init({ w: T.zeros([2]) }))
@@ -81,6 +83,7 @@ export const chain = <Ts extends ReadonlyArray<GradientTransformation<any>>>(...
  * leaves are empty records `{}` in it).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.masked(Optim.trace(0.9), { W: true, b: false })
  * const s: Optim.MaskedState<Optim.TraceState> = tx.init({ W: T.zeros([2, 2]), b: T.zeros([2]) })
@@ -101,6 +104,7 @@ export interface MaskedState<S> {
  * u = inner(g) where selected, g elsewhere
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.masked(Optim.scale(0), Optim.weightsOnly)
  * const g = { W: T.ones([1, 2]), b: T.ones([2]) }
@@ -138,6 +142,7 @@ export const masked = <S>(inner: GradientTransformation<S>, mask: Mask): Gradien
  * gradients were finite, and the inner state (unchanged by a skipped step).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s: Optim.ApplyIfFiniteState<Optim.EmptyState> = Optim.applyIfFinite(Optim.identity(), 3).init({})
  * assert.deepStrictEqual([s.notFiniteCount, s.totalNotFinite, s.lastFinite], [0, 0, true])
@@ -164,6 +169,7 @@ export interface ApplyIfFiniteState<S> {
  * u = inner(g) if g is finite or n > maxConsecutiveErrors, else 0  (n: non-finite steps in a row)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.applyIfFinite(Optim.sgd(0.1), 2)
  * const s0 = tx.init({ w: T.zeros([1]) })

@@ -25,6 +25,7 @@ import { type Point, type StrongWolfeOptions, searchStrongWolfe, wolfeSettings }
  * The objective: its value and gradient at some parameters (a tree of the same structure).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const f: Optim.ValueAndGrad = (p) => [T.item(T.sum(T.square(p.x))), { x: T.mul(p.x, 2) }]
  * assert.strictEqual(f({ x: T.tensor([3]) })[0], 9)
@@ -57,6 +58,7 @@ export interface LbfgsOptions {
  * last step changed (null before the first), and whether the last step could not make progress.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const f = (p) => [T.item(T.sum(T.square(p.x))), { x: T.mul(p.x, 2) }]
  * const s: Optim.LbfgsState = Optim.lbfgs().init(f, { x: T.tensor([1], 'float64') })
@@ -87,6 +89,7 @@ export interface LbfgsState {
  * `init` and `step` of L-BFGS with fixed options.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const f = (p) => [T.item(T.sum(T.square(p.x))), { x: T.mul(p.x, 2) }]
  * const solver: Optim.Lbfgs = Optim.lbfgs()
@@ -106,6 +109,7 @@ export interface Lbfgs {
  * ('maxIterations', 'maxEvaluations'), or no decrease found ('stalled').
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const f = (p) => [T.item(T.sum(T.square(p.x))), { x: T.mul(p.x, 2) }]
  * const why: Optim.StopReason = Optim.minimize(f, { x: T.tensor([3], 'float64') }).reason
@@ -119,6 +123,7 @@ export type StopReason = 'gradient' | 'value' | 'step' | 'flat' | 'maxIterations
  * The outcome of `minimize`.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const f = (p) => [T.item(T.sum(T.square(p.x))), { x: T.mul(p.x, 2) }]
  * const r: Optim.MinimizeResult<{ x: T.Tensor }> = Optim.minimize(f, { x: T.tensor([3], 'float64') })
@@ -299,6 +304,7 @@ const stepWith = (op: string, cfg: Settings, f: ValueAndGrad, state: LbfgsState)
  * d = −H·g (two-loop);  θ ← θ + αd, α by strong Wolfe;  s = θ' − θ, y = ∇f' − ∇f
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const f = (p) => [T.item(T.sum(T.square(T.sub(p.x, 1)))), { x: T.mul(T.sub(p.x, 1), 2) }]
  * const solver = Optim.lbfgs({ historySize: 5 })
@@ -326,6 +332,7 @@ export const lbfgs = (opts: LbfgsOptions = {}): Lbfgs => {
  * θ* = argmin f(θ), from θ₀
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const rosen = (p) => {
  *   const [x, y] = T.toArray(p.xy)

@@ -31,6 +31,7 @@ export interface StrongWolfeOptions {
  * both strong Wolfe conditions hold (when not, α is the best point found, possibly 0).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const r: Optim.LineSearchResult = Optim.strongWolfe((a) => [(a - 2) ** 2, 2 * (a - 2)], 4, -4, 1)
  * assert.ok(r.satisfied)
@@ -180,6 +181,7 @@ export const searchStrongWolfe = <P>(
  * φ(α) ≤ φ(0) + c₁αφ'(0)  and  |φ'(α)| ≤ c₂|φ'(0)|
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const phi = (a) => [(a - 3) ** 2, 2 * (a - 3)]
  * const r = Optim.strongWolfe(phi, 9, -6, 1)

@@ -19,6 +19,7 @@ type Tensor = T.Tensor
  * A tree of booleans: `true` selects a leaf (or every leaf of the subtree it stands for).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const m: Optim.MaskTree = { layers: [{ W: true, b: false }], embed: false }
  * assert.strictEqual(typeof m, 'object')
@@ -31,6 +32,7 @@ export type MaskTree = boolean | ReadonlyArray<MaskTree> | { readonly [key: stri
  * Which leaves to select: a predicate on the leaf and its path, or a `MaskTree`.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const notBiases: Optim.Mask = (_leaf, path) => !path.endsWith('b')
  * assert.ok(notBiases(T.zeros([2]), 'layers.0.W'))
@@ -48,6 +50,7 @@ export type Mask = MaskTree | ((leaf: Tensor, path: string) => boolean)
  * other vectors: the default mask of weight decay, since the notes decay weights only.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * assert.ok(Optim.weightsOnly(T.zeros([3, 2]), 'W'))
  * assert.ok(!Optim.weightsOnly(T.zeros([2]), 'b'))
@@ -60,6 +63,7 @@ export const weightsOnly = (leaf: Tensor, _path: string): boolean => leaf.rank >
  * Selects every leaf (PyTorch applies `weight_decay` to every parameter of a group).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * assert.ok(Optim.allLeaves(T.zeros([2]), 'b'))
  * @category masks

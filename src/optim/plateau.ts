@@ -42,6 +42,7 @@ export interface PlateauOptions {
  * observation), the counters, and the settings.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s: Optim.PlateauState = Optim.reduceOnPlateau().init()
  * assert.deepStrictEqual([s.scale, s.best, s.badSteps], [1, null, 0])
@@ -72,6 +73,7 @@ export interface PlateauState {
  * A pure state machine: `init()` and `update(state, metric)`.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const p: Optim.ReduceOnPlateau = Optim.reduceOnPlateau({ patience: 0 })
  * assert.strictEqual(p.update(p.update(p.init(), 1), 2).scale, 0.1)
@@ -126,6 +128,7 @@ const isBetter = (s: PlateauState, a: number): boolean => {
  * scale ← max(scale · factor, minScale) when badSteps > patience
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s = [1, 1, 1, 1].reduce(Optim.observePlateau, Optim.reduceOnPlateau({ patience: 2, factor: 0.5 }).init())
  * assert.deepStrictEqual([s.scale, s.best, s.badSteps], [0.5, 1, 0])
@@ -159,6 +162,7 @@ export const observePlateau = (state: PlateauState, metric: number): PlateauStat
  * factor 0.1, patience 10, threshold 1e-4 relative, cooldown 0).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const p = Optim.reduceOnPlateau({ patience: 1, factor: 0.5 })
  * const s = [3, 2, 2, 2].reduce(p.update, p.init())
@@ -182,6 +186,7 @@ export const reduceOnPlateau = (opts: PlateauOptions = {}): ReduceOnPlateau => {
  * u = scale · g
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.chain(Optim.sgd(1), Optim.scaleByPlateau({ patience: 0, factor: 0.5 }))
  * const params = { w: T.tensor([0]) }
@@ -210,6 +215,7 @@ export const scaleByPlateau = (opts: PlateauOptions = {}): GradientTransformatio
  * plateau ← observePlateau(plateau, metric) for every PlateauState inside
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const tx = Optim.chain(Optim.adam(1e-3), Optim.scaleByPlateau({ patience: 0 }))
  * const s = [1, 2].reduce(Optim.observeMetric, tx.init({}))

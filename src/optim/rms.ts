@@ -27,6 +27,7 @@ const emaSquare = (v: Tensor, rho: number, g: Tensor): Tensor => axpby(v, rho, T
  * also the moving average of the gradients (`mu`).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.ScaleByRmsState = Optim.scaleByRms({ centered: true }).init({ w: T.ones([1]) })
  * assert.deepStrictEqual(Object.keys(s), ['_tag', 'nu', 'mu'])
@@ -64,6 +65,7 @@ export interface ScaleByRmsOptions {
  * v ← αv + (1−α)g²;  centered: ḡ ← αḡ + (1−α)g, ṽ = v − ḡ²;  u = g / (√ṽ + ε)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.scaleByRms({ decay: 0.75, eps: 1e-12 })
  * const [u] = tx.update({ w: T.tensor([2], 'float64') }, tx.init({ w: T.zeros([1], 'float64') }))
@@ -107,6 +109,7 @@ export const scaleByRms = (opts: ScaleByRmsOptions = {}): GradientTransformation
  * The state of `scaleByAdagrad`: the sum of squared gradients so far.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.ScaleByAdagradState = Optim.scaleByAdagrad().init({ w: T.ones([1]) })
  * assert.deepStrictEqual(T.toArray(s.sumOfSquares.w), [0])
@@ -135,6 +138,7 @@ export interface ScaleByAdagradOptions {
  * s ← s + g²;  u = g / (√s + ε)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.scaleByAdagrad()
  * const [u] = tx.update({ w: T.tensor([-3]) }, tx.init({ w: T.zeros([1]) }))
@@ -169,6 +173,7 @@ export const scaleByAdagrad = (opts: ScaleByAdagradOptions = {}): GradientTransf
  * (PyTorch's `square_avg` and `acc_delta`).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.ScaleByAdadeltaState = Optim.scaleByAdadelta().init({ w: T.ones([1]) })
  * assert.deepStrictEqual(Object.keys(s), ['_tag', 'squareAvg', 'accDelta'])
@@ -197,6 +202,7 @@ export interface ScaleByAdadeltaOptions {
  * v ← ρv + (1−ρ)g²;  Δ = √(a + ε)/√(v + ε) · g;  a ← ρa + (1−ρ)Δ²;  u = Δ
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.scaleByAdadelta({ rho: 0, eps: 1e-6 })
  * const [u] = tx.update({ w: T.tensor([1], 'float64') }, tx.init({ w: T.zeros([1], 'float64') }))

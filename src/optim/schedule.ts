@@ -19,6 +19,7 @@ import { checkBoolean, checkInteger, checkNonNegative, checkNumber, checkOptions
  * A value (usually a learning rate) as a function of the step count, 0 at the first update.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const halve: Optim.Schedule = (step) => 0.1 / 2 ** step
  * assert.strictEqual(halve(1), 0.05)
@@ -44,6 +45,7 @@ const named = (op: string, f: (step: number) => number): Schedule => (step) => f
  * η(t) = η₀
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * assert.strictEqual(Optim.constant(0.1)(1000), 0.1)
  * @category schedules
@@ -75,6 +77,7 @@ export interface ExponentialDecayOptions {
  * η(t) = η₀ · r^(p),  p = (t − t₀)/T (floored when staircase), p = 0 before t₀
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s = Optim.exponentialDecay(1, { decayRate: 0.5, transitionSteps: 10, staircase: true })
  * assert.deepStrictEqual([s(0), s(9), s(10), s(25)], [1, 1, 0.5, 0.25])
@@ -111,6 +114,7 @@ export interface StepDecayOptions {
  * η(t) = η₀ · γ^⌊t / stepSize⌋
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s = Optim.stepDecay(0.1, { stepSize: 30, gamma: 0.1 })
  * assert.deepStrictEqual([s(0), s(29)], [0.1, 0.1])
@@ -144,6 +148,7 @@ export interface InverseTimeDecayOptions {
  * η(t) = η₀ / (1 + r · t / T)  (t / T floored when staircase)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s = Optim.inverseTimeDecay(1, { decayRate: 0.5 })
  * assert.deepStrictEqual([s(0), s(2), s(6)], [1, 0.5, 0.25])
@@ -179,6 +184,7 @@ export interface PolynomialDecayOptions {
  * η(t) = (η₀ − η_end) · (1 − s/T)^power + η_end,  s = clip(t − t₀, 0, T)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s = Optim.polynomialDecay(1, { endValue: 0, transitionSteps: 4 })
  * assert.deepStrictEqual([s(0), s(1), s(4), s(100)], [1, 0.75, 0, 0])
@@ -217,6 +223,7 @@ export interface CosineDecayOptions {
  * η(t) = η₀ · ((1 − α) · c^e + α),  c = ½(1 + cos(π · min(t, T) / T))
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s = Optim.cosineDecay(1, { decaySteps: 100 })
  * assert.deepStrictEqual([s(0), s(100), s(200)], [1, 0, 0])
@@ -260,6 +267,7 @@ export interface WarmupCosineDecayOptions {
  * c(s) = ½(1 + cos(π · min(s, D − W) / (D − W)))
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s = Optim.warmupCosineDecay(1, { warmupSteps: 10, decaySteps: 110 })
  * assert.deepStrictEqual([s(0), s(5), s(10), s(110)], [0, 0.5, 1, 0])
@@ -298,6 +306,7 @@ export interface PiecewiseConstantOptions {
  * η(t) = η₀ · Π_{b ≤ t} s_b
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s = Optim.piecewiseConstant(1, { boundariesAndScales: { 100: 0.5, 200: 0.5 } })
  * assert.deepStrictEqual([s(0), s(99), s(100), s(250)], [1, 1, 0.5, 0.25])

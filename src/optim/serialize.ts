@@ -30,6 +30,7 @@ const numberOf = (v: unknown, path: string): number => {
  * state ≡ stateFromJSON(JSON.parse(JSON.stringify(state)))
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.adam(1e-3)
  * const params = { w: T.tensor([1, 2]) }

@@ -36,6 +36,7 @@ import type { Schedule } from './schedule.js'
  * u = s · g
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const [u] = Optim.scale(-2).update({ w: T.tensor([1, 2]) }, Optim.emptyState)
  * assert.deepStrictEqual(T.toArray(u.w), [-2, -4])
@@ -53,6 +54,7 @@ export const scale = (stepSize: number): GradientTransformation<EmptyState> => {
  * constant rate is swapped for a schedule.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * const s: Optim.ScaleByScheduleState = Optim.scaleByLearningRate(0.1).init({})
  * assert.deepStrictEqual(s, { _tag: 'ScaleByScheduleState', count: 0 })
@@ -81,6 +83,7 @@ const scheduled = (op: string, read: (step: number) => number): GradientTransfor
  * u = s(t) · g,  t = 0, 1, 2, …
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.scaleBySchedule((t) => t + 1)
  * const [, s1] = tx.update({ w: T.tensor([1]) }, tx.init({}))
@@ -109,6 +112,7 @@ export interface ScaleByLearningRateOptions {
  * u = −η(t) · g
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.scaleByLearningRate(0.1)
  * const [u, s] = tx.update({ w: T.tensor([1, -2]) }, tx.init({}))
@@ -139,6 +143,7 @@ export const scaleByLearningRate = (
  * The state of `trace`: the momentum buffer (velocity), one tensor per parameter.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.TraceState = Optim.trace(0.9).init({ w: T.ones([2]) })
  * assert.deepStrictEqual(T.toArray(s.trace.w), [0, 0])
@@ -166,6 +171,7 @@ export interface TraceOptions {
  * b ← μ·b + g;  u = b, or u = g + μ·b with Nesterov
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const tx = Optim.trace(0.9)
  * const g = { w: T.tensor([1], 'float64') }
@@ -215,6 +221,7 @@ export interface AddDecayedWeightsOptions {
  * u = g + λ·θ (selected leaves), u = g (others)
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const params = { W: T.ones([1, 2]), b: T.ones([2]) }
  * const tx = Optim.addDecayedWeights(0.5)

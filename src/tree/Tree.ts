@@ -31,6 +31,7 @@ import { compareTrees } from './structure.js'
  * signature that makes `{ W: Tensor; b: Tensor }` a `Tree`.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const params: Tree.Tree = { layers: [{ W: T.zeros([2, 3]), b: T.zeros([3]) }, {}] }
  * assert.strictEqual(Tree.count(params), 2)
@@ -43,6 +44,7 @@ export type Tree = Tensor | ReadonlyArray<Tree> | { readonly [key: string]: Tree
  * One leaf and where it sits.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const [leaf] = Tree.leaves({ W: T.zeros([2]) })
  * assert.strictEqual(leaf?.path, 'W')
@@ -60,6 +62,7 @@ export interface Leaf {
  * The leaf arguments a function given to an n-ary `zipWith` receives: one tensor per tree.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const args: Tree.LeafArgs<[Tree.Tree, Tree.Tree]> = [T.zeros([1]), T.ones([1])]
  * assert.strictEqual(args.length, 2)
@@ -77,6 +80,7 @@ export type LeafArgs<Ts extends ReadonlyArray<Tree>> = { -readonly [K in keyof T
  * Returns the first offending path in the error.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * import * as E from 'fp-ts/lib/Either.js'
  * assert.ok(E.isRight(Tree.checkTree({ W: T.zeros([2]) })))
@@ -94,6 +98,7 @@ export const checkTree = (u: unknown): E.Either<PuregradError, Tree> =>
  * True when a value is a tree (see `checkTree` for the reason when it is not).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * assert.ok(Tree.isTree([T.zeros([2]), {}]))
  * assert.ok(!Tree.isTree({ W: null }))
@@ -137,6 +142,7 @@ const rebuild = (op: string, tree: unknown, f: (leaf: Tensor, path: string) => u
  * Data-first `map(tree, f)` or data-last `pipe(tree, map(f))`.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * import { pipe } from 'fp-ts/lib/function.js'
  * const params = { W: T.ones([2, 2]), b: T.ones([2]) }
@@ -188,6 +194,7 @@ const zipTrees = (op: string, f: (...args: unknown[]) => unknown, trees: Readonl
  * differ, before calling `f` at all.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const params = { W: T.tensor([1, 2]) }
  * const grads = { W: T.tensor([10, 20]) }
@@ -224,6 +231,7 @@ export const zipWith: {
  * Data-first `reduce(tree, init, f)` or data-last `pipe(tree, reduce(init, f))`.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const params = { b: T.zeros([3]), W: T.zeros([2, 3]) }
  * assert.strictEqual(Tree.reduce(params, '', (acc, _, path) => acc + path), 'Wb')
@@ -246,6 +254,7 @@ export const reduce: {
  * The leaves with their paths, in traversal order (record keys sorted, arrays by index).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const params = { layers: [{ W: T.zeros([2, 2]), b: T.zeros([2]) }], a: T.zeros([]) }
  * assert.deepStrictEqual(Tree.leaves(params).map((l) => l.path), ['a', 'layers.0.W', 'layers.0.b'])
@@ -264,6 +273,7 @@ export const leaves = (tree: Tree): ReadonlyArray<Leaf> => {
  * The paths of the leaves, in traversal order.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * assert.deepStrictEqual(Tree.paths({ layers: [{ W: T.zeros([1]) }, {}, { W: T.zeros([1]) }] }), ['layers.0.W', 'layers.2.W'])
  * @category folding
@@ -281,6 +291,7 @@ export const paths = (tree: Tree): ReadonlyArray<string> => {
  * The total number of scalars: the sum of the leaves' sizes.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * assert.strictEqual(Tree.size({ W: T.zeros([784, 128]), b: T.zeros([128]) }), 100480)
  * @category folding
@@ -298,6 +309,7 @@ export const size = (tree: Tree): number => {
  * The number of leaves (tensors).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * assert.strictEqual(Tree.count({ W: T.zeros([784, 128]), b: T.zeros([128]), relu: {} }), 2)
  * @category folding
@@ -320,6 +332,7 @@ export const count = (tree: Tree): number => {
  * frozen already). Law runners freeze their inputs to prove that no operation writes to them.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const params = Tree.deepFreeze({ layers: [{ W: T.zeros([2]) }] })
  * assert.ok(Object.isFrozen(params.layers[0]))

@@ -23,6 +23,7 @@ import type { Tree } from './Tree.js'
  * Where one leaf sits in θ: `theta[offset … offset + size)` holds its values, row-major.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const { segments } = Tree.flatten({ W: T.zeros([2, 3]), b: T.zeros([3]) })
  * assert.deepStrictEqual(segments.map((s) => [s.path, s.offset, s.size]), [['W', 0, 6], ['b', 6, 3]])
@@ -46,6 +47,7 @@ export interface Segment {
  * The result of `flatten`: θ, where each leaf sits in it, and the way back.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const f: Tree.Flattened<{ W: T.Tensor }> = Tree.flatten({ W: T.zeros([2]) })
  * assert.strictEqual(f.theta.dtype, 'float64')
@@ -172,6 +174,7 @@ const build = (op: string, p: Plan, theta: unknown): Tree => {
  * the way back (see `Flattened`). `unflatten(theta)` gives a tree equal to the input bit for bit.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const params = { W: T.tensor([[1, 2], [3, 4]]), step: T.tensor([7], 'int32') }
  * const { theta, unflatten } = Tree.flatten(params)
@@ -199,6 +202,7 @@ export const flatten = <T extends Tree>(tree: T): Flattened<T> => {
  * Data-first `unflattenLike(template, theta)` or data-last `pipe(template, unflattenLike(theta))`.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const template = { b: T.zeros([1]), W: T.zeros([2]) }
  * const t = Tree.unflattenLike(template, T.tensor([1, 2, 3], 'float64'))

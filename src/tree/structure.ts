@@ -20,6 +20,7 @@ import type { Tree } from './Tree.js'
  * What `structure` puts in place of a tensor.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const s: Tree.LeafStructure = { dtype: 'float32', shape: [2, 3] }
  * assert.deepStrictEqual(Tree.structure(T.zeros([2, 3])), s)
@@ -37,6 +38,7 @@ export interface LeafStructure {
  * structures is equal exactly when the structures are.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const s: Tree.Structure = Tree.structure([T.zeros([2])])
  * assert.deepStrictEqual(s, [{ dtype: 'float32', shape: [2] }])
@@ -50,6 +52,7 @@ export type Structure = LeafStructure | ReadonlyArray<Structure> | { readonly [k
  * `Tree` by `Structure`).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const params = { W: T.zeros([2, 2]) }
  * const s: Tree.StructureOf<typeof params> = Tree.structure(params)
@@ -71,6 +74,7 @@ export type StructureOf<T> = Tree extends T
  * The structure of a tree as a frozen JSON value (see `Structure`).
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * const params = { W: T.zeros([784, 128]), b: T.zeros([128], 'float64'), relu: {} }
  * assert.deepStrictEqual(Tree.structure(params), {
@@ -206,6 +210,7 @@ export const compareTrees = (
  * Data-first `checkSameStructure(a, b)` or data-last `pipe(a, checkSameStructure(b))`.
  *
  * @example
+ * import assert from 'node:assert/strict'
  * import { Tensor as T, Tree } from 'puregrad'
  * import * as E from 'fp-ts/lib/Either.js'
  * const a = { layers: [{ W: T.zeros([2, 2]) }] }

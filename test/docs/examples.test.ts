@@ -1,0 +1,20 @@
+/**
+ * Every public function has a runnable `@example`, and every example runs: its imports bound to
+ * the library, its assertions passing. So the API docs cannot drift from the code.
+ */
+import { describe, expect, it } from 'vitest'
+import { publicExports, runExample } from './examples.js'
+
+const exports = publicExports()
+const examples = exports.flatMap((e) => e.examples.map((code, i) => [`${e.name}${e.examples.length > 1 ? ` #${i + 1}` : ''} (${e.file})`, code] as const))
+
+describe('API examples', () => {
+  it('every public function has an @example', () => {
+    expect(exports.filter((e) => e.isFunction && e.examples.length === 0).map((e) => `${e.name} (${e.file})`)).toEqual([])
+  })
+  it.each(examples)('%s', async (_, code) => {
+    expect(code, 'an example imports what it uses').toMatch(/^import /m)
+    expect(code, 'an example checks its claims').toMatch(/\bassert\b/)
+    await runExample(code)
+  })
+})
