@@ -2,17 +2,18 @@
  * puregrad: a functional, immutable neural-network DSL.
  *
  * Namespaces, one per concept:
- * - `Tensor`: immutable n-dimensional arrays and pure operations;
- * - `Rng`: explicit, splittable random keys;
- * - `Tree`: parameter trees (nested records and arrays of tensors);
- * - `Ad`: differentiation (grad, vjp, jvp, jacobians, Hessians, custom rules, gradient checking);
- * - `Net`: networks as data (layers, combinators) and their interpreters (init, apply, shape, summary, encode/decode, edit);
- * - `Loss`: losses and weight penalties;
- * - `Data`: data sets, keyed splits and batches, normalisation, PCA, augmentation;
- * - `Train`: the pure training step, fit as a fold, metrics, early stopping, diagnosis, search;
- * - `Optim`: optimizers as pure state transitions (`{ init, update }`), schedules, L-BFGS.
+ * - {@link Tensor}: immutable n-dimensional arrays and pure operations;
+ * - {@link Rng}: explicit, splittable random keys;
+ * - {@link Tree}: parameter trees (nested records and arrays of tensors);
+ * - {@link Ad}: differentiation (grad, vjp, jvp, jacobians, Hessians, custom rules, gradient checking);
+ * - {@link Net}: networks as data (layers, combinators) and their interpreters (init, apply, shape, summary, encode/decode, edit);
+ * - {@link Loss}: losses and weight penalties;
+ * - {@link Data}: data sets, keyed splits and batches, normalisation, PCA, augmentation;
+ * - {@link Train}: the pure training step, fit as a fold, metrics, early stopping, diagnosis, search;
+ * - {@link Optim}: optimizers as pure state transitions (`{ init, update }`), schedules, L-BFGS.
  *
  * @since 0.1.0
+ * @module puregrad
  */
 export * as Tensor from './tensor/index.js'
 export * as Rng from './rng/index.js'

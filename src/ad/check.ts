@@ -25,7 +25,18 @@ import { grad, jvp } from './transforms.js'
  */
 export type Verdict = 'ok' | 'suspicious' | 'likelyWrong' | 'wrong'
 
-/** @category gradient checking */
+/**
+ * The verdict for a relative error, by the thresholds given with `Verdict`.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad } from 'puregrad'
+ * assert.strictEqual(Ad.verdictOf(1e-9), 'ok')
+ * assert.strictEqual(Ad.verdictOf(1e-6), 'suspicious')
+ * assert.strictEqual(Ad.verdictOf(1e-4), 'likelyWrong')
+ * assert.strictEqual(Ad.verdictOf(0.1), 'wrong')
+ * @category gradient checking
+ */
 export const verdictOf = (relativeError: number): Verdict =>
   relativeError <= 1e-7 ? 'ok' : relativeError <= 1e-5 ? 'suspicious' : relativeError <= 1e-3 ? 'likelyWrong' : 'wrong'
 
@@ -115,9 +126,13 @@ const ratio = (analytic: ArrayLike<number>, numeric: ArrayLike<number>, floor: n
  * constants inside `f` from its inputs (`fullLike`, `zerosLike`) or give them as float64.
  *
  * @example
- * const f = (p: { w: Tensor.Tensor }) => Tensor.sum(Tensor.tanh(Tensor.mul(p.w, p.w)))
- * const report = gradCheck(f, { w: Tensor.tensor([0.5, -1.5]) })
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * const f = (p: { w: T.Tensor }) => T.sum(T.tanh(T.mul(p.w, p.w)))
+ * const report = Ad.gradCheck(f, { w: T.tensor([0.5, -1.5]) })
  * assert.strictEqual(report.verdict, 'ok')
+ * assert.ok(report.relativeError <= 1e-7)
+ * assert.strictEqual(report.compared, 2)
  * @category gradient checking
  */
 export const gradCheck = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P, opts: GradCheckOptions = {}): GradCheckReport => {
@@ -258,6 +273,16 @@ const scalar = (op: string, y: Tensor): Tensor =>
 
 /**
  * A readable summary of a report: the verdict with its meaning, then the worst entries.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * // a rule that forgets the factor 2 of d(x²)/dx = 2x
+ * const square = Ad.customVjp('square', (x) => T.square(x), (g, [x]) => [T.mul(g, x!)])
+ * const report = Ad.gradCheck((w: T.Tensor) => T.sum(square(w)), T.tensor([0.5, -1.5]))
+ * const text = Ad.showGradCheck(report)
+ * assert.ok(text.startsWith('gradCheck: wrong (the gradient is wrong): relative error 3.33e-1 over 2 coordinates'))
+ * assert.ok(text.includes('analytic -1.500000e+0, numeric -3.000000e+0'))
  * @category gradient checking
  */
 export const showGradCheck = (r: GradCheckReport): string => {

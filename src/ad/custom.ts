@@ -22,9 +22,13 @@ export interface CustomRules {
  * can be differentiated again.
  *
  * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
  * // straight-through rounding: rounds going forward, passes gradients unchanged going back
- * const roundST = custom('roundST', (x) => Tensor.round(x), { jvp: (_, [t]) => t!, vjp: (g) => [g] })
- * assert.deepStrictEqual(Tensor.toArray(grad((x: Tensor.Tensor) => Tensor.sum(roundST(x)))(Tensor.tensor([0.3]))), [1])
+ * const roundST = Ad.custom('roundST', (x) => T.round(x), { jvp: (_, [t]) => t!, vjp: (g) => [g] })
+ * const x = T.tensor([0.3, 1.6])
+ * assert.deepStrictEqual(T.toArray(roundST(x)), [0, 2])
+ * assert.deepStrictEqual(T.toArray(Ad.grad((x: T.Tensor) => T.sum(roundST(x)))(x)), [1, 1])
  * @category custom rules
  */
 export const custom = (name: string, f: (...xs: Tensor[]) => Tensor, rules: CustomRules): ((...xs: Tensor[]) => Tensor) => {
@@ -33,10 +37,38 @@ export const custom = (name: string, f: (...xs: Tensor[]) => Tensor, rules: Cust
   return (...xs) => bind('custom', xs, { rule })
 }
 
-/** `custom` with a JVP rule only (reverse mode traces the body). @category custom rules */
+/**
+ * `custom` with a JVP rule only (reverse mode traces the body).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * // log(1 + eˣ) written so it never overflows; traced, its kinks at 0 give the derivative 0
+ * const body = (x: T.Tensor) => T.add(T.relu(x), T.log1p(T.exp(T.neg(T.abs(x)))))
+ * const softplus = Ad.customJvp('softplus', body, ([x], [t]) => T.mul(t!, T.sigmoid(x!)))
+ * const x = T.tensor([0, 1000])
+ * assert.deepStrictEqual(T.toArray(Ad.jvp(body, [x], [T.ones([2])])[1]), [0, 1])
+ * assert.deepStrictEqual(T.toArray(Ad.jvp(softplus, [x], [T.ones([2])])[1]), [0.5, 1])
+ * // reverse mode still traces the body: give both rules to `custom` to change it too
+ * assert.deepStrictEqual(T.toArray(Ad.grad((x: T.Tensor) => T.sum(softplus(x)))(x)), [0, 1])
+ * @category custom rules
+ */
 export const customJvp = (name: string, f: (...xs: Tensor[]) => Tensor, jvp: NonNullable<CustomRules['jvp']>): ((...xs: Tensor[]) => Tensor) =>
   custom(name, f, { jvp })
 
-/** `custom` with a VJP rule only (forward mode traces the body). @category custom rules */
+/**
+ * `custom` with a VJP rule only (forward mode traces the body).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * // the identity going forward; going back, the gradient is clipped to [-1, 1]
+ * const clipGrad = Ad.customVjp('clipGrad', (x) => x, (g) => [T.clip(g, -1, 1)])
+ * const f = (x: T.Tensor) => T.sum(T.mul(clipGrad(x), 5))
+ * assert.deepStrictEqual(T.toArray(Ad.grad(f)(T.tensor([0, 1]))), [1, 1])
+ * // forward mode traces the body, so the tangent is not clipped: 5·1 + 5·1
+ * assert.strictEqual(T.item(Ad.jvp(f, [T.tensor([0, 1])], [T.ones([2])])[1]), 10)
+ * @category custom rules
+ */
 export const customVjp = (name: string, f: (...xs: Tensor[]) => Tensor, vjp: NonNullable<CustomRules['vjp']>): ((...xs: Tensor[]) => Tensor) =>
   custom(name, f, { vjp })

@@ -42,7 +42,16 @@ export interface NumericIssue {
   readonly origin: 'created' | 'propagated' | 'unknown'
 }
 
-/** Counts of non-finite values and the first one's index, or undefined when all are finite. */
+/**
+ * Counts of non-finite values and the first one's index (in the flat data), or undefined when
+ * all are finite.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(Ad.scan(T.tensor([[1, NaN], [Infinity, -Infinity]])), { nan: 1, posInf: 1, negInf: 1, first: 1 })
+ * assert.strictEqual(Ad.scan(T.tensor([1, 2])), undefined)
+ */
 export const scan = (t: Tensor): { readonly nan: number; readonly posInf: number; readonly negInf: number; readonly first: number } | undefined => {
   if (t.dtype === 'int32') return undefined
   const d = dataOf(t)
@@ -70,7 +79,18 @@ const multiIndex = (shape: ReadonlyArray<number>, flat: number): number[] => {
   return out
 }
 
-/** A report as one readable paragraph. @category numeric guard */
+/**
+ * A report as one readable paragraph.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const r = Ad.checkFinite((x: T.Tensor) => T.log(x))(T.tensor([1, 0, -1]))
+ * assert.ok(E.isLeft(r))
+ * assert.strictEqual(Ad.showIssue(Ad.issueOf(r.left)!), 'log (forward) holds 1 NaN, 1 −Inf (float32 [3], first at [1]); log created it from finite inputs.')
+ * @category numeric guard
+ */
 export const showIssue = (i: NumericIssue): string => {
   const counts = [i.nan > 0 ? `${i.nan} NaN` : '', i.posInf > 0 ? `${i.posInf} +Inf` : '', i.negInf > 0 ? `${i.negInf} −Inf` : ''].filter((c) => c !== '').join(', ')
   const what = i.phase === 'result' ? `the result${i.path === undefined || i.path === '' ? '' : ` at '${i.path}'`}` : `${i.primitive} (${i.phase})`
@@ -91,7 +111,23 @@ const issueError = (issue: NumericIssue): PuregradError => {
   return Object.assign(err, { issue })
 }
 
-/** The report carried by a NON_FINITE error. @category numeric guard */
+/**
+ * The report carried by a NON_FINITE error (undefined for any other value).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * let issue: Ad.NumericIssue | undefined
+ * try {
+ *   Ad.guarded((x: T.Tensor) => T.sqrt(x))(T.tensor([4, -1]))
+ * } catch (e) {
+ *   issue = Ad.issueOf(e)
+ * }
+ * assert.strictEqual(issue?.primitive, 'sqrt')
+ * assert.deepStrictEqual(issue?.firstIndex, [1])
+ * assert.strictEqual(Ad.issueOf(new Error('other')), undefined)
+ * @category numeric guard
+ */
 export const issueOf = (e: unknown): NumericIssue | undefined =>
   e instanceof PuregradError && e.code === 'NON_FINITE' ? (e as PuregradError & { issue?: NumericIssue }).issue : undefined
 
@@ -164,9 +200,16 @@ const watchOps = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, arg
  * check the backward pass too); in `boundary` mode only the result.
  *
  * @example
- * const f = (x: Tensor.Tensor) => Tensor.sum(Tensor.log(x))
- * const r = checkFinite(f, 'ops')(Tensor.tensor([1, 0, -1]))
- * assert.ok(E.isLeft(r) && issueOf(r.left)?.primitive === 'log' && issueOf(r.left)?.origin === 'created')
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const f = (x: T.Tensor) => T.sum(T.log(x))
+ * const r = Ad.checkFinite(f, 'ops')(T.tensor([1, 0, -1]))
+ * assert.ok(E.isLeft(r) && Ad.issueOf(r.left)?.primitive === 'log' && Ad.issueOf(r.left)?.origin === 'created')
+ * // boundary mode only sees the result
+ * const b = Ad.checkFinite(f, 'boundary')(T.tensor([1, 0, -1]))
+ * assert.ok(E.isLeft(b) && Ad.issueOf(b.left)?.primitive === 'result')
+ * assert.ok(E.isRight(Ad.checkFinite(f)(T.tensor([1, 2]))))
  * @category numeric guard
  */
 export const checkFinite =
@@ -184,6 +227,13 @@ export const checkFinite =
 
 /**
  * `checkFinite` that throws its report (a `PuregradError` with code `NON_FINITE`).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * const safeLog = Ad.guarded((x: T.Tensor) => T.log(x))
+ * assert.deepStrictEqual(T.toArray(safeLog(T.tensor([1]))), [0])
+ * assert.throws(() => safeLog(T.tensor([1, 0])), { code: 'NON_FINITE' })
  * @category numeric guard
  */
 export const guarded =

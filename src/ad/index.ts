@@ -11,7 +11,9 @@
  * const [value, g] = Ad.valueAndGrad(loss)(w)
  * ```
  *
+ * @category namespaces
  * @since 0.1.0
+ * @module
  */
 export { stopGradient } from '../tensor/elementwise.js'
 export * from './transforms.js'

@@ -41,8 +41,12 @@ const asTensor = (op: string, what: string, v: unknown): Tensor =>
  * cotangent of the output (a tree shaped like it) to one cotangent per argument.
  *
  * @example
- * const [y, back] = vjp((x: Tensor.Tensor) => Tensor.mul(x, x), Tensor.tensor([3]))
- * assert.deepStrictEqual(Tensor.toArray(back(Tensor.tensor([1]))[0]), [6])
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * const [y, back] = Ad.vjp((x: T.Tensor) => T.mul(x, x), T.tensor([3, 4]))
+ * assert.deepStrictEqual(T.toArray(y), [9, 16])
+ * // the cotangent weighs the outputs: here the second one only
+ * assert.deepStrictEqual(T.toArray(back(T.tensor([0, 1]))[0]), [0, 8])
  * @category transformations
  */
 export const vjp = <A extends ReadonlyArray<Tree>, R extends Tree>(f: (...args: A) => R, ...primals: A): readonly [R, (ct: R) => A] => {
@@ -87,10 +91,15 @@ export interface GradOptions {
  * `[value, aux]` and the result is `[[value, aux], grads]`.
  *
  * @example
- * const loss = (w: Tensor.Tensor) => Tensor.sum(Tensor.square(w))
- * const [v, g] = valueAndGrad(loss)(Tensor.tensor([1, 2]))
- * assert.strictEqual(Tensor.item(v), 5)
- * assert.deepStrictEqual(Tensor.toArray(g), [2, 4])
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * const loss = (w: T.Tensor) => T.sum(T.square(w))
+ * const [v, g] = Ad.valueAndGrad(loss)(T.tensor([1, 2]))
+ * assert.strictEqual(T.item(v), 5)
+ * assert.deepStrictEqual(T.toArray(g), [2, 4])
+ * // hasAux: a second result (here the largest weight) rides along undifferentiated
+ * const [[, biggest]] = Ad.valueAndGrad((w: T.Tensor) => [loss(w), T.max(w)], { hasAux: true })(T.tensor([1, 2]))
+ * assert.strictEqual(T.item(biggest), 2)
  * @category transformations
  */
 export const valueAndGrad =
@@ -132,8 +141,13 @@ export const valueAndGrad =
  * (or `argnums`), as a tree shaped like that argument.
  *
  * @example
- * const f = (p: { w: Tensor.Tensor }) => Tensor.sum(Tensor.mul(p.w, p.w))
- * assert.deepStrictEqual(Tensor.toArray(grad(f)({ w: Tensor.tensor([3]) }).w), [6])
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * const f = (p: { w: T.Tensor }) => T.sum(T.mul(p.w, p.w))
+ * assert.deepStrictEqual(T.toArray(Ad.grad(f)({ w: T.tensor([3]) }).w), [6])
+ * // argnums picks the argument: d/dy Σ x·y = x
+ * const dy = Ad.grad((x: T.Tensor, y: T.Tensor) => T.sum(T.mul(x, y)), { argnums: 1 })(T.tensor([2, 5]), T.tensor([1, 1]))
+ * assert.deepStrictEqual(T.toArray(dy), [2, 5])
  * @category transformations
  */
 export const grad =
@@ -146,8 +160,12 @@ export const grad =
  * through it, returning `[value, tangent of the value]` with one pass and no tape.
  *
  * @example
- * const [y, dy] = jvp((x: Tensor.Tensor) => Tensor.sin(x), [Tensor.tensor([0])], [Tensor.tensor([2])])
- * assert.deepStrictEqual(Tensor.toArray(dy), [2])
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * // d sin(x) = cos(x)·dx: at x = 0 a tangent of 2 comes out unchanged
+ * const [y, dy] = Ad.jvp((x: T.Tensor) => T.sin(x), [T.tensor([0])], [T.tensor([2])])
+ * assert.deepStrictEqual(T.toArray(y), [0])
+ * assert.deepStrictEqual(T.toArray(dy), [2])
  * @category transformations
  */
 export const jvp = <A extends ReadonlyArray<Tree>, R extends Tree>(f: (...args: A) => R, primals: A, tangents: A): readonly [R, R] => {
@@ -176,8 +194,10 @@ const basis = (like: Tensor, i: number): Tensor => T.reshape(T.oneHot([i], like.
  * shape `[...out.shape, ...x.shape]`.
  *
  * @example
- * const J = jacfwd((x: Tensor.Tensor) => Tensor.mul(x, 3))(Tensor.tensor([1, 2]))
- * assert.deepStrictEqual(Tensor.toNested(J), [[3, 0], [0, 3]])
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * const J = Ad.jacfwd((x: T.Tensor) => T.mul(x, 3))(T.tensor([1, 2]))
+ * assert.deepStrictEqual(T.toNested(J), [[3, 0], [0, 3]])
  * @category transformations
  */
 export const jacfwd =
@@ -192,6 +212,15 @@ export const jacfwd =
 /**
  * The Jacobian by reverse mode (one backward pass per output element; best when outputs are
  * few): shape `[...out.shape, ...x.shape]`.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * // f(x) = x·Σx, so ∂fᵢ/∂xⱼ = Σx·[i = j] + xᵢ
+ * const f = (x: T.Tensor) => T.mul(x, T.sum(x))
+ * const J = Ad.jacrev(f)(T.tensor([1, 2]))
+ * assert.deepStrictEqual(T.toNested(J), [[4, 1], [2, 5]])
+ * assert.deepStrictEqual(T.toNested(Ad.jacfwd(f)(T.tensor([1, 2]))), [[4, 1], [2, 5]])
  * @category transformations
  */
 export const jacrev =
@@ -208,8 +237,11 @@ export const jacrev =
  * shape `[...x.shape, ...x.shape]`.
  *
  * @example
- * const H = hessian((x: Tensor.Tensor) => Tensor.sum(Tensor.pow(x, 3)))(Tensor.tensor([1, 2], 'float64'))
- * assert.deepStrictEqual(Tensor.toNested(H), [[6, 0], [0, 12]])
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * // Σx³ has Hessian diag(6x)
+ * const H = Ad.hessian((x: T.Tensor) => T.sum(T.pow(x, 3)))(T.tensor([1, 2], 'float64'))
+ * assert.deepStrictEqual(T.toNested(H), [[6, 0], [0, 12]])
  * @category transformations
  */
 export const hessian = (f: (x: Tensor) => Tensor): ((x: Tensor) => Tensor) =>
@@ -220,9 +252,12 @@ export const hessian = (f: (x: Tensor) => Tensor): ((x: Tensor) => Tensor) =>
  * cost of about two gradients and without forming H. `p` and `v` are trees of one shape.
  *
  * @example
- * const f = (x: Tensor.Tensor) => Tensor.sum(Tensor.pow(x, 3))
- * const hv = hvp(f)(Tensor.tensor([1, 2], 'float64'), Tensor.tensor([1, 1], 'float64'))
- * assert.deepStrictEqual(Tensor.toArray(hv), [6, 12])
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * // Σx³ has Hessian diag(6x), so H(p)·v = 6·p·v
+ * const f = (x: T.Tensor) => T.sum(T.pow(x, 3))
+ * const hv = Ad.hvp(f)(T.tensor([1, 2], 'float64'), T.tensor([1, 1], 'float64'))
+ * assert.deepStrictEqual(T.toArray(hv), [6, 12])
  * @category transformations
  */
 export const hvp =

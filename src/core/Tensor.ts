@@ -26,6 +26,15 @@ export interface TraceBox {
 
 /**
  * An immutable n-dimensional array.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[1, 2, 3], [4, 5, 6]])
+ * assert.deepStrictEqual([x.shape, x.rank, x.size, x.dtype], [[2, 3], 2, 6, 'float32'])
+ * assert.strictEqual(String(x), 'Tensor<float32>[2, 3] [1, 2, 3, 4, 5, 6]')
+ * assert.deepStrictEqual(x.toJSON(), { dtype: 'float32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] })
+ * assert.ok(Object.isFrozen(x))
  * @category model
  */
 export class Tensor {
@@ -100,5 +109,14 @@ export const boxOf = (t: Tensor): TraceBox | undefined => peekBox(t)
 /** A traced tensor standing for `box.primal` at `box.level`. @internal */
 export const traced = <B extends TraceBox>(box: B): Tensor => Tensor._wrap(peek(box.primal), box.primal.shape, box)
 
-/** @category guards */
+/**
+ * True when a value is a `Tensor` (a type guard).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.strictEqual(T.isTensor(T.tensor([1, 2])), true)
+ * assert.strictEqual(T.isTensor([1, 2]), false)
+ * @category guards
+ */
 export const isTensor = (u: unknown): u is Tensor => u instanceof Tensor

@@ -45,7 +45,17 @@ export const shapeOrThrow = (op: string, shape: unknown): Shape =>
     throw e
   })(checkShape(op, shape))
 
-/** Number of elements of a shape (1 for a scalar). @category utils */
+/**
+ * Number of elements of a shape (1 for a scalar).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.strictEqual(T.sizeOf([2, 3, 4]), 24)
+ * assert.strictEqual(T.sizeOf([]), 1)
+ * assert.strictEqual(T.sizeOf([5, 0]), 0)
+ * @category utils
+ */
 export const sizeOf = (shape: Shape): number => {
   let n = 1
   for (const d of shape) n *= d
@@ -70,7 +80,12 @@ export const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length 
  * NumPy broadcasting: align shapes on the right; each pair of sizes must be equal or one of them 1.
  *
  * @example
- * assert.deepStrictEqual(broadcastShapes('add', [4, 1, 3], [5, 1]), E.right([4, 5, 3]))
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.broadcastShapes('add', [4, 1, 3], [5, 1]), E.right([4, 5, 3]))
+ * const bad = T.broadcastShapes('add', [2, 3], [4, 3])
+ * assert.ok(E.isLeft(bad) && bad.left.code === 'SHAPE_MISMATCH')
  * @category checkers
  */
 export const broadcastShapes = (op: string, a: Shape, b: Shape): E.Either<PuregradError, Shape> => {

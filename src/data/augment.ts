@@ -15,6 +15,15 @@ const images = (op: string, x: Tensor): readonly [number, number, number, number
 
 /**
  * Adds Gaussian noise of standard deviation `std` to every input.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Rng, Tensor as T } from 'puregrad'
+ * const x = T.full([1000], 3)
+ * const noisy = Data.gaussianNoise(Rng.key(0), x, 0.5)
+ * assert.ok(Math.abs(T.item(T.mean(noisy)) - 3) < 0.05)
+ * assert.ok(Math.abs(Math.sqrt(T.item(T.variance(noisy))) - 0.5) < 0.02)
+ * assert.deepStrictEqual(T.toArray(Data.gaussianNoise(Rng.key(0), x, 0.5)), T.toArray(noisy)) // same key, same noise
  * @category augmentation
  */
 export const gaussianNoise = (key: Key, x: Tensor, std: number): Tensor => {
@@ -26,8 +35,11 @@ export const gaussianNoise = (key: Key, x: Tensor, std: number): Tensor => {
  * Mirrors each image left to right with probability p (default ½).
  *
  * @example
- * const x = Tensor.reshape(Tensor.tensor([1, 2, 3]), [1, 1, 3, 1])
- * assert.deepStrictEqual(Tensor.toArray(flipHorizontal(Rng.key(0), x, 1)), [3, 2, 1])
+ * import assert from 'node:assert/strict'
+ * import { Data, Rng, Tensor as T } from 'puregrad'
+ * const x = T.reshape(T.tensor([1, 2, 3]), [1, 1, 3, 1]) // one 1×3 image
+ * assert.deepStrictEqual(T.toArray(Data.flipHorizontal(Rng.key(0), x, 1)), [3, 2, 1])
+ * assert.deepStrictEqual(T.toArray(Data.flipHorizontal(Rng.key(0), x, 0)), [1, 2, 3])
  * @category augmentation
  */
 export const flipHorizontal = (key: Key, x: Tensor, p = 0.5): Tensor => {
@@ -39,6 +51,15 @@ export const flipHorizontal = (key: Key, x: Tensor, p = 0.5): Tensor => {
 /**
  * Rotates each image about its centre by an angle drawn uniformly from [−maxDegrees, maxDegrees]
  * (bilinear interpolation, zeros outside).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Rng, Tensor as T } from 'puregrad'
+ * const x = T.ones([1, 3, 3, 1])
+ * const r = T.toArray(Data.rotate(Rng.key(0), x, 30))
+ * assert.strictEqual(r[4], 1) // the centre stays put
+ * assert.ok(r[0]! < 1) // a corner is partly filled from outside the image, which counts as 0
+ * assert.deepStrictEqual(T.toArray(Data.rotate(Rng.key(0), x, 0)), T.toArray(x))
  * @category augmentation
  */
 export const rotate = (key: Key, x: Tensor, maxDegrees: number): Tensor => {
@@ -75,6 +96,14 @@ export const rotate = (key: Key, x: Tensor, maxDegrees: number): Tensor => {
 
 /**
  * Crops a random `size` window out of each image (the notes' 24×24 out of 27×27).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Rng, Tensor as T } from 'puregrad'
+ * const x = T.reshape(T.arange(16), [1, 4, 4, 1]) // one 4×4 image with pixels 0…15, row by row
+ * const crop = Data.randomCrop(Rng.key(0), x, [2, 2])
+ * assert.deepStrictEqual(crop.shape, [1, 2, 2, 1])
+ * assert.deepStrictEqual(T.toArray(crop), [4, 5, 8, 9]) // the window at row 1, column 0
  * @category augmentation
  */
 export const randomCrop = (key: Key, x: Tensor, size: readonly [number, number]): Tensor => {

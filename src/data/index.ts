@@ -10,7 +10,9 @@
  * for (const batch of Data.batches(Rng.foldIn(key, epoch), train, 64)) { … }
  * ```
  *
+ * @category namespaces
  * @since 0.1.0
+ * @module
  */
 export * from './Dataset.js'
 export * from './split.js'

@@ -17,8 +17,11 @@ export interface Standardizer {
  * such as MNIST's border pixels) keeps σ = 1, so it is centred and never divided by zero.
  *
  * @example
- * const s = fitStandardizer(Tensor.tensor([[1, 5], [3, 5]]))
- * assert.deepStrictEqual(Tensor.toNested(standardize(s, Tensor.tensor([[2, 5]]))), [[0, 0]])
+ * import assert from 'node:assert/strict'
+ * import { Data, Tensor as T } from 'puregrad'
+ * const s = Data.fitStandardizer(T.tensor([[1, 5], [3, 5]]))
+ * assert.deepStrictEqual([T.toArray(s.mean), T.toArray(s.std)], [[2, 5], [1, 1]]) // the constant feature keeps σ = 1
+ * assert.deepStrictEqual(T.toNested(Data.standardize(s, T.tensor([[2, 5]]))), [[0, 0]])
  * @category normalization
  */
 export const fitStandardizer = (x: Tensor): Standardizer => {
@@ -28,7 +31,17 @@ export const fitStandardizer = (x: Tensor): Standardizer => {
   return { mean, std: T.where(T.greater(sd, 0), sd, 1) }
 }
 
-/** (x − μ) / σ with statistics fitted on the training set. @category normalization */
+/**
+ * (x − μ) / σ with statistics fitted on the training set, applied unchanged to any data.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Tensor as T } from 'puregrad'
+ * const s = Data.fitStandardizer(T.tensor([[1], [3]])) // fitted on train: μ = 2, σ = 1
+ * const dev = Data.standardize(s, T.tensor([[2], [5], [-1]]))
+ * assert.deepStrictEqual(T.toNested(dev), [[0], [3], [-3]])
+ * @category normalization
+ */
 export const standardize = (s: Standardizer, x: Tensor): Tensor => {
   if (x.rank < 1 || x.shape.slice(1).join() !== s.mean.shape.join()) {
     fail('SHAPE_MISMATCH', 'standardize', `examples of shape ${showShape(x.shape.slice(1))} do not match the fitted statistics ${showShape(s.mean.shape)}.`)

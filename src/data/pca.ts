@@ -38,9 +38,12 @@ export interface PcaOptions {
  * of wider data).
  *
  * @example
- * const x = Tensor.tensor([[2, 0], [-2, 0], [0, 1], [0, -1]], 'float64')
- * const p = fitPca(x, { components: 1 })
- * assert.deepStrictEqual(Tensor.toArray(Tensor.abs(p.components)), [1, 0])
+ * import assert from 'node:assert/strict'
+ * import { Data, Tensor as T } from 'puregrad'
+ * const x = T.tensor([[2, 0], [-2, 0], [0, 1], [0, -1]], 'float64')
+ * const p = Data.fitPca(x, { components: 1 })
+ * assert.deepStrictEqual(T.toNested(p.components), [[1], [0]]) // the first axis spreads most
+ * assert.deepStrictEqual(T.toArray(p.variances), [2])
  * @category pca
  */
 export const fitPca = (x: Tensor, opts: PcaOptions = {}): Pca => {
@@ -73,7 +76,19 @@ export const fitPca = (x: Tensor, opts: PcaOptions = {}): Pca => {
   }
 }
 
-/** Projects examples onto the fitted components (and whitens them if the PCA says so). @category pca */
+/**
+ * Projects examples onto the fitted components (and whitens them if the PCA says so).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Tensor as T } from 'puregrad'
+ * const x = T.tensor([[2, 0], [-2, 0], [0, 1], [0, -1]], 'float64')
+ * const p = Data.fitPca(x, { components: 1 })
+ * assert.deepStrictEqual(T.toNested(Data.pcaTransform(p, T.tensor([[3, 5]], 'float64'))), [[3]]) // the coordinate along [1, 0]
+ * const white = Data.pcaTransform(Data.fitPca(x, { whiten: true }), x)
+ * assert.ok(T.allclose(T.variance(white, 0), T.tensor([1, 1], 'float64'), { atol: 1e-4 })) // unit variance per component
+ * @category pca
+ */
 export const pcaTransform = (p: Pca, x: Tensor): Tensor => {
   if (x.rank !== 2 || x.shape[1] !== p.mean.shape[0]) fail('SHAPE_MISMATCH', 'pcaTransform', `examples ${showShape(x.shape)} do not match the ${p.mean.shape[0]} features the PCA was fitted on.`)
   const projected = T.matmul(T.sub(x, p.mean), p.components)

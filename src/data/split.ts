@@ -5,7 +5,16 @@ import * as T from '../tensor/index.js'
 import { type Dataset, range, size, take } from './Dataset.js'
 
 /**
- * The data set in a random order.
+ * The data set in a random order drawn from `key`, each input staying with its target.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Rng, Tensor as T } from 'puregrad'
+ * const ds = Data.dataset(T.arange(6), T.mul(T.arange(6), 10))
+ * const s = Data.shuffle(Rng.key(0), ds)
+ * assert.deepStrictEqual(T.toArray(s.x).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5])
+ * assert.deepStrictEqual(T.toArray(s.y), T.toArray(s.x).map((v) => v * 10))
+ * assert.deepStrictEqual(T.toArray(Data.shuffle(Rng.key(0), ds).x), T.toArray(s.x))
  * @category splitting
  */
 export const shuffle = (key: Key, ds: Dataset): Dataset => take(ds, permutation(key, size(ds)))
@@ -16,9 +25,11 @@ export const shuffle = (key: Key, ds: Dataset): Dataset => take(ds, permutation(
  * down, the remainder going to the first part.
  *
  * @example
- * const ds = dataset(Tensor.arange(10), Tensor.arange(10))
- * const [train, dev, test] = split(Rng.key(0), ds, [0.6, 0.2, 0.2])
- * assert.deepStrictEqual([size(train!), size(dev!), size(test!)], [6, 2, 2])
+ * import assert from 'node:assert/strict'
+ * import { Data, Rng, Tensor as T } from 'puregrad'
+ * const ds = Data.dataset(T.arange(10), T.arange(10))
+ * const [train, dev, test] = Data.split(Rng.key(0), ds, [0.6, 0.2, 0.2])
+ * assert.deepStrictEqual([Data.size(train!), Data.size(dev!), Data.size(test!)], [6, 2, 2])
  * @category splitting
  */
 export const split = (key: Key, ds: Dataset, ratios: ReadonlyArray<number>): ReadonlyArray<Dataset> => {
@@ -47,6 +58,14 @@ export interface BatchOptions {
 /**
  * Mini-batches of `batchSize` (the notes use 32, 64, 128), in a random order drawn from `key`,
  * or in order when the key is undefined. Use a new key each epoch, e.g. foldIn(key, epoch).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Rng, Tensor as T } from 'puregrad'
+ * const ds = Data.dataset(T.arange(10), T.arange(10))
+ * assert.deepStrictEqual(Data.batches(undefined, ds, 4).map((b) => T.toArray(b.x)), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+ * const shuffled = Data.batches(Rng.foldIn(Rng.key(0), 1), ds, 4, { dropRemainder: true })
+ * assert.deepStrictEqual(shuffled.map(Data.size), [4, 4])
  * @category splitting
  */
 export const batches = (key: Key | undefined, ds: Dataset, batchSize: number, opts: BatchOptions = {}): ReadonlyArray<Dataset> => {

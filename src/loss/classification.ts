@@ -26,8 +26,14 @@ const asDistribution = (op: string, logits: Tensor, labels: Labels): Tensor => {
  * log softmax computed as z − logsumexp(z), so logits of ±1000 give exact, finite values.
  *
  * @example
- * const loss = softmaxCrossEntropy(Tensor.tensor([[1000, -1000]]), [0])
- * assert.strictEqual(Tensor.item(loss), 0)
+ * import assert from 'node:assert/strict'
+ * import { Loss, Tensor as T } from 'puregrad'
+ * // a confident right answer costs 0, an undecided one log 2; the mean is (0 + log 2) / 2
+ * const loss = Loss.softmaxCrossEntropy(T.tensor([[1000, -1000], [0, 0]]), [0, 1])
+ * assert.ok(Math.abs(T.item(loss) - Math.LN2 / 2) < 1e-6)
+ * // one-hot (or probability) rows work as labels too
+ * const same = Loss.softmaxCrossEntropy(T.tensor([[1000, -1000], [0, 0]]), T.tensor([[1, 0], [0, 1]]))
+ * assert.strictEqual(T.item(same), T.item(loss))
  * @category classification
  */
 export const softmaxCrossEntropy = (logits: Tensor, labels: Labels): Tensor => {
@@ -40,6 +46,16 @@ export const softmaxCrossEntropy = (logits: Tensor, labels: Labels): Tensor => {
  * −t·log σ(x) − (1 − t)·log(1 − σ(x)) = softplus(x) − x·t, where softplus is computed as
  * max(x, 0) + log(1 + e^−|x|), so it never overflows; and its derivative is σ(x) − t
  * everywhere (written with relu and |x| instead, the kinks' subgradients would give −t at 0).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Loss, Tensor as T } from 'puregrad'
+ * // logits ±1000 stay finite: right with certainty costs 0, the undecided logit 0 costs log 2
+ * const loss = Loss.sigmoidBinaryCrossEntropy(T.tensor([0, 1000, -1000]), T.tensor([1, 1, 0]))
+ * assert.ok(Math.abs(T.item(loss) - Math.LN2 / 3) < 1e-6)
+ * // the gradient is (σ(x) − t) / n, also at 0
+ * const g = Ad.grad((x: T.Tensor) => Loss.sigmoidBinaryCrossEntropy(x, T.tensor([1, 0])))(T.tensor([0, 0]))
+ * assert.deepStrictEqual(T.toArray(g), [-0.25, 0.25])
  * @category classification
  */
 export const sigmoidBinaryCrossEntropy = (logits: Tensor, targets: Tensor): Tensor => {

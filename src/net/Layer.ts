@@ -178,8 +178,28 @@ export type Shapes = Shape | { readonly tuple: ReadonlyArray<Shapes> }
 /** What flows between layers at run time: a batched tensor or a tuple of them. @category model */
 export type Value = Tensor | ReadonlyArray<Value>
 
-/** @category guards */
+/**
+ * Whether shapes describe a tuple of tensors (`{ tuple: [...] }`) rather than one tensor.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net } from 'puregrad'
+ * const out = Net.shape(Net.fanOut(2), [3])
+ * assert.ok(E.isRight(out) && Net.isTuple(out.right))
+ * assert.strictEqual(Net.isTuple([3]), false)
+ * @category guards
+ */
 export const isTuple = (s: Shapes): s is { readonly tuple: ReadonlyArray<Shapes> } => !Array.isArray(s)
 
-/** `[2, 3]`, or `([2], [3])` for a tuple. @category utils */
+/**
+ * Shapes as text: `[2, 3]`, or `([2], [3])` for a tuple.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net } from 'puregrad'
+ * assert.strictEqual(Net.showShapes([2, 3]), '[2, 3]')
+ * assert.strictEqual(Net.showShapes({ tuple: [[2, 3], { tuple: [[4], []] }] }), '([2, 3], ([4], []))')
+ * @category utils
+ */
 export const showShapes = (s: Shapes): string => (isTuple(s) ? `(${s.tuple.map(showShapes).join(', ')})` : `[${s.join(', ')}]`)

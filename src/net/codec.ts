@@ -13,7 +13,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { decodeBase64, encodeBase64 } from '../core/base64.js'
 import { crc32 } from '../core/crc32.js'
 import { type FloatDType, isDType, isFloat } from '../core/dtype.js'
-import { PuregradError, error } from '../core/errors.js'
+import { PuregradError, error, showShape } from '../core/errors.js'
 import { sameShape } from '../core/shape.js'
 import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
 import { key } from '../rng/index.js'
@@ -43,11 +43,14 @@ const treeToJson = (tree: Tr.Tree): unknown =>
  * The model as JSON text.
  *
  * @example
- * const network = serial(dense(2), sigmoid)
- * const { params, state } = init(network, { key: Rng.key(0), inShape: [3] })
- * const text = encode({ network, inShape: [3], params, state })
- * const back = decode(text)
- * assert.ok(E.isRight(back) && Tensor.equals(back.right.params[0].W, params[0].W))
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng, Tensor as T, Tree } from 'puregrad'
+ * const network = Net.serial(Net.dense(2), Net.sigmoid)
+ * const { params, state } = Net.init(network, { key: Rng.key(0), inShape: [3] })
+ * const text = Net.encode({ network, inShape: [3], params, state })
+ * const back = Net.decode(text)
+ * assert.ok(E.isRight(back) && T.equals(Tree.leaves(back.right.params)[0]!.value, Tree.leaves(params)[0]!.value))
  * @category codec
  */
 export const encode = (model: Model): string => {
@@ -83,7 +86,7 @@ const treeFromJson = (u: unknown, expected: Tr.Tree, path: string, what: string)
     const keys = Object.keys(u).sort().join(',')
     if (keys !== 'data,dtype,shape') invalid(`${at}: a tensor has exactly the fields dtype, shape and data; got ${Object.keys(u).join(', ')}`)
     if (!isDType(dtype) || dtype !== expected.dtype) invalid(`${at}: dtype ${JSON.stringify(dtype)} where the network needs ${expected.dtype}`)
-    if (!Array.isArray(s) || !sameShape(s as number[], expected.shape)) invalid(`${at}: shape ${JSON.stringify(s)} where the network needs [${expected.shape.join(', ')}]`)
+    if (!Array.isArray(s) || !sameShape(s as number[], expected.shape)) invalid(`${at}: shape ${Array.isArray(s) ? `[${s.map((d) => JSON.stringify(d)).join(', ')}]` : JSON.stringify(s)} where the network needs ${showShape(expected.shape)}`)
     if (typeof data !== 'string') return invalid(`${at}: data must be a base64 string`)
     const buf = decodeBase64(data, expected.dtype, expected.size)
     if (typeof buf === 'string') return invalid(`${at}: data ${buf}`)
@@ -114,6 +117,18 @@ const dtypeOfParams = (u: unknown): FloatDType => {
  * `INVALID_VALUE`): not JSON, another format or version, an unknown layer or field, a bad
  * hyperparameter, an input shape the network refuses, a missing, extra or misshapen tensor,
  * corrupt data.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng } from 'puregrad'
+ * const network = Net.dense(2)
+ * const { params, state } = Net.init(network, { key: Rng.key(0), inShape: [3] })
+ * const text = Net.encode({ network, inShape: [3], params, state })
+ * assert.ok(E.isRight(Net.decode(text)))
+ * const changed = Net.decode(text.replace('"units":2', '"units":3'))
+ * assert.ok(E.isLeft(changed) && changed.left.code === 'INVALID_VALUE')
+ * assert.match(changed.left.message, /params at 'W': shape/) // W no longer fits the network
  * @category codec
  */
 export const decode = (text: string): E.Either<PuregradError, Model> => {

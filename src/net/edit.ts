@@ -10,12 +10,18 @@ import { validateNetwork } from './validate.js'
  * result is checked like a decoded network, so an edit cannot produce a bad hyperparameter.
  *
  * @example
- * const net = serial(dense(64), relu, dropout(0.5), dense(10))
- * const next = edit(net, (d) => {
+ * import assert from 'node:assert/strict'
+ * import { Net } from 'puregrad'
+ * const net = Net.serial(Net.dense(64), Net.relu, Net.dropout(0.5), Net.dense(10))
+ * const next = Net.edit(net, (d) => {
  *   if (d._tag === 'Serial' && d.layers[2]?._tag === 'Dropout') d.layers[2].keep = 0.8
  * })
- * assert.strictEqual((next as Serial).layers[2]!._tag === 'Dropout' && ((next as Serial).layers[2] as Dropout).keep, 0.8)
- * assert.strictEqual(((net as Serial).layers[2] as Dropout).keep, 0.5)
+ * assert.deepStrictEqual(next, Net.serial(Net.dense(64), Net.relu, Net.dropout(0.8), Net.dense(10)))
+ * assert.deepStrictEqual(net, Net.serial(Net.dense(64), Net.relu, Net.dropout(0.5), Net.dense(10)))
+ * // a bad value is refused
+ * assert.throws(() => Net.edit(net, (d) => {
+ *   if (d._tag === 'Serial' && d.layers[2]?._tag === 'Dropout') d.layers[2].keep = 2
+ * }), /keep/)
  * @category editing
  */
 export const edit = (net: Layer, recipe: (draft: Draft<Layer>) => void): Layer =>

@@ -22,11 +22,31 @@ import { type Key, normal, uniform } from '../rng/index.js'
 import { full } from '../tensor/create.js'
 import type { Initializer } from './Layer.js'
 
+/**
+ * The names of all the initialisers.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net } from 'puregrad'
+ * // all are random draws but the two constants
+ * assert.deepStrictEqual(Net.initializers.filter((i) => Net.varianceOf(i, 4, 4) === undefined), ['zeros', 'ones'])
+ * @category initializers
+ */
 export const initializers: ReadonlyArray<Initializer> = [
   'zeros', 'ones', 'smallNormal', 'lecunNormal', 'lecunUniform', 'glorotNormal', 'glorotUniform', 'heNormal', 'heUniform',
 ]
 
-/** The variance an initialiser gives for the fans, or undefined for constants. */
+/**
+ * The variance an initialiser gives for the fans, or undefined for constants.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net } from 'puregrad'
+ * assert.strictEqual(Net.varianceOf('heNormal', 100, 10), 2 / 100)
+ * assert.strictEqual(Net.varianceOf('glorotUniform', 100, 28), 2 / (100 + 28))
+ * assert.strictEqual(Net.varianceOf('zeros', 100, 10), undefined)
+ * @category initializers
+ */
 export const varianceOf = (init: Initializer, fanIn: number, fanOut: number): number | undefined => {
   switch (init) {
     case 'zeros':
@@ -48,6 +68,14 @@ export const varianceOf = (init: Initializer, fanIn: number, fanOut: number): nu
 
 /**
  * Draws a tensor of `shape` from an initialiser; `fanIn`/`fanOut` are the layer's fans.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const W = Net.initialize('heNormal', Rng.key(0), [200, 50], 200, 50, 'float32')
+ * assert.deepStrictEqual(W.shape, [200, 50])
+ * assert.ok(Math.abs(T.item(T.variance(W)) - 2 / 200) < 1e-3) // He: variance 2 / fanIn
+ * assert.deepStrictEqual(T.toArray(Net.initialize('ones', Rng.key(0), [3], 1, 3, 'float32')), [1, 1, 1])
  * @category initializers
  */
 export const initialize = (init: Initializer, key: Key, shape: ReadonlyArray<number>, fanIn: number, fanOut: number, dtype: FloatDType): Tensor => {

@@ -79,8 +79,12 @@ const checkShapes = (op: string, s: unknown): Shapes => {
  * No tensor is made.
  *
  * @example
- * const net = serial(dense(4), relu, residual(dense(3)))
- * const result = shape(net, [8])
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net } from 'puregrad'
+ * assert.deepStrictEqual(Net.shape(Net.serial(Net.dense(4), Net.relu), [8]), E.right([4]))
+ * const net = Net.serial(Net.dense(4), Net.relu, Net.residual(Net.dense(3)))
+ * const result = Net.shape(net, [8])
  * assert.ok(E.isLeft(result) && result.left.message.includes('layer 2 (Residual)'))
  * @category interpreters
  */
@@ -112,10 +116,15 @@ export interface Initialized extends Vars {
  * own key (derived from `key` and its path), so the same key always gives the same variables.
  *
  * @example
- * const net = serial(dense(3), relu, dense(2))
- * const { params, outShape } = init(net, { key: Rng.key(0), inShape: [4] })
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T, Tree } from 'puregrad'
+ * const net = Net.serial(Net.dense(3), Net.relu, Net.dense(2))
+ * const { params, outShape } = Net.init(net, { key: Rng.key(0), inShape: [4] })
  * assert.deepStrictEqual(Tree.paths(params), ['0.W', '0.b', '2.W', '2.b'])
  * assert.deepStrictEqual(outShape, [2])
+ * // the same key gives the same variables
+ * const again = Net.init(net, { key: Rng.key(0), inShape: [4] })
+ * assert.ok(T.equals(Tree.leaves(again.params)[0]!.value, Tree.leaves(params)[0]!.value))
  * @category interpreters
  */
 export const init = (net: Layer, opts: InitOptions): Initialized => {
@@ -147,10 +156,13 @@ const batched = (x: Value): ReadonlyArray<number> | undefined => (isTensor(x) ? 
  * transformations like any function of tensors. In evaluation mode the key is ignored.
  *
  * @example
- * const net = serial(dense(2), sigmoid)
- * const vars = init(net, { key: Rng.key(1), inShape: [3] })
- * const { y } = apply(net, vars, Tensor.ones([5, 3]))
- * assert.deepStrictEqual(y.shape, [5, 2])
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const net = Net.serial(Net.dense(2), Net.sigmoid)
+ * const vars = Net.init(net, { key: Rng.key(1), inShape: [3] })
+ * const { y } = Net.apply(net, vars, T.ones([5, 3]))
+ * assert.deepStrictEqual((y as T.Tensor).shape, [5, 2])
+ * assert.ok(T.toArray(y as T.Tensor).every((p) => p > 0 && p < 1))
  * @category interpreters
  */
 export const apply = (net: Layer, vars: Vars, x: Value, opts: ApplyOptions = {}): { readonly y: Value; readonly state: Tree } => {
@@ -164,6 +176,14 @@ export const apply = (net: Layer, vars: Vars, x: Value, opts: ApplyOptions = {})
 
 /**
  * The output of the network in evaluation mode, for one tensor in and one tensor out.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const net = Net.serial(Net.dense(2, { init: 'ones' }), Net.dropout(0.5))
+ * const vars = Net.init(net, { key: Rng.key(0), inShape: [2] })
+ * // evaluation mode: dropout is off, so no key is needed and the output is deterministic
+ * assert.deepStrictEqual(T.toArray(Net.predict(net, vars, T.tensor([[1, 2]]))), [3, 3])
  * @category interpreters
  */
 export const predict = (net: Layer, vars: Vars, x: Tensor): Tensor => {

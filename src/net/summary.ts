@@ -26,8 +26,11 @@ const batchOf = (s: Shapes): string => (Array.isArray(s) ? `[*, ${(s as number[]
  * state (e.g. batch-norm statistics).
  *
  * @example
- * const text = summary(serial(dense(128), relu, dense(10)), [784])
- * assert.ok(text.includes('Dense(128)') && text.includes('100,480') && text.includes('Total parameters: 101,770'))
+ * import assert from 'node:assert/strict'
+ * import { Net } from 'puregrad'
+ * const text = Net.summary(Net.serial(Net.dense(128), Net.relu, Net.dense(10)), [784])
+ * assert.match(text, /Dense\(128\) +\[\*, 128\] +100,480/) // 784 × 128 weights + 128 biases
+ * assert.ok(text.includes('Total parameters: 101,770'))
  * @category interpreters
  */
 export const summary = (net: Layer, inShape: Shapes, dtype: FloatDType = 'float32'): string => {

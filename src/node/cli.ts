@@ -6,6 +6,7 @@
  *   puregrad                       train the default CNN with the default settings
  *   puregrad --model mlp --optimizer sgd --epochs 10 --batch-size 128 --seed 7
  *   puregrad --load mnist-model.json        evaluate a saved model on the test digits
+ *   puregrad --onnx mnist.onnx              train, and also write the model as ONNX
  *   puregrad --help
  */
 import { writeFileSync } from 'node:fs'
@@ -13,7 +14,7 @@ import { parseArgs } from 'node:util'
 import * as E from 'fp-ts/lib/Either.js'
 import { Data, Loss, Net, Optim, Rng, Tensor as T, Train, useWasmKernels, useWasmKernelsSync } from '../index.js'
 import { loadMnist } from './mnist.js'
-import { saveModelFile, loadModelFile } from './files.js'
+import { saveModelFile, loadModelFile, saveOnnxFile } from './files.js'
 
 const HELP = `puregrad: train and check neural networks on the MNIST digits
 
@@ -29,6 +30,7 @@ Usage: puregrad [options]
   --save <file>              where to save the trained model (default mnist-model.json; "" to skip)
   --report <file>            where to write the HTML report (default mnist-report.html; "" to skip)
   --load <file>              evaluate a saved model instead of training
+  --onnx <file>              also write the trained (or loaded) model as ONNX, for onnxruntime and other runtimes
   --quick                    a short run on 2,000 digits (for smoke tests)
   --help
 `
@@ -74,6 +76,19 @@ const numberArg = (name: string, v: string | undefined, fallback: number, isInt 
   return n
 }
 
+/** Writes the model as ONNX and says what the file takes and returns. */
+const writeOnnx = (path: string, model: Net.Model): void => {
+  if (path === '') fail('--onnx needs a file name, e.g. --onnx mnist.onnx')
+  try {
+    saveOnnxFile(path, model, { docString: 'puregrad MNIST classifier: 784 grey values in [0, 1] per image (28×28, row by row) in, 10 digit logits out' })
+  } catch (e) {
+    fail(`cannot write ${path}: ${(e as Error).message}`)
+  }
+  const out = Net.shape(model.network, model.inShape)
+  const dims = (s: Net.Shapes): string => `[N, ${Net.showShapes(s).slice(1)}`
+  process.stdout.write(`onnx: ${path} (input "input" float32 ${dims(model.inShape)}${E.isRight(out) ? `, output "output" float32 ${dims(out.right)}` : ''})\n`)
+}
+
 const pct = (v: number | undefined): string => (v === undefined ? '—' : `${(100 * v).toFixed(2)}%`)
 
 /** A progress bar on a terminal; plain lines every few seconds elsewhere. */
@@ -114,6 +129,7 @@ const main = async (): Promise<void> => {
           save: { type: 'string', default: 'mnist-model.json' },
           report: { type: 'string', default: 'mnist-report.html' },
           load: { type: 'string' },
+          onnx: { type: 'string' },
           quick: { type: 'boolean', default: false },
           kernels: { type: 'string', default: 'wasm' },
           help: { type: 'boolean', default: false },
@@ -140,6 +156,7 @@ const main = async (): Promise<void> => {
     const model = E.getOrElse<Error, Net.Model>((e) => fail(`cannot load ${values.load}: ${e.message}`))(loadModelFile(values.load))
     const r = Train.evaluate(model.network, model, test, Loss.softmaxCrossEntropy)
     process.stdout.write(`${Net.summary(model.network, model.inShape)}\n\ntest accuracy of ${values.load}: ${pct(r.accuracy)} (loss ${r.loss.toFixed(4)}) on ${Data.size(test)} digits\n`)
+    if (values.onnx !== undefined) writeOnnx(values.onnx, model)
     return
   }
 
@@ -213,6 +230,7 @@ const main = async (): Promise<void> => {
     saveModelFile(values.save, { network, inShape: [784], params: final.train.params, state: final.train.modelState })
     process.stdout.write(`model: ${values.save} (load it with --load ${values.save})\n`)
   }
+  if (values.onnx !== undefined) writeOnnx(values.onnx, { network, inShape: [784], params: final.train.params, state: final.train.modelState })
   process.stdout.write(`\ntest accuracy: ${pct(testEval.accuracy)} on ${Data.size(test)} digits, in ${seconds.toFixed(1)} s\n`)
 }
 

@@ -1,21 +1,20 @@
 /**
- * Model files. Saving is atomic: the model is written to a temporary file beside the target and
- * renamed over it, so a crash mid-save never leaves a half-written model where the old one was.
+ * Model files: puregrad's own JSON format, and ONNX for other runtimes. Saving is atomic: the
+ * file is written to a temporary file beside the target and renamed over it, so a crash
+ * mid-save never leaves a half-written model where the old one was.
  */
 import { renameSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { PuregradError, error } from '../core/errors.js'
 import { type Model, decode, encode } from '../net/codec.js'
+import { type OnnxOptions, toOnnx } from '../net/onnx/toOnnx.js'
 
-/**
- * Writes a model file atomically.
- * @category files
- */
-export const saveModelFile = (path: string, model: Model): void => {
+/** Writes through a temporary file renamed over the target; removes the temporary file if anything fails. */
+const writeAtomically = (path: string, data: string | Uint8Array): void => {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
   try {
-    writeFileSync(tmp, encode(model))
+    writeFileSync(tmp, data)
     renameSync(tmp, path)
   } catch (e) {
     try {
@@ -26,6 +25,33 @@ export const saveModelFile = (path: string, model: Model): void => {
     throw e
   }
 }
+
+/**
+ * Writes a model file atomically.
+ * @category files
+ */
+export const saveModelFile = (path: string, model: Model): void => writeAtomically(path, encode(model))
+
+/**
+ * Writes a model as an ONNX file, atomically: `Net.toOnnx` of its network and variables for
+ * its input shape (see there for what is exported and how), for onnxruntime and other runtimes.
+ * The options are those of `Net.toOnnx` except the input shape, which the model carries.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng } from 'puregrad'
+ * import { saveOnnxFile } from 'puregrad/node'
+ * const network = Net.serial(Net.dense(4), Net.relu, Net.dense(2))
+ * const { params, state } = Net.init(network, { key: Rng.key(0), inShape: [3] })
+ * const fs = process.getBuiltinModule('node:fs')
+ * const path = `${process.getBuiltinModule('node:os').tmpdir()}/puregrad-example-${process.pid}.onnx`
+ * saveOnnxFile(path, { network, inShape: [3], params, state })
+ * assert.deepStrictEqual(new Uint8Array(fs.readFileSync(path)), Net.toOnnx(network, { params, state }, { inShape: [3] }))
+ * fs.unlinkSync(path)
+ * @category files
+ */
+export const saveOnnxFile = (path: string, model: Model, options: Omit<OnnxOptions, 'inShape'> = {}): void =>
+  writeAtomically(path, toOnnx(model.network, model, { ...options, inShape: model.inShape }))
 
 /**
  * Reads a model file, refusing an unreadable or corrupt one with a message.

@@ -1,6 +1,8 @@
 /**
- * The Node-only entry, `puregrad/node`: the MNIST digits of the `mnist` package and model files.
+ * The Node-only entry, `puregrad/node`: the MNIST digits of the `mnist` package and model files
+ * (puregrad's JSON, and ONNX).
  * @since 0.1.0
+ * @module puregrad/node
  */
 export { loadMnist } from './mnist.js'
-export { loadModelFile, saveModelFile } from './files.js'
+export { loadModelFile, saveModelFile, saveOnnxFile } from './files.js'

@@ -21,7 +21,9 @@
  *   `observeMetric`);
  * - L-BFGS with a strong Wolfe line search (`lbfgs`, `minimize`, `strongWolfe`).
  *
+ * @category namespaces
  * @since 0.1.0
+ * @module
  */
 export * from './base.js'
 export * from './combine.js'

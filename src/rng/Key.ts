@@ -39,9 +39,11 @@ const isWord = (u: unknown): boolean => typeof u === 'number' && Number.isIntege
  * Objects parsed back from JSON pass.
  *
  * @example
- * assert.ok(isKey(key(0)))
- * assert.ok(isKey(JSON.parse(JSON.stringify(key(7)))))
- * assert.ok(!isKey(7))
+ * import assert from 'node:assert/strict'
+ * import { Rng } from 'puregrad'
+ * assert.ok(Rng.isKey(Rng.key(0)))
+ * assert.ok(Rng.isKey(JSON.parse(JSON.stringify(Rng.key(7)))))
+ * assert.ok(!Rng.isKey(7))
  * @category guards
  */
 export const isKey = (u: unknown): u is Key => {
@@ -96,8 +98,11 @@ const words64 = (op: string, what: string, n: unknown): readonly [number, number
  * so `key(42).words` is `[0, 42]` and `key(-1).words` is `[0xffffffff, 0xffffffff]`.
  *
  * @example
- * assert.deepStrictEqual(key(42).words, [0, 42])
- * assert.deepStrictEqual(key(2 ** 32 + 5).words, [1, 5])
+ * import assert from 'node:assert/strict'
+ * import { Rng } from 'puregrad'
+ * assert.deepStrictEqual(Rng.key(42).words, [0, 42])
+ * assert.deepStrictEqual(Rng.key(2 ** 32 + 5).words, [1, 5])
+ * assert.deepStrictEqual(Rng.key(-1).words, [0xffffffff, 0xffffffff])
  * @category constructors
  */
 export const key = (seed: number): Key => {
@@ -110,7 +115,10 @@ export const key = (seed: number): Key => {
  * from `jax.random.key_data`.
  *
  * @example
- * assert.deepStrictEqual(keyFromWords(0, 42), key(42))
+ * import assert from 'node:assert/strict'
+ * import { Rng } from 'puregrad'
+ * assert.deepStrictEqual(Rng.keyFromWords(0, 42), Rng.key(42))
+ * assert.deepStrictEqual(Rng.keyFromWords(1, 5), Rng.key(2 ** 32 + 5))
  * @category constructors
  */
 export const keyFromWords = (w0: number, w1: number): Key => {
@@ -127,10 +135,12 @@ export const keyFromWords = (w0: number, w1: number): Key => {
  * 2n output words up, as JAX's `random.split`. Use the parent no more once it is split.
  *
  * @example
- * const [a, b] = split(key(0))
+ * import assert from 'node:assert/strict'
+ * import { Rng } from 'puregrad'
+ * const [a, b] = Rng.split(Rng.key(0))
  * assert.deepStrictEqual(a.words, [4146024105, 967050713])
  * assert.deepStrictEqual(b.words, [2718843009, 1272950319])
- * assert.strictEqual(split(key(0), 5).length, 5)
+ * assert.strictEqual(Rng.split(Rng.key(0), 5).length, 5)
  * @category combinators
  */
 export function split(key: Key): readonly [Key, Key]
@@ -164,9 +174,11 @@ export function split(key: Key, n = 2): ReadonlyArray<Key> {
  * it, not both.
  *
  * @example
- * const k = key(0)
- * assert.notDeepStrictEqual(foldIn(k, 1).words, foldIn(k, 2).words)
- * assert.deepStrictEqual(foldIn(k, 1), foldIn(k, 1))
+ * import assert from 'node:assert/strict'
+ * import { Rng } from 'puregrad'
+ * const k = Rng.key(0)
+ * assert.notDeepStrictEqual(Rng.foldIn(k, 1).words, Rng.foldIn(k, 2).words)
+ * assert.deepStrictEqual(Rng.foldIn(k, 1), Rng.foldIn(k, 1))
  * @category combinators
  */
 export const foldIn = (key: Key, data: number): Key => {

@@ -43,8 +43,11 @@ export const below = (xh: number, xl: number, r: number): number => {
  * every value has probability within 2^-64 of 1/(high − low).
  *
  * @example
- * const dice = Tensor.toArray(integers(key(0), [100], 1, 7))
- * assert.ok(dice.every((d) => Number.isInteger(d) && d >= 1 && d <= 6))
+ * import assert from 'node:assert/strict'
+ * import { Rng, Tensor as T } from 'puregrad'
+ * const dice = Rng.integers(Rng.key(0), [100], 1, 7)
+ * assert.strictEqual(dice.dtype, 'int32')
+ * assert.ok(T.toArray(dice).every((d) => d >= 1 && d <= 6))
  * @category samplers
  */
 export const integers = (key: Key, shape: Shape, low: number, high: number): Tensor => {
@@ -88,7 +91,10 @@ const permute = (k0: number, k1: number, n: number): Int32Array => {
  * for i = n − 1 … 1 swap position i with a uniform j in [0, i] drawn from block i).
  *
  * @example
- * const p = Tensor.toArray(permutation(key(0), 10))
+ * import assert from 'node:assert/strict'
+ * import { Rng, Tensor as T } from 'puregrad'
+ * const p = T.toArray(Rng.permutation(Rng.key(0), 10))
+ * assert.deepStrictEqual(p, [6, 0, 7, 5, 3, 2, 4, 8, 9, 1])
  * assert.deepStrictEqual([...p].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
  * @category samplers
  */
@@ -107,9 +113,14 @@ export const permutation = (key: Key, n: number): Tensor => {
  * the rows of a data set and its labels with the same key keeps them paired.
  *
  * @example
- * const t = Tensor.tensor([[1, 1], [2, 2], [3, 3]])
- * const rows = Tensor.toNested(shuffle(key(0), t)) as number[][]
- * assert.deepStrictEqual(rows.map((r) => r[0]).sort(), [1, 2, 3])
+ * import assert from 'node:assert/strict'
+ * import { Rng, Tensor as T } from 'puregrad'
+ * const x = T.tensor([[1, 1], [2, 2], [3, 3]])
+ * const y = T.tensor([10, 20, 30])
+ * const k = Rng.key(0)
+ * // the same key reorders examples and labels alike, so they stay paired
+ * assert.deepStrictEqual(T.toNested(Rng.shuffle(k, x)), [[3, 3], [1, 1], [2, 2]])
+ * assert.deepStrictEqual(T.toArray(Rng.shuffle(k, y)), [30, 10, 20])
  * @category samplers
  */
 export const shuffle = (key: Key, t: Tensor, axis = 0): Tensor => {

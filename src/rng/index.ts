@@ -12,7 +12,9 @@
  * gives bit-identical results on every JavaScript engine, and independent streams come from
  * `split` / `foldIn`. Use each key once: either derive keys from it or sample with it.
  *
+ * @category namespaces
  * @since 0.1.0
+ * @module
  */
 export { type Key, isKey, key, keyFromWords, split, foldIn } from './Key.js'
 export { threefry2x32 } from './threefry.js'

@@ -71,9 +71,12 @@ const location = (op: string, o: Partial<NormalOptions>, maxAbsZ: number): Locat
  * The grids are symmetric about ½, so the distribution of z is exactly symmetric.
  *
  * @example
- * const x = Tensor.toArray(normal(key(0), [10000]))
+ * import assert from 'node:assert/strict'
+ * import { Rng, Tensor as T } from 'puregrad'
+ * const x = T.toArray(Rng.normal(Rng.key(0), [10000], { mean: 3, std: 2 }))
  * const mean = x.reduce((a, b) => a + b, 0) / x.length
- * assert.ok(Math.abs(mean) < 0.05)
+ * const std = Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length)
+ * assert.ok(Math.abs(mean - 3) < 0.05 && Math.abs(std - 2) < 0.05)
  * @category samplers
  */
 export const normal = (key: Key, shape: Shape, options?: NormalOptions): Tensor => {
@@ -117,7 +120,10 @@ const TINY = 1e-300
  * every value lies between the dtype roundings of mean + std·lower and mean + std·upper.
  *
  * @example
- * const x = Tensor.toArray(truncatedNormal(key(0), [1000], { std: 0.1 }))
+ * import assert from 'node:assert/strict'
+ * import { Rng, Tensor as T } from 'puregrad'
+ * // the default bounds are ±2 standard deviations: here ±0.2
+ * const x = T.toArray(Rng.truncatedNormal(Rng.key(0), [1000], { std: 0.1 }))
  * assert.ok(x.every((v) => Math.abs(v) <= Math.fround(0.2)))
  * @category samplers
  */

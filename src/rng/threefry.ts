@@ -19,7 +19,9 @@ const PARITY = 0x1bd11bda
  * `threefry_2x32`. Words are unsigned 32-bit integers.
  *
  * @example
- * assert.deepStrictEqual(threefry2x32(0, 0, 0, 0), [0x6b200159, 0x99ba4efe])
+ * import assert from 'node:assert/strict'
+ * import { Rng } from 'puregrad'
+ * assert.deepStrictEqual(Rng.threefry2x32(0, 0, 0, 0), [0x6b200159, 0x99ba4efe])
  * @category generator
  */
 export const threefry2x32 = (k0: number, k1: number, c0: number, c1: number): readonly [number, number] => {

@@ -31,8 +31,11 @@ const TWO32 = 4294967296
  * same bit pattern (read a word as unsigned with `w >>> 0`).
  *
  * @example
- * const b = Tensor.toArray(bits(key(0), [2]))
+ * import assert from 'node:assert/strict'
+ * import { Rng, Tensor as T } from 'puregrad'
+ * const b = T.toArray(Rng.bits(Rng.key(0), [2]))
  * assert.deepStrictEqual(b.map((w) => w >>> 0), [0x6b200159, 0x99ba4efe])
+ * assert.deepStrictEqual(b.map((w) => w >>> 0), [...Rng.threefry2x32(0, 0, 0, 0)])
  * @category samplers
  */
 export const bits = (key: Key, shape: Shape): Tensor => {
@@ -63,8 +66,12 @@ export interface UniformOptions {
  * that rounds up to max becomes the largest value below it).
  *
  * @example
- * const u = uniform(key(0), [1000], { min: -1, max: 1 })
- * assert.ok(Tensor.toArray(u).every((v) => v >= -1 && v < 1))
+ * import assert from 'node:assert/strict'
+ * import { Rng, Tensor as T } from 'puregrad'
+ * const u = T.toArray(Rng.uniform(Rng.key(0), [1000], { min: -1, max: 1 }))
+ * assert.ok(u.every((v) => v >= -1 && v < 1))
+ * // prefix-stable: fewer values from the same key are the first ones of the longer draw
+ * assert.deepStrictEqual(T.toArray(Rng.uniform(Rng.key(0), [3], { min: -1, max: 1 })), u.slice(0, 3))
  * @category samplers
  */
 export const uniform = (key: Key, shape: Shape, options?: UniformOptions): Tensor => {
@@ -124,8 +131,13 @@ export interface BernoulliOptions {
  * all zeros and p = 1 all ones. For the same key, a larger p only turns zeros into ones.
  *
  * @example
- * const m = Tensor.toArray(bernoulli(key(0), 0.5, [1000]))
- * assert.ok(m.every((v) => v === 0 || v === 1))
+ * import assert from 'node:assert/strict'
+ * import { Rng, Tensor as T } from 'puregrad'
+ * const half = T.toArray(Rng.bernoulli(Rng.key(0), 0.5, [1000]))
+ * const most = T.toArray(Rng.bernoulli(Rng.key(0), 0.9, [1000]))
+ * assert.ok(half.every((v) => v === 0 || v === 1))
+ * // with the same key, a larger p only turns zeros into ones
+ * assert.ok(half.every((v, i) => v <= most[i]!))
  * @category samplers
  */
 export const bernoulli = (key: Key, p: number, shape: Shape, options?: BernoulliOptions): Tensor => {

@@ -6,6 +6,13 @@ import { type Tensor, dataOf } from '../core/Tensor.js'
 /**
  * True when both tensors have the same dtype, the same shape and the same bits
  * (NaN equals NaN, 0 and −0 differ, as `Object.is`).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.strictEqual(T.equals(T.tensor([1, NaN]), T.tensor([1, NaN])), true)
+ * assert.strictEqual(T.equals(T.tensor([0]), T.tensor([-0])), false)
+ * assert.strictEqual(T.equals(T.tensor([1]), T.tensor([1], 'float64')), false)
  * @category comparisons
  */
 export const equals = (a: Tensor, b: Tensor): boolean => {
@@ -33,7 +40,12 @@ export interface AllcloseOptions {
  * never hidden.
  *
  * @example
- * assert.ok(allclose(tensor([1, 2]), tensor([1, 2 + 1e-7])))
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.ok(T.allclose(T.tensor([1, 2]), T.tensor([1, 2 + 1e-7], 'float64')))
+ * assert.ok(!T.allclose(T.tensor([1, 2]), T.tensor([1, 2.001])))
+ * assert.ok(!T.allclose(T.tensor([1, 2]), T.tensor([[1, 2]])))
+ * assert.ok(T.allclose(T.tensor([NaN]), T.tensor([NaN]), { equalNaN: true }))
  * @category comparisons
  */
 export const allclose = (a: Tensor, b: Tensor, opts: AllcloseOptions = {}): boolean => {

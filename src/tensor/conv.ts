@@ -42,10 +42,12 @@ export type { Conv2dOptions, Padding2d, Pool2dOptions } from './geometry.js'
  * padded input (`INVALID_ARGUMENT`).
  *
  * @example
- * const x = tensor([[[[1], [2]], [[3], [4]]]]) // [1, 2, 2, 1]
- * const w = tensor([[[[1]], [[1]]], [[[1]], [[1]]]]) // [2, 2, 1, 1]: a 2×2 box filter
- * assert.deepStrictEqual(toNested(conv2d(x, w)), [[[[10]]]])
- * assert.deepStrictEqual(conv2d(x, w, { padding: 'same' }).shape, [1, 2, 2, 1])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[[[1], [2]], [[3], [4]]]]) // [1, 2, 2, 1]
+ * const w = T.tensor([[[[1]], [[1]]], [[[1]], [[1]]]]) // [2, 2, 1, 1]: a 2×2 box filter
+ * assert.deepStrictEqual(T.toNested(T.conv2d(x, w)), [[[[10]]]])
+ * assert.deepStrictEqual(T.conv2d(x, w, { padding: 'same' }).shape, [1, 2, 2, 1])
  * @category convolution
  */
 export const conv2d = (x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor => {
@@ -68,9 +70,11 @@ export const conv2d = (x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor =
  * produces (`SHAPE_MISMATCH`).
  *
  * @example
- * const w = tensor([[[[1]], [[1]]], [[[1]], [[1]]]]) // 2×2 box filter, [2, 2, 1, 1]
- * const dy = tensor([[[[1]]]]) // gradient of the [1, 1, 1, 1] output
- * assert.deepStrictEqual(toNested(conv2dGradInput(dy, w, [1, 2, 2, 1])), [[[[1], [1]], [[1], [1]]]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const w = T.tensor([[[[1]], [[1]]], [[[1]], [[1]]]]) // 2×2 box filter, [2, 2, 1, 1]
+ * const dy = T.tensor([[[[1]]]]) // gradient of the [1, 1, 1, 1] output
+ * assert.deepStrictEqual(T.toNested(T.conv2dGradInput(dy, w, [1, 2, 2, 1])), [[[[1], [1]], [[1], [1]]]])
  * @category convolution
  */
 export const conv2dGradInput = (dy: Tensor, w: Tensor, inputShape: Shape, opts: Conv2dOptions = {}): Tensor => {
@@ -94,9 +98,11 @@ export const conv2dGradInput = (dy: Tensor, w: Tensor, inputShape: Shape, opts: 
  * `opts` must be the ones given to `conv2d`; dy's shape is checked (`SHAPE_MISMATCH`).
  *
  * @example
- * const x = tensor([[[[1], [2]], [[3], [4]]]]) // [1, 2, 2, 1]
- * const dy = tensor([[[[1]]]]) // gradient of the [1, 1, 1, 1] output of a 2×2 filter
- * assert.deepStrictEqual(toNested(conv2dGradFilter(x, dy, [2, 2, 1, 1])), [[[[1]], [[2]]], [[[3]], [[4]]]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[[[1], [2]], [[3], [4]]]]) // [1, 2, 2, 1]
+ * const dy = T.tensor([[[[1]]]]) // gradient of the [1, 1, 1, 1] output of a 2×2 filter
+ * assert.deepStrictEqual(T.toNested(T.conv2dGradFilter(x, dy, [2, 2, 1, 1])), [[[[1]], [[2]]], [[[3]], [[4]]]])
  * @category convolution
  */
 export const conv2dGradFilter = (x: Tensor, dy: Tensor, filterShape: Shape, opts: Conv2dOptions = {}): Tensor => {
@@ -142,8 +148,10 @@ const poolGrad = (op: string, kind: 'max' | 'avg', x: Tensor | undefined, xShape
  * to the window size.
  *
  * @example
- * const x = tensor([[[[1], [2]], [[3], [4]]]]) // [1, 2, 2, 1]
- * assert.deepStrictEqual(toNested(maxPool2d(x, { size: 2 })), [[[[4]]]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[[[1], [2]], [[3], [4]]]]) // [1, 2, 2, 1]
+ * assert.deepStrictEqual(T.toNested(T.maxPool2d(x, { size: 2 })), [[[[4]]]])
  * @category pooling
  */
 export const maxPool2d = (x: Tensor, opts: Pool2dOptions): Tensor => pool('maxPool2d', 'max', x, opts)
@@ -156,9 +164,11 @@ export const maxPool2d = (x: Tensor, opts: Pool2dOptions): Tensor => pool('maxPo
  * explicit padding yields 0. Strides default to the window size.
  *
  * @example
- * const x = tensor([[[[1], [2]], [[3], [4]]]]) // [1, 2, 2, 1]
- * assert.deepStrictEqual(toNested(avgPool2d(x, { size: 2 })), [[[[2.5]]]])
- * assert.deepStrictEqual(toNested(avgPool2d(x, { size: 2, strides: 1, padding: 'same' })), [[[[2.5], [3]], [[3.5], [4]]]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[[[1], [2]], [[3], [4]]]]) // [1, 2, 2, 1]
+ * assert.deepStrictEqual(T.toNested(T.avgPool2d(x, { size: 2 })), [[[[2.5]]]])
+ * assert.deepStrictEqual(T.toNested(T.avgPool2d(x, { size: 2, strides: 1, padding: 'same' })), [[[[2.5], [3]], [[3.5], [4]]]])
  * @category pooling
  */
 export const avgPool2d = (x: Tensor, opts: Pool2dOptions): Tensor => pool('avgPool2d', 'avg', x, opts)
@@ -173,9 +183,11 @@ export const avgPool2d = (x: Tensor, opts: Pool2dOptions): Tensor => pool('avgPo
  * x is the input given to `maxPool2d` and `opts` the same options; dy's shape is checked.
  *
  * @example
- * const x = tensor([[[[1], [2]], [[4], [3]]]]) // [1, 2, 2, 1]
- * const dy = tensor([[[[10]]]])
- * assert.deepStrictEqual(toNested(maxPool2dGrad(x, dy, { size: 2 })), [[[[0], [0]], [[10], [0]]]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[[[1], [2]], [[4], [3]]]]) // [1, 2, 2, 1]
+ * const dy = T.tensor([[[[10]]]])
+ * assert.deepStrictEqual(T.toNested(T.maxPool2dGrad(x, dy, { size: 2 })), [[[[0], [0]], [[10], [0]]]])
  * @category pooling
  */
 export const maxPool2dGrad = (x: Tensor, dy: Tensor, opts: Pool2dOptions): Tensor =>
@@ -191,8 +203,10 @@ export const maxPool2dGrad = (x: Tensor, dy: Tensor, opts: Pool2dOptions): Tenso
  * `avgPool2d`; dy's shape is checked.
  *
  * @example
- * const dy = tensor([[[[8]]]])
- * assert.deepStrictEqual(toNested(avgPool2dGrad([1, 2, 2, 1], dy, { size: 2 })), [[[[2], [2]], [[2], [2]]]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const dy = T.tensor([[[[8]]]])
+ * assert.deepStrictEqual(T.toNested(T.avgPool2dGrad([1, 2, 2, 1], dy, { size: 2 })), [[[[2], [2]], [[2], [2]]]])
  * @category pooling
  */
 export const avgPool2dGrad = (x: Tensor | Shape, dy: Tensor, opts: Pool2dOptions): Tensor => {

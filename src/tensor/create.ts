@@ -17,7 +17,18 @@ const F32_MAX = 3.4028234663852886e38
 const isNumArray = (u: unknown): u is Float32Array | Float64Array | Int32Array =>
   u instanceof Float32Array || u instanceof Float64Array || u instanceof Int32Array
 
-/** Checks one value against the dtype it is about to be stored in. @internal */
+/**
+ * Checks one value against the dtype it is about to be stored in: returns it, or throws
+ * `INVALID_VALUE` naming `op` and the position `where()` describes.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.strictEqual(T.checkValue('myOp', 'int32', 7, () => 'index 0'), 7)
+ * assert.throws(() => T.checkValue('myOp', 'int32', 1.5, () => 'index 0'), { code: 'INVALID_VALUE', op: 'myOp' })
+ * assert.throws(() => T.checkValue('myOp', 'float32', 1e39, () => 'index 0'), { code: 'INVALID_VALUE' })
+ * @internal
+ */
 export const checkValue = (op: string, dtype: DType, v: unknown, where: () => string): number => {
   if (typeof v !== 'number') {
     const shown = v === null ? 'null' : typeof v === 'object' ? 'an object' : typeof v === 'bigint' ? `the bigint ${String(v)}n` : `${typeof v} ${JSON.stringify(v) ?? String(v)}`
@@ -75,9 +86,12 @@ const fill = (op: string, x: unknown, shape: Shape, dtype: DType, out: Buffer): 
  * A tensor from a number or nested arrays of numbers.
  *
  * @example
- * const t = tensor([[1, 2, 3], [4, 5, 6]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const t = T.tensor([[1, 2, 3], [4, 5, 6]])
  * assert.deepStrictEqual(t.shape, [2, 3])
  * assert.strictEqual(t.dtype, 'float32')
+ * assert.throws(() => T.tensor([[1, 2], [3]]), { code: 'RAGGED_ARRAY' })
  * @category constructors
  */
 export const tensor = (values: NestedArray, dtype: DType = 'float32'): Tensor => {
@@ -94,7 +108,10 @@ export const tensor = (values: NestedArray, dtype: DType = 'float32'): Tensor =>
  * A tensor from flat row-major values and a shape.
  *
  * @example
- * assert.deepStrictEqual(toNested(fromArray([1, 2, 3, 4], [2, 2])), [[1, 2], [3, 4]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toNested(T.fromArray([1, 2, 3, 4], [2, 2])), [[1, 2], [3, 4]])
+ * assert.throws(() => T.fromArray([1, 2, 3], [2, 2]), { code: 'SHAPE_MISMATCH' })
  * @category constructors
  */
 export const fromArray = (values: ArrayLike<number>, shape: Shape, dtype: DType = 'float32'): Tensor => {
@@ -109,7 +126,17 @@ export const fromArray = (values: ArrayLike<number>, shape: Shape, dtype: DType 
   return fromBuffer(out, s)
 }
 
-/** A scalar (rank-0) tensor. @category constructors */
+/**
+ * A scalar (rank-0) tensor.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const s = T.scalar(2.5)
+ * assert.deepStrictEqual(s.shape, [])
+ * assert.strictEqual(T.item(s), 2.5)
+ * @category constructors
+ */
 export const scalar = (value: number, dtype: DType = 'float32'): Tensor => fromArray([value], [], dtype)
 
 const filled = (op: string, shape: Shape, value: number, dtype: DType): Tensor => {
@@ -121,22 +148,90 @@ const filled = (op: string, shape: Shape, value: number, dtype: DType): Tensor =
   return fromBuffer(out, s)
 }
 
-/** A tensor of one repeated value. @category constructors */
+/**
+ * A tensor of one repeated value.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toNested(T.full([2, 3], 7)), [[7, 7, 7], [7, 7, 7]])
+ * assert.strictEqual(T.full([2], 7, 'int32').dtype, 'int32')
+ * @category constructors
+ */
 export const full = (shape: Shape, value: number, dtype: DType = 'float32'): Tensor => filled('full', shape, value, dtype)
 
-/** @category constructors */
+/**
+ * A tensor of zeros.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const z = T.zeros([2, 2])
+ * assert.deepStrictEqual(T.toNested(z), [[0, 0], [0, 0]])
+ * assert.strictEqual(z.dtype, 'float32')
+ * @category constructors
+ */
 export const zeros = (shape: Shape, dtype: DType = 'float32'): Tensor => filled('zeros', shape, 0, dtype)
-/** @category constructors */
+
+/**
+ * A tensor of ones.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toNested(T.ones([2, 1])), [[1], [1]])
+ * assert.strictEqual(T.ones([3], 'int32').dtype, 'int32')
+ * @category constructors
+ */
 export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => filled('ones', shape, 1, dtype)
-/** Same shape and dtype as `t`, all zeros. @category constructors */
+
+/**
+ * Same shape and dtype as `t`, all zeros.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const z = T.zerosLike(T.tensor([[5, 6]], 'int32'))
+ * assert.deepStrictEqual([z.shape, z.dtype], [[1, 2], 'int32'])
+ * assert.deepStrictEqual(T.toArray(z), [0, 0])
+ * @category constructors
+ */
 export const zerosLike = (t: Tensor): Tensor => full(t.shape, 0, t.dtype)
-/** @category constructors */
+
+/**
+ * Same shape and dtype as `t`, all ones.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const o = T.onesLike(T.tensor([[5], [6]], 'float64'))
+ * assert.deepStrictEqual([o.shape, o.dtype], [[2, 1], 'float64'])
+ * assert.deepStrictEqual(T.toNested(o), [[1], [1]])
+ * @category constructors
+ */
 export const onesLike = (t: Tensor): Tensor => full(t.shape, 1, t.dtype)
-/** @category constructors */
+
+/**
+ * Same shape and dtype as `t`, every element `value` (which must fit that dtype).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toArray(T.fullLike(T.tensor([1.5, 2]), 9)), [9, 9])
+ * assert.throws(() => T.fullLike(T.tensor([1], 'int32'), 0.5), { code: 'INVALID_VALUE' })
+ * @category constructors
+ */
 export const fullLike = (t: Tensor, value: number): Tensor => full(t.shape, value, t.dtype)
 
 /**
  * Evenly spaced values in [start, stop): `arange(5)` is 0…4, `arange(1, 2, 0.25)` is 1, 1.25, 1.5, 1.75.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toArray(T.arange(5)), [0, 1, 2, 3, 4])
+ * assert.deepStrictEqual(T.toArray(T.arange(1, 2, 0.25)), [1, 1.25, 1.5, 1.75])
+ * assert.deepStrictEqual(T.toArray(T.arange(5, 0, -2)), [5, 3, 1])
  * @category constructors
  */
 export const arange = (start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor => {
@@ -150,7 +245,16 @@ export const arange = (start: number, stop?: number, step = 1, dtype: DType = 'f
   return fromBuffer(out, [n])
 }
 
-/** `n` values from `start` to `stop` inclusive. @category constructors */
+/**
+ * `n` evenly spaced values from `start` to `stop`, both included.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toArray(T.linspace(0, 1, 5)), [0, 0.25, 0.5, 0.75, 1])
+ * assert.deepStrictEqual(T.toArray(T.linspace(3, 7, 1)), [3])
+ * @category constructors
+ */
 export const linspace = (start: number, stop: number, n: number, dtype: DType = 'float32'): Tensor => {
   const op = 'linspace'
   if (!Number.isInteger(n) || n < 0) fail('INVALID_ARGUMENT', op, `n must be a whole number ≥ 0; got ${n}.`)
@@ -159,7 +263,16 @@ export const linspace = (start: number, stop: number, n: number, dtype: DType = 
   return fromBuffer(out, [n])
 }
 
-/** The n × m identity (m defaults to n). @category constructors */
+/**
+ * The n × m identity (m defaults to n).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toNested(T.eye(2)), [[1, 0], [0, 1]])
+ * assert.deepStrictEqual(T.toNested(T.eye(2, 3)), [[1, 0, 0], [0, 1, 0]])
+ * @category constructors
+ */
 export const eye = (n: number, m: number = n, dtype: DType = 'float32'): Tensor => {
   const s = shapeOrThrow('eye', [n, m])
   const out = alloc(checkDType('eye', dtype), n * m)
@@ -170,13 +283,44 @@ export const eye = (n: number, m: number = n, dtype: DType = 'float32'): Tensor 
 // ---------------------------------------------------------------------------------------------
 // reading (always copies)
 
-/** The values as a flat array of numbers, row-major. @category destructors */
+/**
+ * The values as a flat array of numbers, row-major.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toArray(T.tensor([[1, 2], [3, 4]])), [1, 2, 3, 4])
+ * assert.deepStrictEqual(T.toArray(T.tensor([0.1])), [Math.fround(0.1)])
+ * assert.deepStrictEqual(T.toArray(T.tensor([0.1], 'float64')), [0.1])
+ * @category destructors
+ */
 export const toArray = (t: Tensor): number[] => Array.from(dataOf(t))
 
-/** A copy of the values as a typed array of the tensor's dtype. @category destructors */
+/**
+ * A copy of the values as a typed array of the tensor's dtype.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([1, 2], 'int32')
+ * const a = T.toTypedArray(x)
+ * assert.ok(a instanceof Int32Array)
+ * a[0] = 99
+ * assert.deepStrictEqual(T.toArray(x), [1, 2])
+ * @category destructors
+ */
 export const toTypedArray = (t: Tensor): Float32Array | Float64Array | Int32Array => dataOf(t).slice()
 
-/** The values as nested arrays (a number for a scalar). @category destructors */
+/**
+ * The values as nested arrays (a number for a scalar).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toNested(T.tensor([[1, 2], [3, 4]])), [[1, 2], [3, 4]])
+ * assert.strictEqual(T.toNested(T.scalar(3)), 3)
+ * @category destructors
+ */
 export const toNested = (t: Tensor): NestedArray => {
   const d = dataOf(t)
   const st = stridesOf(t.shape)
@@ -185,11 +329,32 @@ export const toNested = (t: Tensor): NestedArray => {
   return build(0, 0)
 }
 
-/** The value of a one-element tensor. @category destructors */
+/**
+ * The value of a one-element tensor, whatever its rank.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.strictEqual(T.item(T.sum(T.tensor([1, 2, 3]))), 6)
+ * assert.strictEqual(T.item(T.tensor([[5]])), 5)
+ * assert.throws(() => T.item(T.tensor([1, 2])), { code: 'SHAPE_MISMATCH' })
+ * @category destructors
+ */
 export const item = (t: Tensor): number =>
   t.size === 1 ? dataOf(t)[0]! : fail('SHAPE_MISMATCH', 'item', `item() needs a tensor with one element; got shape ${showShape(t.shape)}.`)
 
-/** The value at a multi-index. @category destructors */
+/**
+ * The value at a multi-index, one whole number per axis (a negative index counts from the end).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[1, 2, 3], [4, 5, 6]])
+ * assert.strictEqual(T.get(x, 0, 1), 2)
+ * assert.strictEqual(T.get(x, 1, -1), 6)
+ * assert.throws(() => T.get(x, 2, 0), { code: 'INDEX_OUT_OF_RANGE' })
+ * @category destructors
+ */
 export const get = (t: Tensor, ...index: number[]): number => {
   const op = 'get'
   if (index.length !== t.rank) fail('SHAPE_MISMATCH', op, `index [${index.join(', ')}] has ${index.length} entries but the tensor has shape ${showShape(t.shape)}.`)
@@ -207,6 +372,13 @@ export const get = (t: Tensor, ...index: number[]): number => {
 /**
  * A copy in another dtype (float → int32 truncates toward zero, like NumPy, and refuses values
  * int32 cannot hold). Between float dtypes it is differentiable.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toArray(T.cast(T.tensor([-1.7, 2.9]), 'int32')), [-1, 2])
+ * assert.throws(() => T.cast(T.tensor([NaN]), 'int32'), { code: 'INVALID_VALUE' })
+ * assert.deepStrictEqual(T.toArray(T.cast(T.tensor([0.1], 'float64'), 'float32')), [Math.fround(0.1)])
  * @category conversions
  */
 export const cast = (t: Tensor, dtype: DType): Tensor => {

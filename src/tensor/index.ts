@@ -9,7 +9,9 @@
  * Every operation returns a new tensor and never changes its inputs. Operations refuse mixed
  * dtypes and mismatched shapes with a `PuregradError` that names the operation and both shapes.
  *
+ * @category namespaces
  * @since 0.1.0
+ * @module
  */
 export type { DType, FloatDType } from '../core/dtype.js'
 export type { Shape } from '../core/shape.js'

@@ -26,8 +26,11 @@ const toIndexTensor = (op: string, ix: Indices): Tensor => {
  * the result has shape x.shape[:axis] + indices.shape + x.shape[axis+1:].
  *
  * @example
- * const table = tensor([[1, 1], [2, 2], [3, 3]])
- * assert.deepStrictEqual(toNested(gather(table, [2, 0])), [[3, 3], [1, 1]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const table = T.tensor([[1, 1], [2, 2], [3, 3]])
+ * assert.deepStrictEqual(T.toNested(T.gather(table, [2, 0])), [[3, 3], [1, 1]])
+ * assert.deepStrictEqual(T.toNested(T.gather(table, [-1])), [[3, 3]])
  * @category indexing
  */
 export const gather = (x: Tensor, indices: Indices, axis = 0): Tensor => {
@@ -54,7 +57,9 @@ const checkIndices = (op: string, ix: Tensor, n: number, axis: number, shape: Sh
  * reads rows of an embedding table, `scatterAdd` sends their gradients back.
  *
  * @example
- * assert.deepStrictEqual(toArray(scatterAdd(tensor([1, 2, 3]), [0, 2, 0], [3])), [4, 0, 2])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toArray(T.scatterAdd(T.tensor([1, 2, 3]), [0, 2, 0], [3])), [4, 0, 2])
  * @category indexing
  */
 export const scatterAdd = (updates: Tensor, indices: Indices, shape: ReadonlyArray<number>, axis = 0): Tensor => {
@@ -83,7 +88,10 @@ export interface OneHotOptions {
  * elsewhere. An index outside [0, depth) is refused (TensorFlow silently writes a zero row).
  *
  * @example
- * assert.deepStrictEqual(toNested(oneHot([2, 0], 3)), [[0, 0, 1], [1, 0, 0]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toNested(T.oneHot([2, 0], 3)), [[0, 0, 1], [1, 0, 0]])
+ * assert.throws(() => T.oneHot([3], 3), { code: 'INDEX_OUT_OF_RANGE' })
  * @category indexing
  */
 export const oneHot = (indices: Indices, depth: number, opts: OneHotOptions = {}): Tensor => {

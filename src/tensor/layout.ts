@@ -14,7 +14,12 @@ import { checkValue } from './create.js'
  * The same values in another shape; one size may be −1 and is then inferred. Shares the buffer.
  *
  * @example
- * assert.deepStrictEqual(reshape(arange(6), [2, -1]).shape, [2, 3])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.reshape(T.arange(6), [2, -1])
+ * assert.deepStrictEqual(x.shape, [2, 3])
+ * assert.deepStrictEqual(T.toNested(x), [[0, 1, 2], [3, 4, 5]])
+ * assert.throws(() => T.reshape(T.arange(6), [4, -1]), { code: 'SHAPE_MISMATCH' })
  * @category layout
  */
 export const reshape = (t: Tensor, shape: ReadonlyArray<number>): Tensor => {
@@ -37,16 +42,46 @@ export const reshape = (t: Tensor, shape: ReadonlyArray<number>): Tensor => {
   return sameShape(target, t.shape) ? t : bind('reshape', [t], { shape: target })
 }
 
-/** A 1-D view of all elements. @category layout */
+/**
+ * A 1-D view of all elements, in row-major order.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toArray(T.flatten(T.tensor([[1, 2], [3, 4]]))), [1, 2, 3, 4])
+ * assert.deepStrictEqual(T.flatten(T.scalar(5)).shape, [1])
+ * @category layout
+ */
 export const flatten = (t: Tensor): Tensor => reshape(t, [t.size])
 
-/** Inserts an axis of size 1 at `axis` (−1 appends). @category layout */
+/**
+ * Inserts an axis of size 1 at `axis` (−1 appends).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([1, 2])
+ * assert.deepStrictEqual(T.expandDims(x).shape, [1, 2])
+ * assert.deepStrictEqual(T.toNested(T.expandDims(x, -1)), [[1], [2]])
+ * @category layout
+ */
 export const expandDims = (t: Tensor, axis = 0): Tensor => {
   const ax = normalizeAxis('expandDims', axis, t.rank + 1)
   return reshape(t, [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)])
 }
 
-/** Removes axes of size 1 (all of them, or the ones listed, which must have size 1). @category layout */
+/**
+ * Removes axes of size 1 (all of them, or the ones listed, which must have size 1).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.zeros([1, 3, 1])
+ * assert.deepStrictEqual(T.squeeze(x).shape, [3])
+ * assert.deepStrictEqual(T.squeeze(x, 0).shape, [3, 1])
+ * assert.throws(() => T.squeeze(x, 1), { code: 'SHAPE_MISMATCH' })
+ * @category layout
+ */
 export const squeeze = (t: Tensor, axes?: number | ReadonlyArray<number>): Tensor => {
   const op = 'squeeze'
   const drop = axes === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(op, axes, t.rank)
@@ -58,7 +93,10 @@ export const squeeze = (t: Tensor, axes?: number | ReadonlyArray<number>): Tenso
  * Permutes the axes (default: reverses them).
  *
  * @example
- * assert.deepStrictEqual(toNested(transpose(tensor([[1, 2, 3]]))), [[1], [2], [3]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toNested(T.transpose(T.tensor([[1, 2, 3]]))), [[1], [2], [3]])
+ * assert.deepStrictEqual(T.transpose(T.zeros([2, 3, 4]), [0, 2, 1]).shape, [2, 4, 3])
  * @category layout
  */
 export const transpose = (t: Tensor, perm?: ReadonlyArray<number>): Tensor => {
@@ -72,7 +110,17 @@ export const transpose = (t: Tensor, perm?: ReadonlyArray<number>): Tensor => {
   return bind('transpose', [t], { perm: norm })
 }
 
-/** Repeats a tensor along broadcast axes to reach `shape` (NumPy rules). @category layout */
+/**
+ * Repeats a tensor along broadcast axes to reach `shape` (NumPy rules).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toNested(T.broadcastTo(T.tensor([[1], [2]]), [2, 3])), [[1, 1, 1], [2, 2, 2]])
+ * assert.deepStrictEqual(T.broadcastTo(T.tensor([1, 2]), [3, 2]).shape, [3, 2])
+ * assert.throws(() => T.broadcastTo(T.tensor([1, 2, 3]), [2]), { code: 'SHAPE_MISMATCH' })
+ * @category layout
+ */
 export const broadcastTo = (t: Tensor, shape: ReadonlyArray<number>): Tensor => {
   const op = 'broadcastTo'
   const target = shapeOrThrow(op, shape)
@@ -87,7 +135,10 @@ export const broadcastTo = (t: Tensor, shape: ReadonlyArray<number>): Tensor => 
  * the end; a negative begin counts from the end). Shorter lists leave later axes whole.
  *
  * @example
- * assert.deepStrictEqual(toNested(slice(tensor([[1, 2, 3], [4, 5, 6]]), [0, 1], [2, 2])), [[2, 3], [5, 6]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toNested(T.slice(T.tensor([[1, 2, 3], [4, 5, 6]]), [0, 1], [2, 2])), [[2, 3], [5, 6]])
+ * assert.deepStrictEqual(T.toArray(T.slice(T.tensor([1, 2, 3, 4]), [-2])), [3, 4])
  * @category layout
  */
 export const slice = (t: Tensor, begin: ReadonlyArray<number>, size?: ReadonlyArray<number>): Tensor => {
@@ -117,7 +168,12 @@ export const slice = (t: Tensor, begin: ReadonlyArray<number>, size?: ReadonlyAr
  * Joins tensors along an existing axis; all other sizes and the dtype must agree.
  *
  * @example
- * assert.deepStrictEqual(concat([tensor([[1, 2]]), tensor([[3, 4]])], 0).shape, [2, 2])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const a = T.tensor([[1, 2]])
+ * const b = T.tensor([[3, 4]])
+ * assert.deepStrictEqual(T.concat([a, b], 0).shape, [2, 2])
+ * assert.deepStrictEqual(T.toNested(T.concat([a, b], 1)), [[1, 2, 3, 4]])
  * @category layout
  */
 export const concat = (ts: ReadonlyArray<Tensor>, axis = 0): Tensor => {
@@ -136,7 +192,18 @@ export const concat = (ts: ReadonlyArray<Tensor>, axis = 0): Tensor => {
   return bind('concat', ts, { axis: ax })
 }
 
-/** Joins same-shaped tensors along a new axis. @category layout */
+/**
+ * Joins same-shaped tensors along a new axis (default 0, in front).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const a = T.tensor([1, 2])
+ * const b = T.tensor([3, 4])
+ * assert.deepStrictEqual(T.toNested(T.stack([a, b])), [[1, 2], [3, 4]])
+ * assert.deepStrictEqual(T.toNested(T.stack([a, b], 1)), [[1, 3], [2, 4]])
+ * @category layout
+ */
 export const stack = (ts: ReadonlyArray<Tensor>, axis = 0): Tensor => {
   const op = 'stack'
   const first = ts[0]
@@ -152,7 +219,10 @@ export const stack = (ts: ReadonlyArray<Tensor>, axis = 0): Tensor => {
  * Pads with a constant: `paddings[i] = [before, after]` for axis i (missing axes get none).
  *
  * @example
- * assert.deepStrictEqual(toArray(pad(tensor([1, 2]), [[1, 2]])), [0, 1, 2, 0, 0])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(T.toArray(T.pad(T.tensor([1, 2]), [[1, 2]])), [0, 1, 2, 0, 0])
+ * assert.deepStrictEqual(T.toNested(T.pad(T.tensor([[1]]), [[0, 0], [1, 1]], -1)), [[-1, 1, -1]])
  * @category layout
  */
 export const pad = (t: Tensor, paddings: ReadonlyArray<readonly [number, number]>, value = 0): Tensor => {

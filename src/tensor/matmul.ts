@@ -22,9 +22,13 @@ export interface MatmulOptions {
  * `dy·Wᵀ` in a backward pass cost no transposes.
  *
  * @example
- * const a = tensor([[1, 2], [3, 4]])
- * assert.deepStrictEqual(toNested(matmul(a, eye(2))), [[1, 2], [3, 4]])
- * assert.deepStrictEqual(toNested(matmul(a, a, { transposeA: true })), [[10, 14], [14, 20]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const a = T.tensor([[1, 2], [3, 4]])
+ * assert.deepStrictEqual(T.toNested(T.matmul(a, T.eye(2))), [[1, 2], [3, 4]])
+ * assert.deepStrictEqual(T.toNested(T.matmul(a, a, { transposeA: true })), [[10, 14], [14, 20]])
+ * assert.deepStrictEqual(T.toArray(T.matmul(a, T.tensor([1, 1]))), [3, 7])
+ * assert.deepStrictEqual(T.matmul(T.zeros([5, 2, 3]), T.zeros([3, 4])).shape, [5, 2, 4])
  * @category linear algebra
  */
 export const matmul = (a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor => {
@@ -55,7 +59,17 @@ export const matmul = (a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor =
   return a.rank === 1 || b.rank === 1 ? reshape(c, [...c.shape.slice(0, -2), ...(a.rank === 1 ? [] : [m]), ...(b.rank === 1 ? [] : [n])]) : c
 }
 
-/** Inner product of two 1-D tensors (a scalar). @category linear algebra */
+/**
+ * Inner product of two 1-D float tensors (a scalar).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const d = T.dot(T.tensor([1, 2, 3]), T.tensor([4, 5, 6]))
+ * assert.deepStrictEqual(d.shape, [])
+ * assert.strictEqual(T.item(d), 32)
+ * @category linear algebra
+ */
 export const dot = (a: Tensor, b: Tensor): Tensor => {
   if (a.rank !== 1 || b.rank !== 1) fail('SHAPE_MISMATCH', 'dot', `dot takes two 1-D tensors; got ${showShape(a.shape)} and ${showShape(b.shape)}. Use matmul for matrices.`)
   return matmul(a, b)

@@ -30,16 +30,42 @@ const reduceOp =
  * Sum over axes.
  *
  * @example
- * const x = tensor([[1, 2, 3], [4, 5, 6]])
- * assert.deepStrictEqual(toArray(sum(x, 0)), [5, 7, 9])
- * assert.deepStrictEqual(sum(x, 1, true).shape, [2, 1])
- * assert.strictEqual(item(sum(x)), 21)
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[1, 2, 3], [4, 5, 6]])
+ * assert.deepStrictEqual(T.toArray(T.sum(x, 0)), [5, 7, 9])
+ * assert.deepStrictEqual(T.sum(x, 1, true).shape, [2, 1])
+ * assert.strictEqual(T.item(T.sum(x)), 21)
  * @category reductions
  */
 export const sum = reduceOp('sum')
-/** Maximum over axes (NaN wins); refuses empty axes. @category reductions */
+
+/**
+ * Maximum over axes (NaN wins); refuses empty axes.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[1, 5], [7, 2]])
+ * assert.deepStrictEqual(T.toArray(T.max(x, 1)), [5, 7])
+ * assert.strictEqual(T.item(T.max(x)), 7)
+ * assert.ok(Number.isNaN(T.item(T.max(T.tensor([1, NaN, 3])))))
+ * @category reductions
+ */
 export const max = reduceOp('max')
-/** Minimum over axes (NaN wins); refuses empty axes. @category reductions */
+
+/**
+ * Minimum over axes (NaN wins); refuses empty axes.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[1, 5], [7, 2]])
+ * assert.deepStrictEqual(T.toArray(T.min(x, 0)), [1, 2])
+ * assert.deepStrictEqual(T.min(x, 0, true).shape, [1, 2])
+ * assert.throws(() => T.min(T.zeros([0])), { code: 'SHAPE_MISMATCH' })
+ * @category reductions
+ */
 export const min = reduceOp('min')
 
 const needFloat = (op: string, x: Tensor): void => {
@@ -51,7 +77,10 @@ const needFloat = (op: string, x: Tensor): void => {
  * before rounding, so a float32 mean is finite whenever its value is.
  *
  * @example
- * assert.strictEqual(item(mean(tensor([3e38, 3e38]))), item(tensor([3e38])))
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.strictEqual(T.item(T.mean(T.tensor([3e38, 3e38]))), T.item(T.tensor([3e38])))
+ * assert.deepStrictEqual(T.toArray(T.mean(T.tensor([[1, 2], [3, 5]]), 1)), [1.5, 4])
  * @category reductions
  */
 export const mean = (x: Tensor, axes?: Axes, keepdims = false): Tensor => {
@@ -59,7 +88,16 @@ export const mean = (x: Tensor, axes?: Axes, keepdims = false): Tensor => {
   return bind('mean', [x], { axes: normalizeAxes('mean', axes, x.rank), keepdims })
 }
 
-/** Population variance (divides by n) over axes. @category reductions */
+/**
+ * Population variance (divides by n) over axes.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.strictEqual(T.item(T.variance(T.tensor([1, 2, 3, 4]))), 1.25)
+ * assert.deepStrictEqual(T.toArray(T.variance(T.tensor([[1, 3], [2, 6]]), 1)), [1, 4])
+ * @category reductions
+ */
 export const variance = (x: Tensor, axes?: Axes, keepdims = false): Tensor => {
   needFloat('variance', x)
   return mean(square(sub(x, mean(x, axes, true))), axes, keepdims)
@@ -70,7 +108,10 @@ export const variance = (x: Tensor, axes?: Axes, keepdims = false): Tensor => {
  * overflows nor underflows (all −∞ gives −∞; a +∞ gives +∞).
  *
  * @example
- * assert.ok(Math.abs(item(logsumexp(tensor([1000, 1000], 'float64'))) - (1000 + Math.LN2)) < 1e-12)
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * assert.ok(Math.abs(T.item(T.logsumexp(T.tensor([1000, 1000], 'float64'))) - (1000 + Math.LN2)) < 1e-12)
+ * assert.strictEqual(T.item(T.logsumexp(T.tensor([-Infinity, -Infinity]))), -Infinity)
  * @category reductions
  */
 export const logsumexp = (x: Tensor, axes?: Axes, keepdims = false): Tensor => {
@@ -93,11 +134,40 @@ const argOp =
 
 /**
  * Index (int32) of the first maximum along an axis (default the last); NaN counts as maximal.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[1, 9, 9], [8, 2, NaN]])
+ * assert.deepStrictEqual(T.toArray(T.argmax(x)), [1, 2])
+ * assert.deepStrictEqual(T.toArray(T.argmax(x, 0)), [1, 0, 1])
+ * assert.strictEqual(T.argmax(x).dtype, 'int32')
  * @category reductions
  */
 export const argmax = argOp('argmax')
-/** Index (int32) of the first minimum along an axis (default the last). @category reductions */
+
+/**
+ * Index (int32) of the first minimum along an axis (default the last); NaN counts as minimal.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[3, 1, 1], [0, NaN, 2]])
+ * assert.deepStrictEqual(T.toArray(T.argmin(x)), [1, 1])
+ * assert.deepStrictEqual(T.argmin(x, -1, true).shape, [2, 1])
+ * @category reductions
+ */
 export const argmin = argOp('argmin')
 
-/** Σ x² over axes; with no axes, the squared Frobenius norm. @category reductions */
+/**
+ * Σ x² over axes; with no axes, the squared Frobenius norm.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([[1, 2], [3, 4]])
+ * assert.strictEqual(T.item(T.sumOfSquares(x)), 30)
+ * assert.deepStrictEqual(T.toArray(T.sumOfSquares(x, 1)), [5, 25])
+ * @category reductions
+ */
 export const sumOfSquares = (x: Tensor, axes?: Axes, keepdims = false): Tensor => sum(mul(x, x), axes, keepdims)

@@ -17,8 +17,11 @@ const check = (op: string, x: Tensor, axis: number): void => {
  * so logits of ±1000 give exact probabilities instead of NaN.
  *
  * @example
- * const p = softmax(tensor([[1000, 1000], [-1000, 0]]))
- * assert.deepStrictEqual(toNested(p), [[0.5, 0.5], [0, 1]])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const p = T.softmax(T.tensor([[1000, 1000], [-1000, 0]]))
+ * assert.deepStrictEqual(T.toNested(p), [[0.5, 0.5], [0, 1]])
+ * assert.deepStrictEqual(T.toNested(T.softmax(T.tensor([[1, 3], [1, 3]]), 0)), [[0.5, 0.5], [0.5, 0.5]])
  * @category activations
  */
 export const softmax = (x: Tensor, axis = -1): Tensor => {
@@ -30,6 +33,13 @@ export const softmax = (x: Tensor, axis = -1): Tensor => {
 /**
  * log softmax: x − logsumexp(x) along an axis (default the last); finite for any finite
  * logits, where log(softmax(x)) would give −∞.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T } from 'puregrad'
+ * const x = T.tensor([1000, 0])
+ * assert.deepStrictEqual(T.toArray(T.logSoftmax(x)), [0, -1000])
+ * assert.deepStrictEqual(T.toArray(T.log(T.softmax(x))), [0, -Infinity])
  * @category activations
  */
 export const logSoftmax = (x: Tensor, axis = -1): Tensor => {

@@ -36,8 +36,12 @@ export interface DiagnoseOptions {
  * Diagnoses bias and variance from error rates in [0, 1].
  *
  * @example
- * assert.strictEqual(diagnose(0.01, 0.11).variance, 'high')
- * assert.deepStrictEqual([diagnose(0.15, 0.3).bias, diagnose(0.15, 0.3).variance], ['high', 'high'])
+ * import assert from 'node:assert/strict'
+ * import { Train } from 'puregrad'
+ * assert.strictEqual(Train.diagnose(0.01, 0.11).variance, 'high')
+ * const d = Train.diagnose(0.15, 0.3)
+ * assert.deepStrictEqual([d.bias, d.variance], ['high', 'high'])
+ * assert.strictEqual(Train.diagnose(0.15, 0.16, { bayesError: 0.14 }).bias, 'low') // near the best achievable
  * @category diagnosis
  */
 export const diagnose = (trainError: number, devError: number, opts: DiagnoseOptions = {}): Diagnosis => {

@@ -41,11 +41,14 @@ export interface EarlyStopping {
  * An early-stopping rule.
  *
  * @example
- * const es = earlyStopping({ patience: 2 })
- * const losses = [1.0, 0.8, 0.85, 0.9, 0.7]
- * let s = es.init<Tensor.Tensor>()
- * losses.forEach((l, epoch) => { if (!s.stop) s = es.update(s, epoch, l, Tensor.scalar(epoch)) })
- * assert.deepStrictEqual([s.stop, s.bestEpoch, s.best], [true, 1, 0.8])
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T, Train } from 'puregrad'
+ * const es = Train.earlyStopping({ patience: 2 })
+ * const losses = [1.0, 0.8, 0.85, 0.9, 0.7] // dev loss per epoch
+ * let s = es.init<T.Tensor>()
+ * losses.forEach((l, epoch) => { if (!s.stop) s = es.update(s, epoch, l, T.scalar(epoch)) })
+ * assert.deepStrictEqual([s.stop, s.bestEpoch, s.best], [true, 1, 0.8]) // stopped after 2 epochs without improvement
+ * assert.strictEqual(T.item(s.bestParams!), 1) // the parameters of the best epoch
  * @category early stopping
  */
 export const earlyStopping = (opts: EarlyStoppingOptions = {}): EarlyStopping => {

@@ -19,6 +19,19 @@ const isClassification = (y: Tensor): boolean => y.dtype === 'int32' || (y.rank 
 /**
  * Loss and accuracy of the network in evaluation mode over a data set, in batches (so memory
  * stays bounded); the loss is the mean over examples.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Rng, Tensor as T, Train } from 'puregrad'
+ * const net = Net.dense(1, { init: 'zeros' }) // predicts 0 for every input
+ * const vars = Net.init(net, { key: Rng.key(0), inShape: [2] })
+ * const ds = Data.dataset(T.tensor([[1, 2], [3, 4]]), T.tensor([[1], [3]]))
+ * assert.deepStrictEqual(Train.evaluate(net, vars, ds, Loss.meanSquaredError), { loss: 5, accuracy: undefined })
+ * const clf = Net.dense(2, { init: 'zeros' }) // equal scores: predicts class 0
+ * const classes = Data.dataset(ds.x, T.tensor([0, 1], 'int32')) // int32 targets are classes: accuracy is measured
+ * const e = Train.evaluate(clf, Net.init(clf, { key: Rng.key(0), inShape: [2] }), classes, Loss.softmaxCrossEntropy)
+ * assert.strictEqual(e.accuracy, 0.5)
+ * assert.ok(Math.abs(e.loss - Math.log(2)) < 1e-6)
  * @category metrics
  */
 export const evaluate = (

@@ -62,6 +62,13 @@ export interface FitOptions {
 
 /**
  * The state before training: fresh variables from `key`.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Loss, Net, Optim, Rng, Train } from 'puregrad'
+ * const trainer = { network: Net.dense(1), optimizer: Optim.sgd(0.1), loss: Loss.meanSquaredError }
+ * const s = Train.initFit(trainer, Rng.key(0), [4]) // examples of 4 features
+ * assert.deepStrictEqual([s._tag, s.train.step, s.history, s.done], ['FitState', 0, [], false])
  * @category training
  */
 export const initFit = <O>(trainer: Trainer<O>, key: Key, inShape: Net.Shapes, dtype: 'float32' | 'float64' = 'float32'): FitState<O> => {
@@ -79,6 +86,17 @@ const checkOptions = (o: FitOptions, train: Dataset): void => {
  * The run as a generator of events, returning the final state: each `next()` takes one step
  * (or evaluates an epoch). Every event carries the run's state at that point, so a run can be
  * stopped, saved (`encodeFit`) and resumed anywhere.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
+ * const trainer = { network: Net.dense(1), optimizer: Optim.sgd(0.1), loss: Loss.meanSquaredError }
+ * const train = Data.dataset(T.tensor([[1], [2], [3]]), T.tensor([[2], [4], [6]]))
+ * const opts = { epochs: 1, batchSize: 2 }
+ * const events = [...Train.fitEvents(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, opts)]
+ * assert.deepStrictEqual(events.map((e) => e.type), ['batch', 'batch', 'epoch', 'end'])
+ * const rest = [...Train.fitEvents(trainer, events[0]!.state, train, opts)] // resumed after the first batch
+ * assert.deepStrictEqual(rest.map((e) => e.type), ['batch', 'epoch', 'end'])
  * @category training
  */
 export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions): Generator<FitEvent<O>, FitState<O>, void> {
@@ -141,6 +159,18 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
 /**
  * Trains for `opts.epochs` (or until early stopping), calling `onEvent` with each event, and
  * returns the final state. Fitting a returned (or decoded) state again continues it.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
+ * const trainer = { network: Net.dense(1), optimizer: Optim.sgd(0.05), loss: Loss.meanSquaredError }
+ * const train = Data.dataset(T.tensor([[1], [2], [3], [4]]), T.tensor([[2], [4], [6], [8]])) // y = 2x
+ * const losses: number[] = []
+ * const s = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 3, batchSize: 2 }, (e) => {
+ *   if (e.type === 'epoch') losses.push(e.record.train.loss)
+ * })
+ * assert.deepStrictEqual([s.history.length, s.train.step, s.done], [3, 6, true])
+ * assert.ok(losses[0]! > losses[1]! && losses[1]! > losses[2]!)
  * @category training
  */
 export const fit = <O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions, onEvent?: (e: FitEvent<O>) => void): FitState<O> => {
@@ -155,6 +185,15 @@ export const fit = <O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, 
 /**
  * The run as an async iterator of events that gives the event loop a turn every `yieldEvery`
  * events, so a page stays responsive while it trains.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
+ * const trainer = { network: Net.dense(1), optimizer: Optim.sgd(0.1), loss: Loss.meanSquaredError }
+ * const train = Data.dataset(T.tensor([[1], [2], [3]]), T.tensor([[2], [4], [6]]))
+ * const types: string[] = []
+ * for await (const e of Train.fitAsync(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 2, batchSize: 2 }, 2)) types.push(e.type)
+ * assert.deepStrictEqual(types, ['batch', 'batch', 'epoch', 'batch', 'batch', 'epoch', 'end'])
  * @category training
  */
 export async function* fitAsync<O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions, yieldEvery = 1): AsyncGenerator<FitEvent<O>, FitState<O>, void> {
@@ -170,6 +209,17 @@ export async function* fitAsync<O>(trainer: Trainer<O>, start: FitState<O>, trai
 /**
  * The bias/variance diagnosis of a finished classification run, from the last epoch's train
  * and dev error rates (undefined without a dev set or accuracy).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
+ * const trainer = { network: Net.dense(2, { init: 'zeros' }), optimizer: Optim.sgd(0.5), loss: Loss.softmaxCrossEntropy }
+ * const train = Data.dataset(T.tensor([[1], [-1], [2], [-2]]), T.tensor([1, 0, 1, 0], 'int32')) // class = sign of x
+ * const dev = Data.dataset(T.tensor([[3], [-3]]), T.tensor([1, 1], 'int32')) // the second label breaks the rule
+ * const s = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 2, batchSize: 4, dev })
+ * const d = Train.diagnoseFit(s)!
+ * assert.deepStrictEqual([d.bias, d.variance, d.gap], ['low', 'high', 0.5]) // train error 0%, dev error 50%
+ * assert.strictEqual(Train.diagnoseFit(Train.initFit(trainer, Rng.key(0), [1])), undefined) // no epoch yet
  * @category diagnosis
  */
 export const diagnoseFit = (s: FitState<unknown>, opts: { readonly bayesError?: number; readonly tolerance?: number } = {}): Diagnosis | undefined => {
@@ -179,10 +229,39 @@ export const diagnoseFit = (s: FitState<unknown>, opts: { readonly bayesError?: 
   return trainAcc === undefined || devAcc === undefined ? undefined : diagnose(1 - trainAcc, 1 - devAcc, opts)
 }
 
-/** The fit state as JSON text (tensors included), to save and resume. @category training */
+/**
+ * The fit state as JSON text (tensors included), to save and resume.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
+ * const trainer = { network: Net.dense(1), optimizer: Optim.adam(0.01), loss: Loss.meanSquaredError }
+ * const train = Data.dataset(T.tensor([[1], [2]]), T.tensor([[2], [4]]))
+ * const s = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 1, batchSize: 2 })
+ * const text = Train.encodeFit(s)
+ * assert.strictEqual(JSON.parse(text)._tag, 'FitState')
+ * assert.strictEqual(Train.encodeFit(Train.decodeFit(text)), text) // decodes to the same state
+ * @category training
+ */
 export const encodeFit = (s: FitState<unknown>): string => JSON.stringify(s)
 
-/** A fit state saved by `encodeFit`. @category training */
+/**
+ * A fit state saved by `encodeFit`. Fitting it continues the run exactly where it was saved.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
+ * const trainer = { network: Net.dense(1), optimizer: Optim.adam(0.05), loss: Loss.meanSquaredError }
+ * const train = Data.dataset(T.tensor([[1], [2], [3], [4], [5]]), T.tensor([[2], [4], [6], [8], [10]]))
+ * const opts = { epochs: 2, batchSize: 2 }
+ * let saved = ''
+ * const straight = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, opts, (e) => {
+ *   if (e.type === 'epoch' && e.record.epoch === 0) saved = Train.encodeFit(e.state) // a checkpoint after epoch 0
+ * })
+ * const resumed = Train.fit(trainer, Train.decodeFit(saved), train, opts)
+ * assert.strictEqual(Train.encodeFit(resumed), Train.encodeFit(straight)) // bit for bit
+ * @category training
+ */
 export const decodeFit = <O = unknown>(text: string): FitState<O> => {
   const u = stateFromJSON<FitState<O>>(JSON.parse(text))
   if (u === null || typeof u !== 'object' || u._tag !== 'FitState') fail('INVALID_VALUE', 'decodeFit', 'this is not a saved fit state (its _tag is not FitState).')

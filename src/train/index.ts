@@ -10,7 +10,9 @@
  *   (e) => { if (e.type === 'epoch') console.log(e.record) })
  * ```
  *
+ * @category namespaces
  * @since 0.1.0
+ * @module
  */
 export * from './step.js'
 export * from './fit.js'

@@ -17,7 +17,11 @@ const labelsOf = (op: string, labels: Tensor | ReadonlyArray<number>, n: number)
  * plain array, or one-hot rows.
  *
  * @example
- * assert.strictEqual(accuracy(Tensor.tensor([[0.1, 0.9], [0.8, 0.2]]), [1, 1]), 0.5)
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T, Train } from 'puregrad'
+ * const scores = T.tensor([[0.1, 0.9], [0.8, 0.2]]) // predicts classes 1 and 0
+ * assert.strictEqual(Train.accuracy(scores, [1, 1]), 0.5)
+ * assert.strictEqual(Train.accuracy(scores, T.tensor([[0, 1], [1, 0]])), 1) // one-hot labels
  * @category metrics
  */
 export const accuracy = (scores: Tensor, labels: Tensor | ReadonlyArray<number>): number => {
@@ -33,6 +37,13 @@ export const accuracy = (scores: Tensor, labels: Tensor | ReadonlyArray<number>)
 
 /**
  * The confusion matrix: entry [i, j] counts examples of true class i predicted as class j.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T, Train } from 'puregrad'
+ * const scores = T.tensor([[0.9, 0.1, 0], [0.2, 0.8, 0], [0.6, 0.4, 0], [0, 0, 1]])
+ * const m = Train.confusionMatrix(scores, [0, 1, 1, 2], 3)
+ * assert.deepStrictEqual(T.toNested(m), [[1, 0, 0], [1, 1, 0], [0, 0, 1]]) // one example of class 1 taken for class 0
  * @category metrics
  */
 export const confusionMatrix = (scores: Tensor, labels: Tensor | ReadonlyArray<number>, classes: number): Tensor => {

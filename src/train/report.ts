@@ -16,8 +16,13 @@ const MARKS = ['●', '○', '■', '□', '▲', '△']
  * A line chart in text: one mark per series at each epoch, the y axis labelled.
  *
  * @example
- * const chart = textChart([{ name: 'train', values: [1, 0.5, 0.25] }], { height: 4 })
- * assert.ok(chart.includes('● train'))
+ * import assert from 'node:assert/strict'
+ * import { Train } from 'puregrad'
+ * const chart = Train.textChart([{ name: 'train', values: [1, 0.5, 0.25] }, { name: 'dev', values: [1.2, 0.8, 0.7] }], { height: 4 })
+ * const lines = chart.split('\n')
+ * assert.strictEqual(lines.length, 4 + 3) // 4 rows, the axis, the epochs, the legend
+ * assert.strictEqual(lines[0], '     1.20 ┤○        ') // the highest value labels the top row
+ * assert.ok(chart.includes('● train   ○ dev'))
  * @category reports
  */
 export const textChart = (input: ReadonlyArray<Series>, opts: { readonly height?: number; readonly title?: string; readonly step?: number; readonly width?: number } = {}): string => {
@@ -97,6 +102,15 @@ export interface ReportData {
 
 /**
  * A self-contained HTML page with the train/dev loss and accuracy curves and the results.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Train } from 'puregrad'
+ * const history = [0, 1].map((epoch) => ({ epoch, train: { loss: 1 - epoch / 2, accuracy: 0.5 + epoch / 4 }, dev: { loss: 1, accuracy: 0.5 } }))
+ * const html = Train.htmlReport({ title: 'x < y', history, results: [['dev accuracy', '50%']] })
+ * assert.ok(html.startsWith('<!doctype html>') && html.includes('<svg'))
+ * assert.ok(html.includes('<title>x &lt; y</title>')) // text is escaped
+ * assert.ok(html.includes('<td>0.5000</td><td>0.7500</td>')) // epoch 2's train loss and accuracy
  * @category reports
  */
 export const htmlReport = (r: ReportData): string => {

@@ -20,13 +20,55 @@ export type Space = { readonly [name: string]: Param }
 /** A point of a space. @category model */
 export type Config = { readonly [name: string]: number | string | boolean }
 
-/** @category constructors */
+/**
+ * A hyperparameter that takes one of the given values.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Train } from 'puregrad'
+ * const score = (c: Train.Config) => (c.activation === 'tanh' ? 0.1 : 0.2)
+ * const trials = Train.search({ activation: Train.choice('relu', 'tanh') }, score, { strategy: 'grid' })
+ * assert.deepStrictEqual(trials.map((t) => t.config.activation), ['tanh', 'relu']) // best first
+ * @category constructors
+ */
 export const choice = (...values: ReadonlyArray<number | string | boolean>): Param => ({ kind: 'choice', values })
-/** @category constructors */
+
+/**
+ * A real hyperparameter drawn uniformly from [min, max].
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Train } from 'puregrad'
+ * const score = (c: Train.Config) => Math.abs((c.dropout as number) - 0.2)
+ * const trials = Train.search({ dropout: Train.uniformParam(0, 0.5) }, score, { strategy: 'grid', gridPoints: 3 })
+ * assert.deepStrictEqual(trials.map((t) => t.config.dropout), [0.25, 0, 0.5]) // the grid, best first
+ * @category constructors
+ */
 export const uniformParam = (min: number, max: number): Param => ({ kind: 'uniform', min, max })
-/** Log-uniform, for scales such as learning rates (0.01 / 0.001 / 0.0001). @category constructors */
+
+/**
+ * Log-uniform, for scales such as learning rates (0.01 / 0.001 / 0.0001): uniform in the logarithm.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Train } from 'puregrad'
+ * const trials = Train.search({ lr: Train.logUniform(1e-4, 1e-2) }, (c) => c.lr as number, { strategy: 'grid', gridPoints: 3 })
+ * const lrs = trials.map((t) => t.config.lr as number)
+ * assert.ok(Math.abs(lrs[1]! - 1e-3) < 1e-12) // the midpoint of the grid is 0.001, not 0.005
+ * @category constructors
+ */
 export const logUniform = (min: number, max: number): Param => ({ kind: 'logUniform', min, max })
-/** @category constructors */
+
+/**
+ * A whole-number hyperparameter in [min, max], both included.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Train } from 'puregrad'
+ * const trials = Train.search({ layers: Train.intParam(1, 5) }, (c) => c.layers as number, { strategy: 'grid', mode: 'max' })
+ * assert.deepStrictEqual(trials.map((t) => t.config.layers), [5, 3, 1]) // 3 grid points, highest score first
+ * @category constructors
+ */
 export const intParam = (min: number, max: number): Param => ({ kind: 'int', min, max })
 
 /** Options of `search`. */
@@ -162,9 +204,12 @@ const expectedImprovement = (xs: ReadonlyArray<ReadonlyArray<number>>, ys: Reado
  * configuration (e.g. the dev loss after a short fit). Returns every trial, best first.
  *
  * @example
- * const space = { lr: logUniform(1e-4, 1e-1), width: choice(16, 32) }
- * const score = (c: Config) => Math.abs(Math.log10(c.lr as number) + 2) + (c.width === 32 ? 0 : 0.5)
- * const trials = search(space, score, { strategy: 'bayesian', trials: 12, key: Rng.key(0) })
+ * import assert from 'node:assert/strict'
+ * import { Rng, Train } from 'puregrad'
+ * const space = { lr: Train.logUniform(1e-4, 1e-1), width: Train.choice(16, 32) }
+ * const score = (c: Train.Config) => Math.abs(Math.log10(c.lr as number) + 2) + (c.width === 32 ? 0 : 0.5)
+ * const trials = Train.search(space, score, { strategy: 'bayesian', trials: 12, key: Rng.key(0) })
+ * assert.strictEqual(trials.length, 12)
  * assert.strictEqual(trials[0]!.config.width, 32)
  * @category search
  */
@@ -210,7 +255,16 @@ export const search = (space: Space, evaluate: (config: Config) => number, opts:
   return [...results].sort((a, b) => value(a) - value(b))
 }
 
-/** Trials as a text table, best first. @category search */
+/**
+ * Trials as a text table, one row per trial in the order given (`search` returns them best first).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Train } from 'puregrad'
+ * const table = Train.showTrials([{ config: { lr: 0.01, act: 'relu' }, score: 0.25 }, { config: { lr: 0.1, act: 'tanh' }, score: 1.5 }])
+ * assert.deepStrictEqual(table.split('\n'), ['     lr   act   score', '0.01000  relu  0.2500', ' 0.1000  tanh   1.500'])
+ * @category search
+ */
 export const showTrials = (trials: ReadonlyArray<Trial>): string => {
   const names = Object.keys(trials[0]?.config ?? {})
   const fmt = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v))
@@ -222,6 +276,16 @@ export const showTrials = (trials: ReadonlyArray<Trial>): string => {
 /**
  * Random restarts (source note 000): runs `train` from several keys and keeps the result with
  * the best score (lowest, or highest with mode 'max').
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
+ * const trainer = { network: Net.dense(1), optimizer: Optim.sgd(0.1), loss: Loss.meanSquaredError }
+ * const train = Data.dataset(T.tensor([[1], [2]]), T.tensor([[2], [4]]))
+ * const run = (key: Rng.Key) => Train.fit(trainer, Train.initFit(trainer, key, [1]), train, { epochs: 1, batchSize: 2 })
+ * const { best, scores } = Train.restarts([Rng.key(0), Rng.key(1), Rng.key(2)], run, (s) => s.history[0]!.train.loss)
+ * assert.strictEqual(scores.length, 3)
+ * assert.strictEqual(best.history[0]!.train.loss, Math.min(...scores))
  * @category search
  */
 export const restarts = <R>(keys: ReadonlyArray<Key>, train: (key: Key) => R, score: (result: R) => number, mode: 'min' | 'max' = 'min'): { readonly best: R; readonly scores: ReadonlyArray<number> } => {

@@ -48,6 +48,14 @@ export interface Trainer<O = unknown> {
 
 /**
  * The state before the first step: fresh variables from `key`, the optimizer's initial state.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Loss, Net, Optim, Rng, Train, Tree } from 'puregrad'
+ * const trainer = { network: Net.dense(2), optimizer: Optim.sgd(0.1), loss: Loss.meanSquaredError }
+ * const s = Train.initTrainState(trainer, Rng.key(0), [3]) // examples of 3 features
+ * assert.deepStrictEqual([s.step, s.loss], [0, null])
+ * assert.deepStrictEqual(Tree.leaves(s.params).map((l) => [l.path, l.value.shape]), [['W', [3, 2]], ['b', [2]]])
  * @category training
  */
 export const initTrainState = <O>(trainer: Trainer<O>, key: Key, inShape: Net.Shapes, dtype: 'float32' | 'float64' = 'float32'): TrainState<O> => {
@@ -63,11 +71,14 @@ const output = (y: Net.Value): Tensor => (isTensor(y) ? y : fail('INVALID_ARGUME
  * The training step of a trainer: `(state, batch) → state`.
  *
  * @example
- * const trainer = { network: Net.dense(1), optimizer: Optim.sgd(0.1), loss: Loss.meanSquaredError }
- * const s0 = initTrainState(trainer, Rng.key(0), [1])
- * const batch = Data.dataset(Tensor.tensor([[1], [2]]), Tensor.tensor([[2], [4]]))
- * const s1 = trainStep(trainer)(s0, batch)
- * assert.strictEqual(s1.step, 1)
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train, Tree } from 'puregrad'
+ * const trainer = { network: Net.dense(1, { init: 'zeros' }), optimizer: Optim.sgd(0.25), loss: Loss.meanSquaredError }
+ * const s0 = Train.initTrainState(trainer, Rng.key(0), [1])
+ * const batch = Data.dataset(T.tensor([[1], [2]]), T.tensor([[2], [4]]))
+ * const s1 = Train.trainStep(trainer)(s0, batch)
+ * assert.deepStrictEqual([s1.step, s1.loss], [1, 10]) // the batch's loss before the update
+ * assert.deepStrictEqual(Tree.leaves(s1.params).map((l) => T.toArray(l.value)), [[2.5], [1.5]]) // W and b after one SGD step
  * @category training
  */
 export const trainStep =

@@ -12,7 +12,9 @@
  *
  * Traversal order is fixed: record keys sorted, arrays by index, depth first.
  *
+ * @category namespaces
  * @since 0.1.0
+ * @module
  */
 export * from './Tree.js'
 export { type LeafStructure, type Structure, type StructureOf, checkSameStructure, structure } from './structure.js'

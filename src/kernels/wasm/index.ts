@@ -4,9 +4,9 @@
  * `kernels.ts`; float64 and int32 stay on the TypeScript kernels).
  *
  * ```ts
- * import { useWasmKernels } from 'puregrad/…'      // re-exported by the package entry
+ * import { useJsKernels, useWasmKernels, useWasmKernelsSync } from 'puregrad'
  * const status = await useWasmKernels()            // SIMD + one worker per spare core
- * const status = useWasmKernelsSync()              // SIMD, this thread only (no await needed)
+ * const single = useWasmKernelsSync()              // or: SIMD, this thread only (no await needed)
  * useJsKernels()                                   // back to the plain TypeScript kernels
  * ```
  *
@@ -62,7 +62,16 @@ const stopPool = (): void => {
   pool = undefined
 }
 
-/** True when this runtime can run the WebAssembly SIMD kernels. */
+/**
+ * True when this runtime can run the WebAssembly SIMD kernels (installing them falls back to the
+ * TypeScript kernels when it is false).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { useJsKernels, useWasmKernelsSync, wasmSupported } from 'puregrad'
+ * assert.strictEqual(useWasmKernelsSync().kernels, wasmSupported() ? 'wasm' : 'js')
+ * useJsKernels()
+ */
 export const wasmSupported = (): boolean => supported(false)
 
 /**
@@ -75,7 +84,18 @@ export const createWasmKernels = (): Kernels | undefined => {
   return makeWasmKernels(e, singleThread(e), jsKernels)
 }
 
-/** Installs the single-threaded WebAssembly kernels, synchronously (compiling takes a few ms). */
+/**
+ * Installs the single-threaded WebAssembly kernels, synchronously (compiling takes a few ms).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T, useJsKernels, useWasmKernelsSync } from 'puregrad'
+ * const status = useWasmKernelsSync()
+ * assert.strictEqual(status.threads, 1)
+ * const a = T.tensor([[1, 2], [3, 4]])
+ * assert.deepStrictEqual(T.toNested(T.matmul(a, a)), [[7, 10], [15, 22]])
+ * useJsKernels()
+ */
 export const useWasmKernelsSync = (): WasmStatus => {
   const k = createWasmKernels()
   if (k === undefined) return { kernels: 'js', threads: 1, reason: 'WebAssembly SIMD is not supported here' }
@@ -88,6 +108,16 @@ export const useWasmKernelsSync = (): WasmStatus => {
  * Installs the WebAssembly kernels with worker threads for large matrix products (see
  * `WasmOptions`). Resolves once the workers are ready; any worker failure leaves the
  * single-threaded wasm kernels installed and is reported in `reason`.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Tensor as T, useJsKernels, useWasmKernels, wasmSupported } from 'puregrad'
+ * const status = await useWasmKernels({ threads: 1 })
+ * assert.strictEqual(status.kernels, wasmSupported() ? 'wasm' : 'js')
+ * // the same API and, for small whole numbers, exactly the same results
+ * const a = T.tensor([[1, 2], [3, 4]])
+ * assert.deepStrictEqual(T.toNested(T.matmul(a, a)), [[7, 10], [15, 22]])
+ * useJsKernels() // stops the workers
  */
 export const useWasmKernels = async (options: WasmOptions = {}): Promise<WasmStatus> => {
   const wanted = options.threads ?? 'auto'
@@ -115,7 +145,20 @@ export const useWasmKernels = async (options: WasmOptions = {}): Promise<WasmSta
  */
 export const wasmThreadStats = (): { readonly workers: number; readonly caller: number } | undefined => pool?.chunks()
 
-/** Restores the plain TypeScript kernels and stops any kernel workers. */
+/**
+ * Restores the plain TypeScript kernels and stops any kernel workers.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Rng, Tensor as T, useJsKernels, useWasmKernelsSync } from 'puregrad'
+ * const a = Rng.uniform(Rng.key(0), [64, 64])
+ * useWasmKernelsSync()
+ * const fast = T.matmul(a, a)
+ * useJsKernels()
+ * const plain = T.matmul(a, a)
+ * // float32 products summed in another order: equal up to float32 rounding
+ * assert.ok(T.allclose(fast, plain))
+ */
 export const useJsKernels = (): void => {
   stopPool()
   useKernels(jsKernels)

@@ -56,9 +56,11 @@ const flatLayers = (ls: ReadonlyArray<Layer>): Layer[] =>
  * `serial(serial(a, b), c)` are the same value.
  *
  * @example
- * const mlp = serial(dense(16), tanh, dense(1))
- * assert.deepStrictEqual(serial(serial(dense(16), tanh), dense(1)), mlp)
- * assert.deepStrictEqual(serial(identity, mlp), mlp)
+ * import assert from 'node:assert/strict'
+ * import { Net } from 'puregrad'
+ * const mlp = Net.serial(Net.dense(16), Net.tanh, Net.dense(1))
+ * assert.deepStrictEqual(Net.serial(Net.serial(Net.dense(16), Net.tanh), Net.dense(1)), mlp)
+ * assert.deepStrictEqual(Net.serial(Net.identity, mlp), mlp)
  * @category combinators
  */
 export const serial = (...layers: ReadonlyArray<Layer>): Layer => {
@@ -88,7 +90,19 @@ export const parallelKind: Kind<Parallel> = {
   label: (l) => `Parallel(${l.layers.length})`,
 }
 
-/** Applies the i-th layer to the i-th element of a tuple. @category combinators */
+/**
+ * Applies the i-th layer to the i-th element of a tuple.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const net = Net.parallel(Net.relu, Net.identity)
+ * const vars = Net.init(net, { key: Rng.key(0), inShape: { tuple: [[2], [2]] } })
+ * const x = T.tensor([[-1, 2]])
+ * const { y } = Net.apply(net, vars, [x, x])
+ * assert.deepStrictEqual((y as ReadonlyArray<T.Tensor>).map(T.toArray), [[0, 2], [-1, 2]])
+ * @category combinators
+ */
 export const parallel = (...layers: ReadonlyArray<Layer>): Parallel => make(parallelKind, { _tag: 'Parallel', layers: Object.freeze([...layers]) })
 
 export const fanOutKind: Kind<FanOut> = {
@@ -100,7 +114,20 @@ export const fanOutKind: Kind<FanOut> = {
   label: (l) => `FanOut(${l.n})`,
 }
 
-/** Copies its input into a tuple of n. @category combinators */
+/**
+ * Copies its input into a tuple of n (the same tensor n times: tensors are immutable).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const net = Net.fanOut(2)
+ * assert.deepStrictEqual(Net.shape(net, [3]), E.right({ tuple: [[3], [3]] }))
+ * const x = T.tensor([[1, 2, 3]])
+ * const { y } = Net.apply(net, Net.init(net, { key: Rng.key(0), inShape: [3] }), x)
+ * assert.ok(Array.isArray(y) && y.length === 2 && y.every((t) => t === x))
+ * @category combinators
+ */
 export const fanOut = (n: number): FanOut => make(fanOutKind, { _tag: 'FanOut', n })
 
 const sameShapes = (ss: ReadonlyArray<Shapes>): ReadonlyArray<number> => {
@@ -118,7 +145,18 @@ export const fanInSumKind: Kind<FanInSum> = {
   label: () => 'FanInSum',
 }
 
-/** Adds the tensors of a tuple (of equal shapes). @category combinators */
+/**
+ * Adds the tensors of a tuple (of equal shapes).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * // x + relu(x)
+ * const net = Net.serial(Net.fanOut(2), Net.parallel(Net.identity, Net.relu), Net.fanInSum)
+ * const vars = Net.init(net, { key: Rng.key(0), inShape: [2] })
+ * assert.deepStrictEqual(T.toArray(Net.predict(net, vars, T.tensor([[-1, 2]]))), [-1, 4])
+ * @category combinators
+ */
 export const fanInSum: FanInSum = Object.freeze({ _tag: 'FanInSum' })
 
 export const fanInConcatKind: Kind<FanInConcat> = {
@@ -140,7 +178,19 @@ export const fanInConcatKind: Kind<FanInConcat> = {
   label: (l) => `FanInConcat(${l.axis})`,
 }
 
-/** Joins the tensors of a tuple along a per-example axis (default the last). @category combinators */
+/**
+ * Joins the tensors of a tuple along a per-example axis (default the last).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net } from 'puregrad'
+ * const net = Net.serial(Net.fanOut(2), Net.parallel(Net.dense(3), Net.dense(5)), Net.fanInConcat())
+ * assert.deepStrictEqual(Net.shape(net, [4]), E.right([8]))
+ * // axis 0 is the first axis of each example, not the batch axis
+ * assert.deepStrictEqual(Net.shape(Net.fanInConcat(0), { tuple: [[2, 3], [4, 3]] }), E.right([6, 3]))
+ * @category combinators
+ */
 export const fanInConcat = (axis = -1): FanInConcat => make(fanInConcatKind, { _tag: 'FanInConcat', axis })
 
 // ---------------------------------------------------------------------------------------------
@@ -167,7 +217,20 @@ export const residualKind: Kind<Residual> = {
   label: () => 'Residual',
 }
 
-/** x + body(x): a skip connection around a block that keeps the shape. @category combinators */
+/**
+ * x + body(x): a skip connection around a block that keeps the shape.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * // with a body that outputs zeros, the block is the identity
+ * const net = Net.residual(Net.dense(2, { init: 'zeros' }))
+ * const vars = Net.init(net, { key: Rng.key(0), inShape: [2] })
+ * assert.deepStrictEqual(T.toArray(Net.predict(net, vars, T.tensor([[-1, 2]]))), [-1, 2])
+ * assert.ok(E.isLeft(Net.shape(Net.residual(Net.dense(3)), [4]))) // the body must keep the shape
+ * @category combinators
+ */
 export const residual = (body: Layer): Residual => make(residualKind, { _tag: 'Residual', body })
 
 export const repeatKind: Kind<Repeat> = {
@@ -179,5 +242,17 @@ export const repeatKind: Kind<Repeat> = {
   label: (l) => `Repeat(${l.times})`,
 }
 
-/** The block `times` times in a row, each copy with its own parameters. @category combinators */
+/**
+ * The block `times` times in a row, each copy with its own parameters.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T, Tree } from 'puregrad'
+ * const net = Net.repeat(3, Net.serial(Net.dense(8), Net.relu))
+ * const { params } = Net.init(net, { key: Rng.key(0), inShape: [8] })
+ * assert.deepStrictEqual(Tree.paths(params), ['0.0.W', '0.0.b', '1.0.W', '1.0.b', '2.0.W', '2.0.b'])
+ * const [w0, , w1] = Tree.leaves(params)
+ * assert.ok(!T.equals(w0!.value, w1!.value))
+ * @category combinators
+ */
 export const repeat = (times: number, body: Layer): Repeat => make(repeatKind, { _tag: 'Repeat', times, body })

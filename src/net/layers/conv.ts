@@ -82,8 +82,13 @@ export interface Conv2dLayerOptions {
  * weights of shape [kH, kW, inChannels, filters].
  *
  * @example
- * const net = serial(conv2d(8, 3, { padding: 'same' }), relu, maxPool2d(2))
- * assert.deepStrictEqual(E.right([14, 14, 8]), shape(net, [28, 28, 1]))
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net } from 'puregrad'
+ * const net = Net.serial(Net.conv2d(8, 3, { padding: 'same' }), Net.relu, Net.maxPool2d(2))
+ * assert.deepStrictEqual(Net.shape(net, [28, 28, 1]), E.right([14, 14, 8]))
+ * // without padding ('valid', the default) a 3×3 kernel trims one pixel from each border
+ * assert.deepStrictEqual(Net.shape(Net.conv2d(8, 3), [28, 28, 1]), E.right([26, 26, 8]))
  * @category layers
  */
 export const conv2d = (filters: number, kernelSize: number | readonly [number, number], opts: Conv2dLayerOptions = {}): Conv2d =>
@@ -127,7 +132,33 @@ export interface PoolLayerOptions {
 const pool = <Tag extends 'MaxPool2d' | 'AvgPool2d'>(tag: Tag, kind: Kind<Pool2d<Tag>>, size: number | readonly [number, number], opts: PoolLayerOptions): Pool2d<Tag> =>
   make(kind, { _tag: tag, size: pairOf(size), strides: pairOf(opts.strides ?? size), padding: opts.padding ?? 'valid' } as Pool2d<Tag>)
 
-/** Max pooling over `size` windows (strides default to the size). @category layers */
+/**
+ * Max pooling over `size` windows (strides default to the size).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const pool = Net.maxPool2d(2)
+ * assert.deepStrictEqual(Net.shape(pool, [28, 28, 8]), E.right([14, 14, 8]))
+ * const vars = Net.init(pool, { key: Rng.key(0), inShape: [2, 2, 1] })
+ * const image = T.reshape(T.tensor([1, 2, 3, 6]), [1, 2, 2, 1])
+ * assert.deepStrictEqual(T.toArray(Net.predict(pool, vars, image)), [6])
+ * @category layers
+ */
 export const maxPool2d = (size: number | readonly [number, number], opts: PoolLayerOptions = {}): Pool2d<'MaxPool2d'> => pool('MaxPool2d', maxPool2dKind, size, opts)
-/** Average pooling over `size` windows (padding not counted). @category layers */
+/**
+ * Average pooling over `size` windows (strides default to the size); padding is not counted,
+ * so a window that overhangs the image averages only its real pixels.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const pool = Net.avgPool2d(2, { padding: 'same' })
+ * const vars = Net.init(pool, { key: Rng.key(0), inShape: [3, 3, 1] })
+ * const image = T.reshape(T.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9]), [1, 3, 3, 1])
+ * // windows [1, 2, 4, 5], [3, 6], [7, 8] and [9]
+ * assert.deepStrictEqual(T.toArray(Net.predict(pool, vars, image)), [3, 4.5, 7.5, 9])
+ * @category layers
+ */
 export const avgPool2d = (size: number | readonly [number, number], opts: PoolLayerOptions = {}): Pool2d<'AvgPool2d'> => pool('AvgPool2d', avgPool2dKind, size, opts)

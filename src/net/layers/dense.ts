@@ -46,8 +46,13 @@ export interface DenseOptions {
  * dense layer with one unit followed by an activation.
  *
  * @example
- * const net = serial(dense(128, { init: 'heNormal' }), relu, dense(10))
- * assert.deepStrictEqual(E.right([10]), shape(net, [784]))
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net } from 'puregrad'
+ * const net = Net.serial(Net.dense(128, { init: 'heNormal' }), Net.relu, Net.dense(10))
+ * assert.deepStrictEqual(Net.shape(net, [784]), E.right([10]))
+ * // it acts on the last axis, whatever comes before it
+ * assert.deepStrictEqual(Net.shape(Net.dense(10), [7, 784]), E.right([7, 10]))
  * @category layers
  */
 export const dense = (units: number, opts: DenseOptions = {}): Dense =>
@@ -91,26 +96,127 @@ export const activationKind: Kind<Activation> = {
 
 const act = (fn: ActivationFn, param = 0): Activation => make(activationKind, { _tag: 'Activation', fn, param })
 
-/** An activation layer by name (with the slope of leakyRelu or the alpha of elu as `param`). @category activations */
+/**
+ * An activation layer by name (with the slope of leakyRelu or the alpha of elu as `param`),
+ * e.g. when the name comes from a configuration or a hyperparameter search.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net } from 'puregrad'
+ * assert.deepStrictEqual(Net.activation('relu'), Net.relu)
+ * assert.deepStrictEqual(Net.activation('leakyRelu'), Net.leakyRelu(0.1))
+ * assert.deepStrictEqual(Net.activation('elu', 2), Net.elu(2))
+ * @category activations
+ */
 export const activation = (fn: ActivationFn, param?: number): Activation => act(fn, param ?? (fn === 'leakyRelu' ? 0.1 : fn === 'elu' ? 1 : 0))
 
-/** 1 / (1 + e^−x): a 0..1 probability output, or a hidden activation. @category activations */
+/**
+ * 1 / (1 + e^−x): a 0..1 probability output, or a hidden activation.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const vars = Net.init(Net.sigmoid, { key: Rng.key(0), inShape: [3] })
+ * const y = Net.predict(Net.sigmoid, vars, T.tensor([[0, 100, -100]]))
+ * assert.ok(T.allclose(y, T.tensor([[0.5, 1, 0]])))
+ * @category activations
+ */
 export const sigmoid: Activation = act('sigmoid')
-/** @category activations */
+/**
+ * The hyperbolic tangent: outputs in (−1, 1), zero-centred.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const vars = Net.init(Net.tanh, { key: Rng.key(0), inShape: [3] })
+ * const y = Net.predict(Net.tanh, vars, T.tensor([[0, 1, -1]]))
+ * assert.ok(T.allclose(y, T.tensor([[0, Math.tanh(1), -Math.tanh(1)]])))
+ * @category activations
+ */
 export const tanh: Activation = act('tanh')
-/** max(x, 0). @category activations */
+/**
+ * max(x, 0).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const vars = Net.init(Net.relu, { key: Rng.key(0), inShape: [3] })
+ * assert.deepStrictEqual(T.toArray(Net.predict(Net.relu, vars, T.tensor([[-2, 0, 3]]))), [0, 0, 3])
+ * @category activations
+ */
 export const relu: Activation = act('relu')
-/** exp(x) / Σ exp(x) over the last axis: class probabilities. @category activations */
+/**
+ * exp(x) / Σ exp(x) over the last axis: class probabilities.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const vars = Net.init(Net.softmax, { key: Rng.key(0), inShape: [2] })
+ * // each row (example) on its own; adding a constant to a row changes nothing
+ * const p = Net.predict(Net.softmax, vars, T.tensor([[0, Math.log(3)], [5, 5]]))
+ * assert.ok(T.allclose(p, T.tensor([[0.25, 0.75], [0.5, 0.5]])))
+ * @category activations
+ */
 export const softmax: Activation = act('softmax')
-/** log softmax over the last axis (pair it with a negative log-likelihood). @category activations */
+/**
+ * log softmax over the last axis (pair it with a negative log-likelihood). Computed stably:
+ * large logits do not overflow.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const vars = Net.init(Net.logSoftmax, { key: Rng.key(0), inShape: [2] })
+ * assert.deepStrictEqual(T.toArray(Net.predict(Net.logSoftmax, vars, T.tensor([[1000, 0]]))), [0, -1000])
+ * @category activations
+ */
 export const logSoftmax: Activation = act('logSoftmax')
-/** log(1 + eˣ). @category activations */
+/**
+ * log(1 + eˣ): a smooth relu.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const vars = Net.init(Net.softplus, { key: Rng.key(0), inShape: [3] })
+ * const y = Net.predict(Net.softplus, vars, T.tensor([[0, 100, -100]]))
+ * assert.ok(T.allclose(y, T.tensor([[Math.LN2, 100, 0]])))
+ * @category activations
+ */
 export const softplus: Activation = act('softplus')
-/** x·Φ(x), with the exact normal CDF. @category activations */
+/**
+ * x·Φ(x), with the exact normal CDF.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const vars = Net.init(Net.gelu, { key: Rng.key(0), inShape: [3] })
+ * const y = Net.predict(Net.gelu, vars, T.tensor([[1, -1, 10]]))
+ * assert.ok(T.allclose(y, T.tensor([[0.8413447, -0.1586553, 10]])))
+ * @category activations
+ */
 export const gelu: Activation = act('gelu')
-/** x for x > 0, slope·x otherwise; the notes use slope 0.1, the default here. @category activations */
+/**
+ * x for x > 0, slope·x otherwise; the notes use slope 0.1, the default here.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const leaky = Net.leakyRelu()
+ * const vars = Net.init(leaky, { key: Rng.key(0), inShape: [3] })
+ * assert.deepStrictEqual(T.toArray(Net.predict(leaky, vars, T.tensor([[-10, 0, 5]]))), [-1, 0, 5])
+ * @category activations
+ */
 export const leakyRelu = (slope = 0.1): Activation => act('leakyRelu', slope)
-/** x for x > 0, α(eˣ − 1) otherwise. @category activations */
+/**
+ * x for x > 0, α(eˣ − 1) otherwise: smooth, and bounded below by −α.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const net = Net.elu(2)
+ * const vars = Net.init(net, { key: Rng.key(0), inShape: [3] })
+ * assert.deepStrictEqual(T.toArray(Net.predict(net, vars, T.tensor([[-100, 0, 3]]))), [-2, 0, 3])
+ * @category activations
+ */
 export const elu = (alpha = 1): Activation => act('elu', alpha)
 
 // ---------------------------------------------------------------------------------------------
@@ -138,6 +244,15 @@ export const maxoutKind: Kind<Maxout> = {
 /**
  * Maxout: the maximum over groups of `pieces` consecutive features, so
  * `serial(dense(units · k), maxout(k))` gives each unit max(w₁ᵀx + b₁, …, w_kᵀx + b_k).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(Net.shape(Net.serial(Net.dense(2 * 3), Net.maxout(3)), [10]), E.right([2]))
+ * const vars = Net.init(Net.maxout(3), { key: Rng.key(0), inShape: [6] })
+ * // groups [1, 5, 2] and [0, -1, 4]
+ * assert.deepStrictEqual(T.toArray(Net.predict(Net.maxout(3), vars, T.tensor([[1, 5, 2, 0, -1, 4]]))), [5, 4])
  * @category activations
  */
 export const maxout = (pieces: number): Maxout => make(maxoutKind, { _tag: 'Maxout', pieces })
@@ -154,7 +269,19 @@ export const identityKind: Kind<Identity> = {
   label: () => 'identity',
 }
 
-/** Passes its input through (no output activation, e.g. for regression). @category layers */
+/**
+ * Passes its input through (no output activation, e.g. for regression). It is the unit of
+ * `serial`.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(Net.serial(Net.dense(1), Net.identity), Net.dense(1))
+ * const vars = Net.init(Net.identity, { key: Rng.key(0), inShape: [2] })
+ * const x = T.tensor([[1, 2]])
+ * assert.strictEqual(Net.predict(Net.identity, vars, x), x)
+ * @category layers
+ */
 export const identity: Identity = Object.freeze({ _tag: 'Identity' })
 
 export const flattenKind: Kind<Flatten> = {
@@ -169,7 +296,19 @@ export const flattenKind: Kind<Flatten> = {
   label: () => 'Flatten',
 }
 
-/** Flattens each example to one axis (e.g. after convolutions, before dense layers). @category layers */
+/**
+ * Flattens each example to one axis (e.g. after convolutions, before dense layers); the batch
+ * axis stays.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(Net.shape(Net.flatten, [28, 28, 1]), E.right([784]))
+ * const vars = Net.init(Net.flatten, { key: Rng.key(0), inShape: [3, 4] })
+ * assert.deepStrictEqual(Net.predict(Net.flatten, vars, T.ones([2, 3, 4])).shape, [2, 12])
+ * @category layers
+ */
 export const flatten: Flatten = Object.freeze({ _tag: 'Flatten' })
 
 const reshaped = (from: ReadonlyArray<number>, to: ReadonlyArray<number>): number[] => {
@@ -196,7 +335,19 @@ export const reshapeKind: Kind<Reshape> = {
   label: (l) => `Reshape([${l.shape.join(', ')}])`,
 }
 
-/** Reshapes each example (one size may be −1). @category layers */
+/**
+ * Reshapes each example (one size may be −1, inferred from the others); the batch axis stays.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * assert.deepStrictEqual(Net.shape(Net.reshape([28, 28, 1]), [784]), E.right([28, 28, 1]))
+ * const net = Net.reshape([2, -1])
+ * const vars = Net.init(net, { key: Rng.key(0), inShape: [6] })
+ * assert.deepStrictEqual(Net.predict(net, vars, T.ones([5, 6])).shape, [5, 2, 3])
+ * @category layers
+ */
 export const reshape = (shape: ReadonlyArray<number>): Reshape => make(reshapeKind, { _tag: 'Reshape', shape: Object.freeze([...shape]) })
 
 /** Refuses values that are not activation names (for decoders). @internal */

@@ -29,8 +29,16 @@ export const dropoutKind: Kind<Dropout> = {
  * largest layer and 0.7–0.8 elsewhere.
  *
  * @example
- * const net = serial(dense(64), relu, dropout(0.8), dense(10))
- * assert.ok(E.isRight(shape(net, [784])))
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * assert.ok(E.isRight(Net.shape(Net.serial(Net.dense(64), Net.relu, Net.dropout(0.8), Net.dense(10)), [784])))
+ * const drop = Net.dropout(0.5)
+ * const vars = Net.init(drop, { key: Rng.key(0), inShape: [100] })
+ * const x = T.ones([1, 100])
+ * const { y } = Net.apply(drop, vars, x, { train: true, key: Rng.key(1) })
+ * assert.ok(T.toArray(y as T.Tensor).every((v) => v === 0 || v === 2)) // kept units scaled by 1/keep
+ * assert.strictEqual(Net.predict(drop, vars, x), x) // outside training: the identity
  * @category layers
  */
 export const dropout = (keep: number): Dropout => make(dropoutKind, { _tag: 'Dropout', keep })
@@ -76,6 +84,17 @@ export interface BatchNormOptions {
  * Batch normalisation over the last (feature or channel) axis: while training, normalises with
  * the batch's mean and variance and updates running statistics kept in the model state; in
  * evaluation, normalises with the running statistics. Learns a scale γ and an offset β.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T, Tree } from 'puregrad'
+ * const bn = Net.batchNorm({ momentum: 0.5 })
+ * const vars = Net.init(bn, { key: Rng.key(0), inShape: [1] })
+ * const { y, state } = Net.apply(bn, vars, T.tensor([[0], [4]]), { train: true })
+ * // the batch has mean 2 and variance 4
+ * assert.ok(T.allclose(y as T.Tensor, T.tensor([[-1], [1]]), { atol: 1e-3 }))
+ * // the running mean and variance (from 0 and 1) move halfway towards the batch's
+ * assert.deepStrictEqual(Tree.leaves(state).map((l) => [l.path, T.toArray(l.value)]), [['mean', [1]], ['variance', [2.5]]])
  * @category layers
  */
 export const batchNorm = (opts: BatchNormOptions = {}): BatchNorm => make(batchNormKind, { _tag: 'BatchNorm', momentum: opts.momentum ?? 0.99, eps: opts.eps ?? 1e-3 })

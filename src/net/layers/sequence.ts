@@ -19,6 +19,12 @@ export const embeddingKind: Kind<Embedding> = {
   apply: (l, { params }, x) => {
     const ix = single(x)
     if (ix.dtype !== 'int32') fail('DTYPE_MISMATCH', 'Embedding', `expects int32 token indices; got ${ix.dtype} ${showShape(ix.shape)}. Use Tensor.cast(x, 'int32').`)
+    // gather would wrap a negative index to the end of the table: a token −1 (a common padding
+    // value) would silently read the last row
+    const [lo, hi] = ix.size === 0 ? [0, 0] : [T.item(T.min(ix)), T.item(T.max(ix))]
+    if (lo < 0 || hi >= l.vocab) {
+      fail('INDEX_OUT_OF_RANGE', 'Embedding', `token indices must lie in [0, ${l.vocab - 1}] for a vocabulary of ${l.vocab}; got ${lo < 0 ? lo : hi}. Map padding or unknown tokens to an index of their own.`)
+    }
     return { y: T.gather((params as { W: T.Tensor }).W, ix), state: {} }
   },
   label: (l) => `Embedding(${l.vocab}, ${l.dim})`,
@@ -27,6 +33,16 @@ export const embeddingKind: Kind<Embedding> = {
 /**
  * A lookup table from `vocab` token indices (int32) to vectors of `dim`: each example's
  * shape [...] becomes [..., dim].
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * const emb = Net.embedding(10, 4)
+ * const vars = Net.init(emb, { key: Rng.key(0), inShape: [3] })
+ * const y = Net.predict(emb, vars, T.tensor([[1, 7, 1]], 'int32'))
+ * assert.deepStrictEqual(y.shape, [1, 3, 4])
+ * const v = T.toArray(y)
+ * assert.deepStrictEqual(v.slice(8, 12), v.slice(0, 4)) // token 1 twice: the same row of the table
  * @category layers
  */
 export const embedding = (vocab: number, dim: number, opts: { readonly init?: Initializer } = {}): Embedding =>
@@ -104,6 +120,14 @@ export interface RecurrentOptions {
 
 /**
  * A simple (Elman) recurrent layer: hₜ = act(xₜ·W + hₜ₋₁·U + b), act tanh by default.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T } from 'puregrad'
+ * // with weights of ones and relu, hₜ = xₜ + hₜ₋₁: a running sum
+ * const rnn = Net.simpleRnn(1, { activation: 'relu', init: 'ones', recurrentInit: 'ones', returnSequences: true })
+ * const vars = Net.init(rnn, { key: Rng.key(0), inShape: [3, 1] })
+ * assert.deepStrictEqual(T.toArray(Net.predict(rnn, vars, T.tensor([[[1], [2], [3]]]))), [1, 3, 6])
  * @category layers
  */
 export const simpleRnn = (units: number, opts: RecurrentOptions & { readonly activation?: ActivationFn } = {}): SimpleRnn =>
@@ -150,6 +174,17 @@ export const lstmKind: Kind<Lstm> = {
 /**
  * A long short-term memory layer (Hochreiter & Schmidhuber), gates input/forget/cell/output,
  * forget bias initialised to 1.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng, Tensor as T, Tree } from 'puregrad'
+ * assert.deepStrictEqual(Net.shape(Net.lstm(2), [10, 3]), E.right([2]))
+ * const net = Net.lstm(2, { returnSequences: true })
+ * const { params, outShape } = Net.init(net, { key: Rng.key(0), inShape: [10, 3] })
+ * assert.deepStrictEqual(outShape, [10, 2])
+ * const b = Tree.leaves(params).find((l) => l.path === 'b')!.value
+ * assert.deepStrictEqual(T.toArray(b), [0, 0, 1, 1, 0, 0, 0, 0]) // input, forget, cell, output gates
  * @category layers
  */
 export const lstm = (units: number, opts: RecurrentOptions = {}): Lstm =>

@@ -6,59 +6,8 @@
 import { fc, test } from '@fast-check/vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect } from 'vitest'
-import { Data, type ErrorCode, Net, Optim, PuregradError, Rng, Tensor as T, Train, Tree, errorCodes } from '../src/index.js'
-
-// ---------------------------------------------------------------------------------------------
-// Helpers
-
-type Outcome<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: PuregradError }
-
-/** Runs `f`: its value, or the PuregradError it threw; any other exception fails the property. */
-const outcome = <A>(f: () => A): Outcome<A> => {
-  try {
-    return { ok: true, value: f() }
-  } catch (e) {
-    if (e instanceof PuregradError) {
-      expect(Object.keys(errorCodes)).toContain(e.code)
-      expect(e.op.length).toBeGreaterThan(0)
-      expect(e.detail.length).toBeGreaterThan(10)
-      return { ok: false, error: e }
-    }
-    throw new Error(`expected a value or a PuregradError, got ${e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e)}`)
-  }
-}
-
-/** The outcome is a value or an error with one of `codes`. */
-const valueOr = <A>(f: () => A, ...codes: ErrorCode[]): Outcome<A> => {
-  const o = outcome(f)
-  if (!o.ok) expect(codes).toContain(o.error.code)
-  return o
-}
-
-/** A deep copy (typed arrays, NaN, -0 kept) to compare user inputs before and after. */
-const snapshot = <A>(a: A): A => structuredClone(a)
-
-/** Runs `f(input)` and checks `input` is unchanged afterwards. */
-const untouched = <I, A>(input: I, f: (i: I) => A): A => {
-  const before = snapshot(input)
-  try {
-    return f(input)
-  } finally {
-    expect(input).toEqual(before)
-  }
-}
-
-const weird: fc.Arbitrary<number> = fc.constantFrom(Number.NaN, Infinity, -Infinity, 0, -0, 1e300, -1e300, 3.5e38, 2 ** 31, -(2 ** 31), 2 ** 53, 1e-320, 0.5, -1)
-const num: fc.Arbitrary<number> = fc.oneof(fc.integer({ min: -3, max: 6 }), fc.double(), weird)
-/** Anything a careless caller might pass where a number is expected. */
-const anyNum: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 6, arbitrary: num },
-  { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 3 }), fc.constant(null), fc.constant(undefined), fc.boolean(), fc.constant([1]), fc.constant({})) },
-)
-const isWhole = (u: unknown, min: number): boolean => typeof u === 'number' && Number.isInteger(u) && u >= min
-/** null / undefined in a required position crash with a TypeError in some layers: tracked in test/reliability/bugs.test.ts */
-const anyNumDefined: fc.Arbitrary<unknown> = anyNum.filter((u) => u !== undefined && u !== null)
-const isFiniteNum = (u: unknown): u is number => typeof u === 'number' && Number.isFinite(u)
+import { Data, type ErrorCode, Net, Optim, PuregradError, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
+import { type Json, anyNum, isFiniteNum, mutate, mutationOf, isWhole, num, outcome, untouched, valueOr, weird } from './support.js'
 
 // ---------------------------------------------------------------------------------------------
 // Tensor creation
@@ -136,9 +85,7 @@ describe('fuzz: tensor creation', () => {
     },
   )
 
-  // huge sizes (1e300, 2^53) crash with a RangeError: tracked in test/reliability/bugs.test.ts
-  const notHuge = weird.filter((d) => !(Number.isInteger(d) && d > 2 ** 20))
-  const smallShape = fc.array(fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: notHuge }), { maxLength: 4 })
+  const smallShape = fc.array(fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: weird }), { maxLength: 4 })
   test.prop([fc.array(num, { maxLength: 24 }), smallShape, dtype], { numRuns: 300 })('fromArray(values, shape): the right tensor, or a clear refusal', (values, shape, dt) => {
     const o = untouched([values, shape] as const, ([v, s]) => valueOr(() => T.fromArray(v, s, dt), 'INVALID_SHAPE', 'SHAPE_MISMATCH', 'INVALID_VALUE'))
     const shapeOk = shape.every((d) => Number.isInteger(d) && d >= 0)
@@ -153,11 +100,9 @@ describe('fuzz: tensor creation', () => {
 
   test.prop([smallShape, num, dtype], { numRuns: 200 })('zeros / ones / full refuse bad shapes and values', (shape, v, dt) => {
     const o = untouched(shape, (s) => valueOr(() => T.full(s, v, dt), 'INVALID_SHAPE', 'INVALID_VALUE'))
-    const ok = shape.every((d) => Number.isInteger(d) && d >= 0) && reference(v, dt) !== undefined
+    const ok = shape.every((d) => Number.isInteger(d) && d >= 0) && shape.reduce((p, d) => p * d, 1) < 2 ** 31 && reference(v, dt) !== undefined
     expect(o.ok).toBe(ok)
-    // full(s, -0) stores +0 (a fill of -0 is skipped as "already zero"); the sign of zero is not checked here
-    const noNegZero = (xs: number[]): number[] => xs.map((x) => (x === 0 ? 0 : x))
-    if (o.ok) expect(noNegZero(T.toArray(o.value))).toStrictEqual(noNegZero(stored(new Array(o.value.size).fill(v), dt)))
+    if (o.ok) expect(T.toArray(o.value)).toStrictEqual(stored(new Array(o.value.size).fill(v), dt))
     valueOr(() => T.zeros(shape, dt), 'INVALID_SHAPE')
   })
 })
@@ -241,18 +186,16 @@ describe('fuzz: tensor operations', () => {
     if (o.ok) expect(o.value.rank).toBe(x.rank)
   })
 
-  // a huge depth crashes with a RangeError: tracked in test/reliability/bugs.test.ts
-  const depthArb = fc.oneof(fc.integer({ min: -1, max: 5 }), weird.filter((d) => !(Number.isInteger(d) && d > 2 ** 20)))
+  const depthArb = fc.oneof(fc.integer({ min: -1, max: 5 }), weird)
   test.prop([fc.array(fc.oneof(fc.integer({ min: -2, max: 5 }), weird), { maxLength: 5 }), depthArb], { numRuns: 200 })('oneHot: rows with a single one, or a clear refusal', (labels, depth) => {
-    const o = untouched(labels, (l) => valueOr(() => T.oneHot(l, depth), 'INDEX_OUT_OF_RANGE', 'INVALID_ARGUMENT', 'INVALID_VALUE'))
-    const valid = Number.isInteger(depth) && depth >= 1 && labels.every((v) => Number.isInteger(v) && v >= 0 && v < depth)
+    const o = untouched(labels, (l) => valueOr(() => T.oneHot(l, depth), 'INDEX_OUT_OF_RANGE', 'INVALID_ARGUMENT', 'INVALID_VALUE', 'INVALID_SHAPE'))
+    const valid = Number.isInteger(depth) && depth >= 1 && labels.every((v) => Number.isInteger(v) && v >= 0 && v < depth) && labels.length * depth < 2 ** 31
     expect(o.ok).toBe(valid)
     if (o.ok) expect(T.toArray(T.sum(o.value, -1))).toEqual(labels.map(() => 1))
   })
 
   const pair = fc.oneof(fc.integer({ min: -1, max: 4 }), weird, fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })))
-  // a huge padding (2^31) with an empty channel/filter axis hangs: tracked (skipped) in test/reliability/bugs.test.ts
-  const padding = fc.oneof(fc.constantFrom('valid', 'same', 'full'), fc.integer({ min: -1, max: 3 }), weird.filter((d) => !(Number.isInteger(d) && d > 2 ** 20)))
+  const padding = fc.oneof(fc.constantFrom('valid', 'same', 'full'), fc.integer({ min: -1, max: 3 }), weird)
   test.prop([shapeArb(5), shapeArb(5), fc.record({ strides: pair, padding, dilations: pair }, { requiredKeys: [] })], { numRuns: 200 })('conv2d: output or a clear refusal', (xs, ws, opts) => {
     const x = T.ones(xs, 'float64')
     const w = T.ones(ws, 'float64')
@@ -264,10 +207,8 @@ describe('fuzz: tensor operations', () => {
     const x = T.ones(xs, 'float64')
     const f = kind === 'max' ? T.maxPool2d : T.avgPool2d
     const o = keeps([x], () => untouched(opts, () => valueOr(() => f(x, opts as T.Pool2dOptions), ...SHAPE_CODES)))
-    // pooling a tensor of ones gives ones (padding is not counted); windows made only of padding
-    // (explicit padding ≥ the window, or an empty image) are tracked in test/reliability/bugs.test.ts
-    const realWindows = (opts.padding === undefined || opts.padding === 'valid' || opts.padding === 'same') && xs.length === 4 && xs[1]! > 0 && xs[2]! > 0
-    if (o.ok && realWindows) expect(T.toArray(o.value).every((v) => v === 1)).toBe(true)
+    // pooling a tensor of ones gives ones: padding is not counted, and windows of padding alone are refused
+    if (o.ok) expect(T.toArray(o.value).every((v) => v === 1)).toBe(true)
   })
 
   test.prop([anyTensor(3), fc.oneof(axis, fc.array(axis, { maxLength: 3 }))], { numRuns: 150 })('reductions and softmax: a value or AXIS_OUT_OF_RANGE', (x, ax) => {
@@ -312,35 +253,7 @@ const decodes = (s: string): void => {
   }
 }
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
-const jsonValue: fc.Arbitrary<Json> = fc.oneof<fc.Arbitrary<Json>[]>(num.map((n) => (Number.isFinite(n) ? n : 0)), fc.string({ maxLength: 4 }), fc.constant(null), fc.boolean(), fc.constant<Json>([]), fc.constant<Json>({}), fc.constant<Json>([2, 2]), fc.constant('float64'), fc.constant('AAAA'))
-
-/** The paths (as key lists) of every node of a JSON value. */
-const pathsOf = (j: Json, at: (string | number)[] = []): (string | number)[][] => {
-  const here = [at]
-  if (Array.isArray(j)) return here.concat(...j.map((c, i) => pathsOf(c, [...at, i])))
-  if (j !== null && typeof j === 'object') return here.concat(...Object.entries(j).map(([k, c]) => pathsOf(c, [...at, k])))
-  return here
-}
-const docPaths = pathsOf(JSON.parse(text) as Json).filter((p) => p.length > 0)
-
-type Mutation = { kind: 'delete' | 'replace' | 'add'; path: (string | number)[]; value: Json; key: string }
-const mutation: fc.Arbitrary<Mutation> = fc.record({ kind: fc.constantFrom('delete', 'replace', 'add'), path: fc.constantFrom(...docPaths), value: jsonValue, key: fc.constantFrom('extra', 'shape', 'dtype', 'data', '_tag', 'units', 'version') })
-const mutate = (doc: Json, m: Mutation): void => {
-  let parent: any = doc
-  for (const k of m.path.slice(0, -1)) parent = parent[k]
-  const last = m.path[m.path.length - 1]!
-  if (m.kind === 'delete') {
-    if (Array.isArray(parent)) parent.splice(last as number, 1)
-    else delete parent[last]
-  } else if (m.kind === 'replace') parent[last] = m.value
-  else {
-    const node = parent[last]
-    if (node !== null && typeof node === 'object' && !Array.isArray(node)) node[m.key] = m.value
-    else if (Array.isArray(node)) node.push(m.value)
-    else parent[last] = [node, m.value]
-  }
-}
+const mutation = mutationOf(JSON.parse(text) as Json)
 
 describe('fuzz: decoding saved models', () => {
   test('the unmutated model decodes', () => {
@@ -403,7 +316,7 @@ describe('fuzz: layer hyperparameters', () => {
     ['avgPool2d strides', (u) => Net.avgPool2d(2, { strides: u }), opt(wholeValid(1))],
     ['dropout', (u) => Net.dropout(u), (u) => (typeof u !== 'number' || !(u >= 0 && u <= 1) ? false : u > 0 || undefined)],
     ['batchNorm momentum', (u) => Net.batchNorm({ momentum: u }), opt((u) => (typeof u !== 'number' || !(u >= 0 && u <= 1) ? false : u < 1 || undefined))],
-    ['batchNorm eps', (u) => Net.batchNorm({ eps: u }), opt((u) => (isFiniteNum(u) && u > 0 ? true : u === 0 || u === Infinity ? undefined /* Infinity: BUG, see bugs.test.ts */ : false))],
+    ['batchNorm eps', (u) => Net.batchNorm({ eps: u }), opt((u) => (isFiniteNum(u) && u > 0 ? true : u === 0 ? undefined : false))],
     ['embedding vocab', (u) => Net.embedding(u, 2), wholeValid(1)],
     ['embedding dim', (u) => Net.embedding(3, u), wholeValid(1)],
     ['simpleRnn', (u) => Net.simpleRnn(u), wholeValid(1)],
@@ -417,8 +330,7 @@ describe('fuzz: layer hyperparameters', () => {
     ['fanInConcat', (u) => Net.fanInConcat(u), (u) => u === undefined || (typeof u === 'number' && Number.isInteger(u) ? (Math.abs(u) < 64 ? true : undefined) : false)],
   ]
   for (const [name, make, valid] of layers) {
-    const arb = name === 'conv2d kernel' || name === 'maxPool2d' || name === 'avgPool2d' ? anyNumDefined : anyNum
-    test.prop([arb], { numRuns: 60 })(`${name}: valid → a layer, invalid → INVALID_ARGUMENT`, (u) => hyper(() => make(u), valid(u)))
+    test.prop([anyNum], { numRuns: 60 })(`${name}: valid → a layer, invalid → INVALID_ARGUMENT`, (u) => hyper(() => make(u), valid(u)))
   }
 })
 

@@ -1,0 +1,146 @@
+/**
+ * The lowering driver: walks the layer tree like `Net.apply` in evaluation mode, but instead of
+ * computing tensors it adds ONNX nodes computing them, each layer by its rule in the table
+ * (`table.ts`). This file holds what the rules share: the context a rule gets (the graph, the
+ * layer's path, its output shape, helpers to read its input in the layout and type it needs)
+ * and the recursion into children.
+ * @internal
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { type ErrorCode, PuregradError } from '../../core/errors.js'
+import { describeAt, shape } from '../interpret.js'
+import type { Vars } from '../Kind.js'
+import { type Layer, type LayerOf, type Shapes, type Tag, showShapes } from '../Layer.js'
+import { type GraphBuilder, attr } from './graph.js'
+import { type Layout, type Sym, type SymType, type SymValue, isSym, shapesOf, toChannelsFirst, toChannelsLast } from './symbols.js'
+
+/** A per-channel affine map y ↦ y·scale + shift over the last axis (a batch norm to fold). */
+export interface ChannelAffine {
+  readonly scale: Float64Array
+  readonly shift: Float64Array
+  /** the folded layer, for the doc strings */
+  readonly from: string
+}
+
+/** Export settings every rule may read. */
+export interface Settings {
+  readonly opset: number
+  readonly foldBatchNorm: boolean
+}
+
+/** What is shared by the whole export: the graph, the types chosen for the inputs, transposes made. */
+export interface Session {
+  readonly g: GraphBuilder
+  readonly settings: Settings
+  /** element types of graph inputs, set by their first reader */
+  readonly inputTypes: Map<string, 'float32' | 'int32'>
+  /** `name>layout` → the transposed value, so a value is transposed at most once per layout */
+  readonly transposed: Map<string, Sym>
+}
+
+/** What a rule gets besides its layer, variables and input. */
+export interface Cx {
+  readonly g: GraphBuilder
+  readonly settings: Settings
+  /** prefix of the layer's node and initialiser names: its path, or `net` at the root */
+  readonly base: string
+  /** `layer 2.body (Dense(10))`, for doc strings and messages */
+  readonly where: string
+  /** the layer's per-example output shape (from `Net.shape`) */
+  readonly outShape: Shapes
+  /** a batch norm to apply to this layer's output (given only to Dense and Conv2d) */
+  readonly then: ChannelAffine | undefined
+  /** lowers a child, named by its key in the parameter tree */
+  readonly child: (l: Layer, name: string, vars: Vars, x: SymValue, then?: ChannelAffine) => SymValue
+  /** the single input, checked to be float32, in the given layout (default: the one it has) */
+  readonly float: (x: SymValue, layout?: Layout) => Sym
+  /** the single input, checked to hold int32 token indices */
+  readonly ints: (x: SymValue) => Sym
+  /** the single input, of any element type (for layers that only move values) */
+  readonly any: (x: SymValue, layout?: Layout) => Sym
+  /** a value in a layout, transposing it (once) if needed */
+  readonly inLayout: (x: Sym, layout: Layout) => Sym
+  /** the layer's output: a float32 value of shape `outShape` */
+  readonly out: (name: string, layout: Layout) => Sym
+  /** the layer's output, of the element type of `from` */
+  readonly like: (name: string, layout: Layout, from: Sym) => Sym
+  /** refuses the export with a message naming the layer */
+  readonly refuse: (code: ErrorCode, message: string) => never
+}
+
+/** How one kind of layer becomes ONNX nodes. */
+export type Lowering<L extends { readonly _tag: Tag }> = (l: L, vars: Vars, x: SymValue, cx: Cx) => SymValue
+
+/** The rules of all layer kinds; the type makes the compiler refuse a layer kind without one. */
+export type LoweringTable = { readonly [K in Tag]: Lowering<LayerOf<K>> }
+
+const join = (path: string, name: string): string => (path === '' ? name : `${path}.${name}`)
+
+const single = (x: SymValue, where: string): Sym =>
+  isSym(x) ? x : fail('SHAPE_MISMATCH', `${where} expects one tensor but gets a tuple of ${x.length}`)
+
+const fail = (code: ErrorCode, message: string): never => {
+  throw new PuregradError(code, 'toOnnx', message)
+}
+
+/** The value in a layout; images only have two. */
+export const inLayout = (s: Session, x: Sym, layout: Layout): Sym => {
+  if (x.layout === layout) return x
+  const key = `${x.name}>${layout}`
+  const known = s.transposed.get(key)
+  if (known !== undefined) return known
+  const perm = layout === 'channelsFirst' ? toChannelsFirst : toChannelsLast
+  const name = s.g.op(x.name.replace(/\/.*$/, ''), 'Transpose', [x.name], { attrs: [attr.ints('perm', perm)], doc: `to ${layout === 'channelsFirst' ? 'NCHW' : 'NHWC'}` })
+  const t: Sym = { ...x, name, layout }
+  s.transposed.set(key, t)
+  return t
+}
+
+/** Checks (or, for a graph input, sets) the element type a layer reads. */
+const typed = (s: Session, x: Sym, want: 'float32' | 'int32', where: string): Sym => {
+  const origin = x.origin ?? x.name
+  const have: SymType = x.type === 'open' ? (s.inputTypes.get(origin) ?? 'open') : x.type
+  if (have === 'open') {
+    s.inputTypes.set(origin, want)
+    return x
+  }
+  if (have === want) return x
+  return want === 'int32'
+    ? fail('DTYPE_MISMATCH', `${where} reads int32 token indices, but its input is a float32 value computed by the layers before it (as in Net.apply, it must read the network's int32 input); put the embedding first.`)
+    : fail('DTYPE_MISMATCH', `${where} needs float32 values, but its input holds the int32 token indices the network's input gets from an earlier reader; pass the indices through an embedding first.`)
+}
+
+/** Lowers one layer at `path` (`''` for the root). */
+export const lowerAt = (table: LoweringTable, s: Session, l: Layer, path: string, vars: Vars, x: SymValue, then?: ChannelAffine): SymValue => {
+  const where = describeAt(path, l)
+  const outShape = E.getOrElse<PuregradError, Shapes>((e) => {
+    throw e
+  })(shape(l, shapesOf(x)))
+  const cx: Cx = {
+    g: s.g,
+    settings: s.settings,
+    base: path === '' ? 'net' : path,
+    where,
+    outShape,
+    then,
+    child: (c, name, v, xc, t) => lowerAt(table, s, c, join(path, name), v, xc, t),
+    float: (xv, layout) => {
+      const one = typed(s, single(xv, where), 'float32', where)
+      return layout === undefined ? one : inLayout(s, one, layout)
+    },
+    ints: (xv) => typed(s, single(xv, where), 'int32', where),
+    any: (xv, layout) => {
+      const one = single(xv, where)
+      return layout === undefined ? one : inLayout(s, one, layout)
+    },
+    inLayout: (xv, layout) => inLayout(s, xv, layout),
+    out: (name, layout) =>
+      Array.isArray(outShape) ? { name, shape: outShape, layout, type: 'float32' } : fail('SHAPE_MISMATCH', `${where} returns ${showShapes(outShape)} where one tensor was expected`),
+    like: (name, layout, from) => {
+      const y = cx.out(name, layout)
+      return from.type === 'open' ? { ...y, type: 'open', origin: from.origin ?? from.name } : { ...y, type: from.type }
+    },
+    refuse: (code, message) => fail(code, `${where} ${message}`),
+  }
+  return (table[l._tag] as Lowering<Layer>)(l, vars, x, cx)
+}

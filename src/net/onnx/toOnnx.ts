@@ -1,0 +1,160 @@
+/**
+ * Export to ONNX: a network and its variables as the bytes of an `.onnx` file, computing what
+ * `Net.apply` computes in evaluation mode, for servers, GPUs and other runtimes.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { type ErrorCode, PuregradError, fail } from '../../core/errors.js'
+import { isTensor } from '../../core/Tensor.js'
+import { key } from '../../rng/index.js'
+import { compareTrees } from '../../tree/structure.js'
+import type { Tree } from '../../tree/index.js'
+import { init, shape } from '../interpret.js'
+import type { Vars } from '../Kind.js'
+import { type Layer, type Shapes, isTuple, showShapes } from '../Layer.js'
+import { kindOf } from '../table.js'
+import { GraphBuilder } from './graph.js'
+import { type Session, inLayout, lowerAt } from './lowering.js'
+import { DataType, type ModelMsg, type ValueInfoMsg, encodeModel } from './schema.js'
+import { type SymValue, leavesOf } from './symbols.js'
+import { lowerings } from './table.js'
+
+/** Options of `toOnnx`. */
+export interface OnnxOptions {
+  /** per-example input shape, as given to `Net.init` (e.g. `[784]` or `[28, 28, 1]`); the batch axis is the symbolic `N` */
+  readonly inShape: Shapes
+  /** name of the ONNX graph, default `'puregrad'` */
+  readonly graphName?: string
+  /** ONNX opset version, from 13 (the default) to 21 */
+  readonly opset?: number
+  /** the model's doc string, default a line naming the network and its input shape */
+  readonly docString?: string
+  /** fold each batch norm that directly follows a dense or convolution layer into its weights (default true); otherwise batch norms are exported as BatchNormalization or Mul and Add */
+  readonly foldBatchNorm?: boolean
+}
+
+const MIN_OPSET = 13
+const MAX_OPSET = 21
+/** The ONNX IR version that goes with each opset. */
+const irVersion = (opset: number): number => (opset <= 14 ? 7 : opset <= 18 ? 8 : opset <= 20 ? 9 : 10)
+
+const bad = (code: ErrorCode, message: string): never => fail(code, 'toOnnx', message)
+
+interface Settled {
+  readonly inShape: Shapes
+  readonly graphName: string
+  readonly opset: number
+  readonly docString: string | undefined
+  readonly foldBatchNorm: boolean
+}
+
+const settle = (options: unknown): Settled => {
+  if (typeof options !== 'object' || options === null) return bad('INVALID_ARGUMENT', `options must be an object such as { inShape: [784] }; got ${String(options)}.`)
+  const o = options as Partial<Record<keyof OnnxOptions, unknown>>
+  if (o.inShape === undefined) return bad('INVALID_ARGUMENT', 'options.inShape is missing: pass the per-example input shape the network was initialised with, e.g. { inShape: [28, 28, 1] }.')
+  const opset = o.opset ?? MIN_OPSET
+  if (typeof opset !== 'number' || !Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
+    return bad('INVALID_ARGUMENT', `opset must be a whole number from ${MIN_OPSET} to ${MAX_OPSET}; got ${JSON.stringify(opset)}. Use the default (${MIN_OPSET}) unless a runtime needs a newer one.`)
+  }
+  const graphName = o.graphName ?? 'puregrad'
+  if (typeof graphName !== 'string' || graphName === '') return bad('INVALID_ARGUMENT', `graphName must be a non-empty string; got ${JSON.stringify(graphName)}.`)
+  if (o.docString !== undefined && typeof o.docString !== 'string') return bad('INVALID_ARGUMENT', `docString must be a string; got ${JSON.stringify(o.docString)}.`)
+  if (o.foldBatchNorm !== undefined && typeof o.foldBatchNorm !== 'boolean') return bad('INVALID_ARGUMENT', `foldBatchNorm must be true or false; got ${JSON.stringify(o.foldBatchNorm)}.`)
+  return { inShape: o.inShape as Shapes, graphName, opset, docString: o.docString, foldBatchNorm: o.foldBatchNorm ?? true }
+}
+
+const firstLeaf = (t: unknown): { dtype: string } | undefined => {
+  if (isTensor(t)) return t
+  const children = Array.isArray(t) ? t : typeof t === 'object' && t !== null ? Object.values(t) : []
+  for (const c of children) {
+    const leaf = firstLeaf(c)
+    if (leaf !== undefined) return leaf
+  }
+  return undefined
+}
+
+/** Refuses variables that are not those of this network for this input shape, naming the first difference. */
+const checkVars = (net: Layer, vars: unknown, inShape: Shapes): Vars => {
+  if (typeof vars !== 'object' || vars === null || !('params' in vars) || !('state' in vars)) {
+    return bad('INVALID_ARGUMENT', 'the variables must be { params, state }, as made by Net.init and returned by training.')
+  }
+  const v = vars as Vars
+  const dtype = firstLeaf(v.params)?.dtype === 'float64' ? 'float64' : 'float32'
+  const expected = init(net, { key: key(0), inShape, dtype })
+  for (const what of ['params', 'state'] as const) {
+    const problem = compareTrees('toOnnx', expected[what] as Tree, v[what] as Tree, `network's ${what}`, `given ${what}`)
+    if (problem !== undefined) bad('TREE_MISMATCH', `the variables do not fit the network for input shape ${showShapes(inShape)}: ${problem.detail}`)
+  }
+  return v
+}
+
+/** Graph inputs for an input shape: `input`, or `input.0`, `input.1`, … for a tuple. */
+const inputsOf = (g: GraphBuilder, s: Shapes, name: string): SymValue =>
+  isTuple(s) ? s.tuple.map((c, i) => inputsOf(g, c, `${name}.${i}`)) : { name: g.reserve(name), shape: s, layout: 'natural', type: 'open' }
+
+const valueInfo = (name: string, type: 'float32' | 'int32', dims: ReadonlyArray<number>): ValueInfoMsg => ({
+  name,
+  type: { tensorType: { elemType: type === 'int32' ? DataType.INT32 : DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, ...dims.map((d) => ({ dimValue: d }))] } } },
+})
+
+/**
+ * The network as an ONNX model (the bytes of an `.onnx` file) that computes what
+ * `Net.apply(net, vars, x)` computes in evaluation mode, for a batch of any size `N`: dropout is
+ * left out, batch norm uses its running statistics (folded into the dense or convolution layer
+ * before it when there is one), and NHWC images are moved to ONNX's NCHW around convolutions
+ * and pooling, and back. Parameters are written as float32 (float64 ones are rounded), so
+ * outputs agree with puregrad's to float32 precision. Every layer kind is exported (recurrent
+ * layers as ONNX RNN and LSTM); a network with a tuple input or output gets the inputs
+ * `input.0`, `input.1`, … (else `input`) and outputs `output.0`, … (else `output`). An input
+ * read by an embedding is int32, every other one float32.
+ *
+ * Nothing is written to disk: save the bytes with `saveOnnxFile` from `puregrad/node`, or hand
+ * them to a runtime such as onnxruntime. The same network, variables and options always give
+ * the same bytes.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng } from 'puregrad'
+ * const net = Net.serial(Net.dense(8), Net.relu, Net.dropout(0.5), Net.dense(3), Net.softmax)
+ * const vars = Net.init(net, { key: Rng.key(0), inShape: [4] })
+ * const bytes = Net.toOnnx(net, vars, { inShape: [4], graphName: 'classifier' })
+ * assert.ok(bytes instanceof Uint8Array && bytes.length > 4 * (4 * 8 + 8 * 3))
+ * assert.deepStrictEqual(Net.toOnnx(net, vars, { inShape: [4], graphName: 'classifier' }), bytes)
+ * @category codec
+ */
+export const toOnnx = (net: Layer, vars: Vars, options: OnnxOptions): Uint8Array => {
+  const o = settle(options)
+  E.getOrElse<PuregradError, Shapes>((e) => {
+    throw e
+  })(shape(net, o.inShape))
+  const sizes = (sh: Shapes): ReadonlyArray<number> => (isTuple(sh) ? sh.tuple.flatMap(sizes) : sh)
+  if (sizes(o.inShape).some((d) => d < 1)) bad('INVALID_ARGUMENT', `the input shape ${showShapes(o.inShape)} has an axis of size 0; ONNX export needs every per-example size ≥ 1: pass the shape of real examples.`)
+  const checked = checkVars(net, vars, o.inShape)
+  const g = new GraphBuilder()
+  const session: Session = { g, settings: { opset: o.opset, foldBatchNorm: o.foldBatchNorm }, inputTypes: new Map(), transposed: new Map() }
+  const input = inputsOf(g, o.inShape, 'input')
+  const result = lowerAt(lowerings, session, net, '', checked, input)
+
+  // outputs: back to puregrad's layout, under their public names
+  const outputs: ValueInfoMsg[] = []
+  const renamed = new Map<string, string>()
+  for (const [position, leaf] of leavesOf(result)) {
+    const name = g.reserve(position === '' ? 'output' : `output.${position}`)
+    const natural = inLayout(session, leaf, 'natural')
+    if (g.computes(natural.name) && !renamed.has(natural.name)) {
+      g.rename(natural.name, name)
+      renamed.set(natural.name, name)
+    } else g.node('output', 'Identity', [renamed.get(natural.name) ?? natural.name], { names: [name], doc: `the network's ${position === '' ? 'output' : `output ${position}`}` })
+    const type = natural.type === 'open' ? (session.inputTypes.get(natural.origin ?? natural.name) ?? 'float32') : natural.type
+    outputs.push(valueInfo(name, type, natural.shape))
+  }
+  const inputs = leavesOf(input).map(([, s]) => valueInfo(s.name, session.inputTypes.get(s.name) ?? 'float32', s.shape))
+  const model: ModelMsg = {
+    irVersion: irVersion(o.opset),
+    producerName: 'puregrad',
+    producerVersion: '0.1.0',
+    docString: o.docString ?? `${kindOf(net).label(net)} exported by puregrad; input ${showShapes(o.inShape)} per example, batch axis N first.`,
+    graph: { name: o.graphName, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs },
+    opsetImport: [{ domain: '', version: o.opset }],
+  }
+  return encodeModel(model)
+}

@@ -1,0 +1,142 @@
+// End to end: build the playground page with Vite, serve it, open it in headless Chromium, train,
+// and check that the test loss falls and the decision boundary is drawn. A full-page screenshot
+// lands in test-output/playground.png.
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { type Server, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { extname, join, relative, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Browser, chromium } from 'playwright-core'
+import { build } from 'vite'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { PlaygroundHook } from '../../playground/src/main.js'
+
+const repo = fileURLToPath(new URL('../..', import.meta.url))
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const SCREENSHOT = join(repo, 'test-output', 'playground.png')
+/** Epochs to train before judging, and the longest wait for them. */
+const EPOCHS = 30
+const WAIT_MS = 15_000
+
+const MIME: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+}
+
+/** A static file server for `root` on 127.0.0.1 and a free port. */
+const serve = async (root: string): Promise<{ server: Server; url: string }> => {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
+    const file = resolve(root, `.${path.endsWith('/') ? `${path}index.html` : path}`)
+    if (file !== root && !file.startsWith(root + sep)) {
+      res.writeHead(403).end()
+      return
+    }
+    readFile(file).then(
+      (body) => res.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' }).end(body),
+      () => res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found'),
+    )
+  })
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
+}
+
+const hook = (): PlaygroundHook | undefined => (window as { __playground?: PlaygroundHook }).__playground
+
+describe('the playground page', () => {
+  let browser: Browser | undefined
+  let server: Server | undefined
+  let out: string | undefined
+
+  afterAll(async () => {
+    await browser?.close()
+    await new Promise<void>((ok) => (server === undefined ? ok() : server.close(() => ok())))
+    if (out !== undefined) await rm(out, { recursive: true, force: true })
+  })
+
+  it('builds, trains in headless Chromium, and the test loss falls', { timeout: 40_000 }, async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is missing at ${CHROMIUM}: this test needs it. Run \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH.`)
+    }
+    const t0 = performance.now()
+    out = await mkdtemp(join(tmpdir(), 'puregrad-playground-'))
+    await build({ configFile: join(repo, 'playground', 'vite.config.ts'), build: { outDir: out, emptyOutDir: true }, logLevel: 'warn' })
+    const served = await serve(out)
+    server = served.server
+    const built = performance.now()
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const problems: string[] = []
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`)
+    })
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+
+    await page.goto(served.url)
+    await page.waitForFunction(() => (window as { __playground?: { ready: boolean } }).__playground?.ready === true, undefined, { timeout: 10_000 })
+    await page.click('#dataset-xor')
+    await page.waitForFunction(() => (window as { __playground?: { dataset: string } }).__playground?.dataset === 'xor')
+    const before = (await page.evaluate(hook))!
+    expect(before.epoch).toBe(0)
+    await page.click('#step') // one epoch, then back to the start
+    await page.waitForFunction(() => (window as { __playground?: { epoch: number } }).__playground?.epoch === 1, undefined, { timeout: 5_000 })
+    await page.click('#reset')
+    await page.waitForFunction(() => (window as { __playground?: { epoch: number } }).__playground?.epoch === 0, undefined, { timeout: 5_000 })
+    expect((await page.evaluate(hook))!.testLoss).toBe(before.testLoss) // same seed, same weights
+
+    await page.click('#play')
+    const started = performance.now()
+    await page
+      .waitForFunction((epochs) => ((window as { __playground?: { epoch: number } }).__playground?.epoch ?? 0) >= epochs, EPOCHS, { timeout: WAIT_MS, polling: 100 })
+      .catch(() => undefined) // judged below, with the numbers
+    await page.click('#play')
+    const after = (await page.evaluate(hook))!
+    const seconds = (performance.now() - started) / 1000
+    await page.click('#show-test')
+    await page.waitForTimeout(100)
+
+    // the boundary canvas holds both colours (blue and orange regions), not a blank or flat picture
+    const colours = await page.evaluate(() => {
+      const c = document.getElementById('boundary') as HTMLCanvasElement
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data
+      let blue = 0
+      let orange = 0
+      for (let i = 0; i < d.length; i += 4) {
+        const [r, b] = [d[i]!, d[i + 2]!]
+        if (b - r > 40) blue++
+        if (r - b > 40) orange++
+      }
+      return { blue: blue / (d.length / 4), orange: orange / (d.length / 4) }
+    })
+
+    await mkdir(join(repo, 'test-output'), { recursive: true })
+    await page.screenshot({ path: SCREENSHOT, fullPage: true })
+    console.log(
+      [
+        `playground: built and served in ${((built - t0) / 1000).toFixed(1)} s; kernels ${after.kernels}`,
+        `playground: ${after.epoch} epochs (${after.step} steps) in ${seconds.toFixed(1)} s on xor`,
+        `playground: test loss ${before.testLoss.toFixed(4)} → ${after.testLoss.toFixed(4)}, train loss ${before.trainLoss.toFixed(4)} → ${after.trainLoss.toFixed(4)}, test accuracy ${(100 * after.testAccuracy).toFixed(0)}%`,
+        `playground: boundary canvas ${(100 * colours.blue).toFixed(0)}% blue, ${(100 * colours.orange).toFixed(0)}% orange pixels`,
+        `playground: screenshot ${relative(process.cwd(), SCREENSHOT) || SCREENSHOT}`,
+      ].join('\n'),
+    )
+
+    expect(problems).toEqual([])
+    expect(after.diverged).toBe(false)
+    expect(after.epoch).toBeGreaterThanOrEqual(10)
+    expect(after.testLoss).toBeLessThan(0.6 * before.testLoss)
+    expect(colours.blue).toBeGreaterThan(0.05)
+    expect(colours.orange).toBeGreaterThan(0.05)
+  })
+})
