@@ -27,7 +27,24 @@ const writeAtomically = (path: string, data: string | Uint8Array): void => {
 }
 
 /**
- * Writes a model file atomically.
+ * Writes a model file atomically: to a temporary file beside `path`, then renamed over it, so a
+ * crash mid-save leaves the old file whole.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { Net, Rng } from 'puregrad'
+ * import { loadModelFile, saveModelFile } from 'puregrad/node'
+ * const network = Net.serial(Net.dense(4), Net.relu, Net.dense(2))
+ * const { params, state } = Net.init(network, { key: Rng.key(0), inShape: [3] })
+ * const dir = mkdtempSync(join(tmpdir(), 'puregrad-'))
+ * saveModelFile(join(dir, 'model.json'), { network, inShape: [3], params, state })
+ * assert.deepStrictEqual(readdirSync(dir), ['model.json']) // no temporary file left behind
+ * const back = loadModelFile(join(dir, 'model.json'))
+ * assert.ok(back._tag === 'Right' && back.right.inShape[0] === 3)
+ * rmSync(dir, { recursive: true })
  * @category files
  */
 export const saveModelFile = (path: string, model: Model): void => writeAtomically(path, encode(model))
@@ -39,22 +56,43 @@ export const saveModelFile = (path: string, model: Model): void => writeAtomical
  *
  * @example
  * import assert from 'node:assert/strict'
+ * import { readFileSync, rmSync, mkdtempSync } from 'node:fs'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
  * import { Net, Rng } from 'puregrad'
  * import { saveOnnxFile } from 'puregrad/node'
  * const network = Net.serial(Net.dense(4), Net.relu, Net.dense(2))
  * const { params, state } = Net.init(network, { key: Rng.key(0), inShape: [3] })
- * const fs = process.getBuiltinModule('node:fs')
- * const path = `${process.getBuiltinModule('node:os').tmpdir()}/puregrad-example-${process.pid}.onnx`
- * saveOnnxFile(path, { network, inShape: [3], params, state })
- * assert.deepStrictEqual(new Uint8Array(fs.readFileSync(path)), Net.toOnnx(network, { params, state }, { inShape: [3] }))
- * fs.unlinkSync(path)
+ * const dir = mkdtempSync(join(tmpdir(), 'puregrad-'))
+ * saveOnnxFile(join(dir, 'model.onnx'), { network, inShape: [3], params, state })
+ * assert.deepStrictEqual(new Uint8Array(readFileSync(join(dir, 'model.onnx'))), Net.toOnnx(network, { params, state }, { inShape: [3] }))
+ * rmSync(dir, { recursive: true })
  * @category files
  */
 export const saveOnnxFile = (path: string, model: Model, options: Omit<OnnxOptions, 'inShape'> = {}): void =>
   writeAtomically(path, toOnnx(model.network, model, { ...options, inShape: model.inShape }))
 
 /**
- * Reads a model file, refusing an unreadable or corrupt one with a message.
+ * Reads a model file, refusing an unreadable or corrupt one with a message (a Left), never
+ * half-loaded: the checksum, the format and every tensor are checked against the network.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+ * import { tmpdir } from 'node:os'
+ * import { join } from 'node:path'
+ * import { Net, Rng } from 'puregrad'
+ * import { loadModelFile, saveModelFile } from 'puregrad/node'
+ * const network = Net.dense(2)
+ * const { params, state } = Net.init(network, { key: Rng.key(0), inShape: [3] })
+ * const file = join(mkdtempSync(join(tmpdir(), 'puregrad-')), 'model.json')
+ * saveModelFile(file, { network, inShape: [3], params, state })
+ * assert.strictEqual(loadModelFile(file)._tag, 'Right')
+ * writeFileSync(file, readFileSync(file, 'utf8').slice(0, -20)) // a truncated copy
+ * const r = loadModelFile(file)
+ * assert.ok(r._tag === 'Left' && r.left.code === 'INVALID_VALUE')
+ * assert.strictEqual(loadModelFile(join(file, 'missing'))._tag, 'Left')
+ * rmSync(join(file, '..'), { recursive: true })
  * @category files
  */
 export const loadModelFile = (path: string): E.Either<PuregradError, Model> => {

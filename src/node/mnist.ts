@@ -11,6 +11,16 @@ import * as T from '../tensor/index.js'
 /**
  * Loads the digits as a data set: x [10000, 784] float32 in [0, 1], y [10000] int32 labels,
  * in the package's order (all 0s, then all 1s, …): shuffle or split with a key before use.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Rng, Tensor as T } from 'puregrad'
+ * import { loadMnist } from 'puregrad/node'
+ * const digits = loadMnist()
+ * assert.deepStrictEqual([digits.x.shape, digits.y.shape, digits.y.dtype], [[10000, 784], [10000], 'int32'])
+ * assert.ok(T.item(T.min(digits.x)) >= 0 && T.item(T.max(digits.x)) <= 1)
+ * const [train, test] = Data.split(Rng.key(0), digits, [0.8, 0.2])
+ * assert.deepStrictEqual([Data.size(train!), Data.size(test!)], [8000, 2000])
  * @category data
  */
 export const loadMnist = (): Dataset => {

@@ -40,7 +40,7 @@ const numberOf = (v: unknown, path: string): number => {
  * @category serialization
  * @since 0.1.0
  */
-export const stateFromJSON = <S = unknown>(json: unknown): S => {
+export const stateFromJSON = <S = unknown>(json: unknown, like?: S): S => {
   const go = (u: unknown, path: string): unknown => {
     if (Array.isArray(u)) return Object.freeze(u.map((x, i) => go(x, `${path}[${i}]`)))
     if (typeof u === 'object' && u !== null) {
@@ -54,5 +54,54 @@ export const stateFromJSON = <S = unknown>(json: unknown): S => {
     }
     return u
   }
-  return go(json, 'the root') as S
+  const state = go(json, 'the root') as S
+  if (like !== undefined) checkStateLike('stateFromJSON', like, state, 'the saved state')
+  return state
+}
+
+const describe = (u: unknown): string =>
+  T.isTensor(u) ? `a ${u.dtype} tensor ${JSON.stringify(u.shape)}` : Array.isArray(u) ? `an array of ${u.length}` : u === null ? 'null' : typeof u === 'object' ? 'a record' : typeof u === 'string' ? JSON.stringify(u) : `a ${typeof u}`
+
+/**
+ * Refuses (INVALID_VALUE) a state whose structure differs from `like` (a fresh `init` of the
+ * optimizer it is meant for): the same record keys, array lengths, tags and strings, tensors of
+ * the same shape and dtype, numbers and booleans where `like` has them. Names the first path
+ * that differs. Values are not compared. @internal
+ */
+export const checkStateLike = (op: string, like: unknown, state: unknown, what: string): void => {
+  const go = (a: unknown, b: unknown, path: string): string | undefined => {
+    if (T.isTensor(a)) return T.isTensor(b) && b.dtype === a.dtype && b.shape.length === a.shape.length && b.shape.every((d, i) => d === a.shape[i]) ? undefined : path
+    if (Array.isArray(a)) {
+      if (!Array.isArray(b) || b.length !== a.length) return path
+      for (let i = 0; i < a.length; i++) {
+        const p = go(a[i], b[i], `${path}[${i}]`)
+        if (p !== undefined) return p
+      }
+      return undefined
+    }
+    if (typeof a === 'object' && a !== null) {
+      if (typeof b !== 'object' || b === null || Array.isArray(b) || T.isTensor(b)) return path
+      const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined).sort()
+      const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined).sort()
+      if (ka.join() !== kb.join()) return path
+      for (const k of ka) {
+        const p = go((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`)
+        if (p !== undefined) return p
+      }
+      return undefined
+    }
+    if (typeof a === 'string') return a === b ? undefined : path
+    if (typeof a === 'number') return typeof b === 'number' ? undefined : path
+    return typeof a === typeof b ? undefined : path
+  }
+  const at = go(like, state, '')
+  if (at === undefined) return
+  const pick = (u: unknown): unknown => at.split(/\.|\[|\]/).filter((k) => k !== '').reduce<unknown>((n, k) => (n !== null && typeof n === 'object' ? (n as Record<string, unknown>)[k] : undefined), u)
+  fail(
+    'INVALID_VALUE',
+    op,
+    `${what} does not fit this optimizer at ${at === '' ? 'the root' : `'${at.slice(at.startsWith('.') ? 1 : 0)}'`}: ` +
+      `it has ${describe(pick(state))} where the optimizer's fresh state has ${describe(pick(like))}. ` +
+      'Resume with the optimizer (and parameters) the state was saved with.',
+  )
 }

@@ -62,11 +62,11 @@ export const earlyStopping = (opts: EarlyStoppingOptions = {}): EarlyStopping =>
     init: () => ({ _tag: 'EarlyStoppingState', best: sign * Infinity, bestEpoch: -1, bestParams: undefined, wait: 0, stop: false }),
     update: (s, epoch, value, params) => {
       if (s.stop) return s
-      if (Number.isNaN(value)) return { ...s, wait: s.wait + 1, stop: s.wait + 1 > options.patience }
-      const improved = sign * (s.best - value) > options.minDelta
+      // NaN never improves: it waits like any value that fails to improve
+      const improved = !Number.isNaN(value) && sign * (s.best - value) > options.minDelta
       if (improved) return { ...s, best: value, bestEpoch: epoch, bestParams: params, wait: 0 }
       const wait = s.wait + 1
-      return { ...s, wait, stop: wait > options.patience - 1 && wait >= Math.max(1, options.patience) }
+      return { ...s, wait, stop: wait >= Math.max(1, options.patience) }
     },
   }
 }

@@ -10,13 +10,15 @@ import { fail } from '../core/errors.js'
 import { type Dataset, size } from '../data/Dataset.js'
 import { batches } from '../data/split.js'
 import { type Key, foldIn, isKey } from '../rng/index.js'
-import { stateFromJSON } from '../optim/serialize.js'
+import { checkStateLike } from '../optim/serialize.js'
+import { compareTrees } from '../tree/structure.js'
+import { init as initNet } from '../net/interpret.js'
 import type * as Net from '../net/index.js'
 import { type Diagnosis, diagnose } from './diagnose.js'
 import { type EarlyStopping, type EarlyStoppingState } from './earlyStopping.js'
 import { type Evaluation, evaluate } from './evaluate.js'
 import { type TrainState, type Trainer, initTrainState, trainStep } from './step.js'
-import type { Tree } from '../tree/index.js'
+import * as Tree from '../tree/index.js'
 
 /** What one epoch achieved. @category model */
 export interface EpochRecord {
@@ -32,7 +34,10 @@ export interface FitState<O = unknown> {
   /** the key from which each epoch's batch order is drawn */
   readonly shuffleKey: Key
   readonly history: ReadonlyArray<EpochRecord>
+  /** batches of the current epoch (number `history.length`) already taken */
+  readonly batch: number
   readonly stopping: EarlyStoppingState | undefined
+  /** the run stopped for good (early stopping or divergence); fitting it again changes nothing */
   readonly done: boolean
   /** sum of this epoch's batch losses so far (the running training loss) */
   readonly epochLoss: number
@@ -73,7 +78,7 @@ export interface FitOptions {
  */
 export const initFit = <O>(trainer: Trainer<O>, key: Key, inShape: Net.Shapes, dtype: 'float32' | 'float64' = 'float32'): FitState<O> => {
   if (!isKey(key)) fail('INVALID_KEY', 'initFit', 'the run needs a key; make one with Rng.key(seed).')
-  return { _tag: 'FitState', train: initTrainState(trainer, foldIn(key, 0), inShape, dtype), shuffleKey: foldIn(key, 1), history: [], stopping: undefined, done: false, epochLoss: 0 }
+  return { _tag: 'FitState', train: initTrainState(trainer, foldIn(key, 0), inShape, dtype), shuffleKey: foldIn(key, 1), history: [], batch: 0, stopping: undefined, done: false, epochLoss: 0 }
 }
 
 const checkOptions = (o: FitOptions, train: Dataset): void => {
@@ -103,13 +108,14 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
   checkOptions(opts, train)
   const step = trainStep(trainer)
   const perEpoch = Math.ceil(size(train) / opts.batchSize)
+  checkResumable(trainer, start, train, perEpoch)
   let s = start
   let reason: 'epochs' | 'earlyStopping' | 'diverged' = 'epochs'
   let issue: NumericIssue | undefined
-  while (!s.done && Math.floor(s.train.step / perEpoch) < opts.epochs) {
-    const epoch = Math.floor(s.train.step / perEpoch)
+  while (!s.done && s.history.length < opts.epochs) {
+    const epoch = s.history.length
     const order = batches(foldIn(s.shuffleKey, epoch), train, opts.batchSize)
-    for (let b = s.train.step % perEpoch; b < perEpoch; b++) {
+    for (let b = s.batch; b < perEpoch; b++) {
       let next: TrainState<O>
       try {
         next = step(s.train, order[b]!)
@@ -122,7 +128,7 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
         s = { ...s, done: true }
         break
       }
-      s = { ...s, train: next, epochLoss: s.epochLoss + (next.loss ?? 0) }
+      s = { ...s, train: next, batch: b + 1, epochLoss: s.epochLoss + (next.loss ?? 0) }
       yield { type: 'batch', epoch, batch: b, batches: perEpoch, step: next.step, loss: next.loss ?? Number.NaN, state: s }
       if (opts.stopOnDivergence !== false && !Number.isFinite(next.loss ?? 0)) {
         reason = 'diverged'
@@ -137,7 +143,7 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
       train: opts.evaluateTrain === false ? { loss: s.epochLoss / perEpoch, accuracy: undefined } : evaluate(trainer.network, vars, train, trainer.loss),
       dev: opts.dev === undefined ? undefined : evaluate(trainer.network, vars, opts.dev, trainer.loss),
     }
-    s = { ...s, history: [...s.history, record], epochLoss: 0 }
+    s = { ...s, history: [...s.history, record], batch: 0, epochLoss: 0 }
     if (opts.earlyStopping !== undefined && record.dev !== undefined) {
       const es = opts.earlyStopping
       const value = es.options.monitor === 'devAccuracy' ? (record.dev.accuracy ?? Number.NaN) : record.dev.loss
@@ -151,14 +157,15 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
     }
     yield { type: 'epoch', record, batches: perEpoch, state: s }
   }
-  if (!s.done) s = { ...s, done: Math.floor(s.train.step / perEpoch) >= opts.epochs }
   yield issue === undefined ? { type: 'end', reason, state: s } : { type: 'end', reason, state: s, issue }
   return s
 }
 
 /**
  * Trains for `opts.epochs` (or until early stopping), calling `onEvent` with each event, and
- * returns the final state. Fitting a returned (or decoded) state again continues it.
+ * returns the final state. `epochs` counts the whole run: fitting a returned (or decoded) state
+ * again with more epochs continues it, exactly as an unbroken run; a run that stopped early
+ * (`done`) stays stopped.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -169,8 +176,10 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
  * const s = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 3, batchSize: 2 }, (e) => {
  *   if (e.type === 'epoch') losses.push(e.record.train.loss)
  * })
- * assert.deepStrictEqual([s.history.length, s.train.step, s.done], [3, 6, true])
+ * assert.deepStrictEqual([s.history.length, s.train.step], [3, 6])
  * assert.ok(losses[0]! > losses[1]! && losses[1]! > losses[2]!)
+ * const more = Train.fit(trainer, s, train, { epochs: 5, batchSize: 2 }) // two more epochs
+ * assert.deepStrictEqual([more.history.length, more.train.step], [5, 10])
  * @category training
  */
 export const fit = <O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions, onEvent?: (e: FitEvent<O>) => void): FitState<O> => {
@@ -230,41 +239,21 @@ export const diagnoseFit = (s: FitState<unknown>, opts: { readonly bayesError?: 
 }
 
 /**
- * The fit state as JSON text (tensors included), to save and resume.
- *
- * @example
- * import assert from 'node:assert/strict'
- * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
- * const trainer = { network: Net.dense(1), optimizer: Optim.adam(0.01), loss: Loss.meanSquaredError }
- * const train = Data.dataset(T.tensor([[1], [2]]), T.tensor([[2], [4]]))
- * const s = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 1, batchSize: 2 })
- * const text = Train.encodeFit(s)
- * assert.strictEqual(JSON.parse(text)._tag, 'FitState')
- * assert.strictEqual(Train.encodeFit(Train.decodeFit(text)), text) // decodes to the same state
- * @category training
+ * Refuses a start state this trainer cannot continue: keys that are not keys, a batch count
+ * beyond an epoch of this batch size, parameters or model state that do not fit the network,
+ * an optimizer state that does not fit the optimizer. Checked once per run, so a resumed file
+ * meant for another model fails here, with the path that differs, not deep inside a step.
  */
-export const encodeFit = (s: FitState<unknown>): string => JSON.stringify(s)
-
-/**
- * A fit state saved by `encodeFit`. Fitting it continues the run exactly where it was saved.
- *
- * @example
- * import assert from 'node:assert/strict'
- * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
- * const trainer = { network: Net.dense(1), optimizer: Optim.adam(0.05), loss: Loss.meanSquaredError }
- * const train = Data.dataset(T.tensor([[1], [2], [3], [4], [5]]), T.tensor([[2], [4], [6], [8], [10]]))
- * const opts = { epochs: 2, batchSize: 2 }
- * let saved = ''
- * const straight = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, opts, (e) => {
- *   if (e.type === 'epoch' && e.record.epoch === 0) saved = Train.encodeFit(e.state) // a checkpoint after epoch 0
- * })
- * const resumed = Train.fit(trainer, Train.decodeFit(saved), train, opts)
- * assert.strictEqual(Train.encodeFit(resumed), Train.encodeFit(straight)) // bit for bit
- * @category training
- */
-export const decodeFit = <O = unknown>(text: string): FitState<O> => {
-  const u = stateFromJSON<FitState<O>>(JSON.parse(text))
-  if (u === null || typeof u !== 'object' || u._tag !== 'FitState') fail('INVALID_VALUE', 'decodeFit', 'this is not a saved fit state (its _tag is not FitState).')
-  return u
+const checkResumable = <O>(trainer: Trainer<O>, s: FitState<O>, train: Dataset, perEpoch: number): void => {
+  const op = 'fit'
+  if (s === null || typeof s !== 'object' || s._tag !== 'FitState') fail('INVALID_VALUE', op, 'the start state is not a FitState; make one with Train.initFit or Train.decodeFit.')
+  if (!isKey(s.train.key) || !isKey(s.shuffleKey)) fail('INVALID_KEY', op, 'the start state holds a key that is not a key; make the state with Train.initFit or Train.decodeFit.')
+  if (!Number.isInteger(s.batch) || s.batch < 0 || s.batch > perEpoch) {
+    fail('INVALID_VALUE', op, `the state is ${s.batch} batches into epoch ${s.history.length}, but an epoch of this data has ${perEpoch} batches of this size; resume with the batch size the run was saved with.`)
+  }
+  const leaf = Tree.leaves(s.train.params)[0]?.value.dtype
+  const fresh = initNet(trainer.network, { key: s.train.key, inShape: train.x.shape.slice(1), dtype: leaf === 'float64' ? 'float64' : 'float32' })
+  const e = compareTrees(op, fresh.params, s.train.params, "network's fresh parameters", "state's parameters") ?? compareTrees(op, fresh.state, s.train.modelState, "network's fresh model state", "state's model state")
+  if (e !== undefined) throw e
+  checkStateLike(op, trainer.optimizer.init(s.train.params), s.train.optState, "the state's optimizer state")
 }
-

@@ -16,6 +16,7 @@
  */
 export * from './step.js'
 export * from './fit.js'
+export * from './fitCodec.js'
 export * from './evaluate.js'
 export * from './metrics.js'
 export * from './diagnose.js'

@@ -15,6 +15,8 @@ describe('API examples', () => {
   it.each(examples)('%s', async (_, code) => {
     expect(code, 'an example imports what it uses').toMatch(/^import /m)
     expect(code, 'an example checks its claims').toMatch(/\bassert\b/)
+    // the library outside src/node runs in browsers: so do its examples
+    if (!/\(src\/node\//.test(_)) expect(code.match(/from 'node:(?!assert\/strict')[^']*'/g) ?? [], 'Node built-ins only in examples of puregrad/node').toEqual([])
     await runExample(code)
   })
 })

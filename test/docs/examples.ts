@@ -69,20 +69,20 @@ const modules: Readonly<Record<string, Record<string, unknown>>> = {
 
 /** A module an example may import: the library's two entry points, or fp-ts (a dependency). */
 const moduleOf = async (spec: string): Promise<Record<string, unknown> | undefined> =>
-  modules[spec] ?? (/^fp-ts\/lib\/\w+\.js$/.test(spec) ? ((await import(spec)) as Record<string, unknown>) : undefined)
+  modules[spec] ?? (/^fp-ts\/lib\/\w+\.js$|^node:[\w/]+$/.test(spec) ? ((await import(spec)) as Record<string, unknown>) : undefined)
 
 /** The names an example's import lines bind, with their values; refuses imports a user could not write. */
 const bindingsOf = async (code: string): Promise<Array<readonly [string, unknown]>> => {
   const out: Array<readonly [string, unknown]> = []
   for (const line of code.split('\n').filter((l) => /^import\b/.test(l))) {
-    const def = /^import (\w+) from 'node:assert\/strict'$/.exec(line)
+    const def = /^import (\w+) from '(node:[\w/]+)'$/.exec(line)
     if (def) {
-      out.push([def[1]!, assert])
+      out.push([def[1]!, def[2] === 'node:assert/strict' ? assert : ((await import(def[2]!)) as { default: unknown }).default])
       continue
     }
     const m = /^import (?:\* as (\w+)|\{([^}]*)\}) from '([^']+)'$/.exec(line)
     const mod = m ? await moduleOf(m[3]!) : undefined
-    if (!m || !mod) throw new Error(`an example may import only from 'puregrad', 'puregrad/node', 'fp-ts/lib/*.js' and 'node:assert/strict'; got: ${line}`)
+    if (!m || !mod) throw new Error(`an example may import only from 'puregrad', 'puregrad/node', 'fp-ts/lib/*.js' and Node's built-ins; got: ${line}`)
     if (m[1] !== undefined) {
       out.push([m[1], mod])
       continue

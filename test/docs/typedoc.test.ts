@@ -23,8 +23,8 @@ class Collector extends Logger {
 }
 
 /**
- * Warnings whose fix lies in a file this test's author could not edit at the time, each with
- * its fix. Remove an entry once the fix lands; the warning then fails the test if it returns.
+ * Known warnings whose fix lies in a source file outside the docs work, each with its fix.
+ * Remove an entry once the fix lands; the warning then fails the test if it comes back.
  */
 const pending: ReadonlyArray<RegExp> = [
   // src/optim/mask.ts declares `type Tensor = T.Tensor` and uses it in the exported `Mask`;

@@ -69,7 +69,7 @@ const vectors = Net.serial(
   bn, // folded into the Gemm
   Net.maxout(3), // → 4
   bn, // BatchNormalization on [N, 4]
-  Net.residual(Net.serial(Net.dense(4), Net.tanh, Net.dropout(0.5))),
+  Net.residual(Net.serial(Net.dense(4, { useBias: false }), Net.tanh, Net.dropout(0.5))), // Gemm without C
   Net.repeat(2, Net.serial(Net.dense(4), Net.sigmoid)),
   Net.fanOut(3),
   Net.parallel(Net.dense(4), Net.identity, Net.serial(Net.dense(4), Net.relu)),
@@ -162,15 +162,28 @@ describe('Net.toOnnx in onnxruntime-web', () => {
     await agree('activations', net, Net.init(net, { key: Rng.key(41), inShape: [5] }), [5], x)
   })
 
-  it('embedding and recurrent layers: LSTM and simple RNNs with every activation (ONNX LSTM/RNN, gelu unrolled)', async () => {
+  it('embedding and recurrent layers: LSTM and simple RNNs with every activation (ONNX LSTM/RNN; softplus and gelu unrolled)', async () => {
     const rnns = (['tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu', 'softplus', 'gelu'] as const).map((activation, i) => Net.simpleRnn(3, { activation, returnSequences: i % 2 === 0 }))
-    const net = Net.serial(Net.embedding(11, 5), Net.fanOut(9), Net.parallel(Net.lstm(4, { returnSequences: true }), Net.lstm(3), ...rnns))
-    const vars = Net.init(net, { key: Rng.key(50), inShape: [7] })
+    // the token indices pass through layers that only move values before the embedding reads them
+    const net = Net.serial(Net.dropout(0.5), Net.flatten, Net.embedding(11, 5), Net.fanOut(9), Net.parallel(Net.lstm(4, { returnSequences: true }), Net.lstm(3), ...rnns))
+    const vars = Net.init(net, { key: Rng.key(50), inShape: [7, 1] })
     // a forget bias of 1 and small weights would hide a gate-order mistake: make every weight sizeable
     let k = 100
     const loud = { params: Tree.map(vars.params, (t) => normal(k++, t.shape, 0.8)), state: vars.state }
-    const tokens = Rng.integers(Rng.key(52), [5, 7], 0, 11)
-    await agree('sequences', net, loud, [7], tokens)
+    const tokens = Rng.integers(Rng.key(52), [5, 7, 1], 0, 11)
+    const { bytes } = await agree('sequences', net, loud, [7, 1], tokens)
+    const m = decodeModel(bytes) as { graph: { input: Array<{ type: { tensorType: { elemType: number } } }>; node: Array<{ opType: string }> } }
+    expect(m.graph.input[0]!.type.tensorType.elemType).toBe(6) // int32
+    expect(m.graph.node.filter((n) => n.opType === 'LSTM' || n.opType === 'RNN').map((n) => n.opType)).toEqual(['LSTM', 'LSTM', 'RNN', 'RNN', 'RNN', 'RNN', 'RNN']) // softplus and gelu unrolled
+  })
+
+  it('recurrent layers with saturating pre-activations (weights of std 30): no overflow where puregrad has none', async () => {
+    const rnns = (['tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu', 'softplus', 'gelu'] as const).map((activation, i) => Net.simpleRnn(3, { activation, returnSequences: i % 2 === 0 }))
+    const net = Net.serial(Net.fanOut(9), Net.parallel(Net.lstm(4, { returnSequences: true }), Net.lstm(3), ...rnns))
+    const vars = Net.init(net, { key: Rng.key(53), inShape: [6, 2] })
+    let k = 200
+    const loud = { params: Tree.map(vars.params, (t) => normal(k++, t.shape, 30)), state: vars.state }
+    await agree('sequences, saturated', net, loud, [6, 2], normal(54, [4, 6, 2], 5))
   })
 
   it('tuple inputs and outputs, values passed straight through, and one value as two outputs', async () => {
@@ -257,7 +270,7 @@ describe('Net.toOnnx without a runtime', () => {
     const both = Net.serial(Net.fanOut(2), Net.parallel(Net.embedding(10, 3), Net.dense(3)))
     const f = caught(() => Net.toOnnx(both, Net.init(both, { key: Rng.key(0), inShape: [2] }), { inShape: [2] }))
     expect(f.code).toBe('DTYPE_MISMATCH')
-    expect(f.message).toMatch(/layer 1\.1 \(Dense\(3\)\) needs float32 values/)
+    expect(f.message).toMatch(/layer 1\.1 \(Dense\(3\)\) reads the network's input as float32 values, but an embedding reads the same input as int32 token indices/)
   })
 
   it('refuses bad options and input shapes the network does not take', () => {

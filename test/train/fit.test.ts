@@ -16,7 +16,7 @@ describe('fit', () => {
   it('learns, reports events, and diagnoses the run', () => {
     const events: string[] = []
     const s = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [2]), train, opts, (e) => events.push(e.type))
-    expect(s.done).toBe(true)
+    expect(s.done).toBe(false) // it ran its epochs; it did not stop early
     expect(s.train.step).toBe(6 * 8)
     expect(s.history).toHaveLength(6)
     expect(s.history.at(-1)!.dev!.accuracy).toBeGreaterThan(0.85)
@@ -29,6 +29,41 @@ describe('fit', () => {
     const a = Train.fit(trainer, Train.initFit(trainer, Rng.key(3), [2]), train, { ...opts, epochs: 2 })
     const b = Train.fit(trainer, Train.initFit(trainer, Rng.key(3), [2]), train, { ...opts, epochs: 2 })
     expect(Tree.leaves(a.train.params).every((l, i) => T.equals(l.value, Tree.leaves(b.train.params)[i]!.value))).toBe(true)
+  })
+  it('continues a finished run when asked for more epochs, as if it had not stopped', () => {
+    const start = Train.initFit(trainer, Rng.key(5), [2])
+    const two = Train.fit(trainer, start, train, { ...opts, epochs: 2 })
+    const more = Train.fit(trainer, two, train, { ...opts, epochs: 3 })
+    expect(more.history.map((h) => h.epoch)).toEqual([0, 1, 2])
+    expect(Train.encodeFit(more)).toBe(Train.encodeFit(Train.fit(trainer, start, train, { ...opts, epochs: 3 })))
+  })
+  it('resumes from the state of any event, the last batch of an epoch included', () => {
+    const start = Train.initFit(trainer, Rng.key(6), [2])
+    const o = { ...opts, epochs: 2, evaluateTrain: false }
+    const events = [...Train.fitEvents(trainer, start, train, o)]
+    const straight = Train.encodeFit(events.at(-1)!.state)
+    for (const e of events) expect(Train.encodeFit(Train.fit(trainer, Train.decodeFit(Train.encodeFit(e.state)), train, o))).toBe(straight)
+  })
+  it('refuses a state meant for another model or optimizer, naming what differs', () => {
+    const s = Train.fit(trainer, Train.initFit(trainer, Rng.key(7), [2]), train, { ...opts, epochs: 1 })
+    const wider = { ...trainer, network: Net.serial(Net.dense(32), Net.relu, Net.dense(2)) }
+    expect(() => Train.fit(wider, s, train, opts)).toThrow(/parameters.*'layers\.0\.W'|'0\.W'/)
+    const momentum = { ...trainer, optimizer: Optim.sgd(0.1, { momentum: 0.9 }) as Optim.GradientTransformation<unknown> }
+    expect(() => Train.fit(momentum, s as Train.FitState<unknown>, train, opts)).toThrow(/does not fit this optimizer/)
+    expect(() => Train.fit(trainer, s, train, { ...opts, batchSize: 1000 })).not.toThrow() // at an epoch boundary any batch size resumes
+  })
+  it('refuses damaged files with INVALID_VALUE, naming the field', () => {
+    const text = Train.encodeFit(Train.initFit(trainer, Rng.key(8), [2]))
+    const damaged = JSON.stringify({ ...JSON.parse(text), batch: -1 })
+    expect(() => Train.decodeFit(damaged)).toThrow(/batch should be a whole number/)
+    expect(() => Train.decodeFit(text.slice(0, 50))).toThrow(/not JSON/)
+    expect(() => Train.decodeFit(42 as unknown as string)).toThrow(/encodeFit wrote/)
+  })
+  it('keeps non-finite numbers through a save (JSON would turn them into null)', () => {
+    const s = Train.initFit(trainer, Rng.key(9), [2])
+    const odd = { ...s, epochLoss: Number.NaN, stopping: { ...Train.earlyStopping().init(), best: Infinity }, train: { ...s.train, loss: -Infinity } }
+    const back = Train.decodeFit(Train.encodeFit(odd))
+    expect([back.epochLoss, back.stopping?.best, back.train.loss]).toEqual([Number.NaN, Infinity, -Infinity])
   })
   it('resumes from a saved state (even mid-epoch) with the same result as an unbroken run', () => {
     const start = Train.initFit(trainer, Rng.key(4), [2])

@@ -38,6 +38,17 @@ describe('early stopping', () => {
     expect(seen).toEqual([0, 1, 2, 3])
     expect([s.stop, s.bestEpoch, T.item(s.bestParams!)]).toEqual([true, 1, 1])
   })
+  it('counts a NaN like any value that fails to improve (it used to wait one epoch longer)', () => {
+    const stopsAfter = (values: number[]): number => {
+      const es = Train.earlyStopping({ patience: 2 })
+      let s = es.init<T.Tensor>()
+      values.forEach((v, epoch) => (s = es.update(s, epoch, v, T.scalar(epoch))))
+      return s.stop ? s.wait : -1
+    }
+    expect(stopsAfter([1, 2, 2])).toBe(2)
+    expect(stopsAfter([1, Number.NaN, Number.NaN])).toBe(2)
+    expect(stopsAfter([1, Number.NaN])).toBe(-1)
+  })
   it('refuses bad settings', () => {
     expect(() => Train.earlyStopping({ patience: -1 })).toThrow(/patience/)
   })

@@ -105,9 +105,15 @@ const typed = (s: Session, x: Sym, want: 'float32' | 'int32', where: string): Sy
     return x
   }
   if (have === want) return x
+  const shared = 'one input cannot be both: give the network a tuple of inputs (with parallel), one for the indices and one for the values'
+  if (x.type === 'open') {
+    return want === 'int32'
+      ? fail('DTYPE_MISMATCH', `${where} reads the network's input as int32 token indices, but another layer reads the same input as float32 values; ${shared}.`)
+      : fail('DTYPE_MISMATCH', `${where} reads the network's input as float32 values, but an embedding reads the same input as int32 token indices; ${shared}.`)
+  }
   return want === 'int32'
-    ? fail('DTYPE_MISMATCH', `${where} reads int32 token indices, but its input is a float32 value computed by the layers before it (as in Net.apply, it must read the network's int32 input); put the embedding first.`)
-    : fail('DTYPE_MISMATCH', `${where} needs float32 values, but its input holds the int32 token indices the network's input gets from an earlier reader; pass the indices through an embedding first.`)
+    ? fail('DTYPE_MISMATCH', `${where} reads int32 token indices, but its input is a float32 value computed by the layers before it (Net.apply refuses this too); an embedding must read the network's int32 input, so put it first.`)
+    : fail('DTYPE_MISMATCH', `${where} needs float32 values, but its input holds int32 token indices; pass them through an embedding first.`)
 }
 
 /** Lowers one layer at `path` (`''` for the root). */

@@ -170,10 +170,13 @@ let modelType: protobuf.Type | undefined
 /** The ModelProto message type, built from the descriptor on first use. */
 export const modelProto = (): protobuf.Type => (modelType ??= protobuf.Root.fromJSON(onnxDescriptor).lookupType('onnx.ModelProto'))
 
-/** The bytes of a model (an ONNX file). */
+/**
+ * The bytes of a model (an ONNX file), in a Uint8Array of their own (in Node, protobufjs writes
+ * into a slice of a shared Buffer pool, whose `.buffer` holds other data).
+ */
 export const encodeModel = (model: ModelMsg): Uint8Array => {
   const type = modelProto()
-  return type.encode(type.fromObject(model as unknown as Record<string, unknown>)).finish()
+  return Uint8Array.from(type.encode(type.fromObject(model as unknown as Record<string, unknown>)).finish())
 }
 
 /** A model read back from its bytes, as plain objects (64-bit integers as numbers, bytes as Uint8Array). */

@@ -103,7 +103,8 @@ const valueInfo = (name: string, type: 'float32' | 'int32', dims: ReadonlyArray<
  * before it when there is one), and NHWC images are moved to ONNX's NCHW around convolutions
  * and pooling, and back. Parameters are written as float32 (float64 ones are rounded), so
  * outputs agree with puregrad's to float32 precision. Every layer kind is exported (recurrent
- * layers as ONNX RNN and LSTM); a network with a tuple input or output gets the inputs
+ * layers as ONNX RNN and LSTM, except simple RNNs with gelu or softplus, which are unrolled
+ * over their time steps); a network with a tuple input or output gets the inputs
  * `input.0`, `input.1`, … (else `input`) and outputs `output.0`, … (else `output`). An input
  * read by an embedding is int32, every other one float32.
  *

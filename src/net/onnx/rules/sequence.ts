@@ -10,6 +10,7 @@ import { dataOf, type Tensor } from '../../../core/Tensor.js'
 import type { ActivationFn, Embedding, Lstm, SimpleRnn } from '../../Layer.js'
 import { attr } from '../graph.js'
 import type { Cx, Lowering } from '../lowering.js'
+import type { AttributeMsg } from '../schema.js'
 import type { Sym } from '../symbols.js'
 import { activate } from './activation.js'
 
@@ -21,8 +22,8 @@ export const lowerEmbedding: Lowering<Embedding> = (l, vars, x, cx) => {
 }
 
 /**
- * ONNX weights from ours: ours[f][gate·units + j] (x·W) → onnx[(order[gate]·units + j)·features + f]
- * (W·x), where `order` lists, for each ONNX gate, the position of that gate in ours.
+ * ONNX weights from ours: onnx[(g·units + j)·features + f] (for W·x) = ours[f][order[g]·units + j]
+ * (for x·W), where `order` lists, for each ONNX gate g, the position of that gate in ours.
  */
 const gateRows = (w: ArrayLike<number>, features: number, units: number, order: ReadonlyArray<number>): Float64Array => {
   const gates = order.length
@@ -33,21 +34,19 @@ const gateRows = (w: ArrayLike<number>, features: number, units: number, order: 
   return out
 }
 
-/** The ONNX RNN activation with puregrad's definition, if there is one. */
-const rnnActivation = (fn: ActivationFn, param: number): { readonly name: string; readonly alpha?: number } | undefined =>
-  fn === 'tanh'
-    ? { name: 'Tanh' }
-    : fn === 'sigmoid'
-      ? { name: 'Sigmoid' }
-      : fn === 'relu'
-        ? { name: 'Relu' }
-        : fn === 'leakyRelu'
-          ? { name: 'LeakyRelu', alpha: param }
-          : fn === 'elu'
-            ? { name: 'Elu', alpha: param }
-            : fn === 'softplus'
-              ? { name: 'Softplus' }
-              : undefined
+/**
+ * The ONNX RNN activations with puregrad's definitions (the recurrent layers call theirs with
+ * no parameter, so leakyRelu's slope and elu's alpha are 0). Softplus is left out: onnxruntime's
+ * RNN computes it as log(1 + eˣ), which overflows to ∞ from x ≈ 89 where puregrad (and ONNX's
+ * Softplus operator) give x, so such layers are unrolled like gelu ones.
+ */
+const rnnActivations: { readonly [F in ActivationFn]?: ReadonlyArray<AttributeMsg> } = {
+  tanh: [attr.strings('activations', ['Tanh'])],
+  sigmoid: [attr.strings('activations', ['Sigmoid'])],
+  relu: [attr.strings('activations', ['Relu'])],
+  leakyRelu: [attr.strings('activations', ['LeakyRelu']), attr.floats('activation_alpha', [0])],
+  elu: [attr.strings('activations', ['Elu']), attr.floats('activation_alpha', [0])],
+}
 
 interface Recurrent {
   readonly W: Tensor
@@ -56,7 +55,7 @@ interface Recurrent {
 }
 
 /** Runs an ONNX RNN/LSTM node on a batch-first sequence; returns the batch-first result. */
-const recurrent = (cx: Cx, s: Sym, op: 'RNN' | 'LSTM', order: ReadonlyArray<number>, p: Recurrent, units: number, returnSequences: boolean, extra: ReadonlyArray<ReturnType<typeof attr.int>>): string => {
+const recurrent = (cx: Cx, s: Sym, op: 'RNN' | 'LSTM', order: ReadonlyArray<number>, p: Recurrent, units: number, returnSequences: boolean, extra: ReadonlyArray<AttributeMsg>): string => {
   const g = cx.g
   const doc = cx.where
   const features = s.shape[1]!
@@ -74,7 +73,8 @@ const recurrent = (cx: Cx, s: Sym, op: 'RNN' | 'LSTM', order: ReadonlyArray<numb
 }
 
 /**
- * A simple RNN whose activation ONNX's RNN operator lacks (gelu), unrolled over its (static)
+ * A simple RNN whose activation ONNX's RNN operator lacks (gelu) or onnxruntime's overflows
+ * (softplus), unrolled over its (static)
  * number of steps exactly as `Net.apply` runs it: hₜ = act(xₜ·W + b + hₜ₋₁·U), h₀ = 0.
  */
 const unrolled = (cx: Cx, s: Sym, p: Recurrent, l: SimpleRnn): string => {
@@ -98,11 +98,8 @@ const unrolled = (cx: Cx, s: Sym, p: Recurrent, l: SimpleRnn): string => {
 export const lowerSimpleRnn: Lowering<SimpleRnn> = (l, vars, x, cx) => {
   const s = cx.float(x)
   const p = vars.params as unknown as Recurrent
-  // puregrad's recurrent layers call their activation without a parameter: slope/alpha 0
-  const act = rnnActivation(l.activation, 0)
-  if (act === undefined) return cx.out(unrolled(cx, s, p, l), 'natural')
-  const extra = [attr.strings('activations', [act.name]), ...(act.alpha === undefined ? [] : [attr.floats('activation_alpha', [act.alpha])])]
-  return cx.out(recurrent(cx, s, 'RNN', [0], p, l.units, l.returnSequences, extra), 'natural')
+  const act = rnnActivations[l.activation]
+  return cx.out(act === undefined ? unrolled(cx, s, p, l) : recurrent(cx, s, 'RNN', [0], p, l.units, l.returnSequences, act), 'natural')
 }
 
 export const lowerLstm: Lowering<Lstm> = (l, vars, x, cx) => {

@@ -1,0 +1,57 @@
+/**
+ * The ONNX export law: for any network, the exported model run in onnxruntime-web computes what
+ * Net.apply computes in evaluation mode, to float32 precision (see test/net/onnx.util.ts for
+ * the tolerance). Each run creates one ORT session (~350 ms), so the runs are few.
+ */
+import { fc, test } from '@fast-check/vitest'
+import * as E from 'fp-ts/lib/Either.js'
+import { describe } from 'vitest'
+import { Net, Rng, Tensor as T, Tree } from '../src/index.js'
+import { agree } from '../test/net/onnx.util.js'
+import * as A from './arb/net.js'
+
+const seed = fc.integer({ min: 0, max: 2 ** 30 })
+
+/** Variables away from their initial values: sizeable weights, and batch-norm statistics that are not 0 and 1. */
+const scrambled = (net: Net.Layer, inShape: Net.Shapes, s: number): Net.Vars => {
+  const vars = Net.init(net, { key: Rng.key(s), inShape })
+  let i = 0
+  const draw = (t: T.Tensor, path: string): T.Tensor => {
+    const key = Rng.foldIn(Rng.key(s + 1), i++)
+    return path.endsWith('variance') ? Rng.uniform(key, t.shape, { min: 0.3, max: 2 }) : Rng.normal(key, t.shape, { std: 0.7 })
+  }
+  return { params: Tree.map(vars.params, draw), state: Tree.map(vars.state, draw) }
+}
+
+/** Convolution, pooling and activation layers with random geometry. */
+const imageLayer: fc.Arbitrary<Net.Layer> = fc.oneof(
+  fc
+    .record({
+      filters: fc.integer({ min: 1, max: 3 }),
+      kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+      strides: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      dilations: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      padding: fc.oneof(fc.constantFrom<Net.Conv2d['padding']>('valid', 'same'), fc.integer({ min: 0, max: 2 }), fc.tuple(fc.tuple(fc.nat(2), fc.nat(2)), fc.tuple(fc.nat(2), fc.nat(2)))),
+      useBias: fc.boolean(),
+    })
+    .map((o) => Net.conv2d(o.filters, o.kernel, o)),
+  fc
+    .record({ max: fc.boolean(), size: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), strides: fc.integer({ min: 1, max: 2 }), same: fc.boolean() })
+    .map((o) => (o.max ? Net.maxPool2d : Net.avgPool2d)(o.size, { strides: o.strides, padding: o.same ? 'same' : 'valid' })),
+  fc.constantFrom(Net.relu, Net.tanh, Net.elu(0.5), Net.softmax, Net.batchNorm(), Net.dropout(0.5)),
+)
+
+describe('ONNX export', () => {
+  test.prop([A.network({ maxDepth: 2 }), A.width, fc.integer({ min: 1, max: 4 }), seed], { numRuns: 5 })('random dense networks agree with Net.apply in onnxruntime', async (net, w, batch, s) => {
+    await agree('random dense network', net, scrambled(net, [w], s), [w], Rng.normal(Rng.key(s + 2), [batch, w], { std: 2 }))
+  })
+
+  test.prop([fc.array(imageLayer, { minLength: 1, maxLength: 5 }), fc.integer({ min: 4, max: 8 }), fc.integer({ min: 4, max: 8 }), fc.integer({ min: 1, max: 3 }), seed], { numRuns: 5 })(
+    'random convolutional networks agree with Net.apply in onnxruntime',
+    async (layers, h, w, c, s) => {
+      const net = Net.serial(...layers, Net.flatten, Net.dense(2))
+      fc.pre(E.isRight(Net.shape(net, [h, w, c])))
+      await agree('random conv network', net, scrambled(net, [h, w, c], s), [h, w, c], Rng.normal(Rng.key(s + 2), [2, h, w, c]))
+    },
+  )
+})

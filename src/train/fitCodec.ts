@@ -1,0 +1,134 @@
+/**
+ * Saving a training run and reading it back: `encodeFit` writes a `FitState` as JSON text
+ * (tensors as `{ dtype, shape, data }`, non-finite numbers as the strings "NaN", "Infinity",
+ * "-Infinity" so they survive JSON), and `decodeFit` reads it back, checking every field, so a
+ * damaged file is refused here with the field named, never half-read.
+ */
+import { PuregradError, fail } from '../core/errors.js'
+import { stateFromJSON } from '../optim/serialize.js'
+import { type Key, isKey } from '../rng/index.js'
+import { type Tree, isTree } from '../tree/index.js'
+import type { EarlyStoppingState } from './earlyStopping.js'
+import type { Evaluation } from './evaluate.js'
+import type { EpochRecord, FitState } from './fit.js'
+import type { TrainState } from './step.js'
+
+const NON_FINITE: { readonly [k: string]: number } = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY }
+
+/**
+ * The fit state as JSON text (tensors included), to save and resume.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
+ * const trainer = { network: Net.dense(1), optimizer: Optim.adam(0.01), loss: Loss.meanSquaredError }
+ * const train = Data.dataset(T.tensor([[1], [2]]), T.tensor([[2], [4]]))
+ * const s = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 1, batchSize: 2 })
+ * const text = Train.encodeFit(s)
+ * assert.strictEqual(JSON.parse(text)._tag, 'FitState')
+ * assert.strictEqual(Train.encodeFit(Train.decodeFit(text)), text) // decodes to the same state
+ * @category training
+ */
+export const encodeFit = (s: FitState<unknown>): string =>
+  JSON.stringify(s, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))
+
+type Rec = { readonly [k: string]: unknown }
+
+const show = (u: unknown): string => (u === undefined ? 'nothing' : (JSON.stringify(u)?.slice(0, 60) ?? String(u)))
+const bad = (path: string, what: string, got: unknown): never =>
+  fail('INVALID_VALUE', 'decodeFit', `${path} should be ${what}; got ${show(got)}. The file is damaged, or it is not a state that Train.encodeFit wrote.`)
+const rec = (u: unknown, path: string): Rec => (typeof u === 'object' && u !== null && !Array.isArray(u) ? (u as Rec) : bad(path, 'a record', u))
+const num = (u: unknown, path: string): number => (typeof u === 'number' ? u : typeof u === 'string' && u in NON_FINITE ? NON_FINITE[u]! : bad(path, 'a number', u))
+const count = (u: unknown, path: string): number => (typeof u === 'number' && Number.isInteger(u) && u >= 0 ? u : bad(path, 'a whole number ≥ 0', u))
+const bool = (u: unknown, path: string): boolean => (typeof u === 'boolean' ? u : bad(path, 'true or false', u))
+const key = (u: unknown, path: string): Key => (isKey(u) ? u : bad(path, 'a key { _tag: "Key", words: [two 32-bit words] }', u))
+const tree = (u: unknown, path: string): Tree => (isTree(u) ? u : bad(path, 'a tree of tensors', u))
+const optional = <A>(u: unknown, read: (u: unknown) => A): A | undefined => (u === undefined ? undefined : read(u))
+const tag = (r: Rec, t: string, path: string): void => {
+  if (r['_tag'] !== t) bad(`${path}._tag`, JSON.stringify(t), r['_tag'])
+}
+
+const evaluation = (u: unknown, path: string): Evaluation => {
+  const r = rec(u, path)
+  return { loss: num(r['loss'], `${path}.loss`), accuracy: optional(r['accuracy'], (a) => num(a, `${path}.accuracy`)) }
+}
+
+const epochRecord = (u: unknown, path: string): EpochRecord => {
+  const r = rec(u, path)
+  return { epoch: count(r['epoch'], `${path}.epoch`), train: evaluation(r['train'], `${path}.train`), dev: optional(r['dev'], (d) => evaluation(d, `${path}.dev`)) }
+}
+
+const stopping = (u: unknown, path: string): EarlyStoppingState => {
+  const r = rec(u, path)
+  tag(r, 'EarlyStoppingState', path)
+  return {
+    _tag: 'EarlyStoppingState',
+    best: num(r['best'], `${path}.best`),
+    bestEpoch: Number.isInteger(r['bestEpoch']) && (r['bestEpoch'] as number) >= -1 ? (r['bestEpoch'] as number) : bad(`${path}.bestEpoch`, 'a whole number ≥ −1', r['bestEpoch']),
+    bestParams: optional(r['bestParams'], (p) => tree(p, `${path}.bestParams`)),
+    wait: count(r['wait'], `${path}.wait`),
+    stop: bool(r['stop'], `${path}.stop`),
+  }
+}
+
+const trainState = (u: unknown, path: string): TrainState<unknown> => {
+  const r = rec(u, path)
+  tag(r, 'TrainState', path)
+  if (!('optState' in r)) bad(`${path}.optState`, 'an optimizer state', undefined)
+  return {
+    _tag: 'TrainState',
+    params: tree(r['params'], `${path}.params`),
+    optState: r['optState'],
+    modelState: tree(r['modelState'], `${path}.modelState`),
+    key: key(r['key'], `${path}.key`),
+    step: count(r['step'], `${path}.step`),
+    loss: r['loss'] === null ? null : num(r['loss'], `${path}.loss`),
+  }
+}
+
+/**
+ * A fit state saved by `encodeFit`. Fitting it continues the run exactly where it was saved.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
+ * const trainer = { network: Net.dense(1), optimizer: Optim.adam(0.05), loss: Loss.meanSquaredError }
+ * const train = Data.dataset(T.tensor([[1], [2], [3], [4], [5]]), T.tensor([[2], [4], [6], [8], [10]]))
+ * const opts = { epochs: 2, batchSize: 2 }
+ * let saved = ''
+ * const straight = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, opts, (e) => {
+ *   if (e.type === 'epoch' && e.record.epoch === 0) saved = Train.encodeFit(e.state) // a checkpoint after epoch 0
+ * })
+ * const resumed = Train.fit(trainer, Train.decodeFit(saved), train, opts)
+ * assert.strictEqual(Train.encodeFit(resumed), Train.encodeFit(straight)) // bit for bit
+ * @category training
+ */
+export const decodeFit = <O = unknown>(text: string): FitState<O> => {
+  if (typeof text !== 'string') return bad('the input', 'the text Train.encodeFit wrote', text)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    return fail('INVALID_VALUE', 'decodeFit', `this is not JSON (${e instanceof Error ? e.message : String(e)}); pass the text Train.encodeFit wrote, whole.`)
+  }
+  let u: unknown
+  try {
+    u = stateFromJSON(json)
+  } catch (e) {
+    if (e instanceof PuregradError) return fail('INVALID_VALUE', 'decodeFit', `a tensor in the file is damaged: ${e.detail}`)
+    throw e
+  }
+  const r = rec(u, 'the state')
+  tag(r, 'FitState', 'the state')
+  const history = Array.isArray(r['history']) ? r['history'].map((h, i) => epochRecord(h, `history[${i}]`)) : bad('history', 'an array of epoch records', r['history'])
+  return {
+    _tag: 'FitState',
+    train: trainState(r['train'], 'train') as TrainState<O>,
+    shuffleKey: key(r['shuffleKey'], 'shuffleKey'),
+    history,
+    batch: count(r['batch'], 'batch'),
+    stopping: optional(r['stopping'], (x) => stopping(x, 'stopping')),
+    done: bool(r['done'], 'done'),
+    epochLoss: num(r['epochLoss'], 'epochLoss'),
+  }
+}
