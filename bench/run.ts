@@ -8,7 +8,7 @@
  * worker threads, and TensorFlow.js 4.22 with its cpu and wasm backends: MLP training, inference,
  * square matmul, gradient over forward, and memory over long training.
  */
-import { Ad, Rng, Tensor as T } from '../src/index.js'
+import { Ad, Data, Loss, Net, Optim, Rng, Tensor as T, Train } from '../src/index.js'
 import { sideBySide } from './side-by-side.js'
 
 const quick = process.argv.includes('--quick')
@@ -98,6 +98,25 @@ for (const n of [128, 256, 512]) {
   const vg = time(() => Ad.valueAndGrad(loss)(params), quick ? 300 : 1000)
   rows.push(['MLP 784-128-64-10, batch 128: forward', `${fwd.toFixed(2)} ms`, '', ''])
   rows.push(['  valueAndGrad / forward (target ≤ 3)', `${vg.toFixed(2)} ms`, `${fwd.toFixed(2)} ms (forward)`, `${(vg / fwd).toFixed(2)}×`])
+}
+
+{
+  // the numeric guard (issue 8): what 'boundary' and 'ops' cost a training step
+  const network = Net.serial(Net.dense(128, { init: 'heNormal' }), Net.relu, Net.dense(64, { init: 'heNormal' }), Net.relu, Net.dense(10))
+  const ks = Rng.split(Rng.key(5), 2)
+  const batch = Data.dataset(Rng.uniform(ks[0]!, [128, 784]), Rng.integers(ks[1]!, [128], 0, 10))
+  const stepMs = (guard: 'off' | 'boundary' | 'ops'): number => {
+    const trainer = { network, optimizer: Optim.adam(1e-3), loss: Loss.softmaxCrossEntropy, guard }
+    const step = Train.trainStep(trainer)
+    let s = Train.initTrainState(trainer, Rng.key(0), [784])
+    return time(() => (s = step(s, batch)), quick ? 300 : 1000)
+  }
+  const off = stepMs('off')
+  const boundary = stepMs('boundary')
+  const ops = stepMs('ops')
+  rows.push(['training step MLP 784-128-64-10, batch 128, guard off', `${off.toFixed(2)} ms`, '', ''])
+  rows.push(["  guard 'boundary' (loss and parameters)", `${boundary.toFixed(2)} ms`, `${off.toFixed(2)} ms (off)`, `${(boundary / off).toFixed(2)}×`])
+  rows.push(["  guard 'ops' (every primitive, both passes)", `${ops.toFixed(2)} ms`, `${off.toFixed(2)} ms (off)`, `${(ops / off).toFixed(2)}×`])
 }
 
 console.log('## Part 1: the plain TypeScript kernels against naive loops\n')

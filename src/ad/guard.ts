@@ -45,12 +45,7 @@ export interface NumericIssue {
 /**
  * Counts of non-finite values and the first one's index (in the flat data), or undefined when
  * all are finite.
- *
- * @example
- * import assert from 'node:assert/strict'
- * import { Ad, Tensor as T } from 'puregrad'
- * assert.deepStrictEqual(Ad.scan(T.tensor([[1, NaN], [Infinity, -Infinity]])), { nan: 1, posInf: 1, negInf: 1, first: 1 })
- * assert.strictEqual(Ad.scan(T.tensor([1, 2])), undefined)
+ * @internal
  */
 export const scan = (t: Tensor): { readonly nan: number; readonly posInf: number; readonly negInf: number; readonly first: number } | undefined => {
   if (t.dtype === 'int32') return undefined

@@ -10,9 +10,12 @@
  * ```
  *
  * A network is an immutable tagged-union value (JSON-serialisable, frozen); `init`, `apply`,
- * `shape`, `summary`, `encode`/`decode` interpret it, and `edit` makes changed copies.
+ * `shape`, `summary`, `encode`/`decode` interpret it, `edit` makes changed copies, and `toOnnx`
+ * exports it for other runtimes.
  *
+ * @category namespaces
  * @since 0.1.0
+ * @module
  */
 export * from './Layer.js'
 export type { Vars, Mode } from './Kind.js'

@@ -6,10 +6,10 @@
  * @since 0.1.0
  */
 import { fail } from '../core/errors.js'
+import type { Tensor } from '../core/Tensor.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
 
-type Tensor = T.Tensor
 
 // -------------------------------------------------------------------------------------
 // model

@@ -20,13 +20,6 @@ const isNumArray = (u: unknown): u is Float32Array | Float64Array | Int32Array =
 /**
  * Checks one value against the dtype it is about to be stored in: returns it, or throws
  * `INVALID_VALUE` naming `op` and the position `where()` describes.
- *
- * @example
- * import assert from 'node:assert/strict'
- * import { Tensor as T } from 'puregrad'
- * assert.strictEqual(T.checkValue('myOp', 'int32', 7, () => 'index 0'), 7)
- * assert.throws(() => T.checkValue('myOp', 'int32', 1.5, () => 'index 0'), { code: 'INVALID_VALUE', op: 'myOp' })
- * assert.throws(() => T.checkValue('myOp', 'float32', 1e39, () => 'index 0'), { code: 'INVALID_VALUE' })
  * @internal
  */
 export const checkValue = (op: string, dtype: DType, v: unknown, where: () => string): number => {
@@ -258,8 +251,13 @@ export const arange = (start: number, stop?: number, step = 1, dtype: DType = 'f
 export const linspace = (start: number, stop: number, n: number, dtype: DType = 'float32'): Tensor => {
   const op = 'linspace'
   if (!Number.isInteger(n) || n < 0) fail('INVALID_ARGUMENT', op, `n must be a whole number ≥ 0; got ${n}.`)
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) fail('INVALID_ARGUMENT', op, `start and stop must be finite numbers; got ${start} and ${stop}.`)
   const out = alloc(checkDType(op, dtype), n)
-  for (let i = 0; i < n; i++) out[i] = n === 1 ? start : start + ((stop - start) * i) / (n - 1)
+  // start·(1 − w) + stop·w cannot overflow for finite ends, where start + (stop − start)·w can
+  for (let i = 0; i < n; i++) {
+    const w = n === 1 ? 0 : i / (n - 1)
+    out[i] = checkValue(op, dtype, i === n - 1 && n > 1 ? stop : start * (1 - w) + stop * w, () => `position ${i}`)
+  }
   return fromBuffer(out, [n])
 }
 

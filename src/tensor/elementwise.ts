@@ -312,13 +312,6 @@ const describe = (x: Operand): string => (typeof x === 'number' ? `the number ${
 /**
  * The common dtype of operands; numbers adopt the tensors' dtype (float32 when all are numbers).
  * Throws `DTYPE_MISMATCH`, naming `op`, when two tensors differ.
- *
- * @example
- * import assert from 'node:assert/strict'
- * import { Tensor as T } from 'puregrad'
- * assert.strictEqual(T.commonDType('add', [2, T.tensor([1], 'float64')]), 'float64')
- * assert.strictEqual(T.commonDType('add', [2, 3]), 'float32')
- * assert.throws(() => T.commonDType('add', [T.tensor([1], 'int32'), T.tensor([1])]), { code: 'DTYPE_MISMATCH' })
  * @internal
  */
 export const commonDType = (op: string, operands: ReadonlyArray<Operand>): DType => {
@@ -336,28 +329,12 @@ export const commonDType = (op: string, operands: ReadonlyArray<Operand>): DType
 /**
  * A strided view of a concrete tensor read at a broadcast shape (for kernels): broadcast axes
  * get stride 0. The view shares the tensor's buffer; `shape` is not checked.
- *
- * @example
- * import assert from 'node:assert/strict'
- * import { Tensor as T } from 'puregrad'
- * const column = T.tensor([[1], [2]])
- * const v = T.view(column, [2, 3])
- * assert.deepStrictEqual(v.strides, [1, 0]) // each row repeats its one value
- * assert.deepStrictEqual(Array.from(v.data), [1, 2])
  * @internal
  */
 export const view = (x: Tensor, shape: Shape): Strided => ({ data: dataOf(x), offset: 0, strides: broadcastStrides(x.shape, shape) })
 
 /**
  * A number as a scalar tensor of the given dtype; tensors pass through.
- *
- * @example
- * import assert from 'node:assert/strict'
- * import { Tensor as T } from 'puregrad'
- * const s = T.lift(3, 'int32')
- * assert.deepStrictEqual([s.shape, s.dtype, T.item(s)], [[], 'int32', 3])
- * const x = T.tensor([1, 2])
- * assert.strictEqual(T.lift(x, 'float64'), x) // a tensor is returned as is, even of another dtype
  * @internal
  */
 export const lift = (x: Operand, dtype: DType, op = 'lift'): Tensor =>

@@ -17,8 +17,15 @@ export type { DType, FloatDType } from '../core/dtype.js'
 export type { Shape } from '../core/shape.js'
 export { broadcastShapes, sizeOf } from '../core/shape.js'
 export { isTensor } from '../core/Tensor.js'
-export * from './create.js'
-export * from './elementwise.js'
+export {
+  Tensor, type NestedArray, tensor, fromArray, scalar, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye,
+  toArray, toTypedArray, toNested, item, get, cast,
+} from './create.js'
+export {
+  type Operand, neg, abs, sign, square, reciprocal, sqrt, rsqrt, exp, expm1, log, log1p, sin, cos, tanh, sigmoid, relu,
+  softplus, erf, floor, ceil, round, isFinite, isNaN, add, sub, mul, div, pow, maximum, minimum, atan2, equal, notEqual,
+  less, lessEqual, greater, greaterEqual, where, stopGradient, clip,
+} from './elementwise.js'
 export * from './matmul.js'
 export * from './reduce.js'
 export * from './layout.js'

@@ -66,7 +66,10 @@ export const flatten = (t: Tensor): Tensor => reshape(t, [t.size])
  * @category layout
  */
 export const expandDims = (t: Tensor, axis = 0): Tensor => {
-  const ax = normalizeAxis('expandDims', axis, t.rank + 1)
+  if (!Number.isInteger(axis) || axis < -(t.rank + 1) || axis > t.rank) {
+    fail('AXIS_OUT_OF_RANGE', 'expandDims', `a new axis ${axis} cannot be inserted into a tensor of rank ${t.rank}; use an axis in [${-(t.rank + 1)}, ${t.rank}].`)
+  }
+  const ax = axis < 0 ? axis + t.rank + 1 : axis
   return reshape(t, [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)])
 }
 

@@ -15,6 +15,12 @@ export interface MatmulOptions {
   readonly transposeB?: boolean
 }
 
+/** Both operands float and of one dtype, or DTYPE_MISMATCH naming the op the user called. */
+const checkFloatPair = (op: string, a: Tensor, b: Tensor): void => {
+  if (a.dtype !== b.dtype) fail('DTYPE_MISMATCH', op, `operands have different dtypes (${a.dtype} ${showShape(a.shape)} and ${b.dtype} ${showShape(b.shape)}); cast one of them.`)
+  if (!isFloat(a.dtype)) fail('DTYPE_MISMATCH', op, `${op} needs float tensors; got int32. Use Tensor.cast(x, 'float32') first.`)
+}
+
 /**
  * Matrix product over the last two axes, NumPy style: leading (batch) axes broadcast; a 1-D
  * `a` is a row vector and a 1-D `b` a column vector, and that axis is dropped from the result.
@@ -35,8 +41,7 @@ export const matmul = (a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor =
   const op = 'matmul'
   const transA = opts.transposeA === true
   const transB = opts.transposeB === true
-  if (a.dtype !== b.dtype) fail('DTYPE_MISMATCH', op, `operands have different dtypes (${a.dtype} ${showShape(a.shape)} and ${b.dtype} ${showShape(b.shape)}); cast one of them.`)
-  if (!isFloat(a.dtype)) fail('DTYPE_MISMATCH', op, `matmul needs float tensors; got int32. Use cast(x, 'float32') first.`)
+  checkFloatPair(op, a, b)
   if (a.rank === 0 || b.rank === 0) fail('SHAPE_MISMATCH', op, `operands must have at least one axis; got ${showShape(a.shape)} and ${showShape(b.shape)}. Use mul for scalars.`)
   if ((a.rank === 1 && transA) || (b.rank === 1 && transB)) fail('INVALID_ARGUMENT', op, 'a 1-D operand cannot be read transposed; reshape it to a matrix first.')
   const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a
@@ -72,5 +77,7 @@ export const matmul = (a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor =
  */
 export const dot = (a: Tensor, b: Tensor): Tensor => {
   if (a.rank !== 1 || b.rank !== 1) fail('SHAPE_MISMATCH', 'dot', `dot takes two 1-D tensors; got ${showShape(a.shape)} and ${showShape(b.shape)}. Use matmul for matrices.`)
+  checkFloatPair('dot', a, b)
+  if (a.shape[0] !== b.shape[0]) fail('SHAPE_MISMATCH', 'dot', `dot takes two vectors of one length; got ${showShape(a.shape)} and ${showShape(b.shape)}.`)
   return matmul(a, b)
 }

@@ -54,7 +54,7 @@ describe('encode / decode', () => {
   it('refuses tensors of the wrong shape or dtype, and corrupt data, naming the path', () => {
     const s = doc()
     s['params'][5].W.shape = [3, 32]
-    expect(refusal(s)).toMatch(/params at '5.W': shape \[3,32\] where the network needs \[32, 3\]/)
+    expect(refusal(s)).toMatch(/params at '5.W': shape \[3, 32\] where the network needs \[32, 3\]/)
     const dt = doc()
     dt['state'][2].mean.dtype = 'float64'
     expect(refusal(dt)).toMatch(/state at '2.mean': dtype "float64" where the network needs float32/)

@@ -24,7 +24,10 @@ import { singleThread } from './gemm.js'
 import { makeWasmKernels } from './kernels.js'
 import { type Pool, hardwareThreads, startPool, threadsUnavailable } from './threads.js'
 
-/** Options of `useWasmKernels`. */
+/**
+ * Options of `useWasmKernels`.
+ * @category kernels
+ */
 export interface WasmOptions {
   /**
    * Worker threads besides the calling one: a number (0: none), or 'auto' (the default), one
@@ -45,7 +48,10 @@ export interface WasmOptions {
   readonly adaptive?: boolean
 }
 
-/** What was installed. */
+/**
+ * What was installed.
+ * @category kernels
+ */
 export interface WasmStatus {
   /** The kernels now in use: 'wasm' or 'js' (the fallback). */
   readonly kernels: 'wasm' | 'js'
@@ -71,6 +77,7 @@ const stopPool = (): void => {
  * import { useJsKernels, useWasmKernelsSync, wasmSupported } from 'puregrad'
  * assert.strictEqual(useWasmKernelsSync().kernels, wasmSupported() ? 'wasm' : 'js')
  * useJsKernels()
+ * @category kernels
  */
 export const wasmSupported = (): boolean => supported(false)
 
@@ -95,6 +102,7 @@ export const createWasmKernels = (): Kernels | undefined => {
  * const a = T.tensor([[1, 2], [3, 4]])
  * assert.deepStrictEqual(T.toNested(T.matmul(a, a)), [[7, 10], [15, 22]])
  * useJsKernels()
+ * @category kernels
  */
 export const useWasmKernelsSync = (): WasmStatus => {
   const k = createWasmKernels()
@@ -118,6 +126,7 @@ export const useWasmKernelsSync = (): WasmStatus => {
  * const a = T.tensor([[1, 2], [3, 4]])
  * assert.deepStrictEqual(T.toNested(T.matmul(a, a)), [[7, 10], [15, 22]])
  * useJsKernels() // stops the workers
+ * @category kernels
  */
 export const useWasmKernels = async (options: WasmOptions = {}): Promise<WasmStatus> => {
   const wanted = options.threads ?? 'auto'
@@ -158,6 +167,7 @@ export const wasmThreadStats = (): { readonly workers: number; readonly caller: 
  * const plain = T.matmul(a, a)
  * // float32 products summed in another order: equal up to float32 rounding
  * assert.ok(T.allclose(fast, plain))
+ * @category kernels
  */
 export const useJsKernels = (): void => {
   stopPool()
