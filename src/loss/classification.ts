@@ -38,7 +38,8 @@ const asDistribution = (op: string, logits: Tensor, labels: Labels): Tensor => {
  */
 export const softmaxCrossEntropy = (logits: Tensor, labels: Labels): Tensor => {
   const y = asDistribution('softmaxCrossEntropy', logits, labels)
-  return T.neg(T.mean(T.sum(T.mul(y, T.logSoftmax(logits, -1)), -1)))
+  // 0 − s rather than −s: a perfect prediction costs +0, not −0
+  return T.sub(0, T.mean(T.sum(T.mul(y, T.logSoftmax(logits, -1)), -1)))
 }
 
 /**

@@ -152,8 +152,9 @@ const batched = (x: Value): ReadonlyArray<number> | undefined => (isTensor(x) ? 
 /**
  * Runs the network on a batch (a tensor with a leading batch axis, or a tuple of them),
  * returning the output and the new model state (batch-norm statistics move in training mode;
- * otherwise the state comes back unchanged). Runs under `Ad.grad` and the other
- * transformations like any function of tensors. In evaluation mode the key is ignored.
+ * otherwise the state comes back with the same values, not necessarily as the same object).
+ * Runs under `Ad.grad` and the other transformations like any function of tensors. In
+ * evaluation mode the key is ignored.
  *
  * @example
  * import assert from 'node:assert/strict'
