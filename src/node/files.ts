@@ -43,7 +43,7 @@ const writeAtomically = (path: string, data: string | Uint8Array): void => {
  * saveModelFile(join(dir, 'model.json'), { network, inShape: [3], params, state })
  * assert.deepStrictEqual(readdirSync(dir), ['model.json']) // no temporary file left behind
  * const back = loadModelFile(join(dir, 'model.json'))
- * assert.ok(back._tag === 'Right' && back.right.inShape[0] === 3)
+ * assert.ok(back._tag === 'Right' && JSON.stringify(back.right.inShape) === '[3]')
  * rmSync(dir, { recursive: true })
  * @category files
  */

@@ -10,7 +10,7 @@
 import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import type { GradientTransformation } from './base.js'
+import { type GradientTransformation, transformation } from './base.js'
 import { axpby, checkBoolean, checkDecay, checkNonNegative, checkOptions, checkPositive, checkSameTree, checkState, frozen, zerosLike } from './internal.js'
 
 type Tensor = T.Tensor
@@ -85,7 +85,7 @@ export const scaleByAdam = (opts: ScaleByAdamOptions = {}): GradientTransformati
   const eps = checkPositive(op, 'eps', opts.eps ?? 1e-8, '1e-8')
   const epsRoot = checkNonNegative(op, 'epsRoot', opts.epsRoot ?? 0, '0')
   const amsgrad = checkBoolean(op, 'amsgrad', opts.amsgrad ?? false)
-  return frozen({
+  return transformation({
     init: (params: Tree.Tree): ScaleByAdamState => {
       const z = zerosLike(params)
       return frozen(amsgrad ? { _tag: 'ScaleByAdamState', count: 0, mu: z, nu: z, nuMax: z } : { _tag: 'ScaleByAdamState', count: 0, mu: z, nu: z })
@@ -164,7 +164,7 @@ export const scaleByAdamax = (opts: ScaleByAdamaxOptions = {}): GradientTransfor
   const b1 = checkDecay(op, 'b1', opts.b1 ?? 0.9, '0.9')
   const b2 = checkDecay(op, 'b2', opts.b2 ?? 0.999, '0.999')
   const eps = checkPositive(op, 'eps', opts.eps ?? 1e-8, '1e-8')
-  return frozen({
+  return transformation({
     init: (params: Tree.Tree) => {
       const z = zerosLike(params)
       return frozen({ _tag: 'ScaleByAdamaxState', count: 0, mu: z, nu: z })
@@ -249,7 +249,7 @@ export const scaleByNadam = (opts: ScaleByNadamOptions = {}): GradientTransforma
     fail('INVALID_ARGUMENT', op, `momentumDecay is ${String(psi)}; it must be a number ≥ 0 (PyTorch's default 4e-3, or Infinity for a constant momentum β₁).`)
   }
   const muAt = (t: number): number => b1 * (1 - 0.5 * 0.96 ** (t * psi))
-  return frozen({
+  return transformation({
     init: (params: Tree.Tree) => {
       const z = zerosLike(params)
       return frozen({ _tag: 'ScaleByNadamState', count: 0, muProduct: 1, mu: z, nu: z })
@@ -322,7 +322,7 @@ export const scaleByLion = (opts: ScaleByLionOptions = {}): GradientTransformati
   checkOptions(op, opts, ['b1', 'b2'])
   const b1 = checkDecay(op, 'b1', opts.b1 ?? 0.9, '0.9')
   const b2 = checkDecay(op, 'b2', opts.b2 ?? 0.99, '0.99')
-  return frozen({
+  return transformation({
     init: (params: Tree.Tree) => frozen({ _tag: 'ScaleByLionState', mu: zerosLike(params) }),
     update: (grads: Tree.Tree, state: ScaleByLionState) => {
       checkState(op, state, 'ScaleByLionState')

@@ -41,7 +41,7 @@ export interface GradientTransformation<S> {
    * method, so a `GradientTransformation<AdamState>` is also a `GradientTransformation<unknown>`,
    * e.g. in a list of optimizers.)
    */
-  update(grads: Tree.Tree, state: S, params?: Tree.Tree): readonly [updates: Tree.Tree, state: S]
+  update<G extends Tree.Tree>(grads: G, state: S, params?: Tree.Tree): readonly [updates: G, state: S]
 }
 
 /**
@@ -85,6 +85,16 @@ export interface EmptyState {
 export const emptyState: EmptyState = frozen({ _tag: 'EmptyState' })
 
 /**
+ * A transformation from its two functions, frozen. `update` is written over any tree; the
+ * record promises updates of the gradients' own structure (the laws check every optimizer
+ * keeps it), which is this one cast. @internal
+ */
+export const transformation = <S>(r: {
+  readonly init: (params: Tree.Tree) => S
+  readonly update: (grads: Tree.Tree, state: S, params?: Tree.Tree) => readonly [Tree.Tree, S]
+}): GradientTransformation<S> => frozen(r as unknown as GradientTransformation<S>)
+
+/**
  * A transformation without state from a function of the gradients (and parameters).
  *
  * u = f(g, θ)
@@ -99,7 +109,7 @@ export const emptyState: EmptyState = frozen({ _tag: 'EmptyState' })
  * @since 0.1.0
  */
 export const stateless = (f: (grads: Tree.Tree, params: Tree.Tree | undefined) => Tree.Tree): GradientTransformation<EmptyState> =>
-  frozen({
+  transformation({
     init: () => emptyState,
     update: (grads: Tree.Tree, state: EmptyState, params?: Tree.Tree) => [f(grads, params), state] as const,
   })

@@ -7,7 +7,7 @@
  */
 import { fail } from '../core/errors.js'
 import type * as Tree from '../tree/index.js'
-import { type GradientTransformation, type StateOf } from './base.js'
+import { type GradientTransformation, type StateOf, transformation } from './base.js'
 import { allFinite, checkInteger, checkSameTree, checkState, frozen, zerosLike } from './internal.js'
 import { type Mask, leafFlags, merge, select } from './mask.js'
 
@@ -52,7 +52,7 @@ export const chain = <Ts extends ReadonlyArray<GradientTransformation<any>>>(...
   })
   const parts = Object.freeze([...txs])
   type S = ChainState<Ts>
-  return frozen({
+  return transformation({
     init: (params: Tree.Tree): S => Object.freeze(parts.map((tx) => tx.init(params))) as unknown as S,
     update: (grads: Tree.Tree, state: S, params?: Tree.Tree): readonly [Tree.Tree, S] => {
       const states = state as unknown as ReadonlyArray<unknown>
@@ -118,7 +118,7 @@ export const masked = <S>(inner: GradientTransformation<S>, mask: Mask): Gradien
   if (typeof mask !== 'function' && typeof mask !== 'boolean' && (typeof mask !== 'object' || mask === null)) {
     fail('INVALID_ARGUMENT', op, `the mask is ${String(mask)}; pass a predicate (leaf, path) => boolean or a tree of booleans shaped like the parameters.`)
   }
-  return frozen({
+  return transformation({
     init: (params: Tree.Tree): MaskedState<S> => {
       const flags = leafFlags(op, params, mask)
       return frozen({ _tag: 'MaskedState', inner: inner.init(select(params, flags)) })
@@ -181,7 +181,7 @@ export interface ApplyIfFiniteState<S> {
  */
 export const applyIfFinite = <S>(inner: GradientTransformation<S>, maxConsecutiveErrors: number): GradientTransformation<ApplyIfFiniteState<S>> => {
   const max = checkInteger('applyIfFinite', 'maxConsecutiveErrors', maxConsecutiveErrors, 0, '5')
-  return frozen({
+  return transformation({
     init: (params: Tree.Tree): ApplyIfFiniteState<S> =>
       frozen({ _tag: 'ApplyIfFiniteState', notFiniteCount: 0, lastFinite: true, totalNotFinite: 0, inner: inner.init(params) }),
     update: (grads: Tree.Tree, state: ApplyIfFiniteState<S>, params?: Tree.Tree): readonly [Tree.Tree, ApplyIfFiniteState<S>] => {

@@ -25,7 +25,7 @@
  * @since 0.1.0
  * @module
  */
-export * from './base.js'
+export { type GradientTransformation, type StateOf, type EmptyState, emptyState, stateless, identity, setToZero, applyUpdates } from './base.js'
 export * from './combine.js'
 export * from './transform.js'
 export * from './adam.js'

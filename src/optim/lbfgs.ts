@@ -306,7 +306,7 @@ const stepWith = (op: string, cfg: Settings, f: ValueAndGrad, state: LbfgsState)
  * @example
  * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
- * const f = (p) => [T.item(T.sum(T.square(T.sub(p.x, 1)))), { x: T.mul(T.sub(p.x, 1), 2) }]
+ * const f = (p: { x: T.Tensor }) => [T.item(T.sum(T.square(T.sub(p.x, 1)))), { x: T.mul(T.sub(p.x, 1), 2) }] as const
  * const solver = Optim.lbfgs({ historySize: 5 })
  * const s1 = solver.step(f, solver.init(f, { x: T.tensor([4, -2], 'float64') }))
  * const s2 = solver.step(f, s1) // on a quadratic, the second step is Newton's
@@ -334,10 +334,10 @@ export const lbfgs = (opts: LbfgsOptions = {}): Lbfgs => {
  * @example
  * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
- * const rosen = (p) => {
- *   const [x, y] = T.toArray(p.xy)
+ * const rosen = (p: { xy: T.Tensor }) => {
+ *   const [x = 0, y = 0] = T.toArray(p.xy)
  *   const v = (1 - x) ** 2 + 100 * (y - x * x) ** 2
- *   return [v, { xy: T.tensor([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)], 'float64') }]
+ *   return [v, { xy: T.tensor([-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)], 'float64') }] as const
  * }
  * const r = Optim.minimize(rosen, { xy: T.tensor([-1.2, 1], 'float64') }, { toleranceChange: 0 })
  * assert.ok(r.converged && T.allclose(r.params.xy, T.tensor([1, 1], 'float64'), { atol: 1e-6, rtol: 0 }))

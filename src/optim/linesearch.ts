@@ -33,7 +33,7 @@ export interface StrongWolfeOptions {
  * @example
  * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
- * const r: Optim.LineSearchResult = Optim.strongWolfe((a) => [(a - 2) ** 2, 2 * (a - 2)], 4, -4, 1)
+ * const r: Optim.LineSearchResult = Optim.strongWolfe((a) => [(a - 2) ** 2, 2 * (a - 2)] as const, 4, -4, 1)
  * assert.ok(r.satisfied)
  * @category line search
  * @since 0.1.0
@@ -183,7 +183,7 @@ export const searchStrongWolfe = <P>(
  * @example
  * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
- * const phi = (a) => [(a - 3) ** 2, 2 * (a - 3)]
+ * const phi = (a: number) => [(a - 3) ** 2, 2 * (a - 3)] as const
  * const r = Optim.strongWolfe(phi, 9, -6, 1)
  * assert.ok(r.satisfied && r.value <= 9 + 1e-4 * r.alpha * -6 && Math.abs(r.slope) <= 0.9 * 6)
  * @category line search

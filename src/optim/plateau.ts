@@ -10,7 +10,7 @@
 import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import type { GradientTransformation } from './base.js'
+import { type GradientTransformation, transformation } from './base.js'
 import { checkDecay, checkInteger, checkNonNegative, checkOptions, frozen } from './internal.js'
 
 // -------------------------------------------------------------------------------------
@@ -198,7 +198,7 @@ export const reduceOnPlateau = (opts: PlateauOptions = {}): ReduceOnPlateau => {
  */
 export const scaleByPlateau = (opts: PlateauOptions = {}): GradientTransformation<PlateauState> => {
   const s0 = initState('scaleByPlateau', opts)
-  return frozen({
+  return transformation({
     init: () => s0,
     update: (grads: Tree.Tree, state: PlateauState) => {
       if (state?._tag !== 'PlateauState') fail('INVALID_ARGUMENT', 'scaleByPlateau', 'the state is not a PlateauState; pass the state that init(params) returned.')

@@ -10,7 +10,7 @@
 import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import type { GradientTransformation } from './base.js'
+import { type GradientTransformation, transformation } from './base.js'
 import { axpby, checkBoolean, checkDecay, checkNonNegative, checkOptions, checkPositive, checkSameTree, checkState, frozen, fullLike, zerosLike } from './internal.js'
 
 type Tensor = T.Tensor
@@ -82,7 +82,7 @@ export const scaleByRms = (opts: ScaleByRmsOptions = {}): GradientTransformation
   const inSqrt = checkBoolean(op, 'epsInSqrt', opts.epsInSqrt ?? false)
   const init0 = checkNonNegative(op, 'initialScale', opts.initialScale ?? 0, '0')
   const denom = (v: Tensor): Tensor => (inSqrt ? T.sqrt(T.add(v, eps)) : T.add(T.sqrt(v), eps))
-  return frozen({
+  return transformation({
     init: (params: Tree.Tree): ScaleByRmsState => {
       const nu = fullLike(params, init0)
       return frozen(centered ? { _tag: 'ScaleByRmsState', nu, mu: zerosLike(params) } : { _tag: 'ScaleByRmsState', nu })
@@ -152,7 +152,7 @@ export const scaleByAdagrad = (opts: ScaleByAdagradOptions = {}): GradientTransf
   checkOptions(op, opts, ['initialAccumulatorValue', 'eps'])
   const init0 = checkNonNegative(op, 'initialAccumulatorValue', opts.initialAccumulatorValue ?? 0, '0')
   const eps = checkPositive(op, 'eps', opts.eps ?? 1e-10, '1e-10')
-  return frozen({
+  return transformation({
     init: (params: Tree.Tree) => frozen({ _tag: 'ScaleByAdagradState', sumOfSquares: fullLike(params, init0) }),
     update: (grads: Tree.Tree, state: ScaleByAdagradState) => {
       checkState(op, state, 'ScaleByAdagradState')
@@ -216,7 +216,7 @@ export const scaleByAdadelta = (opts: ScaleByAdadeltaOptions = {}): GradientTran
   checkOptions(op, opts, ['rho', 'eps'])
   const rho = checkDecay(op, 'rho', opts.rho ?? 0.9, '0.9')
   const eps = checkPositive(op, 'eps', opts.eps ?? 1e-6, '1e-6')
-  return frozen({
+  return transformation({
     init: (params: Tree.Tree) => {
       const z = zerosLike(params)
       return frozen({ _tag: 'ScaleByAdadeltaState', squareAvg: z, accDelta: z })

@@ -25,7 +25,9 @@ const numberOf = (v: unknown, path: string): number => {
 
 /**
  * Rebuilds a state from its JSON form: every `{ dtype, shape, data }` record becomes a tensor;
- * arrays, records, numbers, booleans, strings and null are kept. The result is frozen.
+ * arrays, records, numbers, booleans, strings and null are kept. The result is frozen. Given
+ * `like` (a fresh `init` of the optimizer it is meant for), the state must have its structure
+ * (keys, tags, tensor shapes and dtypes), or it is refused with INVALID_VALUE naming the path.
  *
  * state ≡ stateFromJSON(JSON.parse(JSON.stringify(state)))
  *
@@ -35,8 +37,11 @@ const numberOf = (v: unknown, path: string): number => {
  * const tx = Optim.adam(1e-3)
  * const params = { w: T.tensor([1, 2]) }
  * const [, s1] = tx.update({ w: T.tensor([0.5, -1]) }, tx.init(params), params)
- * const back = Optim.stateFromJSON(JSON.parse(JSON.stringify(s1)))
- * assert.ok(T.equals(back[1].mu.w, s1[1].mu.w) && back[1].count === 1)
+ * // read against a fresh state, a file meant for another optimizer is refused
+ * const back = Optim.stateFromJSON(JSON.parse(JSON.stringify(s1)), tx.init(params))
+ * assert.strictEqual(JSON.stringify(back), JSON.stringify(s1)) // the same state, tensors included
+ * assert.strictEqual(back[1].count, 1) // typed: the state of the optimizer it was read against
+ * assert.throws(() => Optim.stateFromJSON(JSON.parse(JSON.stringify(s1)), Optim.sgd(0.1).init(params)), { code: 'INVALID_VALUE' })
  * @category serialization
  * @since 0.1.0
  */

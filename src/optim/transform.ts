@@ -8,7 +8,7 @@
 import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import { type EmptyState, type GradientTransformation, emptyState, stateless } from './base.js'
+import { type EmptyState, type GradientTransformation, emptyState, stateless, transformation } from './base.js'
 import {
   axpby,
   checkBoolean,
@@ -68,7 +68,7 @@ export interface ScaleByScheduleState {
 }
 
 const scheduled = (op: string, read: (step: number) => number): GradientTransformation<ScaleByScheduleState> =>
-  frozen({
+  transformation({
     init: () => frozen({ _tag: 'ScaleByScheduleState', count: 0 }),
     update: (grads: Tree.Tree, state: ScaleByScheduleState) => {
       checkState(op, state, 'ScaleByScheduleState')
@@ -186,7 +186,7 @@ export const trace = (decay: number, opts: TraceOptions = {}): GradientTransform
   checkOptions(op, opts, ['nesterov'])
   const mu = checkDecay(op, 'the momentum (decay)', decay, '0.9')
   const nesterov = checkBoolean(op, 'nesterov', opts.nesterov ?? false)
-  return frozen({
+  return transformation({
     init: (params: Tree.Tree) => frozen({ _tag: 'TraceState', trace: zerosLike(params) }),
     update: (grads: Tree.Tree, state: TraceState) => {
       checkState(op, state, 'TraceState')
@@ -235,7 +235,7 @@ export const addDecayedWeights = (weightDecay: number, opts: AddDecayedWeightsOp
   checkOptions(op, opts, ['mask'])
   const wd = checkNonNegative(op, 'the weight decay', weightDecay, '1e-4')
   const mask = opts.mask ?? weightsOnly
-  return frozen({
+  return transformation({
     init: () => emptyState,
     update: (grads: Tree.Tree, state: EmptyState, params?: Tree.Tree) => {
       const p = needParams(op, params)

@@ -106,3 +106,44 @@ export const runExample = async (code: string): Promise<void> => {
   const js = ts.transpileModule(body, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText
   await new AsyncFunction(...bindings.map((b) => b[0]), js)(...bindings.map((b) => b[1]))
 }
+
+/**
+ * Type errors of user files (path → code), compiled together as files of this repository with
+ * the project's strict options, `puregrad` and `puregrad/node` resolved to the sources. Each
+ * error comes with the path of its file and its line there (from 1).
+ */
+export const typeErrors = (files: ReadonlyMap<string, string>): Array<{ readonly file: string; readonly line: number; readonly message: string }> => {
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2022.d.ts'],
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    exactOptionalPropertyTypes: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ['node'],
+    baseUrl: root,
+    paths: { puregrad: ['src/index.ts'], 'puregrad/node': ['src/node/index.ts'] },
+  }
+  const host = ts.createCompilerHost(options)
+  const { getSourceFile, fileExists, readFile } = host
+  host.fileExists = (f) => files.has(f) || fileExists(f)
+  host.readFile = (f) => files.get(f) ?? readFile(f)
+  host.getSourceFile = (f, lang, ...rest) => {
+    const code = files.get(f)
+    return code === undefined ? getSourceFile(f, lang, ...rest) : ts.createSourceFile(f, code, lang)
+  }
+  const prog = ts.createProgram([...files.keys()], options, host)
+  return [...files.keys()].flatMap((f) =>
+    ts.getPreEmitDiagnostics(prog, prog.getSourceFile(f)).map((d) => ({
+      file: d.file?.fileName ?? f,
+      line: d.file === undefined || d.start === undefined ? 0 : d.file.getLineAndCharacterOfPosition(d.start).line + 1,
+      message: ts.flattenDiagnosticMessageText(d.messageText, '\n'),
+    })),
+  )
+}
+
+/** Where a virtual user file is placed for type checking (inside the repository, so node_modules resolve). */
+export const virtualFile = (name: string): string => `${root}.examples/${name}.ts`

@@ -4,9 +4,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
 import { describe, expect, it, vi } from 'vitest'
-import { runExample } from './examples.js'
+import { runExample, typeErrors, virtualFile } from './examples.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const guide = readFileSync(`${root}docs/guide.md`, 'utf8')
@@ -31,35 +30,10 @@ const guideLine = (programLine: number): number => {
   return Number.NaN
 }
 
-/**
- * Type errors of the program, compiled as a file of this repository with the project's strict
- * options, `puregrad` resolved to the sources.
- */
-const typeErrors = (code: string): string[] => {
-  const file = `${root}docs/guide.program.ts`
-  const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    lib: ['lib.es2022.d.ts'],
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    exactOptionalPropertyTypes: true,
-    skipLibCheck: true,
-    noEmit: true,
-    types: ['node'],
-    baseUrl: root,
-    paths: { puregrad: ['src/index.ts'], 'puregrad/node': ['src/node/index.ts'] },
-  }
-  const host = ts.createCompilerHost(options)
-  const { getSourceFile, fileExists, readFile } = host
-  host.fileExists = (f) => f === file || fileExists(f)
-  host.readFile = (f) => (f === file ? code : readFile(f))
-  host.getSourceFile = (f, lang, ...rest) => (f === file ? ts.createSourceFile(f, code, lang) : getSourceFile(f, lang, ...rest))
-  const prog = ts.createProgram([file], options, host)
-  return ts
-    .getPreEmitDiagnostics(prog, prog.getSourceFile(file))
-    .map((d) => `${d.start === undefined ? '' : `docs/guide.md:${guideLine(d.file!.getLineAndCharacterOfPosition(d.start).line + 1)}: `}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`)
+/** Type errors of the program, as a user's file with the project's strict options. */
+const programErrors = (code: string): string[] => {
+  const file = virtualFile('guide')
+  return typeErrors(new Map([[file, code]])).map((e) => `docs/guide.md:${guideLine(e.line)}: ${e.message}`)
 }
 
 describe('docs/guide.md', () => {
@@ -72,7 +46,7 @@ describe('docs/guide.md', () => {
   })
 
   it('type-checks as a user file with the strict options', () => {
-    expect(typeErrors(program)).toEqual([])
+    expect(programErrors(program)).toEqual([])
   })
 
   it('runs top to bottom, every assertion passing', async () => {

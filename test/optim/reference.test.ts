@@ -35,13 +35,13 @@ interface Reference<S> {
 /** θ after each step, from the alias and from the reference; gradients fixed in advance. */
 const trajectories = <S>(tx: Optim.GradientTransformation<unknown>, ref: Reference<S>, theta0: Vec, grads: ReadonlyArray<Vec>): readonly [Vec[], Vec[]] => {
   let p: Tree.Tree = toParams(theta0)
-  let s = tx.init(p)
+  let s: unknown = tx.init(p)
   let rθ = theta0
   let rs = ref.init()
   const got: Vec[] = []
   const want: Vec[] = []
   for (const g of grads) {
-    const [u, s1] = tx.update(toParams(g), s, p)
+    const [u, s1]: readonly [Tree.Tree, unknown] = tx.update(toParams(g), s, p)
     p = Optim.applyUpdates(p, u)
     s = s1
     got.push(toVec(p))
