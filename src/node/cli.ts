@@ -15,6 +15,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { Data, Loss, Net, Optim, Rng, Tensor as T, Train, useWasmKernels, useWasmKernelsSync } from '../index.js'
 import { loadMnist } from './mnist.js'
 import { saveModelFile, loadModelFile, saveOnnxFile } from './files.js'
+import { models } from './models.js'
 
 const HELP = `puregrad: train and check neural networks on the MNIST digits
 
@@ -35,25 +36,6 @@ Usage: puregrad [options]
   --help
 `
 
-const models = {
-  // conv 3×3×16 → pool → conv 3×3×32 → pool → dense 64 → 10: about 110k parameters
-  cnn: () =>
-    Net.serial(
-      Net.reshape([28, 28, 1]),
-      Net.conv2d(16, 3, { padding: 'same', init: 'heNormal' }),
-      Net.relu,
-      Net.maxPool2d(2),
-      Net.conv2d(32, 3, { padding: 'same', init: 'heNormal' }),
-      Net.relu,
-      Net.maxPool2d(2),
-      Net.flatten,
-      Net.dense(64, { init: 'heNormal' }),
-      Net.relu,
-      Net.dropout(0.75),
-      Net.dense(10),
-    ),
-  mlp: () => Net.serial(Net.dense(256, { init: 'heNormal' }), Net.relu, Net.dropout(0.75), Net.dense(128, { init: 'heNormal' }), Net.relu, Net.dropout(0.9), Net.dense(10)),
-} as const
 
 /** Each optimizer's learning rate follows a cosine decay over the run (to 5% of its start). */
 const optimizers = {

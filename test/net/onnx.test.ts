@@ -13,6 +13,7 @@ import { decodeModel } from '../../src/net/onnx/schema.js'
 import { loadMnist } from '../../src/node/mnist.js'
 import { caught } from '../util.js'
 import { agree, measured, trained } from './onnx.util.js'
+import { models } from '../../src/node/models.js'
 
 const normal = (seed: number, shape: ReadonlyArray<number>, std = 1): T.Tensor => Rng.normal(Rng.key(seed), shape, { std })
 const bn = Net.batchNorm({ momentum: 0.5 })
@@ -85,20 +86,7 @@ const vectors = Net.serial(
 
 describe('Net.toOnnx in onnxruntime-web', () => {
   it('the MNIST CNN of the command line, trained a few steps on digits, agrees on 64 test digits', async () => {
-    const cnn = Net.serial(
-      Net.reshape([28, 28, 1]),
-      Net.conv2d(16, 3, { padding: 'same', init: 'heNormal' }),
-      Net.relu,
-      Net.maxPool2d(2),
-      Net.conv2d(32, 3, { padding: 'same', init: 'heNormal' }),
-      Net.relu,
-      Net.maxPool2d(2),
-      Net.flatten,
-      Net.dense(64, { init: 'heNormal' }),
-      Net.relu,
-      Net.dropout(0.75),
-      Net.dense(10),
-    )
+    const cnn = models.cnn()
     const digits = loadMnist()
     const order = T.toArray(Rng.permutation(Rng.key(3), 10000))
     const pick = (from: number, n: number): [T.Tensor, T.Tensor] => {
