@@ -14,7 +14,8 @@ export interface Standardizer {
 
 /**
  * Fits μ and σ of each feature over the examples (axis 0). A feature that never varies (σ = 0,
- * such as MNIST's border pixels) keeps σ = 1, so it is centred and never divided by zero.
+ * such as MNIST's border pixels, or a spread below the rounding error of its mean) keeps σ = 1,
+ * so it is centred and never divided by zero or by rounding noise.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -27,8 +28,12 @@ export interface Standardizer {
 export const fitStandardizer = (x: Tensor): Standardizer => {
   if (x.rank < 1 || x.shape[0] === 0) fail('SHAPE_MISMATCH', 'fitStandardizer', `needs at least one example; got ${showShape(x.shape)}.`)
   const mean = T.mean(x, 0)
-  const sd = T.sqrt(T.variance(x, 0))
-  return { mean, std: T.where(T.greater(sd, 0), sd, 1) }
+  const variance = T.variance(x, 0)
+  // a spread within the rounding error of the mean is no spread (scikit-learn's bound):
+  // dividing by it would blow rounding noise up to unit size
+  const c = x.shape[0]! * (x.dtype === 'float64' ? 2 ** -52 : 2 ** -23)
+  const constant = T.lessEqual(variance, T.add(T.mul(variance, c), T.square(T.mul(mean, c))))
+  return { mean, std: T.where(constant, 1, T.sqrt(variance)) }
 }
 
 /**
