@@ -11,14 +11,12 @@ import { type Dataset, size } from '../data/Dataset.js'
 import { batches } from '../data/split.js'
 import { type Key, foldIn, isKey } from '../rng/index.js'
 import { checkStateLike } from '../optim/serialize.js'
-import { compareTrees } from '../tree/structure.js'
-import { init as initNet } from '../net/interpret.js'
+import { varsMismatch } from '../net/vars.js'
 import type * as Net from '../net/index.js'
 import { type Diagnosis, diagnose } from './diagnose.js'
 import { type EarlyStopping, type EarlyStoppingState } from './earlyStopping.js'
 import { type Evaluation, evaluate } from './evaluate.js'
 import { type TrainState, type Trainer, initTrainState, trainStep } from './step.js'
-import * as Tree from '../tree/index.js'
 
 /** What one epoch achieved. @category model */
 export interface EpochRecord {
@@ -251,9 +249,7 @@ const checkResumable = <O>(trainer: Trainer<O>, s: FitState<O>, train: Dataset, 
   if (!Number.isInteger(s.batch) || s.batch < 0 || s.batch > perEpoch) {
     fail('INVALID_VALUE', op, `the state is ${s.batch} batches into epoch ${s.history.length}, but an epoch of this data has ${perEpoch} batches of this size; resume with the batch size the run was saved with.`)
   }
-  const leaf = Tree.leaves(s.train.params)[0]?.value.dtype
-  const fresh = initNet(trainer.network, { key: s.train.key, inShape: train.x.shape.slice(1), dtype: leaf === 'float64' ? 'float64' : 'float32' })
-  const e = compareTrees(op, fresh.params, s.train.params, "network's fresh parameters", "state's parameters") ?? compareTrees(op, fresh.state, s.train.modelState, "network's fresh model state", "state's model state")
+  const e = varsMismatch(op, trainer.network, train.x.shape.slice(1), { params: s.train.params, state: s.train.modelState }, "the state's")
   if (e !== undefined) throw e
   checkStateLike(op, trainer.optimizer.init(s.train.params), s.train.optState, "the state's optimizer state")
 }

@@ -4,11 +4,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { type ErrorCode, PuregradError, fail } from '../../core/errors.js'
-import { isTensor } from '../../core/Tensor.js'
-import { key } from '../../rng/index.js'
-import { compareTrees } from '../../tree/structure.js'
-import type { Tree } from '../../tree/index.js'
-import { init, shape } from '../interpret.js'
+import { shape } from '../interpret.js'
 import type { Vars } from '../Kind.js'
 import { type Layer, type Shapes, isTuple, showShapes } from '../Layer.js'
 import { kindOf } from '../table.js'
@@ -17,6 +13,7 @@ import { type Session, inLayout, lowerAt } from './lowering.js'
 import { DataType, type ModelMsg, type ValueInfoMsg, encodeModel } from './schema.js'
 import { type SymValue, leavesOf } from './symbols.js'
 import { lowerings } from './table.js'
+import { varsMismatch } from '../vars.js'
 
 /** Options of `toOnnx`. */
 export interface OnnxOptions {
@@ -62,28 +59,14 @@ const settle = (options: unknown): Settled => {
   return { inShape: o.inShape as Shapes, graphName, opset, docString: o.docString, foldBatchNorm: o.foldBatchNorm ?? true }
 }
 
-const firstLeaf = (t: unknown): { dtype: string } | undefined => {
-  if (isTensor(t)) return t
-  const children = Array.isArray(t) ? t : typeof t === 'object' && t !== null ? Object.values(t) : []
-  for (const c of children) {
-    const leaf = firstLeaf(c)
-    if (leaf !== undefined) return leaf
-  }
-  return undefined
-}
-
 /** Refuses variables that are not those of this network for this input shape, naming the first difference. */
 const checkVars = (net: Layer, vars: unknown, inShape: Shapes): Vars => {
   if (typeof vars !== 'object' || vars === null || !('params' in vars) || !('state' in vars)) {
     return bad('INVALID_ARGUMENT', 'the variables must be { params, state }, as made by Net.init and returned by training.')
   }
   const v = vars as Vars
-  const dtype = firstLeaf(v.params)?.dtype === 'float64' ? 'float64' : 'float32'
-  const expected = init(net, { key: key(0), inShape, dtype })
-  for (const what of ['params', 'state'] as const) {
-    const problem = compareTrees('toOnnx', expected[what] as Tree, v[what] as Tree, `network's ${what}`, `given ${what}`)
-    if (problem !== undefined) bad('TREE_MISMATCH', `the variables do not fit the network for input shape ${showShapes(inShape)}: ${problem.detail}`)
-  }
+  const problem = varsMismatch('toOnnx', net, inShape, v, 'given')
+  if (problem !== undefined) bad('TREE_MISMATCH', `the variables do not fit the network for input shape ${showShapes(inShape)}: ${problem.detail}`)
   return v
 }
 
