@@ -5,6 +5,7 @@ import { type Dataset, range, size } from '../data/Dataset.js'
 import * as Net from '../net/index.js'
 import * as T from '../tensor/index.js'
 import type { Tree } from '../tree/index.js'
+import { sigmoidBinaryCrossEntropy } from '../loss/index.js'
 import { accuracy } from './metrics.js'
 
 /** Loss and accuracy of a data set (accuracy when the targets are classes). @category metrics */
@@ -16,9 +17,14 @@ export interface Evaluation {
 /** Whether targets are class labels: int32 indices, or one-hot rows. */
 const isClassification = (y: Tensor): boolean => y.dtype === 'int32' || (y.rank === 2 && y.shape[1]! > 1)
 
+/** Binary accuracy of logits against 0/1 targets: a logit above 0 says 1. */
+const binaryAccuracy = (logits: Tensor, t: Tensor): number => T.item(T.mean(T.cast(T.equal(T.greater(logits, 0), T.greater(t, 0.5)), logits.dtype === 'int32' ? 'float32' : logits.dtype)))
+
 /**
  * Loss and accuracy of the network in evaluation mode over a data set, in batches (so memory
- * stays bounded); the loss is the mean over examples.
+ * stays bounded); the loss is the mean over examples. Accuracy is measured for class targets
+ * (int32 indices or one-hot rows), and for 0/1 targets when the loss is
+ * `Loss.sigmoidBinaryCrossEntropy` (its outputs are logits: above 0 says 1).
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -32,6 +38,9 @@ const isClassification = (y: Tensor): boolean => y.dtype === 'int32' || (y.rank 
  * const e = Train.evaluate(clf, Net.init(clf, { key: Rng.key(0), inShape: [2] }), classes, Loss.softmaxCrossEntropy)
  * assert.strictEqual(e.accuracy, 0.5)
  * assert.ok(Math.abs(e.loss - Math.log(2)) < 1e-6)
+ * const one = Net.dense(1, { init: 'ones' }) // one logit, x₁ + x₂ > 0: says 1
+ * const binary = Data.dataset(T.tensor([[1, 2], [-3, -4]]), T.tensor([[1], [1]]))
+ * assert.strictEqual(Train.evaluate(one, Net.init(one, { key: Rng.key(0), inShape: [2] }), binary, Loss.sigmoidBinaryCrossEntropy).accuracy, 0.5)
  * @category metrics
  */
 export const evaluate = (
@@ -46,6 +55,7 @@ export const evaluate = (
   let total = 0
   let right = 0
   const classes = isClassification(ds.y)
+  const binary = !classes && loss === sigmoidBinaryCrossEntropy
   for (let start = 0; start < n; start += batchSize) {
     const b = range(ds, start, Math.min(batchSize, n - start))
     const y = Net.apply(network, vars, b.x).y
@@ -53,6 +63,7 @@ export const evaluate = (
     const m = size(b)
     total += T.item(loss(y as Tensor, b.y)) * m
     if (classes) right += accuracy(y as Tensor, b.y) * m
+    else if (binary) right += binaryAccuracy(y as Tensor, b.y) * m
   }
-  return { loss: total / n, accuracy: classes ? right / n : undefined }
+  return { loss: total / n, accuracy: classes || binary ? right / n : undefined }
 }
