@@ -311,6 +311,8 @@ describe('fuzz: layer hyperparameters', () => {
     ['conv2d filters', (u) => Net.conv2d(u, 3), wholeValid(1)],
     ['conv2d kernel', (u) => Net.conv2d(2, u), wholeValid(1)],
     ['conv2d strides', (u) => Net.conv2d(2, 3, { strides: u }), opt(wholeValid(1))],
+    ['conv2d padding', (u) => Net.conv2d(2, 3, { padding: u }), opt((u) => isWhole(u, 0) && (u as number) < 2 ** 30)],
+    ['maxPool2d padding', (u) => Net.maxPool2d(2, { padding: u }), opt((u) => isWhole(u, 0) && (u as number) < 2 ** 30)],
     ['maxPool2d', (u) => Net.maxPool2d(u), wholeValid(1)],
     ['avgPool2d', (u) => Net.avgPool2d(u), wholeValid(1)],
     ['avgPool2d strides', (u) => Net.avgPool2d(2, { strides: u }), opt(wholeValid(1))],

@@ -8,13 +8,13 @@ import { type Kind, none, one, problem, single } from '../Kind.js'
 import type { Conv2d, Initializer, Pool2d } from '../Layer.js'
 import { boolean, make, pairOf, positiveInt, positivePair } from './common.js'
 
+/** A padding in cells: whole, ≥ 0, and below 2³⁰ (the geometry refuses more for any input). */
+const isPad = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 30
+
 const checkPadding = (p: unknown): string[] =>
-  p === 'valid' ||
-  p === 'same' ||
-  (typeof p === 'number' && Number.isInteger(p) && p >= 0) ||
-  (Array.isArray(p) && p.length === 2 && p.every((q) => Array.isArray(q) && q.length === 2 && q.every((v) => Number.isInteger(v) && v >= 0)))
+  p === 'valid' || p === 'same' || isPad(p) || (Array.isArray(p) && p.length === 2 && p.every((q) => Array.isArray(q) && q.length === 2 && q.every(isPad)))
     ? []
-    : [`padding must be 'valid', 'same', a whole number ≥ 0 or [[top, bottom], [left, right]]; got ${JSON.stringify(p)}`]
+    : [`padding must be 'valid', 'same', a whole number in [0, 2³⁰) or [[top, bottom], [left, right]]; got ${JSON.stringify(p)}`]
 
 /** Runs a geometry computation, turning its refusal into a shape problem. */
 const geometry = <A>(f: () => A): A => {
