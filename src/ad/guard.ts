@@ -12,7 +12,7 @@
  * with code `NON_FINITE`.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { currentLayer, inBackward } from '../core/context.js'
+import { currentLayer, currentRule, inBackward } from '../core/context.js'
 import { PuregradError } from '../core/errors.js'
 import { type Tensor, boxOf, dataOf, isTensor, traced } from '../core/Tensor.js'
 import { type Level, type LevelBox, bind, newLevelId, primalAt } from '../prims/bind.js'
@@ -27,6 +27,8 @@ export interface NumericIssue {
   /** the primitive that produced it (ops mode), or 'result' (boundary mode) */
   readonly primitive: string
   readonly phase: 'forward' | 'backward' | 'result'
+  /** in the backward phase, the primitive whose derivative rule was running (e.g. `sqrt` for a `div`) */
+  readonly rule?: string | undefined
   /** the layer running at the time, e.g. `layer 3 (Dense(10))`, when inside a network */
   readonly layer: string | undefined
   /** the leaf of the result it was found in (boundary mode), e.g. `params.0.W` */
@@ -88,7 +90,8 @@ const multiIndex = (shape: ReadonlyArray<number>, flat: number): number[] => {
  */
 export const showIssue = (i: NumericIssue): string => {
   const counts = [i.nan > 0 ? `${i.nan} NaN` : '', i.posInf > 0 ? `${i.posInf} +Inf` : '', i.negInf > 0 ? `${i.negInf} −Inf` : ''].filter((c) => c !== '').join(', ')
-  const what = i.phase === 'result' ? `the result${i.path === undefined || i.path === '' ? '' : ` at '${i.path}'`}` : `${i.primitive} (${i.phase})`
+  const phase = i.phase === 'backward' && i.rule !== undefined && i.rule !== i.primitive ? `backward, in the derivative of ${i.rule}` : i.phase
+  const what = i.phase === 'result' ? `the result${i.path === undefined || i.path === '' ? '' : ` at '${i.path}'`}` : `${i.primitive} (${phase})`
   const where = i.layer === undefined ? '' : ` in ${i.layer}`
   const origin =
     i.origin === 'created' ? `; ${i.primitive} created it from finite inputs` : i.origin === 'propagated' ? `; its inputs already held non-finite values` : ''
@@ -97,7 +100,9 @@ export const showIssue = (i: NumericIssue): string => {
 
 const issueError = (issue: NumericIssue): PuregradError => {
   const hint =
-    issue.origin === 'created'
+    issue.origin === 'created' && issue.phase === 'backward' && issue.rule !== undefined && issue.rule !== issue.primitive
+      ? ` The derivative of ${issue.rule} is not finite at this input (as sqrt's and log's are not at 0): keep the input inside the domain where it is, e.g. add a small eps.`
+      : issue.origin === 'created'
       ? issue.primitive === 'log' || issue.primitive === 'div' || issue.primitive === 'reciprocal' || issue.primitive === 'rsqrt' || issue.primitive === 'sqrt'
         ? ' Keep its input in the function’s domain (e.g. use logSoftmax or a loss from logits instead of log(softmax), or add a small eps).'
         : ' Lower the learning rate, clip gradients (Optim.clipByGlobalNorm), or normalise the inputs.'
@@ -163,6 +168,7 @@ const watchOps = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, arg
       const issue = inspect(out, {
         primitive: prim === 'custom' ? (params as PrimParams['custom']).rule.name : prim,
         phase: inBackward() ? 'backward' : 'forward',
+        ...(inBackward() ? { rule: currentRule() } : {}),
         layer: currentLayer(),
         path: undefined,
         origin: primals.every((p) => scan(p) === undefined) ? 'created' : 'propagated',

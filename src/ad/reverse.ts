@@ -10,7 +10,7 @@
  * the parents already received. Nodes are never written to, so there is nothing to zero.
  * @internal
  */
-import { duringBackward } from '../core/context.js'
+import { currentLayer, duringBackward, withRule } from '../core/context.js'
 import { sameShape } from '../core/shape.js'
 import { type Tensor, boxOf, traced } from '../core/Tensor.js'
 import { type Level, type LevelBox, bind, customBody, newLevelId, primalAt } from '../prims/bind.js'
@@ -30,6 +30,8 @@ interface Node {
   readonly out: Tensor
   /** node number of each input, −1 for values this call does not trace */
   readonly parents: ReadonlyArray<number>
+  /** the layer the forward step ran in, for diagnostics of its backward step */
+  readonly layer: string | undefined
 }
 
 export interface Reverse {
@@ -71,7 +73,7 @@ export const reverse = (name: string): Reverse => {
       if (body !== undefined) return body
       const primals = inputs.map((x) => primalAt(level, x))
       const out = bind(prim, primals, params)
-      return primitives[prim].constant === true ? out : record({ prim, params, primals, out, parents: inputs.map(nodeOf) })
+      return primitives[prim].constant === true ? out : record({ prim, params, primals, out, parents: inputs.map(nodeOf), layer: currentLayer() })
     },
   }
   const backward = (seeds: ReadonlyMap<number, Tensor>): ReadonlyMap<number, Tensor> =>
@@ -80,7 +82,7 @@ export const reverse = (name: string): Reverse => {
       if (g === undefined || node.prim === undefined) return adjoints
       adjoints.delete(i) // an inner node's adjoint is final once it has been passed on
       const rule = primitives[node.prim] as (typeof primitives)[Prim]
-      const cts = rule.vjp(g, node.primals, node.out, node.params as never, node.parents.map((p) => p >= 0))
+      const cts = withRule(node.prim, node.layer, () => rule.vjp(g, node.primals, node.out, node.params as never, node.parents.map((p) => p >= 0)))
       node.parents.forEach((p, j) => {
         const ct = cts[j]
         if (p < 0 || ct === null || ct === undefined) return
@@ -92,7 +94,7 @@ export const reverse = (name: string): Reverse => {
     }, new Map<number, Tensor>(seeds)))
   return {
     level,
-    input: (x) => record({ prim: undefined, params: undefined, primals: [], out: x, parents: [] }),
+    input: (x) => record({ prim: undefined, params: undefined, primals: [], out: x, parents: [], layer: undefined }),
     nodeOf,
     backward,
     close: () => (active = false),
