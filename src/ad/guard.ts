@@ -14,10 +14,9 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { currentLayer, currentRule, inBackward } from '../core/context.js'
 import { PuregradError } from '../core/errors.js'
-import { type Tensor, boxOf, dataOf, isTensor, traced } from '../core/Tensor.js'
-import { type Level, type LevelBox, bind, newLevelId, primalAt } from '../prims/bind.js'
-import type { Prim, PrimParams } from '../prims/Prim.js'
-import * as Tr from '../tree/index.js'
+import { type Tensor, dataOf, isTensor } from '../core/Tensor.js'
+import { observeEvaluations } from '../prims/bind.js'
+import type { PrimParams } from '../prims/Prim.js'
 
 /** @category numeric guard */
 export type GuardMode = 'off' | 'boundary' | 'ops'
@@ -155,45 +154,25 @@ const checkResult = (value: unknown, path = ''): NumericIssue | undefined => {
   return undefined
 }
 
-/** Runs f with every primitive's output checked; throws the first issue as a PuregradError. */
-const watchOps = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, args: A): R => {
-  let active = true
-  const level: Level = {
-    id: newLevelId(),
-    name: 'the numeric guard',
-    isActive: () => active,
-    process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
-      const primals = inputs.map((x) => primalAt(level, x))
-      const out = bind(prim, primals, params)
+/**
+ * Runs f with every primitive's output checked, as it is evaluated: forward and backward, on
+ * any value (a cotangent computed from constants too). Throws the first issue.
+ */
+const watchOps = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, args: A): R =>
+  observeEvaluations(
+    (prim, inputs, params, out) => {
       const issue = inspect(out, {
         primitive: prim === 'custom' ? (params as PrimParams['custom']).rule.name : prim,
         phase: inBackward() ? 'backward' : 'forward',
         ...(inBackward() ? { rule: currentRule() } : {}),
         layer: currentLayer(),
         path: undefined,
-        origin: primals.every((p) => scan(p) === undefined) ? 'created' : 'propagated',
+        origin: inputs.every((p) => scan(p) === undefined) ? 'created' : 'propagated',
       })
       if (issue !== undefined) throw issueError(issue)
-      return traced({ level, primal: out } satisfies LevelBox)
     },
-  }
-  const lift = (u: unknown): unknown =>
-    isTensor(u) ? traced({ level, primal: u } satisfies LevelBox) : Tr.isTree(u) && !isTensor(u) && (Array.isArray(u) || typeof u === 'object') ? Tr.map(u as Tr.Tree, (t) => traced({ level, primal: t } satisfies LevelBox)) : u
-  const strip = (u: unknown): unknown => {
-    if (isTensor(u)) {
-      const b = boxOf(u) as LevelBox | undefined
-      return b !== undefined && b.level === level ? b.primal : u
-    }
-    if (Array.isArray(u)) return u.map(strip)
-    if (u !== null && typeof u === 'object' && Object.getPrototypeOf(u) === Object.prototype) return Object.fromEntries(Object.entries(u).map(([k, v]) => [k, strip(v)]))
-    return u
-  }
-  try {
-    return strip(f(...(args.map(lift) as unknown as A))) as R
-  } finally {
-    active = false
-  }
-}
+    () => f(...args),
+  )
 
 /**
  * Runs `f` under the guard and returns its result, or the first non-finite value found as a

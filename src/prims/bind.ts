@@ -57,7 +57,30 @@ export const topLevel = (op: string, inputs: ReadonlyArray<Tensor>): Level | und
 /** Applies a primitive to validated inputs. */
 export const bind = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
   const top = topLevel(prim, inputs)
-  return top === undefined ? primitives[prim].eval(inputs, params) : top.process(prim, inputs, params)
+  if (top !== undefined) return top.process(prim, inputs, params)
+  const out = primitives[prim].eval(inputs, params)
+  if (observer !== undefined) observer(prim, inputs, params, out)
+  return out
+}
+
+/** Sees one concrete evaluation: the primitive, its concrete inputs and output. */
+export type Observer = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P], out: Tensor) => void
+
+let observer: Observer | undefined
+
+/**
+ * Runs `f` with `watch` called after every concrete evaluation of a primitive in its dynamic
+ * extent, at whatever level of nesting the primitive was applied (forward and backward passes,
+ * constants included). Observers nest: an outer one still sees everything.
+ */
+export const observeEvaluations = <A>(watch: Observer, f: () => A): A => {
+  const outer = observer
+  observer = outer === undefined ? watch : (prim, inputs, params, out) => (watch(prim, inputs, params, out), outer(prim, inputs, params, out))
+  try {
+    return f()
+  } finally {
+    observer = outer
+  }
 }
 
 /** The value of `x` one level below `level`: its primal if `level` traces it, else `x` itself. */
