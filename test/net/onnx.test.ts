@@ -85,6 +85,14 @@ const vectors = Net.serial(
 )
 
 describe('Net.toOnnx in onnxruntime-web', () => {
+  // each network is trained once, then exported with batch norm folded and unfolded
+  const once = <A>(f: () => A): (() => A) => {
+    let a: A | undefined
+    return () => (a ??= f())
+  }
+  const imageVars = once(() => trained(images, Rng.key(11), [9, 9, 2], normal(10, [8, 9, 9, 2]), normal(12, [8, 3])))
+  const channelsLastVars = once(() => trained(channelsLast, Rng.key(21), [6, 6, 3], normal(20, [8, 6, 6, 3]), normal(22, [8, 16])))
+
   it('the MNIST CNN of the command line, trained a few steps on digits, agrees on 64 test digits', async () => {
     const cnn = models.cnn()
     const digits = loadMnist()
@@ -107,28 +115,24 @@ describe('Net.toOnnx in onnxruntime-web', () => {
   })
 
   it('images: same/valid/numeric padding, strides, dilations, pools, residual, concat, softmax over channels, folded and unfolded batch norm', async () => {
-    const x = normal(10, [8, 9, 9, 2])
-    const vars = trained(images, Rng.key(11), [9, 9, 2], x, normal(12, [8, 3]))
+    const vars = imageVars()
     await agree('images', images, vars, [9, 9, 2], normal(13, [5, 9, 9, 2]))
   })
 
   it('images with every batch norm exported unfolded (BatchNormalization)', async () => {
-    const x = normal(10, [8, 9, 9, 2])
-    const vars = trained(images, Rng.key(11), [9, 9, 2], x, normal(12, [8, 3]))
+    const vars = imageVars()
     const { bytes } = await agree('images, unfolded', images, vars, [9, 9, 2], normal(13, [5, 9, 9, 2]), { foldBatchNorm: false })
     const ops = (decodeModel(bytes) as { graph: { node: Array<{ opType: string }> } }).graph.node.map((n) => n.opType)
     expect(ops.filter((o) => o === 'BatchNormalization')).toHaveLength(3)
   })
 
   it('layers reading images channels-last between convolutions (dense on images, reshape, log-softmax), with batch norm folded', async () => {
-    const x = normal(20, [8, 6, 6, 3])
-    const vars = trained(channelsLast, Rng.key(21), [6, 6, 3], x, normal(22, [8, 16]))
+    const vars = channelsLastVars()
     await agree('channels-last', channelsLast, vars, [6, 6, 3], normal(23, [4, 6, 6, 3]))
   })
 
   it('the same network with batch norm unfolded (BatchNormalization in NCHW, Mul and Add channels-last)', async () => {
-    const x = normal(20, [8, 6, 6, 3])
-    const vars = trained(channelsLast, Rng.key(21), [6, 6, 3], x, normal(22, [8, 16]))
+    const vars = channelsLastVars()
     await agree('channels-last, unfolded', channelsLast, vars, [6, 6, 3], normal(23, [4, 6, 6, 3]), { foldBatchNorm: false })
   })
 
