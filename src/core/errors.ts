@@ -27,6 +27,9 @@ export const codes = {
   ESCAPED_TRACER: 'a value traced by a differentiation call was used after the call returned',
   NOT_SCALAR: 'a function differentiated with grad must return a single number',
   NON_FINITE: 'a computation produced NaN or Infinity',
+  RESOURCE_LIMIT: 'a request needs more memory or work than the resource budget allows',
+  TOO_DEEP: 'a tree, network or document nests deeper than the stated limit',
+  FILE_ERROR: 'a file could not be read or written; an existing file is left as it was',
 } as const
 
 /** @category errors */
