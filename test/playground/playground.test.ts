@@ -1,7 +1,6 @@
 // End to end: build the playground page with Vite, serve it, open it in headless Chromium, train,
 // and check that the test loss falls and the decision boundary is drawn. A full-page screenshot
 // lands in test-output/playground.png.
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -12,10 +11,9 @@ import { type Browser, chromium } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { PlaygroundHook } from '../../playground/src/main.js'
+import { CHROMIUM_ARGS, findChromium } from '../browser.js'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const SCREENSHOT = join(repo, 'test-output', 'playground.png')
 /** Epochs to train before judging, and the longest wait for them. */
 const EPOCHS = 30
@@ -64,10 +62,8 @@ describe('the playground page', () => {
     if (out !== undefined) await rm(out, { recursive: true, force: true })
   })
 
-  it('builds, trains in headless Chromium, and the test loss falls', { timeout: 40_000 }, async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is missing at ${CHROMIUM}: this test needs it. Run \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH.`)
-    }
+  it('builds, trains in headless Chromium, and the test loss falls', { timeout: 60_000 }, async () => {
+    const found = await findChromium()
     const t0 = performance.now()
     out = await mkdtemp(join(tmpdir(), 'puregrad-playground-'))
     await build({ configFile: join(repo, 'playground', 'vite.config.ts'), build: { outDir: out, emptyOutDir: true }, logLevel: 'warn' })
@@ -75,7 +71,7 @@ describe('the playground page', () => {
     server = served.server
     const built = performance.now()
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
+    browser = await chromium.launch({ executablePath: found.path, headless: true, args: [...CHROMIUM_ARGS] })
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     const problems: string[] = []
     page.on('console', (m) => {
@@ -124,6 +120,7 @@ describe('the playground page', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true })
     console.log(
       [
+        `playground: browser ${found.path} (${found.source})`,
         `playground: built and served in ${((built - t0) / 1000).toFixed(1)} s; kernels ${after.kernels}`,
         `playground: ${after.epoch} epochs (${after.step} steps) in ${seconds.toFixed(1)} s on xor`,
         `playground: test loss ${before.testLoss.toFixed(4)} → ${after.testLoss.toFixed(4)}, train loss ${before.trainLoss.toFixed(4)} → ${after.trainLoss.toFixed(4)}, test accuracy ${(100 * after.testAccuracy).toFixed(0)}%`,

@@ -1,0 +1,69 @@
+/**
+ * Finds a Chromium for the browser tests, so `npm ci && npm test` passes on a fresh Linux
+ * machine without a system browser:
+ *
+ * 1. `CHROMIUM_PATH`, when set (an error if it names nothing);
+ * 2. a system Chromium or Chrome in the usual places;
+ * 3. the headless Chromium inside the `@sparticuz/chromium` dev dependency (Linux x64 only),
+ *    unpacked on first use into the system's temporary directory.
+ */
+import { existsSync } from 'node:fs'
+
+/** The flags every browser test starts Chromium with (headless, offline, no first-run work). */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+/** Where a system browser usually lives, most likely first. */
+export const SYSTEM_CHROMIUMS: readonly string[] = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/snap/bin/chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+]
+
+/** A browser found, and where it came from (printed by the tests that use it). */
+export interface FoundChromium {
+  readonly path: string
+  readonly source: 'CHROMIUM_PATH' | 'system' | '@sparticuz/chromium'
+}
+
+let bundled: Promise<string> | undefined
+
+/** The packaged Chromium's path, unpacking it once per process. */
+const unpackBundled = (): Promise<string> => {
+  bundled ??= import('@sparticuz/chromium').then((m) => m.default.executablePath())
+  return bundled
+}
+
+/**
+ * The Chromium to launch, in the order above; throws with what to do when none is found.
+ * `candidates` and `env` are for this module's own test.
+ */
+export const findChromium = async (
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  candidates: readonly string[] = SYSTEM_CHROMIUMS,
+  platform: string = `${process.platform}-${process.arch}`,
+): Promise<FoundChromium> => {
+  const chosen = env['CHROMIUM_PATH']
+  if (chosen !== undefined && chosen !== '') {
+    if (!existsSync(chosen)) throw new Error(`CHROMIUM_PATH names ${chosen}, which does not exist: point it at a Chromium or Chrome binary, or unset it.`)
+    return { path: chosen, source: 'CHROMIUM_PATH' }
+  }
+  const system = candidates.find((p) => existsSync(p))
+  if (system !== undefined) return { path: system, source: 'system' }
+  if (platform !== 'linux-x64') {
+    throw new Error(`no Chromium found in ${candidates.join(', ')}; the packaged one runs on linux-x64 only. Install Chrome or Chromium, or set CHROMIUM_PATH.`)
+  }
+  return { path: await unpackBundled(), source: '@sparticuz/chromium' }
+}
