@@ -14,14 +14,9 @@ export type Program =
 export const SHAPE = [3, 4] as const
 
 const c = (rows: number[][]): T.Tensor => T.tensor(rows, 'float64')
-// fixed constants, made on first use (never at module load, see src/prims/ops.ts)
-let consts: { W44: T.Tensor; W33: T.Tensor; filter: T.Tensor } | undefined
-const k = () =>
-  (consts ??= {
-    W44: c([[0.5, -0.2, 0.1, 0.3], [0.2, 0.4, -0.3, 0.1], [-0.1, 0.2, 0.5, -0.4], [0.3, -0.1, 0.2, 0.6]]),
-    W33: c([[0.7, 0.1, -0.2], [-0.3, 0.5, 0.2], [0.1, -0.4, 0.6]]),
-    filter: T.reshape(c([[0.5, -0.25], [0.75, 0.25]]), [2, 2, 1, 1]),
-  })
+const W44 = c([[0.5, -0.2, 0.1, 0.3], [0.2, 0.4, -0.3, 0.1], [-0.1, 0.2, 0.5, -0.4], [0.3, -0.1, 0.2, 0.6]])
+const W33 = c([[0.7, 0.1, -0.2], [-0.3, 0.5, 0.2], [0.1, -0.4, 0.6]])
+const filter = T.reshape(c([[0.5, -0.25], [0.75, 0.25]]), [2, 2, 1, 1])
 
 const img = (x: T.Tensor): T.Tensor => T.reshape(x, [1, 3, 4, 1])
 const back = (x: T.Tensor): T.Tensor => T.reshape(x, [...SHAPE])
@@ -39,8 +34,8 @@ export const smoothUnary = {
   logOnePlusSquare: (x: T.Tensor) => T.log1p(T.square(x)),
   sqrtOnePlusSquare: (x: T.Tensor) => T.sqrt(T.add(T.square(x), 1)),
   reciprocalOnePlusSquare: (x: T.Tensor) => T.reciprocal(T.add(T.square(x), 1)),
-  matmulRight: (x: T.Tensor) => T.matmul(x, k().W44),
-  matmulLeft: (x: T.Tensor) => T.matmul(k().W33, x),
+  matmulRight: (x: T.Tensor) => T.matmul(x, W44),
+  matmulLeft: (x: T.Tensor) => T.matmul(W33, x),
   matmulSelfT: (x: T.Tensor) => T.mul(T.matmul(T.matmul(x, x, { transposeB: true }), x), 0.1),
   transposeReshape: (x: T.Tensor) => back(T.transpose(x)),
   softmaxRows: (x: T.Tensor) => T.softmax(x, -1),
@@ -53,7 +48,7 @@ export const smoothUnary = {
   scatterRows: (x: T.Tensor) => T.scatterAdd(T.slice(x, [0, 0], [2, 4]), [2, 2], [...SHAPE]),
   stackMean: (x: T.Tensor) => T.mean(T.stack([x, T.square(x)], 0), 0),
   broadcastColumnSum: (x: T.Tensor) => T.add(x, T.broadcastTo(T.sum(x, 0, true), [...SHAPE])),
-  conv: (x: T.Tensor) => back(T.conv2d(img(x), k().filter, { padding: 'same' })),
+  conv: (x: T.Tensor) => back(T.conv2d(img(x), filter, { padding: 'same' })),
   avgPool: (x: T.Tensor) => back(T.avgPool2d(img(x), { size: 2, strides: 1, padding: 'same' })),
   logsumexpRows: (x: T.Tensor) => T.sub(x, T.logsumexp(x, 1, true)),
 } as const

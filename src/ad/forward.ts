@@ -7,8 +7,9 @@
 import { sameShape } from '../core/shape.js'
 import { type Tensor, boxOf, traced } from '../core/Tensor.js'
 import { type Level, type LevelBox, bind, customBody, newLevelId, primalAt } from '../prims/bind.js'
-import type { Linear, Prim, PrimParams } from '../prims/Prim.js'
-import { primitives } from '../prims/table.js'
+import type { Prim, PrimParams } from '../prims/Prim.js'
+import type { Linear } from './rules/Rule.js'
+import { rules } from './rules/table.js'
 import * as T from '../tensor/index.js'
 
 interface DualBox extends LevelBox {
@@ -37,7 +38,7 @@ export const forward = (name: string): Forward => {
       const primals = inputs.map((x) => primalAt(level, x))
       const tangents = inputs.map(tangentOf)
       const out = bind(prim, primals, params)
-      const t = primitives[prim].jvp(primals, tangents, out, params)
+      const t = rules[prim].jvp(primals, tangents, out, params)
       if (t === null) return out
       // the one place where tangents meet the output's shape (broadcast inputs)
       return dual(out, sameShape(t.shape, out.shape) ? t : T.broadcastTo(t, out.shape))

@@ -7,7 +7,7 @@
 import { type Tensor, boxOf, dataOf, traced } from '../core/Tensor.js'
 import { type Level, type LevelBox, bind, newLevelId, primalAt } from '../prims/bind.js'
 import type { Prim, PrimParams } from '../prims/Prim.js'
-import { primitives } from '../prims/table.js'
+import { rules } from './rules/table.js'
 import { cast } from '../tensor/create.js'
 
 export interface KinkRecord {
@@ -29,7 +29,7 @@ export const watchKinks = <A>(f: (x: A) => Tensor, x: A, wrap: (x: A, lift: (t: 
     process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
       const primals = inputs.map((t) => primalAt(level, t))
       const out = bind(prim, primals, params)
-      const kink = primitives[prim].kink
+      const kink = rules[prim].kink
       if (kink !== undefined) {
         const k = dataOf(cast(kink(primals, params), 'float64'))
         for (let i = 0; i < k.length; i++) {

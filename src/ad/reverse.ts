@@ -15,7 +15,7 @@ import { sameShape } from '../core/shape.js'
 import { type Tensor, boxOf, traced } from '../core/Tensor.js'
 import { type Level, type LevelBox, bind, customBody, newLevelId, primalAt } from '../prims/bind.js'
 import type { Prim, PrimParams } from '../prims/Prim.js'
-import { primitives } from '../prims/table.js'
+import { rules } from './rules/table.js'
 import * as T from '../tensor/index.js'
 
 interface TapeBox extends LevelBox {
@@ -73,7 +73,7 @@ export const reverse = (name: string): Reverse => {
       if (body !== undefined) return body
       const primals = inputs.map((x) => primalAt(level, x))
       const out = bind(prim, primals, params)
-      return primitives[prim].constant === true ? out : record({ prim, params, primals, out, parents: inputs.map(nodeOf), layer: currentLayer() })
+      return rules[prim].constant === true ? out : record({ prim, params, primals, out, parents: inputs.map(nodeOf), layer: currentLayer() })
     },
   }
   const backward = (seeds: ReadonlyMap<number, Tensor>): ReadonlyMap<number, Tensor> =>
@@ -81,7 +81,7 @@ export const reverse = (name: string): Reverse => {
       const g = adjoints.get(i)
       if (g === undefined || node.prim === undefined) return adjoints
       adjoints.delete(i) // an inner node's adjoint is final once it has been passed on
-      const rule = primitives[node.prim] as (typeof primitives)[Prim]
+      const rule = rules[node.prim] as (typeof rules)[Prim]
       const cts = withRule(node.prim, node.layer, () => rule.vjp(g, node.primals, node.out, node.params as never, node.parents.map((p) => p >= 0)))
       node.parents.forEach((p, j) => {
         const ct = cts[j]

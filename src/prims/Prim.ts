@@ -3,8 +3,9 @@
  * only ones the differentiation interpreters know about.
  *
  * `PrimParams` maps each primitive's name to its static parameters; `Prim` is its keys. The
- * rule table (`table.ts`) is typed `{ [P in Prim]: Primitive<P> }`, so adding a name here
- * fails to compile until the primitive has an evaluation, a JVP rule and a VJP rule.
+ * evaluation table (`eval.ts`) is typed `{ [P in Prim]: Evaluation<P> }` and the derivative
+ * rule table (`ad/rules/table.ts`) `{ [P in Prim]: Rule<P> }`, so adding a name here fails to
+ * compile until the primitive has an evaluation and its rules.
  * @internal
  */
 import type { DType } from '../core/dtype.js'
@@ -27,6 +28,9 @@ export interface CustomRule {
   readonly jvp?: ((primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Tensor>, out: Tensor) => Tensor) | undefined
   readonly vjp?: ((ct: Tensor, primals: ReadonlyArray<Tensor>, out: Tensor) => ReadonlyArray<Tensor | null>) | undefined
 }
+
+/** The convolution and pooling primitives, which come in adjoint pairs. */
+export type ConvPrim = 'conv2d' | 'conv2dGradInput' | 'conv2dGradFilter' | 'maxPool2d' | 'maxPool2dGrad' | 'maxPool2dSelect' | 'avgPool2d' | 'avgPool2dGrad'
 
 export type PrimParams = { readonly [P in UnaryOp | BinaryOp | 'where' | 'stopGradient']: NoParams } & {
   readonly matmul: { readonly transA: boolean; readonly transB: boolean }
@@ -59,42 +63,7 @@ export type PrimParams = { readonly [P in UnaryOp | BinaryOp | 'where' | 'stopGr
 
 export type Prim = keyof PrimParams
 
-/** A tangent or cotangent; `null` is a symbolic zero (nothing flows). */
-export type Linear = Tensor | null
+/** Computes a primitive on concrete tensors (inputs already validated by the public op). */
+export type Evaluation<P extends Prim> = (inputs: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor
 
-/**
- * Everything the library knows about one primitive.
- *
- * - `eval` computes it on concrete tensors (inputs already validated by the public op).
- * - `jvp` maps input tangents to the output tangent (forward mode).
- * - `vjp` maps the output cotangent to one cotangent per input (reverse mode), each at the
- *   input's shape or at a shape that broadcasts to it: the reverse interpreter sums cotangents
- *   over broadcast axes in one place, and the forward interpreter broadcasts tangents to the
- *   output shape in one place.
- *
- * Rules are written with the public tensor operations, so they are differentiable themselves
- * (that is what makes `jvp(grad(f))` and `hessian` work).
- */
-export interface Primitive<P extends Prim> {
-  readonly eval: (inputs: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor
-  readonly jvp: (primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Linear>, out: Tensor, params: PrimParams[P]) => Linear
-  /**
-   * `needs[i]` says whether input i wants a cotangent (it does not when it is a constant of the
-   * differentiation); rules may return null for the others instead of computing them.
-   */
-  readonly vjp: (ct: Tensor, primals: ReadonlyArray<Tensor>, out: Tensor, params: PrimParams[P], needs: ReadonlyArray<boolean>) => ReadonlyArray<Linear>
-  /**
-   * Where the primitive is not differentiable (a kink or a jump), its signed kink coordinate:
-   * a tensor whose sign says on which side of a kink each element lies and whose magnitude
-   * says how far it is. Gradient checking uses it to move points off kinks and to skip finite
-   * differences that straddle one. At a kink the rules return a declared subgradient.
-   */
-  readonly kink?: (primals: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor
-  /**
-   * True when nothing ever flows through the output (comparisons, argmax, stopGradient…):
-   * interpreters then return the plain value, untraced, instead of recording it.
-   */
-  readonly constant?: true
-}
-
-export type PrimTable = { readonly [P in Prim]: Primitive<P> }
+export type EvalTable = { readonly [P in Prim]: Evaluation<P> }

@@ -10,7 +10,7 @@
 import { fail } from '../core/errors.js'
 import { type Tensor, type TraceBox, boxOf } from '../core/Tensor.js'
 import type { Prim, PrimParams } from './Prim.js'
-import { primitives } from './table.js'
+import { evaluations } from './eval.js'
 
 /** A differentiation interpreter active for the duration of one call. */
 export interface Level {
@@ -58,7 +58,7 @@ export const topLevel = (op: string, inputs: ReadonlyArray<Tensor>): Level | und
 export const bind = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
   const top = topLevel(prim, inputs)
   if (top !== undefined) return top.process(prim, inputs, params)
-  const out = primitives[prim].eval(inputs, params)
+  const out = evaluations[prim](inputs, params)
   if (observer !== undefined) observer(prim, inputs, params, out)
   return out
 }

@@ -327,13 +327,6 @@ export const commonDType = (op: string, operands: ReadonlyArray<Operand>): DType
 }
 
 /**
- * A strided view of a concrete tensor read at a broadcast shape (for kernels): broadcast axes
- * get stride 0. The view shares the tensor's buffer; `shape` is not checked.
- * @internal
- */
-export const view = (x: Tensor, shape: Shape): Strided => ({ data: dataOf(x), offset: 0, strides: broadcastStrides(x.shape, shape) })
-
-/**
  * A number as a scalar tensor of the given dtype; tensors pass through.
  * @internal
  */

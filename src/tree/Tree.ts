@@ -18,27 +18,13 @@ import { type PuregradError, fail } from '../core/errors.js'
 import { type Tensor, isTensor } from '../core/Tensor.js'
 import { asPuregradError, describe, dual, fold, forEachLeaf, record, showPath } from './internal.js'
 import { compareTrees } from './structure.js'
+import type { Tree } from './types.js'
 
 // -------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------
 
-/**
- * A tensor, a readonly array of trees, or a readonly record of trees. Empty arrays and records
- * are trees too: a layer without parameters has `{}`.
- *
- * Declare record shapes with `type`, not `interface`: only type literals get the implicit index
- * signature that makes `{ W: Tensor; b: Tensor }` a `Tree`.
- *
- * @example
- * import assert from 'node:assert/strict'
- * import { Tensor as T, Tree } from 'puregrad'
- * const params: Tree.Tree = { layers: [{ W: T.zeros([2, 3]), b: T.zeros([3]) }, {}] }
- * assert.strictEqual(Tree.count(params), 2)
- * @category model
- * @since 0.1.0
- */
-export type Tree = Tensor | ReadonlyArray<Tree> | { readonly [key: string]: Tree }
+export type { Tree } from './types.js'
 
 /**
  * One leaf and where it sits.

@@ -13,7 +13,7 @@ import { fail, showShape } from '../core/errors.js'
 import type { Shape } from '../core/shape.js'
 import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
 import { describe, dual, fold, record, showPath } from './internal.js'
-import type { Tree } from './Tree.js'
+import type { Tree } from './types.js'
 
 // -------------------------------------------------------------------------------------
 // model

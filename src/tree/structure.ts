@@ -10,7 +10,7 @@ import { type PuregradError, error, showShape } from '../core/errors.js'
 import { sameShape } from '../core/shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { type Node, asPuregradError, child, classify, dual, fold, record, showPath } from './internal.js'
-import type { Tree } from './Tree.js'
+import type { Tree } from './types.js'
 
 // -------------------------------------------------------------------------------------
 // model

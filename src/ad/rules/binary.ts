@@ -1,35 +1,21 @@
 /**
- * Binary elementwise primitives (with NumPy broadcasting) and `where`. Cotangents are returned
+ * Derivative rules of the binary elementwise primitives (with NumPy broadcasting) and `where`. Cotangents are returned
  * at the output's shape; the reverse interpreter sums them down to each input's shape.
  * @internal
  */
-import { alloc } from '../../core/dtype.js'
-import { broadcastOrThrow, sizeOf } from '../../core/shape.js'
-import { type Tensor, fromBuffer } from '../../core/Tensor.js'
+import type { Tensor } from '../../core/Tensor.js'
 import type { BinaryOp } from '../../kernels/Kernels.js'
-import { kernels } from '../../kernels/registry.js'
-import * as T from '../ops.js'
-import { view } from '../../tensor/elementwise.js'
-import { minus, orZeros, plus, times } from '../linear.js'
-import type { Primitive } from '../Prim.js'
-
-const evaluate =
-  (op: BinaryOp) =>
-  ([a, b]: ReadonlyArray<Tensor>): Tensor => {
-    const shape = broadcastOrThrow(op, a!.shape, b!.shape)
-    const out = alloc(a!.dtype, sizeOf(shape))
-    kernels().binary(op, view(a!, shape), view(b!, shape), shape, out)
-    return fromBuffer(out, shape)
-  }
+import * as T from '../../tensor/index.js'
+import { minus, orZeros, plus, times } from './linear.js'
+import type { Rule } from './Rule.js'
 
 /** Comparisons: 0/1 outputs, nothing flows. */
-const compare = <P extends BinaryOp>(op: P): Primitive<P> => ({
-  eval: evaluate(op),
+const compare: Rule<BinaryOp> = {
   jvp: () => null,
   vjp: () => [null, null],
   constant: true,
   kink: ([a, b]) => T.sub(a!, b!),
-})
+}
 
 /** Weights of a in max(a, b) (or min): 1 where a wins, ½ on ties, 0 where b wins. */
 const winner = (a: Tensor, b: Tensor, aWins: (a: Tensor, b: Tensor) => Tensor): Tensor => T.add(aWins(a, b), T.mul(T.equal(a, b), 0.5))
@@ -37,20 +23,18 @@ const winner = (a: Tensor, b: Tensor, aWins: (a: Tensor, b: Tensor) => Tensor): 
 /** Same-shape log for pow's exponent term: log a, with 0 where a = 0 (where aᵇ's b-derivative is 0·log 0). */
 const safeLog = (a: Tensor): Tensor => T.log(T.where(T.equal(a, 0), 1, a))
 
-type Rules = { readonly [P in BinaryOp | 'where']: Primitive<P> }
+type Rules = { readonly [P in BinaryOp | 'where']: Rule<P> }
 
 export const binaryRules: Rules = {
-  add: { eval: evaluate('add'), jvp: (_, [ta, tb]) => plus(ta!, tb!), vjp: (g) => [g, g] },
-  sub: { eval: evaluate('sub'), jvp: (_, [ta, tb]) => minus(ta!, tb!), vjp: (g) => [g, T.neg(g)] },
+  add: { jvp: (_, [ta, tb]) => plus(ta!, tb!), vjp: (g) => [g, g] },
+  sub: { jvp: (_, [ta, tb]) => minus(ta!, tb!), vjp: (g) => [g, T.neg(g)] },
   // d(ab) = b·da + a·db
   mul: {
-    eval: evaluate('mul'),
     jvp: ([a, b], [ta, tb]) => plus(times(ta!, b!), times(tb!, a!)),
     vjp: (g, [a, b]) => [T.mul(g, b!), T.mul(g, a!)],
   },
   // d(a/b) = da/b − (a/b)·db/b
   div: {
-    eval: evaluate('div'),
     jvp: ([, b], [ta, tb], out) => {
       const n = minus(ta!, times(tb!, out))
       return n === null ? null : T.div(n, b!)
@@ -62,13 +46,11 @@ export const binaryRules: Rules = {
   },
   // d aᵇ = b·aᵇ⁻¹·da + log(a)·aᵇ·db
   pow: {
-    eval: evaluate('pow'),
     jvp: ([a, b], [ta, tb], out) => plus(times(ta!, T.mul(b!, T.pow(a!, T.sub(b!, 1)))), times(tb!, T.mul(safeLog(a!), out))),
     vjp: (g, [a, b], out) => [T.mul(g, T.mul(b!, T.pow(a!, T.sub(b!, 1)))), T.mul(g, T.mul(safeLog(a!), out))],
   },
   // ties split the derivative evenly (the mean of the two one-sided derivatives)
   maximum: {
-    eval: evaluate('maximum'),
     jvp: ([a, b], [ta, tb]) => {
       const w = winner(a!, b!, T.greater)
       return plus(times(ta!, w), times(tb!, T.sub(1, w)))
@@ -80,7 +62,6 @@ export const binaryRules: Rules = {
     kink: ([a, b]) => T.sub(a!, b!),
   },
   minimum: {
-    eval: evaluate('minimum'),
     jvp: ([a, b], [ta, tb]) => {
       const w = winner(a!, b!, T.less)
       return plus(times(ta!, w), times(tb!, T.sub(1, w)))
@@ -93,7 +74,6 @@ export const binaryRules: Rules = {
   },
   // d atan2(y, x) = (x·dy − y·dx) / (x² + y²)
   atan2: {
-    eval: evaluate('atan2'),
     jvp: ([y, x], [ty, tx]) => {
       const r2 = T.add(T.square(x!), T.square(y!))
       const n = minus(times(ty!, x!), times(tx!, y!))
@@ -104,20 +84,14 @@ export const binaryRules: Rules = {
       return [T.mul(s, x!), T.neg(T.mul(s, y!))]
     },
   },
-  equal: compare('equal'),
-  notEqual: compare('notEqual'),
-  less: compare('less'),
-  lessEqual: compare('lessEqual'),
-  greater: compare('greater'),
-  greaterEqual: compare('greaterEqual'),
+  equal: compare,
+  notEqual: compare,
+  less: compare,
+  lessEqual: compare,
+  greater: compare,
+  greaterEqual: compare,
   // the condition carries no derivative; each branch gets the cotangent where it was picked
   where: {
-    eval: ([c, a, b]) => {
-      const shape = broadcastOrThrow('where', c!.shape, broadcastOrThrow('where', a!.shape, b!.shape))
-      const out = alloc(a!.dtype, sizeOf(shape))
-      kernels().where(view(c!, shape), view(a!, shape), view(b!, shape), shape, out)
-      return fromBuffer(out, shape)
-    },
     jvp: ([c, a, b], [, ta, tb]) => (ta === null && tb === null ? null : T.where(c!, orZeros(ta!, a!), orZeros(tb!, b!))),
     vjp: (g, [c]) => [null, T.where(c!, g, 0), T.where(c!, 0, g)],
   },

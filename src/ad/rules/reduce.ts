@@ -1,21 +1,9 @@
-/** Reductions. @internal */
-import { alloc } from '../../core/dtype.js'
-import { type Tensor, dataOf, fromBuffer } from '../../core/Tensor.js'
-import type { ReduceOp } from '../../kernels/Kernels.js'
-import { kernels } from '../../kernels/registry.js'
-import * as T from '../ops.js'
-import type { Primitive, Reduction } from '../Prim.js'
-
-const kept = (x: Tensor, p: Reduction): number[] => x.shape.map((d, i) => (p.axes.includes(i) ? 1 : d))
-
-const evaluate =
-  (op: ReduceOp) =>
-  ([x]: ReadonlyArray<Tensor>, p: Reduction): Tensor => {
-    const k = kept(x!, p)
-    const out = alloc(x!.dtype, k.reduce((a, d) => a * d, 1))
-    kernels().reduce(op, dataOf(x!), x!.shape, p.axes, out)
-    return fromBuffer(out, p.keepdims ? k : x!.shape.filter((_, i) => !p.axes.includes(i)))
-  }
+/** Derivative rules of the reductions. @internal */
+import type { Tensor } from '../../core/Tensor.js'
+import type { Reduction } from '../../prims/Prim.js'
+import { kept } from '../../prims/eval/reduce.js'
+import * as T from '../../tensor/index.js'
+import type { Rule } from './Rule.js'
 
 /** Spreads a reduced cotangent back over the reduced axes. */
 const spread = (g: Tensor, x: Tensor, p: Reduction): Tensor => T.broadcastTo(T.reshape(g, kept(x, p)), x.shape)
@@ -43,41 +31,33 @@ const extremumKink = (x: Tensor, p: Reduction, isMax: boolean): Tensor => {
   return T.where(isExt, T.broadcastTo(lead, x.shape), T.neg(T.abs(T.sub(x, m))))
 }
 
-const extremum = <P extends 'max' | 'min'>(op: P): Primitive<P> => ({
-  eval: evaluate(op),
+const extremum = <P extends 'max' | 'min'>(op: P): Rule<P> => ({
   jvp: ([x], [t], out, p) => (t === null ? null : T.sum(T.mul(t!, extremumWeights(x!, out, p)), p.axes, p.keepdims)),
   vjp: (g, [x], out, p) => [T.mul(spread(g, x!, p), extremumWeights(x!, out, p))],
   kink: ([x], p) => extremumKink(x!, p, op === 'max'),
 })
 
-const arg = <P extends 'argmax' | 'argmin'>(op: P): Primitive<P> => ({
-  eval: ([x], p) => {
-    const k = x!.shape.map((d, i) => (i === p.axis ? 1 : d))
-    const out = new Int32Array(k.reduce((a, d) => a * d, 1))
-    kernels().argReduce(op, dataOf(x!), x!.shape, p.axis, out)
-    return fromBuffer(out, p.keepdims ? k : x!.shape.filter((_, i) => i !== p.axis))
-  },
+/** Arg-reductions: integer outputs, nothing flows. */
+const arg: Rule<'argmax' | 'argmin'> = {
   jvp: () => null,
   vjp: () => [null],
   constant: true,
-})
+}
 
 /** Number of input elements behind each output cell. */
 const count = (x: Tensor, p: Reduction): number => p.axes.reduce((n, a) => n * x.shape[a]!, 1)
 
-export const reduceRules: { readonly [P in 'sum' | 'mean' | 'max' | 'min' | 'argmax' | 'argmin']: Primitive<P> } = {
+export const reduceRules: { readonly [P in 'sum' | 'mean' | 'max' | 'min' | 'argmax' | 'argmin']: Rule<P> } = {
   sum: {
-    eval: evaluate('sum'),
     jvp: (_, [t], __, p) => (t === null ? null : T.sum(t!, p.axes, p.keepdims)),
     vjp: (g, [x], _, p) => [spread(g, x!, p)],
   },
   mean: {
-    eval: evaluate('mean'),
     jvp: (_, [t], __, p) => (t === null ? null : T.mean(t!, p.axes, p.keepdims)),
     vjp: (g, [x], _, p) => [T.div(spread(g, x!, p), count(x!, p))],
   },
   max: extremum('max'),
   min: extremum('min'),
-  argmax: arg('argmax'),
-  argmin: arg('argmin'),
+  argmax: arg,
+  argmin: arg,
 }

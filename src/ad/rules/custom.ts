@@ -2,12 +2,11 @@
  * User-defined primitives (`Ad.custom`). A rule the user did not give is never looked up
  * here: the interpreters then trace through the user's function body instead. @internal
  */
-import { orZeros } from '../linear.js'
-import type { Primitive } from '../Prim.js'
+import { orZeros } from './linear.js'
+import type { Rule } from './Rule.js'
 
-export const customRules: { readonly custom: Primitive<'custom'> } = {
+export const customRules: { readonly custom: Rule<'custom'> } = {
   custom: {
-    eval: (xs, { rule }) => rule.f(...xs),
     jvp: (xs, ts, out, { rule }) => {
       if (rule.jvp === undefined) throw new Error(`internal: custom ${rule.name} has no jvp; the interpreter traces its body`)
       return rule.jvp(xs, ts.map((t, i) => orZeros(t, xs[i]!)), out)
