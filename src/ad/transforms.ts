@@ -77,13 +77,30 @@ export const vjp = <A extends ReadonlyArray<Tree>, R extends Tree>(f: (...args: 
   return [value, back]
 }
 
+/** Which arguments `grad` differentiates: one index or several. */
+export type Argnums = number | ReadonlyArray<number>
+
 /** Options of `grad` and `valueAndGrad`. */
-export interface GradOptions {
+export interface GradOptions<N extends Argnums = Argnums, X extends boolean = boolean> {
   /** which arguments to differentiate: one index (default 0) or several */
-  readonly argnums?: number | ReadonlyArray<number>
+  readonly argnums?: N
   /** whether `f` returns `[value, aux]`, with `aux` passed through undifferentiated */
-  readonly hasAux?: boolean
+  readonly hasAux?: X
 }
+
+/**
+ * The type of the gradient of a function of arguments `A` with respect to `argnums` `N`: the
+ * type of that argument (a tree of the same shape), or a tuple of them for a list of indices.
+ */
+export type GradOf<A extends ReadonlyArray<unknown>, N extends Argnums> = N extends number
+  ? A[N]
+  : { -readonly [K in keyof N]: N[K] extends number ? A[N[K]] : never }
+
+/** What a function differentiated by `grad` returns: its value, or `[value, aux]` with `hasAux`. */
+export type Returned<X extends boolean> = X extends true ? readonly [Tensor, unknown] : Tensor
+
+/** The value part of `valueAndGrad`'s result: the value, or `[value, aux]` with `hasAux`. */
+export type ValueOf<R, X extends boolean> = X extends true ? (R extends readonly [unknown, infer Aux] ? readonly [Tensor, Aux] : readonly [Tensor, unknown]) : Tensor
 
 /**
  * Value and gradient of a function whose value is a single number (a tensor with one
@@ -103,11 +120,12 @@ export interface GradOptions {
  * @category transformations
  */
 export const valueAndGrad =
-  <A extends ReadonlyArray<unknown>>(f: (...args: A) => unknown, opts: GradOptions = {}) =>
+  <A extends ReadonlyArray<unknown>, R extends Returned<X>, const N extends Argnums = 0, X extends boolean = false>(f: (...args: A) => R, opts: GradOptions<N, X> = {}) =>
   // the gradient has the type of the differentiated argument(s)
-  (...args: A): readonly [any, any] => {
+  (...args: A): readonly [ValueOf<R, X>, GradOf<A, N>] => {
     const op = opts.hasAux === true ? 'valueAndGrad (hasAux)' : 'grad'
-    const nums = typeof opts.argnums === 'number' || opts.argnums === undefined ? [opts.argnums ?? 0] : [...opts.argnums]
+    const argnums: Argnums | undefined = opts.argnums
+    const nums = typeof argnums === 'number' || argnums === undefined ? [argnums ?? 0] : [...argnums]
     nums.forEach((i) => {
       if (!Number.isInteger(i) || i < 0 || i >= args.length) fail('INVALID_ARGUMENT', op, `argnums ${i} is not the index of one of the ${args.length} arguments.`)
     })
@@ -133,7 +151,7 @@ export const valueAndGrad =
     const adjoints = node >= 0 ? r.backward(new Map([[node, T.onesLike(primal)]])) : new Map<number, Tensor>()
     const grads = nums.map((i) => Tr.map(traced[i] as Tree, (x) => adjoints.get(r.nodeOf(x)) ?? T.zerosLike(primalAt(r.level, x))))
     const g = typeof opts.argnums === 'object' ? grads : grads[0]
-    return opts.hasAux === true ? [[primal, strip(r.level, aux)], g] : [primal, g]
+    return (opts.hasAux === true ? [[primal, strip(r.level, aux)], g] : [primal, g]) as unknown as readonly [ValueOf<R, X>, GradOf<A, N>]
   }
 
 /**
@@ -151,9 +169,9 @@ export const valueAndGrad =
  * @category transformations
  */
 export const grad =
-  <A extends ReadonlyArray<unknown>>(f: (...args: A) => unknown, opts: Omit<GradOptions, 'hasAux'> = {}) =>
-  (...args: A): any =>
-    valueAndGrad(f, opts)(...args)[1]
+  <A extends ReadonlyArray<unknown>, const N extends Argnums = 0>(f: (...args: A) => Tensor, opts: Omit<GradOptions<N, false>, 'hasAux'> = {}) =>
+  (...args: A): GradOf<A, N> =>
+    valueAndGrad<A, Tensor, N, false>(f, opts)(...args)[1]
 
 /**
  * Forward mode: evaluates `f` at `primals` and pushes `tangents` (trees shaped like them)

@@ -9,7 +9,7 @@ describe('grad and valueAndGrad', () => {
     const p = { w: T.tensor([1, 2]), layers: [{ b: T.tensor([3]) }] }
     const g = Ad.grad((q: typeof p) => T.add(T.sum(T.square(q.w)), T.sum(q.layers[0]!.b)))(p)
     expect(T.toArray(g.w)).toEqual([2, 4])
-    expect(T.toArray(g.layers[0].b)).toEqual([1])
+    expect(T.toArray(g.layers[0]!.b)).toEqual([1])
     expect(g.w.dtype).toBe('float32')
   })
   it('give zero gradients to parameters the value does not use', () => {
