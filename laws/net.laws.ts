@@ -44,13 +44,13 @@ describe('dropout', () => {
     const net = Net.dropout(keep)
     const x = T.full([1, 2000], 3, 'float64')
     const masks = 50
-    const total = Array.from({ length: masks }, (_, i) => Net.apply(net, { params: {}, state: {} }, x, { train: true, key: Rng.key(i) }).y as T.Tensor).reduce((a, b) => T.add(a, b))
+    const total = Array.from({ length: masks }, (_, i) => Net.forward(net, { params: {}, state: {} }, x, { train: true, key: Rng.key(i) }).y).reduce((a, b) => T.add(a, b))
     const mean = T.item(T.mean(total)) / masks
     // each unit is 3/keep with probability keep, else 0: variance 9·(1 − keep)/keep per draw
     const se = Math.sqrt((9 * (1 - keep)) / keep / (2000 * masks))
     expect(Math.abs(mean - 3)).toBeLessThan(4 * se)
     // and a single mask keeps about `keep` of the units, each scaled by 1/keep
-    const y = T.toArray(Net.apply(net, { params: {}, state: {} }, x, { train: true, key: Rng.key(99) }).y as T.Tensor)
+    const y = T.toArray(Net.forward(net, { params: {}, state: {} }, x, { train: true, key: Rng.key(99) }).y)
     expect(new Set(y.map((v) => v.toFixed(9)))).toEqual(new Set(['0.000000000', (3 / keep).toFixed(9)]))
   })
 })
@@ -60,7 +60,7 @@ const checkNetwork = (net: Net.Layer, inShape: Net.Shapes, x: Net.Value, seed0: 
   const vars = Net.init(net, { key: Rng.key(seed0), inShape, dtype: 'float64' })
   const key = Rng.key(seed0 + 1)
   const loss = (params: Tree.Tree) => {
-    const y = Net.apply(net, { params, state: vars.state }, x, { train: true, key }).y as T.Tensor
+    const y = Net.apply(net, { params, state: vars.state }, x, { train: true, key }).y as T.Tensor // x may be a tuple
     return T.sum(T.mul(y, T.reshape(T.linspace(-1, 1, y.size, 'float64'), y.shape)))
   }
   return Ad.gradCheck(loss, vars.params)

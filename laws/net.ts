@@ -40,6 +40,6 @@ export const codecRoundTrip = (net: Layer, inShape: ReadonlyArray<number>, seed:
 export const evalIgnoresKey = (net: Layer, inShape: ReadonlyArray<number>, seed: number): Equiv<ReadonlyArray<T.Tensor>> => {
   const vars = Net.init(net, { key: Rng.key(seed), inShape })
   const x = Rng.normal(Rng.key(seed + 1), [3, ...inShape])
-  const run = (key?: Rng.Key): T.Tensor => Net.apply(net, vars, x, key === undefined ? {} : { key }).y as T.Tensor
+  const run = (key?: Rng.Key): T.Tensor => Net.forward(net, vars, x, key === undefined ? {} : { key }).y
   return equiv([run(Rng.key(1)), run(Rng.key(2))], [run(), run()])
 }

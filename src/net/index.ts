@@ -24,7 +24,7 @@ export { type Conv2dLayerOptions, type PoolLayerOptions, avgPool2d, conv2d, maxP
 export { type BatchNormOptions, batchNorm, dropout } from './layers/regularization.js'
 export { type RecurrentOptions, embedding, lstm, simpleRnn } from './layers/sequence.js'
 export { fanInConcat, fanInSum, fanOut, parallel, repeat, residual, serial } from './layers/combinators.js'
-export { type ApplyOptions, type InitOptions, type Initialized, apply, init, predict, shape } from './interpret.js'
+export { type ApplyOptions, type InitOptions, type Initialized, apply, forward, init, predict, shape } from './interpret.js'
 export { initialize, initializers, varianceOf } from './initializers.js'
 export { summary } from './summary.js'
 export { type Model, decode, encode } from './codec.js'

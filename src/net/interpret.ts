@@ -162,8 +162,9 @@ const batched = (x: Value): ReadonlyArray<number> | undefined => (isTensor(x) ? 
  * const net = Net.serial(Net.dense(2), Net.sigmoid)
  * const vars = Net.init(net, { key: Rng.key(1), inShape: [3] })
  * const { y } = Net.apply(net, vars, T.ones([5, 3]))
- * assert.deepStrictEqual((y as T.Tensor).shape, [5, 2])
- * assert.ok(T.toArray(y as T.Tensor).every((p) => p > 0 && p < 1))
+ * // y is a Value (a tensor or a tuple); Net.forward returns a Tensor for one-output networks
+ * assert.ok(T.isTensor(y) && T.equals(y, Net.forward(net, vars, T.ones([5, 3])).y))
+ * assert.ok(T.isTensor(y) && T.toArray(y).every((p) => p > 0 && p < 1))
  * @category interpreters
  */
 export const apply = (net: Layer, vars: Vars, x: Value, opts: ApplyOptions = {}): { readonly y: Value; readonly state: Tree } => {
@@ -190,5 +191,26 @@ export const apply = (net: Layer, vars: Vars, x: Value, opts: ApplyOptions = {})
 export const predict = (net: Layer, vars: Vars, x: Tensor): Tensor => {
   const { y } = apply(net, vars, x)
   return isTensor(y) ? y : fail('INVALID_ARGUMENT', 'predict', 'the network returns a tuple; use apply for networks with several outputs.')
+}
+
+/**
+ * `apply` for a network with one tensor in and one tensor out: the output is a `Tensor`, so a
+ * loss can use it without a cast. Training mode, keys and the returned state are as in `apply`;
+ * a network whose output is a tuple is refused (use `apply` for those).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Loss, Net, Rng, Tensor as T } from 'puregrad'
+ * const net = Net.serial(Net.dense(4), Net.relu, Net.dropout(0.5), Net.dense(3))
+ * const { params, state } = Net.init(net, { key: Rng.key(0), inShape: [2] })
+ * const x = T.tensor([[1, 2], [3, 4]])
+ * const loss = (p: typeof params) => Loss.softmaxCrossEntropy(Net.forward(net, { params: p, state }, x, { train: true, key: Rng.key(1) }).y, [0, 2])
+ * const g = Ad.grad(loss)(params)
+ * assert.deepStrictEqual(Object.keys(g), Object.keys(params))
+ * @category interpreters
+ */
+export const forward = (net: Layer, vars: Vars, x: Tensor, opts: ApplyOptions = {}): { readonly y: Tensor; readonly state: Tree } => {
+  const { y, state } = apply(net, vars, x, opts)
+  return isTensor(y) ? { y, state } : fail('INVALID_ARGUMENT', 'forward', 'the network returns a tuple; use apply for networks with several outputs.')
 }
 

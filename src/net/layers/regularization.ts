@@ -36,8 +36,8 @@ export const dropoutKind: Kind<Dropout> = {
  * const drop = Net.dropout(0.5)
  * const vars = Net.init(drop, { key: Rng.key(0), inShape: [100] })
  * const x = T.ones([1, 100])
- * const { y } = Net.apply(drop, vars, x, { train: true, key: Rng.key(1) })
- * assert.ok(T.toArray(y as T.Tensor).every((v) => v === 0 || v === 2)) // kept units scaled by 1/keep
+ * const { y } = Net.forward(drop, vars, x, { train: true, key: Rng.key(1) })
+ * assert.ok(T.toArray(y).every((v) => v === 0 || v === 2)) // kept units scaled by 1/keep
  * assert.strictEqual(Net.predict(drop, vars, x), x) // outside training: the identity
  * @category layers
  */
@@ -90,9 +90,9 @@ export interface BatchNormOptions {
  * import { Net, Rng, Tensor as T, Tree } from 'puregrad'
  * const bn = Net.batchNorm({ momentum: 0.5 })
  * const vars = Net.init(bn, { key: Rng.key(0), inShape: [1] })
- * const { y, state } = Net.apply(bn, vars, T.tensor([[0], [4]]), { train: true })
+ * const { y, state } = Net.forward(bn, vars, T.tensor([[0], [4]]), { train: true })
  * // the batch has mean 2 and variance 4
- * assert.ok(T.allclose(y as T.Tensor, T.tensor([[-1], [1]]), { atol: 1e-3 }))
+ * assert.ok(T.allclose(y, T.tensor([[-1], [1]]), { atol: 1e-3 }))
  * // the running mean and variance (from 0 and 1) move halfway towards the batch's
  * assert.deepStrictEqual(Tree.leaves(state).map((l) => [l.path, T.toArray(l.value)]), [['mean', [1]], ['variance', [2.5]]])
  * @category layers
