@@ -7,37 +7,34 @@
 // exceptions are `exp` and `sigmoid`, whose float64 exponential is a polynomial (relative error
 // below 1e-15, so the float32 result is within one ulp of Math.exp's, and almost always equal).
 
-export const ADD: i32 = 0
-export const SUB: i32 = 1
-export const MUL: i32 = 2
-export const DIV: i32 = 3
-export const MAXIMUM: i32 = 4
-export const MINIMUM: i32 = 5
-export const EQUAL: i32 = 6
-export const NOT_EQUAL: i32 = 7
-export const LESS: i32 = 8
-export const LESS_EQUAL: i32 = 9
-export const GREATER: i32 = 10
-export const GREATER_EQUAL: i32 = 11
+/**
+ * The binary op codes. Each member is named after the `BinaryOp` (src/kernels/Kernels.ts) it
+ * computes: wasm/build.mjs reads these from the compiled module's exports and generates the
+ * TypeScript op-code maps (src/kernels/wasm/generated/opcodes.ts) from them, so a member here is
+ * all it takes for the TypeScript side to use the kernel. The values are arbitrary.
+ */
+export enum Binary { add, sub, mul, div, maximum, minimum, equal, notEqual, less, lessEqual, greater, greaterEqual }
 
 // @ts-ignore: decorator
 @inline
 function bin(op: i32, a: v128, b: v128): v128 {
   const one = f32x4.splat(1)
   switch (op) {
-    case ADD: return f32x4.add(a, b)
-    case SUB: return f32x4.sub(a, b)
-    case MUL: return f32x4.mul(a, b)
-    case DIV: return f32x4.div(a, b)
+    case Binary.add: return f32x4.add(a, b)
+    case Binary.sub: return f32x4.sub(a, b)
+    case Binary.mul: return f32x4.mul(a, b)
+    case Binary.div: return f32x4.div(a, b)
     // IEEE 754-2019, as Math.max/Math.min: NaN propagates, −0 < +0
-    case MAXIMUM: return f32x4.max(a, b)
-    case MINIMUM: return f32x4.min(a, b)
-    case EQUAL: return v128.and(f32x4.eq(a, b), one)
-    case NOT_EQUAL: return v128.and(f32x4.ne(a, b), one)
-    case LESS: return v128.and(f32x4.lt(a, b), one)
-    case LESS_EQUAL: return v128.and(f32x4.le(a, b), one)
-    case GREATER: return v128.and(f32x4.gt(a, b), one)
-    default: return v128.and(f32x4.ge(a, b), one)
+    case Binary.maximum: return f32x4.max(a, b)
+    case Binary.minimum: return f32x4.min(a, b)
+    case Binary.equal: return v128.and(f32x4.eq(a, b), one)
+    case Binary.notEqual: return v128.and(f32x4.ne(a, b), one)
+    case Binary.less: return v128.and(f32x4.lt(a, b), one)
+    case Binary.lessEqual: return v128.and(f32x4.le(a, b), one)
+    case Binary.greater: return v128.and(f32x4.gt(a, b), one)
+    case Binary.greaterEqual: return v128.and(f32x4.ge(a, b), one)
+    // `op` is a constant wherever this is inlined (see binary), so the switch folds away
+    default: unreachable(); return a
   }
 }
 
@@ -99,40 +96,29 @@ function binRows(op: i32, a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, b
   }
 }
 
-/** See binRows; `op` is one of the constants above. */
+/** See binRows; `op` is a `Binary` code, and any other value traps (`unreachable`). */
 export function binary(op: i32, a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, len: i32): void {
   switch (op) {
-    case ADD: binRows(ADD, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
-    case SUB: binRows(SUB, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
-    case MUL: binRows(MUL, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
-    case DIV: binRows(DIV, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
-    case MAXIMUM: binRows(MAXIMUM, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
-    case MINIMUM: binRows(MINIMUM, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
-    case EQUAL: binRows(EQUAL, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
-    case NOT_EQUAL: binRows(NOT_EQUAL, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
-    case LESS: binRows(LESS, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
-    case LESS_EQUAL: binRows(LESS_EQUAL, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
-    case GREATER: binRows(GREATER, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
-    default: binRows(GREATER_EQUAL, a, aRow, aCol, b, bRow, bCol, out, rows, len)
+    case Binary.add: binRows(Binary.add, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    case Binary.sub: binRows(Binary.sub, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    case Binary.mul: binRows(Binary.mul, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    case Binary.div: binRows(Binary.div, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    case Binary.maximum: binRows(Binary.maximum, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    case Binary.minimum: binRows(Binary.minimum, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    case Binary.equal: binRows(Binary.equal, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    case Binary.notEqual: binRows(Binary.notEqual, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    case Binary.less: binRows(Binary.less, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    case Binary.lessEqual: binRows(Binary.lessEqual, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    case Binary.greater: binRows(Binary.greater, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    case Binary.greaterEqual: binRows(Binary.greaterEqual, a, aRow, aCol, b, bRow, bCol, out, rows, len); break
+    default: unreachable()
   }
 }
 
 // ---- unary --------------------------------------------------------------------------------
 
-export const NEG: i32 = 0
-export const ABS: i32 = 1
-export const RELU: i32 = 2
-export const SQUARE: i32 = 3
-export const SQRT: i32 = 4
-export const RSQRT: i32 = 5
-export const RECIPROCAL: i32 = 6
-export const EXP: i32 = 7
-export const SIGMOID: i32 = 8
-export const FLOOR: i32 = 9
-export const CEIL: i32 = 10
-export const SIGN: i32 = 11
-export const IS_FINITE: i32 = 12
-export const IS_NAN: i32 = 13
+/** The unary op codes, named after the `UnaryOp` each computes (see `Binary`). */
+export enum Unary { neg, abs, relu, square, sqrt, rsqrt, reciprocal, exp, sigmoid, floor, ceil, sign, isFinite, isNaN }
 
 const LOG2E: f64 = 1.4426950408889634
 const LN2_HI: f64 = 6.93147180369123816490e-1
@@ -188,14 +174,14 @@ function via64(op: i32, v: v128): v128 {
   const lo = f64x2.promote_low_f32x4(v)
   const hi = f64x2.promote_low_f32x4(v128.shuffle<u32>(v, v, 2, 3, 0, 1))
   let rl: v128, rh: v128
-  if (op == EXP) {
+  if (op == Unary.exp) {
     rl = exp2x(lo)
     rh = exp2x(hi)
-  } else if (op == SIGMOID) {
+  } else if (op == Unary.sigmoid) {
     rl = sigmoid2x(lo)
     rh = sigmoid2x(hi)
   } else {
-    // RSQRT
+    // Unary.rsqrt (`un` sends only rsqrt, exp and sigmoid here)
     rl = f64x2.div(f64x2.splat(1), f64x2.sqrt(lo))
     rh = f64x2.div(f64x2.splat(1), f64x2.sqrt(hi))
   }
@@ -208,21 +194,25 @@ function un(op: i32, v: v128): v128 {
   const zero = f32x4.splat(0)
   const one = f32x4.splat(1)
   switch (op) {
-    case NEG: return f32x4.neg(v)
-    case ABS: return f32x4.abs(v)
+    case Unary.neg: return f32x4.neg(v)
+    case Unary.abs: return f32x4.abs(v)
     // JS: v > 0 ? v : v !== v ? v : 0
-    case RELU: return v128.bitselect(v, zero, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v)))
-    case SQUARE: return f32x4.mul(v, v)
-    case SQRT: return f32x4.sqrt(v)
-    case RECIPROCAL: return f32x4.div(one, v)
-    case FLOOR: return f32x4.floor(v)
-    case CEIL: return f32x4.ceil(v)
+    case Unary.relu: return v128.bitselect(v, zero, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v)))
+    case Unary.square: return f32x4.mul(v, v)
+    case Unary.sqrt: return f32x4.sqrt(v)
+    case Unary.reciprocal: return f32x4.div(one, v)
+    case Unary.floor: return f32x4.floor(v)
+    case Unary.ceil: return f32x4.ceil(v)
     // JS: v > 0 ? 1 : v < 0 ? −1 : v (keeps ±0 and NaN)
-    case SIGN: return v128.bitselect(one, v128.bitselect(f32x4.splat(-1), v, f32x4.lt(v, zero)), f32x4.gt(v, zero))
+    case Unary.sign: return v128.bitselect(one, v128.bitselect(f32x4.splat(-1), v, f32x4.lt(v, zero)), f32x4.gt(v, zero))
     // |v| < ∞ is false for ±∞ and NaN
-    case IS_FINITE: return v128.and(f32x4.lt(f32x4.abs(v), f32x4.splat(Infinity)), one)
-    case IS_NAN: return v128.and(f32x4.ne(v, v), one)
-    default: return via64(op, v)
+    case Unary.isFinite: return v128.and(f32x4.lt(f32x4.abs(v), f32x4.splat(Infinity)), one)
+    case Unary.isNaN: return v128.and(f32x4.ne(v, v), one)
+    case Unary.rsqrt:
+    case Unary.exp:
+    case Unary.sigmoid: return via64(op, v)
+    // `op` is a constant wherever this is inlined (see unary), so the switch folds away
+    default: unreachable(); return v
   }
 }
 
@@ -248,22 +238,23 @@ function unRun(op: i32, x: usize, out: usize, n: i32): void {
   }
 }
 
-/** out[i] = op(x[i]) for i < n; `op` is one of the unary constants above. */
+/** out[i] = op(x[i]) for i < n; `op` is a `Unary` code, and any other value traps (`unreachable`). */
 export function unary(op: i32, x: usize, out: usize, n: i32): void {
   switch (op) {
-    case NEG: unRun(NEG, x, out, n); break
-    case ABS: unRun(ABS, x, out, n); break
-    case RELU: unRun(RELU, x, out, n); break
-    case SQUARE: unRun(SQUARE, x, out, n); break
-    case SQRT: unRun(SQRT, x, out, n); break
-    case RSQRT: unRun(RSQRT, x, out, n); break
-    case RECIPROCAL: unRun(RECIPROCAL, x, out, n); break
-    case EXP: unRun(EXP, x, out, n); break
-    case SIGMOID: unRun(SIGMOID, x, out, n); break
-    case FLOOR: unRun(FLOOR, x, out, n); break
-    case CEIL: unRun(CEIL, x, out, n); break
-    case SIGN: unRun(SIGN, x, out, n); break
-    case IS_FINITE: unRun(IS_FINITE, x, out, n); break
-    default: unRun(IS_NAN, x, out, n)
+    case Unary.neg: unRun(Unary.neg, x, out, n); break
+    case Unary.abs: unRun(Unary.abs, x, out, n); break
+    case Unary.relu: unRun(Unary.relu, x, out, n); break
+    case Unary.square: unRun(Unary.square, x, out, n); break
+    case Unary.sqrt: unRun(Unary.sqrt, x, out, n); break
+    case Unary.rsqrt: unRun(Unary.rsqrt, x, out, n); break
+    case Unary.reciprocal: unRun(Unary.reciprocal, x, out, n); break
+    case Unary.exp: unRun(Unary.exp, x, out, n); break
+    case Unary.sigmoid: unRun(Unary.sigmoid, x, out, n); break
+    case Unary.floor: unRun(Unary.floor, x, out, n); break
+    case Unary.ceil: unRun(Unary.ceil, x, out, n); break
+    case Unary.sign: unRun(Unary.sign, x, out, n); break
+    case Unary.isFinite: unRun(Unary.isFinite, x, out, n); break
+    case Unary.isNaN: unRun(Unary.isNaN, x, out, n); break
+    default: unreachable()
   }
 }

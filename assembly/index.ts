@@ -3,8 +3,10 @@
 // copies operands into one linear memory, calls these, and copies the results out.
 
 export { gemm, gemmScratchBytes, gemmPacked, gemmPackedScratchBytes, packBFull, packedBFloats, MR, NR, KC, MC, NC } from './gemm'
-export { binary, unary } from './elementwise'
-export { sumMid, extremumMid } from './reduce'
+// The op-code enums are exported too: wasm/build.mjs reads them from the module (as globals
+// such as `Unary.exp`) to generate the TypeScript op-code maps.
+export { Binary, Unary, binary, unary } from './elementwise'
+export { Reduce, reduce } from './reduce'
 export { im2col, col2imAdd } from './conv'
 
 /** First free byte after the module's static data. */

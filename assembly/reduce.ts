@@ -8,8 +8,25 @@
 // ulp unless the sum cancels). max/min are exact, lane by lane, with the TypeScript rule
 // `v > acc || v !== v` (NaN wins, the first of equal values stays).
 
+/** The reduction op codes, named after the `ReduceOp` each computes (see `Binary` in elementwise.ts). */
+export enum Reduce { sum, mean, max, min }
+
+/**
+ * Reduces x, viewed as outer × mid × inner, over mid into out (outer × inner); `op` is a `Reduce`
+ * code, and any other value traps (`unreachable`). `scratch` holds 8·inner + 16 bytes.
+ */
+export function reduce(op: i32, x: usize, outer: i32, mid: i32, inner: i32, out: usize, scratch: usize): void {
+  switch (op) {
+    case Reduce.sum: sumMid(x, outer, mid, inner, out, scratch, 1); break
+    case Reduce.mean: sumMid(x, outer, mid, inner, out, scratch, <f64>mid); break
+    case Reduce.max: extremumMid(1, x, outer, mid, inner, out); break
+    case Reduce.min: extremumMid(0, x, outer, mid, inner, out); break
+    default: unreachable()
+  }
+}
+
 /** Sums over mid, each divided by `divisor` (1 for sums, mid for means) before rounding; `scratch` holds 8·inner bytes (float64 accumulators). */
-export function sumMid(x: usize, outer: i32, mid: i32, inner: i32, out: usize, scratch: usize, divisor: f64): void {
+function sumMid(x: usize, outer: i32, mid: i32, inner: i32, out: usize, scratch: usize, divisor: f64): void {
   const acc = (scratch + 15) & ~15
   for (let o = 0; o < outer; o++) {
     if (inner == 1) {
@@ -55,7 +72,7 @@ export function sumMid(x: usize, outer: i32, mid: i32, inner: i32, out: usize, s
 }
 
 /** max (isMax ≠ 0) or min over mid, for inner ≥ 1; out is overwritten. */
-export function extremumMid(isMax: i32, x: usize, outer: i32, mid: i32, inner: i32, out: usize): void {
+function extremumMid(isMax: i32, x: usize, outer: i32, mid: i32, inner: i32, out: usize): void {
   const i4 = inner & ~3
   const init = isMax != 0 ? -Infinity : Infinity
   for (let o = 0; o < outer; o++) {

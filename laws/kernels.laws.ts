@@ -1,15 +1,26 @@
 // The WebAssembly kernels against the TypeScript reference kernels: every method the wasm
 // kernels implement, on random inputs and on exhaustive sweeps of the sizes around their tile
-// and block edges (4×8 register tiles, MC = 128 rows, KC = 256, NC = 2048).
+// and block edges (4×8 register tiles, MC = 128 rows, KC = 256, NC = 2048); the elementwise and
+// reduction laws run over every op of the op-code maps generated from assembly/.
 import { fc, test } from '@fast-check/vitest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Tensor as T } from '../src/index.js'
-import type { Conv2dSpec, Kernels, MatmulSpec } from '../src/kernels/Kernels.js'
+import type { BinaryOp, Conv2dSpec, Kernels, MatmulSpec, ReduceOp, Strided, UnaryOp } from '../src/kernels/Kernels.js'
 import { jsKernels } from '../src/kernels/js/index.js'
 import { useKernels } from '../src/kernels/registry.js'
+import { createEngine } from '../src/kernels/wasm/engine.js'
+import { singleThread } from '../src/kernels/wasm/gemm.js'
+import { binaryCodes, reduceCodes, unaryCodes } from '../src/kernels/wasm/generated/opcodes.js'
 import { createWasmKernels, useJsKernels, useWasmKernels, wasmThreadStats } from '../src/kernels/wasm/index.js'
+import { makeWasmKernels } from '../src/kernels/wasm/kernels.js'
 import { kernels } from '../src/kernels/registry.js'
-import { type Out, SPECIALS, convAgrees, convSizes, floats, matmulAgrees, matmulSame, sameBits, underBoth, withinTol } from './kernels.js'
+import { binaryRules } from '../src/prims/rules/binary.js'
+import { unaryRules } from '../src/prims/rules/unary.js'
+import type { Equiv } from './Equiv.js'
+import {
+  type FallbackCalls, type Out, SPECIALS, binaryAgrees, broadcastOperand, convAgrees, convSizes, countingReference, floats, matmulAgrees,
+  matmulSame, reduceAgrees, sameBits, unaryAgrees, underBoth, withinTol,
+} from './kernels.js'
 
 const wasm: Kernels = createWasmKernels()!
 
@@ -106,7 +117,98 @@ describe('wasm matmul agrees with the reference within (k + 2)·2⁻²⁴·Σ|a�
   })
 })
 
-// ---- elementwise and reductions, through the Tensor API ---------------------------------------
+// ---- elementwise and reductions: every op of the generated op-code maps ------------------------
+
+/** Where an op runs on float32 under the wasm kernels. */
+type Where = 'wasm' | 'js'
+
+/**
+ * The expected home of every elementwise and reduction op: 'wasm' for an op with a wasm kernel
+ * (a member of the op-code enums of assembly/, hence a code in the maps that wasm/build.mjs
+ * generates), 'js' for one that stays on the TypeScript kernels. Giving an op a wasm kernel
+ * means changing its entry here; losing one fails the first tests below.
+ */
+const expected: {
+  readonly unary: { readonly [P in UnaryOp]: Where }
+  readonly binary: { readonly [P in BinaryOp]: Where }
+  readonly reduce: { readonly [P in ReduceOp]: Where }
+} = {
+  unary: {
+    neg: 'wasm', abs: 'wasm', sign: 'wasm', exp: 'wasm', expm1: 'js', log: 'js', log1p: 'js', sqrt: 'wasm', rsqrt: 'wasm',
+    square: 'wasm', reciprocal: 'wasm', sin: 'js', cos: 'js', tanh: 'js', sigmoid: 'wasm', relu: 'wasm', softplus: 'js',
+    erf: 'js', floor: 'wasm', ceil: 'wasm', round: 'js', isFinite: 'wasm', isNaN: 'wasm',
+  },
+  binary: {
+    add: 'wasm', sub: 'wasm', mul: 'wasm', div: 'wasm', pow: 'js', maximum: 'wasm', minimum: 'wasm', atan2: 'js',
+    equal: 'wasm', notEqual: 'wasm', less: 'wasm', lessEqual: 'wasm', greater: 'wasm', greaterEqual: 'wasm',
+  },
+  reduce: { sum: 'wasm', mean: 'wasm', max: 'wasm', min: 'wasm' },
+}
+
+const tensorOf = (shape: ReadonlyArray<number>, seed: number, specials = 0.1): T.Tensor =>
+  T.fromArray(floats(seed, shape.reduce((p, d) => p * d, 1), { scale: 4, specials }), shape)
+
+const asOut = (t: T.Tensor): Out => ({ values: T.toTypedArray(t) })
+
+const codes = { unary: unaryCodes, binary: binaryCodes, reduce: reduceCodes } as const
+
+/** The wasm kernels over a reference that counts what falls back to it. */
+const counted = countingReference()
+const engine = createEngine(false)
+const spied = makeWasmKernels(engine, singleThread(engine), counted.kernels)
+
+/** Runs `f` and says how many calls of `kernel` it passed to the fallback. */
+const fallbacksOf = <A>(kernel: keyof FallbackCalls, f: () => A): [A, number] => {
+  const before = counted.calls[kernel]
+  const out = f()
+  return [out, counted.calls[kernel] - before]
+}
+
+describe('the wasm op codes (generated from the enums of assembly/)', () => {
+  for (const family of ['unary', 'binary', 'reduce'] as const) {
+    it(`give a wasm kernel to exactly the ${family} ops expected to have one`, () => {
+      const wasmOps = Object.entries(expected[family]).filter(([, where]) => where === 'wasm').map(([op]) => op)
+      expect(Object.keys(codes[family]).sort()).toEqual(wasmOps.sort())
+    })
+  }
+
+  it('are checked against the whole primitive set (no elementwise op is left unlisted above)', () => {
+    expect(Object.keys(expected.unary).sort()).toEqual(Object.keys(unaryRules).sort())
+    expect(Object.keys(expected.binary).sort()).toEqual(Object.keys(binaryRules).filter((op) => op !== 'where').sort())
+  })
+})
+
+/** Unary ops whose wasm kernel is within one float32 ulp of the reference rather than bit-identical (see src/kernels/wasm/kernels.ts). */
+const WITHIN_ONE_ULP: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['exp', 'sigmoid'])
+
+/** ulp-sized tolerance: |x − y| ≤ 2⁻²³·|y| (plus the smallest subnormal), NaN and infinities equal. */
+const oneUlp = (o: Out): Out => ({ values: o.values, tol: Float64Array.from(o.values, (v) => 2 ** -23 * Math.abs(v) + 1.5e-45) })
+
+const unaryHolds = (op: UnaryOp, e: Equiv<Out>): boolean => (WITHIN_ONE_ULP.has(op) ? withinTol(e.lhs, oneUlp(e.rhs)) : sameBits(e.lhs, e.rhs))
+
+describe('every wasm unary kernel agrees with the reference (bits, or one ulp for exp and sigmoid)', () => {
+  for (const op of Object.keys(unaryCodes) as UnaryOp[]) {
+    const scale = WITHIN_ONE_ULP.has(op) ? 110 : 4
+    test.prop([fc.integer({ min: 128, max: 700 }), fc.integer()])(`${op}, in wasm, for any length ≥ 128 (with NaN, ±∞, ±0, subnormals)`, (n, seed) => {
+      const [e, fallbacks] = fallbacksOf('unary', () => unaryAgrees(spied, op, floats(seed, n, { scale, specials: 0.2 })))
+      expect(fallbacks).toBe(0)
+      expect(unaryHolds(op, e)).toBe(true)
+    })
+  }
+
+  it('on every special value', () => {
+    const x = Float32Array.from({ length: 6 * SPECIALS.length }, (_, i) => SPECIALS[i % SPECIALS.length]!)
+    const bad = (Object.keys(unaryCodes) as UnaryOp[]).filter((op) => !unaryHolds(op, unaryAgrees(spied, op, x)))
+    expect(bad).toEqual([])
+  })
+
+  it('exp over a dense grid of (−104, 89) in float32 (through the Tensor API)', () => {
+    const n = 100_000
+    const x = T.fromArray(Float32Array.from({ length: n }, (_, i) => -104 + (193 * i) / n), [n])
+    const e = underBoth(useKernels, wasm, () => asOut(T.exp(x)))
+    expect(withinTol(e.lhs, oneUlp(e.rhs))).toBe(true)
+  })
+})
 
 /** A shape and a broadcastable partner: each axis kept or set to 1, leading axes maybe dropped. */
 const broadcastShapes = fc
@@ -118,73 +220,47 @@ const broadcastShapes = fc
   )
   .map(([s, mask, drop, swap]) => {
     const other = s.map((d, i) => (mask[i] === 'one' ? 1 : d)).slice(Math.min(drop, s.length))
-    return swap ? ([other, s] as const) : ([s, other] as const)
+    return { out: s, operands: swap ? ([other, s] as const) : ([s, other] as const) }
   })
 
-const tensorOf = (shape: ReadonlyArray<number>, seed: number, specials = 0.1): T.Tensor =>
-  T.fromArray(floats(seed, shape.reduce((p, d) => p * d, 1), { scale: 4, specials }), shape)
+const sizeOf = (shape: ReadonlyArray<number>): number => shape.reduce((p, d) => p * d, 1)
 
-const binaryOps = [
-  ['add', T.add], ['sub', T.sub], ['mul', T.mul], ['div', T.div], ['maximum', T.maximum], ['minimum', T.minimum],
-  ['equal', T.equal], ['notEqual', T.notEqual], ['less', T.less], ['lessEqual', T.lessEqual], ['greater', T.greater], ['greaterEqual', T.greaterEqual],
-] as const
+/** A float32 operand of `shape` broadcast to `out`, stored `offset` elements into its buffer. */
+const operand = (shape: ReadonlyArray<number>, out: ReadonlyArray<number>, seed: number, offset: number): Strided =>
+  broadcastOperand(floats(seed, offset + sizeOf(shape), { scale: 4, specials: 0.1 }), shape, out, offset)
 
-const asOut = (t: T.Tensor): Out => ({ values: T.toTypedArray(t) })
+/** The four operand patterns of a rows × len output the wasm binary kernel serves. */
+const PATTERNS = ['full', 'row', 'column', 'scalar'] as const
+const patternShape = (p: (typeof PATTERNS)[number], rows: number, len: number): number[] =>
+  p === 'full' ? [rows, len] : p === 'row' ? [len] : p === 'column' ? [rows, 1] : []
 
-describe('wasm elementwise kernels give the reference bits', () => {
-  for (const [name, op] of binaryOps) {
-    test.prop([broadcastShapes, fc.integer()])(`${name}, for full, scalar, row-vector, column-vector and mixed broadcasts (with NaN, ±∞, ±0, subnormals)`, ([sa, sb], seed) => {
-      const a = tensorOf(sa, seed)
-      const b = tensorOf(sb, seed + 7)
-      expect(underBoth(useKernels, wasm, () => asOut(op(a, b)))).toHold(sameBits)
+describe('every wasm binary kernel gives the reference bits', () => {
+  for (const op of Object.keys(binaryCodes) as BinaryOp[]) {
+    test.prop([broadcastShapes, fc.integer(), fc.nat(3)])(`${op}, for full, scalar, row-vector, column-vector and mixed broadcasts (with NaN, ±∞, ±0, subnormals)`, ({ out, operands: [sa, sb] }, seed, offset) => {
+      expect(binaryAgrees(spied, op, operand(sa, out, seed, offset), operand(sb, out, seed + 7, 3 - offset), out)).toHold(sameBits)
     })
+
+    test.prop([fc.constantFrom(...PATTERNS), fc.constantFrom(...PATTERNS), fc.integer({ min: 8, max: 40 }), fc.integer({ min: 16, max: 40 }), fc.integer()], { numRuns: 40 })(
+      `${op}, in wasm, for each pair of full, row, column and scalar operands`,
+      (pa, pb, rows, len, seed) => {
+        const out = [rows, len]
+        const [e, fallbacks] = fallbacksOf('binary', () =>
+          binaryAgrees(spied, op, operand(patternShape(pa, rows, len), out, seed, 1), operand(patternShape(pb, rows, len), out, seed + 1, 0), out),
+        )
+        expect(fallbacks).toBe(0)
+        expect(e).toHold(sameBits)
+      },
+    )
   }
 
-  test.prop([fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 3 }), fc.integer()])('on transposed (strided) operands too', (s, seed) => {
+  test.prop([fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 3 }), fc.integer()])('on transposed (strided) operands too (through the Tensor API)', (s, seed) => {
     const a = T.transpose(tensorOf(s, seed))
     const b = tensorOf([...s].reverse(), seed + 1)
     expect(underBoth(useKernels, wasm, () => asOut(T.add(T.mul(a, b), a)))).toHold(sameBits)
   })
-
-  const unaryOps = [
-    ['neg', T.neg], ['abs', T.abs], ['relu', T.relu], ['square', T.square], ['sqrt', T.sqrt], ['rsqrt', T.rsqrt],
-    ['reciprocal', T.reciprocal], ['floor', T.floor], ['ceil', T.ceil], ['sign', T.sign],
-  ] as const
-  for (const [name, op] of unaryOps) {
-    test.prop([fc.integer({ min: 1, max: 300 }), fc.integer()])(`${name}, for any length (with NaN, ±∞, ±0, subnormals)`, (n, seed) => {
-      const x = tensorOf([n], seed, 0.2)
-      expect(underBoth(useKernels, wasm, () => asOut(op(x)))).toHold(sameBits)
-    })
-  }
-
-  it('isFinite and isNaN on every special value', () => {
-    const x = T.fromArray([...SPECIALS, ...SPECIALS, ...SPECIALS], [SPECIALS.length * 3])
-    expect(underBoth(useKernels, wasm, () => asOut(T.isFinite(x)))).toHold(sameBits)
-    expect(underBoth(useKernels, wasm, () => asOut(T.isNaN(x)))).toHold(sameBits)
-  })
 })
 
-describe('wasm exp and sigmoid are within one float32 ulp of the reference', () => {
-  /** ulp-sized tolerance: |x − y| ≤ 2⁻²³·|y| (plus the smallest subnormal), NaN and infinities equal. */
-  const oneUlp = (o: Out): Out => ({ values: o.values, tol: Float64Array.from(o.values, (v) => 2 ** -23 * Math.abs(v) + 1.5e-45) })
-
-  for (const [name, op] of [['exp', T.exp], ['sigmoid', T.sigmoid]] as const) {
-    test.prop([fc.integer({ min: 1, max: 300 }), fc.integer()])(`${name} over (−110, 110) and special values`, (n, seed) => {
-      const x = T.fromArray(floats(seed, n, { scale: 110, specials: 0.2 }), [n])
-      const e = underBoth(useKernels, wasm, () => asOut(op(x)))
-      expect(withinTol(e.lhs, oneUlp(e.rhs))).toBe(true)
-    })
-  }
-
-  it('exp over a dense grid of (−104, 89) in float32', () => {
-    const n = 100_000
-    const x = T.fromArray(Float32Array.from({ length: n }, (_, i) => -104 + (193 * i) / n), [n])
-    const e = underBoth(useKernels, wasm, () => asOut(T.exp(x)))
-    expect(withinTol(e.lhs, oneUlp(e.rhs))).toBe(true)
-  })
-})
-
-describe('wasm reductions', () => {
+describe('every wasm reduction agrees with the reference (max and min: bits; sum and mean: within 2⁻²³·|ref| + 2⁻⁵⁰·Σ|x|/count)', () => {
   const reduceCase = fc
     .tuple(fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 4 }), fc.integer(), fc.integer(), fc.integer())
     .map(([shape, a, b, seed]) => {
@@ -194,20 +270,29 @@ describe('wasm reductions', () => {
       return { shape, axes: Array.from({ length: hi - lo + 1 }, (_, i) => lo + i), seed }
     })
 
-  test.prop([reduceCase])('max and min over a block of axes give the reference bits', ({ shape, axes, seed }) => {
-    const x = tensorOf(shape, seed, 0.1)
-    expect(underBoth(useKernels, wasm, () => asOut(T.max(x, axes)))).toHold(sameBits)
-    expect(underBoth(useKernels, wasm, () => asOut(T.min(x, axes)))).toHold(sameBits)
-  })
+  /** Sums: within the bound, and the same bits when trailing axes are kept (the same order of additions). */
+  const holds = (op: ReduceOp, e: Equiv<Out>, shape: ReadonlyArray<number>, axes: ReadonlyArray<number>): boolean =>
+    op === 'max' || op === 'min' ? sameBits(e.lhs, e.rhs) : withinTol(e.lhs, e.rhs) && (axes[axes.length - 1] === shape.length - 1 || sameBits(e.lhs, e.rhs))
 
-  test.prop([reduceCase])('sum over a block of axes is within 2⁻²³·|ref| + 2⁻⁵⁰·Σ|x| of the reference (same bits when trailing axes are kept)', ({ shape, axes, seed }) => {
-    const x = tensorOf(shape, seed, 0)
-    const e = underBoth(useKernels, wasm, () => asOut(T.sum(x, axes)))
-    const absSum = T.toTypedArray(T.sum(T.abs(T.cast(x, 'float64')), axes))
-    const tol = Float64Array.from(e.rhs.values, (v, i) => 2 ** -23 * Math.abs(v) + 2 ** -50 * absSum[i]!)
-    expect(withinTol(e.lhs, { values: e.rhs.values, tol })).toBe(true)
-    if (axes[axes.length - 1] !== shape.length - 1) expect(e).toHold(sameBits)
-  })
+  for (const op of Object.keys(reduceCodes) as ReduceOp[]) {
+    const specials = op === 'max' || op === 'min' ? 0.1 : 0
+    test.prop([reduceCase])(`${op} over any block of axes`, ({ shape, axes, seed }) => {
+      const x = floats(seed, sizeOf(shape), { scale: 4, specials })
+      expect(holds(op, reduceAgrees(spied, op, x, shape, axes), shape, axes)).toBe(true)
+    })
+
+    test.prop([fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 2, max: 9 }), fc.integer()], { numRuns: 40 })(
+      `${op}, in wasm, over the middle axis of outer × mid × inner (inner ≥ 2, at least 128 elements)`,
+      (outer, m, inner, seed) => {
+        const mid = Math.max(m, Math.ceil(128 / (outer * inner)))
+        const shape = [outer, mid, inner]
+        const x = floats(seed, sizeOf(shape), { scale: 4, specials })
+        const [e, fallbacks] = fallbacksOf('reduce', () => reduceAgrees(spied, op, x, shape, [1]))
+        expect(fallbacks).toBe(0)
+        expect(holds(op, e, shape, [1])).toBe(true)
+      },
+    )
+  }
 })
 
 // ---- convolutions ------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
  * within a stated float32 bound where it is not (sums accumulated in float32 instead of float64).
  */
 import type { Buffer } from '../src/core/dtype.js'
-import type { Conv2dSpec, Kernels, MatmulSpec } from '../src/kernels/Kernels.js'
+import type { Shape } from '../src/core/shape.js'
+import type { BinaryOp, Conv2dSpec, Kernels, MatmulSpec, ReduceOp, Strided, UnaryOp } from '../src/kernels/Kernels.js'
 import { jsKernels } from '../src/kernels/js/index.js'
 import { type Comparator, type Equiv, equiv } from './Equiv.js'
 
@@ -104,6 +105,83 @@ export const convAgrees = (fast: Kernels, which: 'forward' | 'input' | 'filter',
   jsKernels.conv2dBackFilter(abs64(x), abs64(dy), absRef, s)
   // the column matrix is processed in chunks, each adding one rounding
   return equiv({ values: got }, { values: want, tol: boundFrom(absRef, s.batch * s.outH * s.outW + 8) })
+}
+
+/** The fast unary kernel and the reference on the same float32 input. */
+export const unaryAgrees = (fast: Kernels, op: UnaryOp, x: Float32Array): Equiv<Out> => {
+  const got = new Float32Array(x.length)
+  const want = new Float32Array(x.length)
+  fast.unary(op, x, got)
+  jsKernels.unary(op, x, want)
+  return equiv({ values: got }, { values: want })
+}
+
+/** The fast binary kernel and the reference on the same strided float32 operands. */
+export const binaryAgrees = (fast: Kernels, op: BinaryOp, a: Strided, b: Strided, shape: Shape): Equiv<Out> => {
+  const size = shape.reduce((p, d) => p * d, 1)
+  const got = new Float32Array(size)
+  const want = new Float32Array(size)
+  fast.binary(op, a, b, shape, got)
+  jsKernels.binary(op, a, b, shape, want)
+  return equiv({ values: got }, { values: want })
+}
+
+/**
+ * The fast reduction and the reference; for sum and mean the reference side carries the bound
+ * 2⁻²³·|ref| + 2⁻⁵⁰·Σ|x| (divided by the count for a mean), the float64 rounding of another
+ * summation order; max and min are exact (compare with `sameBits`).
+ */
+export const reduceAgrees = (fast: Kernels, op: ReduceOp, x: Float32Array, shape: Shape, axes: ReadonlyArray<number>): Equiv<Out> => {
+  const size = shape.reduce((p, d, i) => (axes.includes(i) ? p : p * d), 1)
+  const count = x.length / size
+  const got = new Float32Array(size)
+  const want = new Float32Array(size)
+  fast.reduce(op, x, shape, axes, got)
+  jsKernels.reduce(op, x, shape, axes, want)
+  const absSum = new Float64Array(size)
+  jsKernels.reduce('sum', abs64(x), shape, axes, absSum)
+  const per = op === 'mean' ? count : 1
+  return equiv({ values: got }, { values: want, tol: Float64Array.from(want, (v, i) => 2 ** -23 * Math.abs(v) + (2 ** -50 * absSum[i]!) / per) })
+}
+
+/** An operand of `outShape` read from a contiguous `opShape` buffer (right-aligned; size-1 and missing axes broadcast). */
+export const broadcastOperand = (data: Float32Array, opShape: Shape, outShape: Shape, offset = 0): Strided => {
+  const lead = outShape.length - opShape.length
+  const strides = new Array<number>(outShape.length).fill(0)
+  let s = 1
+  for (let i = opShape.length - 1; i >= 0; i--) {
+    if (opShape[i] !== 1) strides[lead + i] = s
+    s *= opShape[i]!
+  }
+  return { data, offset, strides }
+}
+
+/** The calls a fallback received, by kernel. */
+export interface FallbackCalls {
+  unary: number
+  binary: number
+  reduce: number
+}
+
+/** The reference kernels, counting the elementwise and reduction calls passed to them (to see that a fast kernel did not fall back). */
+export const countingReference = (): { readonly kernels: Kernels; readonly calls: FallbackCalls } => {
+  const calls: FallbackCalls = { unary: 0, binary: 0, reduce: 0 }
+  const kernels: Kernels = {
+    ...jsKernels,
+    unary: (op, x, out) => {
+      calls.unary++
+      jsKernels.unary(op, x, out)
+    },
+    binary: (op, a, b, shape, out) => {
+      calls.binary++
+      jsKernels.binary(op, a, b, shape, out)
+    },
+    reduce: (op, x, shape, axes, out) => {
+      calls.reduce++
+      jsKernels.reduce(op, x, shape, axes, out)
+    },
+  }
+  return { kernels, calls }
 }
 
 /**

@@ -1,6 +1,6 @@
 // The WebAssembly kernels as installed pieces: the enabling API, memory that does not grow
-// across calls, the fallback when memory cannot grow, end-to-end gradients through the Tensor
-// API, and worker threads that never keep a process alive.
+// across calls, the fallback when memory cannot grow, op codes that trap when unknown,
+// end-to-end gradients through the Tensor API, and worker threads that never keep a process alive.
 import { execFileSync } from 'node:child_process'
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +13,7 @@ import { jsKernels } from '../../src/kernels/js/index.js'
 import { kernels } from '../../src/kernels/registry.js'
 import { createEngine } from '../../src/kernels/wasm/engine.js'
 import { singleThread } from '../../src/kernels/wasm/gemm.js'
+import { binaryCodes, reduceCodes, unaryCodes } from '../../src/kernels/wasm/generated/opcodes.js'
 import { useJsKernels, useWasmKernels, useWasmKernelsSync, wasmSupported } from '../../src/kernels/wasm/index.js'
 import { makeWasmKernels } from '../../src/kernels/wasm/kernels.js'
 import { Cut, plan } from '../../src/kernels/wasm/gemm.js'
@@ -92,6 +93,30 @@ describe('the arena', () => {
     expect(plan(5, 5, 3, 2)).toEqual({ cut: Cut.Batch, chunks: 3, size: 1 })
     expect(plan(5, 5, 100_000, 2)).toEqual({ cut: Cut.Batch, chunks: 6, size: 16_667 })
   })
+})
+
+describe('the op codes', () => {
+  const e = createEngine(false)
+  const x = e.exports
+  const p = e.base
+  /** Each dispatcher on a few elements at p (inputs), p + 64 (output) and p + 128 (scratch). */
+  const dispatchers = [
+    ['binary', binaryCodes, (code: number) => x.binary(code, p, 5, 1, p + 64, 5, 1, p + 128, 1, 5)],
+    ['unary', unaryCodes, (code: number) => x.unary(code, p, p + 64, 5)],
+    ['reduce', reduceCodes, (code: number) => x.reduce(code, p, 1, 3, 2, p + 64, p + 128)],
+  ] as const
+
+  for (const [name, codes, run] of dispatchers) {
+    it(`${name}: an unknown code traps (and writes nothing) instead of computing some other op`, () => {
+      const known = Object.values(codes)
+      for (const code of [-1, Math.max(...known) + 1, 1 << 30]) {
+        e.f32().fill(7, (p + 64) >>> 2, (p + 128) >>> 2)
+        expect(() => run(code)).toThrow(WebAssembly.RuntimeError)
+        expect(Array.from(e.f32().subarray((p + 64) >>> 2, (p + 128) >>> 2)).every((v) => v === 7)).toBe(true)
+      }
+      for (const code of known) expect(() => run(code)).not.toThrow()
+    })
+  }
 })
 
 describe('through the Tensor API', () => {

@@ -20,10 +20,12 @@ export interface WasmExports {
   gemmPackedScratchBytes(k: number): number
   packBFull(b: number, brs: number, bcs: number, n: number, k: number, dst: number): void
   packedBFloats(n: number, k: number): number
+  /** `op` is a code of `binaryCodes` (generated/opcodes.ts); any other code traps. */
   binary(op: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number, out: number, rows: number, len: number): void
+  /** `op` is a code of `unaryCodes`; any other code traps. */
   unary(op: number, x: number, out: number, n: number): void
-  sumMid(x: number, outer: number, mid: number, inner: number, out: number, scratch: number, divisor: number): void
-  extremumMid(isMax: number, x: number, outer: number, mid: number, inner: number, out: number): void
+  /** x viewed as outer × mid × inner, reduced over mid; `op` is a code of `reduceCodes`; any other code traps. */
+  reduce(op: number, x: number, outer: number, mid: number, inner: number, out: number, scratch: number): void
   im2col(x: number, spec: number, r0: number, rows: number, dst: number): void
   col2imAdd(cols: number, spec: number, r0: number, rows: number, dx: number): void
 }
