@@ -1,7 +1,7 @@
 /**
  * Saved files under stress: a model that does not fit its network, a file system that refuses
  * (missing directory, read-only, full disk, …), a device or an endless file where a model should
- * be, concurrent savers, and saves killed mid-way.
+ * be, concurrent savers, saves killed mid-way, and damaged fit-state documents.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs'
@@ -12,7 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Net, Rng } from '../../src/index.js'
+import { crc32 } from '../../src/core/crc32.js'
+import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from '../../src/index.js'
 import { STALE_TEMP_MS, tempPath, writeAtomically } from '../../src/node/atomicWrite.js'
 import { type FileSystem, nodeFileSystem } from '../../src/node/fileSystem.js'
 import { loadModelFile, saveModelFile, saveOnnxFile } from '../../src/node/index.js'
@@ -287,3 +288,45 @@ describe('temporary files left by saves that did not finish', () => {
   })
 })
 
+describe('fit-state documents', () => {
+  const trainer = { network: Net.dense(1), optimizer: Optim.adam(0.01) as Optim.GradientTransformation<unknown>, loss: Loss.meanSquaredError }
+  const train = Data.dataset(T.tensor([[1], [2]]), T.tensor([[2], [4]]))
+  const text = Train.encodeFit(Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 1, batchSize: 2 }))
+  type Doc = { [k: string]: any }
+  /** The document changed by `f`, its checksum recomputed: only the field checks can refuse it. */
+  const resigned = (f: (d: Doc) => void): string => {
+    const { checksum: _, ...body } = JSON.parse(text) as Doc
+    f(body)
+    return JSON.stringify({ ...body, checksum: `crc32:${crc32(JSON.stringify(body))}` })
+  }
+
+  it('carry a CRC-32 checksum, checked on decoding', () => {
+    const doc = JSON.parse(text) as Doc
+    expect(doc['checksum']).toMatch(/^crc32:[0-9a-f]{8}$/)
+    expect(Train.encodeFit(Train.decodeFit(text))).toBe(text)
+    expect(Train.encodeFit(Train.decodeFit(resigned(() => undefined)))).toBe(text)
+    // a weight changed after saving: the document stays well formed
+    doc['train'].params.W.data[0] += 1
+    const changed = caught(() => Train.decodeFit(JSON.stringify(doc)))
+    expect([changed.code, changed.detail]).toEqual(['INVALID_VALUE', expect.stringMatching(/checksum does not match .* changed or damaged after Train\.encodeFit wrote it/)])
+    const { checksum: _, ...unsigned } = JSON.parse(text) as Doc
+    expect(caught(() => Train.decodeFit(JSON.stringify(unsigned))).detail).toMatch(/checksum is missing/)
+  })
+  it.each([
+    ['train.optState[1].count', -3],
+    ['train.optState[1].count', 1.5],
+    ['train.optState[2].count', -1],
+    ['train.step', -1],
+    ['train.step', 0.5],
+    ['batch', -2],
+  ] as const)('refuse a counter that is negative or fractional, naming it: %s = %d', (field, value) => {
+    const doc = resigned((d) => {
+      const at = field.split(/[.[\]]+/).filter((k) => k !== '')
+      let node = d
+      for (const k of at.slice(0, -1)) node = node[k]
+      node[at.at(-1)!] = value
+    })
+    const e = caught(() => Train.decodeFit(doc))
+    expect([e.code, e.detail]).toEqual(['INVALID_VALUE', expect.stringContaining(`${field} should be a whole number ≥ 0; got ${value}`)])
+  })
+})
