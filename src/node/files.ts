@@ -1,34 +1,30 @@
 /**
- * Model files: puregrad's own JSON format, and ONNX for other runtimes. Saving is atomic: the
- * file is written to a temporary file beside the target and renamed over it, so a crash
- * mid-save never leaves a half-written model where the old one was.
+ * Model files: puregrad's own JSON format, and ONNX for other runtimes. Saving is atomic and
+ * durable: the file is written to a temporary file beside the target, synced to the disk and
+ * renamed over it, so a crash mid-save never leaves a half-written model where the old one was.
+ * Every failure is a PuregradError naming the file and what to do (FILE_ERROR for the file
+ * system's refusals), and leaves the old file as it was.
  */
-import { renameSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
-import { PuregradError, error } from '../core/errors.js'
+import { type PuregradError, fail } from '../core/errors.js'
 import { type Model, decode, encode } from '../net/codec.js'
 import { type OnnxOptions, toOnnx } from '../net/onnx/toOnnx.js'
+import { validateNetwork } from '../net/validate.js'
+import { varsMismatch } from '../net/vars.js'
+import { writeAtomically } from './atomicWrite.js'
+import { readBounded } from './readBounded.js'
 
-/** Writes through a temporary file renamed over the target; removes the temporary file if anything fails. */
-const writeAtomically = (path: string, data: string | Uint8Array): void => {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
-  try {
-    writeFileSync(tmp, data)
-    renameSync(tmp, path)
-  } catch (e) {
-    try {
-      unlinkSync(tmp)
-    } catch {
-      // nothing was left behind
-    }
-    throw e
-  }
-}
+/** The largest model file `loadModelFile` reads unless told otherwise: 256 MiB. */
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 
 /**
- * Writes a model file atomically: to a temporary file beside `path`, then renamed over it, so a
- * crash mid-save leaves the old file whole.
+ * Writes a model file atomically: to a temporary file beside `path`, synced to the disk, then
+ * renamed over it, so a crash mid-save leaves the old file whole. The model is checked first:
+ * its network must be valid and its params and state must be those the network makes for its
+ * input shape (TREE_MISMATCH otherwise), so a file that could not be loaded never replaces a
+ * good one. A file-system failure (a missing directory, no permission, a full disk, …) is a
+ * FILE_ERROR naming the path and what to do. Temporary files of this target left by a process
+ * that died mid-save are removed.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -47,12 +43,21 @@ const writeAtomically = (path: string, data: string | Uint8Array): void => {
  * rmSync(dir, { recursive: true })
  * @category files
  */
-export const saveModelFile = (path: string, model: Model): void => writeAtomically(path, encode(model))
+export const saveModelFile = (path: string, model: Model): void => {
+  const op = 'saveModelFile'
+  const text = encode(model) // refuses what is not a tree of tensors
+  const network = validateNetwork(model.network, op)
+  if (E.isLeft(network)) throw network.left
+  const mismatch = varsMismatch(op, model.network, model.inShape, model, 'given')
+  if (mismatch !== undefined) throw mismatch
+  writeAtomically(op, path, text)
+}
 
 /**
  * Writes a model as an ONNX file, atomically: `Net.toOnnx` of its network and variables for
  * its input shape (see there for what is exported and how), for onnxruntime and other runtimes.
- * The options are those of `Net.toOnnx` except the input shape, which the model carries.
+ * The options are those of `Net.toOnnx` except the input shape, which the model carries. A
+ * file-system failure is a FILE_ERROR naming the path and what to do; the old file is kept.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -70,11 +75,21 @@ export const saveModelFile = (path: string, model: Model): void => writeAtomical
  * @category files
  */
 export const saveOnnxFile = (path: string, model: Model, options: Omit<OnnxOptions, 'inShape'> = {}): void =>
-  writeAtomically(path, toOnnx(model.network, model, { ...options, inShape: model.inShape }))
+  writeAtomically('saveOnnxFile', path, toOnnx(model.network, model, { ...options, inShape: model.inShape }))
+
+/** Options of `loadModelFile`. @category files */
+export interface LoadModelFileOptions {
+  /** The largest file to read, in bytes (default 256 MiB); a larger one is refused unread. */
+  readonly maxBytes?: number
+}
 
 /**
  * Reads a model file, refusing an unreadable or corrupt one with a message (a Left), never
  * half-loaded: the checksum, the format and every tensor are checked against the network.
+ * Before anything is read, the path must name a regular file (not a directory, a device such
+ * as /dev/zero, or a pipe) of at most `maxBytes` bytes (default 256 MiB). Refusals: FILE_ERROR
+ * (missing, unreadable, not a regular file), RESOURCE_LIMIT (too large), INVALID_VALUE (not a
+ * valid model document).
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -91,16 +106,16 @@ export const saveOnnxFile = (path: string, model: Model, options: Omit<OnnxOptio
  * writeFileSync(file, readFileSync(file, 'utf8').slice(0, -20)) // a truncated copy
  * const r = loadModelFile(file)
  * assert.ok(r._tag === 'Left' && r.left.code === 'INVALID_VALUE')
- * assert.strictEqual(loadModelFile(join(file, 'missing'))._tag, 'Left')
+ * const missing = loadModelFile(join(file, '..', 'missing.json'))
+ * assert.ok(missing._tag === 'Left' && missing.left.code === 'FILE_ERROR')
+ * const small = loadModelFile(file, { maxBytes: 100 }) // a limit below the file's size
+ * assert.ok(small._tag === 'Left' && small.left.code === 'RESOURCE_LIMIT')
  * rmSync(join(file, '..'), { recursive: true })
  * @category files
  */
-export const loadModelFile = (path: string): E.Either<PuregradError, Model> => {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (e) {
-    return E.left(error('INVALID_ARGUMENT', 'loadModelFile', `cannot read ${path}: ${(e as Error).message}`))
-  }
-  return decode(text)
+export const loadModelFile = (path: string, options: LoadModelFileOptions = {}): E.Either<PuregradError, Model> => {
+  const op = 'loadModelFile'
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
+  if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) fail('INVALID_ARGUMENT', op, `maxBytes must be a whole number of bytes > 0; got ${String(maxBytes)}.`)
+  return E.flatMap(readBounded(op, path, maxBytes), decode)
 }

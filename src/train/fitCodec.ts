@@ -1,10 +1,13 @@
 /**
  * Saving a training run and reading it back: `encodeFit` writes a `FitState` as JSON text
  * (tensors as `{ dtype, shape, data }`, non-finite numbers as the strings "NaN", "Infinity",
- * "-Infinity" so they survive JSON), and `decodeFit` reads it back, checking every field, so a
- * damaged file is refused here with the field named, never half-read.
+ * "-Infinity" so they survive JSON) with a CRC-32 of the document beside it, and `decodeFit`
+ * reads it back, checking every field and then the checksum, so a damaged file is refused here
+ * with the field named, never half-read.
  */
+import { crc32 } from '../core/crc32.js'
 import { PuregradError, fail } from '../core/errors.js'
+import { isTensor } from '../core/Tensor.js'
 import { stateFromJSON } from '../optim/serialize.js'
 import { type Key, isKey } from '../rng/index.js'
 import { type Tree, isTree } from '../tree/index.js'
@@ -15,8 +18,12 @@ import type { TrainState } from './step.js'
 
 const NON_FINITE: { readonly [k: string]: number } = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY }
 
+/** The checksum field: the CRC-32 of the document without it, as `JSON.stringify` writes it. */
+const checksumOf = (body: string): string => `crc32:${crc32(body)}`
+
 /**
- * The fit state as JSON text (tensors included), to save and resume.
+ * The fit state as JSON text (tensors included), to save and resume. A checksum of the text is
+ * stored in it (the last field), so `decodeFit` refuses a file changed after it was saved.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -29,8 +36,11 @@ const NON_FINITE: { readonly [k: string]: number } = { NaN: Number.NaN, Infinity
  * assert.strictEqual(Train.encodeFit(Train.decodeFit(text)), text) // decodes to the same state
  * @category training
  */
-export const encodeFit = (s: FitState<unknown>): string =>
-  JSON.stringify(s, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))
+export const encodeFit = (s: FitState<unknown>): string => {
+  const body = JSON.stringify(s, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))
+  // a fit state is a record with fields: its text is `{…}`, and the checksum goes last
+  return `${body.slice(0, -1)},"checksum":${JSON.stringify(checksumOf(body))}}`
+}
 
 type Rec = { readonly [k: string]: unknown }
 
@@ -71,10 +81,24 @@ const stopping = (u: unknown, path: string): EarlyStoppingState => {
   }
 }
 
+/** The counters of the optimizer states: step counts, skipped steps, evaluations, waits. */
+const COUNTERS: ReadonlySet<string> = new Set(['count', 'notFiniteCount', 'totalNotFinite', 'iteration', 'evaluations', 'badSteps', 'cooldownCounter'])
+
+/** Refuses a counter of the optimizer state (`count`, …) that is not a whole number ≥ 0. */
+const checkCounters = (u: unknown, path: string): void => {
+  if (isTensor(u) || typeof u !== 'object' || u === null) return
+  if (Array.isArray(u)) return u.forEach((c, i) => checkCounters(c, `${path}[${i}]`))
+  for (const [k, v] of Object.entries(u)) {
+    if (COUNTERS.has(k)) count(v, `${path}.${k}`)
+    else checkCounters(v, `${path}.${k}`)
+  }
+}
+
 const trainState = (u: unknown, path: string): TrainState<unknown> => {
   const r = rec(u, path)
   tag(r, 'TrainState', path)
   if (!('optState' in r)) bad(`${path}.optState`, 'an optimizer state', undefined)
+  checkCounters(r['optState'], `${path}.optState`)
   return {
     _tag: 'TrainState',
     params: tree(r['params'], `${path}.params`),
@@ -88,6 +112,8 @@ const trainState = (u: unknown, path: string): TrainState<unknown> => {
 
 /**
  * A fit state saved by `encodeFit`. Fitting it continues the run exactly where it was saved.
+ * Every field is checked (counters such as `train.step` or the optimizer's `count` must be
+ * whole numbers ≥ 0), then the checksum: a refusal is an INVALID_VALUE naming the field.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -121,7 +147,7 @@ export const decodeFit = <O = unknown>(text: string): FitState<O> => {
   const r = rec(u, 'the state')
   tag(r, 'FitState', 'the state')
   const history = Array.isArray(r['history']) ? r['history'].map((h, i) => epochRecord(h, `history[${i}]`)) : bad('history', 'an array of epoch records', r['history'])
-  return {
+  const state: FitState<O> = {
     _tag: 'FitState',
     train: trainState(r['train'], 'train') as TrainState<O>,
     shuffleKey: key(r['shuffleKey'], 'shuffleKey'),
@@ -131,4 +157,10 @@ export const decodeFit = <O = unknown>(text: string): FitState<O> => {
     done: bool(r['done'], 'done'),
     epochLoss: num(r['epochLoss'], 'epochLoss'),
   }
+  // last, so a structural problem gets its own message: damage that left the document well formed
+  const { checksum, ...body } = json as Rec
+  if (typeof checksum !== 'string') fail('INVALID_VALUE', 'decodeFit', 'the checksum is missing: the text was cut, or not written by Train.encodeFit; pass the whole text it wrote.')
+  if (checksum !== checksumOf(JSON.stringify(body)))
+    fail('INVALID_VALUE', 'decodeFit', `the checksum does not match (stored ${show(checksum)}): the text was changed or damaged after Train.encodeFit wrote it; resume from an intact copy.`)
+  return state
 }
