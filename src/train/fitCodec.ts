@@ -10,6 +10,7 @@ import { type Key, isKey } from '../rng/index.js'
 import { type Tree, isTree } from '../tree/index.js'
 import type { EarlyStoppingState } from './earlyStopping.js'
 import type { Evaluation } from './evaluate.js'
+import { frozenFit } from './checks.js'
 import type { EpochRecord, FitState } from './fit.js'
 import type { TrainState } from './step.js'
 
@@ -66,6 +67,7 @@ const stopping = (u: unknown, path: string): EarlyStoppingState => {
     best: num(r['best'], `${path}.best`),
     bestEpoch: Number.isInteger(r['bestEpoch']) && (r['bestEpoch'] as number) >= -1 ? (r['bestEpoch'] as number) : bad(`${path}.bestEpoch`, 'a whole number ≥ −1', r['bestEpoch']),
     bestParams: optional(r['bestParams'], (p) => tree(p, `${path}.bestParams`)),
+    bestState: optional(r['bestState'], (p) => tree(p, `${path}.bestState`)),
     wait: count(r['wait'], `${path}.wait`),
     stop: bool(r['stop'], `${path}.stop`),
   }
@@ -121,7 +123,7 @@ export const decodeFit = <O = unknown>(text: string): FitState<O> => {
   const r = rec(u, 'the state')
   tag(r, 'FitState', 'the state')
   const history = Array.isArray(r['history']) ? r['history'].map((h, i) => epochRecord(h, `history[${i}]`)) : bad('history', 'an array of epoch records', r['history'])
-  return {
+  return frozenFit({
     _tag: 'FitState',
     train: trainState(r['train'], 'train') as TrainState<O>,
     shuffleKey: key(r['shuffleKey'], 'shuffleKey'),
@@ -130,5 +132,5 @@ export const decodeFit = <O = unknown>(text: string): FitState<O> => {
     stopping: optional(r['stopping'], (x) => stopping(x, 'stopping')),
     done: bool(r['done'], 'done'),
     epochLoss: num(r['epochLoss'], 'epochLoss'),
-  }
+  })
 }
