@@ -158,7 +158,7 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
   if (watch) {
     const bad = paramsIssue(start.train.params)
     if (bad !== undefined) {
-      fail('NON_FINITE', 'fit', `the start state's parameters are not finite: ${showIssue(bad)} A run cannot continue from them; resume from an earlier saved state, or start again with Train.initFit.`)
+      fail('INVALID_VALUE', 'fit', `the start state's parameters are not finite: ${showIssue(bad)} A run cannot continue from them; resume from an earlier saved state, or start again with Train.initFit.`)
     }
   }
   let s = start
@@ -276,7 +276,7 @@ const divergenceMessage = (d: Omit<Divergence, 'kept' | 'message'>, kept: number
  * once per epoch; on a NaN or ±Infinity the run stops (`done`) and returns the last state whose
  * parameters are finite, and the 'end' event (reason 'diverged') carries a `divergence` report:
  * the step, epoch and batch, the loss, what was found and which state was kept. A state whose
- * parameters are not finite is refused as a start (NON_FINITE).
+ * parameters are not finite is refused as a start (INVALID_VALUE).
  *
  * @example
  * import assert from 'node:assert/strict'

@@ -79,7 +79,7 @@ describe('fit on a diverging run, the numeric guard off', () => {
     const s = Train.initFit(trainer, Rng.key(0), [4])
     const bad = { ...s, train: { ...s.train, params: Tree.map(s.train.params, (t) => T.fullLike(t, Number.NaN)) } }
     const e = caught(() => Train.fit(trainer, bad, regression, { epochs: 1, batchSize: 8 }))
-    expect(e.code).toBe('NON_FINITE')
+    expect(e.code).toBe('INVALID_VALUE')
     expect(e.message).toMatch(/start state's parameters are not finite.*'params\.W'/)
     // asked not to stop, it goes on whatever the numbers
     expect(() => Train.fit(trainer, bad, regression, { epochs: 1, batchSize: 8, stopOnDivergence: false })).not.toThrow()
