@@ -9,10 +9,11 @@
  *   puregrad --onnx mnist.onnx              train, and also write the model as ONNX
  *   puregrad --help
  */
-import { writeFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as E from 'fp-ts/lib/Either.js'
-import { Data, Loss, Net, Optim, Rng, Tensor as T, Train, useWasmKernels, useWasmKernelsSync } from '../index.js'
+import { Ad, Data, Loss, Net, Optim, PuregradError, Rng, Tensor as T, Train, useWasmKernels, useWasmKernelsSync } from '../index.js'
 import { loadMnist } from './mnist.js'
 import { saveModelFile, loadModelFile, saveOnnxFile } from './files.js'
 import { models } from './models.js'
@@ -51,6 +52,49 @@ const fail = (message: string): never => {
   process.exit(2)
 }
 
+/** Says what went wrong at run time (no usage hint) and exits with code 1. */
+const stop = (message: string): never => {
+  process.stderr.write(`puregrad: ${message}\n`)
+  process.exit(1)
+}
+
+/**
+ * Refuses, before any work, an output file that could not be written: its directory missing,
+ * not a directory or not writable, or the path itself a directory. `''` skips the output.
+ */
+const checkOutput = (flag: string, path: string | undefined, example: string): void => {
+  if (path === undefined || path === '') return
+  const dir = dirname(resolve(path))
+  if (!existsSync(dir)) fail(`--${flag} ${path}: the directory ${dir} does not exist; create it first, or choose another path (e.g. --${flag} ${example})`)
+  if (!statSync(dir).isDirectory()) fail(`--${flag} ${path}: ${dir} is not a directory; choose another path (e.g. --${flag} ${example})`)
+  try {
+    accessSync(dir, constants.W_OK)
+  } catch {
+    fail(`--${flag} ${path}: the directory ${dir} is not writable; choose another path (e.g. --${flag} ${example})`)
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) fail(`--${flag} ${path} is a directory; give a file name (e.g. --${flag} ${example})`)
+}
+
+/** Writes an output file, or says why it cannot and exits. */
+const writeOutput = (path: string, write: () => void): void => {
+  try {
+    write()
+  } catch (e) {
+    stop(`cannot write ${path}: ${(e as Error).message}`)
+  }
+}
+
+/** Refuses a loaded model that does not take MNIST images ([784]) or does not give 10 digit scores. */
+const checkMnistModel = (file: string, model: Net.Model): void => {
+  const takes = Net.showShapes(model.inShape)
+  if (takes !== '[784]') {
+    stop(`${file} is a model for inputs of shape ${takes}, but an MNIST digit is [784] (28×28 grey values, row by row); load a model trained on MNIST, such as one puregrad --save wrote.`)
+  }
+  const out = Net.shape(model.network, model.inShape)
+  const gives = E.isRight(out) ? Net.showShapes(out.right) : undefined
+  if (gives !== '[10]') stop(`${file} is a model whose outputs are ${gives ?? 'not defined for [784] inputs'}, not the 10 digit scores [10]; load a model trained on MNIST, such as one puregrad --save wrote.`)
+}
+
 const numberArg = (name: string, v: string | undefined, fallback: number, isInt = false): number => {
   if (v === undefined) return fallback
   const n = Number(v)
@@ -60,12 +104,7 @@ const numberArg = (name: string, v: string | undefined, fallback: number, isInt 
 
 /** Writes the model as ONNX and says what the file takes and returns. */
 const writeOnnx = (path: string, model: Net.Model): void => {
-  if (path === '') fail('--onnx needs a file name, e.g. --onnx mnist.onnx')
-  try {
-    saveOnnxFile(path, model, { docString: 'puregrad MNIST classifier: 784 grey values in [0, 1] per image (28×28, row by row) in, 10 digit logits out' })
-  } catch (e) {
-    fail(`cannot write ${path}: ${(e as Error).message}`)
-  }
+  writeOutput(path, () => saveOnnxFile(path, model, { docString: 'puregrad MNIST classifier: 784 grey values in [0, 1] per image (28×28, row by row) in, 10 digit logits out' }))
   const out = Net.shape(model.network, model.inShape)
   const dims = (s: Net.Shapes): string => `[N, ${Net.showShapes(s).slice(1)}`
   process.stdout.write(`onnx: ${path} (input "input" float32 ${dims(model.inShape)}${E.isRight(out) ? `, output "output" float32 ${dims(out.right)}` : ''})\n`)
@@ -130,12 +169,22 @@ const main = async (): Promise<void> => {
     values.kernels === 'js' ? { kernels: 'js', threads: 1 } : values.kernels === 'threads' ? await useWasmKernels() : values.kernels === 'wasm' ? useWasmKernelsSync() : fail(`unknown --kernels ${values.kernels}; choose wasm, threads or js`)
   const seed = values.seed === undefined ? 42 : Number(values.seed)
   if (!Number.isSafeInteger(seed)) fail(`--seed must be a whole number; got ${values.seed}`)
+  if (values.onnx === '') fail('--onnx needs a file name, e.g. --onnx mnist.onnx')
+  // everything that can be refused is refused before the digits are read or a step is taken
+  checkOutput('onnx', values.onnx, 'mnist.onnx')
+  const loaded =
+    values.load === undefined ? undefined : E.getOrElse<Error, Net.Model>((e) => stop(`cannot load ${values.load}: ${e.message}`))(loadModelFile(values.load))
+  if (loaded !== undefined) checkMnistModel(values.load!, loaded)
+  else {
+    checkOutput('save', values.save, 'mnist-model.json')
+    checkOutput('report', values.report, 'mnist-report.html')
+  }
   const t0 = performance.now()
   const digits = loadMnist()
   const [trainAll, test] = Data.split(Rng.key(seed), values.quick ? Data.take(digits, T.toArray(Rng.permutation(Rng.key(seed + 1), 10000)).slice(0, 2000)) : digits, [0.8, 0.2]) as [Data.Dataset, Data.Dataset]
 
-  if (values.load !== undefined) {
-    const model = E.getOrElse<Error, Net.Model>((e) => fail(`cannot load ${values.load}: ${e.message}`))(loadModelFile(values.load))
+  if (loaded !== undefined) {
+    const model = loaded
     const r = Train.evaluate(model.network, model, test, Loss.softmaxCrossEntropy)
     process.stdout.write(`${Net.summary(model.network, model.inShape)}\n\ntest accuracy of ${values.load}: ${pct(r.accuracy)} (loss ${r.loss.toFixed(4)}) on ${Data.size(test)} digits\n`)
     if (values.onnx !== undefined) writeOnnx(values.onnx, model)
@@ -160,13 +209,26 @@ const main = async (): Promise<void> => {
       `model ${modelName}, optimizer ${optName} (lr ${lr}), ${epochs} epochs, batches of ${batchSize}, ${kernels.kernels} kernels on ${kernels.threads} thread${kernels.threads > 1 ? 's' : ''}\n\n${Net.summary(network, [784])}\n\n`,
   )
   const bar = progress()
+  let divergence: Train.Divergence | undefined
   const final = Train.fit(trainer, Train.initFit(trainer, Rng.foldIn(Rng.key(seed), 2), [784]), train, { epochs, batchSize, dev, evaluateTrain: false }, (e) => {
     if (e.type === 'batch') bar.batch(e.epoch, epochs, e.batch, e.batches, e.loss)
     if (e.type === 'epoch') {
       const r = e.record
       bar.epoch(`  epoch ${r.epoch + 1}/${epochs}: train loss ${r.train.loss.toFixed(4)} · dev loss ${r.dev?.loss.toFixed(4)} · dev accuracy ${pct(r.dev?.accuracy)} · ${((performance.now() - t0) / 1000).toFixed(1)} s`)
     }
+    if (e.type === 'end') divergence = e.divergence
   })
+  if (divergence !== undefined) {
+    // a diverged run has no model worth keeping and no diagnosis: the files already there stay as they were
+    const untouched = [values.save, values.report, values.onnx].filter((f): f is string => f !== undefined && f !== '')
+    bar.epoch('')
+    const what = divergence.issue.path === 'loss' ? `the loss became ${divergence.loss}` : `a non-finite value appeared: ${Ad.showIssue(divergence.issue)}`
+    stop(
+      `training diverged at epoch ${divergence.epoch + 1}, batch ${divergence.batch + 1} (step ${divergence.step}): ${what}\n` +
+        `Nothing was saved${untouched.length === 0 ? '' : ` (${untouched.join(', ')}: not written, any earlier file left as it was)`}. ` +
+        `The learning rate ${lr} is too high for ${optName} here: try a lower one, e.g. --lr ${Number((lr / 10).toPrecision(3))}.`,
+    )
+  }
   const vars = { params: final.train.params, state: final.train.modelState }
   const trainEval = Train.evaluate(network, vars, train, Loss.softmaxCrossEntropy)
   const devEval = Train.evaluate(network, vars, dev, Loss.softmaxCrossEntropy)
@@ -183,8 +245,9 @@ const main = async (): Promise<void> => {
   )
   const confusion = T.toNested(Train.confusionMatrix(Net.predict(network, vars, test.x), test.y, 10)) as number[][]
   if (values.report !== '') {
-    writeFileSync(
-      values.report,
+    const report = values.report
+    writeOutput(report, () => writeFileSync(
+      report,
       Train.htmlReport({
         title: `puregrad · MNIST · ${modelName} · ${optName}`,
         history,
@@ -205,15 +268,23 @@ const main = async (): Promise<void> => {
         ],
         confusion,
       }),
-    )
+    ))
     process.stdout.write(`report: ${values.report}\n`)
   }
   if (values.save !== '') {
-    saveModelFile(values.save, { network, inShape: [784], params: final.train.params, state: final.train.modelState })
+    const save = values.save
+    writeOutput(save, () => saveModelFile(save, { network, inShape: [784], params: final.train.params, state: final.train.modelState }))
     process.stdout.write(`model: ${values.save} (load it with --load ${values.save})\n`)
   }
   if (values.onnx !== undefined) writeOnnx(values.onnx, { network, inShape: [784], params: final.train.params, state: final.train.modelState })
   process.stdout.write(`\ntest accuracy: ${pct(testEval.accuracy)} on ${Data.size(test)} digits, in ${seconds.toFixed(1)} s\n`)
 }
 
-await main()
+try {
+  await main()
+} catch (e) {
+  // a refusal the library explains (the mnist package missing, a value out of range) is one
+  // message, not a stack trace; anything else is a bug and keeps its trace
+  if (!(e instanceof PuregradError)) throw e
+  stop(e.message)
+}

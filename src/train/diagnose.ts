@@ -11,6 +11,7 @@
  * | 0.5% | 1% | low bias and low variance |
  */
 import { fail } from '../core/errors.js'
+import { checkOptions } from '../optim/internal.js'
 
 /** The outcome of `diagnose`. @category diagnosis */
 export interface Diagnosis {
@@ -45,6 +46,7 @@ export interface DiagnoseOptions {
  * @category diagnosis
  */
 export const diagnose = (trainError: number, devError: number, opts: DiagnoseOptions = {}): Diagnosis => {
+  checkOptions('diagnose', opts, ['bayesError', 'tolerance'])
   const base = opts.bayesError ?? 0
   const tol = opts.tolerance ?? 0.02
   for (const [name, v] of [['trainError', trainError], ['devError', devError], ['bayesError', base], ['tolerance', tol]] as const) {

@@ -1,15 +1,20 @@
 /**
  * Early stopping as a pure state machine (source notes 000, 003, 004): watch a dev metric each
  * epoch, remember the best value and the parameters that gave it, and stop once it has not
- * improved by `minDelta` for `patience` epochs; the best parameters are then restored.
+ * improved by `minDelta` for `patience` epochs; the best parameters (and the model state, e.g.
+ * batch-norm statistics, of the same epoch) are then restored.
  */
 import { fail } from '../core/errors.js'
+import { checkOptions } from '../optim/internal.js'
 import type { Tree } from '../tree/index.js'
+
+/** The dev metrics early stopping can watch in `fit`. */
+export type Monitor = 'devLoss' | 'devAccuracy'
 
 /** Options of early stopping (the TensorFlow.js / Keras set). */
 export interface EarlyStoppingOptions {
-  /** the metric to watch, e.g. 'devLoss' (for reports only) */
-  readonly monitor?: string
+  /** the dev metric `fit` watches: 'devLoss' (default) or 'devAccuracy' (then use mode 'max') */
+  readonly monitor?: Monitor
   /** 'min' for losses, 'max' for accuracies; default 'min' */
   readonly mode?: 'min' | 'max'
   /** the smallest change that counts as an improvement; default 0 */
@@ -24,6 +29,8 @@ export interface EarlyStoppingState<P extends Tree = Tree> {
   readonly best: number
   readonly bestEpoch: number
   readonly bestParams: P | undefined
+  /** the model state (batch-norm statistics) of the best epoch, restored with its parameters */
+  readonly bestState?: Tree | undefined
   /** epochs since the best one */
   readonly wait: number
   readonly stop: boolean
@@ -33,8 +40,8 @@ export interface EarlyStoppingState<P extends Tree = Tree> {
 export interface EarlyStopping {
   readonly options: Required<EarlyStoppingOptions>
   readonly init: <P extends Tree>() => EarlyStoppingState<P>
-  /** the state after an epoch whose monitored value is `value`, with its parameters */
-  readonly update: <P extends Tree>(state: EarlyStoppingState<P>, epoch: number, value: number, params: P) => EarlyStoppingState<P>
+  /** the state after an epoch whose monitored value is `value`, with its parameters and model state */
+  readonly update: <P extends Tree>(state: EarlyStoppingState<P>, epoch: number, value: number, params: P, modelState?: Tree) => EarlyStoppingState<P>
 }
 
 /**
@@ -52,21 +59,26 @@ export interface EarlyStopping {
  * @category early stopping
  */
 export const earlyStopping = (opts: EarlyStoppingOptions = {}): EarlyStopping => {
+  checkOptions('earlyStopping', opts, ['monitor', 'mode', 'minDelta', 'patience'])
   const options = { monitor: opts.monitor ?? 'devLoss', mode: opts.mode ?? 'min', minDelta: opts.minDelta ?? 0, patience: opts.patience ?? 3 }
+  if (options.monitor !== 'devLoss' && options.monitor !== 'devAccuracy') {
+    fail('INVALID_ARGUMENT', 'earlyStopping', `monitor must be 'devLoss' or 'devAccuracy'; got ${JSON.stringify(options.monitor)}.`)
+  }
   if (options.mode !== 'min' && options.mode !== 'max') fail('INVALID_ARGUMENT', 'earlyStopping', `mode must be 'min' or 'max'; got ${JSON.stringify(options.mode)}.`)
   if (!(options.minDelta >= 0)) fail('INVALID_ARGUMENT', 'earlyStopping', `minDelta must be ≥ 0; got ${options.minDelta}.`)
   if (!Number.isInteger(options.patience) || options.patience < 0) fail('INVALID_ARGUMENT', 'earlyStopping', `patience must be a whole number ≥ 0; got ${options.patience}.`)
   const sign = options.mode === 'min' ? 1 : -1
-  return {
-    options,
-    init: () => ({ _tag: 'EarlyStoppingState', best: sign * Infinity, bestEpoch: -1, bestParams: undefined, wait: 0, stop: false }),
-    update: (s, epoch, value, params) => {
+  const rule: EarlyStopping = {
+    options: Object.freeze(options),
+    init: () => Object.freeze({ _tag: 'EarlyStoppingState', best: sign * Infinity, bestEpoch: -1, bestParams: undefined, bestState: undefined, wait: 0, stop: false }),
+    update: (s, epoch, value, params, modelState) => {
       if (s.stop) return s
       // NaN never improves: it waits like any value that fails to improve
       const improved = !Number.isNaN(value) && sign * (s.best - value) > options.minDelta
-      if (improved) return { ...s, best: value, bestEpoch: epoch, bestParams: params, wait: 0 }
+      if (improved) return Object.freeze({ ...s, best: value, bestEpoch: epoch, bestParams: params, bestState: modelState, wait: 0 })
       const wait = s.wait + 1
-      return { ...s, wait, stop: wait >= Math.max(1, options.patience) }
+      return Object.freeze({ ...s, wait, stop: wait >= Math.max(1, options.patience) })
     },
   }
+  return Object.freeze(rule)
 }

@@ -50,6 +50,7 @@ export const evaluate = (
   loss: (output: Tensor, target: Tensor) => Tensor,
   batchSize = 512,
 ): Evaluation => {
+  if (!Number.isInteger(batchSize) || batchSize < 1) fail('INVALID_ARGUMENT', 'evaluate', `batchSize must be a whole number ≥ 1; got ${batchSize}.`)
   const n = size(ds)
   if (n === 0) fail('SHAPE_MISMATCH', 'evaluate', 'the data set is empty.')
   let total = 0
@@ -65,5 +66,5 @@ export const evaluate = (
     if (classes) right += accuracy(y as Tensor, b.y) * m
     else if (binary) right += binaryAccuracy(y as Tensor, b.y) * m
   }
-  return { loss: total / n, accuracy: classes || binary ? right / n : undefined }
+  return Object.freeze({ loss: total / n, accuracy: classes || binary ? right / n : undefined })
 }

@@ -5,17 +5,22 @@
  * iterator. Stopping, saving the state and fitting again from it gives bit-for-bit the same
  * result as fitting without a break.
  */
-import { type NumericIssue, issueOf } from '../ad/guard.js'
+import * as E from 'fp-ts/lib/Either.js'
+import { type NumericIssue, checkFinite, issueOf, showIssue } from '../ad/guard.js'
 import { fail } from '../core/errors.js'
 import { type Dataset, size } from '../data/Dataset.js'
 import { batches } from '../data/split.js'
 import { type Key, foldIn, isKey } from '../rng/index.js'
+import { checkBoolean, checkOptions as checkKeys } from '../optim/internal.js'
 import { checkStateLike } from '../optim/serialize.js'
 import { varsMismatch } from '../net/vars.js'
 import type * as Net from '../net/index.js'
+import * as T from '../tensor/index.js'
+import { type Tree, leaves } from '../tree/index.js'
 import { type Diagnosis, diagnose } from './diagnose.js'
 import { type EarlyStopping, type EarlyStoppingState } from './earlyStopping.js'
 import { type Evaluation, evaluate } from './evaluate.js'
+import { checkTrainer, frozenFit } from './checks.js'
 import { type TrainState, type Trainer, initTrainState, trainStep } from './step.js'
 
 /** What one epoch achieved. @category model */
@@ -41,11 +46,39 @@ export interface FitState<O = unknown> {
   readonly epochLoss: number
 }
 
+/**
+ * Where and how a run diverged: the step whose loss was not finite (or after which the
+ * parameters were not), and the state the run went back to. @category model
+ */
+export interface Divergence {
+  /** the epoch (from 0) and the batch within it (from 0) of the step that diverged */
+  readonly epoch: number
+  readonly batch: number
+  /** the step that diverged, counted as `TrainState.step` counts (the first step is 1) */
+  readonly step: number
+  /** that step's loss (NaN or ±Infinity), or undefined when the guard stopped the step before it was known */
+  readonly loss: number | undefined
+  /** the first non-finite value: `path` 'loss', a parameter such as 'params.0.W', or (with the guard) the primitive */
+  readonly issue: NumericIssue
+  /** the step of the state the run returned: the last one whose parameters are finite */
+  readonly kept: number
+  /** one paragraph: what happened, what was kept, and what to try */
+  readonly message: string
+}
+
 /** Progress reports. @category model */
 export type FitEvent<O = unknown> =
   | { readonly type: 'batch'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly step: number; readonly loss: number; readonly state: FitState<O> }
   | { readonly type: 'epoch'; readonly record: EpochRecord; readonly batches: number; readonly state: FitState<O> }
-  | { readonly type: 'end'; readonly reason: 'epochs' | 'earlyStopping' | 'diverged'; readonly state: FitState<O>; readonly issue?: NumericIssue }
+  | {
+      readonly type: 'end'
+      readonly reason: 'epochs' | 'earlyStopping' | 'diverged'
+      readonly state: FitState<O>
+      /** the first non-finite value (reason 'diverged') */
+      readonly issue?: NumericIssue
+      /** the step, epoch and loss of the divergence, and the state kept (reason 'diverged') */
+      readonly divergence?: Divergence
+    }
 
 /** Options of `fit`. */
 export interface FitOptions {
@@ -59,9 +92,15 @@ export interface FitOptions {
    * when false, the epoch's training loss is the mean of its batch losses (as Keras reports)
    */
   readonly evaluateTrain?: boolean
-  /** stop when a step's loss is not finite (default true) */
+  /**
+   * stop when a step's loss is not finite, or the parameters at the end of an epoch are not,
+   * and return the last state whose parameters are finite (default true); when false, the run
+   * goes on whatever the numbers, and may return non-finite parameters
+   */
   readonly stopOnDivergence?: boolean
 }
+
+const FIT_OPTIONS: ReadonlyArray<string> = ['epochs', 'batchSize', 'dev', 'earlyStopping', 'evaluateTrain', 'stopOnDivergence']
 
 /**
  * The state before training: fresh variables from `key`.
@@ -75,11 +114,19 @@ export interface FitOptions {
  * @category training
  */
 export const initFit = <O>(trainer: Trainer<O>, key: Key, inShape: Net.Shapes, dtype: 'float32' | 'float64' = 'float32'): FitState<O> => {
+  checkTrainer('initFit', trainer)
   if (!isKey(key)) fail('INVALID_KEY', 'initFit', 'the run needs a key; make one with Rng.key(seed).')
-  return { _tag: 'FitState', train: initTrainState(trainer, foldIn(key, 0), inShape, dtype), shuffleKey: foldIn(key, 1), history: [], batch: 0, stopping: undefined, done: false, epochLoss: 0 }
+  return frozenFit({ _tag: 'FitState', train: initTrainState(trainer, foldIn(key, 0), inShape, dtype), shuffleKey: foldIn(key, 1), history: [], batch: 0, stopping: undefined, done: false, epochLoss: 0 })
 }
 
 const checkOptions = (o: FitOptions, train: Dataset): void => {
+  checkKeys('fit', o, FIT_OPTIONS)
+  if (o === undefined) fail('INVALID_ARGUMENT', 'fit', 'the options are missing; pass at least { epochs, batchSize }.')
+  if (o.evaluateTrain !== undefined) checkBoolean('fit', 'evaluateTrain', o.evaluateTrain)
+  if (o.stopOnDivergence !== undefined) checkBoolean('fit', 'stopOnDivergence', o.stopOnDivergence)
+  if (o.earlyStopping !== undefined && (typeof o.earlyStopping !== 'object' || o.earlyStopping === null || typeof o.earlyStopping.update !== 'function')) {
+    fail('INVALID_ARGUMENT', 'fit', 'earlyStopping must be a rule made by Train.earlyStopping({ patience, ... }).')
+  }
   if (!Number.isInteger(o.epochs) || o.epochs < 0) fail('INVALID_ARGUMENT', 'fit', `epochs must be a whole number ≥ 0; got ${o.epochs}.`)
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) fail('INVALID_ARGUMENT', 'fit', `batchSize must be a whole number ≥ 1; got ${o.batchSize}.`)
   if (size(train) === 0) fail('SHAPE_MISMATCH', 'fit', 'the training set is empty.')
@@ -107,9 +154,27 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
   const step = trainStep(trainer)
   const perEpoch = Math.ceil(size(train) / opts.batchSize)
   checkResumable(trainer, start, train, perEpoch)
+  const watch = opts.stopOnDivergence !== false
+  if (watch) {
+    const bad = paramsIssue(start.train.params)
+    if (bad !== undefined) {
+      fail('INVALID_VALUE', 'fit', `the start state's parameters are not finite: ${showIssue(bad)} A run cannot continue from them; resume from an earlier saved state, or start again with Train.initFit.`)
+    }
+  }
   let s = start
+  // the state before the last step, and the latest state whose parameters were checked finite:
+  // states are immutable, so keeping them costs nothing, and a diverging run goes back to one
+  let prev: FitState<O> | undefined
+  let checked = start
   let reason: 'epochs' | 'earlyStopping' | 'diverged' = 'epochs'
-  let issue: NumericIssue | undefined
+  let divergence: Divergence | undefined
+  /** Stops the run at the newest of `candidates` whose parameters are finite, else at `checked`. */
+  const diverge = (found: Omit<Divergence, 'kept' | 'message'>, candidates: ReadonlyArray<FitState<O> | undefined>): FitState<O> => {
+    const keep = candidates.find((c) => c !== undefined && (c === checked || paramsIssue(c.train.params) === undefined)) ?? checked
+    reason = 'diverged'
+    divergence = Object.freeze({ ...found, kept: keep.train.step, message: divergenceMessage(found, keep.train.step) })
+    return frozenFit({ ...keep, done: true })
+  }
   while (!s.done && s.history.length < opts.epochs) {
     const epoch = s.history.length
     const order = batches(foldIn(s.shuffleKey, epoch), train, opts.batchSize)
@@ -118,23 +183,34 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
       try {
         next = step(s.train, order[b]!)
       } catch (e) {
-        // the numeric guard stops the run and says where the first NaN or Inf came from
+        // the numeric guard stops the run and says where the first NaN or Inf came from; the
+        // state before the step passed the guard's check of the step before
         const found = issueOf(e)
         if (found === undefined) throw e
-        issue = found
-        reason = 'diverged'
-        s = { ...s, done: true }
+        s = diverge({ epoch, batch: b, step: s.train.step + 1, loss: undefined, issue: found }, [s])
         break
       }
-      s = { ...s, train: next, batch: b + 1, epochLoss: s.epochLoss + (next.loss ?? 0) }
+      const loss = next.loss ?? 0
+      if (watch && !Number.isFinite(loss)) {
+        // the loss was computed at the parameters of s: go back to s, or to the state before it
+        // when the step that made s already left non-finite parameters (which a finite loss can hide)
+        s = diverge({ epoch, batch: b, step: next.step, loss, issue: lossIssue(loss, next.params) }, [s, prev])
+        break
+      }
+      prev = s
+      s = frozenFit({ ...s, train: next, batch: b + 1, epochLoss: s.epochLoss + loss })
       yield { type: 'batch', epoch, batch: b, batches: perEpoch, step: next.step, loss: next.loss ?? Number.NaN, state: s }
-      if (opts.stopOnDivergence !== false && !Number.isFinite(next.loss ?? 0)) {
-        reason = 'diverged'
-        s = { ...s, done: true }
+    }
+    if (s.done) break
+    if (watch && s !== checked) {
+      // once per epoch: parameters that went non-finite while the loss stayed finite (a NaN
+      // weight behind a relu that outputs 0) are caught here, before they are evaluated or kept
+      const bad = paramsIssue(s.train.params)
+      if (bad !== undefined) {
+        s = diverge({ epoch, batch: perEpoch - 1, step: s.train.step, loss: s.train.loss ?? undefined, issue: bad }, [prev])
         break
       }
     }
-    if (s.done) break
     const vars = { params: s.train.params, state: s.train.modelState }
     const record: EpochRecord = {
       epoch,
@@ -145,18 +221,48 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
     if (opts.earlyStopping !== undefined && record.dev !== undefined) {
       const es = opts.earlyStopping
       const value = es.options.monitor === 'devAccuracy' ? (record.dev.accuracy ?? Number.NaN) : record.dev.loss
-      const stopping = es.update(s.stopping ?? es.init(), epoch, value, s.train.params)
+      const stopping = es.update(s.stopping ?? es.init(), epoch, value, s.train.params, s.train.modelState)
       s = { ...s, stopping }
       if (stopping.stop) {
         reason = 'earlyStopping'
-        // restore the best parameters seen
-        s = { ...s, done: true, train: { ...s.train, params: stopping.bestParams ?? s.train.params } }
+        // restore the best parameters seen, with the model state (batch-norm statistics) of the same epoch
+        s = { ...s, done: true, train: { ...s.train, params: stopping.bestParams ?? s.train.params, modelState: stopping.bestState ?? s.train.modelState } }
       }
     }
+    s = frozenFit(s)
+    checked = s
     yield { type: 'epoch', record, batches: perEpoch, state: s }
   }
-  yield issue === undefined ? { type: 'end', reason, state: s } : { type: 'end', reason, state: s, issue }
+  const d = divergence as Divergence | undefined
+  yield d === undefined ? { type: 'end', reason, state: s } : { type: 'end', reason, state: s, issue: d.issue, divergence: d }
   return s
+}
+
+/** The first non-finite value of a parameter tree (its path under 'params'), or undefined. */
+const paramsIssue = (params: Tree): NumericIssue | undefined => {
+  const r = checkFinite(() => ({ params }), 'boundary')()
+  return E.isLeft(r) ? issueOf(r.left) : undefined
+}
+
+/** A non-finite loss, reported as the boundary guard reports it. */
+const lossIssue = (loss: number, params: Tree): NumericIssue => {
+  const r = checkFinite(() => ({ loss: T.scalar(loss, firstDtype(params)) }), 'boundary')()
+  return (E.isLeft(r) ? issueOf(r.left) : undefined) ?? fail('NON_FINITE', 'fit', `the loss is ${loss}.`)
+}
+
+const firstDtype = (params: Tree): 'float32' | 'float64' => {
+  const d = leaves(params)[0]?.value.dtype
+  return d === 'float64' ? 'float64' : 'float32'
+}
+
+const divergenceMessage = (d: Omit<Divergence, 'kept' | 'message'>, kept: number): string => {
+  const issue = showIssue(d.issue).replace(/\.$/, '')
+  const what = d.issue.path === 'loss' ? `the loss of step ${d.step} is ${d.loss}` : d.issue.phase === 'result' ? `after step ${d.step}, ${issue}` : `step ${d.step}: ${issue}`
+  const back = kept === 0 ? 'the state before the first step' : `the state after step ${kept}`
+  return (
+    `training diverged at epoch ${d.epoch + 1}, batch ${d.batch + 1} (${what}); the run stopped and kept ${back}, the last whose parameters are finite. ` +
+    `Lower the learning rate, clip gradients (Optim.clipByGlobalNorm) or normalise the inputs; guard: 'ops' on the trainer names the operation that first made a NaN or Infinity.`
+  )
 }
 
 /**
@@ -164,6 +270,13 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
  * returns the final state. `epochs` counts the whole run: fitting a returned (or decoded) state
  * again with more epochs continues it, exactly as an unbroken run; a run that stopped early
  * (`done`) stays stopped.
+ *
+ * A run never returns non-finite parameters (unless `stopOnDivergence` is false). Even with the
+ * numeric guard off, each step's loss (a number computed anyway) is checked, and the parameters
+ * once per epoch; on a NaN or ±Infinity the run stops (`done`) and returns the last state whose
+ * parameters are finite, and the 'end' event (reason 'diverged') carries a `divergence` report:
+ * the step, epoch and batch, the loss, what was found and which state was kept. A state whose
+ * parameters are not finite is refused as a start (INVALID_VALUE).
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -178,6 +291,12 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
  * assert.ok(losses[0]! > losses[1]! && losses[1]! > losses[2]!)
  * const more = Train.fit(trainer, s, train, { epochs: 5, batchSize: 2 }) // two more epochs
  * assert.deepStrictEqual([more.history.length, more.train.step], [5, 10])
+ * let end: Train.FitEvent | undefined
+ * const wild = { ...trainer, optimizer: Optim.sgd(1e6) } // a learning rate far too high
+ * const d = Train.fit(wild, Train.initFit(wild, Rng.key(0), [1]), train, { epochs: 20, batchSize: 2 }, (e) => { end = e })
+ * assert.ok(end?.type === 'end' && end.reason === 'diverged' && d.done)
+ * assert.strictEqual(d.train.step, end.divergence!.kept) // the last state whose parameters are finite
+ * assert.match(end.divergence!.message, /^training diverged at epoch \d+, batch \d+ \(the loss of step \d+ is (NaN|Infinity)\)/)
  * @category training
  */
 export const fit = <O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions, onEvent?: (e: FitEvent<O>) => void): FitState<O> => {
@@ -230,6 +349,7 @@ export async function* fitAsync<O>(trainer: Trainer<O>, start: FitState<O>, trai
  * @category diagnosis
  */
 export const diagnoseFit = (s: FitState<unknown>, opts: { readonly bayesError?: number; readonly tolerance?: number } = {}): Diagnosis | undefined => {
+  checkKeys('diagnoseFit', opts, ['bayesError', 'tolerance'])
   const last = s.history.at(-1)
   const trainAcc = last?.train.accuracy
   const devAcc = last?.dev?.accuracy

@@ -13,6 +13,7 @@ import { type Key, isKey } from '../rng/index.js'
 import { type Tree, isTree } from '../tree/index.js'
 import type { EarlyStoppingState } from './earlyStopping.js'
 import type { Evaluation } from './evaluate.js'
+import { frozenFit } from './checks.js'
 import type { EpochRecord, FitState } from './fit.js'
 import type { TrainState } from './step.js'
 
@@ -76,6 +77,7 @@ const stopping = (u: unknown, path: string): EarlyStoppingState => {
     best: num(r['best'], `${path}.best`),
     bestEpoch: Number.isInteger(r['bestEpoch']) && (r['bestEpoch'] as number) >= -1 ? (r['bestEpoch'] as number) : bad(`${path}.bestEpoch`, 'a whole number ≥ −1', r['bestEpoch']),
     bestParams: optional(r['bestParams'], (p) => tree(p, `${path}.bestParams`)),
+    bestState: optional(r['bestState'], (p) => tree(p, `${path}.bestState`)),
     wait: count(r['wait'], `${path}.wait`),
     stop: bool(r['stop'], `${path}.stop`),
   }
@@ -147,7 +149,7 @@ export const decodeFit = <O = unknown>(text: string): FitState<O> => {
   const r = rec(u, 'the state')
   tag(r, 'FitState', 'the state')
   const history = Array.isArray(r['history']) ? r['history'].map((h, i) => epochRecord(h, `history[${i}]`)) : bad('history', 'an array of epoch records', r['history'])
-  const state: FitState<O> = {
+  const state = frozenFit({
     _tag: 'FitState',
     train: trainState(r['train'], 'train') as TrainState<O>,
     shuffleKey: key(r['shuffleKey'], 'shuffleKey'),
@@ -156,7 +158,7 @@ export const decodeFit = <O = unknown>(text: string): FitState<O> => {
     stopping: optional(r['stopping'], (x) => stopping(x, 'stopping')),
     done: bool(r['done'], 'done'),
     epochLoss: num(r['epochLoss'], 'epochLoss'),
-  }
+  })
   // last, so a structural problem gets its own message: damage that left the document well formed
   const { checksum, ...body } = json as Rec
   if (typeof checksum !== 'string') fail('INVALID_VALUE', 'decodeFit', 'the checksum is missing: the text was cut, or not written by Train.encodeFit; pass the whole text it wrote.')

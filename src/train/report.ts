@@ -2,6 +2,7 @@
  * Pictures of a training run as plain strings: a line chart for the terminal and a
  * self-contained HTML report (inline SVG, no scripts, no network), both from the run's history.
  */
+import { checkOptions } from '../optim/internal.js'
 import type { EpochRecord } from './fit.js'
 
 /** A named series of values, one per epoch. */
@@ -26,6 +27,7 @@ const MARKS = ['●', '○', '■', '□', '▲', '△']
  * @category reports
  */
 export const textChart = (input: ReadonlyArray<Series>, opts: { readonly height?: number; readonly title?: string; readonly step?: number; readonly width?: number } = {}): string => {
+  checkOptions('textChart', opts, ['height', 'title', 'step', 'width'])
   const height = opts.height ?? 10
   const step = opts.step ?? 4
   // at most `width` columns: long runs are sampled at evenly spaced epochs
@@ -114,6 +116,7 @@ export interface ReportData {
  * @category reports
  */
 export const htmlReport = (r: ReportData): string => {
+  checkOptions('htmlReport', r, ['title', 'history', 'results', 'notes', 'confusion'])
   const loss: Series[] = [
     { name: 'train loss', values: r.history.map((h) => h.train.loss) },
     { name: 'dev loss', values: r.history.map((h) => h.dev?.loss ?? Number.NaN) },

@@ -5,6 +5,7 @@
  */
 import { fail } from '../core/errors.js'
 import { dataOf } from '../core/Tensor.js'
+import { checkOptions } from '../optim/internal.js'
 import { type Key, split, uniform } from '../rng/index.js'
 
 /** One hyperparameter's range. @category model */
@@ -87,6 +88,13 @@ export interface SearchOptions {
 export interface Trial {
   readonly config: Config
   readonly score: number
+}
+
+/** Refuses a mode other than 'min' and 'max' (undefined means the default, 'min'). */
+const checkMode = (op: string, mode: unknown): void => {
+  if (mode !== undefined && mode !== 'min' && mode !== 'max') {
+    fail('INVALID_ARGUMENT', op, `mode must be 'min' (lower scores are better) or 'max' (higher are better); got ${typeof mode === 'string' ? JSON.stringify(mode) : String(mode)}.`)
+  }
 }
 
 const checkSpace = (space: Space): void => {
@@ -214,6 +222,12 @@ const expectedImprovement = (xs: ReadonlyArray<ReadonlyArray<number>>, ys: Reado
  * @category search
  */
 export const search = (space: Space, evaluate: (config: Config) => number, opts: SearchOptions): ReadonlyArray<Trial> => {
+  checkOptions('search', opts, ['strategy', 'trials', 'gridPoints', 'mode', 'key'])
+  if (opts === undefined) fail('INVALID_ARGUMENT', 'search', "the options are missing; pass at least { strategy: 'grid' }.")
+  checkMode('search', opts.mode)
+  if (opts.gridPoints !== undefined && !(Number.isInteger(opts.gridPoints) && opts.gridPoints >= 1)) {
+    fail('INVALID_ARGUMENT', 'search', `gridPoints must be a whole number ≥ 1; got ${opts.gridPoints}.`)
+  }
   checkSpace(space)
   const trials = opts.trials ?? 10
   if (!Number.isInteger(trials) || trials < 1) fail('INVALID_ARGUMENT', 'search', `trials must be a whole number ≥ 1; got ${trials}.`)
@@ -289,6 +303,7 @@ export const showTrials = (trials: ReadonlyArray<Trial>): string => {
  * @category search
  */
 export const restarts = <R>(keys: ReadonlyArray<Key>, train: (key: Key) => R, score: (result: R) => number, mode: 'min' | 'max' = 'min'): { readonly best: R; readonly scores: ReadonlyArray<number> } => {
+  checkMode('restarts', mode)
   if (keys.length === 0) fail('INVALID_ARGUMENT', 'restarts', 'needs at least one key.')
   const results = keys.map(train)
   const scores = results.map(score)

@@ -11,6 +11,7 @@ import { valueAndGrad } from '../ad/transforms.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as Net from '../net/index.js'
 import { type GradientTransformation, applyUpdates } from '../optim/base.js'
+import { checkTrainer } from './checks.js'
 import { type Key, foldIn, isKey } from '../rng/index.js'
 import * as T from '../tensor/index.js'
 import type { Tree } from '../tree/index.js'
@@ -59,10 +60,11 @@ export interface Trainer<O = unknown> {
  * @category training
  */
 export const initTrainState = <O>(trainer: Trainer<O>, key: Key, inShape: Net.Shapes, dtype: 'float32' | 'float64' = 'float32'): TrainState<O> => {
+  checkTrainer('initTrainState', trainer)
   if (!isKey(key)) fail('INVALID_KEY', 'initTrainState', 'the run needs a key; make one with Rng.key(seed).')
   const [kInit, kRun] = [foldIn(key, 0), foldIn(key, 1)]
   const vars = Net.init(trainer.network, { key: kInit, inShape, dtype })
-  return { _tag: 'TrainState', params: vars.params, optState: trainer.optimizer.init(vars.params), modelState: vars.state, key: kRun, step: 0, loss: null }
+  return Object.freeze({ _tag: 'TrainState', params: vars.params, optState: trainer.optimizer.init(vars.params), modelState: vars.state, key: kRun, step: 0, loss: null })
 }
 
 const output = (y: Net.Value): Tensor => (isTensor(y) ? y : fail('INVALID_ARGUMENT', 'trainStep', 'the network returns a tuple; training needs one output tensor.'))
@@ -82,8 +84,9 @@ const output = (y: Net.Value): Tensor => (isTensor(y) ? y : fail('INVALID_ARGUME
  * @category training
  */
 export const trainStep =
-  <O>(trainer: Trainer<O>) =>
-  (state: TrainState<O>, batch: Dataset): TrainState<O> => {
+  <O>(trainer: Trainer<O>) => {
+  checkTrainer('trainStep', trainer)
+  return (state: TrainState<O>, batch: Dataset): TrainState<O> => {
     const key = foldIn(state.key, state.step)
     const objective = (params: Tree) => {
       const { y, state: modelState } = Net.apply(trainer.network, { params, state: state.modelState }, batch.x, { train: true, key })
@@ -97,5 +100,6 @@ export const trainStep =
     const [updates, optState] = trainer.optimizer.update(grads as Tree, state.optState, state.params)
     const params = applyUpdates(state.params, updates)
     if (mode !== 'off') guarded(() => ({ loss, params }), 'boundary')()
-    return { ...state, params, optState, modelState: modelState as Tree, step: state.step + 1, loss: T.item(loss as Tensor) }
+    return Object.freeze({ ...state, params, optState, modelState: modelState as Tree, step: state.step + 1, loss: T.item(loss as Tensor) })
   }
+}

@@ -1,0 +1,43 @@
+/**
+ * Checks of what users hand to the training functions, and the freezing of the states they get
+ * back. Not exported from the package.
+ *
+ * @internal
+ */
+import type { GuardMode } from '../ad/guard.js'
+import { fail } from '../core/errors.js'
+import { checkOptions } from '../optim/internal.js'
+import type { FitState } from './fit.js'
+import type { Trainer } from './step.js'
+
+const TRAINER_KEYS: ReadonlyArray<string> = ['network', 'optimizer', 'loss', 'penalty', 'guard']
+const GUARD_MODES: ReadonlyArray<GuardMode> = ['off', 'boundary', 'ops']
+
+/**
+ * Refuses a trainer with a key it does not know (a misspelt `gaurd` would silently train
+ * unguarded) or a guard mode that is not one of 'off', 'boundary', 'ops'. @internal
+ */
+export const checkTrainer = (op: string, trainer: Trainer<unknown>): void => {
+  if (typeof trainer !== 'object' || trainer === null) fail('INVALID_ARGUMENT', op, 'the trainer must be a record { network, optimizer, loss } (with optional penalty and guard).')
+  checkOptions(op, trainer, TRAINER_KEYS)
+  const g: unknown = trainer.guard
+  if (g !== undefined && !GUARD_MODES.includes(g as GuardMode)) {
+    fail('INVALID_ARGUMENT', op, `the trainer's guard is ${typeof g === 'string' ? JSON.stringify(g) : String(g)}; choose one of ${GUARD_MODES.map((m) => `'${m}'`).join(', ')} (or leave it out for 'off').`)
+  }
+}
+
+/** A fit state frozen with what `fit` builds in it: the record, its history and epoch records. @internal */
+export const frozenFit = <O>(s: FitState<O>): FitState<O> => {
+  if (!Object.isFrozen(s.history)) {
+    for (const r of s.history) {
+      Object.freeze(r.train)
+      if (r.dev !== undefined) Object.freeze(r.dev)
+      Object.freeze(r)
+    }
+    Object.freeze(s.history)
+  }
+  if (s.stopping !== undefined) Object.freeze(s.stopping)
+  Object.freeze(s.train)
+  return Object.freeze(s)
+}
+
