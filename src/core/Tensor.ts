@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { type Buffer, type DType, dtypeOf } from './dtype.js'
-import { fail } from './errors.js'
+import { PuregradError, describe, error, fail } from './errors.js'
 import type { Shape } from './shape.js'
 
 /**
@@ -136,3 +136,19 @@ export const traced = <B extends TraceBox>(box: B): Tensor => make(peek(box.prim
  * @category guards
  */
 export const isTensor = (u: unknown): u is Tensor => typeof u === 'object' && u !== null && brand(u)
+
+/**
+ * `u` when it is a tensor; otherwise INVALID_ARGUMENT naming the operation and the argument,
+ * with how to build a tensor. One brand check: cheap enough for every operation. @internal
+ */
+export const checkTensor = (op: string, u: unknown, name = 'the input'): Tensor => {
+  if (isTensor(u)) return u
+  const e = error('INVALID_ARGUMENT', op, `${name} is ${describe(u)}, not a Tensor; pass a Tensor (build one with Tensor.tensor(…), e.g. Tensor.tensor([[1, 2], [3, 4]])).`)
+  notTensorErrors.add(e)
+  throw e
+}
+
+const notTensorErrors = new WeakSet<PuregradError>()
+
+/** Whether an error is `checkTensor`'s refusal of a non-tensor (a layer reading variables it lacks raises it). @internal */
+export const isNotTensorError = (e: unknown): boolean => e instanceof PuregradError && notTensorErrors.has(e)

@@ -8,7 +8,7 @@
 import { type DType, isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { type Shape, broadcastOrThrow, broadcastStrides } from '../core/shape.js'
-import { type Tensor, dataOf, isTensor } from '../core/Tensor.js'
+import { type Tensor, dataOf, isTensor, checkTensor } from '../core/Tensor.js'
 import type { BinaryOp, Strided, UnaryOp } from '../kernels/Kernels.js'
 import { bind } from '../prims/bind.js'
 import { checkValue, full } from './create.js'
@@ -27,6 +27,7 @@ const intUnary: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['neg', 'abs', 'sign', '
 const unaryOp =
   (op: UnaryOp) =>
   (x: Tensor): Tensor => {
+    if (!isTensor(x)) checkTensor(op, x)
     if (!isFloat(x.dtype) && !intUnary.has(op)) {
       fail('DTYPE_MISMATCH', op, `${op} needs a float tensor; got int32 of shape ${showShape(x.shape)}. Use cast(x, 'float32') first.`)
     }
@@ -556,7 +557,7 @@ export const where = (cond: Tensor, a: Operand, b: Operand): Tensor => {
  * assert.deepStrictEqual(T.toArray(half), [1, 2, 3]) // the stopped factor counts as a constant
  * @category differentiation
  */
-export const stopGradient = (x: Tensor): Tensor => bind('stopGradient', [x], NONE)
+export const stopGradient = (x: Tensor): Tensor => bind('stopGradient', [checkTensor('stopGradient', x)], NONE)
 
 /**
  * Limits every value to [min, max]; NaN stays NaN.

@@ -46,3 +46,70 @@ describe('tensors cannot be built around a buffer from outside', () => {
     expect(T.isTensor(null)).toBe(false)
   })
 })
+
+describe('results are frozen', () => {
+  it('Net.init: the variables record, the params and state trees (every container) and the output shape', () => {
+    const net = Net.serial(Net.dense(3), Net.batchNorm(), Net.dense(2))
+    const vars = Net.init(net, { key: Rng.key(0), inShape: [4] })
+    expect(Object.isFrozen(vars)).toBe(true)
+    expect(Object.isFrozen(vars.params)).toBe(true)
+    expect(Object.isFrozen(vars.state)).toBe(true)
+    expect(Object.isFrozen(vars.outShape)).toBe(true)
+    const containers = (t: unknown): unknown[] => (T.isTensor(t) || typeof t !== 'object' || t === null ? [] : [t, ...Object.values(t).flatMap(containers)])
+    for (const c of [...containers(vars.params), ...containers(vars.state)]) expect(Object.isFrozen(c)).toBe(true)
+    expect(() => {
+      ;(vars.params as unknown as unknown[])[0] = 1
+    }).toThrow(TypeError)
+  })
+})
+
+describe('unknown options are refused, naming the key, the op and the accepted keys', () => {
+  const x = T.zeros([1, 4, 4, 1])
+  const w = T.zeros([2, 2, 1, 1])
+  it.each([
+    ['matmul', () => T.matmul(T.zeros([2, 2]), T.zeros([2, 2]), { transposeb: true } as never), 'transposeb', 'transposeB'],
+    ['conv2d', () => T.conv2d(x, w, { stride: 2 } as never), 'stride', 'strides'],
+    ['maxPool2d', () => T.maxPool2d(x, { size: 2, stride: 2 } as never), 'stride', 'strides'],
+    ['avgPool2d', () => T.avgPool2d(x, { size: 2, paddin: 'same' } as never), 'paddin', 'padding'],
+    ['conv2dGradInput', () => T.conv2dGradInput(T.zeros([1, 3, 3, 1]), w, [1, 4, 4, 1], { dilation: 1 } as never), 'dilation', 'dilations'],
+    ['oneHot', () => T.oneHot([0], 2, { dtyp: 'int32' } as never), 'dtyp', 'dtype'],
+    ['allclose', () => T.allclose(T.zeros([1]), T.zeros([1]), { rTol: 1 } as never), 'rTol', 'rtol'],
+    ['normal', () => Rng.normal(Rng.key(0), [2], { stdev: 1 } as never), 'stdev', 'std'],
+    ['uniform', () => Rng.uniform(Rng.key(0), [2], { maximum: 1 } as never), 'maximum', 'max'],
+    ['conv2d', () => Net.conv2d(4, 3, { stride: 2 } as never), 'stride', 'strides'],
+    ['maxPool2d', () => Net.maxPool2d(2, { stride: 2 } as never), 'stride', 'strides'],
+    ['avgPool2d', () => Net.avgPool2d(2, { Padding: 'same' } as never), 'Padding', 'padding'],
+    ['dense', () => Net.dense(4, { usebias: false } as never), 'usebias', 'useBias'],
+    ['batchNorm', () => Net.batchNorm({ momentun: 0.9 } as never), 'momentun', 'momentum'],
+    ['embedding', () => Net.embedding(10, 4, { initializer: 'zeros' } as never), 'initializer', 'init'],
+    ['embedding', () => Net.embedding(10, 4, { weights: 'zeros' } as never), 'weights', undefined],
+    ['simpleRnn', () => Net.simpleRnn(4, { returnSequence: true } as never), 'returnSequence', 'returnSequences'],
+    ['lstm', () => Net.lstm(4, { recurrentinit: 'zeros' } as never), 'recurrentinit', 'recurrentInit'],
+    ['init', () => Net.init(Net.dense(2), { key: Rng.key(0), inShape: [2], dtpye: 'float64' } as never), 'dtpye', 'dtype'],
+    ['apply', () => Net.apply(Net.dense(2), Net.init(Net.dense(2), { key: Rng.key(0), inShape: [2] }), T.zeros([1, 2]), { training: true } as never), 'training', 'train'],
+  ] as const)('%s refuses %#', (op, f, key, near) => {
+    const e = refusal(f)
+    expect(e.code).toBe('INVALID_ARGUMENT')
+    expect(e.op).toBe(op)
+    expect(e.detail).toContain(`unknown option "${key}"`)
+    expect(e.detail).toMatch(/the options of \w+ are "/)
+    if (near === undefined) expect(e.detail).not.toMatch(/did you mean/)
+    else expect(e.detail).toContain(`(did you mean "${near}"?)`)
+  })
+  it('known options still work, and an undefined options argument is fine', () => {
+    expect(T.matmul(T.ones([2, 2]), T.ones([2, 2]), { transposeB: true }).shape).toEqual([2, 2])
+    expect(T.conv2d(x, w, { strides: 2 }).shape).toEqual([1, 2, 2, 1])
+    expect(Net.dense(2, undefined)._tag).toBe('Dense')
+  })
+})
+
+describe('errors say what is wrong and how to fix it', () => {
+  it('Net.predict on nested arrays asks for a Tensor instead of speaking of tuples', () => {
+    const net = Net.dense(2)
+    const vars = Net.init(net, { key: Rng.key(0), inShape: [2] })
+    const e = refusal(() => Net.predict(net, vars, [[1, 2]] as never))
+    expect(e.code).toBe('INVALID_ARGUMENT')
+    expect(e.detail).not.toMatch(/tuple/)
+    expect(e.detail).toMatch(/nested array of numbers; pass a Tensor .*Tensor\.tensor/)
+  })
+})

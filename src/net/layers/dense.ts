@@ -5,7 +5,7 @@ import * as T from '../../tensor/index.js'
 import { checkInit, initialize } from '../initializers.js'
 import { type Kind, none, one, problem, single } from '../Kind.js'
 import type { Activation, ActivationFn, Dense, Flatten, Identity, Initializer, Maxout, Reshape } from '../Layer.js'
-import { boolean, finite, make, positiveInt } from './common.js'
+import { boolean, finite, layerOptions, make, positiveInt } from './common.js'
 
 // ---------------------------------------------------------------------------------------------
 // dense
@@ -55,8 +55,10 @@ export interface DenseOptions {
  * assert.deepStrictEqual(Net.shape(Net.dense(10), [7, 784]), E.right([7, 10]))
  * @category layers
  */
-export const dense = (units: number, opts: DenseOptions = {}): Dense =>
-  make(denseKind, { _tag: 'Dense', units, init: opts.init ?? 'glorotUniform', biasInit: opts.biasInit ?? 'zeros', useBias: opts.useBias ?? true })
+export const dense = (units: number, options?: DenseOptions): Dense => {
+  const opts = layerOptions('dense', options, ['init', 'biasInit', 'useBias'])
+  return make(denseKind, { _tag: 'Dense', units, init: opts.init ?? 'glorotUniform', biasInit: opts.biasInit ?? 'zeros', useBias: opts.useBias ?? true })
+}
 
 // ---------------------------------------------------------------------------------------------
 // activations
