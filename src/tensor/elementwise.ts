@@ -560,15 +560,21 @@ export const where = (cond: Tensor, a: Operand, b: Operand): Tensor => {
 export const stopGradient = (x: Tensor): Tensor => bind('stopGradient', [checkTensor('stopGradient', x)], NONE)
 
 /**
- * Limits every value to [min, max]; NaN stays NaN.
+ * Limits every value to [min, max]; NaN stays NaN. The derivative is 1 on [min, max], both
+ * bounds included (as PyTorch's `clamp`), and 0 outside.
  *
  * @example
  * import assert from 'node:assert/strict'
- * import { Tensor as T } from 'puregrad'
+ * import { Ad, Tensor as T } from 'puregrad'
  * assert.deepStrictEqual(T.toArray(T.clip(T.tensor([-5, 0.5, 5, NaN]), 0, 1)), [0, 0.5, 1, NaN])
+ * const g = Ad.grad((x: T.Tensor) => T.sum(T.clip(x, 0, 1)))(T.tensor([-1, 0, 0.5, 1, 2]))
+ * assert.deepStrictEqual(T.toArray(g), [0, 1, 1, 1, 0])
  * @category arithmetic
  */
 export const clip = (x: Tensor, min: number, max: number): Tensor => {
+  checkTensor('clip', x)
   if (!(min <= max)) fail('INVALID_ARGUMENT', 'clip', `min ${min} must not exceed max ${max}.`)
-  return minimum(maximum(x, min), max)
+  // selections, not maximum/minimum: the derivative is 1 on all of [min, max], bounds included
+  // (PyTorch's clamp), where the ties of maximum and minimum would give ½ at each bound
+  return where(less(x, min), min, where(greater(x, max), max, x))
 }

@@ -4,7 +4,7 @@
  * gradCheck does not call an unchecked gradient right, and errors say what to do.
  */
 import { describe, expect, it } from 'vitest'
-import { Net, PuregradError, Rng, Tensor as T } from '../../src/index.js'
+import { Ad, Net, PuregradError, Rng, Tensor as T } from '../../src/index.js'
 
 /** The PuregradError `f` throws (any other exception fails). */
 const refusal = (f: () => unknown): PuregradError => {
@@ -111,5 +111,41 @@ describe('errors say what is wrong and how to fix it', () => {
     expect(e.code).toBe('INVALID_ARGUMENT')
     expect(e.detail).not.toMatch(/tuple/)
     expect(e.detail).toMatch(/nested array of numbers; pass a Tensor .*Tensor\.tensor/)
+  })
+})
+
+describe('derivatives at the kinks of elu and clip are those PyTorch gives', () => {
+  const sum = (f: (x: T.Tensor) => T.Tensor) => (x: T.Tensor) => T.sum(f(x))
+  const alpha = 2
+  const elu = (x: T.Tensor): T.Tensor => {
+    const net = Net.elu(alpha)
+    return Net.apply(net, Net.init(net, { key: Rng.key(0), inShape: [x.shape[1]!] }), x).y as T.Tensor
+  }
+  const clip = (x: T.Tensor): T.Tensor => T.clip(x, 0, 1)
+  const close = (got: T.Tensor, want: number[]): void => {
+    const g = T.toArray(got)
+    want.forEach((w, i) => expect(g[i]).toBeCloseTo(w, 12))
+  }
+  const xElu = T.tensor([[-1, 0, 1]], 'float64')
+  const xClip = T.tensor([-1, 0, 0.5, 1, 2], 'float64')
+  it('elu: reverse mode gives α·eˣ for x ≤ 0 (α at 0) and 1 above', () => {
+    close(Ad.grad(sum(elu))(xElu), [alpha * Math.exp(-1), alpha, 1])
+  })
+  it('elu: forward mode agrees', () => {
+    close(Ad.jvp(elu, [xElu], [T.onesLike(xElu)])[1], [alpha * Math.exp(-1), alpha, 1])
+  })
+  it('elu: second order gives α·eˣ for x ≤ 0 (α at 0) and 0 above', () => {
+    close(Ad.grad(sum(Ad.grad(sum(elu))))(xElu), [alpha * Math.exp(-1), alpha, 0])
+  })
+  it('clip: reverse mode passes 1 on [min, max], bounds included, 0 outside', () => {
+    close(Ad.grad(sum(clip))(xClip), [0, 1, 1, 1, 0])
+  })
+  it('clip: forward mode agrees, and the second derivative is 0', () => {
+    close(Ad.jvp(clip, [xClip], [T.onesLike(xClip)])[1], [0, 1, 1, 1, 0])
+    close(Ad.grad(sum(Ad.grad(sum(clip))))(xClip), [0, 0, 0, 0, 0])
+  })
+  it('minimum and maximum keep their documented tie subgradient ½', () => {
+    close(Ad.grad(sum((x) => T.maximum(x, 0)))(T.tensor([0], 'float64')), [0.5])
+    close(Ad.grad(sum((x) => T.minimum(x, 0)))(T.tensor([0], 'float64')), [0.5])
   })
 })

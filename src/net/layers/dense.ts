@@ -68,8 +68,12 @@ const fns: { readonly [F in ActivationFn]: (x: T.Tensor, param: number) => T.Ten
   tanh: (x) => T.tanh(x),
   relu: (x) => T.relu(x),
   leakyRelu: (x, slope) => T.where(T.greater(x, 0), x, T.mul(x, slope)),
-  // elu(x) = x for x > 0, α(eˣ − 1) otherwise (the min keeps the unused branch finite)
-  elu: (x, alpha) => T.where(T.greater(x, 0), x, T.mul(T.expm1(T.minimum(x, 0)), alpha)),
+  // elu(x) = x for x > 0, α(eˣ − 1) otherwise; the inner where keeps the unused branch finite
+  // and, unlike minimum(x, 0) (which splits its tie), gives the derivative α at exactly 0, as PyTorch
+  elu: (x, alpha) => {
+    const positive = T.greater(x, 0)
+    return T.where(positive, x, T.mul(T.expm1(T.where(positive, 0, x)), alpha))
+  },
   softmax: (x) => T.softmax(x, -1),
   logSoftmax: (x) => T.logSoftmax(x, -1),
   softplus: (x) => T.softplus(x),
