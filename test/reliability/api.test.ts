@@ -149,3 +149,28 @@ describe('derivatives at the kinks of elu and clip are those PyTorch gives', () 
     close(Ad.grad(sum((x) => T.minimum(x, 0)))(T.tensor([0], 'float64')), [0.5])
   })
 })
+
+describe('gradCheck does not call a gradient right when it judged nothing', () => {
+  const w = { w: T.tensor([0.5, -1.5, 2]) }
+  it('a loss with dropout drawing a fresh key each call is inconclusive, saying why', () => {
+    let calls = 0
+    const loss = (p: { w: T.Tensor }) => {
+      const keep = Rng.bernoulli(Rng.foldIn(Rng.key(0), calls++), 0.5, [3], { dtype: 'float64' })
+      return T.sum(T.mul(T.square(p.w), keep))
+    }
+    const r = Ad.gradCheck(loss, w)
+    expect(r.verdict).toBe('inconclusive')
+    expect(r.reason).toMatch(/not deterministic/)
+    expect(Ad.showGradCheck(r)).toMatch(/^gradCheck: inconclusive .*not deterministic/)
+  })
+  it('a check that compared nothing (every difference straddles a kink) is inconclusive', () => {
+    const r = Ad.gradCheck((p: { w: T.Tensor }) => T.sum(T.abs(p.w)), { w: T.tensor([0, 0]) }, { kinks: 'skip' })
+    expect(r.compared).toBe(0)
+    expect(r.verdict).toBe('inconclusive')
+    expect(r.reason).toMatch(/nothing was compared/)
+  })
+  it('an ordinary deterministic loss is still ok', () => {
+    const r = Ad.gradCheck((p: { w: T.Tensor }) => T.sum(T.square(p.w)), w)
+    expect([r.verdict, r.reason]).toEqual(['ok', undefined])
+  })
+})
