@@ -4,7 +4,7 @@
  * gradCheck does not call an unchecked gradient right, and errors say what to do.
  */
 import { describe, expect, it } from 'vitest'
-import { Ad, Net, PuregradError, Rng, Tensor as T } from '../../src/index.js'
+import { Ad, Loss, Net, PuregradError, Rng, Tensor as T } from '../../src/index.js'
 
 /** The PuregradError `f` throws (any other exception fails). */
 const refusal = (f: () => unknown): PuregradError => {
@@ -172,5 +172,13 @@ describe('gradCheck does not call a gradient right when it judged nothing', () =
   it('an ordinary deterministic loss is still ok', () => {
     const r = Ad.gradCheck((p: { w: T.Tensor }) => T.sum(T.square(p.w)), w)
     expect([r.verdict, r.reason]).toEqual(['ok', undefined])
+  })
+})
+
+describe('softmax cross-entropy on float class indices', () => {
+  it('asks for integer labels (cast them) instead of speaking of shapes', () => {
+    const e = refusal(() => Loss.softmaxCrossEntropy(T.zeros([2, 3]), T.tensor([0, 2])))
+    expect(e.detail).not.toMatch(/must have the same shape/)
+    expect(e.detail).toMatch(/must be integers: cast them/)
   })
 })
