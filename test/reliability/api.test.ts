@@ -182,3 +182,20 @@ describe('softmax cross-entropy on float class indices', () => {
     expect(e.detail).toMatch(/must be integers: cast them/)
   })
 })
+
+describe('the numeric guard refuses modes it does not know', () => {
+  const f = (x: T.Tensor) => T.log(x)
+  it.each([
+    ['guarded', () => Ad.guarded(f, 'Ops' as never)],
+    ['guarded', () => Ad.guarded(f, { mode: 'ops' } as never)],
+    ['checkFinite', () => Ad.checkFinite(f, 'bondary' as never)],
+    ['checkFinite', () => Ad.checkFinite(42 as never)],
+  ] as const)('%s refuses %#', (op, g) => {
+    const e = refusal(g)
+    expect([e.code, e.op]).toEqual(['INVALID_ARGUMENT', op])
+  })
+  it("suggests the mode meant, and still accepts the real ones", () => {
+    expect(refusal(() => Ad.checkFinite(f, 'bondary' as never)).detail).toMatch(/did you mean 'boundary'/)
+    for (const m of ['ops', 'boundary', 'off'] as const) expect(T.toArray(Ad.guarded(f, m)(T.tensor([1])))).toEqual([0])
+  })
+})
