@@ -104,6 +104,7 @@ describe('gradCheck passes on small networks of every layer kind (dropout on, fi
   }
   test.prop([A.network(), A.width, seed], { numRuns: 30 })('and on random networks', (net, w, s) => {
     const report = checkNetwork(net, [w], Rng.normal(Rng.key(s + 7), [3, w], { dtype: 'float64' }), s)
-    expect(report.verdict, Ad.showGradCheck(report)).toBe('ok')
+    // a network without parameters leaves nothing to compare: the check says so
+    expect(report.verdict, Ad.showGradCheck(report)).toBe(report.parameters === 0 ? 'inconclusive' : 'ok')
   })
 })

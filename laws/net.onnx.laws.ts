@@ -34,7 +34,7 @@ const imageLayer: fc.Arbitrary<Net.Layer> = fc.oneof(
       padding: fc.oneof(fc.constantFrom<Net.Conv2d['padding']>('valid', 'same'), fc.integer({ min: 0, max: 2 }), fc.tuple(fc.tuple(fc.nat(2), fc.nat(2)), fc.tuple(fc.nat(2), fc.nat(2)))),
       useBias: fc.boolean(),
     })
-    .map((o) => Net.conv2d(o.filters, o.kernel, o)),
+    .map(({ filters, kernel, ...opts }) => Net.conv2d(filters, kernel, opts)),
   fc
     .record({ max: fc.boolean(), size: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), strides: fc.integer({ min: 1, max: 2 }), same: fc.boolean() })
     .map((o) => (o.max ? Net.maxPool2d : Net.avgPool2d)(o.size, { strides: o.strides, padding: o.same ? 'same' : 'valid' })),

@@ -10,8 +10,9 @@
  * localises a failure to parameter leaves; and forward mode is compared with reverse mode as
  * a second, difference-free oracle.
  */
-import { PuregradError, fail } from '../core/errors.js'
-import { type Tensor, dataOf } from '../core/Tensor.js'
+import { PuregradError, checkFunction, describe, fail } from '../core/errors.js'
+import { checkOptions } from '../core/options.js'
+import { type Tensor, checkTensor, dataOf } from '../core/Tensor.js'
 import { type Key, key as makeKey, normal, split, uniform } from '../rng/index.js'
 import * as T from '../tensor/index.js'
 import * as Tr from '../tree/index.js'
@@ -24,6 +25,14 @@ import { grad, jvp } from './transforms.js'
  * @category gradient checking
  */
 export type Verdict = 'ok' | 'suspicious' | 'likelyWrong' | 'wrong'
+
+/**
+ * The verdict of a gradient check: a `Verdict`, or `inconclusive` when nothing could be
+ * judged (the function gave two values at one point, or no coordinate or direction was
+ * compared); the report's `reason` says why.
+ * @category gradient checking
+ */
+export type CheckVerdict = Verdict | 'inconclusive'
 
 /**
  * The verdict for a relative error, by the thresholds given with `Verdict`.
@@ -70,7 +79,10 @@ export interface GradCheckEntry {
 
 /** The result of a gradient check: plain data, printable with `showGradCheck`. */
 export interface GradCheckReport {
-  readonly verdict: Verdict
+  /** `inconclusive` when nothing could be judged, otherwise `verdictOf(relativeError)` */
+  readonly verdict: CheckVerdict
+  /** why the check is inconclusive; undefined otherwise */
+  readonly reason: string | undefined
   /**
    * max(0, ‖numeric − analytic‖₂ − noiseFloor) / (‖numeric‖₂ + ‖analytic‖₂ + noiseFloor) over
    * what was compared: the notes' ratio, except that a difference within the finite
@@ -86,7 +98,7 @@ export interface GradCheckReport {
   readonly eps: number
   /** number of parameters in θ */
   readonly parameters: number
-  /** coordinates (full) or directions (fast) compared */
+  /** coordinates (full) or directions (fast) compared (0 when the function is not deterministic: nothing is compared) */
   readonly compared: number
   /** coordinates or directions left out because their differences straddle a kink */
   readonly skipped: number
@@ -122,7 +134,9 @@ const ratio = (analytic: ArrayLike<number>, numeric: ArrayLike<number>, floor: n
  * Checks the gradient of `f` (a function of a parameter tree returning one number) at
  * `params` against two-sided finite differences in float64. Run it with regularization
  * terms included and with dropout on or off (a fixed key makes dropout deterministic); check
- * at initialisation and again after some training. Parameters are cast to float64, so build
+ * at initialisation and again after some training. The verdict is `inconclusive`, with a
+ * `reason`, when nothing could be judged: `f` gave two values at one point (it is evaluated
+ * twice there), or every difference straddled a kink. Parameters are cast to float64, so build
  * constants inside `f` from its inputs (`fullLike`, `zerosLike`) or give them as float64.
  *
  * @example
@@ -133,6 +147,12 @@ const ratio = (analytic: ArrayLike<number>, numeric: ArrayLike<number>, floor: n
  * assert.strictEqual(report.verdict, 'ok')
  * assert.ok(report.relativeError <= 1e-7)
  * assert.strictEqual(report.compared, 2)
+ * // a loss that changes between calls (dropout with a fresh key each call) cannot be judged
+ * let calls = 0
+ * const noisy = (p: { w: T.Tensor }) => T.add(f(p), calls++)
+ * const unsure = Ad.gradCheck(noisy, { w: T.tensor([0.5, -1.5]) })
+ * assert.strictEqual(unsure.verdict, 'inconclusive')
+ * assert.match(unsure.reason ?? '', /not deterministic/)
  * @category gradient checking
  */
 export const gradCheck = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P, opts: GradCheckOptions = {}): GradCheckReport => {
@@ -153,6 +173,13 @@ export const gradCheck = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P
 
 const check = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P, opts: GradCheckOptions): GradCheckReport => {
   const op = 'gradCheck'
+  checkFunction(op, 'the function', f)
+  checkOptions(op, opts, ['eps', 'mode', 'directions', 'key', 'worst', 'kinks'])
+  if (opts.mode !== undefined && opts.mode !== 'full' && opts.mode !== 'fast') fail('INVALID_ARGUMENT', op, `mode must be 'full' or 'fast'; got ${describe(opts.mode)}.`)
+  if (opts.kinks !== undefined && opts.kinks !== 'move' && opts.kinks !== 'skip') fail('INVALID_ARGUMENT', op, `kinks must be 'move' or 'skip'; got ${describe(opts.kinks)}.`)
+  for (const [name, v] of [['directions', opts.directions], ['worst', opts.worst]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 1e6)) fail('INVALID_ARGUMENT', op, `${name} must be a whole number ≥ 0; got ${describe(v)}.`)
+  }
   const eps = opts.eps ?? 1e-6
   if (!(eps > 0 && eps < 1)) fail('INVALID_ARGUMENT', op, `eps must lie in (0, 1); got ${eps}. The notes use 1e-7; the default is 1e-6.`)
   const worstCount = opts.worst ?? 5
@@ -178,6 +205,25 @@ const check = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P, opts: Gra
   const point = unflatten(T.fromArray(th, [n], 'float64'))
   const g = dataOf(Tr.flatten(grad(f)(point) as P).theta)
   const f0 = evaluate(th)[0]
+  // differences of a function that changes between calls (dropout drawing a fresh key each
+  // call) measure the change, not the slope: refuse to judge rather than call them right
+  const again = evaluate(th)[0]
+  if (!Object.is(f0, again)) {
+    return {
+      verdict: 'inconclusive',
+      reason: `the function is not deterministic: it gave ${f0} and then ${again} at the same point, so finite differences measure its noise, not its slope. Make it a pure function of the parameters: fix the key of dropout or any sampling inside it (or turn dropout off).`,
+      relativeError: Number.NaN,
+      noiseFloor: Number.NaN,
+      mode,
+      eps,
+      parameters: n,
+      compared: 0,
+      skipped: 0,
+      moved,
+      forwardVsReverse: Number.NaN,
+      worst: [],
+    }
+  }
   const coordinateFloor = (2 ** -52 * Math.max(1, Math.abs(f0))) / eps
 
   // a difference-free oracle: forward mode against reverse mode along one random direction
@@ -253,8 +299,15 @@ const check = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P, opts: Gra
   const noiseFloor = coordinateFloor * Math.sqrt(analytic.length)
   const relativeError = ratio(analytic, numeric, noiseFloor)
   worst.sort((a, b) => Math.abs(b.analytic - b.numeric) - Math.abs(a.analytic - a.numeric))
+  const reason =
+    analytic.length > 0
+      ? undefined
+      : n === 0
+        ? 'the parameters hold no numbers, so there is nothing to compare; pass the parameters the function depends on.'
+        : `nothing was compared: all ${skipped} ${mode === 'full' ? 'coordinates' : 'directions'} had differences that straddle a kink. Check at another point, or leave kinks at 'move' (the default) so the point is moved off them.`
   return {
-    verdict: verdictOf(relativeError),
+    verdict: reason === undefined ? verdictOf(relativeError) : 'inconclusive',
+    reason,
     relativeError,
     noiseFloor,
     mode,
@@ -269,7 +322,7 @@ const check = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P, opts: Gra
 }
 
 const scalar = (op: string, y: Tensor): Tensor =>
-  y.size === 1 ? y : fail('NOT_SCALAR', op, `the function returned shape [${y.shape.join(', ')}]; gradCheck needs a single number (a loss).`)
+  checkTensor(op, y, 'the value of the function').size === 1 ? y : fail('NOT_SCALAR', op, `the function returned shape [${y.shape.join(', ')}]; gradCheck needs a single number (a loss).`)
 
 /**
  * A readable summary of a report: the verdict with its meaning, then the worst entries.
@@ -286,6 +339,7 @@ const scalar = (op: string, y: Tensor): Tensor =>
  * @category gradient checking
  */
 export const showGradCheck = (r: GradCheckReport): string => {
+  if (r.verdict === 'inconclusive') return `gradCheck: inconclusive (nothing was judged): ${r.reason ?? ''}`
   const meaning: Record<Verdict, string> = {
     ok: 'the gradient is right',
     suspicious: 'look closer',

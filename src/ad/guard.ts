@@ -13,7 +13,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { currentLayer, currentRule, inBackward } from '../core/context.js'
-import { PuregradError } from '../core/errors.js'
+import { PuregradError, checkFunction, describe, fail } from '../core/errors.js'
+import { closest } from '../core/options.js'
 import { type Tensor, dataOf, isTensor } from '../core/Tensor.js'
 import { observeEvaluations } from '../prims/bind.js'
 import type { PrimParams } from '../prims/Prim.js'
@@ -192,9 +193,9 @@ const watchOps = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, arg
  * assert.ok(E.isRight(Ad.checkFinite(f)(T.tensor([1, 2]))))
  * @category numeric guard
  */
-export const checkFinite =
-  <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, mode: GuardMode = 'ops') =>
-  (...args: A): E.Either<PuregradError, R> => {
+export const checkFinite = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, mode: GuardMode = 'ops'): ((...args: A) => E.Either<PuregradError, R>) => {
+  checkGuard('checkFinite', f, mode)
+  return (...args: A): E.Either<PuregradError, R> => {
     try {
       const r = mode === 'ops' ? watchOps(f, args) : f(...args)
       const issue = mode === 'off' ? undefined : checkResult(r)
@@ -204,6 +205,18 @@ export const checkFinite =
       throw e
     }
   }
+}
+
+const MODES: ReadonlyArray<GuardMode> = ['ops', 'boundary', 'off']
+
+/** A function and one of the guard's modes, or INVALID_ARGUMENT (an options object or a misspelt mode is refused, not ignored). */
+const checkGuard = (op: string, f: unknown, mode: unknown): void => {
+  checkFunction(op, 'the guarded function', f)
+  if (!MODES.includes(mode as GuardMode)) {
+    const near = typeof mode === 'string' ? closest(mode, MODES) : undefined
+    fail('INVALID_ARGUMENT', op, `mode must be one of ${MODES.map((m) => `'${m}'`).join(', ')} (a string, not an options object); got ${describe(mode)}${near === undefined ? '' : ` (did you mean '${near}'?)`}.`)
+  }
+}
 
 /**
  * `checkFinite` that throws its report (a `PuregradError` with code `NON_FINITE`).
@@ -216,9 +229,11 @@ export const checkFinite =
  * assert.throws(() => safeLog(T.tensor([1, 0])), { code: 'NON_FINITE' })
  * @category numeric guard
  */
-export const guarded =
-  <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, mode: GuardMode = 'ops') =>
-  (...args: A): R =>
+export const guarded = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, mode: GuardMode = 'ops'): ((...args: A) => R) => {
+  checkGuard('guarded', f, mode)
+  const checked = checkFinite(f, mode)
+  return (...args: A): R =>
     E.getOrElse<PuregradError, R>((e) => {
       throw e
-    })(checkFinite(f, mode)(...args))
+    })(checked(...args))
+}

@@ -10,10 +10,19 @@
  * @since 0.1.0
  */
 import { type Buffer, type DType, dtypeOf } from './dtype.js'
-import { type Shape, sizeOf } from './shape.js'
+import { PuregradError, describe, error, fail } from './errors.js'
+import type { Shape } from './shape.js'
 
+/**
+ * The module-private token the constructor demands: only this module holds it, so `new Tensor(…)`
+ * from anywhere else (a cast away from the private constructor, a subclass) is refused.
+ */
+const TOKEN: unique symbol = Symbol('puregrad.Tensor')
+
+let make: (data: Buffer, shape: Shape, box: TraceBox | undefined) => Tensor
 let peek: (t: Tensor) => Buffer
 let peekBox: (t: Tensor) => TraceBox | undefined
+let brand: (u: object) => boolean
 
 /**
  * What a traced tensor carries while a differentiation interpreter runs: the interpreter's
@@ -47,8 +56,21 @@ export class Tensor {
   /** Number of elements. */
   readonly size: number
 
-  /** Not for users: build tensors with `tensor`, `zeros`, `ones`, … */
-  private constructor(data: Buffer, shape: Shape, box: TraceBox | undefined) {
+  /**
+   * Not for users: build tensors with `tensor`, `fromArray`, `zeros`, `ones`, … A call from
+   * outside the library is refused, so no tensor wraps a buffer its caller still holds.
+   */
+  private constructor(token: typeof TOKEN, data: Buffer, shape: Shape, box: TraceBox | undefined) {
+    if (token !== TOKEN) {
+      fail(
+        'INVALID_ARGUMENT',
+        'Tensor',
+        'tensors cannot be constructed with new: build them with Tensor.tensor, Tensor.fromArray, Tensor.zeros or another function of the Tensor namespace (each copies its input, so the tensor owns its buffer).',
+      )
+    }
+    let n = 1
+    for (let i = 0; i < shape.length; i++) n *= shape[i]!
+    if (n !== data.length) throw new Error(`internal: buffer of ${data.length} for shape [${shape.join(', ')}]`)
     this.#data = data
     this.#box = box
     this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice())
@@ -79,23 +101,17 @@ export class Tensor {
   }
 
   static {
+    make = (data, shape, box) => new Tensor(TOKEN, data, shape, box)
     peek = (t) => t.#data
     peekBox = (t) => t.#box
-  }
-
-  /** @internal */
-  static _wrap(data: Buffer, shape: Shape, box?: TraceBox): Tensor {
-    return new Tensor(data, shape, box)
+    brand = (u) => #data in u
   }
 }
 
 /**
  * Wraps a buffer the caller has just allocated and will never touch again. @internal
  */
-export const fromBuffer = (data: Buffer, shape: Shape): Tensor => {
-  if (sizeOf(shape) !== data.length) throw new Error(`internal: buffer of ${data.length} for shape [${shape.join(', ')}]`)
-  return Tensor._wrap(data, shape)
-}
+export const fromBuffer = (data: Buffer, shape: Shape): Tensor => make(data, shape, undefined)
 
 /**
  * The tensor's buffer, for kernels only: never write to it, never hand it out. A traced
@@ -107,7 +123,7 @@ export const dataOf = (t: Tensor): Buffer => peek(t)
 export const boxOf = (t: Tensor): TraceBox | undefined => peekBox(t)
 
 /** A traced tensor standing for `box.primal` at `box.level`. @internal */
-export const traced = <B extends TraceBox>(box: B): Tensor => Tensor._wrap(peek(box.primal), box.primal.shape, box)
+export const traced = <B extends TraceBox>(box: B): Tensor => make(peek(box.primal), box.primal.shape, box)
 
 /**
  * True when a value is a `Tensor` (a type guard).
@@ -119,4 +135,20 @@ export const traced = <B extends TraceBox>(box: B): Tensor => Tensor._wrap(peek(
  * assert.strictEqual(T.isTensor([1, 2]), false)
  * @category guards
  */
-export const isTensor = (u: unknown): u is Tensor => u instanceof Tensor
+export const isTensor = (u: unknown): u is Tensor => typeof u === 'object' && u !== null && brand(u)
+
+/**
+ * `u` when it is a tensor; otherwise INVALID_ARGUMENT naming the operation and the argument,
+ * with how to build a tensor. One brand check: cheap enough for every operation. @internal
+ */
+export const checkTensor = (op: string, u: unknown, name = 'the input'): Tensor => {
+  if (isTensor(u)) return u
+  const e = error('INVALID_ARGUMENT', op, `${name} is ${describe(u)}, not a Tensor; pass a Tensor (build one with Tensor.tensor(…), e.g. Tensor.tensor([[1, 2], [3, 4]])).`)
+  notTensorErrors.add(e)
+  throw e
+}
+
+const notTensorErrors = new WeakSet<PuregradError>()
+
+/** Whether an error is `checkTensor`'s refusal of a non-tensor (a layer reading variables it lacks raises it). @internal */
+export const isNotTensorError = (e: unknown): boolean => e instanceof PuregradError && notTensorErrors.has(e)

@@ -65,3 +65,32 @@ export const fail = (code: ErrorCode, op: string, detail: string): never => {
 /** Formats a shape for messages: `[2, 3]`, a scalar as `[] (scalar)`. @internal */
 export const showShape = (shape: ReadonlyArray<number>): string =>
   shape.length === 0 ? '[] (scalar)' : `[${shape.join(', ')}]`
+
+/**
+ * A short description of any value for messages, never throwing (cycles, bigints, symbols):
+ * `null`, `the number 42`, `the string "x"`, `an array of length 2`, `a function`, `an object`. @internal
+ */
+export const describe = (u: unknown): string => {
+  switch (typeof u) {
+    case 'number':
+      return `the number ${u}`
+    case 'boolean':
+      return String(u)
+    case 'string':
+      return `the string ${JSON.stringify(u.length > 40 ? `${u.slice(0, 40)}…` : u)}`
+    case 'bigint':
+      return `the bigint ${u}n`
+    case 'undefined':
+      return 'undefined'
+    case 'symbol':
+      return 'a symbol'
+    case 'function':
+      return 'a function'
+    default:
+      return u === null ? 'null' : Array.isArray(u) ? `an array of length ${u.length}` : 'an object'
+  }
+}
+
+/** `f` when it is a function; otherwise INVALID_ARGUMENT naming what it is. @internal */
+export const checkFunction = <F>(op: string, name: string, f: F): F =>
+  typeof f === 'function' ? f : fail('INVALID_ARGUMENT', op, `${name} must be a function; got ${describe(f)}.`)

@@ -6,7 +6,7 @@
  * throw the same error value.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { type PuregradError, error, fail, showShape } from './errors.js'
+import { type PuregradError, describe, error, fail, showShape } from './errors.js'
 
 /** @category model */
 export type Shape = ReadonlyArray<number>
@@ -57,6 +57,7 @@ export const shapeOrThrow = (op: string, shape: unknown): Shape =>
  * @category utils
  */
 export const sizeOf = (shape: Shape): number => {
+  if (!Array.isArray(shape)) fail('INVALID_SHAPE', 'sizeOf', `a shape is an array of sizes such as [2, 3]; got ${describe(shape)}.`)
   let n = 1
   for (const d of shape) n *= d
   return n
@@ -89,6 +90,9 @@ export const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length 
  * @category checkers
  */
 export const broadcastShapes = (op: string, a: Shape, b: Shape): E.Either<PuregradError, Shape> => {
+  if (!Array.isArray(a) || !Array.isArray(b)) {
+    return E.left(error('INVALID_SHAPE', typeof op === 'string' ? op : 'broadcastShapes', `a shape is an array of sizes such as [2, 3]; got ${describe(Array.isArray(a) ? b : a)}.`))
+  }
   const rank = Math.max(a.length, b.length)
   const out = new Array<number>(rank)
   for (let i = 0; i < rank; i++) {
@@ -143,7 +147,7 @@ export const normalizeAxis = (op: string, axis: number, rank: number): number =>
  */
 export const normalizeAxes = (op: string, axes: number | ReadonlyArray<number> | undefined, rank: number): number[] => {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i)
-  const list = typeof axes === 'number' ? [axes] : axes
+  const list: ReadonlyArray<number> = typeof axes === 'number' ? [axes] : Array.isArray(axes) ? axes : fail('INVALID_ARGUMENT', op, `axes must be an axis, a list of axes or omitted (all axes); got ${describe(axes)}.`)
   const out = list.map((a) => {
     if (!Number.isInteger(a) || a < -rank || a >= rank) {
       return fail('AXIS_OUT_OF_RANGE', op, `axis ${a} is out of range for a tensor of rank ${rank}; use axes in [${-rank}, ${rank - 1}].`)

@@ -1,6 +1,6 @@
 /** Losses for classification, computed from logits so they stay finite for any logits. */
-import { fail, showShape } from '../core/errors.js'
-import { type Tensor, isTensor } from '../core/Tensor.js'
+import { describe, fail, showShape } from '../core/errors.js'
+import { type Tensor, checkTensor, isTensor } from '../core/Tensor.js'
 import * as T from '../tensor/index.js'
 import { sameShapes } from './internal.js'
 
@@ -8,9 +8,15 @@ import { sameShapes } from './internal.js'
 export type Labels = Tensor | ReadonlyArray<number>
 
 const asDistribution = (op: string, logits: Tensor, labels: Labels): Tensor => {
+  checkTensor(op, logits, 'the logits')
   const classes = logits.shape.at(-1)
   if (logits.rank < 1 || classes === undefined) return fail('SHAPE_MISMATCH', op, `logits need a class axis; got ${showShape(logits.shape)}.`)
+  if (!isTensor(labels) && !Array.isArray(labels)) fail('INVALID_ARGUMENT', op, `labels must be int32 class indices (a tensor or an array), or one-hot rows of the logits' shape; got ${describe(labels)}.`)
   if (isTensor(labels) && labels.dtype !== 'int32') {
+    // float labels of the logits' shape without the class axis are class indices in the wrong dtype
+    if (labels.rank === logits.rank - 1 && labels.shape.every((d, i) => d === logits.shape[i])) {
+      fail('DTYPE_MISMATCH', op, `labels ${showShape(labels.shape)} are ${labels.dtype}, but class indices must be integers: cast them with Tensor.cast(labels, 'int32') (or pass one-hot rows of the logits' shape ${showShape(logits.shape)}).`)
+    }
     sameShapes(op, logits, labels)
     return labels
   }

@@ -8,11 +8,12 @@ import * as E from 'fp-ts/lib/Either.js'
 import { withLayer } from '../core/context.js'
 import { type FloatDType, isFloat } from '../core/dtype.js'
 import { PuregradError, fail } from '../core/errors.js'
+import { checkOptions } from '../core/options.js'
 import { checkShape } from '../core/shape.js'
-import { type Tensor, isTensor } from '../core/Tensor.js'
+import { type Tensor, isNotTensorError, isTensor } from '../core/Tensor.js'
 import { type Key, foldIn } from '../rng/index.js'
 import { checkKey } from '../rng/Key.js'
-import type { Tree } from '../tree/index.js'
+import { type Tree, deepFreeze } from '../tree/index.js'
 import { type Applied, type Mode, type Recurse, ShapeProblem, type Vars } from './Kind.js'
 import { type Layer, type Shapes, type Value, showShapes } from './Layer.js'
 import { nameHash } from './layers/common.js'
@@ -48,6 +49,8 @@ const applyAt = (l: Layer, path: string, vars: Vars, x: Value, mode: Mode): Appl
   } catch (e) {
     // errors that already say where they happened (or a numeric report, which names its layer) pass through
     if (e instanceof PuregradError && (located.has(e) || e.code === 'NON_FINITE')) throw e
+    // a variable the layer needs is missing: the variables are not this network's
+    if (isNotTensorError(e)) return locate(new PuregradError('TREE_MISMATCH', 'apply', `${describeAt(path, l)} could not read its variables (${(e as PuregradError).detail}); pass the variables made by init for this network.`))
     if (e instanceof ShapeProblem) return locate(new PuregradError('SHAPE_MISMATCH', 'apply', `${describeAt(path, l)} ${e.message}.`))
     if (e instanceof PuregradError) return locate(new PuregradError(e.code, e.op, `${e.detail} (in ${describeAt(path, l)})`))
     if (e instanceof TypeError) {
@@ -97,6 +100,13 @@ export const shape = (net: Layer, inShape: Shapes): E.Either<PuregradError, Shap
   }
 }
 
+const freezeShapes = (s: Shapes): Shapes => {
+  if (Array.isArray(s)) return Object.freeze(s)
+  for (const t of (s as { readonly tuple: ReadonlyArray<Shapes> }).tuple) freezeShapes(t)
+  Object.freeze((s as { readonly tuple: ReadonlyArray<Shapes> }).tuple)
+  return Object.freeze(s)
+}
+
 /** Options of `init`. */
 export interface InitOptions {
   readonly key: Key
@@ -128,6 +138,8 @@ export interface Initialized extends Vars {
  * @category interpreters
  */
 export const init = (net: Layer, opts: InitOptions): Initialized => {
+  checkOptions('init', opts, ['key', 'inShape', 'dtype'])
+  if (opts === undefined) fail('INVALID_ARGUMENT', 'init', 'the options are missing: pass { key: Rng.key(0), inShape: [784] } (the per-example input shape).')
   const key = checkKey('init', opts.key)
   const dtype = opts.dtype ?? 'float32'
   if (!isFloat(dtype)) fail('DTYPE_MISMATCH', 'init', `parameters must be float32 or float64; got ${String(dtype)}.`)
@@ -136,7 +148,7 @@ export const init = (net: Layer, opts: InitOptions): Initialized => {
     throw e
   })(shape(net, inShape))
   const vars = initAt(net, '', key, inShape, dtype)
-  return { params: vars.params, state: vars.state, outShape }
+  return Object.freeze({ params: deepFreeze(vars.params), state: deepFreeze(vars.state), outShape: freezeShapes(outShape) })
 }
 
 /** Options of `apply`. */
@@ -147,7 +159,18 @@ export interface ApplyOptions {
   readonly key?: Key
 }
 
-const batched = (x: Value): ReadonlyArray<number> | undefined => (isTensor(x) ? x.shape.slice(1) : undefined)
+const holdsNumbers = (u: unknown): boolean => typeof u === 'number' || (Array.isArray(u) && u.some(holdsNumbers))
+
+/** Refuses an input that is not a tensor or a tuple (array) of them, saying how to build a tensor. */
+const checkInput = (op: string, x: unknown): void => {
+  if (isTensor(x)) return
+  if (Array.isArray(x) && x.length > 0 && x.every((v) => isTensor(v) || (Array.isArray(v) && !holdsNumbers(v)))) {
+    for (const v of x) checkInput(op, v)
+    return
+  }
+  const what = holdsNumbers(x) ? (Array.isArray(x) ? 'a nested array of numbers' : 'a number') : x === null ? 'null' : Array.isArray(x) ? (x.length === 0 ? 'an empty array' : 'an array that holds something other than tensors') : typeof x === 'object' ? 'an object that is not a Tensor' : `a ${typeof x}`
+  fail('INVALID_ARGUMENT', op, `the input is ${what}; pass a Tensor with a leading batch axis (build one with Tensor.tensor(…), e.g. Tensor.tensor([[1, 2]]) for one example of 2 features), or an array of tensors for a network with several inputs.`)
+}
 
 /**
  * Runs the network on a batch (a tensor with a leading batch axis, or a tuple of them),
@@ -168,8 +191,8 @@ const batched = (x: Value): ReadonlyArray<number> | undefined => (isTensor(x) ? 
  * @category interpreters
  */
 export const apply = (net: Layer, vars: Vars, x: Value, opts: ApplyOptions = {}): { readonly y: Value; readonly state: Tree } => {
-  const xs = batched(x)
-  if (xs === undefined && !Array.isArray(x)) fail('INVALID_ARGUMENT', 'apply', 'the input must be a tensor with a leading batch axis, or a tuple of them.')
+  checkOptions('apply', opts, ['train', 'key'])
+  checkInput('apply', x)
   if (isTensor(x) && x.rank === 0) fail('SHAPE_MISMATCH', 'apply', 'the input needs a leading batch axis; got a scalar. Use Tensor.reshape(x, [1, …]) for one example.')
   const key = opts.key === undefined ? undefined : checkKey('apply', opts.key)
   const { y, state } = applyAt(net, '', vars, x, { train: opts.train === true, key })
@@ -189,6 +212,8 @@ export const apply = (net: Layer, vars: Vars, x: Value, opts: ApplyOptions = {})
  * @category interpreters
  */
 export const predict = (net: Layer, vars: Vars, x: Tensor): Tensor => {
+  checkInput('predict', x)
+  if (!isTensor(x)) fail('INVALID_ARGUMENT', 'predict', 'predict takes one tensor; for a network with several inputs pass the tuple to apply.')
   const { y } = apply(net, vars, x)
   return isTensor(y) ? y : fail('INVALID_ARGUMENT', 'predict', 'the network returns a tuple; use apply for networks with several outputs.')
 }

@@ -69,17 +69,7 @@ export const checkBoolean = (op: string, name: string, v: unknown): boolean =>
   typeof v === 'boolean' ? v : fail('INVALID_ARGUMENT', op, `${name} is ${show(v)}; it must be true or false.`)
 
 /** Refuses keys of an options object that the function does not know (typos such as `beta1`). @internal */
-export const checkOptions = (op: string, opts: unknown, known: ReadonlyArray<string>): void => {
-  if (opts === undefined) return
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    fail('INVALID_ARGUMENT', op, `the options are ${show(opts)}; pass an options object such as { ${known[0] ?? ''}: … } or nothing.`)
-  }
-  for (const k of Object.keys(opts as object)) {
-    if (!known.includes(k)) {
-      fail('INVALID_ARGUMENT', op, `unknown option ${JSON.stringify(k)}; the options of ${op} are ${known.map((n) => JSON.stringify(n)).join(', ')}.`)
-    }
-  }
-}
+export { checkOptions } from '../core/options.js'
 
 // -------------------------------------------------------------------------------------
 // trees

@@ -5,6 +5,7 @@
  */
 import { type DType, type FloatDType, checkDType } from '../core/dtype.js'
 import { fail } from '../core/errors.js'
+import { checkOptions as checkKnownOptions } from '../core/options.js'
 import { type Shape, shapeOrThrow, sizeOf } from '../core/shape.js'
 
 /** A short description of any value for messages; never throws (bigints, symbols, cycles). @internal */
@@ -39,12 +40,13 @@ export const checkSampleShape = (op: string, shape: unknown): { readonly shape: 
   return { shape: s, size }
 }
 
-/** The options argument: undefined or a plain object. @internal */
-export const checkOptions = <O extends object>(op: string, options: unknown, example: string): Partial<O> => {
+/** The options argument: undefined or a plain object with only the keys in `known`. @internal */
+export const checkOptions = <O extends object>(op: string, options: unknown, example: string, known: ReadonlyArray<keyof O & string>): Partial<O> => {
   if (options === undefined) return {}
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     return fail('INVALID_ARGUMENT', op, `options must be an object such as ${example}; got ${show(options)}.`)
   }
+  checkKnownOptions(op, options, known)
   return options as Partial<O>
 }
 

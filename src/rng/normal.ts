@@ -83,7 +83,7 @@ export const normal = (key: Key, shape: Shape, options?: NormalOptions): Tensor 
   const op = 'normal'
   const [k0, k1] = checkKey(op, key).words
   const { shape: s, size: n } = checkSampleShape(op, shape)
-  const o = checkOptions<NormalOptions>(op, options, "{ dtype: 'float64', mean: 0, std: 0.01 }")
+  const o = checkOptions<NormalOptions>(op, options, "{ dtype: 'float64', mean: 0, std: 0.01 }", ['dtype', 'mean', 'std'])
   const { dtype, mean, std } = location(op, o, 9)
   if (dtype === 'float32') {
     const out = new Float32Array(n)
@@ -131,7 +131,7 @@ export const truncatedNormal = (key: Key, shape: Shape, options?: TruncatedNorma
   const op = 'truncatedNormal'
   const [k0, k1] = checkKey(op, key).words
   const { shape: s, size: n } = checkSampleShape(op, shape)
-  const o = checkOptions<TruncatedNormalOptions>(op, options, '{ std: 0.02, lower: -2, upper: 2 }')
+  const o = checkOptions<TruncatedNormalOptions>(op, options, '{ std: 0.02, lower: -2, upper: 2 }', ['dtype', 'mean', 'std', 'lower', 'upper'])
   const lower = boundOption(op, 'lower', o.lower, -2)
   const upper = boundOption(op, 'upper', o.upper, 2)
   // |z| ≤ max(|lower|, |upper|), and never beyond ~38 (Φ of the interval is at least 1e-300)

@@ -78,7 +78,7 @@ export const uniform = (key: Key, shape: Shape, options?: UniformOptions): Tenso
   const op = 'uniform'
   const [k0, k1] = checkKey(op, key).words
   const { shape: s, size: n } = checkSampleShape(op, shape)
-  const o = checkOptions<UniformOptions>(op, options, "{ dtype: 'float64', min: -1, max: 1 }")
+  const o = checkOptions<UniformOptions>(op, options, "{ dtype: 'float64', min: -1, max: 1 }", ['dtype', 'min', 'max'])
   const dtype = checkFloatDType(op, o.dtype)
   const min = finiteOption(op, 'min', o.min, 0)
   const max = finiteOption(op, 'max', o.max, 1)
@@ -152,7 +152,7 @@ export const bernoulli = (key: Key, p: number, shape: Shape, options?: Bernoulli
     )
   }
   const { shape: s, size: n } = checkSampleShape(op, shape)
-  const o = checkOptions<BernoulliOptions>(op, options, "{ dtype: 'int32' }")
+  const o = checkOptions<BernoulliOptions>(op, options, "{ dtype: 'int32' }", ['dtype'])
   const dtype = checkAnyDType(op, o.dtype)
   const threshold = p * TWO32
   const out = alloc(dtype, n)

@@ -1,7 +1,8 @@
 /** Whole-tensor comparisons that answer with a boolean. */
 import { fail } from '../core/errors.js'
+import { checkOptions } from '../core/options.js'
 import { sameShape } from '../core/shape.js'
-import { type Tensor, dataOf } from '../core/Tensor.js'
+import { type Tensor, dataOf, checkTensor } from '../core/Tensor.js'
 
 /**
  * True when both tensors have the same dtype, the same shape and the same bits
@@ -16,6 +17,8 @@ import { type Tensor, dataOf } from '../core/Tensor.js'
  * @category comparisons
  */
 export const equals = (a: Tensor, b: Tensor): boolean => {
+  checkTensor('equals', a, 'a')
+  checkTensor('equals', b, 'b')
   if (a.dtype !== b.dtype || !sameShape(a.shape, b.shape)) return false
   const x = dataOf(a)
   const y = dataOf(b)
@@ -49,6 +52,9 @@ export interface AllcloseOptions {
  * @category comparisons
  */
 export const allclose = (a: Tensor, b: Tensor, opts: AllcloseOptions = {}): boolean => {
+  checkTensor('allclose', a, 'a')
+  checkTensor('allclose', b, 'b')
+  checkOptions('allclose', opts, ['rtol', 'atol', 'equalNaN'])
   const { rtol = 1e-5, atol = 1e-8, equalNaN = false } = opts
   if (!(rtol >= 0 && atol >= 0)) fail('INVALID_ARGUMENT', 'allclose', `rtol and atol must be ≥ 0; got rtol ${rtol}, atol ${atol}.`)
   if (!sameShape(a.shape, b.shape)) return false

@@ -18,9 +18,9 @@
 import { type DType, isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { type Shape, shapeOrThrow } from '../core/shape.js'
-import { type Tensor, isTensor } from '../core/Tensor.js'
+import { type Tensor, isTensor, checkTensor } from '../core/Tensor.js'
 import { bind } from '../prims/bind.js'
-import { type Conv2dOptions, type Pool2dOptions, checkDy, convOutShape, convSpec, floatPair, optionsOrThrow, poolOutShape, poolSpec } from './geometry.js'
+import { CONV_OPTIONS, type Conv2dOptions, type Pool2dOptions, checkDy, convOutShape, convSpec, floatPair, optionsOrThrow, poolOutShape, poolSpec } from './geometry.js'
 
 export type { Conv2dOptions, Padding2d, Pool2dOptions } from './geometry.js'
 
@@ -52,7 +52,9 @@ export type { Conv2dOptions, Padding2d, Pool2dOptions } from './geometry.js'
  */
 export const conv2d = (x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor => {
   const op = 'conv2d'
-  optionsOrThrow(op, opts)
+  checkTensor(op, x, 'x')
+  checkTensor(op, w, 'w')
+  optionsOrThrow(op, opts, CONV_OPTIONS)
   const spec = convSpec(op, x.shape, w.shape, opts)
   floatPair(op, 'x', x.dtype, x.shape, 'w', w.dtype, w.shape)
   return bind('conv2d', [x, w], { spec })
@@ -79,7 +81,9 @@ export const conv2d = (x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor =
  */
 export const conv2dGradInput = (dy: Tensor, w: Tensor, inputShape: Shape, opts: Conv2dOptions = {}): Tensor => {
   const op = 'conv2dGradInput'
-  optionsOrThrow(op, opts)
+  checkTensor(op, dy, 'dy')
+  checkTensor(op, w, 'w')
+  optionsOrThrow(op, opts, CONV_OPTIONS)
   const xShape = shapeOrThrow(op, inputShape)
   const spec = convSpec(op, xShape, w.shape, opts)
   checkDy(op, dy, convOutShape(spec), 'conv2d', `for x ${showShape(xShape)} and w ${showShape(w.shape)}`)
@@ -107,7 +111,9 @@ export const conv2dGradInput = (dy: Tensor, w: Tensor, inputShape: Shape, opts: 
  */
 export const conv2dGradFilter = (x: Tensor, dy: Tensor, filterShape: Shape, opts: Conv2dOptions = {}): Tensor => {
   const op = 'conv2dGradFilter'
-  optionsOrThrow(op, opts)
+  checkTensor(op, x, 'x')
+  checkTensor(op, dy, 'dy')
+  optionsOrThrow(op, opts, CONV_OPTIONS)
   const wShape = shapeOrThrow(op, filterShape)
   const spec = convSpec(op, x.shape, wShape, opts)
   checkDy(op, dy, convOutShape(spec), 'conv2d', `for x ${showShape(x.shape)} and w ${showShape(wShape)}`)
@@ -124,12 +130,14 @@ const floatOne = (op: string, x: Tensor): DType =>
     : fail('DTYPE_MISMATCH', op, `only float tensors are accepted; x ${showShape(x.shape)} is ${x.dtype}. Cast it to 'float32' or 'float64' first.`)
 
 const pool = (op: string, kind: 'max' | 'avg', x: Tensor, opts: Pool2dOptions): Tensor => {
+  checkTensor(op, x, 'x')
   const spec = poolSpec(op, x.shape, opts)
   floatOne(op, x)
   return kind === 'max' ? bind('maxPool2d', [x], { spec }) : bind('avgPool2d', [x], { spec })
 }
 
 const poolGrad = (op: string, kind: 'max' | 'avg', x: Tensor | undefined, xShape: Shape, dy: Tensor, opts: Pool2dOptions): Tensor => {
+  checkTensor(op, dy, 'dy')
   const spec = poolSpec(op, xShape, opts)
   const forward = kind === 'max' ? 'maxPool2d' : 'avgPool2d'
   checkDy(op, dy, poolOutShape(spec), forward, `for x ${showShape(xShape)}`)
@@ -191,7 +199,7 @@ export const avgPool2d = (x: Tensor, opts: Pool2dOptions): Tensor => pool('avgPo
  * @category pooling
  */
 export const maxPool2dGrad = (x: Tensor, dy: Tensor, opts: Pool2dOptions): Tensor =>
-  poolGrad('maxPool2dGrad', 'max', x, x.shape, dy, opts)
+  poolGrad('maxPool2dGrad', 'max', x, checkTensor('maxPool2dGrad', x, 'x').shape, dy, opts)
 
 /**
  * Gradient of `avgPool2d` (vector–Jacobian product; avgPool2d is linear, this is its transpose):

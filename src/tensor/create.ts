@@ -5,7 +5,7 @@
 import { type Buffer, type DType, alloc, checkDType } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { type Shape, shapeOrThrow, sizeOf, stridesOf } from '../core/shape.js'
-import { Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
+import { Tensor, dataOf, fromBuffer, isTensor, checkTensor } from '../core/Tensor.js'
 import { bind } from '../prims/bind.js'
 
 /** A number or nested arrays of numbers; typed arrays are accepted as the innermost level. */
@@ -189,7 +189,7 @@ export const ones = (shape: Shape, dtype: DType = 'float32'): Tensor => filled('
  * assert.deepStrictEqual(T.toArray(z), [0, 0])
  * @category constructors
  */
-export const zerosLike = (t: Tensor): Tensor => full(t.shape, 0, t.dtype)
+export const zerosLike = (t: Tensor): Tensor => filled('zerosLike', checkTensor('zerosLike', t).shape, 0, t.dtype)
 
 /**
  * Same shape and dtype as `t`, all ones.
@@ -202,7 +202,7 @@ export const zerosLike = (t: Tensor): Tensor => full(t.shape, 0, t.dtype)
  * assert.deepStrictEqual(T.toNested(o), [[1], [1]])
  * @category constructors
  */
-export const onesLike = (t: Tensor): Tensor => full(t.shape, 1, t.dtype)
+export const onesLike = (t: Tensor): Tensor => filled('onesLike', checkTensor('onesLike', t).shape, 1, t.dtype)
 
 /**
  * Same shape and dtype as `t`, every element `value` (which must fit that dtype).
@@ -214,7 +214,7 @@ export const onesLike = (t: Tensor): Tensor => full(t.shape, 1, t.dtype)
  * assert.throws(() => T.fullLike(T.tensor([1], 'int32'), 0.5), { code: 'INVALID_VALUE' })
  * @category constructors
  */
-export const fullLike = (t: Tensor, value: number): Tensor => full(t.shape, value, t.dtype)
+export const fullLike = (t: Tensor, value: number): Tensor => filled('fullLike', checkTensor('fullLike', t).shape, value, t.dtype)
 
 /**
  * Evenly spaced values in [start, stop): `arange(5)` is 0…4, `arange(1, 2, 0.25)` is 1, 1.25, 1.5, 1.75.
@@ -292,7 +292,7 @@ export const eye = (n: number, m: number = n, dtype: DType = 'float32'): Tensor 
  * assert.deepStrictEqual(T.toArray(T.tensor([0.1], 'float64')), [0.1])
  * @category destructors
  */
-export const toArray = (t: Tensor): number[] => Array.from(dataOf(t))
+export const toArray = (t: Tensor): number[] => Array.from(dataOf(checkTensor('toArray', t)))
 
 /**
  * A copy of the values as a typed array of the tensor's dtype.
@@ -307,7 +307,7 @@ export const toArray = (t: Tensor): number[] => Array.from(dataOf(t))
  * assert.deepStrictEqual(T.toArray(x), [1, 2])
  * @category destructors
  */
-export const toTypedArray = (t: Tensor): Float32Array | Float64Array | Int32Array => dataOf(t).slice()
+export const toTypedArray = (t: Tensor): Float32Array | Float64Array | Int32Array => dataOf(checkTensor('toTypedArray', t)).slice()
 
 /**
  * The values as nested arrays (a number for a scalar).
@@ -320,7 +320,7 @@ export const toTypedArray = (t: Tensor): Float32Array | Float64Array | Int32Arra
  * @category destructors
  */
 export const toNested = (t: Tensor): NestedArray => {
-  const d = dataOf(t)
+  const d = dataOf(checkTensor('toNested', t))
   const st = stridesOf(t.shape)
   const build = (depth: number, off: number): NestedArray =>
     depth === t.rank ? d[off]! : Array.from({ length: t.shape[depth]! }, (_, i) => build(depth + 1, off + i * st[depth]!))
@@ -339,7 +339,7 @@ export const toNested = (t: Tensor): NestedArray => {
  * @category destructors
  */
 export const item = (t: Tensor): number =>
-  t.size === 1 ? dataOf(t)[0]! : fail('SHAPE_MISMATCH', 'item', `item() needs a tensor with one element; got shape ${showShape(t.shape)}.`)
+  checkTensor('item', t).size === 1 ? dataOf(t)[0]! : fail('SHAPE_MISMATCH', 'item', `item() needs a tensor with one element; got shape ${showShape(t.shape)}.`)
 
 /**
  * The value at a multi-index, one whole number per axis (a negative index counts from the end).
@@ -355,6 +355,7 @@ export const item = (t: Tensor): number =>
  */
 export const get = (t: Tensor, ...index: number[]): number => {
   const op = 'get'
+  checkTensor(op, t)
   if (index.length !== t.rank) fail('SHAPE_MISMATCH', op, `index [${index.join(', ')}] has ${index.length} entries but the tensor has shape ${showShape(t.shape)}.`)
   const st = stridesOf(t.shape)
   let off = 0
@@ -380,6 +381,7 @@ export const get = (t: Tensor, ...index: number[]): number => {
  * @category conversions
  */
 export const cast = (t: Tensor, dtype: DType): Tensor => {
+  checkTensor('cast', t)
   checkDType('cast', dtype)
   if (dtype === t.dtype) return t
   if (dtype === 'int32') {

@@ -8,7 +8,7 @@
 import { type DType, isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { type Shape, broadcastOrThrow, broadcastStrides } from '../core/shape.js'
-import { type Tensor, dataOf, isTensor } from '../core/Tensor.js'
+import { type Tensor, dataOf, isTensor, checkTensor } from '../core/Tensor.js'
 import type { BinaryOp, Strided, UnaryOp } from '../kernels/Kernels.js'
 import { bind } from '../prims/bind.js'
 import { checkValue, full } from './create.js'
@@ -27,6 +27,7 @@ const intUnary: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['neg', 'abs', 'sign', '
 const unaryOp =
   (op: UnaryOp) =>
   (x: Tensor): Tensor => {
+    if (!isTensor(x)) checkTensor(op, x)
     if (!isFloat(x.dtype) && !intUnary.has(op)) {
       fail('DTYPE_MISMATCH', op, `${op} needs a float tensor; got int32 of shape ${showShape(x.shape)}. Use cast(x, 'float32') first.`)
     }
@@ -549,18 +550,24 @@ export const where = (cond: Tensor, a: Operand, b: Operand): Tensor => {
  * assert.deepStrictEqual(T.toArray(half), [1, 2, 3]) // the stopped factor counts as a constant
  * @category differentiation
  */
-export const stopGradient = (x: Tensor): Tensor => bind('stopGradient', [x], NONE)
+export const stopGradient = (x: Tensor): Tensor => bind('stopGradient', [checkTensor('stopGradient', x)], NONE)
 
 /**
- * Limits every value to [min, max]; NaN stays NaN.
+ * Limits every value to [min, max]; NaN stays NaN. The derivative is 1 on [min, max], both
+ * bounds included (as PyTorch's `clamp`), and 0 outside.
  *
  * @example
  * import assert from 'node:assert/strict'
- * import { Tensor as T } from 'puregrad'
+ * import { Ad, Tensor as T } from 'puregrad'
  * assert.deepStrictEqual(T.toArray(T.clip(T.tensor([-5, 0.5, 5, NaN]), 0, 1)), [0, 0.5, 1, NaN])
+ * const g = Ad.grad((x: T.Tensor) => T.sum(T.clip(x, 0, 1)))(T.tensor([-1, 0, 0.5, 1, 2]))
+ * assert.deepStrictEqual(T.toArray(g), [0, 1, 1, 1, 0])
  * @category arithmetic
  */
 export const clip = (x: Tensor, min: number, max: number): Tensor => {
+  checkTensor('clip', x)
   if (!(min <= max)) fail('INVALID_ARGUMENT', 'clip', `min ${min} must not exceed max ${max}.`)
-  return minimum(maximum(x, min), max)
+  // selections, not maximum/minimum: the derivative is 1 on all of [min, max], bounds included
+  // (PyTorch's clamp), where the ties of maximum and minimum would give ½ at each bound
+  return where(less(x, min), min, where(greater(x, max), max, x))
 }

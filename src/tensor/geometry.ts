@@ -4,6 +4,7 @@
  */
 import { type DType, isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
+import { checkOptions } from '../core/options.js'
 import { type Shape, sameShape } from '../core/shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { Conv2dSpec, Pool2dSpec } from '../kernels/Kernels.js'
@@ -241,14 +242,21 @@ export const checkDy = (op: string, dy: Tensor, expected: Shape, forward: string
   }
 }
 
-export const optionsOrThrow = (op: string, opts: unknown): void => {
+/** The keys of `Conv2dOptions`. @internal */
+export const CONV_OPTIONS: ReadonlyArray<string> = ['strides', 'padding', 'dilations']
+/** The keys of `Pool2dOptions`. @internal */
+export const POOL_OPTIONS: ReadonlyArray<string> = ['size', 'strides', 'padding']
+
+/** An options object (not undefined) with only the keys in `known`. @internal */
+export const optionsOrThrow = (op: string, opts: unknown, known: ReadonlyArray<string>): void => {
   if (typeof opts !== 'object' || opts === null) {
     fail('INVALID_ARGUMENT', op, `options must be an object such as { strides: 1, padding: 'same' }; got ${String(opts)}.`)
   }
+  checkOptions(op, opts, known)
 }
 
 export const poolSpec = (op: string, xShape: Shape, opts: Pool2dOptions): Pool2dSpec => {
-  optionsOrThrow(op, opts)
+  optionsOrThrow(op, opts, POOL_OPTIONS)
   const context = `(x ${showShape(xShape)}, window ${showValue(opts.size)})`
   rank4(op, 'x', xShape, '[batch, height, width, channels] (NHWC)', '')
   const [batch, inH, inW, channels] = xShape as [number, number, number, number]

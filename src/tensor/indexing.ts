@@ -1,8 +1,9 @@
 /** Indexing by integer tensors: gather and one-hot encoding. */
 import { type DType, checkDType } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
+import { checkOptions } from '../core/options.js'
 import { type Shape, normalizeAxis, sameShape, shapeOrThrow } from '../core/shape.js'
-import { type Tensor, dataOf, isTensor } from '../core/Tensor.js'
+import { type Tensor, checkTensor, dataOf, isTensor } from '../core/Tensor.js'
 import { bind } from '../prims/bind.js'
 import { checkValue, fromArray } from './create.js'
 
@@ -35,6 +36,7 @@ const toIndexTensor = (op: string, ix: Indices): Tensor => {
  */
 export const gather = (x: Tensor, indices: Indices, axis = 0): Tensor => {
   const op = 'gather'
+  checkTensor(op, x, 'x')
   const ix = toIndexTensor(op, indices)
   if (x.rank === 0) fail('SHAPE_MISMATCH', op, 'cannot gather from a scalar.')
   const ax = normalizeAxis(op, axis, x.rank)
@@ -64,6 +66,7 @@ const checkIndices = (op: string, ix: Tensor, n: number, axis: number, shape: Sh
  */
 export const scatterAdd = (updates: Tensor, indices: Indices, shape: ReadonlyArray<number>, axis = 0): Tensor => {
   const op = 'scatterAdd'
+  checkTensor(op, updates, 'updates')
   const ix = toIndexTensor(op, indices)
   const s = shapeOrThrow(op, shape)
   if (s.length === 0) fail('SHAPE_MISMATCH', op, 'cannot scatter into a scalar.')
@@ -96,6 +99,7 @@ export interface OneHotOptions {
  */
 export const oneHot = (indices: Indices, depth: number, opts: OneHotOptions = {}): Tensor => {
   const op = 'oneHot'
+  checkOptions(op, opts, ['dtype', 'on', 'off'])
   const { dtype = 'float32', on = 1, off = 0 } = opts
   checkDType(op, dtype)
   if (!Number.isInteger(depth) || depth < 1) fail('INVALID_ARGUMENT', op, `depth must be a whole number ≥ 1; got ${depth}.`)

@@ -4,11 +4,17 @@
  * Tensors never change, so operations that keep the row-major order (reshape, expandDims,
  * squeeze, flatten) share the buffer instead of copying it.
  */
-import { fail, showShape } from '../core/errors.js'
+import { describe, fail, showShape } from '../core/errors.js'
 import { broadcastOrThrow, normalizeAxes, normalizeAxis, sameShape, shapeOrThrow, sizeOf } from '../core/shape.js'
-import type { Tensor } from '../core/Tensor.js'
+import { type Tensor, checkTensor } from '../core/Tensor.js'
 import { bind } from '../prims/bind.js'
 import { checkValue } from './create.js'
+
+/** An array whose every element is a tensor, naming the first that is not. */
+const checkTensorList = (op: string, ts: unknown): void => {
+  if (!Array.isArray(ts)) fail('INVALID_ARGUMENT', op, `${op} takes an array of tensors; got ${describe(ts)}.`)
+  ;(ts as unknown[]).forEach((t, i) => checkTensor(op, t, `element ${i}`))
+}
 
 /**
  * The same values in another shape; one size may be −1 and is then inferred. Shares the buffer.
@@ -24,6 +30,8 @@ import { checkValue } from './create.js'
  */
 export const reshape = (t: Tensor, shape: ReadonlyArray<number>): Tensor => {
   const op = 'reshape'
+  checkTensor(op, t)
+  if (!Array.isArray(shape)) fail('INVALID_SHAPE', op, `the new shape must be an array of sizes such as [2, -1]; got ${describe(shape)}.`)
   const holes = shape.filter((d) => d === -1).length
   if (holes > 1) fail('INVALID_SHAPE', op, `only one size may be −1 (inferred); got ${showShape(shape)}.`)
   const known = shape.map((d) => (d === -1 ? 1 : d))
@@ -52,7 +60,7 @@ export const reshape = (t: Tensor, shape: ReadonlyArray<number>): Tensor => {
  * assert.deepStrictEqual(T.flatten(T.scalar(5)).shape, [1])
  * @category layout
  */
-export const flatten = (t: Tensor): Tensor => reshape(t, [t.size])
+export const flatten = (t: Tensor): Tensor => reshape(t, [checkTensor('flatten', t).size])
 
 /**
  * Inserts an axis of size 1 at `axis` (−1 appends).
@@ -66,6 +74,7 @@ export const flatten = (t: Tensor): Tensor => reshape(t, [t.size])
  * @category layout
  */
 export const expandDims = (t: Tensor, axis = 0): Tensor => {
+  checkTensor('expandDims', t)
   if (!Number.isInteger(axis) || axis < -(t.rank + 1) || axis > t.rank) {
     fail('AXIS_OUT_OF_RANGE', 'expandDims', `a new axis ${axis} cannot be inserted into a tensor of rank ${t.rank}; use an axis in [${-(t.rank + 1)}, ${t.rank}].`)
   }
@@ -87,6 +96,7 @@ export const expandDims = (t: Tensor, axis = 0): Tensor => {
  */
 export const squeeze = (t: Tensor, axes?: number | ReadonlyArray<number>): Tensor => {
   const op = 'squeeze'
+  checkTensor(op, t)
   const drop = axes === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(op, axes, t.rank)
   for (const a of drop) if (t.shape[a] !== 1) fail('SHAPE_MISMATCH', op, `axis ${a} of ${showShape(t.shape)} has size ${t.shape[a]}, not 1; only axes of size 1 can be squeezed.`)
   return reshape(t, t.shape.filter((_, i) => !drop.includes(i)))
@@ -104,6 +114,8 @@ export const squeeze = (t: Tensor, axes?: number | ReadonlyArray<number>): Tenso
  */
 export const transpose = (t: Tensor, perm?: ReadonlyArray<number>): Tensor => {
   const op = 'transpose'
+  checkTensor(op, t)
+  if (perm !== undefined && !Array.isArray(perm)) fail('INVALID_ARGUMENT', op, `perm must be a list of axes such as [1, 0], or omitted to reverse the axes; got ${describe(perm)}.`)
   const p = perm ?? t.shape.map((_, i) => t.rank - 1 - i)
   const norm = p.map((a) => normalizeAxis(op, a, t.rank))
   if (norm.length !== t.rank || new Set(norm).size !== t.rank) {
@@ -126,6 +138,7 @@ export const transpose = (t: Tensor, perm?: ReadonlyArray<number>): Tensor => {
  */
 export const broadcastTo = (t: Tensor, shape: ReadonlyArray<number>): Tensor => {
   const op = 'broadcastTo'
+  checkTensor(op, t)
   const target = shapeOrThrow(op, shape)
   const b = broadcastOrThrow(op, t.shape, target)
   if (!sameShape(b, target)) fail('SHAPE_MISMATCH', op, `${showShape(t.shape)} cannot be broadcast to ${showShape(target)}: the result would be ${showShape(b)}.`)
@@ -146,6 +159,10 @@ export const broadcastTo = (t: Tensor, shape: ReadonlyArray<number>): Tensor => 
  */
 export const slice = (t: Tensor, begin: ReadonlyArray<number>, size?: ReadonlyArray<number>): Tensor => {
   const op = 'slice'
+  checkTensor(op, t)
+  if (!Array.isArray(begin) || (size !== undefined && !Array.isArray(size))) {
+    fail('INVALID_ARGUMENT', op, `begin and size must be lists of whole numbers, one per axis (size may be omitted); got ${describe(Array.isArray(begin) ? size : begin)}.`)
+  }
   if (begin.length > t.rank || (size !== undefined && size.length > t.rank)) {
     fail('SHAPE_MISMATCH', op, `begin [${begin.join(', ')}]${size ? ` and size [${size.join(', ')}]` : ''} have more entries than the rank of ${showShape(t.shape)}.`)
   }
@@ -181,6 +198,7 @@ export const slice = (t: Tensor, begin: ReadonlyArray<number>, size?: ReadonlyAr
  */
 export const concat = (ts: ReadonlyArray<Tensor>, axis = 0): Tensor => {
   const op = 'concat'
+  checkTensorList(op, ts)
   const first = ts[0]
   if (first === undefined) return fail('INVALID_ARGUMENT', op, 'needs at least one tensor.')
   if (first.rank === 0) fail('SHAPE_MISMATCH', op, 'scalars have no axis to join along; use stack.')
@@ -209,6 +227,7 @@ export const concat = (ts: ReadonlyArray<Tensor>, axis = 0): Tensor => {
  */
 export const stack = (ts: ReadonlyArray<Tensor>, axis = 0): Tensor => {
   const op = 'stack'
+  checkTensorList(op, ts)
   const first = ts[0]
   if (first === undefined) return fail('INVALID_ARGUMENT', op, 'needs at least one tensor.')
   ts.forEach((t, i) => {
@@ -230,6 +249,10 @@ export const stack = (ts: ReadonlyArray<Tensor>, axis = 0): Tensor => {
  */
 export const pad = (t: Tensor, paddings: ReadonlyArray<readonly [number, number]>, value = 0): Tensor => {
   const op = 'pad'
+  checkTensor(op, t)
+  if (!Array.isArray(paddings) || !paddings.every((q) => Array.isArray(q) && q.length === 2)) {
+    fail('INVALID_ARGUMENT', op, 'paddings must be a list of [before, after] pairs, one per leading axis, e.g. [[0, 0], [1, 1]].')
+  }
   if (paddings.length > t.rank) fail('SHAPE_MISMATCH', op, `${paddings.length} paddings for a tensor of shape ${showShape(t.shape)}.`)
   const pads = t.shape.map((_, i) => paddings[i] ?? ([0, 0] as const))
   pads.forEach(([b, a], i) => {

@@ -2,10 +2,13 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
+import { checkOptions } from '../core/options.js'
 import { broadcastShapes } from '../core/shape.js'
-import type { Tensor } from '../core/Tensor.js'
+import { type Tensor, checkTensor } from '../core/Tensor.js'
 import { bind } from '../prims/bind.js'
 import { reshape } from './layout.js'
+
+const MATMUL_OPTIONS: ReadonlyArray<string> = ['transposeA', 'transposeB']
 
 /** Options of `matmul`. */
 export interface MatmulOptions {
@@ -17,6 +20,8 @@ export interface MatmulOptions {
 
 /** Both operands float and of one dtype, or DTYPE_MISMATCH naming the op the user called. */
 const checkFloatPair = (op: string, a: Tensor, b: Tensor): void => {
+  checkTensor(op, a, 'a')
+  checkTensor(op, b, 'b')
   if (a.dtype !== b.dtype) fail('DTYPE_MISMATCH', op, `operands have different dtypes (${a.dtype} ${showShape(a.shape)} and ${b.dtype} ${showShape(b.shape)}); cast one of them.`)
   if (!isFloat(a.dtype)) fail('DTYPE_MISMATCH', op, `${op} needs float tensors; got int32. Use Tensor.cast(x, 'float32') first.`)
 }
@@ -39,6 +44,7 @@ const checkFloatPair = (op: string, a: Tensor, b: Tensor): void => {
  */
 export const matmul = (a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor => {
   const op = 'matmul'
+  checkOptions(op, opts, MATMUL_OPTIONS)
   const transA = opts.transposeA === true
   const transB = opts.transposeB === true
   checkFloatPair(op, a, b)
@@ -76,6 +82,8 @@ export const matmul = (a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor =
  * @category linear algebra
  */
 export const dot = (a: Tensor, b: Tensor): Tensor => {
+  checkTensor('dot', a, 'a')
+  checkTensor('dot', b, 'b')
   if (a.rank !== 1 || b.rank !== 1) fail('SHAPE_MISMATCH', 'dot', `dot takes two 1-D tensors; got ${showShape(a.shape)} and ${showShape(b.shape)}. Use matmul for matrices.`)
   checkFloatPair('dot', a, b)
   if (a.shape[0] !== b.shape[0]) fail('SHAPE_MISMATCH', 'dot', `dot takes two vectors of one length; got ${showShape(a.shape)} and ${showShape(b.shape)}.`)

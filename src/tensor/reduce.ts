@@ -8,7 +8,7 @@
 import { isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { normalizeAxes, normalizeAxis } from '../core/shape.js'
-import { type Tensor, fromBuffer } from '../core/Tensor.js'
+import { type Tensor, fromBuffer, checkTensor } from '../core/Tensor.js'
 import { bind } from '../prims/bind.js'
 import { add, div, exp, isFinite, log, mul, square, stopGradient, sub, where } from './elementwise.js'
 import { reshape } from './layout.js'
@@ -19,7 +19,7 @@ export type Axes = number | ReadonlyArray<number> | undefined
 const reduceOp =
   (op: 'sum' | 'max' | 'min') =>
   (x: Tensor, axes?: Axes, keepdims = false): Tensor => {
-    const ax = normalizeAxes(op, axes, x.rank)
+    const ax = normalizeAxes(op, axes, checkTensor(op, x).rank)
     if (op !== 'sum' && ax.some((a) => x.shape[a] === 0)) {
       fail('SHAPE_MISMATCH', op, `cannot take the ${op} over an empty axis of ${showShape(x.shape)}: it has no identity value.`)
     }
@@ -69,7 +69,7 @@ export const max = reduceOp('max')
 export const min = reduceOp('min')
 
 const needFloat = (op: string, x: Tensor): void => {
-  if (!isFloat(x.dtype)) fail('DTYPE_MISMATCH', op, `${op} needs a float tensor; got int32 ${showShape(x.shape)}. Use cast(x, 'float32') first.`)
+  if (!isFloat(checkTensor(op, x).dtype)) fail('DTYPE_MISMATCH', op, `${op} needs a float tensor; got int32 ${showShape(x.shape)}. Use cast(x, 'float32') first.`)
 }
 
 /**
@@ -126,7 +126,7 @@ export const logsumexp = (x: Tensor, axes?: Axes, keepdims = false): Tensor => {
 const argOp =
   (op: 'argmax' | 'argmin') =>
   (x: Tensor, axis = -1, keepdims = false): Tensor => {
-    const ax = normalizeAxis(op, axis, x.rank)
+    const ax = normalizeAxis(op, axis, checkTensor(op, x).rank)
     if (x.rank === 0) return fromBuffer(new Int32Array(1), [])
     if (x.shape[ax] === 0) fail('SHAPE_MISMATCH', op, `axis ${ax} of ${showShape(x.shape)} is empty; there is no ${op.slice(3)}imum to point at.`)
     return bind(op, [x], { axis: ax, keepdims })
@@ -170,4 +170,4 @@ export const argmin = argOp('argmin')
  * assert.deepStrictEqual(T.toArray(T.sumOfSquares(x, 1)), [5, 25])
  * @category reductions
  */
-export const sumOfSquares = (x: Tensor, axes?: Axes, keepdims = false): Tensor => sum(mul(x, x), axes, keepdims)
+export const sumOfSquares = (x: Tensor, axes?: Axes, keepdims = false): Tensor => sum(mul(checkTensor('sumOfSquares', x), x), axes, keepdims)

@@ -2,11 +2,12 @@
 import { isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { normalizeAxis } from '../core/shape.js'
-import type { Tensor } from '../core/Tensor.js'
+import { type Tensor, checkTensor } from '../core/Tensor.js'
 import { div, exp, sub } from './elementwise.js'
 import { logsumexp, max, sum } from './reduce.js'
 
 const check = (op: string, x: Tensor, axis: number): void => {
+  checkTensor(op, x)
   if (!isFloat(x.dtype)) fail('DTYPE_MISMATCH', op, `${op} needs a float tensor; got int32 ${showShape(x.shape)}.`)
   if (x.rank === 0) fail('SHAPE_MISMATCH', op, `${op} needs at least one axis; got a scalar.`)
   normalizeAxis(op, axis, x.rank)

@@ -26,6 +26,7 @@ describe('examples', () => {
     const r = gradcheck.run()
     expect(r.right.verdict).toBe('ok')
     expect(r.buggy.verdict).toBe('wrong')
+    expect(r.noisy.verdict).toBe('inconclusive')
     expect(r.buggy.worst[0]!.path).toMatch(/^dense\./)
     expect(Ad.showGradCheck(r.buggy)).toMatch(/gradient is wrong/)
   })

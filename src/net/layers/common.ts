@@ -1,5 +1,6 @@
 /** Helpers shared by the layer families. @internal */
 import { fail } from '../../core/errors.js'
+import { checkOptions } from '../../core/options.js'
 import type { Kind } from '../Kind.js'
 import type { Tag } from '../Layer.js'
 
@@ -8,6 +9,12 @@ export const make = <L extends { readonly _tag: Tag }>(kind: Kind<L>, layer: L):
   const problems = kind.check(layer)
   if (problems.length > 0) fail('INVALID_ARGUMENT', layer._tag, `${problems.join('; ')}.`)
   return Object.freeze(layer)
+}
+
+/** The options of a layer function (`{}` when omitted), refused when not an object or holding an unknown key. */
+export const layerOptions = <O extends object>(op: string, opts: O | undefined, known: ReadonlyArray<keyof O & string>): O => {
+  checkOptions(op, opts, known)
+  return opts ?? ({} as O)
 }
 
 export const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1

@@ -6,7 +6,7 @@ import { type Padding2d, convSpec, poolSpec } from '../../tensor/geometry.js'
 import { checkInit, initialize } from '../initializers.js'
 import { type Kind, none, one, problem, single } from '../Kind.js'
 import type { Conv2d, Initializer, Pool2d } from '../Layer.js'
-import { boolean, make, pairOf, positiveInt, positivePair } from './common.js'
+import { boolean, layerOptions, make, pairOf, positiveInt, positivePair } from './common.js'
 
 /** A padding in cells: whole, ≥ 0, and below 2³⁰ (the geometry refuses more for any input). */
 const isPad = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 30
@@ -91,8 +91,9 @@ export interface Conv2dLayerOptions {
  * assert.deepStrictEqual(Net.shape(Net.conv2d(8, 3), [28, 28, 1]), E.right([26, 26, 8]))
  * @category layers
  */
-export const conv2d = (filters: number, kernelSize: number | readonly [number, number], opts: Conv2dLayerOptions = {}): Conv2d =>
-  make(conv2dKind, {
+export const conv2d = (filters: number, kernelSize: number | readonly [number, number], options?: Conv2dLayerOptions): Conv2d => {
+  const opts = layerOptions('conv2d', options, ['strides', 'padding', 'dilations', 'init', 'biasInit', 'useBias'])
+  return make(conv2dKind, {
     _tag: 'Conv2d',
     filters,
     kernelSize: pairOf(kernelSize),
@@ -103,20 +104,24 @@ export const conv2d = (filters: number, kernelSize: number | readonly [number, n
     biasInit: opts.biasInit ?? 'zeros',
     useBias: opts.useBias ?? true,
   })
+}
 
 // ---------------------------------------------------------------------------------------------
 // pooling
+
+/** The pooling options a layer holds (the layer itself carries its tag too). @internal */
+export const poolOpts = (l: Pool2d<'MaxPool2d' | 'AvgPool2d'>): T.Pool2dOptions => ({ size: l.size, strides: l.strides, padding: l.padding })
 
 const poolKind = <Tag extends 'MaxPool2d' | 'AvgPool2d'>(tag: Tag, run: typeof T.maxPool2d): Kind<Pool2d<Tag>> => ({
   check: (l) => [...positivePair('size', l.size), ...positivePair('strides', l.strides), ...checkPadding(l.padding)],
   children: () => [],
   shape: (l, s) => {
     const [h, w, c] = image(one(s))
-    const spec = geometry(() => poolSpec(tag, [1, h, w, c], l))
+    const spec = geometry(() => poolSpec(tag, [1, h, w, c], poolOpts(l)))
     return [spec.outH, spec.outW, c]
   },
   init: () => none,
-  apply: (l, _, x) => ({ y: run(single(x), l), state: {} }),
+  apply: (l, _, x) => ({ y: run(single(x), poolOpts(l)), state: {} }),
   label: (l) => `${tag}(${l.size.join('×')})`,
 })
 
@@ -129,8 +134,10 @@ export interface PoolLayerOptions {
   readonly padding?: Padding2d
 }
 
-const pool = <Tag extends 'MaxPool2d' | 'AvgPool2d'>(tag: Tag, kind: Kind<Pool2d<Tag>>, size: number | readonly [number, number], opts: PoolLayerOptions): Pool2d<Tag> =>
-  make(kind, { _tag: tag, size: pairOf(size), strides: pairOf(opts.strides ?? size), padding: opts.padding ?? 'valid' } as Pool2d<Tag>)
+const pool = <Tag extends 'MaxPool2d' | 'AvgPool2d'>(op: string, tag: Tag, kind: Kind<Pool2d<Tag>>, size: number | readonly [number, number], options: PoolLayerOptions | undefined): Pool2d<Tag> => {
+  const opts = layerOptions(op, options, ['strides', 'padding'])
+  return make(kind, { _tag: tag, size: pairOf(size), strides: pairOf(opts.strides ?? size), padding: opts.padding ?? 'valid' } as Pool2d<Tag>)
+}
 
 /**
  * Max pooling over `size` windows (strides default to the size).
@@ -146,7 +153,7 @@ const pool = <Tag extends 'MaxPool2d' | 'AvgPool2d'>(tag: Tag, kind: Kind<Pool2d
  * assert.deepStrictEqual(T.toArray(Net.predict(pool, vars, image)), [6])
  * @category layers
  */
-export const maxPool2d = (size: number | readonly [number, number], opts: PoolLayerOptions = {}): Pool2d<'MaxPool2d'> => pool('MaxPool2d', maxPool2dKind, size, opts)
+export const maxPool2d = (size: number | readonly [number, number], opts?: PoolLayerOptions): Pool2d<'MaxPool2d'> => pool('maxPool2d', 'MaxPool2d', maxPool2dKind, size, opts)
 /**
  * Average pooling over `size` windows (strides default to the size); padding is not counted,
  * so a window that overhangs the image averages only its real pixels.
@@ -161,4 +168,4 @@ export const maxPool2d = (size: number | readonly [number, number], opts: PoolLa
  * assert.deepStrictEqual(T.toArray(Net.predict(pool, vars, image)), [3, 4.5, 7.5, 9])
  * @category layers
  */
-export const avgPool2d = (size: number | readonly [number, number], opts: PoolLayerOptions = {}): Pool2d<'AvgPool2d'> => pool('AvgPool2d', avgPool2dKind, size, opts)
+export const avgPool2d = (size: number | readonly [number, number], opts?: PoolLayerOptions): Pool2d<'AvgPool2d'> => pool('avgPool2d', 'AvgPool2d', avgPool2dKind, size, opts)

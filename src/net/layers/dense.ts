@@ -5,7 +5,7 @@ import * as T from '../../tensor/index.js'
 import { checkInit, initialize } from '../initializers.js'
 import { type Kind, none, one, problem, single } from '../Kind.js'
 import type { Activation, ActivationFn, Dense, Flatten, Identity, Initializer, Maxout, Reshape } from '../Layer.js'
-import { boolean, finite, make, positiveInt } from './common.js'
+import { boolean, finite, layerOptions, make, positiveInt } from './common.js'
 
 // ---------------------------------------------------------------------------------------------
 // dense
@@ -55,8 +55,10 @@ export interface DenseOptions {
  * assert.deepStrictEqual(Net.shape(Net.dense(10), [7, 784]), E.right([7, 10]))
  * @category layers
  */
-export const dense = (units: number, opts: DenseOptions = {}): Dense =>
-  make(denseKind, { _tag: 'Dense', units, init: opts.init ?? 'glorotUniform', biasInit: opts.biasInit ?? 'zeros', useBias: opts.useBias ?? true })
+export const dense = (units: number, options?: DenseOptions): Dense => {
+  const opts = layerOptions('dense', options, ['init', 'biasInit', 'useBias'])
+  return make(denseKind, { _tag: 'Dense', units, init: opts.init ?? 'glorotUniform', biasInit: opts.biasInit ?? 'zeros', useBias: opts.useBias ?? true })
+}
 
 // ---------------------------------------------------------------------------------------------
 // activations
@@ -66,8 +68,12 @@ const fns: { readonly [F in ActivationFn]: (x: T.Tensor, param: number) => T.Ten
   tanh: (x) => T.tanh(x),
   relu: (x) => T.relu(x),
   leakyRelu: (x, slope) => T.where(T.greater(x, 0), x, T.mul(x, slope)),
-  // elu(x) = x for x > 0, α(eˣ − 1) otherwise (the min keeps the unused branch finite)
-  elu: (x, alpha) => T.where(T.greater(x, 0), x, T.mul(T.expm1(T.minimum(x, 0)), alpha)),
+  // elu(x) = x for x > 0, α(eˣ − 1) otherwise; the inner where keeps the unused branch finite
+  // and, unlike minimum(x, 0) (which splits its tie), gives the derivative α at exactly 0, as PyTorch
+  elu: (x, alpha) => {
+    const positive = T.greater(x, 0)
+    return T.where(positive, x, T.mul(T.expm1(T.where(positive, 0, x)), alpha))
+  },
   softmax: (x) => T.softmax(x, -1),
   logSoftmax: (x) => T.logSoftmax(x, -1),
   softplus: (x) => T.softplus(x),

@@ -4,7 +4,7 @@ import { bernoulli } from '../../rng/index.js'
 import * as T from '../../tensor/index.js'
 import { type Kind, one, single } from '../Kind.js'
 import type { BatchNorm, Dropout } from '../Layer.js'
-import { make } from './common.js'
+import { layerOptions, make } from './common.js'
 
 export const dropoutKind: Kind<Dropout> = {
   check: (l) => (typeof l.keep === 'number' && l.keep > 0 && l.keep <= 1 ? [] : [`keep (the probability of keeping a unit) must lie in (0, 1], 1 meaning no dropout; got ${JSON.stringify(l.keep)}`]),
@@ -97,4 +97,7 @@ export interface BatchNormOptions {
  * assert.deepStrictEqual(Tree.leaves(state).map((l) => [l.path, T.toArray(l.value)]), [['mean', [1]], ['variance', [2.5]]])
  * @category layers
  */
-export const batchNorm = (opts: BatchNormOptions = {}): BatchNorm => make(batchNormKind, { _tag: 'BatchNorm', momentum: opts.momentum ?? 0.99, eps: opts.eps ?? 1e-3 })
+export const batchNorm = (options?: BatchNormOptions): BatchNorm => {
+  const opts = layerOptions('batchNorm', options, ['momentum', 'eps'])
+  return make(batchNormKind, { _tag: 'BatchNorm', momentum: opts.momentum ?? 0.99, eps: opts.eps ?? 1e-3 })
+}

@@ -5,7 +5,7 @@ import * as T from '../../tensor/index.js'
 import { checkInit, initialize } from '../initializers.js'
 import { type Kind, one, problem, single } from '../Kind.js'
 import type { ActivationFn, Embedding, Initializer, Lstm, SimpleRnn } from '../Layer.js'
-import { boolean, make, positiveInt } from './common.js'
+import { boolean, layerOptions, make, positiveInt } from './common.js'
 import { activate, isActivationFn } from './dense.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -45,8 +45,10 @@ export const embeddingKind: Kind<Embedding> = {
  * assert.deepStrictEqual(v.slice(8, 12), v.slice(0, 4)) // token 1 twice: the same row of the table
  * @category layers
  */
-export const embedding = (vocab: number, dim: number, opts: { readonly init?: Initializer } = {}): Embedding =>
-  make(embeddingKind, { _tag: 'Embedding', vocab, dim, init: opts.init ?? 'glorotUniform' })
+export const embedding = (vocab: number, dim: number, options?: { readonly init?: Initializer }): Embedding => {
+  const opts = layerOptions('embedding', options, ['init'])
+  return make(embeddingKind, { _tag: 'Embedding', vocab, dim, init: opts.init ?? 'glorotUniform' })
+}
 
 // ---------------------------------------------------------------------------------------------
 // recurrent layers
@@ -130,8 +132,9 @@ export interface RecurrentOptions {
  * assert.deepStrictEqual(T.toArray(Net.predict(rnn, vars, T.tensor([[[1], [2], [3]]]))), [1, 3, 6])
  * @category layers
  */
-export const simpleRnn = (units: number, opts: RecurrentOptions & { readonly activation?: ActivationFn } = {}): SimpleRnn =>
-  make(simpleRnnKind, {
+export const simpleRnn = (units: number, options?: RecurrentOptions & { readonly activation?: ActivationFn }): SimpleRnn => {
+  const opts = layerOptions('simpleRnn', options, ['activation', 'returnSequences', 'init', 'recurrentInit'])
+  return make(simpleRnnKind, {
     _tag: 'SimpleRnn',
     units,
     activation: opts.activation ?? 'tanh',
@@ -139,6 +142,7 @@ export const simpleRnn = (units: number, opts: RecurrentOptions & { readonly act
     init: opts.init ?? 'glorotUniform',
     recurrentInit: opts.recurrentInit ?? 'glorotUniform',
   })
+}
 
 export const lstmKind: Kind<Lstm> = {
   check: (l) => [...positiveInt('units', l.units), ...boolean('returnSequences', l.returnSequences), ...checkInit('init', l.init), ...checkInit('recurrentInit', l.recurrentInit)],
@@ -187,11 +191,13 @@ export const lstmKind: Kind<Lstm> = {
  * assert.deepStrictEqual(T.toArray(b), [0, 0, 1, 1, 0, 0, 0, 0]) // input, forget, cell, output gates
  * @category layers
  */
-export const lstm = (units: number, opts: RecurrentOptions = {}): Lstm =>
-  make(lstmKind, {
+export const lstm = (units: number, options?: RecurrentOptions): Lstm => {
+  const opts = layerOptions('lstm', options, ['returnSequences', 'init', 'recurrentInit'])
+  return make(lstmKind, {
     _tag: 'Lstm',
     units,
     returnSequences: opts.returnSequences ?? false,
     init: opts.init ?? 'glorotUniform',
     recurrentInit: opts.recurrentInit ?? 'glorotUniform',
   })
+}
