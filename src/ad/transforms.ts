@@ -81,11 +81,11 @@ export const vjp = <A extends ReadonlyArray<Tree>, R extends Tree>(f: (...args: 
 export type Argnums = number | ReadonlyArray<number>
 
 /** Options of `grad` and `valueAndGrad`. */
-export interface GradOptions<N extends Argnums = Argnums, X extends boolean = boolean> {
+export interface GradOptions {
   /** which arguments to differentiate: one index (default 0) or several */
-  readonly argnums?: N
+  readonly argnums?: Argnums
   /** whether `f` returns `[value, aux]`, with `aux` passed through undifferentiated */
-  readonly hasAux?: X
+  readonly hasAux?: boolean
 }
 
 /**
@@ -96,11 +96,13 @@ export type GradOf<A extends ReadonlyArray<unknown>, N extends Argnums> = N exte
   ? A[N]
   : { -readonly [K in keyof N]: N[K] extends number ? A[N[K]] : never }
 
-/** What a function differentiated by `grad` returns: its value, or `[value, aux]` with `hasAux`. */
-export type Returned<X extends boolean> = X extends true ? readonly [Tensor, unknown] : Tensor
-
-/** The value part of `valueAndGrad`'s result: the value, or `[value, aux]` with `hasAux`. */
-export type ValueOf<R, X extends boolean> = X extends true ? (R extends readonly [unknown, infer Aux] ? readonly [Tensor, Aux] : readonly [Tensor, unknown]) : Tensor
+/** The overloads of `valueAndGrad`: the gradient is typed like the differentiated argument(s). */
+export type ValueAndGrad = {
+  <A extends ReadonlyArray<unknown>>(f: (...args: A) => Tensor, opts?: { readonly argnums?: 0; readonly hasAux?: false }): (...args: A) => readonly [Tensor, A[0]]
+  <A extends ReadonlyArray<unknown>, const N extends Argnums>(f: (...args: A) => Tensor, opts: { readonly argnums: N; readonly hasAux?: false }): (...args: A) => readonly [Tensor, GradOf<A, N>]
+  <A extends ReadonlyArray<unknown>, Aux>(f: (...args: A) => readonly [Tensor, Aux], opts: { readonly argnums?: 0; readonly hasAux: true }): (...args: A) => readonly [readonly [Tensor, Aux], A[0]]
+  <A extends ReadonlyArray<unknown>, Aux, const N extends Argnums>(f: (...args: A) => readonly [Tensor, Aux], opts: { readonly argnums: N; readonly hasAux: true }): (...args: A) => readonly [readonly [Tensor, Aux], GradOf<A, N>]
+}
 
 /**
  * Value and gradient of a function whose value is a single number (a tensor with one
@@ -115,14 +117,13 @@ export type ValueOf<R, X extends boolean> = X extends true ? (R extends readonly
  * assert.strictEqual(T.item(v), 5)
  * assert.deepStrictEqual(T.toArray(g), [2, 4])
  * // hasAux: a second result (here the largest weight) rides along undifferentiated
- * const [[, biggest]] = Ad.valueAndGrad((w: T.Tensor) => [loss(w), T.max(w)], { hasAux: true })(T.tensor([1, 2]))
+ * const [[, biggest]] = Ad.valueAndGrad((w: T.Tensor) => [loss(w), T.max(w)] as const, { hasAux: true })(T.tensor([1, 2]))
  * assert.strictEqual(T.item(biggest), 2)
  * @category transformations
  */
-export const valueAndGrad =
-  <A extends ReadonlyArray<unknown>, R extends Returned<X>, const N extends Argnums = 0, X extends boolean = false>(f: (...args: A) => R, opts: GradOptions<N, X> = {}) =>
-  // the gradient has the type of the differentiated argument(s)
-  (...args: A): readonly [ValueOf<R, X>, GradOf<A, N>] => {
+export const valueAndGrad: ValueAndGrad = (
+  (f: (...args: ReadonlyArray<unknown>) => unknown, opts: GradOptions = {}) =>
+  (...args: ReadonlyArray<unknown>): readonly [unknown, unknown] => {
     const op = opts.hasAux === true ? 'valueAndGrad (hasAux)' : 'grad'
     const argnums: Argnums | undefined = opts.argnums
     const nums = typeof argnums === 'number' || argnums === undefined ? [argnums ?? 0] : [...argnums]
@@ -134,7 +135,7 @@ export const valueAndGrad =
     let result: unknown
     try {
       traced = args.map((a, i) => (nums.includes(i) ? Tr.map(a as Tree, (x, path) => r.input(differentiable(op)(x, path))) : a))
-      result = f(...(traced as unknown as A))
+      result = f(...traced)
     } finally {
       r.close()
     }
@@ -151,8 +152,15 @@ export const valueAndGrad =
     const adjoints = node >= 0 ? r.backward(new Map([[node, T.onesLike(primal)]])) : new Map<number, Tensor>()
     const grads = nums.map((i) => Tr.map(traced[i] as Tree, (x) => adjoints.get(r.nodeOf(x)) ?? T.zerosLike(primalAt(r.level, x))))
     const g = typeof opts.argnums === 'object' ? grads : grads[0]
-    return (opts.hasAux === true ? [[primal, strip(r.level, aux)], g] : [primal, g]) as unknown as readonly [ValueOf<R, X>, GradOf<A, N>]
+    return opts.hasAux === true ? [[primal, strip(r.level, aux)], g] : [primal, g]
   }
+) as ValueAndGrad
+
+/** The overloads of `grad`: the gradient is typed like the differentiated argument(s). */
+export type Grad = {
+  <A extends ReadonlyArray<unknown>>(f: (...args: A) => Tensor, opts?: { readonly argnums?: 0 }): (...args: A) => A[0]
+  <A extends ReadonlyArray<unknown>, const N extends Argnums>(f: (...args: A) => Tensor, opts: { readonly argnums: N }): (...args: A) => GradOf<A, N>
+}
 
 /**
  * Gradient of a function whose value is a single number, with respect to its first argument
@@ -168,10 +176,11 @@ export const valueAndGrad =
  * assert.deepStrictEqual(T.toArray(dy), [2, 5])
  * @category transformations
  */
-export const grad =
-  <A extends ReadonlyArray<unknown>, const N extends Argnums = 0>(f: (...args: A) => Tensor, opts: Omit<GradOptions<N, false>, 'hasAux'> = {}) =>
-  (...args: A): GradOf<A, N> =>
-    valueAndGrad<A, Tensor, N, false>(f, opts)(...args)[1]
+export const grad: Grad = (
+  (f: (...args: ReadonlyArray<unknown>) => Tensor, opts: { readonly argnums?: Argnums } = {}) =>
+  (...args: ReadonlyArray<unknown>): unknown =>
+    valueAndGrad(f, opts as { readonly argnums: Argnums })(...args)[1]
+) as Grad
 
 /**
  * Forward mode: evaluates `f` at `primals` and pushes `tangents` (trees shaped like them)

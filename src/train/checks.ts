@@ -6,9 +6,7 @@
  */
 import type { GuardMode } from '../ad/guard.js'
 import { fail } from '../core/errors.js'
-import { checkOptions } from '../optim/internal.js'
-import type { FitState } from './fit.js'
-import type { Trainer } from './step.js'
+import { checkOptions } from '../core/options.js'
 
 const TRAINER_KEYS: ReadonlyArray<string> = ['network', 'optimizer', 'loss', 'penalty', 'guard']
 const GUARD_MODES: ReadonlyArray<GuardMode> = ['off', 'boundary', 'ops']
@@ -17,7 +15,7 @@ const GUARD_MODES: ReadonlyArray<GuardMode> = ['off', 'boundary', 'ops']
  * Refuses a trainer with a key it does not know (a misspelt `gaurd` would silently train
  * unguarded) or a guard mode that is not one of 'off', 'boundary', 'ops'. @internal
  */
-export const checkTrainer = (op: string, trainer: Trainer<unknown>): void => {
+export const checkTrainer = (op: string, trainer: { readonly guard?: unknown }): void => {
   if (typeof trainer !== 'object' || trainer === null) fail('INVALID_ARGUMENT', op, 'the trainer must be a record { network, optimizer, loss } (with optional penalty and guard).')
   checkOptions(op, trainer, TRAINER_KEYS)
   const g: unknown = trainer.guard
@@ -26,8 +24,15 @@ export const checkTrainer = (op: string, trainer: Trainer<unknown>): void => {
   }
 }
 
+/** The parts of a fit state that `frozenFit` freezes (its type lives with `fit`, which imports this file). */
+interface FitParts {
+  readonly history: ReadonlyArray<{ readonly train: object; readonly dev?: object | undefined }>
+  readonly stopping?: object | undefined
+  readonly train: object
+}
+
 /** A fit state frozen with what `fit` builds in it: the record, its history and epoch records. @internal */
-export const frozenFit = <O>(s: FitState<O>): FitState<O> => {
+export const frozenFit = <S extends FitParts>(s: S): S => {
   if (!Object.isFrozen(s.history)) {
     for (const r of s.history) {
       Object.freeze(r.train)

@@ -11,7 +11,7 @@
  * | 0.5% | 1% | low bias and low variance |
  */
 import { fail } from '../core/errors.js'
-import { checkOptions } from '../optim/internal.js'
+import { checkOptions } from '../core/options.js'
 
 /** The outcome of `diagnose`. @category diagnosis */
 export interface Diagnosis {

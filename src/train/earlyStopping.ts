@@ -5,7 +5,7 @@
  * batch-norm statistics, of the same epoch) are then restored.
  */
 import { fail } from '../core/errors.js'
-import { checkOptions } from '../optim/internal.js'
+import { checkOptions } from '../core/options.js'
 import type { Tree } from '../tree/index.js'
 
 /** The dev metrics early stopping can watch in `fit`. */

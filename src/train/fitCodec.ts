@@ -149,7 +149,7 @@ export const decodeFit = <O = unknown>(text: string): FitState<O> => {
   const r = rec(u, 'the state')
   tag(r, 'FitState', 'the state')
   const history = Array.isArray(r['history']) ? r['history'].map((h, i) => epochRecord(h, `history[${i}]`)) : bad('history', 'an array of epoch records', r['history'])
-  const state = frozenFit({
+  const state = frozenFit<FitState<O>>({
     _tag: 'FitState',
     train: trainState(r['train'], 'train') as TrainState<O>,
     shuffleKey: key(r['shuffleKey'], 'shuffleKey'),

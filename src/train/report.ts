@@ -2,7 +2,7 @@
  * Pictures of a training run as plain strings: a line chart for the terminal and a
  * self-contained HTML report (inline SVG, no scripts, no network), both from the run's history.
  */
-import { checkOptions } from '../optim/internal.js'
+import { checkOptions } from '../core/options.js'
 import type { EpochRecord } from './fit.js'
 
 /** A named series of values, one per epoch. */

@@ -5,7 +5,7 @@
  */
 import { fail } from '../core/errors.js'
 import { dataOf } from '../core/Tensor.js'
-import { checkOptions } from '../optim/internal.js'
+import { checkOptions } from '../core/options.js'
 import { type Key, split, uniform } from '../rng/index.js'
 
 /** One hyperparameter's range. @category model */
