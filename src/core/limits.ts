@@ -18,9 +18,9 @@ import * as E from 'fp-ts/lib/Either.js'
 import { type PuregradError, error, fail } from './errors.js'
 
 /**
- * The deepest nesting accepted: a tree's arrays and records, a network's layers, 500 levels
- * below the root (a tensor may sit one level below its record). Realistic models nest a few
- * dozen levels at most.
+ * The deepest nesting accepted: 500 levels of a tree's arrays and records (the root is the
+ * first; tensors sit inside the last), or of a network's layers (a network of depth d has
+ * variables of depth d). Realistic models nest a few dozen levels at most.
  * @category limits
  */
 export const MAX_DEPTH = 500
@@ -97,7 +97,7 @@ export const tooDeep = (op: string, what: string, where: string, limit = MAX_DEP
     'TOO_DEEP',
     op,
     `${what} nests more than ${limit} levels deep (at ${where.length > 80 ? `${where.slice(0, 80)}…` : where}); ` +
-      `trees and networks may nest at most ${MAX_DEPTH} levels: flatten it (a long chain belongs in one serial or repeat, not in nested ones).`,
+      `trees and networks must nest at most ${MAX_DEPTH} levels: flatten it (put a long chain of layers in one serial or repeat, not in nested ones).`,
   )
 
 /**
@@ -109,7 +109,7 @@ export const checkJsonDepth = (op: string, what: string, json: unknown, limit = 
   while (stack.length > 0) {
     const [u, depth] = stack.pop()!
     if (typeof u !== 'object' || u === null) continue
-    if (depth > limit) return E.left(tooDeep(op, what, `depth ${depth}`, limit))
+    if (depth >= limit) return E.left(tooDeep(op, what, `depth ${depth}`, limit))
     for (const v of Array.isArray(u) ? u : Object.values(u)) if (typeof v === 'object' && v !== null) stack.push([v, depth + 1])
   }
   return E.right(json)

@@ -22,7 +22,7 @@ const where = (path: string): string => (path === '' ? 'the root' : `layer ${pat
  */
 export const checkExpansion = (op: string, net: Layer, budget: Required<Budget>): number => {
   const count = (l: Layer, path: string, depth: number): number => {
-    if (depth > MAX_DEPTH) throw tooDeep(op, 'the network', where(path))
+    if (depth >= MAX_DEPTH) throw tooDeep(op, 'the network', where(path))
     const at = (name: string): string => (path === '' ? name : `${path}.${name}`)
     if (l._tag === 'Repeat') return 1 + l.times * count(l.body, at('0'), depth + 1)
     let n = 1

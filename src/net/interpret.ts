@@ -27,7 +27,7 @@ export const describeAt = (path: string, l: Layer): string => `${path === '' ? '
 
 const shapeAt = (l: Layer, path: string, s: Shapes): Shapes => {
   try {
-    return kindOf(l).shape(l, s, recurse(path, 'float32', concreteVariable('float32')))
+    return kindOf(l).shape(l, s, recurse(path, 'float32', float32Variable))
   } catch (e) {
     if (e instanceof ShapeProblem) return fail('SHAPE_MISMATCH', 'shape', `${describeAt(path, l)} ${e.message}; its input has shape ${showShapes(s)} per example.`)
     throw e
@@ -49,6 +49,9 @@ const concreteVariable =
     return t
   }
 
+/** What shape inference and apply pass (they never make variables). */
+const float32Variable = concreteVariable('float32')
+
 /** The abstract pass's variables: shape and dtype, no buffer. */
 const abstractVariable =
   (dtype: FloatDType): Variable<LeafStructure> =>
@@ -65,7 +68,7 @@ const locate = (e: PuregradError): never => {
 const applyAt = (l: Layer, path: string, vars: Vars, x: Value, mode: Mode): Applied => {
   try {
     const k = kindOf(l)
-    const r = recurse(path, 'float32', concreteVariable('float32'))
+    const r = recurse(path, 'float32', float32Variable)
     return k.children(l).length === 0 ? withLayer(describeAt(path, l), () => k.apply(l, vars, x, mode, r)) : k.apply(l, vars, x, mode, r)
   } catch (e) {
     // errors that already say where they happened (or a numeric report, which names its layer) pass through

@@ -47,7 +47,7 @@ const check = (u: unknown, path: string, op: string, depth: number): Layer => {
   const bad = (detail: string): never => {
     throw error('INVALID_VALUE', op, `${where(path)}: ${detail}`)
   }
-  if (depth > MAX_DEPTH) throw tooDeep(op, 'the network', where(path))
+  if (depth >= MAX_DEPTH) throw tooDeep(op, 'the network', where(path))
   if (typeof u !== 'object' || u === null || Array.isArray(u)) return bad(`expected a layer object, got ${Array.isArray(u) ? 'an array' : JSON.stringify(u) ?? String(u)}`)
   const tag = (u as { _tag?: unknown })._tag
   if (typeof tag !== 'string' || !Object.hasOwn(kinds, tag)) return bad(`unknown layer kind ${JSON.stringify(tag)}; known kinds are ${Object.keys(kinds).join(', ')}`)

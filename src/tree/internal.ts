@@ -117,7 +117,7 @@ export const fold = <R>(op: string, tree: unknown, alg: Algebra<R>): R => {
   const ancestors = new Map<object, string>()
   const go = (u: unknown, path: string, depth: number): R => {
     const node = classify(op, u, path, ancestors)
-    if (node.kind !== 'tensor' && depth > MAX_DEPTH) throw tooDeep(op, 'the tree', showPath(path))
+    if (node.kind !== 'tensor' && depth >= MAX_DEPTH) throw tooDeep(op, 'the tree', showPath(path))
     switch (node.kind) {
       case 'tensor':
         return alg.leaf(node.value, path)

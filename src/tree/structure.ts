@@ -138,7 +138,7 @@ export const compareTrees = (
   const go = (x: unknown, y: unknown, path: string, depth: number): PuregradError | undefined => {
     const nx = classify(op, x, path, ancA)
     const ny = classify(op, y, path, ancB)
-    if (depth > MAX_DEPTH && (nx.kind !== 'tensor' || ny.kind !== 'tensor')) throw tooDeep(op, `the ${nx.kind === 'tensor' ? nameB : nameA} tree`, showPath(path))
+    if (depth >= MAX_DEPTH && (nx.kind !== 'tensor' || ny.kind !== 'tensor')) throw tooDeep(op, `the ${nx.kind === 'tensor' ? nameB : nameA} tree`, showPath(path))
     if (nx.kind !== ny.kind) {
       return mismatch(path, `the ${nameA} has ${showNode(nx)}, the ${nameB} has ${showNode(ny)}`)
     }
