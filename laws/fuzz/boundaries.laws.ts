@@ -87,7 +87,7 @@ describe('fuzz: tensor creation', () => {
 
   const smallShape = fc.array(fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: weird }), { maxLength: 4 })
   test.prop([fc.array(num, { maxLength: 24 }), smallShape, dtype], { numRuns: 300 })('fromArray(values, shape): the right tensor, or a clear refusal', (values, shape, dt) => {
-    const o = untouched([values, shape] as const, ([v, s]) => valueOr(() => T.fromArray(v, s, dt), 'INVALID_SHAPE', 'SHAPE_MISMATCH', 'INVALID_VALUE'))
+    const o = untouched([values, shape] as const, ([v, s]) => valueOr(() => T.fromArray(v, s, dt), 'INVALID_SHAPE', 'SHAPE_MISMATCH', 'INVALID_VALUE', 'RESOURCE_LIMIT'))
     const shapeOk = shape.every((d) => Number.isInteger(d) && d >= 0)
     const size = shape.reduce((a, b) => a * b, 1)
     const valuesOk = reference(values, dt) !== undefined
@@ -99,11 +99,11 @@ describe('fuzz: tensor creation', () => {
   })
 
   test.prop([smallShape, num, dtype], { numRuns: 200 })('zeros / ones / full refuse bad shapes and values', (shape, v, dt) => {
-    const o = untouched(shape, (s) => valueOr(() => T.full(s, v, dt), 'INVALID_SHAPE', 'INVALID_VALUE'))
+    const o = untouched(shape, (s) => valueOr(() => T.full(s, v, dt), 'INVALID_SHAPE', 'INVALID_VALUE', 'RESOURCE_LIMIT'))
     const ok = shape.every((d) => Number.isInteger(d) && d >= 0) && shape.reduce((p, d) => p * d, 1) < 2 ** 31 && reference(v, dt) !== undefined
     expect(o.ok).toBe(ok)
     if (o.ok) expect(T.toArray(o.value)).toStrictEqual(stored(new Array(o.value.size).fill(v), dt))
-    valueOr(() => T.zeros(shape, dt), 'INVALID_SHAPE')
+    valueOr(() => T.zeros(shape, dt), 'INVALID_SHAPE', 'RESOURCE_LIMIT')
   })
 })
 
@@ -166,7 +166,7 @@ describe('fuzz: tensor operations', () => {
   })
 
   test.prop([anyTensor(3), fc.array(fc.oneof(fc.integer({ min: -1, max: 6 }), weird), { maxLength: 4 })], { numRuns: 200 })('reshape: same data, or a clear refusal', (t, s) => {
-    const o = keeps([t], () => untouched(s, () => valueOr(() => T.reshape(t, s), 'INVALID_SHAPE', 'SHAPE_MISMATCH', 'INVALID_ARGUMENT')))
+    const o = keeps([t], () => untouched(s, () => valueOr(() => T.reshape(t, s), 'INVALID_SHAPE', 'SHAPE_MISMATCH', 'INVALID_ARGUMENT', 'RESOURCE_LIMIT')))
     if (o.ok) {
       expect(o.value.size).toBe(t.size)
       expect(T.toArray(o.value)).toStrictEqual(T.toArray(t))
@@ -188,7 +188,7 @@ describe('fuzz: tensor operations', () => {
 
   const depthArb = fc.oneof(fc.integer({ min: -1, max: 5 }), weird)
   test.prop([fc.array(fc.oneof(fc.integer({ min: -2, max: 5 }), weird), { maxLength: 5 }), depthArb], { numRuns: 200 })('oneHot: rows with a single one, or a clear refusal', (labels, depth) => {
-    const o = untouched(labels, (l) => valueOr(() => T.oneHot(l, depth), 'INDEX_OUT_OF_RANGE', 'INVALID_ARGUMENT', 'INVALID_VALUE', 'INVALID_SHAPE'))
+    const o = untouched(labels, (l) => valueOr(() => T.oneHot(l, depth), 'INDEX_OUT_OF_RANGE', 'INVALID_ARGUMENT', 'INVALID_VALUE', 'INVALID_SHAPE', 'RESOURCE_LIMIT'))
     const valid = Number.isInteger(depth) && depth >= 1 && labels.every((v) => Number.isInteger(v) && v >= 0 && v < depth) && labels.length * depth < 2 ** 31
     expect(o.ok).toBe(valid)
     if (o.ok) expect(T.toArray(T.sum(o.value, -1))).toEqual(labels.map(() => 1))
@@ -247,7 +247,8 @@ const decodes = (s: string): void => {
   }
   if (E.isLeft(r)) {
     expect(r.left).toBeInstanceOf(PuregradError)
-    expect(r.left.code).toBe('INVALID_VALUE')
+    // a damaged document, or one whose network grew beyond the default budget
+    expect(['INVALID_VALUE', 'RESOURCE_LIMIT']).toContain(r.left.code)
   } else {
     expect(consistent(r.right)).toBe(true)
   }

@@ -8,7 +8,7 @@ import { describe, expect } from 'vitest'
 import { Data, Loss, Optim, Rng, Tensor as T, Tree } from '../../src/index.js'
 import { anyNum, isFiniteNum, isWhole, num, untouched, valueOr, weird } from './support.js'
 
-const BAD_INPUT = ['INVALID_ARGUMENT', 'INVALID_SHAPE', 'INVALID_VALUE', 'INVALID_KEY', 'SHAPE_MISMATCH', 'DTYPE_MISMATCH'] as const
+const BAD_INPUT = ['INVALID_ARGUMENT', 'INVALID_SHAPE', 'INVALID_VALUE', 'INVALID_KEY', 'SHAPE_MISMATCH', 'DTYPE_MISMATCH', 'RESOURCE_LIMIT'] as const
 const smallShape = fc.array(fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 1, arbitrary: weird }), { maxLength: 3 })
 const anyKey: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: fc.integer().map((s) => Rng.key(s)) },

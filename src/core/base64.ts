@@ -2,13 +2,11 @@
  * Typed arrays ↔ base64 of their little-endian bytes, the same on every engine and host
  * (no Buffer, no btoa, no reliance on the host's byte order). @internal
  */
-import { type Buffer, type DType, alloc } from './dtype.js'
+import { type Buffer, type DType, alloc, bytesPer } from './dtype.js'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 const LOOKUP = new Int16Array(128).fill(-1)
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i
-
-const bytesPer: Record<DType, number> = { float32: 4, float64: 8, int32: 4 }
 
 const toBytes = (data: Buffer): Uint8Array => {
   const out = new Uint8Array(data.length * (data instanceof Float64Array ? 8 : 4))
@@ -31,12 +29,23 @@ export const encodeBase64 = (data: Buffer): string => {
   return s
 }
 
-/** Decodes base64 into `count` values of `dtype`, or returns a sentence saying what is wrong. */
-export const decodeBase64 = (text: string, dtype: DType, count: number): Buffer | string => {
+/**
+ * What is wrong with the length of base64 text meant to hold `count` values of `dtype`, or
+ * undefined when it is right. Reads only the length and the padding: nothing is allocated.
+ */
+export const base64LengthProblem = (text: string, dtype: DType, count: number): string | undefined => {
   if (text.length % 4 !== 0) return `base64 text of length ${text.length} is not a multiple of 4`
   const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0
   const nBytes = (text.length / 4) * 3 - pad
-  if (nBytes !== count * bytesPer[dtype]) return `holds ${nBytes} bytes where ${count} ${dtype} values need ${count * bytesPer[dtype]}`
+  return nBytes !== count * bytesPer[dtype] ? `holds ${nBytes} bytes where ${count} ${dtype} values need ${count * bytesPer[dtype]}` : undefined
+}
+
+/** Decodes base64 into `count` values of `dtype`, or returns a sentence saying what is wrong. */
+export const decodeBase64 = (text: string, dtype: DType, count: number): Buffer | string => {
+  const problem = base64LengthProblem(text, dtype, count)
+  if (problem !== undefined) return problem
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0
+  const nBytes = count * bytesPer[dtype]
   const bytes = new Uint8Array(nBytes)
   for (let i = 0, o = 0; i < text.length; i += 4) {
     let n = 0

@@ -5,6 +5,7 @@
  * Operations never promote silently: combining two dtypes is an error that names both.
  */
 import { fail } from './errors.js'
+import { MAX_TENSOR_BYTES } from './limits.js'
 
 /** @category model */
 export type DType = 'float32' | 'float64' | 'int32'
@@ -21,21 +22,39 @@ export type BufferOf<D extends DType> = D extends 'float32'
     ? Float64Array
     : Int32Array
 
-/** The most elements one tensor may hold (typed arrays stop near 2³²; memory long before). */
-export const MAX_ELEMENTS = 2 ** 31 - 1
+/** Bytes per element of each dtype. @internal */
+export const bytesPer: { readonly [D in DType]: number } = { float32: 4, float64: 8, int32: 4 }
 
-/** Allocates a zero-filled buffer of a dtype. @internal */
-export const alloc = (dtype: DType, size: number): Buffer => {
-  if (!(size <= MAX_ELEMENTS)) {
-    fail('INVALID_SHAPE', 'allocate', `a tensor of ${size} elements is too large; at most ${MAX_ELEMENTS} fit in one tensor. Use smaller shapes or process the data in batches.`)
+const tooLarge = (op: string, dtype: DType, size: number, why: string): never =>
+  fail(
+    'RESOURCE_LIMIT',
+    op,
+    `a ${dtype} tensor of ${size} elements needs ${size * bytesPer[dtype]} bytes, ${why}. Use smaller shapes, process the data in batches, or use float32 instead of float64.`,
+  )
+
+/**
+ * Allocates a zero-filled buffer of a dtype. Refuses (RESOURCE_LIMIT) a request above
+ * `MAX_TENSOR_BYTES`, or one the engine cannot satisfy (the typed-array constructor's
+ * RangeError, e.g. under a memory cap). `op` names the public operation for the message.
+ * @internal
+ */
+export const alloc = (dtype: DType, size: number, op = 'allocate'): Buffer => {
+  if (!(size * bytesPer[dtype] <= MAX_TENSOR_BYTES)) {
+    if (!(size >= 0)) fail('INVALID_SHAPE', op, `a tensor cannot hold ${size} elements; sizes must be whole numbers ≥ 0.`)
+    tooLarge(op, dtype, size, `more than the ${MAX_TENSOR_BYTES} bytes one tensor may hold`)
   }
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size)
-    case 'float64':
-      return new Float64Array(size)
-    case 'int32':
-      return new Int32Array(size)
+  try {
+    switch (dtype) {
+      case 'float32':
+        return new Float32Array(size)
+      case 'float64':
+        return new Float64Array(size)
+      case 'int32':
+        return new Int32Array(size)
+    }
+  } catch (e) {
+    if (e instanceof RangeError) return tooLarge(op, dtype, size, `which the engine could not allocate (${e.message}): the process is short of memory`)
+    throw e
   }
 }
 

@@ -7,12 +7,17 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { type PuregradError, describe, error, fail, showShape } from './errors.js'
+import { MAX_TENSOR_BYTES } from './limits.js'
+
+/** The most elements of the narrowest dtype (4 bytes) one tensor may hold. */
+const MAX_ELEMENTS = MAX_TENSOR_BYTES / 4
 
 /** @category model */
 export type Shape = ReadonlyArray<number>
 
 /**
- * Validates a shape given by a user: every size a finite non-negative integer.
+ * Validates a shape given by a user: every size a finite non-negative integer (INVALID_SHAPE),
+ * and no more elements than one tensor may hold (RESOURCE_LIMIT).
  * @category checkers
  */
 export const checkShape = (op: string, shape: unknown): E.Either<PuregradError, Shape> => {
@@ -33,8 +38,14 @@ export const checkShape = (op: string, shape: unknown): E.Either<PuregradError, 
     }
   }
   const size = shape.reduce((p: number, d: number) => p * d, 1)
-  if (size > 2 ** 31 - 1) {
-    return E.left(error('INVALID_SHAPE', op, `shape [${shape.join(', ')}] holds ${size} elements; at most ${2 ** 31 - 1} fit in one tensor. Use smaller shapes or process the data in batches.`))
+  if (size > MAX_ELEMENTS) {
+    return E.left(
+      error(
+        'RESOURCE_LIMIT',
+        op,
+        `shape [${shape.join(', ')}] holds ${size} elements; one tensor may hold at most ${MAX_TENSOR_BYTES} bytes (${MAX_ELEMENTS} float32 values). Use smaller shapes or process the data in batches.`,
+      ),
+    )
   }
   return E.right(Object.freeze(shape.slice()) as Shape)
 }

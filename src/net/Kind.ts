@@ -6,6 +6,7 @@
  */
 import type { FloatDType } from '../core/dtype.js'
 import type { Key } from '../rng/index.js'
+import type { Tensor } from '../core/Tensor.js'
 import type { Tree } from '../tree/index.js'
 import type { Layer, Shapes, Tag, Value } from './Layer.js'
 
@@ -13,6 +14,15 @@ import type { Layer, Shapes, Tag, Value } from './Layer.js'
 export interface Vars {
   readonly params: Tree
   readonly state: Tree
+}
+
+/** A tree whose leaves are `X`: tensors for `init`, `{ dtype, shape }` for the abstract pass. */
+export type TreeOf<X> = X | ReadonlyArray<TreeOf<X>> | { readonly [key: string]: TreeOf<X> }
+
+/** Variables whose leaves are `X`. */
+export interface VarsOf<X> {
+  readonly params: TreeOf<X>
+  readonly state: TreeOf<X>
 }
 
 /** How a network runs: training (dropout on, batch statistics) or evaluation, and the key for randomness. */
@@ -26,11 +36,20 @@ export interface Applied {
   readonly state: Tree
 }
 
-/** Callbacks into the interpreter for a layer's children, named by their key in the parameter tree. */
-export interface Recurse {
+/**
+ * Callbacks into the interpreter for a layer's children, named by their key in the parameter
+ * tree, and the maker of a layer's own variables. `X` is what a variable is: a tensor when
+ * `init` runs, its `{ dtype, shape }` when the abstract pass runs (sizes without allocating).
+ */
+export interface Recurse<X = Tensor> {
   readonly shape: (child: Layer, name: string, inShape: Shapes) => Shapes
-  readonly init: (child: Layer, name: string, key: Key, inShape: Shapes) => Vars
+  readonly init: (child: Layer, name: string, key: Key, inShape: Shapes) => VarsOf<X>
   readonly apply: (child: Layer, name: string, vars: Vars, x: Value, mode: Mode) => Applied
+  /**
+   * A variable of `shape` in the interpreter's dtype: `make(shape)` when `init` runs (it must
+   * return a tensor of that shape and dtype), never called by the abstract pass.
+   */
+  readonly variable: (shape: ReadonlyArray<number>, make: (shape: ReadonlyArray<number>) => Tensor) => X
 }
 
 export interface Kind<L extends { readonly _tag: Tag }> {
@@ -39,9 +58,9 @@ export interface Kind<L extends { readonly _tag: Tag }> {
   /** the children, by their key in the parameter tree */
   readonly children: (l: L) => ReadonlyArray<readonly [string, Layer]>
   /** the per-example output shape; throws `ShapeProblem` when the input does not fit */
-  readonly shape: (l: L, inShape: Shapes, r: Recurse) => Shapes
-  /** fresh variables for the given (valid) input shape */
-  readonly init: (l: L, key: Key, inShape: Shapes, dtype: FloatDType, r: Recurse) => Vars
+  readonly shape: (l: L, inShape: Shapes, r: Recurse<unknown>) => Shapes
+  /** fresh variables for the given (valid) input shape, each made by `r.variable` */
+  readonly init: <X>(l: L, key: Key, inShape: Shapes, dtype: FloatDType, r: Recurse<X>) => VarsOf<X>
   readonly apply: (l: L, vars: Vars, x: Value, mode: Mode, r: Recurse) => Applied
   /** a short label for summaries and errors, e.g. `Dense(128)` */
   readonly label: (l: L) => string
@@ -57,12 +76,12 @@ export const problem = (message: string): never => {
 }
 
 /** Variables of a layer without any. */
-export const none: Vars = Object.freeze({ params: Object.freeze({}), state: Object.freeze({}) })
+export const none: VarsOf<never> = Object.freeze({ params: Object.freeze({}), state: Object.freeze({}) })
 
 /** The single tensor flowing into a layer that takes one (the interpreter has checked shapes). */
-export const single = (x: Value): import('../core/Tensor.js').Tensor => {
+export const single = (x: Value): Tensor => {
   if (Array.isArray(x)) throw new ShapeProblem('expects one tensor but got a tuple')
-  return x as import('../core/Tensor.js').Tensor
+  return x as Tensor
 }
 
 /** The single shape flowing into a layer that takes one tensor. */

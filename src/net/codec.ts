@@ -10,15 +10,16 @@
  * checked on loading.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { decodeBase64, encodeBase64 } from '../core/base64.js'
+import { base64LengthProblem, decodeBase64, encodeBase64 } from '../core/base64.js'
 import { crc32 } from '../core/crc32.js'
 import { type FloatDType, isDType, isFloat } from '../core/dtype.js'
-import { PuregradError, error, showShape } from '../core/errors.js'
-import { sameShape } from '../core/shape.js'
+import { PuregradError, error, fail, showShape } from '../core/errors.js'
+import { type Budget, checkJsonDepth, resolveBudget } from '../core/limits.js'
+import { sameShape, sizeOf } from '../core/shape.js'
 import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
-import { key } from '../rng/index.js'
 import * as Tr from '../tree/index.js'
-import { init, shape } from './interpret.js'
+import { checkExpansion } from './budget.js'
+import { prepare, shape } from './interpret.js'
 import type { Layer, Shapes } from './Layer.js'
 import { validateNetwork } from './validate.js'
 
@@ -76,11 +77,17 @@ const invalid = (detail: string): never => {
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u)
 
-/** Rebuilds a tree shaped like `expected` from its JSON, checking every branch and leaf. */
-const treeFromJson = (u: unknown, expected: Tr.Tree, path: string, what: string): Tr.Tree => {
+const isLeaf = (s: Tr.Structure): s is Tr.LeafStructure => !Array.isArray(s) && typeof (s as { dtype?: unknown }).dtype === 'string' && Array.isArray((s as { shape?: unknown }).shape)
+
+/**
+ * Checks the JSON of a tree against the structure the network needs (every branch, and every
+ * tensor's fields, dtype, shape and the length of its data), allocating nothing, and returns
+ * the function that then decodes its tensors.
+ */
+const readTree = (u: unknown, expected: Tr.Structure, path: string, what: string): (() => Tr.Tree) => {
   const at = `${what}${path === '' ? '' : ` at '${path}'`}`
   const sub = (k: string | number): string => (path === '' ? String(k) : `${path}.${k}`)
-  if (isTensor(expected)) {
+  if (isLeaf(expected)) {
     if (!isRecord(u)) return invalid(`${at}: expected a tensor { dtype, shape, data }, got ${JSON.stringify(u)?.slice(0, 40) ?? String(u)}`)
     const { dtype, shape: s, data } = u
     const keys = Object.keys(u).sort().join(',')
@@ -88,13 +95,18 @@ const treeFromJson = (u: unknown, expected: Tr.Tree, path: string, what: string)
     if (!isDType(dtype) || dtype !== expected.dtype) invalid(`${at}: dtype ${JSON.stringify(dtype)} where the network needs ${expected.dtype}`)
     if (!Array.isArray(s) || !sameShape(s as number[], expected.shape)) invalid(`${at}: shape ${Array.isArray(s) ? `[${s.map((d) => JSON.stringify(d)).join(', ')}]` : JSON.stringify(s)} where the network needs ${showShape(expected.shape)}`)
     if (typeof data !== 'string') return invalid(`${at}: data must be a base64 string`)
-    const buf = decodeBase64(data, expected.dtype, expected.size)
-    if (typeof buf === 'string') return invalid(`${at}: data ${buf}`)
-    return fromBuffer(buf, expected.shape)
+    const size = sizeOf(expected.shape)
+    const problem = base64LengthProblem(data, expected.dtype, size)
+    if (problem !== undefined) invalid(`${at}: data ${problem}`)
+    return () => {
+      const buf = decodeBase64(data, expected.dtype, size)
+      return typeof buf === 'string' ? invalid(`${at}: data ${buf}`) : fromBuffer(buf, expected.shape)
+    }
   }
   if (Array.isArray(expected)) {
     if (!Array.isArray(u) || u.length !== expected.length) return invalid(`${at}: expected a list of ${expected.length}, got ${Array.isArray(u) ? `a list of ${u.length}` : typeof u}`)
-    return Object.freeze(expected.map((e, i) => treeFromJson(u[i], e, sub(i), what)))
+    const items = expected.map((e, i) => readTree(u[i], e, sub(i), what))
+    return () => Object.freeze(items.map((f) => f()))
   }
   if (!isRecord(u)) return invalid(`${at}: expected an object, got ${JSON.stringify(u)?.slice(0, 40) ?? String(u)}`)
   const want = Object.keys(expected)
@@ -102,7 +114,8 @@ const treeFromJson = (u: unknown, expected: Tr.Tree, path: string, what: string)
   const missing = want.filter((k) => !Object.hasOwn(u, k))
   if (missing.length > 0) invalid(`${at}: missing ${missing.map((k) => `'${k}'`).join(', ')}`)
   if (extra.length > 0) invalid(`${at}: unexpected ${extra.map((k) => `'${k}'`).join(', ')}`)
-  return Object.freeze(Object.fromEntries(want.map((k) => [k, treeFromJson(u[k], (expected as Record<string, Tr.Tree>)[k]!, sub(k), what)])))
+  const fields = want.map((k) => [k, readTree(u[k], (expected as { readonly [k: string]: Tr.Structure })[k]!, sub(k), what)] as const)
+  return () => Object.freeze(Object.fromEntries(fields.map(([k, f]) => [k, f()])))
 }
 
 const dtypeOfParams = (u: unknown): FloatDType => {
@@ -112,11 +125,30 @@ const dtypeOfParams = (u: unknown): FloatDType => {
   return typeof d === 'string' && isDType(d) && isFloat(d) ? d : 'float32'
 }
 
+/** Options of `decode`. */
+export interface DecodeOptions {
+  /**
+   * limits on the network the document describes, checked before any tensor is allocated;
+   * default `defaultBudget` (100 million values, 1 GiB, 100,000 layers)
+   */
+  readonly budget?: Budget
+}
+
+/** Codes that keep their meaning through `decode` (others become INVALID_VALUE). */
+const kept: ReadonlySet<string> = new Set(['RESOURCE_LIMIT', 'TOO_DEEP'])
+
 /**
  * Reads a model saved by `encode`, or says what is wrong with the document (code
  * `INVALID_VALUE`): not JSON, another format or version, an unknown layer or field, a bad
  * hyperparameter, an input shape the network refuses, a missing, extra or misshapen tensor,
- * corrupt data.
+ * data of the wrong length, a checksum that does not match.
+ *
+ * The document is untrusted, so everything is checked before anything is allocated: the
+ * nesting (`TOO_DEEP` past `MAX_DEPTH`), the network against the budget (`opts.budget`,
+ * default `defaultBudget`: 100 million parameter and state values, 1 GiB of them, 100,000
+ * layers; `RESOURCE_LIMIT` beyond it), every tensor's dtype, shape and data length against
+ * what the network needs (computed from shapes alone), and the checksum. Only then are the
+ * tensors decoded. A model is never half-loaded.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -129,41 +161,52 @@ const dtypeOfParams = (u: unknown): FloatDType => {
  * const changed = Net.decode(text.replace('"units":2', '"units":3'))
  * assert.ok(E.isLeft(changed) && changed.left.code === 'INVALID_VALUE')
  * assert.match(changed.left.message, /params at 'W': shape/) // W no longer fits the network
+ * // a budget smaller than the model refuses it
+ * const small = Net.decode(text, { budget: { maxParams: 5 } })
+ * assert.ok(E.isLeft(small) && small.left.code === 'RESOURCE_LIMIT')
  * @category codec
  */
-export const decode = (text: string): E.Either<PuregradError, Model> => {
+export const decode = (text: string, opts: DecodeOptions = {}): E.Either<PuregradError, Model> => {
   const op = 'decode'
+  const budget = E.tryCatch(() => resolveBudget(op, (opts as DecodeOptions | undefined)?.budget), (e) => e)
+  if (E.isLeft(budget)) {
+    if (budget.left instanceof PuregradError) return E.left(budget.left)
+    throw budget.left
+  }
   try {
+    if (typeof text !== 'string') return invalid(`the document must be JSON text; got ${typeof text}`)
     let doc: unknown
     try {
       doc = JSON.parse(text)
     } catch (e) {
       return invalid(`the document is not JSON (${(e as Error).message}); it may be truncated`)
     }
+    const deep = checkJsonDepth(op, 'the document', doc)
+    if (E.isLeft(deep)) return deep
     if (!isRecord(doc)) return invalid('the document must be a JSON object')
     if (doc['format'] !== FORMAT) invalid(`this is not a puregrad model (format ${JSON.stringify(doc['format'])}, expected ${JSON.stringify(FORMAT)})`)
     if (doc['version'] !== VERSION) invalid(`model format version ${JSON.stringify(doc['version'])} is not supported; this puregrad reads version ${VERSION}`)
     const extra = Object.keys(doc).filter((k) => !['format', 'version', 'network', 'inShape', 'params', 'state', 'checksum'].includes(k))
     if (extra.length > 0) invalid(`unexpected top-level field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}`)
-    const network = E.getOrElse<PuregradError, Layer>((e) => invalid(e.detail))(validateNetwork(doc['network'], op))
+    const network = E.getOrElse<PuregradError, Layer>((e) => (kept.has(e.code) ? fail(e.code, op, e.detail) : invalid(e.detail)))(validateNetwork(doc['network'], op))
     const inShape = doc['inShape'] as Shapes
-    const out = shape(network, inShape)
+    checkExpansion(op, network, budget.right)
+    const out = shape(network, inShape, { budget: budget.right })
     if (E.isLeft(out)) invalid(`the network does not accept its saved input shape ${JSON.stringify(inShape)}: ${out.left.detail}`)
-    const expected = init(network, { key: key(0), inShape, dtype: dtypeOfParams(doc['params']) })
-    const model: Model = {
-      network,
-      inShape,
-      params: treeFromJson(doc['params'], expected.params, '', 'params'),
-      state: treeFromJson(doc['state'], expected.state, '', 'state'),
-    }
-    // last, so a structural problem gets its own message: damage that left the document well formed
+    // sizes from shapes alone, held to the budget, before any tensor exists
+    const expected = prepare(op, network, { inShape, dtype: dtypeOfParams(doc['params']), budget: budget.right }).structure
+    const params = readTree(doc['params'], expected.params as Tr.Structure, '', 'params')
+    const state = readTree(doc['state'], expected.state as Tr.Structure, '', 'state')
+    // after the structure, so a structural problem gets its own message: damage that left the document well formed
     const { checksum, ...body } = doc
     if (typeof checksum !== 'string') invalid('the checksum is missing; the file was not written by encode, or was cut')
     if (checksum !== `crc32:${crc32(JSON.stringify(body))}`) invalid(`the checksum does not match (stored ${String(checksum)}): the file was changed or damaged after it was saved`)
-    return E.right(model)
+    return E.right({ network, inShape, params: params(), state: state() })
   } catch (e) {
     if (e instanceof Invalid) return E.left(error('INVALID_VALUE', op, `${e.message}.`))
-    if (e instanceof PuregradError) return E.left(error('INVALID_VALUE', op, e.message))
+    if (e instanceof PuregradError) return E.left(kept.has(e.code) ? error(e.code, op, e.detail) : error('INVALID_VALUE', op, e.message))
+    // the engine could not allocate, or ran out of stack: the document asks for more than the machine has
+    if (e instanceof RangeError) return E.left(error('RESOURCE_LIMIT', op, `the model could not be read within the machine's resources (${e.message}); pass a smaller budget to refuse such documents early, or free memory.`))
     throw e
   }
 }

@@ -2,12 +2,14 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { type Draft, produce } from 'immer'
 import type { PuregradError } from '../core/errors.js'
+import { assertJsonDepth } from '../core/limits.js'
 import type { Layer } from './Layer.js'
 import { validateNetwork } from './validate.js'
 
 /**
  * A new network made by changing a draft of `net` in place; `net` itself never changes. The
- * result is checked like a decoded network, so an edit cannot produce a bad hyperparameter.
+ * result is checked like a decoded network, so an edit cannot produce a bad hyperparameter, nor
+ * a network nested deeper than `MAX_DEPTH` (TOO_DEEP).
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -24,7 +26,11 @@ import { validateNetwork } from './validate.js'
  * }), /keep/)
  * @category editing
  */
-export const edit = (net: Layer, recipe: (draft: Draft<Layer>) => void): Layer =>
-  E.getOrElse<PuregradError, Layer>((e) => {
+export const edit = (net: Layer, recipe: (draft: Draft<Layer>) => void): Layer => {
+  // a loose bound first (without recursion), so the draft is never made of a network that
+  // would overflow the stack; the checked result is held to MAX_DEPTH
+  assertJsonDepth('edit', 'the network', net)
+  return E.getOrElse<PuregradError, Layer>((e) => {
     throw e
   })(validateNetwork(produce(net, recipe), 'edit'))
+}

@@ -8,13 +8,15 @@ import * as E from 'fp-ts/lib/Either.js'
 import { withLayer } from '../core/context.js'
 import { type FloatDType, isFloat } from '../core/dtype.js'
 import { PuregradError, fail } from '../core/errors.js'
+import { type Budget, resolveBudget } from '../core/limits.js'
 import { checkOptions } from '../core/options.js'
-import { checkShape } from '../core/shape.js'
+import { checkShape, sameShape } from '../core/shape.js'
 import { type Tensor, isNotTensorError, isTensor } from '../core/Tensor.js'
-import { type Key, foldIn } from '../rng/index.js'
+import { type Key, foldIn, key } from '../rng/index.js'
 import { checkKey } from '../rng/Key.js'
-import { type Tree, deepFreeze } from '../tree/index.js'
-import { type Applied, type Mode, type Recurse, ShapeProblem, type Vars } from './Kind.js'
+import { type LeafStructure, type Structure, type Tree, deepFreeze } from '../tree/index.js'
+import { checkExpansion, checkVarsBudget } from './budget.js'
+import { type Applied, type Mode, type Recurse, ShapeProblem, type TreeOf, type Vars, type VarsOf } from './Kind.js'
 import { type Layer, type Shapes, type Value, showShapes } from './Layer.js'
 import { nameHash } from './layers/common.js'
 import { kindOf } from './table.js'
@@ -26,14 +28,36 @@ export const describeAt = (path: string, l: Layer): string => `${path === '' ? '
 
 const shapeAt = (l: Layer, path: string, s: Shapes): Shapes => {
   try {
-    return kindOf(l).shape(l, s, recurse(path, 'float32'))
+    return kindOf(l).shape(l, s, recurse(path, 'float32', float32Variable))
   } catch (e) {
     if (e instanceof ShapeProblem) return fail('SHAPE_MISMATCH', 'shape', `${describeAt(path, l)} ${e.message}; its input has shape ${showShapes(s)} per example.`)
     throw e
   }
 }
 
-const initAt = (l: Layer, path: string, key: Key, s: Shapes, dtype: FloatDType): Vars => kindOf(l).init(l, key, s, dtype, recurse(path, dtype))
+const initAt = <X>(l: Layer, path: string, key: Key, s: Shapes, dtype: FloatDType, variable: Variable<X>): VarsOf<X> =>
+  kindOf(l).init(l, key, s, dtype, recurse(path, dtype, variable))
+
+/** How the interpreter makes a layer's variable: a tensor, or its structure. */
+type Variable<X> = Recurse<X>['variable']
+
+/** `init`'s variables: the tensor the layer makes (which must have the shape it announced). */
+const concreteVariable =
+  (dtype: FloatDType): Variable<Tensor> =>
+  (shape, make) => {
+    const t = make(shape)
+    if (t.dtype !== dtype || !sameShape(t.shape, shape)) throw new Error(`internal: a layer announced a ${dtype} variable of shape [${shape.join(', ')}] and made ${String(t)}`)
+    return t
+  }
+
+/** What shape inference and apply pass (they never make variables). */
+const float32Variable = concreteVariable('float32')
+
+/** The abstract pass's variables: shape and dtype, no buffer. */
+const abstractVariable =
+  (dtype: FloatDType): Variable<LeafStructure> =>
+  (shape) =>
+    Object.freeze({ dtype, shape: Object.freeze([...shape]) })
 
 /** Errors raised inside a layer name it once, by the innermost layer. */
 const located = new WeakSet<PuregradError>()
@@ -45,7 +69,8 @@ const locate = (e: PuregradError): never => {
 const applyAt = (l: Layer, path: string, vars: Vars, x: Value, mode: Mode): Applied => {
   try {
     const k = kindOf(l)
-    return k.children(l).length === 0 ? withLayer(describeAt(path, l), () => k.apply(l, vars, x, mode, recurse(path, 'float32'))) : k.apply(l, vars, x, mode, recurse(path, 'float32'))
+    const r = recurse(path, 'float32', float32Variable)
+    return k.children(l).length === 0 ? withLayer(describeAt(path, l), () => k.apply(l, vars, x, mode, r)) : k.apply(l, vars, x, mode, r)
   } catch (e) {
     // errors that already say where they happened (or a numeric report, which names its layer) pass through
     if (e instanceof PuregradError && (located.has(e) || e.code === 'NON_FINITE')) throw e
@@ -61,10 +86,11 @@ const applyAt = (l: Layer, path: string, vars: Vars, x: Value, mode: Mode): Appl
 }
 
 /** Each child gets its own key: foldIn(parent key, hash of its name). */
-const recurse = (path: string, dtype: FloatDType): Recurse => ({
+const recurse = <X>(path: string, dtype: FloatDType, variable: Variable<X>): Recurse<X> => ({
   shape: (c, name, s) => shapeAt(c, join(path, name), s),
-  init: (c, name, key, s) => initAt(c, join(path, name), foldIn(key, nameHash(name)), s, dtype),
+  init: (c, name, key, s) => initAt(c, join(path, name), foldIn(key, nameHash(name)), s, dtype, variable),
   apply: (c, name, vars, x, mode) => applyAt(c, join(path, name), vars, x, { train: mode.train, key: mode.key === undefined ? undefined : foldIn(mode.key, nameHash(name)) }),
+  variable,
 })
 
 const checkShapes = (op: string, s: unknown): Shapes => {
@@ -76,10 +102,17 @@ const checkShapes = (op: string, s: unknown): Shapes => {
   })(checkShape(op, s))
 }
 
+/** Options of `shape`. */
+export interface ShapeOptions {
+  /** limits on the network's size; default `defaultBudget` (only `maxLayers` applies here) */
+  readonly budget?: Budget
+}
+
 /**
  * Static shape inference: the per-example output shape for a per-example input shape, or an
  * error naming the layer (by its path in the parameter tree) and the shapes that do not fit.
- * No tensor is made.
+ * No tensor is made. A network nested deeper than `MAX_DEPTH` is refused (TOO_DEEP), and one
+ * that expands to more layers than the budget allows (RESOURCE_LIMIT) before any is visited.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -91,8 +124,9 @@ const checkShapes = (op: string, s: unknown): Shapes => {
  * assert.ok(E.isLeft(result) && result.left.message.includes('layer 2 (Residual)'))
  * @category interpreters
  */
-export const shape = (net: Layer, inShape: Shapes): E.Either<PuregradError, Shapes> => {
+export const shape = (net: Layer, inShape: Shapes, opts: ShapeOptions = {}): E.Either<PuregradError, Shapes> => {
   try {
+    checkExpansion('shape', net, resolveBudget('shape', opts.budget))
     return E.right(shapeAt(net, '', checkShapes('shape', inShape)))
   } catch (e) {
     if (e instanceof PuregradError) return E.left(e)
@@ -114,6 +148,8 @@ export interface InitOptions {
   readonly inShape: Shapes
   /** dtype of the parameters, default float32 */
   readonly dtype?: FloatDType
+  /** limits on the network's size, checked before anything is allocated; default `defaultBudget` */
+  readonly budget?: Budget
 }
 
 /** Fresh variables and the output shape. */
@@ -121,9 +157,28 @@ export interface Initialized extends Vars {
   readonly outShape: Shapes
 }
 
+/** The checks `init`, `initStructure` and `decode` share, and the structure of the variables. @internal */
+export const prepare = (op: string, net: Layer, opts: Omit<InitOptions, 'key'>): { readonly inShape: Shapes; readonly dtype: FloatDType; readonly outShape: Shapes; readonly structure: VarsOf<LeafStructure> } => {
+  if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', op, `options must be a record such as { key, inShape: [784] }; got ${String(opts)}.`)
+  const dtype = opts.dtype ?? 'float32'
+  if (!isFloat(dtype)) fail('DTYPE_MISMATCH', op, `parameters must be float32 or float64; got ${String(dtype)}.`)
+  const budget = resolveBudget(op, opts.budget)
+  const inShape = checkShapes(op, opts.inShape)
+  checkExpansion(op, net, budget)
+  const outShape = shapeAt(net, '', inShape)
+  const structure = initAt(net, '', key(0), inShape, dtype, abstractVariable(dtype))
+  checkVarsBudget(op, structure, dtype, budget)
+  return { inShape, dtype, outShape, structure }
+}
+
 /**
  * Fresh variables for a network: each layer draws its weights with its initialiser from its
  * own key (derived from `key` and its path), so the same key always gives the same variables.
+ *
+ * Before drawing anything it checks the network against the budget (`opts.budget`, default
+ * `defaultBudget`): a network that nests deeper than `MAX_DEPTH` is refused with TOO_DEEP, one
+ * that expands to too many layers or whose variables hold too many values or bytes with
+ * RESOURCE_LIMIT.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -135,21 +190,61 @@ export interface Initialized extends Vars {
  * // the same key gives the same variables
  * const again = Net.init(net, { key: Rng.key(0), inShape: [4] })
  * assert.ok(T.equals(Tree.leaves(again.params)[0]!.value, Tree.leaves(params)[0]!.value))
+ * // a network beyond the budget is refused before anything is allocated
+ * assert.throws(() => Net.init(net, { key: Rng.key(0), inShape: [4], budget: { maxParams: 10 } }), { code: 'RESOURCE_LIMIT' })
  * @category interpreters
  */
 export const init = (net: Layer, opts: InitOptions): Initialized => {
-  checkOptions('init', opts, ['key', 'inShape', 'dtype'])
+  checkOptions('init', opts, ['key', 'inShape', 'dtype', 'budget'])
   if (opts === undefined) fail('INVALID_ARGUMENT', 'init', 'the options are missing: pass { key: Rng.key(0), inShape: [784] } (the per-example input shape).')
-  const key = checkKey('init', opts.key)
-  const dtype = opts.dtype ?? 'float32'
-  if (!isFloat(dtype)) fail('DTYPE_MISMATCH', 'init', `parameters must be float32 or float64; got ${String(dtype)}.`)
-  const inShape = checkShapes('init', opts.inShape)
-  const outShape = E.getOrElse<PuregradError, Shapes>((e) => {
-    throw e
-  })(shape(net, inShape))
-  const vars = initAt(net, '', key, inShape, dtype)
-  return Object.freeze({ params: deepFreeze(vars.params), state: deepFreeze(vars.state), outShape: freezeShapes(outShape) })
+  const k = checkKey('init', opts.key)
+  const { inShape, dtype, outShape } = prepare('init', net, opts)
+  const vars = initAt(net, '', k, inShape, dtype, concreteVariable(dtype))
+  return Object.freeze({ params: deepFreeze(vars.params as Tree), state: deepFreeze(vars.state as Tree), outShape: freezeShapes(outShape) })
 }
+
+/** Options of `initStructure`: those of `init` without the key. */
+export type InitStructureOptions = Omit<InitOptions, 'key'>
+
+/** The structure of the variables `init` would make, and the output shape. */
+export interface InitStructure {
+  readonly params: Structure
+  readonly state: Structure
+  readonly outShape: Shapes
+}
+
+/**
+ * The structure (`Tree.structure`) of the variables `init` would make, found without drawing
+ * or allocating them: each parameter and state tensor as its `{ dtype, shape }`. Refuses what
+ * `init` refuses, with the same errors, so it tells in microseconds whether a network fits a
+ * budget and what its variables will be.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tree } from 'puregrad'
+ * const net = Net.serial(Net.dense(3), Net.batchNorm())
+ * const s = Net.initStructure(net, { inShape: [4] })
+ * assert.deepStrictEqual(s.params, [{ W: { dtype: 'float32', shape: [4, 3] }, b: { dtype: 'float32', shape: [3] } }, { beta: { dtype: 'float32', shape: [3] }, gamma: { dtype: 'float32', shape: [3] } }])
+ * // exactly the structure of what init makes
+ * const vars = Net.init(net, { key: Rng.key(0), inShape: [4] })
+ * assert.deepStrictEqual(Tree.structure(vars.state), s.state)
+ * // a billion-parameter embedding is described, not allocated, once the budget allows it
+ * const big = Net.initStructure(Net.embedding(1e9, 1), { inShape: [1], budget: { maxParams: Infinity, maxBytes: Infinity } })
+ * assert.deepStrictEqual(big.params, { W: { dtype: 'float32', shape: [1e9, 1] } })
+ * @category interpreters
+ */
+export const initStructure = (net: Layer, opts: InitStructureOptions): InitStructure => {
+  const { outShape, structure } = prepare('initStructure', net, opts)
+  return { params: sortKeys(structure.params) as Structure, state: sortKeys(structure.state) as Structure, outShape }
+}
+
+/** A structure with record keys in traversal order, as `Tree.structure` gives it. */
+const sortKeys = (t: TreeOf<LeafStructure>): TreeOf<LeafStructure> =>
+  Array.isArray(t)
+    ? Object.freeze(t.map(sortKeys))
+    : 'dtype' in t && typeof t['dtype'] === 'string'
+      ? t
+      : Object.freeze(Object.fromEntries(Object.keys(t).sort().map((k) => [k, sortKeys((t as { readonly [k: string]: TreeOf<LeafStructure> })[k]!)])))
 
 /** Options of `apply`. */
 export interface ApplyOptions {

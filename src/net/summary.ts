@@ -2,8 +2,10 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { FloatDType } from '../core/dtype.js'
 import { type PuregradError, fail } from '../core/errors.js'
+import { type Budget, resolveBudget } from '../core/limits.js'
 import { key } from '../rng/index.js'
-import * as Tr from '../tree/index.js'
+import type { LeafStructure } from '../tree/index.js'
+import { checkExpansion, checkValues, structureSize } from './budget.js'
 import { type Recurse, ShapeProblem } from './Kind.js'
 import { shape } from './interpret.js'
 import { type Layer, type Shapes, showShapes } from './Layer.js'
@@ -20,10 +22,18 @@ interface Row {
 
 const batchOf = (s: Shapes): string => (Array.isArray(s) ? `[*, ${(s as number[]).join(', ')}]`.replace(', ]', ']') : showShapes(s))
 
+/** Options of `summary`. */
+export interface SummaryOptions {
+  /** limits on the network's size; default `defaultBudget` */
+  readonly budget?: Budget
+}
+
 /**
  * A table of the layers of `net` for a per-example input shape: path, kind, output shape (with
  * `*` for the batch axis) and parameter count, then the totals of trainable parameters and of
- * state (e.g. batch-norm statistics).
+ * state (e.g. batch-norm statistics). Nothing is allocated: the counts come from the shapes
+ * the layers' variables would have. Refuses what `init` would refuse with the same budget
+ * (TOO_DEEP, RESOURCE_LIMIT), before walking the layers.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -31,21 +41,25 @@ const batchOf = (s: Shapes): string => (Array.isArray(s) ? `[*, ${(s as number[]
  * const text = Net.summary(Net.serial(Net.dense(128), Net.relu, Net.dense(10)), [784])
  * assert.match(text, /Dense\(128\) +\[\*, 128\] +100,480/) // 784 × 128 weights + 128 biases
  * assert.ok(text.includes('Total parameters: 101,770'))
+ * assert.throws(() => Net.summary(Net.repeat(1e9, Net.dense(8)), [8]), { code: 'RESOURCE_LIMIT' })
  * @category interpreters
  */
-export const summary = (net: Layer, inShape: Shapes, dtype: FloatDType = 'float32'): string => {
+export const summary = (net: Layer, inShape: Shapes, dtype: FloatDType = 'float32', opts: SummaryOptions = {}): string => {
+  const budget = resolveBudget('summary', opts.budget)
+  checkExpansion('summary', net, budget)
   E.getOrElse<PuregradError, Shapes>((e) => {
     throw e
-  })(shape(net, inShape))
+  })(shape(net, inShape, { budget }))
   const rows: Row[] = []
   const walk = (l: Layer, path: string, depth: number, s: Shapes): Shapes => {
     const k = kindOf(l)
     const index = rows.length
     rows.push({ path, depth, label: k.label(l), out: s, params: undefined, state: undefined })
-    const r: Recurse = {
+    const r: Recurse<LeafStructure> = {
       shape: (c, name, cs) => walk(c, path === '' ? name : `${path}.${name}`, depth + 1, cs),
       init: () => fail('INVALID_ARGUMENT', 'summary', 'internal: no init while summarising'),
       apply: () => fail('INVALID_ARGUMENT', 'summary', 'internal: no apply while summarising'),
+      variable: (shape) => ({ dtype, shape }),
     }
     let out: Shapes
     try {
@@ -55,7 +69,7 @@ export const summary = (net: Layer, inShape: Shapes, dtype: FloatDType = 'float3
     }
     const leaf = k.children(l).length === 0
     const vars = leaf ? k.init(l, key(0), s, dtype, r) : undefined
-    rows[index] = { ...rows[index]!, out, params: vars && Tr.size(vars.params), state: vars && Tr.size(vars.state) }
+    rows[index] = { ...rows[index]!, out, params: vars && structureSize(vars.params), state: vars && structureSize(vars.state) }
     return out
   }
   walk(net, '', 0, inShape)
@@ -66,6 +80,7 @@ export const summary = (net: Layer, inShape: Shapes, dtype: FloatDType = 'float3
   const line = (cells: string[]): string => cells.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('   ').trimEnd()
   const params = rows.reduce((s, r) => s + (r.params ?? 0), 0)
   const state = rows.reduce((s, r) => s + (r.state ?? 0), 0)
+  checkValues('summary', params + state, dtype, budget)
   const rule = '─'.repeat(widths.reduce((s, w) => s + w, 0) + 6)
   return [
     line(header),

@@ -1,11 +1,13 @@
 /**
  * Checks that an arbitrary value is a well-formed network: known tags, exactly the fields each
  * layer has, hyperparameters in range, children valid. Used by `decode` (untrusted documents)
- * and `edit` (hand-edited trees). Returns the first problem with its path.
+ * and `edit` (hand-edited trees). Returns the first problem with its path; a network nested
+ * deeper than `MAX_DEPTH` is TOO_DEEP, found before the recursion could overflow the stack.
  * @internal
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { PuregradError, error } from '../core/errors.js'
+import { MAX_DEPTH, tooDeep } from '../core/limits.js'
 import type { Layer, Tag } from './Layer.js'
 import { fanInConcat, fanInSum, fanOut, parallel, repeat, residual } from './layers/combinators.js'
 import { avgPool2d, conv2d, maxPool2d } from './layers/conv.js'
@@ -41,10 +43,11 @@ const fieldsOf: { readonly [T in Tag]: () => ReadonlyArray<string> } = {
 
 const where = (path: string): string => (path === '' ? 'the network' : `layer ${path}`)
 
-const check = (u: unknown, path: string, op: string): Layer => {
+const check = (u: unknown, path: string, op: string, depth: number): Layer => {
   const bad = (detail: string): never => {
     throw error('INVALID_VALUE', op, `${where(path)}: ${detail}`)
   }
+  if (depth >= MAX_DEPTH) throw tooDeep(op, 'the network', where(path))
   if (typeof u !== 'object' || u === null || Array.isArray(u)) return bad(`expected a layer object, got ${Array.isArray(u) ? 'an array' : JSON.stringify(u) ?? String(u)}`)
   const tag = (u as { _tag?: unknown })._tag
   if (typeof tag !== 'string' || !Object.hasOwn(kinds, tag)) return bad(`unknown layer kind ${JSON.stringify(tag)}; known kinds are ${Object.keys(kinds).join(', ')}`)
@@ -59,10 +62,10 @@ const check = (u: unknown, path: string, op: string): Layer => {
   const rebuilt: Layer =
     layer._tag === 'Serial' || layer._tag === 'Parallel'
       ? Array.isArray(layer.layers)
-        ? { ...layer, layers: Object.freeze(layer.layers.map((c, i) => check(c, path === '' ? String(i) : `${path}.${i}`, op))) }
+        ? { ...layer, layers: Object.freeze(layer.layers.map((c, i) => check(c, path === '' ? String(i) : `${path}.${i}`, op, depth + 1))) }
         : bad(`${tag}.layers must be an array of layers`)
       : layer._tag === 'Residual' || layer._tag === 'Repeat'
-        ? { ...layer, body: check(layer.body, path === '' ? 'body' : `${path}.body`, op) }
+        ? { ...layer, body: check(layer.body, path === '' ? 'body' : `${path}.body`, op, depth + 1) }
         : { ...layer }
   const problems = kinds[rebuilt._tag].check(rebuilt as never)
   if (problems.length > 0) bad(`${problems.join('; ')}`)
@@ -73,7 +76,7 @@ const check = (u: unknown, path: string, op: string): Layer => {
 /** The value as a frozen, checked network, or the first problem found. */
 export const validateNetwork = (u: unknown, op = 'validate'): E.Either<PuregradError, Layer> => {
   try {
-    return E.right(check(u, '', op))
+    return E.right(check(u, '', op, 0))
   } catch (e) {
     return E.left(e instanceof PuregradError ? e : error('INVALID_VALUE', op, `the network could not be read: ${String(e)}`))
   }

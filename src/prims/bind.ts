@@ -7,7 +7,7 @@
  * This ordering is what keeps nested derivatives from confusing their perturbations.
  * @internal
  */
-import { fail } from '../core/errors.js'
+import { PuregradError, fail } from '../core/errors.js'
 import { type Tensor, type TraceBox, boxOf } from '../core/Tensor.js'
 import type { Prim, PrimParams } from './Prim.js'
 import { evaluations } from './eval.js'
@@ -58,7 +58,12 @@ export const topLevel = (op: string, inputs: ReadonlyArray<Tensor>): Level | und
 export const bind = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
   const top = topLevel(prim, inputs)
   if (top !== undefined) return top.process(prim, inputs, params)
-  const out = evaluations[prim](inputs, params)
+  let out: Tensor
+  try {
+    out = evaluations[prim](inputs, params)
+  } catch (e) {
+    throw e instanceof PuregradError && e.op === 'allocate' ? new PuregradError(e.code, prim, e.detail) : e
+  }
   if (observer !== undefined) observer(prim, inputs, params, out)
   return out
 }

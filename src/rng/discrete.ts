@@ -61,7 +61,7 @@ export const integers = (key: Key, shape: Shape, low: number, high: number): Ten
   }
   if (!(low < high)) fail('INVALID_ARGUMENT', op, `low must be below high (values are drawn from [low, high), high excluded); got low ${low} and high ${high}.`)
   const r = high - low
-  const out = new Int32Array(n)
+  const out = alloc('int32', n, op)
   for (let start = 0; start < n; start += CHUNK / 2) {
     const m = Math.min(CHUNK / 2, n - start)
     fillWords(k0, k1, start, scratch, 2 * m)
@@ -136,7 +136,7 @@ export const shuffle = (key: Key, t: Tensor, axis = 0): Tensor => {
   for (let i = ax + 1; i < t.rank; i++) inner *= t.shape[i]!
   const perm = permute(k0, k1, len)
   const src = dataOf(t)
-  const out = alloc(t.dtype, src.length)
+  const out = alloc(t.dtype, src.length, op)
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < len; j++) {
       const to = (o * len + j) * inner

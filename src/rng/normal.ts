@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import type { FloatDType } from '../core/dtype.js'
+import { type FloatDType, alloc } from '../core/dtype.js'
 import { fail } from '../core/errors.js'
 import type { Shape } from '../core/shape.js'
 import { type Tensor, fromBuffer } from '../core/Tensor.js'
@@ -86,7 +86,7 @@ export const normal = (key: Key, shape: Shape, options?: NormalOptions): Tensor 
   const o = checkOptions<NormalOptions>(op, options, "{ dtype: 'float64', mean: 0, std: 0.01 }", ['dtype', 'mean', 'std'])
   const { dtype, mean, std } = location(op, o, 9)
   if (dtype === 'float32') {
-    const out = new Float32Array(n)
+    const out = alloc('float32', n, op)
     for (let start = 0; start < n; start += CHUNK) {
       const m = Math.min(CHUNK, n - start)
       fillWords(k0, k1, start / 2, scratch, m)
@@ -94,7 +94,7 @@ export const normal = (key: Key, shape: Shape, options?: NormalOptions): Tensor 
     }
     return fromBuffer(out, s)
   }
-  const out = new Float64Array(n)
+  const out = alloc('float64', n, op)
   for (let start = 0; start < n; start += CHUNK / 2) {
     const m = Math.min(CHUNK / 2, n - start)
     fillWords(k0, k1, start, scratch, 2 * m)
@@ -154,7 +154,7 @@ export const truncatedNormal = (key: Key, shape: Shape, options?: TruncatedNorma
     return mean + std * (sign * z)
   }
   if (dtype === 'float32') {
-    const out = new Float32Array(n)
+    const out = alloc('float32', n, op)
     for (let start = 0; start < n; start += CHUNK) {
       const m = Math.min(CHUNK, n - start)
       fillWords(k0, k1, start / 2, scratch, m)
@@ -162,7 +162,7 @@ export const truncatedNormal = (key: Key, shape: Shape, options?: TruncatedNorma
     }
     return fromBuffer(out, s)
   }
-  const out = new Float64Array(n)
+  const out = alloc('float64', n, op)
   for (let start = 0; start < n; start += CHUNK / 2) {
     const m = Math.min(CHUNK / 2, n - start)
     fillWords(k0, k1, start, scratch, 2 * m)

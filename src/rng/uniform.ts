@@ -42,7 +42,7 @@ export const bits = (key: Key, shape: Shape): Tensor => {
   const op = 'bits'
   const [k0, k1] = checkKey(op, key).words
   const { shape: s, size: n } = checkSampleShape(op, shape)
-  const out = new Int32Array(n)
+  const out = alloc('int32', n, op) as Int32Array
   fillWords(k0, k1, 0, new Uint32Array(out.buffer), n)
   return fromBuffer(out, s)
 }
@@ -92,7 +92,7 @@ export const uniform = (key: Key, shape: Shape, options?: UniformOptions): Tenso
     const lo = float32AtOrAbove(min)
     const hi = float32Below(max)
     if (!(lo <= hi)) fail('INVALID_ARGUMENT', op, `no float32 value lies in [${min}, ${max}); widen the interval or use dtype 'float64'.`)
-    const out = new Float32Array(n)
+    const out = alloc('float32', n, op)
     for (let start = 0; start < n; start += CHUNK) {
       const m = Math.min(CHUNK, n - start)
       fillWords(k0, k1, start / 2, scratch, m)
@@ -104,7 +104,7 @@ export const uniform = (key: Key, shape: Shape, options?: UniformOptions): Tenso
     return fromBuffer(out, s)
   }
   const hi = prevDouble(max)
-  const out = new Float64Array(n)
+  const out = alloc('float64', n, op)
   for (let start = 0; start < n; start += CHUNK / 2) {
     const m = Math.min(CHUNK / 2, n - start)
     fillWords(k0, k1, start, scratch, 2 * m)
@@ -155,7 +155,7 @@ export const bernoulli = (key: Key, p: number, shape: Shape, options?: Bernoulli
   const o = checkOptions<BernoulliOptions>(op, options, "{ dtype: 'int32' }", ['dtype'])
   const dtype = checkAnyDType(op, o.dtype)
   const threshold = p * TWO32
-  const out = alloc(dtype, n)
+  const out = alloc(dtype, n, op)
   for (let start = 0; start < n; start += CHUNK) {
     const m = Math.min(CHUNK, n - start)
     fillWords(k0, k1, start / 2, scratch, m)

@@ -92,7 +92,7 @@ export const tensor = (values: NestedArray, dtype: DType = 'float32'): Tensor =>
   checkDType(op, dtype)
   if (isTensor(values)) return dtype === values.dtype ? values : fail('DTYPE_MISMATCH', op, `got a ${values.dtype} tensor where ${dtype} was asked; use cast(t, '${dtype}').`)
   const shape = inferShape(op, values)
-  const out = alloc(dtype, sizeOf(shape))
+  const out = alloc(dtype, sizeOf(shape), op)
   fill(op, values, shape, dtype, out)
   return fromBuffer(out, shape)
 }
@@ -114,7 +114,7 @@ export const fromArray = (values: ArrayLike<number>, shape: Shape, dtype: DType 
   if (sizeOf(s) !== values.length) {
     fail('SHAPE_MISMATCH', op, `${values.length} values cannot fill shape ${showShape(s)}, which holds ${sizeOf(s)}.`)
   }
-  const out = alloc(dtype, values.length)
+  const out = alloc(dtype, values.length, op)
   for (let i = 0; i < values.length; i++) out[i] = checkValue(op, dtype, values[i], () => `flat index ${i}`)
   return fromBuffer(out, s)
 }
@@ -135,7 +135,7 @@ export const scalar = (value: number, dtype: DType = 'float32'): Tensor => fromA
 const filled = (op: string, shape: Shape, value: number, dtype: DType): Tensor => {
   checkDType(op, dtype)
   const s = shapeOrThrow(op, shape)
-  const out = alloc(dtype, sizeOf(s))
+  const out = alloc(dtype, sizeOf(s), op)
   const v = checkValue(op, dtype, value, () => 'the fill value')
   if (!Object.is(v, 0)) out.fill(v)
   return fromBuffer(out, s)
@@ -233,7 +233,7 @@ export const arange = (start: number, stop?: number, step = 1, dtype: DType = 'f
   if (![lo, hi, step].every(Number.isFinite)) fail('INVALID_ARGUMENT', op, `start, stop and step must be finite numbers; got ${lo}, ${hi}, ${step}.`)
   if (step === 0) fail('INVALID_ARGUMENT', op, 'step must not be 0.')
   const n = Math.max(0, Math.ceil((hi - lo) / step))
-  const out = alloc(checkDType(op, dtype), n)
+  const out = alloc(checkDType(op, dtype), n, op)
   for (let i = 0; i < n; i++) out[i] = checkValue(op, dtype, lo + i * step, () => `position ${i}`)
   return fromBuffer(out, [n])
 }
@@ -252,7 +252,7 @@ export const linspace = (start: number, stop: number, n: number, dtype: DType = 
   const op = 'linspace'
   if (!Number.isInteger(n) || n < 0) fail('INVALID_ARGUMENT', op, `n must be a whole number ≥ 0; got ${n}.`)
   if (!Number.isFinite(start) || !Number.isFinite(stop)) fail('INVALID_ARGUMENT', op, `start and stop must be finite numbers; got ${start} and ${stop}.`)
-  const out = alloc(checkDType(op, dtype), n)
+  const out = alloc(checkDType(op, dtype), n, op)
   // start·(1 − w) + stop·w cannot overflow for finite ends, where start + (stop − start)·w can
   for (let i = 0; i < n; i++) {
     const w = n === 1 ? 0 : i / (n - 1)
@@ -273,7 +273,7 @@ export const linspace = (start: number, stop: number, n: number, dtype: DType = 
  */
 export const eye = (n: number, m: number = n, dtype: DType = 'float32'): Tensor => {
   const s = shapeOrThrow('eye', [n, m])
-  const out = alloc(checkDType('eye', dtype), n * m)
+  const out = alloc(checkDType('eye', dtype), n * m, 'eye')
   for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1
   return fromBuffer(out, s)
 }

@@ -16,6 +16,7 @@
 export type { DType, FloatDType } from '../core/dtype.js'
 export type { Shape } from '../core/shape.js'
 export { broadcastShapes, sizeOf } from '../core/shape.js'
+export { MAX_TENSOR_BYTES } from '../core/limits.js'
 export { isTensor } from '../core/Tensor.js'
 export {
   Tensor, type NestedArray, tensor, fromArray, scalar, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace, eye,

@@ -8,6 +8,7 @@
 import { crc32 } from '../core/crc32.js'
 import { PuregradError, fail } from '../core/errors.js'
 import { isTensor } from '../core/Tensor.js'
+import { assertJsonDepth } from '../core/limits.js'
 import { stateFromJSON } from '../optim/serialize.js'
 import { type Key, isKey } from '../rng/index.js'
 import { type Tree, isTree } from '../tree/index.js'
@@ -139,6 +140,7 @@ export const decodeFit = <O = unknown>(text: string): FitState<O> => {
   } catch (e) {
     return fail('INVALID_VALUE', 'decodeFit', `this is not JSON (${e instanceof Error ? e.message : String(e)}); pass the text Train.encodeFit wrote, whole.`)
   }
+  assertJsonDepth('decodeFit', 'the state', json)
   let u: unknown
   try {
     u = stateFromJSON(json)

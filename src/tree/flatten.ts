@@ -108,7 +108,7 @@ const INT32_MAX = 2147483647
 
 const leafFrom = (op: string, src: Float32Array | Float64Array | Int32Array, seg: Segment): Tensor => {
   const { offset, size, dtype, path } = seg
-  const out = alloc(dtype, size)
+  const out = alloc(dtype, size, op)
   const part = src.subarray(offset, offset + size)
   // float64 takes anything; float32 takes float32 and int32 values; int32 takes int32 values
   const fits = dtype === 'float64' || (dtype === 'float32' ? !(src instanceof Float64Array) : src instanceof Int32Array)
@@ -186,7 +186,7 @@ const build = (op: string, p: Plan, theta: unknown): Tree => {
  */
 export const flatten = <T extends Tree>(tree: T): Flattened<T> => {
   const p = plan('Tree.flatten', tree)
-  const theta = new Float64Array(p.size)
+  const theta = alloc('float64', p.size, 'Tree.flatten')
   p.tensors.forEach((t, i) => theta.set(dataOf(t), p.segments[i]!.offset))
   return Object.freeze({
     theta: fromBuffer(theta, [p.size]),

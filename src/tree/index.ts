@@ -17,5 +17,6 @@
  * @module
  */
 export * from './Tree.js'
+export { MAX_DEPTH } from '../core/limits.js'
 export { type LeafStructure, type Structure, type StructureOf, checkSameStructure, structure } from './structure.js'
 export { type Flattened, type Segment, flatten, unflattenLike } from './flatten.js'

@@ -5,6 +5,7 @@
  * @internal
  */
 import { PuregradError, fail } from '../core/errors.js'
+import { MAX_DEPTH, tooDeep } from '../core/limits.js'
 import { type Tensor, isTensor } from '../core/Tensor.js'
 
 /** A record node, as read from user data. @internal */
@@ -108,13 +109,15 @@ export interface Algebra<R> {
 
 /**
  * Folds a tree bottom-up, checking every node on the way. Leaves are visited in traversal order:
- * record keys sorted, arrays by index, depth first.
+ * record keys sorted, arrays by index, depth first. A branch nested more than `MAX_DEPTH`
+ * levels below the root is refused (TOO_DEEP) before the recursion could overflow the stack.
  * @internal
  */
 export const fold = <R>(op: string, tree: unknown, alg: Algebra<R>): R => {
   const ancestors = new Map<object, string>()
-  const go = (u: unknown, path: string): R => {
+  const go = (u: unknown, path: string, depth: number): R => {
     const node = classify(op, u, path, ancestors)
+    if (node.kind !== 'tensor' && depth >= MAX_DEPTH) throw tooDeep(op, 'the tree', showPath(path))
     switch (node.kind) {
       case 'tensor':
         return alg.leaf(node.value, path)
@@ -123,19 +126,19 @@ export const fold = <R>(op: string, tree: unknown, alg: Algebra<R>): R => {
         const arr = node.value
         // a loop, not arr.map: holes must be visited (and refused), not skipped
         const items = new Array<R>(arr.length)
-        for (let i = 0; i < arr.length; i++) items[i] = go(arr[i], child(path, i))
+        for (let i = 0; i < arr.length; i++) items[i] = go(arr[i], child(path, i), depth + 1)
         ancestors.delete(node.value)
         return alg.array(items, path, node.value)
       }
       case 'record': {
         ancestors.set(node.value, path)
-        const items = node.keys.map((k) => go(node.value[k], child(path, k)))
+        const items = node.keys.map((k) => go(node.value[k], child(path, k), depth + 1))
         ancestors.delete(node.value)
         return alg.record(node.keys, items, path, node.value)
       }
     }
   }
-  return go(tree, '')
+  return go(tree, '', 0)
 }
 
 /** Visits every leaf in traversal order, checking every node. @internal */

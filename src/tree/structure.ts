@@ -7,6 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { DType } from '../core/dtype.js'
 import { type PuregradError, error, showShape } from '../core/errors.js'
+import { MAX_DEPTH, tooDeep } from '../core/limits.js'
 import { sameShape } from '../core/shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import { type Node, asPuregradError, child, classify, dual, fold, record, showPath } from './internal.js'
@@ -134,9 +135,10 @@ export const compareTrees = (
   const ancB = new Map<object, string>()
   const mismatch = (path: string, what: string): PuregradError =>
     error('TREE_MISMATCH', op, `the ${nameA} and ${nameB} trees differ at ${showPath(path)}: ${what}. ${HINT}`)
-  const go = (x: unknown, y: unknown, path: string): PuregradError | undefined => {
+  const go = (x: unknown, y: unknown, path: string, depth: number): PuregradError | undefined => {
     const nx = classify(op, x, path, ancA)
     const ny = classify(op, y, path, ancB)
+    if (depth >= MAX_DEPTH && (nx.kind !== 'tensor' || ny.kind !== 'tensor')) throw tooDeep(op, `the ${nx.kind === 'tensor' ? nameB : nameA} tree`, showPath(path))
     if (nx.kind !== ny.kind) {
       return mismatch(path, `the ${nameA} has ${showNode(nx)}, the ${nameB} has ${showNode(ny)}`)
     }
@@ -159,7 +161,7 @@ export const compareTrees = (
       ancB.set(ys, path)
       const n = Math.min(xs.length, ys.length)
       for (let i = 0; i < n; i++) {
-        const e = go(xs[i], ys[i], child(path, i))
+        const e = go(xs[i], ys[i], child(path, i), depth + 1)
         if (e !== undefined) return e
       }
       ancA.delete(xs)
@@ -189,7 +191,7 @@ export const compareTrees = (
               `(keys of the ${nameA}: ${showKeys(nx.keys)}; of the ${nameB}: ${showKeys(ny.keys)})`,
           )
         }
-        const e = go(nx.value[k], ny.value[k], child(path, k))
+        const e = go(nx.value[k], ny.value[k], child(path, k), depth + 1)
         if (e !== undefined) return e
       }
       ancA.delete(nx.value)
@@ -198,7 +200,7 @@ export const compareTrees = (
     }
     return undefined
   }
-  return go(a, b, '')
+  return go(a, b, '', 0)
 }
 
 /**

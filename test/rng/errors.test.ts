@@ -91,7 +91,7 @@ describe('shapes', () => {
   })
 
   it('refuses more elements than one tensor holds, before allocating', () => {
-    refuses(() => Rng.uniform(k, [2 ** 20, 2 ** 20]), 'INVALID_SHAPE', 'fit in one tensor')
+    refuses(() => Rng.uniform(k, [2 ** 20, 2 ** 20]), 'RESOURCE_LIMIT', 'one tensor may hold at most')
   })
 })
 

@@ -50,12 +50,12 @@ export const conv2dKind: Kind<Conv2d> = {
     const spec = geometry(() => convSpec('Conv2d', [1, h, w, c], [...l.kernelSize, c, l.filters], convOpts(l)))
     return [spec.outH, spec.outW, l.filters]
   },
-  init: (l, key, s, dtype) => {
+  init: (l, key, s, dtype, r) => {
     const c = one(s)[2]!
     const area = l.kernelSize[0] * l.kernelSize[1]
     const [kW, kb] = split(key)
-    const W = initialize(l.init, kW, [...l.kernelSize, c, l.filters], area * c, area * l.filters, dtype)
-    return { params: l.useBias ? { W, b: initialize(l.biasInit, kb, [l.filters], area * c, area * l.filters, dtype) } : { W }, state: {} }
+    const W = r.variable([...l.kernelSize, c, l.filters], (shape) => initialize(l.init, kW, shape, area * c, area * l.filters, dtype))
+    return { params: l.useBias ? { W, b: r.variable([l.filters], (shape) => initialize(l.biasInit, kb, shape, area * c, area * l.filters, dtype)) } : { W }, state: {} }
   },
   apply: (l, { params }, x) => {
     const p = params as { W: T.Tensor; b?: T.Tensor }

@@ -17,11 +17,11 @@ export const denseKind: Kind<Dense> = {
     const x = one(s)
     return x.length === 0 ? problem('needs inputs with a feature axis; got a scalar per example') : [...x.slice(0, -1), l.units]
   },
-  init: (l, key, s, dtype) => {
+  init: (l, key, s, dtype, r) => {
     const nIn = one(s).at(-1)!
     const [kW, kb] = split(key)
-    const W = initialize(l.init, kW, [nIn, l.units], nIn, l.units, dtype)
-    return { params: l.useBias ? { W, b: initialize(l.biasInit, kb, [l.units], nIn, l.units, dtype) } : { W }, state: {} }
+    const W = r.variable([nIn, l.units], (shape) => initialize(l.init, kW, shape, nIn, l.units, dtype))
+    return { params: l.useBias ? { W, b: r.variable([l.units], (shape) => initialize(l.biasInit, kb, shape, nIn, l.units, dtype)) } : { W }, state: {} }
   },
   apply: (l, { params }, x) => {
     const p = params as { W: T.Tensor; b?: T.Tensor }

@@ -53,9 +53,10 @@ export const batchNormKind: Kind<BatchNorm> = {
   ],
   children: () => [],
   shape: (_, s) => one(s),
-  init: (_, __, s, dtype) => {
+  init: (_, __, s, dtype, r) => {
     const f = one(s).at(-1) ?? 1
-    return { params: { gamma: T.ones([f], dtype), beta: T.zeros([f], dtype) }, state: { mean: T.zeros([f], dtype), variance: T.ones([f], dtype) } }
+    const filled = (make: typeof T.ones) => r.variable([f], (shape) => make(shape, dtype))
+    return { params: { gamma: filled(T.ones), beta: filled(T.zeros) }, state: { mean: filled(T.zeros), variance: filled(T.ones) } }
   },
   apply: (l, vars, x, mode) => {
     const t = single(x)

@@ -15,7 +15,7 @@ export const embeddingKind: Kind<Embedding> = {
   check: (l) => [...positiveInt('vocab', l.vocab), ...positiveInt('dim', l.dim), ...checkInit('init', l.init)],
   children: () => [],
   shape: (l, s) => [...one(s), l.dim],
-  init: (l, key, _, dtype) => ({ params: { W: initialize(l.init, key, [l.vocab, l.dim], l.vocab, l.dim, dtype) }, state: {} }),
+  init: (l, key, _, dtype, r) => ({ params: { W: r.variable([l.vocab, l.dim], (shape) => initialize(l.init, key, shape, l.vocab, l.dim, dtype)) }, state: {} }),
   apply: (l, { params }, x) => {
     const ix = single(x)
     if (ix.dtype !== 'int32') fail('DTYPE_MISMATCH', 'Embedding', `expects int32 token indices; got ${ix.dtype} ${showShape(ix.shape)}. Use Tensor.cast(x, 'int32').`)
@@ -87,11 +87,15 @@ export const simpleRnnKind: Kind<SimpleRnn> = {
   ],
   children: () => [],
   shape: (l, s) => recurrentShape(l.units, l.returnSequences, one(s)),
-  init: (l, key, s, dtype) => {
+  init: (l, key, s, dtype, r) => {
     const [, f] = sequence(one(s))
     const [kW, kU] = split(key)
     return {
-      params: { W: initialize(l.init, kW, [f, l.units], f, l.units, dtype), U: initialize(l.recurrentInit, kU, [l.units, l.units], l.units, l.units, dtype), b: T.zeros([l.units], dtype) },
+      params: {
+        W: r.variable([f, l.units], (shape) => initialize(l.init, kW, shape, f, l.units, dtype)),
+        U: r.variable([l.units, l.units], (shape) => initialize(l.recurrentInit, kU, shape, l.units, l.units, dtype)),
+        b: r.variable([l.units], (shape) => T.zeros(shape, dtype)),
+      },
       state: {},
     }
   },
@@ -148,13 +152,20 @@ export const lstmKind: Kind<Lstm> = {
   check: (l) => [...positiveInt('units', l.units), ...boolean('returnSequences', l.returnSequences), ...checkInit('init', l.init), ...checkInit('recurrentInit', l.recurrentInit)],
   children: () => [],
   shape: (l, s) => recurrentShape(l.units, l.returnSequences, one(s)),
-  init: (l, key, s, dtype) => {
+  init: (l, key, s, dtype, r) => {
     const [, f] = sequence(one(s))
     const u = l.units
     const [kW, kU] = split(key)
     // gates in the order input, forget, cell, output; the forget bias starts at 1 (Jozefowicz et al.)
-    const b = T.concat([T.zeros([u], dtype), T.ones([u], dtype), T.zeros([2 * u], dtype)])
-    return { params: { W: initialize(l.init, kW, [f, 4 * u], f, 4 * u, dtype), U: initialize(l.recurrentInit, kU, [u, 4 * u], u, 4 * u, dtype), b }, state: {} }
+    const b = r.variable([4 * u], () => T.concat([T.zeros([u], dtype), T.ones([u], dtype), T.zeros([2 * u], dtype)]))
+    return {
+      params: {
+        W: r.variable([f, 4 * u], (shape) => initialize(l.init, kW, shape, f, 4 * u, dtype)),
+        U: r.variable([u, 4 * u], (shape) => initialize(l.recurrentInit, kU, shape, u, 4 * u, dtype)),
+        b,
+      },
+      state: {},
+    }
   },
   // [i, f, g, o] = xₜ·W + hₜ₋₁·U + b; cₜ = σ(f)·cₜ₋₁ + σ(i)·tanh(g); hₜ = σ(o)·tanh(cₜ)
   apply: (l, { params }, x) => {
