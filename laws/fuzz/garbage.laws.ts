@@ -35,7 +35,7 @@ const PENDING: ReadonlySet<string> = new Set([
   'Ad.valueAndGrad', 'Ad.vjp', 'Data.batches', 'Data.fitPca', 'Data.fitStandardizer', 'Data.flipHorizontal', 'Data.pcaTransform', 'Data.randomCrop',
   'Data.range', 'Data.rotate', 'Data.shuffle', 'Data.size', 'Data.split', 'Data.standardize', 'Data.take', 'Loss.weightsOnly', 'Net.edit', 'Net.encode',
   'Net.reshape', 'Net.serial', 'Net.shape', 'Net.showShapes', 'Net.summary', 'Optim.applyIfFinite', 'Optim.masked', 'Optim.stateless', 'Optim.weightsOnly',
-  'Train.accuracy', 'Train.diagnoseFit', 'Train.earlyStopping', 'Train.evaluate', 'Train.fit', 'Train.htmlReport', 'Train.restarts', 'Train.search',
+  'Train.accuracy', 'Train.diagnoseFit', 'Train.earlyStopping', 'Train.evaluate', 'Train.htmlReport', 'Train.restarts',
   'Train.showTrials', 'Train.textChart', 'Train.trainStep',
 ])
 

@@ -39,6 +39,9 @@ const checksumOf = (body: string): string => `crc32:${crc32(body)}`
  * @category training
  */
 export const encodeFit = (s: FitState<unknown>): string => {
+  if (typeof s !== 'object' || s === null || (s as { _tag?: unknown })._tag !== 'FitState') {
+    fail('INVALID_ARGUMENT', 'encodeFit', `expected a fit state (from Train.initFit or Train.fit); got ${show(s)}. Pass the state fit returned.`)
+  }
   const body = JSON.stringify(s, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))
   // a fit state is a record with fields: its text is `{…}`, and the checksum goes last
   return `${body.slice(0, -1)},"checksum":${JSON.stringify(checksumOf(body))}}`
