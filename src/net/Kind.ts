@@ -1,14 +1,16 @@
 /**
- * What the interpreters need to know about each kind of layer. The table in `table.ts` is typed
- * `{ [T in Tag]: Kind<LayerOf<T>> }`, so a new layer kind does not compile until it says how
- * to check, shape, initialise and apply itself.
+ * What the interpreters need to know about each kind of layer: everything about a kind lives in
+ * one record of this type, in one file of `kinds/` (or, for a user's layer, is made by
+ * `Net.defineLayer`). Every per-tag table (the interpreters', validation's, the ONNX
+ * exporter's) is read off the list of kinds in `kinds/index.ts`.
  * @internal
  */
 import type { FloatDType } from '../core/dtype.js'
 import type { Key } from '../rng/index.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { Tree } from '../tree/index.js'
-import type { Layer, Shapes, Tag, Value } from './Layer.js'
+import type { Layer, Shapes, Value } from './Layer.js'
+import type { Lowering } from './onnx/lowering.js'
 
 /** A layer's variables: trainable parameters and non-trainable state (e.g. running statistics). */
 export interface Vars {
@@ -52,7 +54,17 @@ export interface Recurse<X = Tensor> {
   readonly variable: (shape: ReadonlyArray<number>, make: (shape: ReadonlyArray<number>) => Tensor) => X
 }
 
-export interface Kind<L extends { readonly _tag: Tag }> {
+export interface Kind<L extends { readonly _tag: string }> {
+  /** the records' `_tag` */
+  readonly tag: L['_tag']
+  /** the record's fields besides `_tag`, in the order the constructor writes them; validation refuses missing and unknown ones */
+  readonly fields: ReadonlyArray<string>
+  /**
+   * the fields that hold layers, each one layer (`'one'`) or a list of them (`'list'`):
+   * validation checks them first, at the path `field` (one) or `i` (list), and rebuilds the
+   * record with the checked layers
+   */
+  readonly sublayers?: { readonly [field: string]: 'one' | 'list' }
   /** hyperparameter problems, each a sentence saying what to fix; empty when all is well */
   readonly check: (l: L) => ReadonlyArray<string>
   /** the children, by their key in the parameter tree */
@@ -64,7 +76,20 @@ export interface Kind<L extends { readonly _tag: Tag }> {
   readonly apply: (l: L, vars: Vars, x: Value, mode: Mode, r: Recurse) => Applied
   /** a short label for summaries and errors, e.g. `Dense(128)` */
   readonly label: (l: L) => string
+  /** the ONNX nodes computing what `apply` computes in evaluation mode; every built-in kind has one */
+  readonly lower?: Lowering<L>
 }
+
+/** A built-in kind: the compiler refuses one without an ONNX lowering. */
+export type BuiltinKind<L extends { readonly _tag: string }> = Kind<L> & { readonly lower: Lowering<L> }
+
+/**
+ * The key under which a user's layer record (made by a constructor from `Net.defineLayer`)
+ * holds its kind. A symbol key survives spreads and immer's copies (so `Net.edit` keeps
+ * working) but not `JSON.stringify`, so the record stays plain data: its JSON is
+ * `{ _tag, ...fields }`, and `Net.decode` links it again to the definitions it is given.
+ */
+export const kindLink: unique symbol = Symbol('puregrad.layerKind')
 
 /** A shape that does not fit a layer; the interpreter adds the layer's path and input shape. */
 export class ShapeProblem {

@@ -10,7 +10,7 @@
  */
 import type { Shape } from '../core/shape.js'
 import type { Tensor } from '../core/Tensor.js'
-import type { Padding2d } from '../tensor/geometry.js'
+import type { BuiltinLayer } from './kinds/index.js'
 
 /** Weight initialisers (see `initializers.ts` for their variances). @category model */
 export type Initializer =
@@ -27,146 +27,52 @@ export type Initializer =
 /** Elementwise activation functions (and softmax over the last axis). @category model */
 export type ActivationFn = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'elu' | 'softmax' | 'logSoftmax' | 'softplus' | 'gelu'
 
-export interface Dense {
-  readonly _tag: 'Dense'
-  readonly units: number
-  readonly init: Initializer
-  readonly biasInit: Initializer
-  readonly useBias: boolean
-}
-export interface Conv2d {
-  readonly _tag: 'Conv2d'
-  readonly filters: number
-  readonly kernelSize: readonly [number, number]
-  readonly strides: readonly [number, number]
-  readonly padding: Padding2d
-  readonly dilations: readonly [number, number]
-  readonly init: Initializer
-  readonly biasInit: Initializer
-  readonly useBias: boolean
-}
-export interface Pool2d<Tag extends 'MaxPool2d' | 'AvgPool2d'> {
-  readonly _tag: Tag
-  readonly size: readonly [number, number]
-  readonly strides: readonly [number, number]
-  readonly padding: Padding2d
-}
-export interface Flatten {
-  readonly _tag: 'Flatten'
-}
-export interface Reshape {
-  readonly _tag: 'Reshape'
-  /** per-example target shape; one size may be −1 */
-  readonly shape: ReadonlyArray<number>
-}
-export interface Dropout {
-  readonly _tag: 'Dropout'
-  /** probability of keeping a unit, in (0, 1]; 1 turns dropout off */
-  readonly keep: number
-}
-export interface BatchNorm {
-  readonly _tag: 'BatchNorm'
-  readonly momentum: number
-  readonly eps: number
-}
-export interface Embedding {
-  readonly _tag: 'Embedding'
-  readonly vocab: number
-  readonly dim: number
-  readonly init: Initializer
-}
-export interface SimpleRnn {
-  readonly _tag: 'SimpleRnn'
-  readonly units: number
-  readonly activation: ActivationFn
-  readonly returnSequences: boolean
-  readonly init: Initializer
-  readonly recurrentInit: Initializer
-}
-export interface Lstm {
-  readonly _tag: 'Lstm'
-  readonly units: number
-  readonly returnSequences: boolean
-  readonly init: Initializer
-  readonly recurrentInit: Initializer
-}
-export interface Activation {
-  readonly _tag: 'Activation'
-  readonly fn: ActivationFn
-  /** slope of leakyRelu (the notes use 0.1), alpha of elu; unused otherwise */
-  readonly param: number
-}
-export interface Maxout {
-  readonly _tag: 'Maxout'
-  /** number of linear pieces each output unit takes the maximum of */
-  readonly pieces: number
-}
-export interface Identity {
-  readonly _tag: 'Identity'
-}
-export interface Serial {
-  readonly _tag: 'Serial'
-  readonly layers: ReadonlyArray<Layer>
-}
-export interface Parallel {
-  readonly _tag: 'Parallel'
-  readonly layers: ReadonlyArray<Layer>
-}
-export interface FanOut {
-  readonly _tag: 'FanOut'
-  readonly n: number
-}
-export interface FanInSum {
-  readonly _tag: 'FanInSum'
-}
-export interface FanInConcat {
-  readonly _tag: 'FanInConcat'
-  /** per-example axis to join along; −1 is the last */
-  readonly axis: number
-}
-export interface Residual {
-  readonly _tag: 'Residual'
-  readonly body: Layer
-}
-export interface Repeat {
-  readonly _tag: 'Repeat'
-  readonly times: number
-  readonly body: Layer
+export type { Dense } from './kinds/dense.js'
+export type { Conv2d } from './kinds/conv2d.js'
+export type { Pool2d } from './kinds/pool2d.js'
+export type { Flatten } from './kinds/flatten.js'
+export type { Reshape } from './kinds/reshape.js'
+export type { Dropout } from './kinds/dropout.js'
+export type { BatchNorm } from './kinds/batchNorm.js'
+export type { Embedding } from './kinds/embedding.js'
+export type { SimpleRnn } from './kinds/simpleRnn.js'
+export type { Lstm } from './kinds/lstm.js'
+export type { Activation } from './kinds/activation.js'
+export type { Maxout } from './kinds/maxout.js'
+export type { Identity } from './kinds/identity.js'
+export type { Serial } from './kinds/serial.js'
+export type { Parallel } from './kinds/parallel.js'
+export type { FanOut } from './kinds/fanOut.js'
+export type { FanInSum } from './kinds/fanInSum.js'
+export type { FanInConcat } from './kinds/fanInConcat.js'
+export type { Residual } from './kinds/residual.js'
+export type { Repeat } from './kinds/repeat.js'
+export type { BuiltinLayer }
+
+/**
+ * A layer made by a constructor from `Net.defineLayer`. At run time it is the plain record
+ * `{ _tag: name, ...fields }` (plus a symbol-keyed link to its definition, which JSON leaves
+ * out); its `_tag` is typed `never` so that narrowing a `Layer` on a built-in tag keeps
+ * working. Tell user layers apart with their definition's `is`.
+ * @category model
+ */
+export interface UserLayer {
+  readonly _tag: never
 }
 
 /**
- * A network: one of the layer records above. Build it with the constructors (`dense`,
- * `serial`, …), never by hand, so hyperparameters are checked.
+ * A network: one of the built-in layer records (the records of the kinds listed in
+ * `kinds/index.ts`), or a user's layer. Build it with the constructors (`dense`, `serial`, …),
+ * never by hand, so hyperparameters are checked.
  * @category model
  */
-export type Layer =
-  | Dense
-  | Conv2d
-  | Pool2d<'MaxPool2d'>
-  | Pool2d<'AvgPool2d'>
-  | Flatten
-  | Reshape
-  | Dropout
-  | BatchNorm
-  | Embedding
-  | SimpleRnn
-  | Lstm
-  | Activation
-  | Maxout
-  | Identity
-  | Serial
-  | Parallel
-  | FanOut
-  | FanInSum
-  | FanInConcat
-  | Residual
-  | Repeat
+export type Layer = BuiltinLayer | UserLayer
 
 /** @category model */
-export type Tag = Layer['_tag']
+export type Tag = BuiltinLayer['_tag']
 
 /** The layer record of one tag. @category model */
-export type LayerOf<T extends Tag> = Extract<Layer, { readonly _tag: T }>
+export type LayerOf<T extends Tag> = Extract<BuiltinLayer, { readonly _tag: T }>
 
 /**
  * Per-example shape of what flows between layers: one tensor's shape, or a tuple of them

@@ -10,7 +10,7 @@ import { fail } from '../core/errors.js'
 import type { LeafStructure } from '../tree/index.js'
 import type { TreeOf, VarsOf } from './Kind.js'
 import type { Layer } from './Layer.js'
-import { kindOf } from './table.js'
+import { kindOf } from './kinds/index.js'
 
 const where = (path: string): string => (path === '' ? 'the root' : `layer ${path}`)
 

@@ -18,8 +18,8 @@ import { type LeafStructure, type Structure, type Tree, deepFreeze } from '../tr
 import { checkExpansion, checkVarsBudget } from './budget.js'
 import { type Applied, type Mode, type Recurse, ShapeProblem, type TreeOf, type Vars, type VarsOf } from './Kind.js'
 import { type Layer, type Shapes, type Value, showShapes } from './Layer.js'
-import { nameHash } from './layers/common.js'
-import { kindOf } from './table.js'
+import { nameHash } from './kinds/common.js'
+import { kindOf } from './kinds/index.js'
 
 const join = (path: string, name: string): string => (path === '' ? name : `${path}.${name}`)
 

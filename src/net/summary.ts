@@ -9,7 +9,7 @@ import { checkExpansion, checkValues, structureSize } from './budget.js'
 import { type Recurse, ShapeProblem } from './Kind.js'
 import { shape } from './interpret.js'
 import { type Layer, type Shapes, showShapes } from './Layer.js'
-import { kindOf } from './table.js'
+import { kindOf } from './kinds/index.js'
 
 interface Row {
   readonly path: string

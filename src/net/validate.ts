@@ -8,75 +8,55 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { PuregradError, error } from '../core/errors.js'
 import { MAX_DEPTH, tooDeep } from '../core/limits.js'
-import type { Layer, Tag } from './Layer.js'
-import { fanInConcat, fanInSum, fanOut, parallel, repeat, residual } from './layers/combinators.js'
-import { avgPool2d, conv2d, maxPool2d } from './layers/conv.js'
-import { dense, flatten, identity, maxout, relu, reshape } from './layers/dense.js'
-import { batchNorm, dropout } from './layers/regularization.js'
-import { embedding, lstm, simpleRnn } from './layers/sequence.js'
-import { kinds } from './table.js'
+import { type Kind, kindLink } from './Kind.js'
+import { builtins, linkedKind } from './kinds/index.js'
+import type { Layer } from './Layer.js'
 
-/** The fields of each layer record, read off a valid instance. */
-const fieldsOf: { readonly [T in Tag]: () => ReadonlyArray<string> } = {
-  Dense: () => Object.keys(dense(1)),
-  Conv2d: () => Object.keys(conv2d(1, 1)),
-  MaxPool2d: () => Object.keys(maxPool2d(1)),
-  AvgPool2d: () => Object.keys(avgPool2d(1)),
-  Flatten: () => Object.keys(flatten),
-  Reshape: () => Object.keys(reshape([1])),
-  Dropout: () => Object.keys(dropout(1)),
-  BatchNorm: () => Object.keys(batchNorm()),
-  Embedding: () => Object.keys(embedding(1, 1)),
-  SimpleRnn: () => Object.keys(simpleRnn(1)),
-  Lstm: () => Object.keys(lstm(1)),
-  Activation: () => Object.keys(relu),
-  Maxout: () => Object.keys(maxout(1)),
-  Identity: () => Object.keys(identity),
-  Serial: () => ['_tag', 'layers'],
-  Parallel: () => Object.keys(parallel(identity)),
-  FanOut: () => Object.keys(fanOut(1)),
-  FanInSum: () => Object.keys(fanInSum),
-  FanInConcat: () => Object.keys(fanInConcat()),
-  Residual: () => Object.keys(residual(identity)),
-  Repeat: () => Object.keys(repeat(1, identity)),
-}
+/** User kinds by tag, as given to `decode`. */
+export type UserKinds = ReadonlyMap<string, Kind<Layer>>
 
 const where = (path: string): string => (path === '' ? 'the network' : `layer ${path}`)
 
-const check = (u: unknown, path: string, op: string, depth: number): Layer => {
+const check = (u: unknown, path: string, op: string, depth: number, users: UserKinds): Layer => {
   const bad = (detail: string): never => {
     throw error('INVALID_VALUE', op, `${where(path)}: ${detail}`)
   }
   if (depth >= MAX_DEPTH) throw tooDeep(op, 'the network', where(path))
   if (typeof u !== 'object' || u === null || Array.isArray(u)) return bad(`expected a layer object, got ${Array.isArray(u) ? 'an array' : JSON.stringify(u) ?? String(u)}`)
   const tag = (u as { _tag?: unknown })._tag
-  if (typeof tag !== 'string' || !Object.hasOwn(kinds, tag)) return bad(`unknown layer kind ${JSON.stringify(tag)}; known kinds are ${Object.keys(kinds).join(', ')}`)
-  const expected = fieldsOf[tag as Tag]()
+  const builtin = typeof tag === 'string' ? builtins.get(tag) : undefined
+  // a user's layer: linked to its definition (made by its constructor, or copied from such a record), or given to decode
+  const linked = linkedKind(u)
+  const kind = builtin ?? (linked !== undefined && linked.tag === tag ? linked : typeof tag === 'string' ? users.get(tag) : undefined)
+  if (kind === undefined) {
+    return bad(`unknown layer kind ${JSON.stringify(tag)}; known kinds are ${[...builtins.keys(), ...users.keys()].join(', ')}`)
+  }
+  const expected = ['_tag', ...kind.fields]
   const got = Object.keys(u)
   const missing = expected.filter((k) => !got.includes(k))
   const extra = got.filter((k) => !expected.includes(k))
-  if (missing.length > 0) bad(`${tag} is missing ${missing.map((k) => `'${k}'`).join(', ')}`)
-  if (extra.length > 0) bad(`${tag} has unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}`)
-  const layer = u as Layer
-  // children first, so a problem deep inside is reported where it is
-  const rebuilt: Layer =
-    layer._tag === 'Serial' || layer._tag === 'Parallel'
-      ? Array.isArray(layer.layers)
-        ? { ...layer, layers: Object.freeze(layer.layers.map((c, i) => check(c, path === '' ? String(i) : `${path}.${i}`, op, depth + 1))) }
-        : bad(`${tag}.layers must be an array of layers`)
-      : layer._tag === 'Residual' || layer._tag === 'Repeat'
-        ? { ...layer, body: check(layer.body, path === '' ? 'body' : `${path}.body`, op, depth + 1) }
-        : { ...layer }
-  const problems = kinds[rebuilt._tag].check(rebuilt as never)
+  if (missing.length > 0) bad(`${kind.tag} is missing ${missing.map((k) => `'${k}'`).join(', ')}`)
+  if (extra.length > 0) bad(`${kind.tag} has unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}`)
+  // a copy of the string-keyed fields, its layers checked first, so a problem deep inside is reported where it is
+  const rebuilt: Record<string | symbol, unknown> = Object.fromEntries(expected.map((k) => [k, (u as Record<string, unknown>)[k]]))
+  const at = (name: string): string => (path === '' ? name : `${path}.${name}`)
+  for (const [field, form] of Object.entries(kind.sublayers ?? {})) {
+    const v = rebuilt[field]
+    if (form === 'one') rebuilt[field] = check(v, at(field), op, depth + 1, users)
+    else if (Array.isArray(v)) rebuilt[field] = Object.freeze(v.map((c, i) => check(c, at(String(i)), op, depth + 1, users)))
+    else bad(`${kind.tag}.${field} must be an array of layers`)
+  }
+  const problems = kind.check(rebuilt as unknown as Layer)
   if (problems.length > 0) bad(`${problems.join('; ')}`)
   for (const v of Object.values(rebuilt)) if (Array.isArray(v)) Object.freeze(v)
-  return Object.freeze(rebuilt)
+  if (builtin === undefined) rebuilt[kindLink] = kind
+  return Object.freeze(rebuilt) as unknown as Layer
 }
 
 /** The value as a frozen, checked network, or the first problem found. */
-export const validateNetwork = (u: unknown, op = 'validate'): E.Either<PuregradError, Layer> => {
+export const validateNetwork = (u: unknown, op = 'validate', users: UserKinds = new Map()): E.Either<PuregradError, Layer> => {
   try {
-    return E.right(check(u, '', op, 0))
+    return E.right(check(u, '', op, 0, users))
   } catch (e) {
     return E.left(e instanceof PuregradError ? e : error('INVALID_VALUE', op, `the network could not be read: ${String(e)}`))
   }

@@ -59,7 +59,7 @@ describe('known bugs', () => {
   })
 
   // Fixed: null / undefined in a required size crash with "TypeError: Cannot read properties of
-  // undefined (reading '0')" (src/net/layers/conv.ts conv2d kernelSize, pool size).
+  // undefined (reading '0')" (src/net/kinds/conv2d.ts kernelSize, kinds/pool2d.ts size).
   it.each([
     ['conv2d(2, undefined)', () => Net.conv2d(2, undefined as unknown as number)],
     ['conv2d(2, null)', () => Net.conv2d(2, null as unknown as number)],
@@ -70,7 +70,7 @@ describe('known bugs', () => {
   })
 
   // Fixed: batchNorm accepts eps = Infinity (every output is then silently 0)
-  // (src/net/layers/regularization.ts batchNorm / its validator).
+  // (src/net/kinds/batchNorm.ts / its validator).
   it('batchNorm({ eps: Infinity }) is refused', () => {
     expect(refusal(() => Net.batchNorm({ eps: Infinity })).code).toBe('INVALID_ARGUMENT')
   })

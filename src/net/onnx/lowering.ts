@@ -1,7 +1,7 @@
 /**
  * The lowering driver: walks the layer tree like `Net.apply` in evaluation mode, but instead of
- * computing tensors it adds ONNX nodes computing them, each layer by its rule in the table
- * (`table.ts`). This file holds what the rules share: the context a rule gets (the graph, the
+ * computing tensors it adds ONNX nodes computing them, each layer by its kind's `lower` (every
+ * built-in kind has one; a user's layer may). This file holds what the rules share: the context a rule gets (the graph, the
  * layer's path, its output shape, helpers to read its input in the layout and type it needs)
  * and the recursion into children.
  * @internal
@@ -10,7 +10,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { type ErrorCode, PuregradError } from '../../core/errors.js'
 import { describeAt, shape } from '../interpret.js'
 import type { Vars } from '../Kind.js'
-import { type Layer, type LayerOf, type Shapes, type Tag, showShapes } from '../Layer.js'
+import { kindOf } from '../kinds/index.js'
+import { type Layer, type Shapes, showShapes } from '../Layer.js'
 import { type GraphBuilder, attr } from './graph.js'
 import { type Layout, type Sym, type SymType, type SymValue, isSym, shapesOf, toChannelsFirst, toChannelsLast } from './symbols.js'
 
@@ -69,10 +70,7 @@ export interface Cx {
 }
 
 /** How one kind of layer becomes ONNX nodes. */
-export type Lowering<L extends { readonly _tag: Tag }> = (l: L, vars: Vars, x: SymValue, cx: Cx) => SymValue
-
-/** The rules of all layer kinds; the type makes the compiler refuse a layer kind without one. */
-export type LoweringTable = { readonly [K in Tag]: Lowering<LayerOf<K>> }
+export type Lowering<L extends { readonly _tag: string }> = (l: L, vars: Vars, x: SymValue, cx: Cx) => SymValue
 
 const join = (path: string, name: string): string => (path === '' ? name : `${path}.${name}`)
 
@@ -117,7 +115,7 @@ const typed = (s: Session, x: Sym, want: 'float32' | 'int32', where: string): Sy
 }
 
 /** Lowers one layer at `path` (`''` for the root). */
-export const lowerAt = (table: LoweringTable, s: Session, l: Layer, path: string, vars: Vars, x: SymValue, then?: ChannelAffine): SymValue => {
+export const lowerAt = (s: Session, l: Layer, path: string, vars: Vars, x: SymValue, then?: ChannelAffine): SymValue => {
   const where = describeAt(path, l)
   const outShape = E.getOrElse<PuregradError, Shapes>((e) => {
     throw e
@@ -129,7 +127,7 @@ export const lowerAt = (table: LoweringTable, s: Session, l: Layer, path: string
     where,
     outShape,
     then,
-    child: (c, name, v, xc, t) => lowerAt(table, s, c, join(path, name), v, xc, t),
+    child: (c, name, v, xc, t) => lowerAt(s, c, join(path, name), v, xc, t),
     float: (xv, layout) => {
       const one = typed(s, single(xv, where), 'float32', where)
       return layout === undefined ? one : inLayout(s, one, layout)
@@ -148,5 +146,12 @@ export const lowerAt = (table: LoweringTable, s: Session, l: Layer, path: string
     },
     refuse: (code, message) => fail(code, `${where} ${message}`),
   }
-  return (table[l._tag] as Lowering<Layer>)(l, vars, x, cx)
+  const lower = kindOf(l).lower
+  if (lower === undefined) {
+    return fail(
+      'INVALID_ARGUMENT',
+      `${where} has no ONNX lowering: its definition (Net.defineLayer) gives none. Add an \`onnx\` function to the definition that builds the nodes computing its output, or export a network without it.`,
+    )
+  }
+  return lower(l, vars, x, cx)
 }

@@ -7,12 +7,11 @@ import { type ErrorCode, PuregradError, fail } from '../../core/errors.js'
 import { shape } from '../interpret.js'
 import type { Vars } from '../Kind.js'
 import { type Layer, type Shapes, isTuple, showShapes } from '../Layer.js'
-import { kindOf } from '../table.js'
+import { kindOf } from '../kinds/index.js'
 import { GraphBuilder } from './graph.js'
 import { type Session, inLayout, lowerAt } from './lowering.js'
 import { DataType, type ModelMsg, type ValueInfoMsg, encodeModel } from './schema.js'
 import { type SymValue, leavesOf } from './symbols.js'
-import { lowerings } from './table.js'
 import { varsMismatch } from '../vars.js'
 
 /** Options of `toOnnx`. */
@@ -116,7 +115,7 @@ export const toOnnx = (net: Layer, vars: Vars, options: OnnxOptions): Uint8Array
   const g = new GraphBuilder()
   const session: Session = { g, settings: { opset: o.opset, foldBatchNorm: o.foldBatchNorm }, inputTypes: new Map(), transposed: new Map() }
   const input = inputsOf(g, o.inShape, 'input')
-  const result = lowerAt(lowerings, session, net, '', checked, input)
+  const result = lowerAt(session, net, '', checked, input)
 
   // outputs: back to puregrad's layout, under their public names
   const outputs: ValueInfoMsg[] = []

@@ -1,11 +1,13 @@
-/** Helpers shared by the layer families. @internal */
+/** Helpers shared by the layer kinds. @internal */
 import { fail } from '../../core/errors.js'
 import { checkOptions } from '../../core/options.js'
-import type { Kind } from '../Kind.js'
-import type { Tag } from '../Layer.js'
+import { type Kind, problem } from '../Kind.js'
+import { type Layer, type Shapes, type Value, isTuple, showShapes } from '../Layer.js'
+import type { Cx } from '../onnx/lowering.js'
+import { type Layout, type Sym, type SymValue, isSym } from '../onnx/symbols.js'
 
 /** Checks a freshly built layer and freezes it; refuses bad hyperparameters with every problem listed. */
-export const make = <L extends { readonly _tag: Tag }>(kind: Kind<L>, layer: L): L => {
+export const make = <L extends { readonly _tag: string }>(kind: Kind<L>, layer: L): L => {
   const problems = kind.check(layer)
   if (problems.length > 0) fail('INVALID_ARGUMENT', layer._tag, `${problems.join('; ')}.`)
   return Object.freeze(layer)
@@ -40,4 +42,21 @@ export const nameHash = (name: string): number => {
     h = Math.imul(h, 0x01000193) >>> 0
   }
   return h
+}
+
+export const isLayerList = (u: unknown): boolean => Array.isArray(u) && u.every((l) => typeof l === 'object' && l !== null && typeof (l as { _tag?: unknown })._tag === 'string')
+
+/** Children named by their index. */
+export const indexed = (layers: ReadonlyArray<Layer>): ReadonlyArray<readonly [string, Layer]> => layers.map((c, i) => [String(i), c] as const)
+
+export const tupleOf = (s: Shapes, n: number, who: string): ReadonlyArray<Shapes> =>
+  isTuple(s) && s.tuple.length === n ? s.tuple : problem(`${who} expects a tuple of ${n}; got ${showShapes(s)} (split the input first with fanOut(${n}))`)
+
+export const valuesOf = (x: Value): ReadonlyArray<Value> => (Array.isArray(x) ? x : problem('expects a tuple of tensors but got one tensor'))
+
+/** The tensors of a tuple as float32 ONNX values in one layout (the first one's), for the fan-ins. */
+export const joined = (x: SymValue, cx: Cx): { readonly parts: ReadonlyArray<Sym>; readonly layout: Layout } => {
+  const xs = isSym(x) ? cx.refuse('SHAPE_MISMATCH', 'expects a tuple but gets one tensor.') : x
+  const first = cx.float(xs[0]!)
+  return { parts: xs.map((xi) => cx.float(xi, first.layout)), layout: first.layout }
 }

@@ -1,52 +1,48 @@
-/** Dropout and batch normalisation: layers that behave differently in training. */
-import { fail } from '../../core/errors.js'
-import { bernoulli } from '../../rng/index.js'
+/**
+ * Batch normalisation over the last axis: batch statistics in training (updating running
+ * statistics kept in the model state), the running ones in evaluation and in ONNX, where
+ * y = (x − mean)/√(variance + eps)·γ + β.
+ */
+import { dataOf, type Tensor } from '../../core/Tensor.js'
 import * as T from '../../tensor/index.js'
-import { type Kind, one, single } from '../Kind.js'
-import type { BatchNorm, Dropout } from '../Layer.js'
+import { type BuiltinKind, type Vars, one, single } from '../Kind.js'
+import { attr } from '../onnx/graph.js'
+import type { ChannelAffine } from '../onnx/lowering.js'
 import { layerOptions, make } from './common.js'
 
-export const dropoutKind: Kind<Dropout> = {
-  check: (l) => (typeof l.keep === 'number' && l.keep > 0 && l.keep <= 1 ? [] : [`keep (the probability of keeping a unit) must lie in (0, 1], 1 meaning no dropout; got ${JSON.stringify(l.keep)}`]),
-  children: () => [],
-  shape: (_, s) => one(s),
-  init: () => ({ params: {}, state: {} }),
-  apply: (l, _, x, mode) => {
-    const t = single(x)
-    if (!mode.train || l.keep === 1) return { y: t, state: {} }
-    const key = mode.key ?? fail('INVALID_ARGUMENT', 'Dropout', 'dropout needs a key in training mode: apply(net, vars, x, { train: true, key }).')
-    const mask = bernoulli(key, l.keep, t.shape, { dtype: t.dtype })
-    return { y: T.mul(t, T.mul(mask, 1 / l.keep)), state: {} }
-  },
-  label: (l) => `Dropout(keep ${l.keep})`,
+export interface BatchNorm {
+  readonly _tag: 'BatchNorm'
+  readonly momentum: number
+  readonly eps: number
 }
-
-/**
- * Inverted dropout (source notes 000, 004): while training, keeps each unit with probability
- * `keep` and scales the kept ones by 1/keep, so nothing changes at test time; outside training
- * it is the identity. The mask is a pure function of the key given to `apply`, so a fixed key
- * makes a training loss deterministic (and gradient-checkable). The notes suggest 0.5 on the
- * largest layer and 0.7–0.8 elsewhere.
- *
- * @example
- * import assert from 'node:assert/strict'
- * import * as E from 'fp-ts/lib/Either.js'
- * import { Net, Rng, Tensor as T } from 'puregrad'
- * assert.ok(E.isRight(Net.shape(Net.serial(Net.dense(64), Net.relu, Net.dropout(0.8), Net.dense(10)), [784])))
- * const drop = Net.dropout(0.5)
- * const vars = Net.init(drop, { key: Rng.key(0), inShape: [100] })
- * const x = T.ones([1, 100])
- * const { y } = Net.forward(drop, vars, x, { train: true, key: Rng.key(1) })
- * assert.ok(T.toArray(y).every((v) => v === 0 || v === 2)) // kept units scaled by 1/keep
- * assert.strictEqual(Net.predict(drop, vars, x), x) // outside training: the identity
- * @category layers
- */
-export const dropout = (keep: number): Dropout => make(dropoutKind, { _tag: 'Dropout', keep })
 
 type BnParams = { readonly gamma: T.Tensor; readonly beta: T.Tensor }
 type BnState = { readonly mean: T.Tensor; readonly variance: T.Tensor }
 
-export const batchNormKind: Kind<BatchNorm> = {
+interface BnVars {
+  readonly gamma: ArrayLike<number>
+  readonly beta: ArrayLike<number>
+  readonly mean: ArrayLike<number>
+  readonly variance: ArrayLike<number>
+}
+
+const bnVars = (vars: Vars): BnVars => {
+  const p = vars.params as { readonly gamma: Tensor; readonly beta: Tensor }
+  const s = vars.state as { readonly mean: Tensor; readonly variance: Tensor }
+  return { gamma: dataOf(p.gamma), beta: dataOf(p.beta), mean: dataOf(s.mean), variance: dataOf(s.variance) }
+}
+
+/** The batch norm as y = x·scale + shift per channel (in float64), to fold into the layer before it. */
+export const batchNormAffine = (l: BatchNorm, vars: Vars, from: string): ChannelAffine => {
+  const v = bnVars(vars)
+  const scale = Float64Array.from({ length: v.gamma.length }, (_, c) => v.gamma[c]! / Math.sqrt(v.variance[c]! + l.eps))
+  const shift = Float64Array.from({ length: v.gamma.length }, (_, c) => v.beta[c]! - v.mean[c]! * scale[c]!)
+  return { scale, shift, from }
+}
+
+export const batchNormKind: BuiltinKind<BatchNorm> = {
+  tag: 'BatchNorm',
+  fields: ['momentum', 'eps'],
   check: (l) => [
     ...(typeof l.momentum === 'number' && l.momentum >= 0 && l.momentum < 1 ? [] : [`momentum must lie in [0, 1); got ${JSON.stringify(l.momentum)}`]),
     ...(typeof l.eps === 'number' && l.eps > 0 && Number.isFinite(l.eps) ? [] : [`eps must be a finite number > 0; got ${String(l.eps)}`]),
@@ -71,6 +67,23 @@ export const batchNormKind: Kind<BatchNorm> = {
     return { y, state: { mean: ema(running.mean, mean), variance: ema(running.variance, variance) } }
   },
   label: () => 'BatchNorm',
+  /**
+   * A batch norm that could not be folded into the layer before it (or with folding turned
+   * off): ONNX BatchNormalization when the channels are axis 1 (vectors, or images in NCHW),
+   * else Mul and Add over the last axis.
+   */
+  lower: (l, vars, x, cx) => {
+    const s = cx.float(x)
+    const v = bnVars(vars)
+    const c = v.gamma.length
+    if (s.shape.length === 1 || s.layout === 'channelsFirst') {
+      const inputs = [s.name, cx.g.floats(`${cx.base}.gamma`, [c], v.gamma), cx.g.floats(`${cx.base}.beta`, [c], v.beta), cx.g.floats(`${cx.base}.mean`, [c], v.mean), cx.g.floats(`${cx.base}.variance`, [c], v.variance)]
+      return cx.out(cx.g.op(cx.base, 'BatchNormalization', inputs, { attrs: [attr.float('epsilon', l.eps)], doc: cx.where }), s.layout)
+    }
+    const { scale, shift } = batchNormAffine(l, vars, cx.where)
+    const y = cx.g.op(cx.base, 'Mul', [s.name, cx.g.floats(`${cx.base}.scale`, [c], scale)], { doc: cx.where })
+    return cx.out(cx.g.op(cx.base, 'Add', [y, cx.g.floats(`${cx.base}.shift`, [c], shift)], { doc: cx.where }), s.layout)
+  },
 }
 
 /** Options of `batchNorm`. */

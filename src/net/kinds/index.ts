@@ -1,0 +1,78 @@
+/**
+ * The built-in layer kinds, one file each. Everything keyed by tag is read off this list: the
+ * `Layer` union (the records of these kinds), the interpreters' dispatch (`kindOf`), the fields
+ * validation expects, and the ONNX lowerings. Adding a kind is its file, one line here, and
+ * its tests. The `satisfies` clause makes the compiler refuse a built-in kind without an ONNX
+ * lowering.
+ * @internal
+ */
+import { fail } from '../../core/errors.js'
+import { type Kind, kindLink } from '../Kind.js'
+import type { Layer } from '../Layer.js'
+import type { Lowering } from '../onnx/lowering.js'
+import { activationKind } from './activation.js'
+import { batchNormKind } from './batchNorm.js'
+import { conv2dKind } from './conv2d.js'
+import { denseKind } from './dense.js'
+import { dropoutKind } from './dropout.js'
+import { embeddingKind } from './embedding.js'
+import { fanInConcatKind } from './fanInConcat.js'
+import { fanInSumKind } from './fanInSum.js'
+import { fanOutKind } from './fanOut.js'
+import { flattenKind } from './flatten.js'
+import { identityKind } from './identity.js'
+import { lstmKind } from './lstm.js'
+import { maxoutKind } from './maxout.js'
+import { parallelKind } from './parallel.js'
+import { avgPool2dKind, maxPool2dKind } from './pool2d.js'
+import { repeatKind } from './repeat.js'
+import { reshapeKind } from './reshape.js'
+import { residualKind } from './residual.js'
+import { serialKind } from './serial.js'
+import { simpleRnnKind } from './simpleRnn.js'
+
+export const builtinKinds = [
+  denseKind,
+  conv2dKind,
+  maxPool2dKind,
+  avgPool2dKind,
+  flattenKind,
+  reshapeKind,
+  dropoutKind,
+  batchNormKind,
+  embeddingKind,
+  simpleRnnKind,
+  lstmKind,
+  activationKind,
+  maxoutKind,
+  identityKind,
+  serialKind,
+  parallelKind,
+  fanOutKind,
+  fanInSumKind,
+  fanInConcatKind,
+  residualKind,
+  repeatKind,
+] as const satisfies ReadonlyArray<{ readonly tag: string; readonly lower: Lowering<never> }>
+
+/** The record type of a kind. */
+export type RecordOf<K> = K extends { readonly check: (l: infer L) => unknown } ? L : never
+
+/** The records of the built-in kinds. */
+export type BuiltinLayer = RecordOf<(typeof builtinKinds)[number]>
+
+/** The built-in kinds by tag. */
+export const builtins: ReadonlyMap<string, Kind<Layer>> = new Map(builtinKinds.map((k) => [k.tag, k as unknown as Kind<Layer>]))
+
+/** The kind a user's layer record links to (see `kindLink`), if any. */
+export const linkedKind = (u: object): Kind<Layer> | undefined => (u as { readonly [kindLink]?: Kind<Layer> })[kindLink]
+
+/** The behaviour of a layer: its built-in kind, or the kind its record links to. */
+export const kindOf = (l: Layer): Kind<Layer> =>
+  builtins.get(l._tag) ??
+  linkedKind(l) ??
+  fail(
+    'INVALID_ARGUMENT',
+    String(l._tag),
+    `${JSON.stringify(l._tag)} is not a layer kind: build networks with the Net constructors, or define a layer of your own with Net.defineLayer and build it with the constructor it returns.`,
+  )
