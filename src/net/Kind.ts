@@ -10,7 +10,9 @@ import type { Key } from '../rng/index.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { Tree } from '../tree/index.js'
 import type { Layer, Shapes, Value } from './Layer.js'
-import type { Lowering } from './onnx/lowering.js'
+import type { ErrorCode } from '../core/errors.js'
+import type { GraphBuilder } from './onnx/graph.js'
+import type { Layout, Sym, SymValue } from './onnx/symbols.js'
 
 /** A layer's variables: trainable parameters and non-trainable state (e.g. running statistics). */
 export interface Vars {
@@ -79,6 +81,56 @@ export interface Kind<L extends { readonly _tag: string }> {
   /** the ONNX nodes computing what `apply` computes in evaluation mode; every built-in kind has one */
   readonly lower?: Lowering<L>
 }
+
+// ---------------------------------------------------------------------------------------------
+// what a kind's ONNX lowering gets (the driver is onnx/lowering.ts)
+
+/** A per-channel affine map y ↦ y·scale + shift over the last axis (a batch norm to fold). */
+export interface ChannelAffine {
+  readonly scale: Float64Array
+  readonly shift: Float64Array
+  /** the folded layer, for the doc strings */
+  readonly from: string
+}
+
+/** Export settings every rule may read. */
+export interface Settings {
+  readonly opset: number
+  readonly foldBatchNorm: boolean
+}
+
+/** What a lowering gets besides its layer, variables and input. */
+export interface Cx {
+  readonly g: GraphBuilder
+  readonly settings: Settings
+  /** prefix of the layer's node and initialiser names: its path, or `net` at the root */
+  readonly base: string
+  /** `layer 2.body (Dense(10))`, for doc strings and messages */
+  readonly where: string
+  /** the layer's per-example output shape (from `Net.shape`) */
+  readonly outShape: Shapes
+  /** a batch norm to apply to this layer's output (given only to Dense and Conv2d) */
+  readonly then: ChannelAffine | undefined
+  /** lowers a child, named by its key in the parameter tree */
+  readonly child: (l: Layer, name: string, vars: Vars, x: SymValue, then?: ChannelAffine) => SymValue
+  /** the single input, checked to be float32, in the given layout (default: the one it has) */
+  readonly float: (x: SymValue, layout?: Layout) => Sym
+  /** the single input, checked to hold int32 token indices */
+  readonly ints: (x: SymValue) => Sym
+  /** the single input, of any element type (for layers that only move values) */
+  readonly any: (x: SymValue, layout?: Layout) => Sym
+  /** a value in a layout, transposing it (once) if needed */
+  readonly inLayout: (x: Sym, layout: Layout) => Sym
+  /** the layer's output: a float32 value of shape `outShape` */
+  readonly out: (name: string, layout: Layout) => Sym
+  /** the layer's output, of the element type of `from` */
+  readonly like: (name: string, layout: Layout, from: Sym) => Sym
+  /** refuses the export with a message naming the layer */
+  readonly refuse: (code: ErrorCode, message: string) => never
+}
+
+/** How one kind of layer becomes ONNX nodes. */
+export type Lowering<L extends { readonly _tag: string }> = (l: L, vars: Vars, x: SymValue, cx: Cx) => SymValue
 
 /** A built-in kind: the compiler refuses one without an ONNX lowering. */
 export type BuiltinKind<L extends { readonly _tag: string }> = Kind<L> & { readonly lower: Lowering<L> }

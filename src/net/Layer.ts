@@ -10,7 +10,6 @@
  */
 import type { Shape } from '../core/shape.js'
 import type { Tensor } from '../core/Tensor.js'
-import type { BuiltinLayer } from './kinds/index.js'
 
 /** Weight initialisers (see `initializers.ts` for their variances). @category model */
 export type Initializer =
@@ -27,27 +26,17 @@ export type Initializer =
 /** Elementwise activation functions (and softmax over the last axis). @category model */
 export type ActivationFn = 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'elu' | 'softmax' | 'logSoftmax' | 'softplus' | 'gelu'
 
-export type { Dense } from './kinds/dense.js'
-export type { Conv2d } from './kinds/conv2d.js'
-export type { Pool2d } from './kinds/pool2d.js'
-export type { Flatten } from './kinds/flatten.js'
-export type { Reshape } from './kinds/reshape.js'
-export type { Dropout } from './kinds/dropout.js'
-export type { BatchNorm } from './kinds/batchNorm.js'
-export type { Embedding } from './kinds/embedding.js'
-export type { SimpleRnn } from './kinds/simpleRnn.js'
-export type { Lstm } from './kinds/lstm.js'
-export type { Activation } from './kinds/activation.js'
-export type { Maxout } from './kinds/maxout.js'
-export type { Identity } from './kinds/identity.js'
-export type { Serial } from './kinds/serial.js'
-export type { Parallel } from './kinds/parallel.js'
-export type { FanOut } from './kinds/fanOut.js'
-export type { FanInSum } from './kinds/fanInSum.js'
-export type { FanInConcat } from './kinds/fanInConcat.js'
-export type { Residual } from './kinds/residual.js'
-export type { Repeat } from './kinds/repeat.js'
-export type { BuiltinLayer }
+/**
+ * The record types of the built-in layer kinds, by tag. Each kind's file (`kinds/<name>.ts`)
+ * adds its record here (`declare module '../Layer.js' { interface BuiltinLayers { … } }`), and
+ * `kinds/index.ts` checks at compile time that these are exactly the records of the kinds it
+ * lists, so the union below follows the list without this file importing the kinds.
+ * @category model
+ */
+export interface BuiltinLayers {}
+
+/** A built-in layer record: one of `BuiltinLayers`. @category model */
+export type BuiltinLayer = BuiltinLayers[keyof BuiltinLayers]
 
 /**
  * A layer made by a constructor from `Net.defineLayer`. At run time it is the plain record

@@ -9,7 +9,7 @@ import type { AttributeMsg } from './onnx/schema.js'
 import * as T from '../tensor/index.js'
 import type { ActivationFn } from './Layer.js'
 import { attr } from './onnx/graph.js'
-import type { Cx } from './onnx/lowering.js'
+import type { Cx } from './Kind.js'
 import type { Sym } from './onnx/symbols.js'
 
 export interface ActivationDef {

@@ -11,6 +11,12 @@ export interface Activation {
   readonly param: number
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Activation: Activation
+  }
+}
+
 export const activationKind: BuiltinKind<Activation> = {
   tag: 'Activation',
   fields: ['fn', 'param'],

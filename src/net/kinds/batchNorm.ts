@@ -7,13 +7,19 @@ import { dataOf, type Tensor } from '../../core/Tensor.js'
 import * as T from '../../tensor/index.js'
 import { type BuiltinKind, type Vars, one, single } from '../Kind.js'
 import { attr } from '../onnx/graph.js'
-import type { ChannelAffine } from '../onnx/lowering.js'
+import type { ChannelAffine } from '../Kind.js'
 import { layerOptions, make } from './common.js'
 
 export interface BatchNorm {
   readonly _tag: 'BatchNorm'
   readonly momentum: number
   readonly eps: number
+}
+
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly BatchNorm: BatchNorm
+  }
 }
 
 type BnParams = { readonly gamma: T.Tensor; readonly beta: T.Tensor }

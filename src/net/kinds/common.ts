@@ -3,7 +3,7 @@ import { fail } from '../../core/errors.js'
 import { checkOptions } from '../../core/options.js'
 import { type Kind, problem } from '../Kind.js'
 import { type Layer, type Shapes, type Value, isTuple, showShapes } from '../Layer.js'
-import type { Cx } from '../onnx/lowering.js'
+import type { Cx } from '../Kind.js'
 import { type Layout, type Sym, type SymValue, isSym } from '../onnx/symbols.js'
 
 /** Checks a freshly built layer and freezes it; refuses bad hyperparameters with every problem listed. */

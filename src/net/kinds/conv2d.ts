@@ -26,6 +26,12 @@ export interface Conv2d {
   readonly useBias: boolean
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Conv2d: Conv2d
+  }
+}
+
 const convOpts = (l: Conv2d) => ({ strides: l.strides, padding: l.padding, dilations: l.dilations })
 
 /** Kernel [kH, kW, in, out] (HWIO) → [out, in, kH, kW] (OIHW), each filter scaled by a folded batch norm. */

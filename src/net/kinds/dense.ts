@@ -5,7 +5,7 @@ import * as T from '../../tensor/index.js'
 import { checkInit, initialize } from '../initializers.js'
 import { type BuiltinKind, one, problem, single } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
-import type { ChannelAffine } from '../onnx/lowering.js'
+import type { ChannelAffine } from '../Kind.js'
 import { boolean, layerOptions, make, positiveInt } from './common.js'
 
 export interface Dense {
@@ -14,6 +14,12 @@ export interface Dense {
   readonly init: Initializer
   readonly biasInit: Initializer
   readonly useBias: boolean
+}
+
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Dense: Dense
+  }
 }
 
 /**

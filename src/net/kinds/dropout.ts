@@ -11,6 +11,12 @@ export interface Dropout {
   readonly keep: number
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Dropout: Dropout
+  }
+}
+
 export const dropoutKind: BuiltinKind<Dropout> = {
   tag: 'Dropout',
   fields: ['keep'],

@@ -15,6 +15,12 @@ export interface Embedding {
   readonly init: Initializer
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Embedding: Embedding
+  }
+}
+
 export const embeddingKind: BuiltinKind<Embedding> = {
   tag: 'Embedding',
   fields: ['vocab', 'dim', 'init'],

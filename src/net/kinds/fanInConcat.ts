@@ -12,6 +12,12 @@ export interface FanInConcat {
   readonly axis: number
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly FanInConcat: FanInConcat
+  }
+}
+
 export const fanInConcatKind: BuiltinKind<FanInConcat> = {
   tag: 'FanInConcat',
   fields: ['axis'],

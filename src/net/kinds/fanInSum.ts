@@ -8,6 +8,12 @@ export interface FanInSum {
   readonly _tag: 'FanInSum'
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly FanInSum: FanInSum
+  }
+}
+
 const sameShapes = (ss: ReadonlyArray<Shapes>): ReadonlyArray<number> => {
   const first = one(ss[0] ?? problem('needs at least one input'))
   for (const s of ss) if (showShapes(s) !== showShapes(first)) problem(`needs equal shapes; got ${ss.map(showShapes).join(' and ')}`)

@@ -7,6 +7,12 @@ export interface FanOut {
   readonly n: number
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly FanOut: FanOut
+  }
+}
+
 export const fanOutKind: BuiltinKind<FanOut> = {
   tag: 'FanOut',
   fields: ['n'],

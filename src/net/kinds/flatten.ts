@@ -7,6 +7,12 @@ export interface Flatten {
   readonly _tag: 'Flatten'
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Flatten: Flatten
+  }
+}
+
 export const flattenKind: BuiltinKind<Flatten> = {
   tag: 'Flatten',
   fields: [],

@@ -5,6 +5,12 @@ export interface Identity {
   readonly _tag: 'Identity'
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Identity: Identity
+  }
+}
+
 export const identityKind: BuiltinKind<Identity> = {
   tag: 'Identity',
   fields: [],

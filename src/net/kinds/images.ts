@@ -8,7 +8,7 @@
 import { PuregradError } from '../../core/errors.js'
 import type { Padding2d } from '../../tensor/geometry.js'
 import { problem } from '../Kind.js'
-import type { Cx } from '../onnx/lowering.js'
+import type { Cx } from '../Kind.js'
 
 /** A padding in cells: whole, ≥ 0, and below 2³⁰ (the geometry refuses more for any input). */
 const isPad = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 30

@@ -7,9 +7,8 @@
  * @internal
  */
 import { fail } from '../../core/errors.js'
-import { type Kind, kindLink } from '../Kind.js'
-import type { Layer } from '../Layer.js'
-import type { Lowering } from '../onnx/lowering.js'
+import { type Kind, type Lowering, kindLink } from '../Kind.js'
+import type { BuiltinLayer, Layer } from '../Layer.js'
 import { activationKind } from './activation.js'
 import { batchNormKind } from './batchNorm.js'
 import { conv2dKind } from './conv2d.js'
@@ -56,10 +55,16 @@ export const builtinKinds = [
 ] as const satisfies ReadonlyArray<{ readonly tag: string; readonly lower: Lowering<never> }>
 
 /** The record type of a kind. */
-export type RecordOf<K> = K extends { readonly check: (l: infer L) => unknown } ? L : never
+type RecordOf<K> = K extends { readonly check: (l: infer L) => unknown } ? L : never
 
-/** The records of the built-in kinds. */
-export type BuiltinLayer = RecordOf<(typeof builtinKinds)[number]>
+/** The records of the listed kinds. */
+type Listed = RecordOf<(typeof builtinKinds)[number]>
+
+/**
+ * The kind files register their records in `BuiltinLayers` (which makes the `Layer` union);
+ * this fails to compile unless the registered records are exactly those of the listed kinds.
+ */
+export const listed: [BuiltinLayer] extends [Listed] ? ([Listed] extends [BuiltinLayer] ? true : never) : never = true
 
 /** The built-in kinds by tag. */
 export const builtins: ReadonlyMap<string, Kind<Layer>> = new Map(builtinKinds.map((k) => [k.tag, k as unknown as Kind<Layer>]))

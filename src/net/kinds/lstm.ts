@@ -15,6 +15,12 @@ export interface Lstm {
   readonly recurrentInit: Initializer
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Lstm: Lstm
+  }
+}
+
 export const lstmKind: BuiltinKind<Lstm> = {
   tag: 'Lstm',
   fields: ['units', 'returnSequences', 'init', 'recurrentInit'],

@@ -10,6 +10,12 @@ export interface Maxout {
   readonly pieces: number
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Maxout: Maxout
+  }
+}
+
 export const maxoutKind: BuiltinKind<Maxout> = {
   tag: 'Maxout',
   fields: ['pieces'],

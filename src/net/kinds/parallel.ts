@@ -9,6 +9,12 @@ export interface Parallel {
   readonly layers: ReadonlyArray<Layer>
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Parallel: Parallel
+  }
+}
+
 type Trees = ReadonlyArray<Vars['params']>
 
 export const parallelKind: BuiltinKind<Parallel> = {

@@ -17,6 +17,13 @@ export interface Pool2d<Tag extends 'MaxPool2d' | 'AvgPool2d'> {
   readonly padding: Padding2d
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly MaxPool2d: Pool2d<'MaxPool2d'>
+    readonly AvgPool2d: Pool2d<'AvgPool2d'>
+  }
+}
+
 /** The pooling options a layer holds (the layer itself carries its tag too). @internal */
 export const poolOpts = (l: Pool2d<'MaxPool2d' | 'AvgPool2d'>): T.Pool2dOptions => ({ size: l.size, strides: l.strides, padding: l.padding })
 

@@ -13,7 +13,7 @@ import * as T from '../../tensor/index.js'
 import { problem } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
 import { attr } from '../onnx/graph.js'
-import type { Cx } from '../onnx/lowering.js'
+import type { Cx } from '../Kind.js'
 import type { AttributeMsg } from '../onnx/schema.js'
 import type { Sym } from '../onnx/symbols.js'
 

@@ -10,6 +10,12 @@ export interface Repeat {
   readonly body: Layer
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Repeat: Repeat
+  }
+}
+
 export const repeatKind: BuiltinKind<Repeat> = {
   tag: 'Repeat',
   fields: ['times', 'body'],

@@ -9,6 +9,12 @@ export interface Reshape {
   readonly shape: ReadonlyArray<number>
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Reshape: Reshape
+  }
+}
+
 const reshaped = (from: ReadonlyArray<number>, to: ReadonlyArray<number>): number[] => {
   const size = from.reduce((p, d) => p * d, 1)
   const known = to.reduce((p, d) => (d === -1 ? p : p * d), 1)

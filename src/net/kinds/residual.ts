@@ -9,6 +9,12 @@ export interface Residual {
   readonly body: Layer
 }
 
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Residual: Residual
+  }
+}
+
 export const residualKind: BuiltinKind<Residual> = {
   tag: 'Residual',
   fields: ['body'],

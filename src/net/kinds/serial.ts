@@ -5,7 +5,7 @@
  */
 import { type BuiltinKind, type Vars } from '../Kind.js'
 import type { Layer } from '../Layer.js'
-import type { Cx } from '../onnx/lowering.js'
+import type { Cx } from '../Kind.js'
 import type { SymValue } from '../onnx/symbols.js'
 import { batchNormAffine } from './batchNorm.js'
 import { indexed, isLayerList, make } from './common.js'
@@ -14,6 +14,12 @@ import { identity } from './identity.js'
 export interface Serial {
   readonly _tag: 'Serial'
   readonly layers: ReadonlyArray<Layer>
+}
+
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly Serial: Serial
+  }
 }
 
 type Trees = ReadonlyArray<Vars['params']>

@@ -7,7 +7,7 @@ import { checkInit, initialize } from '../initializers.js'
 import { type BuiltinKind, one, single } from '../Kind.js'
 import type { ActivationFn, Initializer } from '../Layer.js'
 import { attr } from '../onnx/graph.js'
-import type { Cx } from '../onnx/lowering.js'
+import type { Cx } from '../Kind.js'
 import type { Sym } from '../onnx/symbols.js'
 import { boolean, layerOptions, make, positiveInt } from './common.js'
 import { type Recurrent, type RecurrentOptions, type RnnParams, recurrent, recurrentShape, sequence, unroll } from './recurrent.js'
@@ -19,6 +19,12 @@ export interface SimpleRnn {
   readonly returnSequences: boolean
   readonly init: Initializer
   readonly recurrentInit: Initializer
+}
+
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly SimpleRnn: SimpleRnn
+  }
 }
 
 /**

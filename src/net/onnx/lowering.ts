@@ -9,25 +9,13 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { type ErrorCode, PuregradError } from '../../core/errors.js'
 import { describeAt, shape } from '../interpret.js'
-import type { Vars } from '../Kind.js'
+import type { ChannelAffine, Cx, Settings, Vars } from '../Kind.js'
 import { kindOf } from '../kinds/index.js'
 import { type Layer, type Shapes, showShapes } from '../Layer.js'
 import { type GraphBuilder, attr } from './graph.js'
 import { type Layout, type Sym, type SymType, type SymValue, isSym, shapesOf, toChannelsFirst, toChannelsLast } from './symbols.js'
 
-/** A per-channel affine map y ↦ y·scale + shift over the last axis (a batch norm to fold). */
-export interface ChannelAffine {
-  readonly scale: Float64Array
-  readonly shift: Float64Array
-  /** the folded layer, for the doc strings */
-  readonly from: string
-}
-
-/** Export settings every rule may read. */
-export interface Settings {
-  readonly opset: number
-  readonly foldBatchNorm: boolean
-}
+export type { ChannelAffine, Cx, Lowering, Settings } from '../Kind.js'
 
 /** What is shared by the whole export: the graph, the types chosen for the inputs, transposes made. */
 export interface Session {
@@ -38,39 +26,6 @@ export interface Session {
   /** `name>layout` → the transposed value, so a value is transposed at most once per layout */
   readonly transposed: Map<string, Sym>
 }
-
-/** What a rule gets besides its layer, variables and input. */
-export interface Cx {
-  readonly g: GraphBuilder
-  readonly settings: Settings
-  /** prefix of the layer's node and initialiser names: its path, or `net` at the root */
-  readonly base: string
-  /** `layer 2.body (Dense(10))`, for doc strings and messages */
-  readonly where: string
-  /** the layer's per-example output shape (from `Net.shape`) */
-  readonly outShape: Shapes
-  /** a batch norm to apply to this layer's output (given only to Dense and Conv2d) */
-  readonly then: ChannelAffine | undefined
-  /** lowers a child, named by its key in the parameter tree */
-  readonly child: (l: Layer, name: string, vars: Vars, x: SymValue, then?: ChannelAffine) => SymValue
-  /** the single input, checked to be float32, in the given layout (default: the one it has) */
-  readonly float: (x: SymValue, layout?: Layout) => Sym
-  /** the single input, checked to hold int32 token indices */
-  readonly ints: (x: SymValue) => Sym
-  /** the single input, of any element type (for layers that only move values) */
-  readonly any: (x: SymValue, layout?: Layout) => Sym
-  /** a value in a layout, transposing it (once) if needed */
-  readonly inLayout: (x: Sym, layout: Layout) => Sym
-  /** the layer's output: a float32 value of shape `outShape` */
-  readonly out: (name: string, layout: Layout) => Sym
-  /** the layer's output, of the element type of `from` */
-  readonly like: (name: string, layout: Layout, from: Sym) => Sym
-  /** refuses the export with a message naming the layer */
-  readonly refuse: (code: ErrorCode, message: string) => never
-}
-
-/** How one kind of layer becomes ONNX nodes. */
-export type Lowering<L extends { readonly _tag: string }> = (l: L, vars: Vars, x: SymValue, cx: Cx) => SymValue
 
 const join = (path: string, name: string): string => (path === '' ? name : `${path}.${name}`)
 
