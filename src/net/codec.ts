@@ -21,6 +21,8 @@ import * as Tr from '../tree/index.js'
 import { checkExpansion } from './budget.js'
 import { prepare, shape } from './interpret.js'
 import type { Layer, Shapes } from './Layer.js'
+import { type LayerConstructor, kindOfConstructor } from './define.js'
+import type { Kind } from './Kind.js'
 import { validateNetwork } from './validate.js'
 
 /** A network with everything needed to run it. @category model */
@@ -132,6 +134,26 @@ export interface DecodeOptions {
    * default `defaultBudget` (100 million values, 1 GiB, 100,000 layers)
    */
   readonly budget?: Budget
+  /**
+   * the constructors (from `Net.defineLayer`) of the user's layers the document may hold; a
+   * layer of another kind is refused, by its name
+   */
+  readonly layers?: ReadonlyArray<LayerConstructor<object>>
+}
+
+/** The user's kinds by name, from `opts.layers`, or the reason they cannot be used. */
+const userKinds = (op: string, layers: unknown): E.Either<PuregradError, ReadonlyMap<string, Kind<Layer>>> => {
+  if (layers === undefined) return E.right(new Map())
+  if (!Array.isArray(layers)) return E.left(error('INVALID_ARGUMENT', op, `layers must be an array of the constructors Net.defineLayer returned; got ${String(layers)}.`))
+  const kinds = new Map<string, Kind<Layer>>()
+  for (const c of layers) {
+    const kind = kindOfConstructor(c)
+    if (kind === undefined) return E.left(error('INVALID_ARGUMENT', op, `layers must hold the constructors Net.defineLayer returned; got ${typeof c === 'function' ? 'another function' : String(c)}.`))
+    const other = kinds.get(kind.tag)
+    if (other !== undefined && other !== kind) return E.left(error('INVALID_ARGUMENT', op, `layers holds two definitions named ${kind.tag}; pass the one the document was saved with.`))
+    kinds.set(kind.tag, kind)
+  }
+  return E.right(kinds)
 }
 
 /** Codes that keep their meaning through `decode` (others become INVALID_VALUE). */
@@ -140,7 +162,8 @@ const kept: ReadonlySet<string> = new Set(['RESOURCE_LIMIT', 'TOO_DEEP'])
 /**
  * Reads a model saved by `encode`, or says what is wrong with the document (code
  * `INVALID_VALUE`): not JSON, another format or version, an unknown layer or field, a bad
- * hyperparameter, an input shape the network refuses, a missing, extra or misshapen tensor,
+ * hyperparameter, an input shape the network refuses (a layer defined with `Net.defineLayer` is
+ * known only when its constructor is passed in `opts.layers`), a missing, extra or misshapen tensor,
  * data of the wrong length, a checksum that does not match.
  *
  * The document is untrusted, so everything is checked before anything is allocated: the
@@ -173,6 +196,8 @@ export const decode = (text: string, opts: DecodeOptions = {}): E.Either<Puregra
     if (budget.left instanceof PuregradError) return E.left(budget.left)
     throw budget.left
   }
+  const users = userKinds(op, (opts as DecodeOptions | undefined)?.layers)
+  if (E.isLeft(users)) return users
   try {
     if (typeof text !== 'string') return invalid(`the document must be JSON text; got ${typeof text}`)
     let doc: unknown
@@ -188,7 +213,7 @@ export const decode = (text: string, opts: DecodeOptions = {}): E.Either<Puregra
     if (doc['version'] !== VERSION) invalid(`model format version ${JSON.stringify(doc['version'])} is not supported; this puregrad reads version ${VERSION}`)
     const extra = Object.keys(doc).filter((k) => !['format', 'version', 'network', 'inShape', 'params', 'state', 'checksum'].includes(k))
     if (extra.length > 0) invalid(`unexpected top-level field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}`)
-    const network = E.getOrElse<PuregradError, Layer>((e) => (kept.has(e.code) ? fail(e.code, op, e.detail) : invalid(e.detail)))(validateNetwork(doc['network'], op))
+    const network = E.getOrElse<PuregradError, Layer>((e) => (kept.has(e.code) ? fail(e.code, op, e.detail) : invalid(e.detail)))(validateNetwork(doc['network'], op, users.right))
     const inShape = doc['inShape'] as Shapes
     checkExpansion(op, network, budget.right)
     const out = shape(network, inShape, { budget: budget.right })

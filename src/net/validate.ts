@@ -29,7 +29,8 @@ const check = (u: unknown, path: string, op: string, depth: number, users: UserK
   const linked = linkedKind(u)
   const kind = builtin ?? (linked !== undefined && linked.tag === tag ? linked : typeof tag === 'string' ? users.get(tag) : undefined)
   if (kind === undefined) {
-    return bad(`unknown layer kind ${JSON.stringify(tag)}; known kinds are ${[...builtins.keys(), ...users.keys()].join(', ')}`)
+    const hint = op === 'decode' && typeof tag === 'string' ? ` (if ${tag} is a layer defined with Net.defineLayer, pass its definition: Net.decode(text, { layers: [theConstructorOf${tag}] }))` : ''
+    return bad(`unknown layer kind ${JSON.stringify(tag)}; known kinds are ${[...builtins.keys(), ...users.keys()].join(', ')}${hint}`)
   }
   const expected = ['_tag', ...kind.fields]
   const got = Object.keys(u)

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { Ad } from '../../src/index.js'
 import * as autoencoder from '../../examples/autoencoder.js'
 import * as backprop from '../../examples/backprop.js'
+import * as customLayer from '../../examples/custom-layer.js'
 import * as gradcheck from '../../examples/gradcheck.js'
 import * as race from '../../examples/optimizer-race.js'
 import * as overfitting from '../../examples/overfitting.js'
@@ -45,6 +46,15 @@ describe('examples', () => {
     expect(r.plain.devLoss).toBeGreaterThan(1.05 * plainBest)
     for (const cure of [r.l2, r.dropout, r.earlyStopping]) expect(cure.devLoss).toBeLessThan(r.plain.devLoss)
     expect(r.earlyStopping.history.length).toBeLessThan(r.plain.history.length)
+  })
+  it('custom layer: a Swish with learnable β, defined with Net.defineLayer, trains with Train.fit, saves, loads and exports', () => {
+    const r = customLayer.run({ quick: true })
+    expect(r.devMse).toBeLessThan(0.1 * r.firstLoss)
+    expect(r.betas.some((b) => Math.abs(b - 1) > 0.05)).toBe(true) // β is learned
+    expect(r.reloaded).toBe(true)
+    expect(r.refusal).toMatch(/unknown layer kind "Swish".*pass its definition/)
+    expect(r.onnxBytes).toBeGreaterThan(0)
+    expect(r.summary).toMatch(/1 +Swish\(β₀ 1\) +\[\*, 16\] +16/)
   })
   it('autoencoder: reconstructions of MNIST digits get much closer to the originals', () => {
     const r = autoencoder.run({ quick: true })
