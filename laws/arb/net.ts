@@ -1,6 +1,6 @@
 /**
  * Random networks that are well-shaped by construction, for any input width: `preserving`
- * blocks keep the width (activations, dropout, batch norm, residuals, repeats, parallel sums),
+ * blocks keep the width (activations, dropout, batch and layer norm, residuals, repeats, parallel sums),
  * `block`s may change it (dense, maxout after a wide dense, concatenating branches).
  */
 import fc from 'fast-check'
@@ -17,6 +17,7 @@ export const network = (opts: { readonly maxDepth?: number } = {}): fc.Arbitrary
       activation,
       fc.double({ min: 0.3, max: 1, noNaN: true }).map((k) => Net.dropout(k)),
       fc.constant(Net.batchNorm()),
+      fc.constant(Net.layerNorm()),
       tie('preserving').map((b) => Net.residual(b)),
       fc.tuple(fc.integer({ min: 1, max: 2 }), tie('preserving')).map(([n, b]) => Net.repeat(n, b)),
       fc.tuple(tie('preserving'), tie('preserving')).map(([a, b]) => Net.serial(Net.fanOut(2), Net.parallel(a, b), Net.fanInSum)),

@@ -189,6 +189,17 @@ describe('Net.toOnnx in onnxruntime-web', () => {
     await agree('tuples', net, vars, inShape, x)
   })
 
+  it('layer norm: LayerNormalization from opset 17, the formula before; on vectors, sequences and images (channels-first after a conv)', async () => {
+    const net = Net.serial(Net.conv2d(3, 2, { padding: 'same' }), Net.layerNorm(), Net.flatten, Net.dense(6), Net.reshape([2, 3]), Net.layerNorm({ eps: 1e-3 }), Net.flatten, Net.dense(4), Net.layerNorm())
+    const x = normal(90, [4, 3, 3, 2], 3)
+    const vars = trained(net, Rng.key(91), [3, 3, 2], x, normal(92, [4, 4]))
+    expect(Net.summary(net, [3, 3, 2])).toMatch(/1  LayerNorm +\[\*, 3, 3, 3\] +6\n/)
+    for (const opset of [13, 16, 17, 21]) {
+      const { bytes } = await agree(`layer norm, opset ${opset}`, net, vars, [3, 3, 2], x, { opset })
+      const ops = (decodeModel(bytes) as any).graph.node.map((n: any) => n.opType)
+      expect(ops.filter((o: string) => o === 'LayerNormalization').length).toBe(opset >= 17 ? 3 : 0)
+    }
+  })
   it('opset 18 (ReduceMax with axes as an input) and opset 21', async () => {
     const x = normal(70, [4, 9, 9, 2])
     const vars = Net.init(images, { key: Rng.key(71), inShape: [9, 9, 2] })

@@ -20,6 +20,7 @@ import { fanInSumKind } from './fanInSum.js'
 import { fanOutKind } from './fanOut.js'
 import { flattenKind } from './flatten.js'
 import { identityKind } from './identity.js'
+import { layerNormKind } from './layerNorm.js'
 import { lstmKind } from './lstm.js'
 import { maxoutKind } from './maxout.js'
 import { parallelKind } from './parallel.js'
@@ -39,6 +40,7 @@ export const builtinKinds = [
   reshapeKind,
   dropoutKind,
   batchNormKind,
+  layerNormKind,
   embeddingKind,
   simpleRnnKind,
   lstmKind,

@@ -1,0 +1,92 @@
+/**
+ * Layer normalisation over the last (feature) axis, each example on its own: y = (x − mean)/
+ * √(variance + eps)·γ + β with the example's own mean and variance, the same in training and
+ * evaluation (so no state). Exported as ONNX LayerNormalization from opset 17, and as the
+ * formula in primitive operators before.
+ */
+import { dataOf, type Tensor } from '../../core/Tensor.js'
+import * as T from '../../tensor/index.js'
+import { type BuiltinKind, one, problem, single } from '../Kind.js'
+import { attr } from '../onnx/graph.js'
+import { layerOptions, make } from './common.js'
+
+export interface LayerNorm {
+  readonly _tag: 'LayerNorm'
+  /** added to the variance */
+  readonly eps: number
+}
+
+declare module '../Layer.js' {
+  interface BuiltinLayers {
+    readonly LayerNorm: LayerNorm
+  }
+}
+
+type LnParams = { readonly gamma: Tensor; readonly beta: Tensor }
+
+export const layerNormKind: BuiltinKind<LayerNorm> = {
+  tag: 'LayerNorm',
+  fields: ['eps'],
+  check: (l) => (typeof l.eps === 'number' && l.eps > 0 && Number.isFinite(l.eps) ? [] : [`eps must be a finite number > 0; got ${String(l.eps)}`]),
+  children: () => [],
+  shape: (_, s) => {
+    const x = one(s)
+    return x.length === 0 ? problem('needs inputs with a feature axis; got a scalar per example') : x
+  },
+  init: (_, __, s, dtype, r) => {
+    const f = one(s).at(-1)!
+    return { params: { gamma: r.variable([f], (shape) => T.ones(shape, dtype)), beta: r.variable([f], (shape) => T.zeros(shape, dtype)) }, state: {} }
+  },
+  apply: (l, vars, x) => {
+    const t = single(x)
+    const { gamma, beta } = vars.params as LnParams
+    const mean = T.mean(t, -1, true)
+    const variance = T.variance(t, -1, true)
+    return { y: T.add(T.mul(T.div(T.sub(t, mean), T.sqrt(T.add(variance, l.eps))), gamma), beta), state: {} }
+  },
+  label: () => 'LayerNorm',
+  lower: (l, vars, x, cx) => {
+    const { g, base, where: doc } = cx
+    const s = cx.float(x, 'natural')
+    const p = vars.params as LnParams
+    const f = p.gamma.shape[0]!
+    const gamma = g.floats(`${base}.gamma`, [f], dataOf(p.gamma))
+    const beta = g.floats(`${base}.beta`, [f], dataOf(p.beta))
+    if (cx.settings.opset >= 17) return cx.out(g.op(base, 'LayerNormalization', [s.name, gamma, beta], { attrs: [attr.int('axis', -1), attr.float('epsilon', l.eps)], doc }), 'natural')
+    // before opset 17: the formula, with ReduceMean's axes as an attribute (an input only from opset 18)
+    const meanOf = (v: string): string => g.op(base, 'ReduceMean', [v], { attrs: [attr.ints('axes', [-1]), attr.int('keepdims', 1)], doc })
+    const centred = g.op(base, 'Sub', [s.name, meanOf(s.name)], { doc })
+    const variance = meanOf(g.op(base, 'Mul', [centred, centred], { doc }))
+    const std = g.op(base, 'Sqrt', [g.op(base, 'Add', [variance, g.floats(`${base}.eps`, [], [l.eps])], { doc })], { doc })
+    const normal = g.op(base, 'Div', [centred, std], { doc })
+    return cx.out(g.op(base, 'Add', [g.op(base, 'Mul', [normal, gamma], { doc }), beta], { doc }), 'natural')
+  },
+}
+
+/** Options of `layerNorm`. */
+export interface LayerNormOptions {
+  /** added to the variance, default 1e-5 */
+  readonly eps?: number
+}
+
+/**
+ * Layer normalisation (Ba et al.): normalises each example over its last (feature) axis with
+ * its own mean and variance, then learns a scale γ and an offset β per feature. Unlike
+ * `batchNorm` it does not depend on the batch, so it behaves the same in training and
+ * evaluation and keeps no running statistics.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Net, Rng, Tensor as T, Tree } from 'puregrad'
+ * const ln = Net.layerNorm()
+ * const vars = Net.init(ln, { key: Rng.key(0), inShape: [2] })
+ * assert.deepStrictEqual(Tree.paths(vars.params), ['beta', 'gamma'])
+ * // each example has mean 0 and variance 1 afterwards, whatever the others are
+ * const y = Net.predict(ln, vars, T.tensor([[1, 3], [-10, 30]]))
+ * assert.ok(T.allclose(y, T.tensor([[-1, 1], [-1, 1]]), { atol: 1e-4 }))
+ * @category layers
+ */
+export const layerNorm = (options?: LayerNormOptions): LayerNorm => {
+  const opts = layerOptions('layerNorm', options, ['eps'])
+  return make(layerNormKind, { _tag: 'LayerNorm', eps: opts.eps ?? 1e-5 })
+}
