@@ -94,3 +94,42 @@ export const describe = (u: unknown): string => {
 /** `f` when it is a function; otherwise INVALID_ARGUMENT naming what it is. @internal */
 export const checkFunction = <F>(op: string, name: string, f: F): F =>
   typeof f === 'function' ? f : fail('INVALID_ARGUMENT', op, `${name} must be a function; got ${describe(f)}.`)
+
+/** `u` when it is a record (an object, not null nor an array); otherwise INVALID_ARGUMENT naming it and what to pass. @internal */
+export const checkRecord = (op: string, name: string, u: unknown, expected: string): { readonly [key: string]: unknown } =>
+  typeof u === 'object' && u !== null && !Array.isArray(u) ? (u as { readonly [key: string]: unknown }) : fail('INVALID_ARGUMENT', op, `${name} is ${describe(u)}; pass ${expected}.`)
+
+/** `u` when it is an array; otherwise INVALID_ARGUMENT naming it and what to pass. @internal */
+export const checkArray = (op: string, name: string, u: unknown, expected: string): ReadonlyArray<unknown> =>
+  Array.isArray(u) ? u : fail('INVALID_ARGUMENT', op, `${name} is ${describe(u)}; pass ${expected}.`)
+
+/** What a field of a record must hold, for `checkFields`; a trailing `?` also allows undefined. @internal */
+export type FieldKind = 'number' | 'string' | 'boolean' | 'array' | 'record'
+
+const kindNames: Readonly<Record<FieldKind, string>> = { number: 'a number', string: 'a string', boolean: 'true or false', array: 'an array', record: 'a record' }
+
+const hasKind = (v: unknown, kind: FieldKind): boolean =>
+  kind === 'array' ? Array.isArray(v) : kind === 'record' ? typeof v === 'object' && v !== null && !Array.isArray(v) : typeof v === kind
+
+/**
+ * The record `u` when each listed field holds what it must; otherwise INVALID_ARGUMENT naming
+ * the first field that does not (`the report's verdict is undefined, not a string`) and what to
+ * pass. One look at each listed field: cheap enough for any entry point. @internal
+ */
+export const checkFields = (
+  op: string,
+  name: string,
+  u: unknown,
+  fields: Readonly<Record<string, FieldKind | `${FieldKind}?`>>,
+  expected: string,
+): { readonly [key: string]: unknown } => {
+  const r = checkRecord(op, name, u, expected)
+  for (const k of Object.keys(fields)) {
+    const want = fields[k]!
+    const optional = want.endsWith('?')
+    const kind = (optional ? want.slice(0, -1) : want) as FieldKind
+    const v = r[k]
+    if (!(hasKind(v, kind) || (optional && v === undefined))) fail('INVALID_ARGUMENT', op, `${name}'s ${k} is ${describe(v)}, not ${kindNames[kind]}; pass ${expected}.`)
+  }
+  return r
+}

@@ -59,7 +59,7 @@ describe('saveModelFile checks the model against its network before writing', ()
     ['parameters made for another network', { ...model(2), ...Net.init(wider, { key: Rng.key(2), inShape: [4] }) }, 'TREE_MISMATCH', /parameters .*'0\.W'.*\[4, 3\].*\[4, 5\]/],
     ['a model state missing', { network: withNorm, inShape: [4], params: normVars.params, state: [] }, 'TREE_MISMATCH', /model state/],
     ['an input shape the parameters were not made for', { ...model(2), inShape: [5] }, 'TREE_MISMATCH', /'0\.W'.*\[5, 3\]/],
-    ['an unknown layer', { ...model(2), network: Net.serial(...layers, { _tag: 'Nope' } as unknown as Net.Layer) }, 'INVALID_VALUE', /unknown layer kind "Nope"/],
+    ['an unknown layer', { ...model(2), network: { _tag: 'Serial', layers: [...layers, { _tag: 'Nope' }] } as unknown as Net.Layer }, 'INVALID_VALUE', /unknown layer kind "Nope"/],
   ] as const)('refuses %s with a coded error and keeps the old file', (_, bad, code, message) => {
     const { path, intact } = goodModel()
     const e = caught(() => saveModelFile(path, bad as Net.Model))

@@ -2,13 +2,28 @@
  * Combinators: networks built from networks (stax's vocabulary). Their parameters are trees of
  * their children's: an array for `serial`, `parallel` and `repeat`, `{ body }` for `residual`.
  */
+import { describe } from '../../core/errors.js'
 import * as T from '../../tensor/index.js'
 import { type Applied, type Kind, type Vars, one, problem } from '../Kind.js'
 import { type FanInConcat, type FanInSum, type FanOut, type Layer, type Parallel, type Repeat, type Residual, type Serial, type Shapes, type Value, isTuple, showShapes } from '../Layer.js'
+import { checkLayer, isLayer } from '../check.js'
 import { make, positiveInt } from './common.js'
 import { identity } from './dense.js'
 
-const isLayerList = (u: unknown): boolean => Array.isArray(u) && u.every((l) => typeof l === 'object' && l !== null && typeof (l as { _tag?: unknown })._tag === 'string')
+/** The problem with the children of a hand-made record, naming the first that is not a layer. */
+const layerListProblems = (u: unknown, nonEmpty: boolean): string[] => {
+  if (!Array.isArray(u)) return [`layers must be an array of layers; got ${describe(u)}`]
+  const i = u.findIndex((l) => !isLayer(l))
+  if (i >= 0) return [`layers[${i}] is ${describe(u[i])}, not a layer`]
+  return nonEmpty && u.length === 0 ? ['layers must be a non-empty array of layers'] : []
+}
+
+const bodyProblems = (u: unknown): string[] => (isLayer(u) ? [] : [`body is ${describe(u)}, not a layer`])
+
+/** Refuses an argument of a combinator that is not a layer, naming its position (from 1). */
+const checkLayers = (op: string, layers: ReadonlyArray<unknown>): void => {
+  for (let i = 0; i < layers.length; i++) checkLayer(op, layers[i], `argument ${i + 1}`)
+}
 
 const indexed = (layers: ReadonlyArray<Layer>): ReadonlyArray<readonly [string, Layer]> => layers.map((c, i) => [String(i), c] as const)
 
@@ -21,7 +36,7 @@ const valuesOf = (x: Value): ReadonlyArray<Value> => (Array.isArray(x) ? x : pro
 // serial
 
 export const serialKind: Kind<Serial> = {
-  check: (l) => (isLayerList(l.layers) ? [] : ['layers must be an array of layers']),
+  check: (l) => layerListProblems(l.layers, false),
   children: (l) => indexed(l.layers),
   shape: (l, s, r) => l.layers.reduce((acc, c, i) => r.shape(c, String(i), acc), s),
   init: (l, key, s, _, r) => {
@@ -64,6 +79,7 @@ const flatLayers = (ls: ReadonlyArray<Layer>): Layer[] =>
  * @category combinators
  */
 export const serial = (...layers: ReadonlyArray<Layer>): Layer => {
+  checkLayers('serial', layers)
   const flat = flatLayers(layers)
   if (flat.length === 0) return identity
   if (flat.length === 1) return flat[0]!
@@ -74,7 +90,7 @@ export const serial = (...layers: ReadonlyArray<Layer>): Layer => {
 // parallel, fanOut, fanIn
 
 export const parallelKind: Kind<Parallel> = {
-  check: (l) => (isLayerList(l.layers) && l.layers.length >= 1 ? [] : ['layers must be a non-empty array of layers']),
+  check: (l) => layerListProblems(l.layers, true),
   children: (l) => indexed(l.layers),
   shape: (l, s, r) => ({ tuple: tupleOf(s, l.layers.length, 'parallel').map((si, i) => r.shape(l.layers[i]!, String(i), si)) }),
   init: (l, key, s, _, r) => {
@@ -103,7 +119,10 @@ export const parallelKind: Kind<Parallel> = {
  * assert.deepStrictEqual((y as ReadonlyArray<T.Tensor>).map(T.toArray), [[0, 2], [-1, 2]])
  * @category combinators
  */
-export const parallel = (...layers: ReadonlyArray<Layer>): Parallel => make(parallelKind, { _tag: 'Parallel', layers: Object.freeze([...layers]) })
+export const parallel = (...layers: ReadonlyArray<Layer>): Parallel => {
+  checkLayers('parallel', layers)
+  return make(parallelKind, { _tag: 'Parallel', layers: Object.freeze([...layers]) })
+}
 
 export const fanOutKind: Kind<FanOut> = {
   check: (l) => positiveInt('n', l.n),
@@ -197,7 +216,7 @@ export const fanInConcat = (axis = -1): FanInConcat => make(fanInConcatKind, { _
 // residual, repeat
 
 export const residualKind: Kind<Residual> = {
-  check: (l) => (isLayerList([l.body]) ? [] : ['body must be a layer']),
+  check: (l) => bodyProblems(l.body),
   children: (l) => [['body', l.body]],
   shape: (l, s, r) => {
     one(s)
@@ -231,10 +250,10 @@ export const residualKind: Kind<Residual> = {
  * assert.ok(E.isLeft(Net.shape(Net.residual(Net.dense(3)), [4]))) // the body must keep the shape
  * @category combinators
  */
-export const residual = (body: Layer): Residual => make(residualKind, { _tag: 'Residual', body })
+export const residual = (body: Layer): Residual => make(residualKind, { _tag: 'Residual', body: checkLayer('residual', body, 'the body') })
 
 export const repeatKind: Kind<Repeat> = {
-  check: (l) => [...positiveInt('times', l.times), ...(isLayerList([l.body]) ? [] : ['body must be a layer'])],
+  check: (l) => [...positiveInt('times', l.times), ...bodyProblems(l.body)],
   children: (l) => Array.from({ length: l.times }, (_, i) => [String(i), l.body] as const),
   shape: (l, s, r) => Array.from({ length: l.times }).reduce<Shapes>((acc, _, i) => r.shape(l.body, String(i), acc), s),
   init: (l, key, s, dtype, r) => serialKind.init({ _tag: 'Serial', layers: Array.from({ length: l.times }, () => l.body) }, key, s, dtype, r),
@@ -255,4 +274,4 @@ export const repeatKind: Kind<Repeat> = {
  * assert.ok(!T.equals(w0!.value, w1!.value))
  * @category combinators
  */
-export const repeat = (times: number, body: Layer): Repeat => make(repeatKind, { _tag: 'Repeat', times, body })
+export const repeat = (times: number, body: Layer): Repeat => make(repeatKind, { _tag: 'Repeat', times, body: checkLayer('repeat', body, 'the body (argument 2)') })
