@@ -8,7 +8,7 @@
 import { fail } from '../core/errors.js'
 import type * as Tree from '../tree/index.js'
 import { type GradientTransformation, type StateOf, transformation } from './base.js'
-import { allFinite, checkInteger, checkSameTree, checkState, frozen, zerosLike } from './internal.js'
+import { allFinite, checkInteger, checkSameTree, checkState, checkTransformation, frozen, zerosLike } from './internal.js'
 import { type Mask, leafFlags, merge, select } from './mask.js'
 
 // -------------------------------------------------------------------------------------
@@ -115,6 +115,7 @@ export interface MaskedState<S> {
  */
 export const masked = <S>(inner: GradientTransformation<S>, mask: Mask): GradientTransformation<MaskedState<S>> => {
   const op = 'masked'
+  checkTransformation(op, 'the inner transformation (argument 1)', inner)
   if (typeof mask !== 'function' && typeof mask !== 'boolean' && (typeof mask !== 'object' || mask === null)) {
     fail('INVALID_ARGUMENT', op, `the mask is ${String(mask)}; pass a predicate (leaf, path) => boolean or a tree of booleans shaped like the parameters.`)
   }
@@ -180,6 +181,7 @@ export interface ApplyIfFiniteState<S> {
  * @since 0.1.0
  */
 export const applyIfFinite = <S>(inner: GradientTransformation<S>, maxConsecutiveErrors: number): GradientTransformation<ApplyIfFiniteState<S>> => {
+  checkTransformation('applyIfFinite', 'the inner transformation (argument 1)', inner)
   const max = checkInteger('applyIfFinite', 'maxConsecutiveErrors', maxConsecutiveErrors, 0, '5')
   return transformation({
     init: (params: Tree.Tree): ApplyIfFiniteState<S> =>

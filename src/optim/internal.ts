@@ -101,6 +101,12 @@ export const checkState = (op: string, state: unknown, tag: string): void => {
   }
 }
 
+/** `tx` when it is a gradient transformation `{ init, update }`; otherwise INVALID_ARGUMENT naming the argument. @internal */
+export const checkTransformation = <T>(op: string, name: string, tx: T): T =>
+  typeof tx === 'object' && tx !== null && typeof (tx as { readonly init?: unknown }).init === 'function' && typeof (tx as { readonly update?: unknown }).update === 'function'
+    ? tx
+    : fail('INVALID_ARGUMENT', op, `${name} is ${show(tx)}, not a gradient transformation { init, update }; pass one such as Optim.sgd(0.1) or Optim.scale(-0.1).`)
+
 /** Refuses a missing params tree for transforms that need it (weight decay). @internal */
 export const needParams = (op: string, params: Tree.Tree | undefined): Tree.Tree =>
   params ??
