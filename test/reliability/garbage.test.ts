@@ -78,6 +78,16 @@ const rows: ReadonlyArray<Row> = [
   ['Optim.masked', () => Optim.masked(42 as never, true), 'INVALID_ARGUMENT', /the inner transformation \(argument 1\) is 42, not a gradient transformation/],
   ['Optim.stateless', () => Optim.stateless(null as never), 'INVALID_ARGUMENT', /the function of the gradients \(argument 1\) must be a function; got null/],
   ['Optim.weightsOnly', () => Optim.weightsOnly(null as never, 'W'), 'INVALID_ARGUMENT', /the leaf \(argument 1\) is null, not a Tensor/],
+  // Train
+  ['Train.accuracy', () => Train.accuracy(null as never, [0]), 'INVALID_ARGUMENT', /the scores \(argument 1\) is null, not a Tensor/],
+  ['Train.diagnoseFit', () => Train.diagnoseFit(null as never), 'INVALID_ARGUMENT', /the fit state \(argument 1\) is null; pass the state Train.fit or Train.initFit returned/],
+  ['Train.earlyStopping', () => Train.earlyStopping().update(null as never, 0, 1, {}), 'INVALID_ARGUMENT', /update's state \(argument 1\) is null, not an EarlyStoppingState/],
+  ['Train.evaluate', () => Train.evaluate(net, vars, null as never, Loss.softmaxCrossEntropy), 'INVALID_ARGUMENT', /the data set \(argument 3\) is null; pass a data set/],
+  ['Train.htmlReport', () => Train.htmlReport({ title: 't', history: [{ epoch: 0 }], results: [] } as never), 'INVALID_ARGUMENT', /history\[0\]'s train is undefined, not a record/],
+  ['Train.restarts', () => Train.restarts([0, 1] as never, (k) => k, () => 0), 'INVALID_KEY', /got the number 0: a seed is not a key/],
+  ['Train.showTrials', () => Train.showTrials(null as never), 'INVALID_ARGUMENT', /the trials \(argument 1\) is null; pass the trials Train.search returned/],
+  ['Train.textChart', () => Train.textChart([{ name: 'loss' }] as never), 'INVALID_ARGUMENT', /series 0's values is undefined, not an array/],
+  ['Train.trainStep', () => Train.trainStep(trainer)(Train.initTrainState(trainer, Rng.key(0), [2]), null as never), 'INVALID_ARGUMENT', /the batch \(argument 2\) is null; pass a data set/],
 ]
 
 describe('a wrong argument is refused with a coded error naming it', () => {
@@ -107,6 +117,18 @@ describe('layer combinators refuse what is not a layer when the network is built
   })
   it('layers made by the constructors still pass', () => {
     expect(Net.shape(Net.serial(Net.dense(3), Net.residual(Net.dense(3)), Net.repeat(2, Net.relu)), [2])).toEqual(E.right([3]))
+  })
+})
+
+describe('a trainer with a part of the wrong type is refused when the step is made', () => {
+  it.each([
+    ['network', { ...trainer, network: 42 }, /the trainer's network is the number 42, not a layer/],
+    ['optimizer', { ...trainer, optimizer: Optim.sgd }, /the trainer's optimizer is a function, not a gradient transformation/],
+    ['loss', { ...trainer, loss: 'mse' }, /the trainer's loss must be a function; got the string "mse"/],
+  ] as const)('%s', (_, bad, detail) => {
+    const e = refusal(() => Train.trainStep(bad as never))
+    expect([e.code, e.op]).toEqual(['INVALID_ARGUMENT', 'trainStep'])
+    expect(e.detail).toMatch(detail)
   })
 })
 
