@@ -17,6 +17,7 @@
  *
  * The comparators (tree.ts) and the helpers here are written without the optimizers under test.
  */
+import * as E from 'fp-ts/lib/Either.js'
 import { Optim, Tensor as T, Tree } from '../src/index.js'
 import type { Quadratic } from './arb/optim.js'
 import { quadraticGrad, quadraticValue } from './arb/optim.js'
@@ -120,6 +121,13 @@ export const run = (tx: Tx, params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>):
     states.push(s)
   }
   return { updates, states }
+}
+
+/** A state read back from its JSON form; a refusal is thrown, failing the law or test that read it. */
+export const fromJSON = <S = unknown>(json: unknown, like?: S): S => {
+  const r = Optim.stateFromJSON(json, like)
+  if (E.isLeft(r)) throw r.left
+  return r.right
 }
 
 /** Freezes every object and array of a value, tensors aside (they are frozen already). */
@@ -251,12 +259,12 @@ export const resumesFromJSON =
   (params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>): Equiv<Tree.Tree[]> => {
     const straight = run(tx, params, grads).updates
     const [u0, s1] = tx.update(grads[0]!, tx.init(params), params)
-    let s: unknown = Optim.stateFromJSON(JSON.parse(JSON.stringify(s1)))
+    let s: unknown = fromJSON(JSON.parse(JSON.stringify(s1)))
     const resumed = [u0]
     for (const g of grads.slice(1)) {
       const [u, next] = tx.update(g, s, params)
       resumed.push(u)
-      s = Optim.stateFromJSON(JSON.parse(JSON.stringify(next)))
+      s = fromJSON(JSON.parse(JSON.stringify(next)))
     }
     return equiv(resumed, straight)
   }
