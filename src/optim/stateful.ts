@@ -9,7 +9,7 @@
  */
 import type * as Tree from '../tree/index.js'
 import { type GradientTransformation, transformation } from './base.js'
-import { checkBoolean, checkDecay, checkNonNegative, checkOptions, checkPositive, checkSameTree, checkState, frozen } from './internal.js'
+import { checkBoolean, checkDecay, checkInteger, checkNonNegative, checkOptions, checkPositive, checkSameTree, checkState, frozen } from './internal.js'
 
 /** A state: a plain record named by its `_tag`. @internal */
 export interface Tagged {
@@ -47,6 +47,12 @@ export const nonNegative =
   (fallback: number): Option<number> =>
   (op, key, v) =>
     checkNonNegative(op, key, v ?? fallback, show(fallback))
+
+/** A whole number ≥ min. @internal */
+export const wholeNumber =
+  (fallback: number, min: number): Option<number> =>
+  (op, key, v) =>
+    checkInteger(op, key, v ?? fallback, min, show(fallback))
 
 /** true or false. @internal */
 export const flag =
