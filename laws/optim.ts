@@ -81,6 +81,8 @@ export const OPTIMIZERS_UNDER_TEST: ReadonlyArray<Row> = [
   row('nadam constant momentum, decoupled decay', Optim.nadam(0.03, { momentumDecay: Infinity, decoupledWeightDecay: true, weightDecay: 1e-4, mask: Optim.allLeaves }), { steps: 1000, target: 0.1 }, true),
   row('lion', Optim.lion(3e-3, { weightDecay: 0 }), { steps: 1000, target: 1e-2 }),
   row('lion + weight decay', Optim.lion(3e-3, { weightDecay: 1e-3, mask: Optim.allLeaves }), { steps: 1000, target: 1e-2 }, true),
+  row('adafactor', Optim.adafactor(), { optimizer: Optim.adafactor(3e-2), steps: 1000, target: 0.5 }, true),
+  row('adafactor momentum, weight decay, factored from 2', Optim.adafactor(3e-2, { momentum: 0.9, weightDecay: 1e-4, mask: Optim.allLeaves, minDimSizeToFactor: 2 }), { steps: 2000, target: 1e-2 }, true),
   // transformations
   row('identity', Optim.identity(), { optimizer: Optim.chain(Optim.identity(), Optim.sgd(3e-3)), steps: 1000, target: 0.1 }),
   row('setToZero', Optim.setToZero()),
@@ -98,6 +100,7 @@ export const OPTIMIZERS_UNDER_TEST: ReadonlyArray<Row> = [
   row('scaleByAdamax', Optim.scaleByAdamax(), { optimizer: lr(Optim.scaleByAdamax(), 1), steps: 1000, target: 1e-2 }),
   row('scaleByNadam', Optim.scaleByNadam(), { optimizer: lr(Optim.scaleByNadam(), 0.03), steps: 1000, target: 0.1 }),
   row('scaleByLion', Optim.scaleByLion(), { optimizer: lr(Optim.scaleByLion(), 3e-3), steps: 1000, target: 1e-2 }),
+  row('scaleByFactoredRms factored from 1', Optim.scaleByFactoredRms({ minDimSizeToFactor: 1 }), { optimizer: lr(Optim.scaleByFactoredRms({ minDimSizeToFactor: 1 }), 1e-2), steps: 1000, target: 0.2 }),
   row('addDecayedWeights', Optim.addDecayedWeights(1e-3, { mask: Optim.allLeaves }), { optimizer: Optim.chain(Optim.addDecayedWeights(1e-6, { mask: Optim.allLeaves }), Optim.sgd(3e-3)), steps: 1000, target: 0.1 }, true),
   row('addDecayedWeights weightsOnly', Optim.addDecayedWeights(1e-3), undefined, true),
   row('clip', Optim.clip(1), { optimizer: Optim.chain(Optim.clip(1), Optim.sgd(3e-3)), steps: 1000, target: 0.5 }),
