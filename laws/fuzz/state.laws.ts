@@ -9,6 +9,7 @@ import { describe, expect } from 'vitest'
 import { crc32 } from '../../src/core/crc32.js'
 import { Data, Loss, Net, Optim, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
 import { fromJSON } from '../optim.js'
+import { right } from '../../test/util.js'
 import { type Json, anyNum, mutated, mutationOf, outcome, untouched, valueOr } from './support.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -32,7 +33,7 @@ const resigned = (doc: Json): Json => {
 
 /** Decoding then resuming: a refusal with one of the codes a bad file may get, or a run. */
 const resumes = (text: string): void => {
-  const decoded = valueOr(() => Train.decodeFit(text), 'INVALID_VALUE')
+  const decoded = valueOr(() => right(Train.decodeFit(text)), 'INVALID_VALUE')
   if (!decoded.ok) return
   const run = valueOr(() => Train.fit(trainer, decoded.value, train, { epochs: 2, batchSize: 2 }), 'INVALID_VALUE', 'SHAPE_MISMATCH', 'INVALID_KEY', 'DTYPE_MISMATCH', 'TREE_MISMATCH')
   if (run.ok) expect(run.value.history.length).toBeGreaterThanOrEqual(1)
@@ -40,7 +41,7 @@ const resumes = (text: string): void => {
 
 describe('fuzz: resuming saved fit states', () => {
   test('the saved state resumes where it stopped', () => {
-    const resumed = Train.fit(trainer, Train.decodeFit(Train.encodeFit(saved)), train, { epochs: 2, batchSize: 2 })
+    const resumed = Train.fit(trainer, right(Train.decodeFit(Train.encodeFit(saved))), train, { epochs: 2, batchSize: 2 })
     const straight = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [2]), train, { epochs: 2, batchSize: 2 })
     expect(Train.encodeFit(resumed)).toBe(Train.encodeFit(straight))
   })
@@ -52,12 +53,12 @@ describe('fuzz: resuming saved fit states', () => {
   test.prop([fc.array(mutationOf(fitDoc), { minLength: 1, maxLength: 3 })], { numRuns: 100 })('a fit state changed after saving (checksum not recomputed) is refused with INVALID_VALUE', (ms) => {
     const doc = mutated(fitDoc, ms)
     fc.pre(doc !== undefined && JSON.stringify(doc) !== JSON.stringify(fitDoc))
-    const decoded = valueOr(() => Train.decodeFit(JSON.stringify(doc)), 'INVALID_VALUE')
+    const decoded = valueOr(() => right(Train.decodeFit(JSON.stringify(doc))), 'INVALID_VALUE')
     expect(decoded.ok).toBe(false)
   })
   test.prop([fc.anything({ maxDepth: 3 })], { numRuns: 100 })('decodeFit of arbitrary JSON: refused with INVALID_VALUE, never another error', (u) => {
     resumes(JSON.stringify(u) ?? 'undefined')
-    valueOr(() => Train.decodeFit(u as string), 'INVALID_VALUE')
+    valueOr(() => right(Train.decodeFit(u as string)), 'INVALID_VALUE')
   })
 })
 

@@ -30,13 +30,15 @@ const checksumOf = (body: string): string => `crc32:${crc32(body)}`
  *
  * @example
  * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
  * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
  * const trainer = { network: Net.dense(1), optimizer: Optim.adam(0.01), loss: Loss.meanSquaredError }
  * const train = Data.dataset(T.tensor([[1], [2]]), T.tensor([[2], [4]]))
  * const s = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 1, batchSize: 2 })
  * const text = Train.encodeFit(s)
  * assert.strictEqual(JSON.parse(text)._tag, 'FitState')
- * assert.strictEqual(Train.encodeFit(Train.decodeFit(text)), text) // decodes to the same state
+ * const back = Train.decodeFit(text)
+ * assert.ok(E.isRight(back) && Train.encodeFit(back.right) === text) // decodes to the same state
  * @category training
  */
 export const encodeFit = (s: FitState<unknown>): string => {
@@ -118,12 +120,15 @@ const trainState = (u: unknown, path: string): TrainState<unknown> => {
 }
 
 /**
- * A fit state saved by `encodeFit`. Fitting it continues the run exactly where it was saved.
- * Every field is checked (counters such as `train.step` or the optimizer's `count` must be
- * whole numbers ≥ 0), then the checksum: a refusal is an INVALID_VALUE naming the field.
+ * A fit state saved by `encodeFit`, or why the text cannot be one (a Left, as for every decoder
+ * of untrusted input). Fitting it continues the run exactly where it was saved. Every field is
+ * checked (counters such as `train.step` or the optimizer's `count` must be whole numbers ≥ 0),
+ * then the checksum: a refusal is an INVALID_VALUE naming the field (TOO_DEEP for nesting past
+ * the limit).
  *
  * @example
  * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
  * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
  * const trainer = { network: Net.dense(1), optimizer: Optim.adam(0.05), loss: Loss.meanSquaredError }
  * const train = Data.dataset(T.tensor([[1], [2], [3], [4], [5]]), T.tensor([[2], [4], [6], [8], [10]]))
@@ -132,11 +137,23 @@ const trainState = (u: unknown, path: string): TrainState<unknown> => {
  * const straight = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, opts, (e) => {
  *   if (e.type === 'epoch' && e.record.epoch === 0) saved = Train.encodeFit(e.state) // a checkpoint after epoch 0
  * })
- * const resumed = Train.fit(trainer, Train.decodeFit(saved), train, opts)
+ * const back = Train.decodeFit(saved)
+ * assert.ok(E.isRight(back))
+ * const resumed = Train.fit(trainer, back.right, train, opts)
  * assert.strictEqual(Train.encodeFit(resumed), Train.encodeFit(straight)) // bit for bit
  * @category training
  */
-export const decodeFit = <O = unknown>(text: string): FitState<O> => {
+export const decodeFit = <O = unknown>(text: string): E.Either<PuregradError, FitState<O>> => {
+  try {
+    return E.right(readFit<O>(text))
+  } catch (e) {
+    if (e instanceof PuregradError) return E.left(e)
+    throw e
+  }
+}
+
+/** The decoding behind `decodeFit`, throwing its first refusal. */
+const readFit = <O>(text: string): FitState<O> => {
   if (typeof text !== 'string') return bad('the input', 'the text Train.encodeFit wrote', text)
   let json: unknown
   try {
