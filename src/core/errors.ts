@@ -75,7 +75,7 @@ export const describe = (u: unknown): string => {
     case 'number':
       return `the number ${u}`
     case 'boolean':
-      return String(u)
+      return `the boolean ${u}`
     case 'string':
       return `the string ${JSON.stringify(u.length > 40 ? `${u.slice(0, 40)}…` : u)}`
     case 'bigint':
