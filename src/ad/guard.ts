@@ -13,7 +13,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { currentLayer, currentRule, inBackward } from '../core/context.js'
-import { PuregradError, checkFields, checkFunction, describe, fail } from '../core/errors.js'
+import { PuregradError, checkFields, checkFunction, describe, fail, orThrow } from '../core/errors.js'
 import { closest } from '../core/options.js'
 import { type Tensor, dataOf, isTensor } from '../core/Tensor.js'
 import { observeEvaluations } from '../prims/bind.js'
@@ -234,8 +234,5 @@ const checkGuard = (op: string, f: unknown, mode: unknown): void => {
 export const guarded = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, mode: GuardMode = 'ops'): ((...args: A) => R) => {
   checkGuard('guarded', f, mode)
   const checked = checkFinite(f, mode)
-  return (...args: A): R =>
-    E.getOrElse<PuregradError, R>((e) => {
-      throw e
-    })(checked(...args))
+  return (...args: A): R => orThrow(checked(...args))
 }

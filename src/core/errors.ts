@@ -62,6 +62,12 @@ export const fail = (code: ErrorCode, op: string, detail: string): never => {
   throw new PuregradError(code, op, detail)
 }
 
+/** The value of a Right, or its error thrown: where a checker's Either meets a throwing API. @internal */
+export const orThrow = <A>(r: { readonly _tag: 'Left'; readonly left: PuregradError } | { readonly _tag: 'Right'; readonly right: A }): A => {
+  if (r._tag === 'Left') throw r.left
+  return r.right
+}
+
 /** Formats a shape for messages: `[2, 3]`, a scalar as `[] (scalar)`. @internal */
 export const showShape = (shape: ReadonlyArray<number>): string =>
   shape.length === 0 ? '[] (scalar)' : `[${shape.join(', ')}]`
@@ -75,7 +81,7 @@ export const describe = (u: unknown): string => {
     case 'number':
       return `the number ${u}`
     case 'boolean':
-      return String(u)
+      return `the boolean ${u}`
     case 'string':
       return `the string ${JSON.stringify(u.length > 40 ? `${u.slice(0, 40)}…` : u)}`
     case 'bigint':

@@ -121,6 +121,9 @@ export const fullLike = (t: Tree.Tree, value: number): Tree.Tree => Tree.map(t, 
 /** a·x + b·y elementwise (the moving-average update), in the tensors' dtype. @internal */
 export const axpby = (x: Tensor, a: number, y: Tensor, b: number): Tensor => T.add(T.mul(x, a), T.mul(y, b))
 
+/** The moving average of squares ρ·v + (1 − ρ)·g², in the tensors' dtype. @internal */
+export const emaSquare = (v: Tensor, rho: number, g: Tensor): Tensor => axpby(v, rho, T.square(g), 1 - rho)
+
 /** True when every value of every leaf is finite. @internal */
 export const allFinite = (t: Tree.Tree): boolean =>
   Tree.reduce(t, true, (ok, x) => ok && Number.isFinite(T.item(T.sum(T.mul(x, 0)))))
