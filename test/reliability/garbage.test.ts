@@ -8,24 +8,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
-import { Ad, Data, Loss, Net, Optim, PuregradError, Rng, Tensor as T, Train } from '../../src/index.js'
-
-/** The PuregradError `f` throws (any other exception, or none, fails). */
-const refusal = (f: () => unknown): PuregradError => {
-  let r: unknown
-  try {
-    r = f()
-  } catch (e) {
-    if (e instanceof PuregradError) return e
-    throw new Error(`expected a PuregradError, got ${e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e)}`)
-  }
-  // functions that answer with an Either refuse with a Left
-  if (typeof r === 'object' && r !== null && E.isLeft(r as E.Either<unknown, unknown>)) {
-    const left = (r as E.Left<unknown>).left
-    if (left instanceof PuregradError) return left
-  }
-  throw new Error(`expected a PuregradError, got ${JSON.stringify(r)?.slice(0, 80) ?? String(r)}`)
-}
+import { Ad, Data, Loss, Net, Optim, Rng, Tensor as T, Train } from '../../src/index.js'
+import { caught } from '../util.js'
 
 const sq = (x: T.Tensor): T.Tensor => T.square(x)
 const ds = Data.dataset(T.zeros([4, 2]), T.tensor([0, 1, 0, 1], 'int32'))
@@ -92,7 +76,7 @@ const rows: ReadonlyArray<Row> = [
 
 describe('a wrong argument is refused with a coded error naming it', () => {
   it.each(rows)('%s', (name, f, code, detail) => {
-    const e = refusal(f)
+    const e = caught(f)
     expect(e.code).toBe(code)
     // the op is the public function (layer constructors report the layer kind, `Reshape`)
     expect(e.op.toLowerCase()).toBe(name.split('.')[1]!.toLowerCase())
@@ -102,18 +86,18 @@ describe('a wrong argument is refused with a coded error naming it', () => {
 
 describe('layer combinators refuse what is not a layer when the network is built', () => {
   it('serial names the position of the argument; a single non-layer is not returned as it is', () => {
-    expect(refusal(() => Net.serial(Net.dense(2), 42 as never)).detail).toMatch(/^argument 2 is the number 42, not a layer/)
-    expect(refusal(() => Net.serial({ _tag: 'Nope' } as never)).detail).toMatch(/^argument 1 is a record tagged "Nope", which is no layer kind/)
+    expect(caught(() => Net.serial(Net.dense(2), 42 as never)).detail).toMatch(/^argument 2 is the number 42, not a layer/)
+    expect(caught(() => Net.serial({ _tag: 'Nope' } as never)).detail).toMatch(/^argument 1 is a record tagged "Nope", which is no layer kind/)
   })
   it('parallel, residual and repeat too', () => {
-    expect(refusal(() => Net.parallel(Net.relu, null as never)).detail).toMatch(/^argument 2 is null, not a layer/)
-    expect(refusal(() => Net.residual(T.zeros([2]) as never)).detail).toMatch(/^the body is a Tensor, not a layer/)
-    expect(refusal(() => Net.repeat(2, 'dense' as never)).detail).toMatch(/^the body \(argument 2\) is the string "dense", not a layer/)
+    expect(caught(() => Net.parallel(Net.relu, null as never)).detail).toMatch(/^argument 2 is null, not a layer/)
+    expect(caught(() => Net.residual(T.zeros([2]) as never)).detail).toMatch(/^the body is a Tensor, not a layer/)
+    expect(caught(() => Net.repeat(2, 'dense' as never)).detail).toMatch(/^the body \(argument 2\) is the string "dense", not a layer/)
   })
   it('a hand-made record with a missing field, or a child that is not a layer, is refused before it is read', () => {
-    expect(refusal(() => Net.shape({ _tag: 'Dense' } as never, [2])).detail).toMatch(/^the network is a malformed Dense record \(units must be a whole number ≥ 1; got undefined/)
-    expect(refusal(() => Net.init({ _tag: 'Parallel', layers: 3 } as never, { key: Rng.key(0), inShape: [2] })).detail).toMatch(/^the network is a malformed Parallel record/)
-    expect(refusal(() => Net.summary({ _tag: 'Serial', layers: [Net.relu, { _tag: 'Serial', layers: [null] }] } as never, [2])).detail).toMatch(/^layer 1 is a malformed Serial record \(layers\[0\] is null, not a layer\)/)
+    expect(caught(() => Net.shape({ _tag: 'Dense' } as never, [2])).detail).toMatch(/^the network is a malformed Dense record \(units must be a whole number ≥ 1; got undefined/)
+    expect(caught(() => Net.init({ _tag: 'Parallel', layers: 3 } as never, { key: Rng.key(0), inShape: [2] })).detail).toMatch(/^the network is a malformed Parallel record/)
+    expect(caught(() => Net.summary({ _tag: 'Serial', layers: [Net.relu, { _tag: 'Serial', layers: [null] }] } as never, [2])).detail).toMatch(/^layer 1 is a malformed Serial record \(layers\[0\] is null, not a layer\)/)
   })
   it('layers made by the constructors still pass', () => {
     expect(Net.shape(Net.serial(Net.dense(3), Net.residual(Net.dense(3)), Net.repeat(2, Net.relu)), [2])).toEqual(E.right([3]))
@@ -126,7 +110,7 @@ describe('a trainer with a part of the wrong type is refused when the step is ma
     ['optimizer', { ...trainer, optimizer: Optim.sgd }, /the trainer's optimizer is a function, not a gradient transformation/],
     ['loss', { ...trainer, loss: 'mse' }, /the trainer's loss must be a function; got the string "mse"/],
   ] as const)('%s', (_, bad, detail) => {
-    const e = refusal(() => Train.trainStep(bad as never))
+    const e = caught(() => Train.trainStep(bad as never))
     expect([e.code, e.op]).toEqual(['INVALID_ARGUMENT', 'trainStep'])
     expect(e.detail).toMatch(detail)
   })
@@ -142,7 +126,7 @@ describe('unknown options of batches, fitPca, grad and valueAndGrad are refused,
     ['grad', () => Ad.grad(f, { hasAux: true } as never), 'hasAux', undefined],
     ['valueAndGrad', () => Ad.valueAndGrad(f, { hasaux: true } as never), 'hasaux', 'hasAux'],
   ] as const)('%s refuses %#', (op, g, key, near) => {
-    const e = refusal(g)
+    const e = caught(g)
     expect([e.code, e.op]).toEqual(['INVALID_ARGUMENT', op])
     expect(e.detail).toContain(`unknown option "${key}"`)
     if (near !== undefined) expect(e.detail).toContain(`(did you mean "${near}"?)`)
