@@ -118,7 +118,7 @@ export function binary(op: i32, a: usize, aRow: i32, aCol: i32, b: usize, bRow: 
 // ---- unary --------------------------------------------------------------------------------
 
 /** The unary op codes, named after the `UnaryOp` each computes (see `Binary`). */
-export enum Unary { neg, abs, relu, square, sqrt, rsqrt, reciprocal, exp, sigmoid, floor, ceil, sign, isFinite, isNaN }
+export enum Unary { neg, abs, relu, square, sqrt, rsqrt, reciprocal, exp, sigmoid, floor, ceil, sign, isFinite, isNaN, erf }
 
 const LOG2E: f64 = 1.4426950408889634
 const LN2_HI: f64 = 6.93147180369123816490e-1
@@ -167,6 +167,33 @@ function sigmoid2x(v: v128): v128 {
   return v128.bitselect(f64x2.div(one, d), f64x2.div(e, d), pos)
 }
 
+const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126
+/** Terms of the erf series: enough for |x| < 4, where the terms fall below 1e-17 of the sum. */
+const ERF_TERMS: i32 = 80
+
+/**
+ * erf for two float64 lanes, for arguments that come from float32 values: for |x| < 4 the
+ * series 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3·…·(2n+1)) (positive terms, no cancellation;
+ * relative error about 1e-14); for |x| ≥ 4, ±1 (erfc(4) ≈ 1.5e-8 is below half a float32 ulp of
+ * 1). The sign of x is kept (erf is odd); NaN stays NaN.
+ */
+// @ts-ignore: decorator
+@inline
+function erf2x(x: v128): v128 {
+  const a = f64x2.abs(x)
+  const twoA2 = f64x2.mul(f64x2.mul(a, a), f64x2.splat(2))
+  let t = a
+  let s = a
+  for (let n = 0; n < ERF_TERMS; n++) {
+    t = f64x2.mul(t, f64x2.mul(twoA2, f64x2.splat(1.0 / <f64>(2 * n + 3))))
+    s = f64x2.add(s, t)
+  }
+  const series = f64x2.mul(f64x2.mul(s, exp2x(f64x2.mul(twoA2, f64x2.splat(-0.5)))), f64x2.splat(TWO_OVER_SQRT_PI))
+  const r = v128.bitselect(f64x2.splat(1), series, f64x2.ge(a, f64x2.splat(4)))
+  const sign = i64x2.splat(0x8000000000000000)
+  return v128.or(v128.andnot(r, sign), v128.and(x, sign))
+}
+
 /** Applies a float64 map to four float32 lanes: promote each half, map, demote, rejoin. */
 // @ts-ignore: decorator
 @inline
@@ -180,8 +207,11 @@ function via64(op: i32, v: v128): v128 {
   } else if (op == Unary.sigmoid) {
     rl = sigmoid2x(lo)
     rh = sigmoid2x(hi)
+  } else if (op == Unary.erf) {
+    rl = erf2x(lo)
+    rh = erf2x(hi)
   } else {
-    // Unary.rsqrt (`un` sends only rsqrt, exp and sigmoid here)
+    // Unary.rsqrt (`un` sends only rsqrt, exp, sigmoid and erf here)
     rl = f64x2.div(f64x2.splat(1), f64x2.sqrt(lo))
     rh = f64x2.div(f64x2.splat(1), f64x2.sqrt(hi))
   }
@@ -210,7 +240,8 @@ function un(op: i32, v: v128): v128 {
     case Unary.isNaN: return v128.and(f32x4.ne(v, v), one)
     case Unary.rsqrt:
     case Unary.exp:
-    case Unary.sigmoid: return via64(op, v)
+    case Unary.sigmoid:
+    case Unary.erf: return via64(op, v)
     // `op` is a constant wherever this is inlined (see unary), so the switch folds away
     default: unreachable(); return v
   }
@@ -255,6 +286,7 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
     case Unary.sign: unRun(Unary.sign, x, out, n); break
     case Unary.isFinite: unRun(Unary.isFinite, x, out, n); break
     case Unary.isNaN: unRun(Unary.isNaN, x, out, n); break
+    case Unary.erf: unRun(Unary.erf, x, out, n); break
     default: unreachable()
   }
 }

@@ -17,6 +17,7 @@
  *
  * The comparators (tree.ts) and the helpers here are written without the optimizers under test.
  */
+import * as E from 'fp-ts/lib/Either.js'
 import { Optim, Tensor as T, Tree } from '../src/index.js'
 import type { Quadratic } from './arb/optim.js'
 import { quadraticGrad, quadraticValue } from './arb/optim.js'
@@ -80,6 +81,8 @@ export const OPTIMIZERS_UNDER_TEST: ReadonlyArray<Row> = [
   row('nadam constant momentum, decoupled decay', Optim.nadam(0.03, { momentumDecay: Infinity, decoupledWeightDecay: true, weightDecay: 1e-4, mask: Optim.allLeaves }), { steps: 1000, target: 0.1 }, true),
   row('lion', Optim.lion(3e-3, { weightDecay: 0 }), { steps: 1000, target: 1e-2 }),
   row('lion + weight decay', Optim.lion(3e-3, { weightDecay: 1e-3, mask: Optim.allLeaves }), { steps: 1000, target: 1e-2 }, true),
+  row('adafactor', Optim.adafactor(), { optimizer: Optim.adafactor(3e-2), steps: 1000, target: 0.5 }, true),
+  row('adafactor momentum, weight decay, factored from 2', Optim.adafactor(3e-2, { momentum: 0.9, weightDecay: 1e-4, mask: Optim.allLeaves, minDimSizeToFactor: 2 }), { steps: 2000, target: 1e-2 }, true),
   // transformations
   row('identity', Optim.identity(), { optimizer: Optim.chain(Optim.identity(), Optim.sgd(3e-3)), steps: 1000, target: 0.1 }),
   row('setToZero', Optim.setToZero()),
@@ -97,6 +100,7 @@ export const OPTIMIZERS_UNDER_TEST: ReadonlyArray<Row> = [
   row('scaleByAdamax', Optim.scaleByAdamax(), { optimizer: lr(Optim.scaleByAdamax(), 1), steps: 1000, target: 1e-2 }),
   row('scaleByNadam', Optim.scaleByNadam(), { optimizer: lr(Optim.scaleByNadam(), 0.03), steps: 1000, target: 0.1 }),
   row('scaleByLion', Optim.scaleByLion(), { optimizer: lr(Optim.scaleByLion(), 3e-3), steps: 1000, target: 1e-2 }),
+  row('scaleByFactoredRms factored from 1', Optim.scaleByFactoredRms({ minDimSizeToFactor: 1 }), { optimizer: lr(Optim.scaleByFactoredRms({ minDimSizeToFactor: 1 }), 1e-2), steps: 1000, target: 0.2 }),
   row('addDecayedWeights', Optim.addDecayedWeights(1e-3, { mask: Optim.allLeaves }), { optimizer: Optim.chain(Optim.addDecayedWeights(1e-6, { mask: Optim.allLeaves }), Optim.sgd(3e-3)), steps: 1000, target: 0.1 }, true),
   row('addDecayedWeights weightsOnly', Optim.addDecayedWeights(1e-3), undefined, true),
   row('clip', Optim.clip(1), { optimizer: Optim.chain(Optim.clip(1), Optim.sgd(3e-3)), steps: 1000, target: 0.5 }),
@@ -120,6 +124,13 @@ export const run = (tx: Tx, params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>):
     states.push(s)
   }
   return { updates, states }
+}
+
+/** A state read back from its JSON form; a refusal is thrown, failing the law or test that read it. */
+export const fromJSON = <S = unknown>(json: unknown, like?: S): S => {
+  const r = Optim.stateFromJSON(json, like)
+  if (E.isLeft(r)) throw r.left
+  return r.right
 }
 
 /** Freezes every object and array of a value, tensors aside (they are frozen already). */
@@ -251,12 +262,12 @@ export const resumesFromJSON =
   (params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>): Equiv<Tree.Tree[]> => {
     const straight = run(tx, params, grads).updates
     const [u0, s1] = tx.update(grads[0]!, tx.init(params), params)
-    let s: unknown = Optim.stateFromJSON(JSON.parse(JSON.stringify(s1)))
+    let s: unknown = fromJSON(JSON.parse(JSON.stringify(s1)))
     const resumed = [u0]
     for (const g of grads.slice(1)) {
       const [u, next] = tx.update(g, s, params)
       resumed.push(u)
-      s = Optim.stateFromJSON(JSON.parse(JSON.stringify(next)))
+      s = fromJSON(JSON.parse(JSON.stringify(next)))
     }
     return equiv(resumed, straight)
   }

@@ -10,7 +10,7 @@
  * localises a failure to parameter leaves; and forward mode is compared with reverse mode as
  * a second, difference-free oracle.
  */
-import { PuregradError, checkFunction, describe, fail } from '../core/errors.js'
+import { PuregradError, checkFields, checkFunction, describe, fail } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import { type Tensor, checkTensor, dataOf } from '../core/Tensor.js'
 import { type Key, key as makeKey, normal, split, uniform } from '../rng/index.js'
@@ -324,6 +324,20 @@ const check = <P extends Tr.Tree>(f: (params: P) => Tensor, params: P, opts: Gra
 const scalar = (op: string, y: Tensor): Tensor =>
   checkTensor(op, y, 'the value of the function').size === 1 ? y : fail('NOT_SCALAR', op, `the function returned shape [${y.shape.join(', ')}]; gradCheck needs a single number (a loss).`)
 
+const VERDICTS: ReadonlyArray<CheckVerdict> = ['ok', 'suspicious', 'likelyWrong', 'wrong', 'inconclusive']
+
+/** Refuses what is not a report of `gradCheck` (its fields and worst entries, one look each). */
+const checkReport = (r: unknown): void => {
+  const op = 'showGradCheck'
+  const expected = 'the report Ad.gradCheck returned'
+  const { verdict } = checkFields(op, 'the report', r, { verdict: 'string', reason: 'string?' }, expected)
+  if (!VERDICTS.includes(verdict as CheckVerdict)) fail('INVALID_ARGUMENT', op, `the report's verdict is ${describe(verdict)}, not one of ${VERDICTS.map((v) => `'${v}'`).join(', ')}; pass ${expected}.`)
+  if (verdict === 'inconclusive') return
+  const fields = { relativeError: 'number', mode: 'string', parameters: 'number', compared: 'number', skipped: 'number', moved: 'boolean', forwardVsReverse: 'number', worst: 'array' } as const
+  const { worst } = checkFields(op, 'the report', r, fields, expected)
+  ;(worst as ReadonlyArray<unknown>).forEach((w, i) => checkFields(op, `the report's worst[${i}]`, w, { path: 'string', index: 'array', analytic: 'number', numeric: 'number', error: 'number' }, expected))
+}
+
 /**
  * A readable summary of a report: the verdict with its meaning, then the worst entries.
  *
@@ -339,6 +353,7 @@ const scalar = (op: string, y: Tensor): Tensor =>
  * @category gradient checking
  */
 export const showGradCheck = (r: GradCheckReport): string => {
+  checkReport(r)
   if (r.verdict === 'inconclusive') return `gradCheck: inconclusive (nothing was judged): ${r.reason ?? ''}`
   const meaning: Record<Verdict, string> = {
     ok: 'the gradient is right',

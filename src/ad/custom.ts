@@ -3,8 +3,9 @@
  * interpreters use the given rule instead of tracing its body. A mode whose rule is not given
  * traces the body as usual.
  */
-import { fail } from '../core/errors.js'
-import type { Tensor } from '../core/Tensor.js'
+import { checkFunction, checkRecord, describe, fail } from '../core/errors.js'
+import { checkOptions } from '../core/options.js'
+import { type Tensor, checkTensor } from '../core/Tensor.js'
 import { bind } from '../prims/bind.js'
 import type { CustomRule } from '../prims/Prim.js'
 
@@ -31,10 +32,21 @@ export interface CustomRules {
  * assert.deepStrictEqual(T.toArray(Ad.grad((x: T.Tensor) => T.sum(roundST(x)))(x)), [1, 1])
  * @category custom rules
  */
-export const custom = (name: string, f: (...xs: Tensor[]) => Tensor, rules: CustomRules): ((...xs: Tensor[]) => Tensor) => {
-  if (typeof f !== 'function') fail('INVALID_ARGUMENT', 'custom', `${name}: the function to wrap is missing.`)
+export const custom = (name: string, f: (...xs: Tensor[]) => Tensor, rules: CustomRules): ((...xs: Tensor[]) => Tensor) => customAs('custom', name, f, rules)
+
+/** `custom` under the name of the public function called, refusing arguments of the wrong type when the primitive is made. */
+const customAs = (op: string, name: string, f: (...xs: Tensor[]) => Tensor, rules: CustomRules): ((...xs: Tensor[]) => Tensor) => {
+  if (typeof name !== 'string') fail('INVALID_ARGUMENT', op, `the name (argument 1) is ${describe(name)}; pass a string that names the primitive in messages, e.g. 'roundST'.`)
+  checkFunction(op, `the function to wrap (argument 2) of ${JSON.stringify(name)}`, f)
+  checkRecord(op, 'the rules (argument 3)', rules, 'a record { jvp?, vjp? } of derivative rules')
+  checkOptions(op, rules, ['jvp', 'vjp'])
+  if (rules.jvp !== undefined) checkFunction(op, 'the jvp rule', rules.jvp)
+  if (rules.vjp !== undefined) checkFunction(op, 'the vjp rule', rules.vjp)
   const rule: CustomRule = { name, f, jvp: rules.jvp, vjp: rules.vjp }
-  return (...xs) => bind('custom', xs, { rule })
+  return (...xs) => {
+    for (let i = 0; i < xs.length; i++) checkTensor(name, xs[i], `argument ${i + 1}`)
+    return bind('custom', xs, { rule })
+  }
 }
 
 /**
@@ -54,7 +66,7 @@ export const custom = (name: string, f: (...xs: Tensor[]) => Tensor, rules: Cust
  * @category custom rules
  */
 export const customJvp = (name: string, f: (...xs: Tensor[]) => Tensor, jvp: NonNullable<CustomRules['jvp']>): ((...xs: Tensor[]) => Tensor) =>
-  custom(name, f, { jvp })
+  customAs('customJvp', name, f, { jvp: checkFunction('customJvp', 'the jvp rule (argument 3)', jvp) })
 
 /**
  * `custom` with a VJP rule only (forward mode traces the body).
@@ -71,4 +83,4 @@ export const customJvp = (name: string, f: (...xs: Tensor[]) => Tensor, jvp: Non
  * @category custom rules
  */
 export const customVjp = (name: string, f: (...xs: Tensor[]) => Tensor, vjp: NonNullable<CustomRules['vjp']>): ((...xs: Tensor[]) => Tensor) =>
-  custom(name, f, { vjp })
+  customAs('customVjp', name, f, { vjp: checkFunction('customVjp', 'the vjp rule (argument 3)', vjp) })

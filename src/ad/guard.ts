@@ -13,7 +13,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { currentLayer, currentRule, inBackward } from '../core/context.js'
-import { PuregradError, checkFunction, describe, fail } from '../core/errors.js'
+import { PuregradError, checkFields, checkFunction, describe, fail, orThrow } from '../core/errors.js'
 import { closest } from '../core/options.js'
 import { type Tensor, dataOf, isTensor } from '../core/Tensor.js'
 import { observeEvaluations } from '../prims/bind.js'
@@ -89,6 +89,8 @@ const multiIndex = (shape: ReadonlyArray<number>, flat: number): number[] => {
  * @category numeric guard
  */
 export const showIssue = (i: NumericIssue): string => {
+  const fields = { primitive: 'string', phase: 'string', rule: 'string?', layer: 'string?', path: 'string?', dtype: 'string', shape: 'array', nan: 'number', posInf: 'number', negInf: 'number', firstIndex: 'array', origin: 'string' } as const
+  checkFields('showIssue', 'the issue', i, fields, 'the report of a NON_FINITE error, Ad.issueOf(error)')
   const counts = [i.nan > 0 ? `${i.nan} NaN` : '', i.posInf > 0 ? `${i.posInf} +Inf` : '', i.negInf > 0 ? `${i.negInf} −Inf` : ''].filter((c) => c !== '').join(', ')
   const phase = i.phase === 'backward' && i.rule !== undefined && i.rule !== i.primitive ? `backward, in the derivative of ${i.rule}` : i.phase
   const what = i.phase === 'result' ? `the result${i.path === undefined || i.path === '' ? '' : ` at '${i.path}'`}` : `${i.primitive} (${phase})`
@@ -232,8 +234,5 @@ const checkGuard = (op: string, f: unknown, mode: unknown): void => {
 export const guarded = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, mode: GuardMode = 'ops'): ((...args: A) => R) => {
   checkGuard('guarded', f, mode)
   const checked = checkFinite(f, mode)
-  return (...args: A): R =>
-    E.getOrElse<PuregradError, R>((e) => {
-      throw e
-    })(checked(...args))
+  return (...args: A): R => orThrow(checked(...args))
 }

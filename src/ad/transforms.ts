@@ -6,9 +6,10 @@
  * Each call runs its own interpreter for exactly the duration of the call: values it traced
  * cannot be used once it returns, and no state survives between calls.
  */
-import { fail, showShape } from '../core/errors.js'
+import { checkArray, checkFunction, describe, fail, showShape } from '../core/errors.js'
 import { isFloat } from '../core/dtype.js'
-import { type Tensor, isTensor } from '../core/Tensor.js'
+import { checkOptions } from '../core/options.js'
+import { type Tensor, checkTensor, isTensor } from '../core/Tensor.js'
 import { type Level, primalAt } from '../prims/bind.js'
 import * as T from '../tensor/index.js'
 import * as Tr from '../tree/index.js'
@@ -34,7 +35,20 @@ const strip = (level: Level, v: unknown): unknown => {
 }
 
 const asTensor = (op: string, what: string, v: unknown): Tensor =>
-  isTensor(v) ? v : fail('INVALID_ARGUMENT', op, `${what} must be a tensor; got ${v === null ? 'null' : typeof v}.`)
+  isTensor(v) ? v : fail('INVALID_ARGUMENT', op, `${what} must be a tensor; got ${describe(v)}.`)
+
+/** The function a transformation is given, checked when the transformation is made. */
+const checkF = <F>(op: string, f: F): F => checkFunction(op, 'the function to differentiate (argument 1)', f)
+
+/** Refuses options of `grad` and `valueAndGrad` it does not know, and argnums or hasAux of the wrong type. */
+const checkGradOptions = (op: string, opts: unknown, known: ReadonlyArray<string>): void => {
+  checkOptions(op, opts, known)
+  const { argnums, hasAux } = (opts ?? {}) as { readonly argnums?: unknown; readonly hasAux?: unknown }
+  if (argnums !== undefined && typeof argnums !== 'number' && !Array.isArray(argnums)) {
+    fail('INVALID_ARGUMENT', op, `argnums is ${describe(argnums)}; pass the index of the argument to differentiate (0 for the first) or an array of indices such as [0, 1].`)
+  }
+  if (hasAux !== undefined && typeof hasAux !== 'boolean') fail('INVALID_ARGUMENT', op, `hasAux is ${describe(hasAux)}; pass true or false.`)
+}
 
 /**
  * Reverse mode: evaluates `f` at `primals` and returns its value with a function that maps a
@@ -51,6 +65,7 @@ const asTensor = (op: string, what: string, v: unknown): Tensor =>
  */
 export const vjp = <A extends ReadonlyArray<Tree>, R extends Tree>(f: (...args: A) => R, ...primals: A): readonly [R, (ct: R) => A] => {
   const op = 'vjp'
+  checkF(op, f)
   const r = reverse(op)
   let traced: A
   let out: R
@@ -121,9 +136,10 @@ export type ValueAndGrad = {
  * assert.strictEqual(T.item(biggest), 2)
  * @category transformations
  */
-export const valueAndGrad: ValueAndGrad = (
-  (f: (...args: ReadonlyArray<unknown>) => unknown, opts: GradOptions = {}) =>
-  (...args: ReadonlyArray<unknown>): readonly [unknown, unknown] => {
+export const valueAndGrad: ValueAndGrad = ((f: (...args: ReadonlyArray<unknown>) => unknown, opts: GradOptions = {}) => {
+  checkF('valueAndGrad', f)
+  checkGradOptions('valueAndGrad', opts, ['argnums', 'hasAux'])
+  return (...args: ReadonlyArray<unknown>): readonly [unknown, unknown] => {
     const op = opts.hasAux === true ? 'valueAndGrad (hasAux)' : 'grad'
     const argnums: Argnums | undefined = opts.argnums
     const nums = typeof argnums === 'number' || argnums === undefined ? [argnums ?? 0] : [...argnums]
@@ -154,7 +170,7 @@ export const valueAndGrad: ValueAndGrad = (
     const g = typeof opts.argnums === 'object' ? grads : grads[0]
     return opts.hasAux === true ? [[primal, strip(r.level, aux)], g] : [primal, g]
   }
-) as ValueAndGrad
+}) as ValueAndGrad
 
 /** The overloads of `grad`: the gradient is typed like the differentiated argument(s). */
 export type Grad = {
@@ -176,11 +192,12 @@ export type Grad = {
  * assert.deepStrictEqual(T.toArray(dy), [2, 5])
  * @category transformations
  */
-export const grad: Grad = (
-  (f: (...args: ReadonlyArray<unknown>) => Tensor, opts: { readonly argnums?: Argnums } = {}) =>
-  (...args: ReadonlyArray<unknown>): unknown =>
-    valueAndGrad(f, opts as { readonly argnums: Argnums })(...args)[1]
-) as Grad
+export const grad: Grad = ((f: (...args: ReadonlyArray<unknown>) => Tensor, opts: { readonly argnums?: Argnums } = {}) => {
+  checkF('grad', f)
+  checkGradOptions('grad', opts, ['argnums'])
+  const vg = valueAndGrad(f, opts as { readonly argnums: Argnums })
+  return (...args: ReadonlyArray<unknown>): unknown => vg(...args)[1]
+}) as Grad
 
 /**
  * Forward mode: evaluates `f` at `primals` and pushes `tangents` (trees shaped like them)
@@ -197,6 +214,9 @@ export const grad: Grad = (
  */
 export const jvp = <A extends ReadonlyArray<Tree>, R extends Tree>(f: (...args: A) => R, primals: A, tangents: A): readonly [R, R] => {
   const op = 'jvp'
+  checkF(op, f)
+  checkArray(op, 'the primals (argument 2)', primals, 'an array with one tree per argument of the function, e.g. [x]')
+  checkArray(op, 'the tangents (argument 3)', tangents, 'an array with one tree per primal, shaped like it, e.g. [Tensor.onesLike(x)]')
   if (primals.length !== tangents.length) fail('INVALID_ARGUMENT', op, `got ${primals.length} primals but ${tangents.length} tangents; give one tangent tree per argument.`)
   const fw = forward(op)
   let out: R
@@ -227,14 +247,16 @@ const basis = (like: Tensor, i: number): Tensor => T.reshape(T.oneHot([i], like.
  * assert.deepStrictEqual(T.toNested(J), [[3, 0], [0, 3]])
  * @category transformations
  */
-export const jacfwd =
-  (f: (x: Tensor) => Tensor) =>
-  (x: Tensor): Tensor => {
-    const value = f(x)
+export const jacfwd = (f: (x: Tensor) => Tensor): ((x: Tensor) => Tensor) => {
+  checkF('jacfwd', f)
+  return (x: Tensor): Tensor => {
+    checkTensor('jacfwd', x, 'x')
+    const value = asTensor('jacfwd', 'the value of the function', f(x))
     const cols = Array.from({ length: x.size }, (_, i) => T.reshape(jvp(f, [x], [basis(x, i)])[1], [value.size]))
     const J = cols.length === 0 ? T.zeros([value.size, 0], value.dtype) : T.stack(cols, 1)
     return T.reshape(J, [...value.shape, ...x.shape])
   }
+}
 
 /**
  * The Jacobian by reverse mode (one backward pass per output element; best when outputs are
@@ -250,14 +272,17 @@ export const jacfwd =
  * assert.deepStrictEqual(T.toNested(Ad.jacfwd(f)(T.tensor([1, 2]))), [[4, 1], [2, 5]])
  * @category transformations
  */
-export const jacrev =
-  (f: (x: Tensor) => Tensor) =>
-  (x: Tensor): Tensor => {
-    const [value, back] = vjp(f, x)
+export const jacrev = (f: (x: Tensor) => Tensor): ((x: Tensor) => Tensor) => {
+  checkF('jacrev', f)
+  return (x: Tensor): Tensor => {
+    checkTensor('jacrev', x, 'x')
+    const [out, back] = vjp(f, x)
+    const value = asTensor('jacrev', 'the value of the function', out)
     const rows = Array.from({ length: value.size }, (_, j) => T.reshape(back(basis(value, j))[0], [x.size]))
     const J = rows.length === 0 ? T.zeros([0, x.size], x.dtype) : T.stack(rows, 0)
     return T.reshape(J, [...value.shape, ...x.shape])
   }
+}
 
 /**
  * The Hessian of a function whose value is a single number: forward mode over reverse mode,
@@ -271,8 +296,10 @@ export const jacrev =
  * assert.deepStrictEqual(T.toNested(H), [[6, 0], [0, 12]])
  * @category transformations
  */
-export const hessian = (f: (x: Tensor) => Tensor): ((x: Tensor) => Tensor) =>
-  jacfwd((x: Tensor) => T.reshape(jacrev(f)(x), x.shape))
+export const hessian = (f: (x: Tensor) => Tensor): ((x: Tensor) => Tensor) => {
+  checkF('hessian', f)
+  return jacfwd((x: Tensor) => T.reshape(jacrev(f)(x), x.shape))
+}
 
 /**
  * Hessian-vector product H(p)·v by forward mode over reverse mode (`jvp` of `grad`), at the
@@ -287,7 +314,8 @@ export const hessian = (f: (x: Tensor) => Tensor): ((x: Tensor) => Tensor) =>
  * assert.deepStrictEqual(T.toArray(hv), [6, 12])
  * @category transformations
  */
-export const hvp =
-  <P extends Tree>(f: (p: P) => Tensor) =>
-  (p: P, v: P): P =>
-    jvp((q: P) => grad(f)(q) as P, [p], [v])[1]
+export const hvp = <P extends Tree>(f: (p: P) => Tensor): ((p: P, v: P) => P) => {
+  checkF('hvp', f)
+  const g = grad(f)
+  return (p: P, v: P): P => jvp((q: P) => g(q) as P, [p], [v])[1]
+}

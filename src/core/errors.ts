@@ -62,6 +62,12 @@ export const fail = (code: ErrorCode, op: string, detail: string): never => {
   throw new PuregradError(code, op, detail)
 }
 
+/** The value of a Right, or its error thrown: where a checker's Either meets a throwing API. @internal */
+export const orThrow = <A>(r: { readonly _tag: 'Left'; readonly left: PuregradError } | { readonly _tag: 'Right'; readonly right: A }): A => {
+  if (r._tag === 'Left') throw r.left
+  return r.right
+}
+
 /** Formats a shape for messages: `[2, 3]`, a scalar as `[] (scalar)`. @internal */
 export const showShape = (shape: ReadonlyArray<number>): string =>
   shape.length === 0 ? '[] (scalar)' : `[${shape.join(', ')}]`
@@ -75,7 +81,7 @@ export const describe = (u: unknown): string => {
     case 'number':
       return `the number ${u}`
     case 'boolean':
-      return String(u)
+      return `the boolean ${u}`
     case 'string':
       return `the string ${JSON.stringify(u.length > 40 ? `${u.slice(0, 40)}…` : u)}`
     case 'bigint':
@@ -94,3 +100,42 @@ export const describe = (u: unknown): string => {
 /** `f` when it is a function; otherwise INVALID_ARGUMENT naming what it is. @internal */
 export const checkFunction = <F>(op: string, name: string, f: F): F =>
   typeof f === 'function' ? f : fail('INVALID_ARGUMENT', op, `${name} must be a function; got ${describe(f)}.`)
+
+/** `u` when it is a record (an object, not null nor an array); otherwise INVALID_ARGUMENT naming it and what to pass. @internal */
+export const checkRecord = (op: string, name: string, u: unknown, expected: string): { readonly [key: string]: unknown } =>
+  typeof u === 'object' && u !== null && !Array.isArray(u) ? (u as { readonly [key: string]: unknown }) : fail('INVALID_ARGUMENT', op, `${name} is ${describe(u)}; pass ${expected}.`)
+
+/** `u` when it is an array; otherwise INVALID_ARGUMENT naming it and what to pass. @internal */
+export const checkArray = (op: string, name: string, u: unknown, expected: string): ReadonlyArray<unknown> =>
+  Array.isArray(u) ? u : fail('INVALID_ARGUMENT', op, `${name} is ${describe(u)}; pass ${expected}.`)
+
+/** What a field of a record must hold, for `checkFields`; a trailing `?` also allows undefined. @internal */
+export type FieldKind = 'number' | 'string' | 'boolean' | 'array' | 'record'
+
+const kindNames: Readonly<Record<FieldKind, string>> = { number: 'a number', string: 'a string', boolean: 'true or false', array: 'an array', record: 'a record' }
+
+const hasKind = (v: unknown, kind: FieldKind): boolean =>
+  kind === 'array' ? Array.isArray(v) : kind === 'record' ? typeof v === 'object' && v !== null && !Array.isArray(v) : typeof v === kind
+
+/**
+ * The record `u` when each listed field holds what it must; otherwise INVALID_ARGUMENT naming
+ * the first field that does not (`the report's verdict is undefined, not a string`) and what to
+ * pass. One look at each listed field: cheap enough for any entry point. @internal
+ */
+export const checkFields = (
+  op: string,
+  name: string,
+  u: unknown,
+  fields: Readonly<Record<string, FieldKind | `${FieldKind}?`>>,
+  expected: string,
+): { readonly [key: string]: unknown } => {
+  const r = checkRecord(op, name, u, expected)
+  for (const k of Object.keys(fields)) {
+    const want = fields[k]!
+    const optional = want.endsWith('?')
+    const kind = (optional ? want.slice(0, -1) : want) as FieldKind
+    const v = r[k]
+    if (!(hasKind(v, kind) || (optional && v === undefined))) fail('INVALID_ARGUMENT', op, `${name}'s ${k} is ${describe(v)}, not ${kindNames[kind]}; pass ${expected}.`)
+  }
+  return r
+}

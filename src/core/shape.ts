@@ -6,7 +6,7 @@
  * throw the same error value.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { type PuregradError, describe, error, fail, showShape } from './errors.js'
+import { type PuregradError, describe, error, fail, orThrow, showShape } from './errors.js'
 import { MAX_TENSOR_BYTES } from './limits.js'
 
 /** The most elements of the narrowest dtype (4 bytes) one tensor may hold. */
@@ -51,10 +51,7 @@ export const checkShape = (op: string, shape: unknown): E.Either<PuregradError, 
 }
 
 /** @internal */
-export const shapeOrThrow = (op: string, shape: unknown): Shape =>
-  E.getOrElse<PuregradError, Shape>((e) => {
-    throw e
-  })(checkShape(op, shape))
+export const shapeOrThrow = (op: string, shape: unknown): Shape => orThrow(checkShape(op, shape))
 
 /**
  * Number of elements of a shape (1 for a scalar).
@@ -126,10 +123,7 @@ export const broadcastShapes = (op: string, a: Shape, b: Shape): E.Either<Puregr
 }
 
 /** @internal */
-export const broadcastOrThrow = (op: string, a: Shape, b: Shape): Shape =>
-  E.getOrElse<PuregradError, Shape>((e) => {
-    throw e
-  })(broadcastShapes(op, a, b))
+export const broadcastOrThrow = (op: string, a: Shape, b: Shape): Shape => orThrow(broadcastShapes(op, a, b))
 
 /**
  * Strides that read an operand of shape `from` as if it had the (broadcast) shape `to`:

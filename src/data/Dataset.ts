@@ -3,8 +3,9 @@
  * examples). Every operation here is a pure function; the random ones take a key.
  */
 import { fail, showShape } from '../core/errors.js'
-import { type Tensor, isTensor } from '../core/Tensor.js'
+import { type Tensor, checkTensor } from '../core/Tensor.js'
 import * as T from '../tensor/index.js'
+import { checkDataset } from './check.js'
 
 /** @category model */
 export interface Dataset {
@@ -24,7 +25,8 @@ export interface Dataset {
  * @category constructors
  */
 export const dataset = (x: Tensor, y: Tensor): Dataset => {
-  if (!isTensor(x) || !isTensor(y)) return fail('INVALID_ARGUMENT', 'dataset', 'x and y must be tensors.')
+  checkTensor('dataset', x, 'x (argument 1)')
+  checkTensor('dataset', y, 'y (argument 2)')
   if (x.rank === 0 || y.rank === 0) fail('SHAPE_MISMATCH', 'dataset', `x ${showShape(x.shape)} and y ${showShape(y.shape)} need a leading axis counting the examples.`)
   if (x.shape[0] !== y.shape[0]) {
     fail('SHAPE_MISMATCH', 'dataset', `x has ${x.shape[0]} examples (${showShape(x.shape)}) but y has ${y.shape[0]} (${showShape(y.shape)}); every input needs its target.`)
@@ -41,7 +43,7 @@ export const dataset = (x: Tensor, y: Tensor): Dataset => {
  * assert.strictEqual(Data.size(Data.dataset(T.zeros([5, 28, 28]), T.zeros([5]))), 5)
  * @category utils
  */
-export const size = (ds: Dataset): number => ds.x.shape[0]!
+export const size = (ds: Dataset): number => checkDataset('size', ds).x.shape[0]!
 
 /**
  * The examples at the given indices, in that order (an index may repeat).
@@ -54,7 +56,10 @@ export const size = (ds: Dataset): number => ds.x.shape[0]!
  * assert.deepStrictEqual([T.toNested(picked.x), T.toArray(picked.y)], [[[2], [0], [2]], [12, 10, 12]])
  * @category utils
  */
-export const take = (ds: Dataset, indices: ReadonlyArray<number> | Tensor): Dataset => ({ x: T.gather(ds.x, indices), y: T.gather(ds.y, indices) })
+export const take = (ds: Dataset, indices: ReadonlyArray<number> | Tensor): Dataset => {
+  checkDataset('take', ds)
+  return { x: T.gather(ds.x, indices), y: T.gather(ds.y, indices) }
+}
 
 /**
  * Examples [start, start + count), in order.
@@ -67,4 +72,7 @@ export const take = (ds: Dataset, indices: ReadonlyArray<number> | Tensor): Data
  * assert.deepStrictEqual([T.toArray(part.x), T.toArray(part.y)], [[1, 2, 3], [10, 20, 30]])
  * @category utils
  */
-export const range = (ds: Dataset, start: number, count: number): Dataset => ({ x: T.slice(ds.x, [start], [count]), y: T.slice(ds.y, [start], [count]) })
+export const range = (ds: Dataset, start: number, count: number): Dataset => {
+  checkDataset('range', ds)
+  return { x: T.slice(ds.x, [start], [count]), y: T.slice(ds.y, [start], [count]) }
+}

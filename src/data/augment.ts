@@ -3,12 +3,16 @@
  * crops, each a pure function of its key. Images are NHWC batches [n, height, width, channels].
  */
 import { alloc } from '../core/dtype.js'
-import { fail, showShape } from '../core/errors.js'
-import { type Tensor, dataOf, fromBuffer } from '../core/Tensor.js'
+import { describe, fail, showShape } from '../core/errors.js'
+import { type Tensor, checkTensor, dataOf, fromBuffer } from '../core/Tensor.js'
 import { type Key, bernoulli, integers, normal, split, uniform } from '../rng/index.js'
+import { checkKey } from '../rng/Key.js'
 import * as T from '../tensor/index.js'
 
-const images = (op: string, x: Tensor): readonly [number, number, number, number] => {
+/** The key and the images of an augmentation, checked: the sizes [n, height, width, channels]. */
+const images = (op: string, key: Key, x: Tensor): readonly [number, number, number, number] => {
+  checkKey(op, key)
+  checkTensor(op, x, 'x (argument 2)')
   if (x.rank !== 4) return fail('SHAPE_MISMATCH', op, `needs images [n, height, width, channels]; got ${showShape(x.shape)}. Reshape flat vectors first, e.g. reshape(x, [-1, 28, 28, 1]).`)
   return x.shape as unknown as readonly [number, number, number, number]
 }
@@ -27,6 +31,8 @@ const images = (op: string, x: Tensor): readonly [number, number, number, number
  * @category augmentation
  */
 export const gaussianNoise = (key: Key, x: Tensor, std: number): Tensor => {
+  checkKey('gaussianNoise', key)
+  checkTensor('gaussianNoise', x, 'x (argument 2)')
   if (!(std >= 0 && Number.isFinite(std))) fail('INVALID_ARGUMENT', 'gaussianNoise', `std must be a finite number ≥ 0; got ${std}.`)
   return T.add(x, normal(key, x.shape, { dtype: x.dtype === 'float64' ? 'float64' : 'float32', std }))
 }
@@ -43,7 +49,7 @@ export const gaussianNoise = (key: Key, x: Tensor, std: number): Tensor => {
  * @category augmentation
  */
 export const flipHorizontal = (key: Key, x: Tensor, p = 0.5): Tensor => {
-  const [n, , w] = images('flipHorizontal', x)
+  const [n, , w] = images('flipHorizontal', key, x)
   const mirrored = T.gather(x, Array.from({ length: w }, (_, i) => w - 1 - i), 2)
   return T.where(T.reshape(bernoulli(key, p, [n], { dtype: x.dtype }), [n, 1, 1, 1]), mirrored, x)
 }
@@ -63,7 +69,7 @@ export const flipHorizontal = (key: Key, x: Tensor, p = 0.5): Tensor => {
  * @category augmentation
  */
 export const rotate = (key: Key, x: Tensor, maxDegrees: number): Tensor => {
-  const [n, h, w, c] = images('rotate', x)
+  const [n, h, w, c] = images('rotate', key, x)
   if (!(maxDegrees >= 0 && maxDegrees <= 180)) fail('INVALID_ARGUMENT', 'rotate', `maxDegrees must lie in [0, 180]; got ${maxDegrees}.`)
   const angles = maxDegrees === 0 ? new Float64Array(n) : dataOf(uniform(key, [n], { dtype: 'float64', min: -maxDegrees, max: maxDegrees }))
   const src = dataOf(x)
@@ -107,7 +113,8 @@ export const rotate = (key: Key, x: Tensor, maxDegrees: number): Tensor => {
  * @category augmentation
  */
 export const randomCrop = (key: Key, x: Tensor, size: readonly [number, number]): Tensor => {
-  const [n, h, w, c] = images('randomCrop', x)
+  const [n, h, w, c] = images('randomCrop', key, x)
+  if (!Array.isArray(size)) fail('INVALID_ARGUMENT', 'randomCrop', `the crop size (argument 3) is ${describe(size)}; pass [height, width], e.g. [24, 24].`)
   const [ch, cw] = size
   if (!(Number.isInteger(ch) && Number.isInteger(cw) && ch >= 1 && cw >= 1 && ch <= h && cw <= w)) {
     fail('INVALID_ARGUMENT', 'randomCrop', `crop size [${ch}, ${cw}] must be whole numbers within the image size [${h}, ${w}].`)

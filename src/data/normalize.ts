@@ -3,8 +3,9 @@
  * μ and σ fitted on the training set only and then applied unchanged to dev and test data.
  */
 import { fail, showShape } from '../core/errors.js'
-import type { Tensor } from '../core/Tensor.js'
+import { type Tensor, checkTensor } from '../core/Tensor.js'
 import * as T from '../tensor/index.js'
+import { checkFitted } from './check.js'
 
 /** Fitted statistics: per-feature mean and standard deviation. @category model */
 export interface Standardizer {
@@ -26,6 +27,7 @@ export interface Standardizer {
  * @category normalization
  */
 export const fitStandardizer = (x: Tensor): Standardizer => {
+  checkTensor('fitStandardizer', x, 'x')
   if (x.rank < 1 || x.shape[0] === 0) fail('SHAPE_MISMATCH', 'fitStandardizer', `needs at least one example; got ${showShape(x.shape)}.`)
   const mean = T.mean(x, 0)
   const variance = T.variance(x, 0)
@@ -48,6 +50,8 @@ export const fitStandardizer = (x: Tensor): Standardizer => {
  * @category normalization
  */
 export const standardize = (s: Standardizer, x: Tensor): Tensor => {
+  checkFitted('standardize', s, 'the standardizer (argument 1)', ['mean', 'std'], 'Data.fitStandardizer(x)')
+  checkTensor('standardize', x, 'x (argument 2)')
   if (x.rank < 1 || x.shape.slice(1).join() !== s.mean.shape.join()) {
     fail('SHAPE_MISMATCH', 'standardize', `examples of shape ${showShape(x.shape.slice(1))} do not match the fitted statistics ${showShape(s.mean.shape)}.`)
   }

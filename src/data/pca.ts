@@ -2,10 +2,12 @@
  * PCA and PCA whitening for vector data (source note 004), fitted on the training set and
  * applied unchanged to dev and test data.
  */
-import { fail, showShape } from '../core/errors.js'
-import { type Tensor, dataOf } from '../core/Tensor.js'
+import { describe, fail, showShape } from '../core/errors.js'
+import { checkOptions } from '../core/options.js'
+import { type Tensor, checkTensor, dataOf } from '../core/Tensor.js'
 import { key, normal } from '../rng/index.js'
 import * as T from '../tensor/index.js'
+import { checkFitted } from './check.js'
 import { jacobiEigen, topEigen } from './eigen.js'
 
 /** A fitted PCA. @category model */
@@ -48,6 +50,9 @@ export interface PcaOptions {
  */
 export const fitPca = (x: Tensor, opts: PcaOptions = {}): Pca => {
   const op = 'fitPca'
+  checkTensor(op, x, 'x')
+  checkOptions(op, opts, ['components', 'whiten', 'eps'])
+  if (opts.whiten !== undefined && typeof opts.whiten !== 'boolean') fail('INVALID_ARGUMENT', op, `whiten is ${describe(opts.whiten)}; pass true or false.`)
   if (x.rank !== 2 || x.shape[0]! < 2) fail('SHAPE_MISMATCH', op, `needs a matrix of at least 2 examples × features; got ${showShape(x.shape)}.`)
   const [n, d] = x.shape as [number, number]
   const k = opts.components ?? d
@@ -90,6 +95,8 @@ export const fitPca = (x: Tensor, opts: PcaOptions = {}): Pca => {
  * @category pca
  */
 export const pcaTransform = (p: Pca, x: Tensor): Tensor => {
+  checkFitted('pcaTransform', p, 'the PCA (argument 1)', ['mean', 'components', 'variances'], 'Data.fitPca(x)')
+  checkTensor('pcaTransform', x, 'x (argument 2)')
   if (x.rank !== 2 || x.shape[1] !== p.mean.shape[0]) fail('SHAPE_MISMATCH', 'pcaTransform', `examples ${showShape(x.shape)} do not match the ${p.mean.shape[0]} features the PCA was fitted on.`)
   const projected = T.matmul(T.sub(x, p.mean), p.components)
   return p.whiten ? T.div(projected, T.sqrt(T.add(p.variances, p.eps))) : projected

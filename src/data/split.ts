@@ -1,7 +1,10 @@
 /** Splitting, shuffling and batching, all driven by explicit keys. */
-import { fail } from '../core/errors.js'
+import { checkArray, describe, fail } from '../core/errors.js'
+import { checkOptions } from '../core/options.js'
 import { type Key, permutation } from '../rng/index.js'
+import { checkKey } from '../rng/Key.js'
 import * as T from '../tensor/index.js'
+import { checkDataset } from './check.js'
 import { type Dataset, range, size, take } from './Dataset.js'
 
 /**
@@ -17,7 +20,10 @@ import { type Dataset, range, size, take } from './Dataset.js'
  * assert.deepStrictEqual(T.toArray(Data.shuffle(Rng.key(0), ds).x), T.toArray(s.x))
  * @category splitting
  */
-export const shuffle = (key: Key, ds: Dataset): Dataset => take(ds, permutation(key, size(ds)))
+export const shuffle = (key: Key, ds: Dataset): Dataset => {
+  checkKey('shuffle', key)
+  return take(ds, permutation(key, size(checkDataset('shuffle', ds))))
+}
 
 /**
  * Train / dev / test splits (or any number of parts) by ratios, after a keyed shuffle. The
@@ -34,6 +40,9 @@ export const shuffle = (key: Key, ds: Dataset): Dataset => take(ds, permutation(
  */
 export const split = (key: Key, ds: Dataset, ratios: ReadonlyArray<number>): ReadonlyArray<Dataset> => {
   const op = 'split'
+  checkKey(op, key)
+  checkDataset(op, ds)
+  checkArray(op, 'the ratios (argument 3)', ratios, 'the fractions of the parts, adding up to 1, e.g. [0.8, 0.2]')
   if (ratios.length === 0 || !ratios.every((r) => Number.isFinite(r) && r >= 0)) fail('INVALID_ARGUMENT', op, `ratios must be finite numbers ≥ 0; got [${ratios.join(', ')}].`)
   const total = ratios.reduce((a, b) => a + b, 0)
   if (Math.abs(total - 1) > 1e-9) fail('INVALID_ARGUMENT', op, `ratios must add up to 1; [${ratios.join(', ')}] add up to ${total}.`)
@@ -69,7 +78,11 @@ export interface BatchOptions {
  * @category splitting
  */
 export const batches = (key: Key | undefined, ds: Dataset, batchSize: number, opts: BatchOptions = {}): ReadonlyArray<Dataset> => {
+  if (key !== undefined) checkKey('batches', key)
+  checkDataset('batches', ds)
   if (!Number.isInteger(batchSize) || batchSize < 1) fail('INVALID_ARGUMENT', 'batches', `batchSize must be a whole number ≥ 1; got ${batchSize}.`)
+  checkOptions('batches', opts, ['dropRemainder'])
+  if (opts.dropRemainder !== undefined && typeof opts.dropRemainder !== 'boolean') fail('INVALID_ARGUMENT', 'batches', `dropRemainder is ${describe(opts.dropRemainder)}; pass true or false.`)
   const n = size(ds)
   const order = key === undefined ? undefined : T.toArray(permutation(key, n))
   const out: Dataset[] = []

@@ -4,7 +4,7 @@
  * biases and batch-norm scales and offsets. A selector chooses otherwise.
  */
 import { fail } from '../core/errors.js'
-import type { Tensor } from '../core/Tensor.js'
+import { type Tensor, checkTensor } from '../core/Tensor.js'
 import * as T from '../tensor/index.js'
 import * as Tr from '../tree/index.js'
 
@@ -20,7 +20,7 @@ export type Selector = (path: string, leaf: Tensor) => boolean
  * assert.ok(Loss.weightsOnly('layers.0.W', T.zeros([3, 2])))
  * assert.ok(!Loss.weightsOnly('layers.0.b', T.zeros([2])))
  */
-export const weightsOnly: Selector = (_, leaf) => leaf.rank >= 2
+export const weightsOnly: Selector = (_, leaf) => checkTensor('weightsOnly', leaf, 'the leaf (argument 2)').rank >= 2
 
 const total = (op: string, params: Tr.Tree, lambda: number, select: Selector, term: (w: Tensor) => Tensor): Tensor => {
   if (!(lambda >= 0 && Number.isFinite(lambda))) fail('INVALID_ARGUMENT', op, `lambda must be a finite number ≥ 0; got ${lambda}.`)

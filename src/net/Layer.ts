@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import { describe, fail } from '../core/errors.js'
 import type { Shape } from '../core/shape.js'
 import type { Tensor } from '../core/Tensor.js'
 
@@ -97,4 +98,11 @@ export const isTuple = (s: Shapes): s is { readonly tuple: ReadonlyArray<Shapes>
  * assert.strictEqual(Net.showShapes({ tuple: [[2, 3], { tuple: [[4], []] }] }), '([2, 3], ([4], []))')
  * @category utils
  */
-export const showShapes = (s: Shapes): string => (isTuple(s) ? `(${s.tuple.map(showShapes).join(', ')})` : `[${s.join(', ')}]`)
+export const showShapes = (s: Shapes): string => {
+  if (Array.isArray(s)) return `[${s.join(', ')}]`
+  const tuple: unknown = typeof s === 'object' && s !== null ? (s as { readonly tuple?: unknown }).tuple : undefined
+  if (!Array.isArray(tuple)) {
+    return fail('INVALID_ARGUMENT', 'showShapes', `the shapes are ${describe(s)}; pass a shape such as [2, 3] or a tuple of shapes such as { tuple: [[2, 3], [4]] }.`)
+  }
+  return `(${tuple.map((t) => showShapes(t as Shapes)).join(', ')})`
+}

@@ -10,7 +10,7 @@ import { fail } from '../core/errors.js'
 import type { LeafStructure } from '../tree/index.js'
 import type { TreeOf, VarsOf } from './Kind.js'
 import type { Layer } from './Layer.js'
-import { kindOf } from './kinds/index.js'
+import { checkBuilt, kindOf } from './kinds/index.js'
 
 const where = (path: string): string => (path === '' ? 'the root' : `layer ${path}`)
 
@@ -23,6 +23,8 @@ const where = (path: string): string => (path === '' ? 'the root' : `layer ${pat
 export const checkExpansion = (op: string, net: Layer, budget: Required<Budget>): number => {
   const count = (l: Layer, path: string, depth: number): number => {
     if (depth >= MAX_DEPTH) throw tooDeep(op, 'the network', where(path))
+    // every layer is visited here first, so a hand-made record is refused before it is read
+    checkBuilt(op, l, path === '' ? 'the network' : `layer ${path}`)
     const at = (name: string): string => (path === '' ? name : `${path}.${name}`)
     if (l._tag === 'Repeat') return 1 + l.times * count(l.body, at('0'), depth + 1)
     let n = 1

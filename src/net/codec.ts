@@ -13,13 +13,14 @@ import * as E from 'fp-ts/lib/Either.js'
 import { base64LengthProblem, decodeBase64, encodeBase64 } from '../core/base64.js'
 import { crc32 } from '../core/crc32.js'
 import { type FloatDType, isDType, isFloat } from '../core/dtype.js'
-import { PuregradError, error, fail, showShape } from '../core/errors.js'
+import { PuregradError, checkRecord, error, fail, showShape } from '../core/errors.js'
 import { type Budget, checkJsonDepth, resolveBudget } from '../core/limits.js'
 import { sameShape, sizeOf } from '../core/shape.js'
 import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
 import * as Tr from '../tree/index.js'
 import { checkExpansion } from './budget.js'
-import { prepare, shape } from './interpret.js'
+import { checkLayer } from './check.js'
+import { checkShapes, prepare, shape } from './interpret.js'
 import type { Layer, Shapes } from './Layer.js'
 import { type LayerConstructor, kindOfConstructor } from './define.js'
 import type { Kind } from './Kind.js'
@@ -57,6 +58,9 @@ const treeToJson = (tree: Tr.Tree): unknown =>
  * @category codec
  */
 export const encode = (model: Model): string => {
+  checkRecord('encode', 'the model', model, 'a model { network, inShape, params, state }: the network, its per-example input shape and the variables from Net.init')
+  checkLayer('encode', model.network, "the model's network")
+  checkShapes('encode', model.inShape)
   for (const [what, tree] of [['params', model.params], ['state', model.state]] as const) {
     const checked = Tr.checkTree(tree)
     if (E.isLeft(checked)) throw error('INVALID_VALUE', 'encode', `the model's ${what} are not a parameter tree: ${checked.left.detail}`)

@@ -1,8 +1,9 @@
 /** Editing a network as data, with immer: the result is a new, checked, frozen network. */
 import * as E from 'fp-ts/lib/Either.js'
 import { type Draft, produce } from 'immer'
-import type { PuregradError } from '../core/errors.js'
+import { type PuregradError, checkFunction } from '../core/errors.js'
 import { assertJsonDepth } from '../core/limits.js'
+import { checkLayer } from './check.js'
 import type { Layer } from './Layer.js'
 import { validateNetwork } from './validate.js'
 
@@ -29,6 +30,8 @@ import { validateNetwork } from './validate.js'
 export const edit = (net: Layer, recipe: (draft: Draft<Layer>) => void): Layer => {
   // a loose bound first (without recursion), so the draft is never made of a network that
   // would overflow the stack; the checked result is held to MAX_DEPTH
+  checkLayer('edit', net)
+  checkFunction('edit', 'the recipe (argument 2)', recipe)
   assertJsonDepth('edit', 'the network', net)
   return E.getOrElse<PuregradError, Layer>((e) => {
     throw e

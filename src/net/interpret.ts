@@ -16,6 +16,7 @@ import { type Key, foldIn, key } from '../rng/index.js'
 import { checkKey } from '../rng/Key.js'
 import { type LeafStructure, type Structure, type Tree, deepFreeze } from '../tree/index.js'
 import { checkExpansion, checkVarsBudget } from './budget.js'
+import { checkLayer } from './check.js'
 import { type Applied, type Mode, type Recurse, ShapeProblem, type TreeOf, type Vars, type VarsOf } from './Kind.js'
 import { type Layer, type Shapes, type Value, showShapes } from './Layer.js'
 import { nameHash } from './kinds/common.js'
@@ -93,7 +94,8 @@ const recurse = <X>(path: string, dtype: FloatDType, variable: Variable<X>): Rec
   variable,
 })
 
-const checkShapes = (op: string, s: unknown): Shapes => {
+/** The per-example shape(s) `s`, or the INVALID_SHAPE error of the first size that is not one. @internal */
+export const checkShapes = (op: string, s: unknown): Shapes => {
   if (typeof s === 'object' && s !== null && !Array.isArray(s) && Array.isArray((s as { tuple?: unknown }).tuple)) {
     return { tuple: ((s as { tuple: unknown[] }).tuple).map((x) => checkShapes(op, x)) }
   }
@@ -126,6 +128,8 @@ export interface ShapeOptions {
  */
 export const shape = (net: Layer, inShape: Shapes, opts: ShapeOptions = {}): E.Either<PuregradError, Shapes> => {
   try {
+    checkLayer('shape', net)
+    checkOptions('shape', opts, ['budget'])
     checkExpansion('shape', net, resolveBudget('shape', opts.budget))
     return E.right(shapeAt(net, '', checkShapes('shape', inShape)))
   } catch (e) {
@@ -159,6 +163,7 @@ export interface Initialized extends Vars {
 
 /** The checks `init`, `initStructure` and `decode` share, and the structure of the variables. @internal */
 export const prepare = (op: string, net: Layer, opts: Omit<InitOptions, 'key'>): { readonly inShape: Shapes; readonly dtype: FloatDType; readonly outShape: Shapes; readonly structure: VarsOf<LeafStructure> } => {
+  checkLayer(op, net)
   if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', op, `options must be a record such as { key, inShape: [784] }; got ${String(opts)}.`)
   const dtype = opts.dtype ?? 'float32'
   if (!isFloat(dtype)) fail('DTYPE_MISMATCH', op, `parameters must be float32 or float64; got ${String(dtype)}.`)
@@ -286,6 +291,7 @@ const checkInput = (op: string, x: unknown): void => {
  * @category interpreters
  */
 export const apply = (net: Layer, vars: Vars, x: Value, opts: ApplyOptions = {}): { readonly y: Value; readonly state: Tree } => {
+  checkLayer('apply', net)
   checkOptions('apply', opts, ['train', 'key'])
   checkInput('apply', x)
   if (isTensor(x) && x.rank === 0) fail('SHAPE_MISMATCH', 'apply', 'the input needs a leading batch axis; got a scalar. Use Tensor.reshape(x, [1, …]) for one example.')

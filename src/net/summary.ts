@@ -1,11 +1,13 @@
 /** A Keras-style summary: each layer with its output shape and parameter count. */
 import * as E from 'fp-ts/lib/Either.js'
-import type { FloatDType } from '../core/dtype.js'
-import { type PuregradError, fail } from '../core/errors.js'
+import { type FloatDType, isFloat } from '../core/dtype.js'
+import { type PuregradError, describe, fail } from '../core/errors.js'
 import { type Budget, resolveBudget } from '../core/limits.js'
+import { checkOptions } from '../core/options.js'
 import { key } from '../rng/index.js'
 import type { LeafStructure } from '../tree/index.js'
 import { checkExpansion, checkValues, structureSize } from './budget.js'
+import { checkLayer } from './check.js'
 import { type Recurse, ShapeProblem } from './Kind.js'
 import { shape } from './interpret.js'
 import { type Layer, type Shapes, showShapes } from './Layer.js'
@@ -45,6 +47,9 @@ export interface SummaryOptions {
  * @category interpreters
  */
 export const summary = (net: Layer, inShape: Shapes, dtype: FloatDType = 'float32', opts: SummaryOptions = {}): string => {
+  checkLayer('summary', net)
+  if (!isFloat(dtype)) fail('DTYPE_MISMATCH', 'summary', `the dtype of the parameters must be 'float32' or 'float64'; got ${describe(dtype)}.`)
+  checkOptions('summary', opts, ['budget'])
   const budget = resolveBudget('summary', opts.budget)
   checkExpansion('summary', net, budget)
   E.getOrElse<PuregradError, Shapes>((e) => {

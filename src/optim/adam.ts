@@ -10,13 +10,9 @@
 import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import { type GradientTransformation, transformation } from './base.js'
-import { axpby, checkBoolean, checkDecay, checkNonNegative, checkOptions, checkPositive, checkSameTree, checkState, frozen, zerosLike } from './internal.js'
-
-type Tensor = T.Tensor
-
-/** EMA of squares: ρ·v + (1 − ρ)·g². */
-const emaSquare = (v: Tensor, rho: number, g: Tensor): Tensor => axpby(v, rho, T.square(g), 1 - rho)
+import type { GradientTransformation } from './base.js'
+import { axpby, emaSquare, zerosLike } from './internal.js'
+import { decayRate, flag, nonNegative, positive, stateful } from './stateful.js'
 
 // -------------------------------------------------------------------------------------
 // Adam
@@ -77,37 +73,30 @@ export interface ScaleByAdamOptions {
  * @category transforms
  * @since 0.1.0
  */
-export const scaleByAdam = (opts: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> => {
-  const op = 'scaleByAdam'
-  checkOptions(op, opts, ['b1', 'b2', 'eps', 'epsRoot', 'amsgrad'])
-  const b1 = checkDecay(op, 'b1', opts.b1 ?? 0.9, '0.9')
-  const b2 = checkDecay(op, 'b2', opts.b2 ?? 0.999, '0.999')
-  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-8, '1e-8')
-  const epsRoot = checkNonNegative(op, 'epsRoot', opts.epsRoot ?? 0, '0')
-  const amsgrad = checkBoolean(op, 'amsgrad', opts.amsgrad ?? false)
-  return transformation({
-    init: (params: Tree.Tree): ScaleByAdamState => {
+export const scaleByAdam = (opts: ScaleByAdamOptions = {}): GradientTransformation<ScaleByAdamState> =>
+  stateful(opts, {
+    op: 'scaleByAdam',
+    tag: 'ScaleByAdamState',
+    options: { b1: decayRate(0.9), b2: decayRate(0.999), eps: positive(1e-8), epsRoot: nonNegative(0), amsgrad: flag(false) },
+    init: (params, o) => {
       const z = zerosLike(params)
-      return frozen(amsgrad ? { _tag: 'ScaleByAdamState', count: 0, mu: z, nu: z, nuMax: z } : { _tag: 'ScaleByAdamState', count: 0, mu: z, nu: z })
+      return o.amsgrad ? { count: 0, mu: z, nu: z, nuMax: z } : { count: 0, mu: z, nu: z }
     },
-    update: (grads: Tree.Tree, state: ScaleByAdamState) => {
-      checkState(op, state, 'ScaleByAdamState')
-      checkSameTree(op, grads, state.mu, 'gradients', 'first moment (state.mu)')
-      const t = state.count + 1
+    matches: (s) => [s.mu, 'first moment (state.mu)'],
+    update: (grads, s, { b1, b2, eps, epsRoot, amsgrad }) => {
+      const t = s.count + 1
       const c1 = 1 - b1 ** t
       const c2 = 1 - b2 ** t
-      const mu = Tree.zipWith(state.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
-      const nu = Tree.zipWith(state.nu, grads, (v, g) => emaSquare(v, b2, g))
-      const nuMax = amsgrad ? Tree.zipWith(needMax(op, state), nu, (a, b) => T.maximum(a, b)) : undefined
+      const mu = Tree.zipWith(s.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
+      const nu = Tree.zipWith(s.nu, grads, (v, g) => emaSquare(v, b2, g))
+      const nuMax = amsgrad ? Tree.zipWith(needMax(s), nu, (a, b) => T.maximum(a, b)) : undefined
       const u = Tree.zipWith(mu, nuMax ?? nu, (m, v) => T.div(T.div(m, c1), T.add(T.sqrt(T.add(T.div(v, c2), epsRoot)), eps)))
-      const next: ScaleByAdamState = nuMax === undefined ? { _tag: 'ScaleByAdamState', count: t, mu, nu } : { _tag: 'ScaleByAdamState', count: t, mu, nu, nuMax }
-      return [u, frozen(next)] as const
+      return [u, nuMax === undefined ? { count: t, mu, nu } : { count: t, mu, nu, nuMax }]
     },
   })
-}
 
-const needMax = (op: string, s: ScaleByAdamState): Tree.Tree =>
-  s.nuMax ?? fail('INVALID_ARGUMENT', op, 'the state has no nuMax although amsgrad is on; build the state with init(params) of this same transformation.')
+const needMax = (s: ScaleByAdamState): Tree.Tree =>
+  s.nuMax ?? fail('INVALID_ARGUMENT', 'scaleByAdam', 'the state has no nuMax although amsgrad is on; build the state with init(params) of this same transformation.')
 
 // -------------------------------------------------------------------------------------
 // Adamax
@@ -158,29 +147,25 @@ export interface ScaleByAdamaxOptions {
  * @category transforms
  * @since 0.1.0
  */
-export const scaleByAdamax = (opts: ScaleByAdamaxOptions = {}): GradientTransformation<ScaleByAdamaxState> => {
-  const op = 'scaleByAdamax'
-  checkOptions(op, opts, ['b1', 'b2', 'eps'])
-  const b1 = checkDecay(op, 'b1', opts.b1 ?? 0.9, '0.9')
-  const b2 = checkDecay(op, 'b2', opts.b2 ?? 0.999, '0.999')
-  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-8, '1e-8')
-  return transformation({
-    init: (params: Tree.Tree) => {
+export const scaleByAdamax = (opts: ScaleByAdamaxOptions = {}): GradientTransformation<ScaleByAdamaxState> =>
+  stateful(opts, {
+    op: 'scaleByAdamax',
+    tag: 'ScaleByAdamaxState',
+    options: { b1: decayRate(0.9), b2: decayRate(0.999), eps: positive(1e-8) },
+    init: (params) => {
       const z = zerosLike(params)
-      return frozen({ _tag: 'ScaleByAdamaxState', count: 0, mu: z, nu: z })
+      return { count: 0, mu: z, nu: z }
     },
-    update: (grads: Tree.Tree, state: ScaleByAdamaxState) => {
-      checkState(op, state, 'ScaleByAdamaxState')
-      checkSameTree(op, grads, state.mu, 'gradients', 'first moment (state.mu)')
-      const t = state.count + 1
+    matches: (s) => [s.mu, 'first moment (state.mu)'],
+    update: (grads, s, { b1, b2, eps }) => {
+      const t = s.count + 1
       const c1 = 1 - b1 ** t
-      const mu = Tree.zipWith(state.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
-      const nu = Tree.zipWith(state.nu, grads, (n, g) => T.maximum(T.mul(n, b2), T.add(T.abs(g), eps)))
+      const mu = Tree.zipWith(s.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
+      const nu = Tree.zipWith(s.nu, grads, (n, g) => T.maximum(T.mul(n, b2), T.add(T.abs(g), eps)))
       const u = Tree.zipWith(mu, nu, (m, n) => T.div(m, T.mul(n, c1)))
-      return [u, frozen({ _tag: 'ScaleByAdamaxState', count: t, mu, nu })] as const
+      return [u, { count: t, mu, nu }]
     },
   })
-}
 
 // -------------------------------------------------------------------------------------
 // NAdam
@@ -238,38 +223,38 @@ export interface ScaleByNadamOptions {
  * @category transforms
  * @since 0.1.0
  */
-export const scaleByNadam = (opts: ScaleByNadamOptions = {}): GradientTransformation<ScaleByNadamState> => {
-  const op = 'scaleByNadam'
-  checkOptions(op, opts, ['b1', 'b2', 'eps', 'momentumDecay'])
-  const b1 = checkDecay(op, 'b1', opts.b1 ?? 0.9, '0.9')
-  const b2 = checkDecay(op, 'b2', opts.b2 ?? 0.999, '0.999')
-  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-8, '1e-8')
-  const psi = opts.momentumDecay ?? 4e-3
-  if (!(typeof psi === 'number' && psi >= 0)) {
-    fail('INVALID_ARGUMENT', op, `momentumDecay is ${String(psi)}; it must be a number ≥ 0 (PyTorch's default 4e-3, or Infinity for a constant momentum β₁).`)
-  }
-  const muAt = (t: number): number => b1 * (1 - 0.5 * 0.96 ** (t * psi))
-  return transformation({
-    init: (params: Tree.Tree) => {
+export const scaleByNadam = (opts: ScaleByNadamOptions = {}): GradientTransformation<ScaleByNadamState> =>
+  stateful(opts, {
+    op: 'scaleByNadam',
+    tag: 'ScaleByNadamState',
+    options: { b1: decayRate(0.9), b2: decayRate(0.999), eps: positive(1e-8), momentumDecay: momentumDecay },
+    init: (params) => {
       const z = zerosLike(params)
-      return frozen({ _tag: 'ScaleByNadamState', count: 0, muProduct: 1, mu: z, nu: z })
+      return { count: 0, muProduct: 1, mu: z, nu: z }
     },
-    update: (grads: Tree.Tree, state: ScaleByNadamState) => {
-      checkState(op, state, 'ScaleByNadamState')
-      checkSameTree(op, grads, state.mu, 'gradients', 'first moment (state.mu)')
-      const t = state.count + 1
+    matches: (s) => [s.mu, 'first moment (state.mu)'],
+    update: (grads, s, { b1, b2, eps, momentumDecay: psi }) => {
+      const muAt = (t: number): number => b1 * (1 - 0.5 * 0.96 ** (t * psi))
+      const t = s.count + 1
       const muT = muAt(t)
       const muNext = muAt(t + 1)
-      const muProduct = state.muProduct * muT
+      const muProduct = s.muProduct * muT
       const cg = (1 - muT) / (1 - muProduct)
       const cm = muNext / (1 - muProduct * muNext)
       const c2 = 1 - b2 ** t
-      const mu = Tree.zipWith(state.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
-      const nu = Tree.zipWith(state.nu, grads, (v, g) => emaSquare(v, b2, g))
+      const mu = Tree.zipWith(s.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
+      const nu = Tree.zipWith(s.nu, grads, (v, g) => emaSquare(v, b2, g))
       const u = Tree.zipWith(grads, mu, nu, (g, m, v) => T.div(axpby(g, cg, m, cm), T.add(T.sqrt(T.div(v, c2)), eps)))
-      return [u, frozen({ _tag: 'ScaleByNadamState', count: t, muProduct, mu, nu })] as const
+      return [u, { count: t, muProduct, mu, nu }]
     },
   })
+
+/** ψ of NAdam's momentum schedule: a number ≥ 0, Infinity allowed. */
+const momentumDecay = (op: string, key: string, v: unknown): number => {
+  const psi = v ?? 4e-3
+  return typeof psi === 'number' && psi >= 0
+    ? psi
+    : fail('INVALID_ARGUMENT', op, `${key} is ${String(psi)}; it must be a number ≥ 0 (PyTorch's default 4e-3, or Infinity for a constant momentum β₁).`)
 }
 
 // -------------------------------------------------------------------------------------
@@ -317,19 +302,16 @@ export interface ScaleByLionOptions {
  * @category transforms
  * @since 0.1.0
  */
-export const scaleByLion = (opts: ScaleByLionOptions = {}): GradientTransformation<ScaleByLionState> => {
-  const op = 'scaleByLion'
-  checkOptions(op, opts, ['b1', 'b2'])
-  const b1 = checkDecay(op, 'b1', opts.b1 ?? 0.9, '0.9')
-  const b2 = checkDecay(op, 'b2', opts.b2 ?? 0.99, '0.99')
-  return transformation({
-    init: (params: Tree.Tree) => frozen({ _tag: 'ScaleByLionState', mu: zerosLike(params) }),
-    update: (grads: Tree.Tree, state: ScaleByLionState) => {
-      checkState(op, state, 'ScaleByLionState')
-      checkSameTree(op, grads, state.mu, 'gradients', 'momentum (state.mu)')
-      const u = Tree.zipWith(state.mu, grads, (m, g) => T.sign(axpby(m, b1, g, 1 - b1)))
-      const mu = Tree.zipWith(state.mu, grads, (m, g) => axpby(m, b2, g, 1 - b2))
-      return [u, frozen({ _tag: 'ScaleByLionState', mu })] as const
+export const scaleByLion = (opts: ScaleByLionOptions = {}): GradientTransformation<ScaleByLionState> =>
+  stateful(opts, {
+    op: 'scaleByLion',
+    tag: 'ScaleByLionState',
+    options: { b1: decayRate(0.9), b2: decayRate(0.99) },
+    init: (params) => ({ mu: zerosLike(params) }),
+    matches: (s) => [s.mu, 'momentum (state.mu)'],
+    update: (grads, s, { b1, b2 }) => {
+      const u = Tree.zipWith(s.mu, grads, (m, g) => T.sign(axpby(m, b1, g, 1 - b1)))
+      const mu = Tree.zipWith(s.mu, grads, (m, g) => axpby(m, b2, g, 1 - b2))
+      return [u, { mu }]
     },
   })
-}

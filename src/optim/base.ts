@@ -9,6 +9,7 @@
  *
  * @since 0.1.0
  */
+import { checkFunction } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
 import { checkSameTree, frozen, zerosLike } from './internal.js'
@@ -108,11 +109,13 @@ export const transformation = <S>(r: {
  * @category constructors
  * @since 0.1.0
  */
-export const stateless = (f: (grads: Tree.Tree, params: Tree.Tree | undefined) => Tree.Tree): GradientTransformation<EmptyState> =>
-  transformation({
+export const stateless = (f: (grads: Tree.Tree, params: Tree.Tree | undefined) => Tree.Tree): GradientTransformation<EmptyState> => {
+  checkFunction('stateless', 'the function of the gradients (argument 1)', f)
+  return transformation({
     init: () => emptyState,
     update: (grads: Tree.Tree, state: EmptyState, params?: Tree.Tree) => [f(grads, params), state] as const,
   })
+}
 
 // -------------------------------------------------------------------------------------
 // transformations

@@ -8,8 +8,9 @@
 import { fail } from '../core/errors.js'
 import type * as Tree from '../tree/index.js'
 import { type GradientTransformation, type StateOf, transformation } from './base.js'
-import { allFinite, checkInteger, checkSameTree, checkState, frozen, zerosLike } from './internal.js'
+import { allFinite, checkInteger, checkSameTree, checkTransformation, zerosLike } from './internal.js'
 import { type Mask, leafFlags, merge, select } from './mask.js'
+import { stateful } from './stateful.js'
 
 // -------------------------------------------------------------------------------------
 // chain
@@ -115,20 +116,19 @@ export interface MaskedState<S> {
  */
 export const masked = <S>(inner: GradientTransformation<S>, mask: Mask): GradientTransformation<MaskedState<S>> => {
   const op = 'masked'
+  checkTransformation(op, 'the inner transformation (argument 1)', inner)
   if (typeof mask !== 'function' && typeof mask !== 'boolean' && (typeof mask !== 'object' || mask === null)) {
     fail('INVALID_ARGUMENT', op, `the mask is ${String(mask)}; pass a predicate (leaf, path) => boolean or a tree of booleans shaped like the parameters.`)
   }
-  return transformation({
-    init: (params: Tree.Tree): MaskedState<S> => {
-      const flags = leafFlags(op, params, mask)
-      return frozen({ _tag: 'MaskedState', inner: inner.init(select(params, flags)) })
-    },
-    update: (grads: Tree.Tree, state: MaskedState<S>, params?: Tree.Tree): readonly [Tree.Tree, MaskedState<S>] => {
-      checkState(op, state, 'MaskedState')
+  return stateful(undefined, {
+    op,
+    tag: 'MaskedState',
+    init: (params) => ({ inner: inner.init(select(params, leafFlags(op, params, mask))) }),
+    update: (grads, s: MaskedState<S>, _, params) => {
       if (params !== undefined) checkSameTree(op, grads, params, 'gradients', 'parameters')
       const flags = leafFlags(op, params ?? grads, mask)
-      const [u, s] = inner.update(select(grads, flags), state.inner, params === undefined ? undefined : select(params, flags))
-      return [merge(grads, u, flags), frozen({ _tag: 'MaskedState', inner: s })]
+      const [u, next] = inner.update(select(grads, flags), s.inner, params === undefined ? undefined : select(params, flags))
+      return [merge(grads, u, flags), { inner: next }]
     },
   })
 }
@@ -180,25 +180,17 @@ export interface ApplyIfFiniteState<S> {
  * @since 0.1.0
  */
 export const applyIfFinite = <S>(inner: GradientTransformation<S>, maxConsecutiveErrors: number): GradientTransformation<ApplyIfFiniteState<S>> => {
+  checkTransformation('applyIfFinite', 'the inner transformation (argument 1)', inner)
   const max = checkInteger('applyIfFinite', 'maxConsecutiveErrors', maxConsecutiveErrors, 0, '5')
-  return transformation({
-    init: (params: Tree.Tree): ApplyIfFiniteState<S> =>
-      frozen({ _tag: 'ApplyIfFiniteState', notFiniteCount: 0, lastFinite: true, totalNotFinite: 0, inner: inner.init(params) }),
-    update: (grads: Tree.Tree, state: ApplyIfFiniteState<S>, params?: Tree.Tree): readonly [Tree.Tree, ApplyIfFiniteState<S>] => {
-      checkState('applyIfFinite', state, 'ApplyIfFiniteState')
+  return stateful(undefined, {
+    op: 'applyIfFinite',
+    tag: 'ApplyIfFiniteState',
+    init: (params) => ({ notFiniteCount: 0, lastFinite: true, totalNotFinite: 0, inner: inner.init(params) }),
+    update: (grads, s: ApplyIfFiniteState<S>, _, params) => {
       const finite = allFinite(grads)
-      const notFiniteCount = finite ? 0 : state.notFiniteCount + 1
-      const [u, s] = finite || notFiniteCount > max ? inner.update(grads, state.inner, params) : [zerosLike(grads), state.inner]
-      return [
-        u,
-        frozen({
-          _tag: 'ApplyIfFiniteState',
-          notFiniteCount,
-          lastFinite: finite,
-          totalNotFinite: finite ? state.totalNotFinite : state.totalNotFinite + 1,
-          inner: s,
-        }),
-      ]
+      const notFiniteCount = finite ? 0 : s.notFiniteCount + 1
+      const [u, next] = finite || notFiniteCount > max ? inner.update(grads, s.inner, params) : [zerosLike(grads), s.inner]
+      return [u, { notFiniteCount, lastFinite: finite, totalNotFinite: finite ? s.totalNotFinite : s.totalNotFinite + 1, inner: next }]
     },
   })
 }

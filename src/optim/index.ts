@@ -13,10 +13,10 @@
  *   (`StateOf<typeof opt>` is its exact type; `chain`'s is the tuple of its parts');
  * - transformations: `scale`, `scaleByLearningRate`, `scaleBySchedule`, `trace`, `scaleByAdam`,
  *   `scaleByRms`, `scaleByAdagrad`, `scaleByAdadelta`, `scaleByAdamax`, `scaleByNadam`,
- *   `scaleByLion`, `addDecayedWeights`, `clip`, `clipByGlobalNorm`, `setToZero`, `identity`;
+ *   `scaleByLion`, `scaleByFactoredRms`, `addDecayedWeights`, `clip`, `clipByGlobalNorm`, `setToZero`, `identity`;
  * - combinators: `chain`, `masked`, `applyIfFinite`;
  * - aliases (only chains): `sgd`, `adagrad`, `rmsprop`, `adam`, `adamw`, `adamax`, `adadelta`,
- *   `nadam`, `lion`;
+ *   `nadam`, `lion`, `adafactor`;
  * - schedules `(step) => number` and reduce-on-plateau as a state machine (`scaleByPlateau`,
  *   `observeMetric`);
  * - L-BFGS with a strong Wolfe line search (`lbfgs`, `minimize`, `strongWolfe`).
@@ -34,8 +34,9 @@ export * from './clipping.js'
 export { type Mask, type MaskTree, allLeaves, weightsOnly } from './mask.js'
 export * from './alias.js'
 export * from './aliasAdam.js'
+export * from './adafactor.js'
 export * from './schedule.js'
 export * from './plateau.js'
 export { type LineSearchResult, type StrongWolfeOptions, strongWolfe } from './linesearch.js'
 export * from './lbfgs.js'
-export { stateFromJSON } from './serialize.js'
+export { decodeState as stateFromJSON } from './serialize.js'

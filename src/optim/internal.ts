@@ -101,6 +101,12 @@ export const checkState = (op: string, state: unknown, tag: string): void => {
   }
 }
 
+/** `tx` when it is a gradient transformation `{ init, update }`; otherwise INVALID_ARGUMENT naming the argument. @internal */
+export const checkTransformation = <T>(op: string, name: string, tx: T): T =>
+  typeof tx === 'object' && tx !== null && typeof (tx as { readonly init?: unknown }).init === 'function' && typeof (tx as { readonly update?: unknown }).update === 'function'
+    ? tx
+    : fail('INVALID_ARGUMENT', op, `${name} is ${show(tx)}, not a gradient transformation { init, update }; pass one such as Optim.sgd(0.1) or Optim.scale(-0.1).`)
+
 /** Refuses a missing params tree for transforms that need it (weight decay). @internal */
 export const needParams = (op: string, params: Tree.Tree | undefined): Tree.Tree =>
   params ??
@@ -114,6 +120,9 @@ export const fullLike = (t: Tree.Tree, value: number): Tree.Tree => Tree.map(t, 
 
 /** a·x + b·y elementwise (the moving-average update), in the tensors' dtype. @internal */
 export const axpby = (x: Tensor, a: number, y: Tensor, b: number): Tensor => T.add(T.mul(x, a), T.mul(y, b))
+
+/** The moving average of squares ρ·v + (1 − ρ)·g², in the tensors' dtype. @internal */
+export const emaSquare = (v: Tensor, rho: number, g: Tensor): Tensor => axpby(v, rho, T.square(g), 1 - rho)
 
 /** True when every value of every leaf is finite. @internal */
 export const allFinite = (t: Tree.Tree): boolean =>

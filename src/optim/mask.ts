@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { fail } from '../core/errors.js'
-import type { Tensor } from '../core/Tensor.js'
+import { type Tensor, checkTensor } from '../core/Tensor.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
 
@@ -57,7 +57,7 @@ export type Mask = MaskTree | ((leaf: Tensor, path: string) => boolean)
  * @category masks
  * @since 0.1.0
  */
-export const weightsOnly = (leaf: Tensor, _path: string): boolean => leaf.rank >= 2
+export const weightsOnly = (leaf: Tensor, _path: string): boolean => checkTensor('weightsOnly', leaf, 'the leaf (argument 1)').rank >= 2
 
 /**
  * Selects every leaf (PyTorch applies `weight_decay` to every parameter of a group).

@@ -10,8 +10,9 @@
 import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import { type GradientTransformation, transformation } from './base.js'
+import type { GradientTransformation } from './base.js'
 import { checkDecay, checkInteger, checkNonNegative, checkOptions, frozen } from './internal.js'
+import { stateful } from './stateful.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -198,12 +199,11 @@ export const reduceOnPlateau = (opts: PlateauOptions = {}): ReduceOnPlateau => {
  */
 export const scaleByPlateau = (opts: PlateauOptions = {}): GradientTransformation<PlateauState> => {
   const s0 = initState('scaleByPlateau', opts)
-  return transformation({
+  return stateful(undefined, {
+    op: 'scaleByPlateau',
+    tag: 'PlateauState',
     init: () => s0,
-    update: (grads: Tree.Tree, state: PlateauState) => {
-      if (state?._tag !== 'PlateauState') fail('INVALID_ARGUMENT', 'scaleByPlateau', 'the state is not a PlateauState; pass the state that init(params) returned.')
-      return [Tree.map(grads, (x) => T.mul(x, state.scale)), state] as const
-    },
+    update: (grads, s) => [Tree.map(grads, (x) => T.mul(x, s.scale)), s],
   })
 }
 

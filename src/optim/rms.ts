@@ -10,13 +10,9 @@
 import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import { type GradientTransformation, transformation } from './base.js'
-import { axpby, checkBoolean, checkDecay, checkNonNegative, checkOptions, checkPositive, checkSameTree, checkState, frozen, fullLike, zerosLike } from './internal.js'
-
-type Tensor = T.Tensor
-
-/** EMA of squares: ρ·v + (1 − ρ)·g². */
-const emaSquare = (v: Tensor, rho: number, g: Tensor): Tensor => axpby(v, rho, T.square(g), 1 - rho)
+import type { GradientTransformation } from './base.js'
+import { axpby, emaSquare, fullLike, zerosLike } from './internal.js'
+import { decayRate, flag, nonNegative, positive, stateful } from './stateful.js'
 
 // -------------------------------------------------------------------------------------
 // RMSProp
@@ -73,33 +69,26 @@ export interface ScaleByRmsOptions {
  * @category transforms
  * @since 0.1.0
  */
-export const scaleByRms = (opts: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> => {
-  const op = 'scaleByRms'
-  checkOptions(op, opts, ['decay', 'eps', 'centered', 'epsInSqrt', 'initialScale'])
-  const alpha = checkDecay(op, 'decay (alpha)', opts.decay ?? 0.99, '0.99')
-  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-8, '1e-8')
-  const centered = checkBoolean(op, 'centered', opts.centered ?? false)
-  const inSqrt = checkBoolean(op, 'epsInSqrt', opts.epsInSqrt ?? false)
-  const init0 = checkNonNegative(op, 'initialScale', opts.initialScale ?? 0, '0')
-  const denom = (v: Tensor): Tensor => (inSqrt ? T.sqrt(T.add(v, eps)) : T.add(T.sqrt(v), eps))
-  return transformation({
-    init: (params: Tree.Tree): ScaleByRmsState => {
-      const nu = fullLike(params, init0)
-      return frozen(centered ? { _tag: 'ScaleByRmsState', nu, mu: zerosLike(params) } : { _tag: 'ScaleByRmsState', nu })
+export const scaleByRms = (opts: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsState> =>
+  stateful(opts, {
+    op: 'scaleByRms',
+    tag: 'ScaleByRmsState',
+    options: { decay: decayRate(0.99, 'decay (alpha)'), eps: positive(1e-8), centered: flag(false), epsInSqrt: flag(false), initialScale: nonNegative(0) },
+    init: (params, o) => {
+      const nu = fullLike(params, o.initialScale)
+      return o.centered ? { nu, mu: zerosLike(params) } : { nu }
     },
-    update: (grads: Tree.Tree, state: ScaleByRmsState) => {
-      checkState(op, state, 'ScaleByRmsState')
-      checkSameTree(op, grads, state.nu, 'gradients', 'average of squares (state.nu)')
-      const nu = Tree.zipWith(state.nu, grads, (v, g) => emaSquare(v, alpha, g))
-      if (!centered) return [Tree.zipWith(grads, nu, (g, v) => T.div(g, denom(v))), frozen({ _tag: 'ScaleByRmsState', nu })] as const
-      const mu0 =
-        state.mu ?? fail('INVALID_ARGUMENT', op, 'the state has no mu although centered is on; build the state with init(params) of this same transformation.')
+    matches: (s) => [s.nu, 'average of squares (state.nu)'],
+    update: (grads, s, { decay: alpha, eps, centered, epsInSqrt }) => {
+      const denom = (v: T.Tensor): T.Tensor => (epsInSqrt ? T.sqrt(T.add(v, eps)) : T.add(T.sqrt(v), eps))
+      const nu = Tree.zipWith(s.nu, grads, (v, g) => emaSquare(v, alpha, g))
+      if (!centered) return [Tree.zipWith(grads, nu, (g, v) => T.div(g, denom(v))), { nu }]
+      const mu0 = s.mu ?? fail('INVALID_ARGUMENT', 'scaleByRms', 'the state has no mu although centered is on; build the state with init(params) of this same transformation.')
       const mu = Tree.zipWith(mu0, grads, (m, g) => axpby(m, alpha, g, 1 - alpha))
       const u = Tree.zipWith(grads, nu, mu, (g, v, m) => T.div(g, denom(T.sub(v, T.square(m)))))
-      return [u, frozen({ _tag: 'ScaleByRmsState', nu, mu })] as const
+      return [u, { nu, mu }]
     },
   })
-}
 
 // -------------------------------------------------------------------------------------
 // AdaGrad
@@ -147,22 +136,19 @@ export interface ScaleByAdagradOptions {
  * @category transforms
  * @since 0.1.0
  */
-export const scaleByAdagrad = (opts: ScaleByAdagradOptions = {}): GradientTransformation<ScaleByAdagradState> => {
-  const op = 'scaleByAdagrad'
-  checkOptions(op, opts, ['initialAccumulatorValue', 'eps'])
-  const init0 = checkNonNegative(op, 'initialAccumulatorValue', opts.initialAccumulatorValue ?? 0, '0')
-  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-10, '1e-10')
-  return transformation({
-    init: (params: Tree.Tree) => frozen({ _tag: 'ScaleByAdagradState', sumOfSquares: fullLike(params, init0) }),
-    update: (grads: Tree.Tree, state: ScaleByAdagradState) => {
-      checkState(op, state, 'ScaleByAdagradState')
-      checkSameTree(op, grads, state.sumOfSquares, 'gradients', 'sum of squares (state.sumOfSquares)')
-      const sumOfSquares = Tree.zipWith(state.sumOfSquares, grads, (s, g) => T.add(s, T.square(g)))
-      const u = Tree.zipWith(grads, sumOfSquares, (g, s) => T.div(g, T.add(T.sqrt(s), eps)))
-      return [u, frozen({ _tag: 'ScaleByAdagradState', sumOfSquares })] as const
+export const scaleByAdagrad = (opts: ScaleByAdagradOptions = {}): GradientTransformation<ScaleByAdagradState> =>
+  stateful(opts, {
+    op: 'scaleByAdagrad',
+    tag: 'ScaleByAdagradState',
+    options: { initialAccumulatorValue: nonNegative(0), eps: positive(1e-10) },
+    init: (params, o) => ({ sumOfSquares: fullLike(params, o.initialAccumulatorValue) }),
+    matches: (s) => [s.sumOfSquares, 'sum of squares (state.sumOfSquares)'],
+    update: (grads, s, { eps }) => {
+      const sumOfSquares = Tree.zipWith(s.sumOfSquares, grads, (a, g) => T.add(a, T.square(g)))
+      const u = Tree.zipWith(grads, sumOfSquares, (g, a) => T.div(g, T.add(T.sqrt(a), eps)))
+      return [u, { sumOfSquares }]
     },
   })
-}
 
 // -------------------------------------------------------------------------------------
 // AdaDelta
@@ -211,23 +197,20 @@ export interface ScaleByAdadeltaOptions {
  * @category transforms
  * @since 0.1.0
  */
-export const scaleByAdadelta = (opts: ScaleByAdadeltaOptions = {}): GradientTransformation<ScaleByAdadeltaState> => {
-  const op = 'scaleByAdadelta'
-  checkOptions(op, opts, ['rho', 'eps'])
-  const rho = checkDecay(op, 'rho', opts.rho ?? 0.9, '0.9')
-  const eps = checkPositive(op, 'eps', opts.eps ?? 1e-6, '1e-6')
-  return transformation({
-    init: (params: Tree.Tree) => {
+export const scaleByAdadelta = (opts: ScaleByAdadeltaOptions = {}): GradientTransformation<ScaleByAdadeltaState> =>
+  stateful(opts, {
+    op: 'scaleByAdadelta',
+    tag: 'ScaleByAdadeltaState',
+    options: { rho: decayRate(0.9), eps: positive(1e-6) },
+    init: (params) => {
       const z = zerosLike(params)
-      return frozen({ _tag: 'ScaleByAdadeltaState', squareAvg: z, accDelta: z })
+      return { squareAvg: z, accDelta: z }
     },
-    update: (grads: Tree.Tree, state: ScaleByAdadeltaState) => {
-      checkState(op, state, 'ScaleByAdadeltaState')
-      checkSameTree(op, grads, state.squareAvg, 'gradients', 'average of squared gradients (state.squareAvg)')
-      const squareAvg = Tree.zipWith(state.squareAvg, grads, (v, g) => emaSquare(v, rho, g))
-      const u = Tree.zipWith(grads, squareAvg, state.accDelta, (g, v, a) => T.mul(T.div(T.sqrt(T.add(a, eps)), T.sqrt(T.add(v, eps))), g))
-      const accDelta = Tree.zipWith(state.accDelta, u, (a, d) => emaSquare(a, rho, d))
-      return [u, frozen({ _tag: 'ScaleByAdadeltaState', squareAvg, accDelta })] as const
+    matches: (s) => [s.squareAvg, 'average of squared gradients (state.squareAvg)'],
+    update: (grads, s, { rho, eps }) => {
+      const squareAvg = Tree.zipWith(s.squareAvg, grads, (v, g) => emaSquare(v, rho, g))
+      const u = Tree.zipWith(grads, squareAvg, s.accDelta, (g, v, a) => T.mul(T.div(T.sqrt(T.add(a, eps)), T.sqrt(T.add(v, eps))), g))
+      const accDelta = Tree.zipWith(s.accDelta, u, (a, d) => emaSquare(a, rho, d))
+      return [u, { squareAvg, accDelta }]
     },
   })
-}

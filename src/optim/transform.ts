@@ -9,22 +9,10 @@ import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
 import { type EmptyState, type GradientTransformation, emptyState, stateless, transformation } from './base.js'
-import {
-  axpby,
-  checkBoolean,
-  checkDecay,
-  checkLearningRate,
-  checkNonNegative,
-  checkNumber,
-  checkOptions,
-  checkSameTree,
-  checkState,
-  frozen,
-  needParams,
-  zerosLike,
-} from './internal.js'
+import { axpby, checkBoolean, checkDecay, checkLearningRate, checkNonNegative, checkNumber, checkOptions, checkSameTree, needParams, zerosLike } from './internal.js'
 import { type Mask, leafFlags, weightsOnly } from './mask.js'
 import type { Schedule } from './schedule.js'
+import { flag, stateful } from './stateful.js'
 
 // -------------------------------------------------------------------------------------
 // scaling
@@ -68,12 +56,13 @@ export interface ScaleByScheduleState {
 }
 
 const scheduled = (op: string, read: (step: number) => number): GradientTransformation<ScaleByScheduleState> =>
-  transformation({
-    init: () => frozen({ _tag: 'ScaleByScheduleState', count: 0 }),
-    update: (grads: Tree.Tree, state: ScaleByScheduleState) => {
-      checkState(op, state, 'ScaleByScheduleState')
-      const s = read(state.count)
-      return [Tree.map(grads, (x) => T.mul(x, s)), frozen({ _tag: 'ScaleByScheduleState', count: state.count + 1 })] as const
+  stateful(undefined, {
+    op,
+    tag: 'ScaleByScheduleState',
+    init: () => ({ count: 0 }),
+    update: (grads, s) => {
+      const k = read(s.count)
+      return [Tree.map(grads, (x) => T.mul(x, k)), { count: s.count + 1 }]
     },
   })
 
@@ -182,18 +171,17 @@ export interface TraceOptions {
  * @since 0.1.0
  */
 export const trace = (decay: number, opts: TraceOptions = {}): GradientTransformation<TraceState> => {
-  const op = 'trace'
-  checkOptions(op, opts, ['nesterov'])
-  const mu = checkDecay(op, 'the momentum (decay)', decay, '0.9')
-  const nesterov = checkBoolean(op, 'nesterov', opts.nesterov ?? false)
-  return transformation({
-    init: (params: Tree.Tree) => frozen({ _tag: 'TraceState', trace: zerosLike(params) }),
-    update: (grads: Tree.Tree, state: TraceState) => {
-      checkState(op, state, 'TraceState')
-      checkSameTree(op, grads, state.trace, 'gradients', 'momentum buffer (state.trace)')
-      const b = Tree.zipWith(state.trace, grads, (t, g) => axpby(t, mu, g, 1))
+  const mu = checkDecay('trace', 'the momentum (decay)', decay, '0.9')
+  return stateful(opts, {
+    op: 'trace',
+    tag: 'TraceState',
+    options: { nesterov: flag(false) },
+    init: (params) => ({ trace: zerosLike(params) }),
+    matches: (s) => [s.trace, 'momentum buffer (state.trace)'],
+    update: (grads, s, { nesterov }) => {
+      const b = Tree.zipWith(s.trace, grads, (t, g) => axpby(t, mu, g, 1))
       const u = nesterov ? Tree.zipWith(grads, b, (g, v) => axpby(g, 1, v, mu)) : b
-      return [u, frozen({ _tag: 'TraceState', trace: b })] as const
+      return [u, { trace: b }]
     },
   })
 }

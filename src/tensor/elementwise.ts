@@ -7,9 +7,9 @@
  */
 import { type DType, isFloat } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
-import { type Shape, broadcastOrThrow, broadcastStrides } from '../core/shape.js'
-import { type Tensor, dataOf, isTensor, checkTensor } from '../core/Tensor.js'
-import type { BinaryOp, Strided, UnaryOp } from '../kernels/Kernels.js'
+import { type Shape, broadcastOrThrow } from '../core/shape.js'
+import { type Tensor, checkTensor, isTensor } from '../core/Tensor.js'
+import type { BinaryOp, UnaryOp } from '../kernels/Kernels.js'
 import { bind } from '../prims/bind.js'
 import { checkValue, full } from './create.js'
 

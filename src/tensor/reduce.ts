@@ -10,7 +10,7 @@ import { fail, showShape } from '../core/errors.js'
 import { normalizeAxes, normalizeAxis } from '../core/shape.js'
 import { type Tensor, fromBuffer, checkTensor } from '../core/Tensor.js'
 import { bind } from '../prims/bind.js'
-import { add, div, exp, isFinite, log, mul, square, stopGradient, sub, where } from './elementwise.js'
+import { add, exp, isFinite, log, mul, square, stopGradient, sub, where } from './elementwise.js'
 import { reshape } from './layout.js'
 
 /** Axes to reduce: one, several, or all when omitted. @category model */

@@ -4,7 +4,7 @@
  * improved by `minDelta` for `patience` epochs; the best parameters (and the model state, e.g.
  * batch-norm statistics, of the same epoch) are then restored.
  */
-import { fail } from '../core/errors.js'
+import { checkFields, describe, fail } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import type { Tree } from '../tree/index.js'
 
@@ -44,6 +44,18 @@ export interface EarlyStopping {
   readonly update: <P extends Tree>(state: EarlyStoppingState<P>, epoch: number, value: number, params: P, modelState?: Tree) => EarlyStoppingState<P>
 }
 
+/** Refuses a state that is not an early-stopping state, and an epoch or value that is not a number. */
+const checkStopping = (s: unknown, epoch: unknown, value: unknown): void => {
+  const op = 'earlyStopping'
+  const tag = (s as { readonly _tag?: unknown } | null | undefined)?._tag
+  if (typeof s !== 'object' || s === null || tag !== 'EarlyStoppingState') {
+    fail('INVALID_ARGUMENT', op, `update's state (argument 1) is ${describe(s)}, not an EarlyStoppingState; pass the state init() returned, or the last update's.`)
+  }
+  checkFields(op, "update's state (argument 1)", s, { best: 'number', bestEpoch: 'number', wait: 'number', stop: 'boolean' }, "the state init() returned, or the last update's")
+  if (!Number.isInteger(epoch)) fail('INVALID_ARGUMENT', op, `update's epoch (argument 2) is ${describe(epoch)}; pass the number of the epoch, a whole number.`)
+  if (typeof value !== 'number') fail('INVALID_ARGUMENT', op, `update's value (argument 3) is ${describe(value)}; pass the monitored metric of the epoch, a number (NaN never counts as an improvement).`)
+}
+
 /**
  * An early-stopping rule.
  *
@@ -72,6 +84,7 @@ export const earlyStopping = (opts: EarlyStoppingOptions = {}): EarlyStopping =>
     options: Object.freeze(options),
     init: () => Object.freeze({ _tag: 'EarlyStoppingState', best: sign * Infinity, bestEpoch: -1, bestParams: undefined, bestState: undefined, wait: 0, stop: false }),
     update: (s, epoch, value, params, modelState) => {
+      checkStopping(s, epoch, value)
       if (s.stop) return s
       // NaN never improves: it waits like any value that fails to improve
       const improved = !Number.isNaN(value) && sign * (s.best - value) > options.minDelta

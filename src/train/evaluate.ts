@@ -1,7 +1,9 @@
 /** Evaluating a network on a data set: loss and, for classification, accuracy. */
 import { type Tensor, isTensor } from '../core/Tensor.js'
-import { fail } from '../core/errors.js'
+import { checkFunction, checkRecord, describe, fail } from '../core/errors.js'
+import { checkDataset } from '../data/check.js'
 import { type Dataset, range, size } from '../data/Dataset.js'
+import { checkLayer } from '../net/check.js'
 import * as Net from '../net/index.js'
 import * as T from '../tensor/index.js'
 import type { Tree } from '../tree/index.js'
@@ -50,7 +52,11 @@ export const evaluate = (
   loss: (output: Tensor, target: Tensor) => Tensor,
   batchSize = 512,
 ): Evaluation => {
-  if (!Number.isInteger(batchSize) || batchSize < 1) fail('INVALID_ARGUMENT', 'evaluate', `batchSize must be a whole number ≥ 1; got ${batchSize}.`)
+  checkLayer('evaluate', network, 'the network (argument 1)')
+  checkRecord('evaluate', 'the variables (argument 2)', vars, 'the variables { params, state } Net.init returned')
+  checkDataset('evaluate', ds, 'the data set (argument 3)')
+  checkFunction('evaluate', 'the loss (argument 4)', loss)
+  if (!Number.isInteger(batchSize) || batchSize < 1) fail('INVALID_ARGUMENT', 'evaluate', `batchSize must be a whole number ≥ 1; got ${describe(batchSize)}.`)
   const n = size(ds)
   if (n === 0) fail('SHAPE_MISMATCH', 'evaluate', 'the data set is empty.')
   let total = 0

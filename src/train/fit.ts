@@ -7,7 +7,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { type NumericIssue, checkFinite, issueOf, showIssue } from '../ad/guard.js'
-import { fail } from '../core/errors.js'
+import { checkFields, fail } from '../core/errors.js'
 import { type Dataset, size } from '../data/Dataset.js'
 import { batches } from '../data/split.js'
 import { type Key, foldIn, isKey } from '../rng/index.js'
@@ -350,8 +350,12 @@ export async function* fitAsync<O>(trainer: Trainer<O>, start: FitState<O>, trai
  * @category diagnosis
  */
 export const diagnoseFit = (s: FitState<unknown>, opts: { readonly bayesError?: number; readonly tolerance?: number } = {}): Diagnosis | undefined => {
-  checkKeys('diagnoseFit', opts, ['bayesError', 'tolerance'])
-  const last = s.history.at(-1)
+  const op = 'diagnoseFit'
+  const expected = 'the state Train.fit or Train.initFit returned'
+  const { history } = checkFields(op, 'the fit state (argument 1)', s, { history: 'array' }, expected)
+  checkKeys(op, opts, ['bayesError', 'tolerance'])
+  const last = (history as FitState<unknown>['history']).at(-1)
+  if (last !== undefined) checkFields(op, "the fit state's last epoch record", last, { train: 'record', dev: 'record?' }, expected)
   const trainAcc = last?.train.accuracy
   const devAcc = last?.dev?.accuracy
   return trainAcc === undefined || devAcc === undefined ? undefined : diagnose(1 - trainAcc, 1 - devAcc, opts)

@@ -5,11 +5,13 @@
  * reads it back, checking every field and then the checksum, so a damaged file is refused here
  * with the field named, never half-read.
  */
+import * as E from 'fp-ts/lib/Either.js'
 import { crc32 } from '../core/crc32.js'
 import { PuregradError, fail } from '../core/errors.js'
 import { isTensor } from '../core/Tensor.js'
+import { numberFromJSON } from '../core/json.js'
 import { assertJsonDepth } from '../core/limits.js'
-import { stateFromJSON } from '../optim/serialize.js'
+import { decodeState } from '../optim/serialize.js'
 import { type Key, isKey } from '../rng/index.js'
 import { type Tree, isTree } from '../tree/index.js'
 import type { EarlyStoppingState } from './earlyStopping.js'
@@ -18,7 +20,6 @@ import { frozenFit } from './checks.js'
 import type { EpochRecord, FitState } from './fit.js'
 import type { TrainState } from './step.js'
 
-const NON_FINITE: { readonly [k: string]: number } = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY }
 
 /** The checksum field: the CRC-32 of the document without it, as `JSON.stringify` writes it. */
 const checksumOf = (body: string): string => `crc32:${crc32(body)}`
@@ -29,13 +30,15 @@ const checksumOf = (body: string): string => `crc32:${crc32(body)}`
  *
  * @example
  * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
  * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
  * const trainer = { network: Net.dense(1), optimizer: Optim.adam(0.01), loss: Loss.meanSquaredError }
  * const train = Data.dataset(T.tensor([[1], [2]]), T.tensor([[2], [4]]))
  * const s = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 1, batchSize: 2 })
  * const text = Train.encodeFit(s)
  * assert.strictEqual(JSON.parse(text)._tag, 'FitState')
- * assert.strictEqual(Train.encodeFit(Train.decodeFit(text)), text) // decodes to the same state
+ * const back = Train.decodeFit(text)
+ * assert.ok(E.isRight(back) && Train.encodeFit(back.right) === text) // decodes to the same state
  * @category training
  */
 export const encodeFit = (s: FitState<unknown>): string => {
@@ -53,7 +56,7 @@ const show = (u: unknown): string => (u === undefined ? 'nothing' : (JSON.string
 const bad = (path: string, what: string, got: unknown): never =>
   fail('INVALID_VALUE', 'decodeFit', `${path} should be ${what}; got ${show(got)}. The file is damaged, or it is not a state that Train.encodeFit wrote.`)
 const rec = (u: unknown, path: string): Rec => (typeof u === 'object' && u !== null && !Array.isArray(u) ? (u as Rec) : bad(path, 'a record', u))
-const num = (u: unknown, path: string): number => (typeof u === 'number' ? u : typeof u === 'string' && u in NON_FINITE ? NON_FINITE[u]! : bad(path, 'a number', u))
+const num = (u: unknown, path: string): number => numberFromJSON(u) ?? bad(path, 'a number', u)
 const count = (u: unknown, path: string): number => (typeof u === 'number' && Number.isInteger(u) && u >= 0 ? u : bad(path, 'a whole number ≥ 0', u))
 const bool = (u: unknown, path: string): boolean => (typeof u === 'boolean' ? u : bad(path, 'true or false', u))
 const key = (u: unknown, path: string): Key => (isKey(u) ? u : bad(path, 'a key { _tag: "Key", words: [two 32-bit words] }', u))
@@ -117,12 +120,15 @@ const trainState = (u: unknown, path: string): TrainState<unknown> => {
 }
 
 /**
- * A fit state saved by `encodeFit`. Fitting it continues the run exactly where it was saved.
- * Every field is checked (counters such as `train.step` or the optimizer's `count` must be
- * whole numbers ≥ 0), then the checksum: a refusal is an INVALID_VALUE naming the field.
+ * A fit state saved by `encodeFit`, or why the text cannot be one (a Left, as for every decoder
+ * of untrusted input). Fitting it continues the run exactly where it was saved. Every field is
+ * checked (counters such as `train.step` or the optimizer's `count` must be whole numbers ≥ 0),
+ * then the checksum: a refusal is an INVALID_VALUE naming the field (TOO_DEEP for nesting past
+ * the limit).
  *
  * @example
  * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
  * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
  * const trainer = { network: Net.dense(1), optimizer: Optim.adam(0.05), loss: Loss.meanSquaredError }
  * const train = Data.dataset(T.tensor([[1], [2], [3], [4], [5]]), T.tensor([[2], [4], [6], [8], [10]]))
@@ -131,11 +137,23 @@ const trainState = (u: unknown, path: string): TrainState<unknown> => {
  * const straight = Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, opts, (e) => {
  *   if (e.type === 'epoch' && e.record.epoch === 0) saved = Train.encodeFit(e.state) // a checkpoint after epoch 0
  * })
- * const resumed = Train.fit(trainer, Train.decodeFit(saved), train, opts)
+ * const back = Train.decodeFit(saved)
+ * assert.ok(E.isRight(back))
+ * const resumed = Train.fit(trainer, back.right, train, opts)
  * assert.strictEqual(Train.encodeFit(resumed), Train.encodeFit(straight)) // bit for bit
  * @category training
  */
-export const decodeFit = <O = unknown>(text: string): FitState<O> => {
+export const decodeFit = <O = unknown>(text: string): E.Either<PuregradError, FitState<O>> => {
+  try {
+    return E.right(readFit<O>(text))
+  } catch (e) {
+    if (e instanceof PuregradError) return E.left(e)
+    throw e
+  }
+}
+
+/** The decoding behind `decodeFit`, throwing its first refusal. */
+const readFit = <O>(text: string): FitState<O> => {
   if (typeof text !== 'string') return bad('the input', 'the text Train.encodeFit wrote', text)
   let json: unknown
   try {
@@ -144,13 +162,9 @@ export const decodeFit = <O = unknown>(text: string): FitState<O> => {
     return fail('INVALID_VALUE', 'decodeFit', `this is not JSON (${e instanceof Error ? e.message : String(e)}); pass the text Train.encodeFit wrote, whole.`)
   }
   assertJsonDepth('decodeFit', 'the state', json)
-  let u: unknown
-  try {
-    u = stateFromJSON(json)
-  } catch (e) {
-    if (e instanceof PuregradError) return fail('INVALID_VALUE', 'decodeFit', `a tensor in the file is damaged: ${e.detail}`)
-    throw e
-  }
+  const decoded = decodeState(json)
+  if (E.isLeft(decoded)) return fail('INVALID_VALUE', 'decodeFit', `a tensor in the file is damaged: ${decoded.left.detail}`)
+  const u: unknown = decoded.right
   const r = rec(u, 'the state')
   tag(r, 'FitState', 'the state')
   const history = Array.isArray(r['history']) ? r['history'].map((h, i) => epochRecord(h, `history[${i}]`)) : bad('history', 'an array of epoch records', r['history'])

@@ -1,12 +1,13 @@
 /** Metrics: accuracy and the confusion matrix. */
-import { fail, showShape } from '../core/errors.js'
-import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
+import { describe, fail, showShape } from '../core/errors.js'
+import { type Tensor, checkTensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
 import * as T from '../tensor/index.js'
 
 /** Class predictions from scores (logits or probabilities, class axis last) or given as labels. */
-const classesOf = (scores: Tensor): Tensor => (scores.dtype === 'int32' ? scores : T.argmax(scores, -1))
+const classesOf = (op: string, scores: Tensor): Tensor => (checkTensor(op, scores, 'the scores (argument 1)').dtype === 'int32' ? scores : T.argmax(scores, -1))
 
 const labelsOf = (op: string, labels: Tensor | ReadonlyArray<number>, n: number): Tensor => {
+  if (!isTensor(labels) && !Array.isArray(labels)) fail('INVALID_ARGUMENT', op, `the labels (argument 2) are ${describe(labels)}; pass a tensor of class indices (int32) or one-hot rows, or an array of class indices such as [0, 2, 1].`)
   const l = isTensor(labels) ? (labels.dtype === 'int32' ? labels : T.argmax(labels, -1)) : T.fromArray(labels, [labels.length], 'int32')
   if (l.size !== n) fail('SHAPE_MISMATCH', op, `${l.size} labels for ${n} predictions; every prediction needs its label.`)
   return l
@@ -25,7 +26,7 @@ const labelsOf = (op: string, labels: Tensor | ReadonlyArray<number>, n: number)
  * @category metrics
  */
 export const accuracy = (scores: Tensor, labels: Tensor | ReadonlyArray<number>): number => {
-  const predicted = classesOf(scores)
+  const predicted = classesOf('accuracy', scores)
   const truth = labelsOf('accuracy', labels, predicted.size)
   if (predicted.size === 0) return fail('SHAPE_MISMATCH', 'accuracy', `no predictions (scores ${showShape(scores.shape)}).`)
   const p = dataOf(predicted)
@@ -48,7 +49,7 @@ export const accuracy = (scores: Tensor, labels: Tensor | ReadonlyArray<number>)
  */
 export const confusionMatrix = (scores: Tensor, labels: Tensor | ReadonlyArray<number>, classes: number): Tensor => {
   if (!Number.isInteger(classes) || classes < 1) fail('INVALID_ARGUMENT', 'confusionMatrix', `classes must be a whole number ≥ 1; got ${classes}.`)
-  const p = dataOf(classesOf(scores))
+  const p = dataOf(classesOf('confusionMatrix', scores))
   const t = dataOf(labelsOf('confusionMatrix', labels, p.length))
   const m = new Int32Array(classes * classes)
   for (let i = 0; i < p.length; i++) {

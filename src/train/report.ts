@@ -2,6 +2,7 @@
  * Pictures of a training run as plain strings: a line chart for the terminal and a
  * self-contained HTML report (inline SVG, no scripts, no network), both from the run's history.
  */
+import { checkArray, checkFields, describe, fail } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import type { EpochRecord } from './fit.js'
 
@@ -27,7 +28,15 @@ const MARKS = ['●', '○', '■', '□', '▲', '△']
  * @category reports
  */
 export const textChart = (input: ReadonlyArray<Series>, opts: { readonly height?: number; readonly title?: string; readonly step?: number; readonly width?: number } = {}): string => {
-  checkOptions('textChart', opts, ['height', 'title', 'step', 'width'])
+  const op = 'textChart'
+  checkArray(op, 'the series (argument 1)', input, "an array of series { name, values }, e.g. [{ name: 'train loss', values: [0.9, 0.5, 0.3] }]")
+  input.forEach((s, i) => checkFields(op, `series ${i}`, s, { name: 'string', values: 'array' }, 'a series { name, values } with a name and an array of numbers, one per epoch'))
+  checkOptions(op, opts, ['height', 'title', 'step', 'width'])
+  for (const [k, min] of [['height', 2], ['step', 1], ['width', 1]] as const) {
+    const v = opts[k]
+    if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= 10_000)) fail('INVALID_ARGUMENT', op, `${k} is ${describe(v)}; it must be a whole number in [${min}, 10000].`)
+  }
+  if (opts.title !== undefined && typeof opts.title !== 'string') fail('INVALID_ARGUMENT', op, `the title is ${describe(opts.title)}; pass a string.`)
   const height = opts.height ?? 10
   const step = opts.step ?? 4
   // at most `width` columns: long runs are sampled at evenly spaced epochs
@@ -102,6 +111,32 @@ export interface ReportData {
   readonly confusion?: ReadonlyArray<ReadonlyArray<number>>
 }
 
+/** Refuses report data with a missing part or one of the wrong type, naming it (one look at each entry). */
+const checkReport = (r: unknown): void => {
+  const op = 'htmlReport'
+  const expected = 'report data { title, history, results, notes?, confusion? }: the history of Train.fit and the rows to show'
+  const epochs = 'the epoch records of Train.fit (state.history)'
+  checkFields(op, 'the report data', r, { title: 'string', history: 'array', results: 'array', notes: 'array?', confusion: 'array?' }, expected)
+  checkOptions(op, r, ['title', 'history', 'results', 'notes', 'confusion'])
+  const d = r as ReportData
+  d.history.forEach((h, i) => {
+    checkFields(op, `history[${i}]`, h, { epoch: 'number', train: 'record', dev: 'record?' }, epochs)
+    checkFields(op, `history[${i}].train`, h.train, { loss: 'number', accuracy: 'number?' }, epochs)
+    if (h.dev !== undefined) checkFields(op, `history[${i}].dev`, h.dev, { loss: 'number', accuracy: 'number?' }, epochs)
+  })
+  const pairs = (what: string, rows: ReadonlyArray<unknown>): void =>
+    rows.forEach((row, i) => {
+      if (!(Array.isArray(row) && row.length === 2 && typeof row[0] === 'string' && typeof row[1] === 'string')) {
+        fail('INVALID_ARGUMENT', op, `${what}[${i}] is ${describe(row)}; each row is a pair of strings [name, text].`)
+      }
+    })
+  pairs('results', d.results)
+  pairs('notes', d.notes ?? [])
+  ;(d.confusion ?? []).forEach((row, i) => {
+    if (!Array.isArray(row)) fail('INVALID_ARGUMENT', op, `confusion[${i}] is ${describe(row)}; each row is an array of counts (use Tensor.toNested(Train.confusionMatrix(…))).`)
+  })
+}
+
 /**
  * A self-contained HTML page with the train/dev loss and accuracy curves and the results.
  *
@@ -116,7 +151,7 @@ export interface ReportData {
  * @category reports
  */
 export const htmlReport = (r: ReportData): string => {
-  checkOptions('htmlReport', r, ['title', 'history', 'results', 'notes', 'confusion'])
+  checkReport(r)
   const loss: Series[] = [
     { name: 'train loss', values: r.history.map((h) => h.train.loss) },
     { name: 'dev loss', values: r.history.map((h) => h.dev?.loss ?? Number.NaN) },

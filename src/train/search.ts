@@ -3,10 +3,11 @@
  * sampling, or by Bayesian optimisation (a Gaussian process with expected improvement). Results
  * come back as a table, best first. Random choices come from an explicit key.
  */
-import { fail } from '../core/errors.js'
+import { checkArray, checkFields, checkFunction, describe, fail } from '../core/errors.js'
 import { dataOf } from '../core/Tensor.js'
 import { checkOptions } from '../core/options.js'
 import { type Key, split, uniform } from '../rng/index.js'
+import { checkKey } from '../rng/Key.js'
 
 /** One hyperparameter's range. @category model */
 export type Param =
@@ -280,6 +281,8 @@ export const search = (space: Space, evaluate: (config: Config) => number, opts:
  * @category search
  */
 export const showTrials = (trials: ReadonlyArray<Trial>): string => {
+  checkArray('showTrials', 'the trials (argument 1)', trials, 'the trials Train.search returned')
+  trials.forEach((t, i) => checkFields('showTrials', `trial ${i}`, t, { config: 'record', score: 'number' }, 'the trials Train.search returned, each { config, score }'))
   const names = Object.keys(trials[0]?.config ?? {})
   const fmt = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v))
   const rows = [[...names, 'score'], ...trials.map((t) => [...names.map((n) => fmt(t.config[n])), fmt(t.score)])]
@@ -303,10 +306,18 @@ export const showTrials = (trials: ReadonlyArray<Trial>): string => {
  * @category search
  */
 export const restarts = <R>(keys: ReadonlyArray<Key>, train: (key: Key) => R, score: (result: R) => number, mode: 'min' | 'max' = 'min'): { readonly best: R; readonly scores: ReadonlyArray<number> } => {
-  checkMode('restarts', mode)
-  if (keys.length === 0) fail('INVALID_ARGUMENT', 'restarts', 'needs at least one key.')
-  const results = keys.map(train)
-  const scores = results.map(score)
+  const op = 'restarts'
+  checkArray(op, 'the keys (argument 1)', keys, 'an array of random keys, e.g. Rng.split(Rng.key(0), 5)')
+  keys.forEach((k) => checkKey(op, k))
+  checkFunction(op, 'the training function (argument 2)', train)
+  checkFunction(op, 'the score function (argument 3)', score)
+  checkMode(op, mode)
+  if (keys.length === 0) fail('INVALID_ARGUMENT', op, 'needs at least one key.')
+  const results = keys.map((k) => train(k))
+  const scores = results.map((r, i) => {
+    const s: unknown = score(r)
+    return typeof s === 'number' ? s : fail('INVALID_ARGUMENT', op, `the score function returned ${describe(s)} for the run of key ${i}; it must return a number (NaN counts as the worst).`)
+  })
   const sign = mode === 'min' ? 1 : -1
   let best = 0
   scores.forEach((s, i) => {

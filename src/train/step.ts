@@ -4,15 +4,17 @@
  * lives in the state, including the step count from which the step's dropout key is derived,
  * so steps compose in any fold or pipeline and a saved state resumes exactly.
  */
-import { fail } from '../core/errors.js'
+import { describe, fail } from '../core/errors.js'
 import { type Tensor, isTensor } from '../core/Tensor.js'
 import { type GuardMode, guarded } from '../ad/guard.js'
 import { valueAndGrad } from '../ad/transforms.js'
+import { checkDataset } from '../data/check.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as Net from '../net/index.js'
 import { type GradientTransformation, applyUpdates } from '../optim/base.js'
 import { checkTrainer } from './checks.js'
 import { type Key, foldIn, isKey } from '../rng/index.js'
+import { checkKey } from '../rng/Key.js'
 import * as T from '../tensor/index.js'
 import type { Tree } from '../tree/index.js'
 
@@ -67,6 +69,16 @@ export const initTrainState = <O>(trainer: Trainer<O>, key: Key, inShape: Net.Sh
   return Object.freeze({ _tag: 'TrainState', params: vars.params, optState: trainer.optimizer.init(vars.params), modelState: vars.state, key: kRun, step: 0, loss: null })
 }
 
+/** Refuses what is not a train state: the step and the key are read before anything else. */
+const checkTrainState = (op: string, state: unknown): void => {
+  if (typeof state !== 'object' || state === null || (state as { readonly _tag?: unknown })._tag !== 'TrainState') {
+    fail('INVALID_ARGUMENT', op, `the state (argument 1) is ${describe(state)}, not a TrainState; pass the state Train.initTrainState returned (or the last step's).`)
+  }
+  const s = state as { readonly step?: unknown; readonly key?: unknown }
+  if (!Number.isInteger(s.step) || (s.step as number) < 0) fail('INVALID_VALUE', op, `the state's step is ${describe(s.step)}; it counts the steps taken, a whole number ≥ 0.`)
+  checkKey(op, s.key)
+}
+
 const output = (y: Net.Value): Tensor => (isTensor(y) ? y : fail('INVALID_ARGUMENT', 'trainStep', 'the network returns a tuple; training needs one output tensor.'))
 
 /**
@@ -87,6 +99,8 @@ export const trainStep =
   <O>(trainer: Trainer<O>) => {
   checkTrainer('trainStep', trainer)
   return (state: TrainState<O>, batch: Dataset): TrainState<O> => {
+    checkTrainState('trainStep', state)
+    checkDataset('trainStep', batch, 'the batch (argument 2)')
     const key = foldIn(state.key, state.step)
     const objective = (params: Tree) => {
       const { y, state: modelState } = Net.apply(trainer.network, { params, state: state.modelState }, batch.x, { train: true, key })

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { PuregradError, fail } from '../core/errors.js'
+import { PuregradError, describe as describeValue, fail } from '../core/errors.js'
 import { MAX_DEPTH, tooDeep } from '../core/limits.js'
 import { type Tensor, isTensor } from '../core/Tensor.js'
 
@@ -35,25 +35,7 @@ export const isPlainRecord = (u: unknown): u is Rec => {
 
 /** A value as it appears in messages: `the number 0.5`, `null`, `an instance of Map`. @internal */
 export const describe = (u: unknown): string => {
-  switch (typeof u) {
-    case 'number':
-      return `the number ${String(u)}`
-    case 'string':
-      return `the string ${JSON.stringify(u.length > 40 ? `${u.slice(0, 40)}…` : u)}`
-    case 'boolean':
-      return `the boolean ${String(u)}`
-    case 'bigint':
-      return `the bigint ${String(u)}n`
-    case 'undefined':
-      return 'undefined'
-    case 'symbol':
-      return 'a symbol'
-    case 'function':
-      return 'a function'
-    default:
-      break
-  }
-  if (u === null) return 'null'
+  if (typeof u !== 'object' || u === null) return describeValue(u)
   if (isTensor(u)) return `a ${u.dtype} tensor of shape [${u.shape.join(', ')}]`
   if (Array.isArray(u)) return `an array of length ${u.length}`
   if (isPlainRecord(u)) return 'a plain record'

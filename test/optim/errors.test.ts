@@ -1,4 +1,5 @@
 /** Every refusal of the optimizer module: the code, the hyperparameter or path it names, and the fix it suggests. */
+import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { Optim, Tensor as T } from '../../src/index.js'
 import { caught } from '../util.js'
@@ -184,7 +185,35 @@ describe('L-BFGS', () => {
 })
 
 describe('serialization', () => {
+  /** stateFromJSON reads untrusted files: it returns its refusal, it never throws. */
+  const left = (u: unknown, like?: unknown): Error & { code: string } => {
+    let r: E.Either<Error & { code: string }, unknown> | undefined
+    expect(() => (r = Optim.stateFromJSON(u, like))).not.toThrow()
+    if (r === undefined || E.isRight(r)) return expect.fail('stateFromJSON accepted a damaged state')
+    return r.left
+  }
+  const refusesState = (u: unknown, like: unknown, code: string, re: RegExp): void => {
+    const e = left(u, like)
+    expect(e.code).toBe(code)
+    expect(e.message).toMatch(re)
+  }
   it('tensor data that are not numbers are refused, naming where', () => {
-    refuses(() => Optim.stateFromJSON([{ mu: { dtype: 'float32', shape: [1], data: ['x'] } }]), 'INVALID_VALUE', /the tensor at the root\[0\]\.mu holds "x"/)
+    refusesState([{ mu: { dtype: 'float32', shape: [1], data: ['x'] } }], undefined, 'INVALID_VALUE', /stateFromJSON: the tensor at the root\[0\]\.mu holds "x"/)
+  })
+  it('a tensor whose data do not fill its shape is refused, naming where', () => {
+    refusesState({ mu: { dtype: 'float64', shape: [2, 2], data: [1, 2, 3] } }, undefined, 'INVALID_VALUE', /stateFromJSON: the tensor at the root\.mu is damaged: /)
+    refusesState({ mu: { dtype: 'float64', shape: [-1], data: [] } }, undefined, 'INVALID_VALUE', /the tensor at the root\.mu is damaged/)
+  })
+  it('a state for another optimizer is refused, naming the path where it differs', () => {
+    const p = { w: T.zeros([2]) }
+    const saved = JSON.parse(JSON.stringify(Optim.adam(1e-3).init(p))) as unknown
+    refusesState(saved, Optim.sgd(0.1, { momentum: 0.9 }).init(p), 'INVALID_VALUE', /stateFromJSON: the saved state does not fit this optimizer at '\[1\]\._tag': it has "ScaleByAdamState" where the optimizer's fresh state has "TraceState"/)
+    const amsgrad = JSON.parse(JSON.stringify(Optim.adam(1e-3, { amsgrad: true }).init(p))) as unknown
+    refusesState(amsgrad, Optim.adam(1e-3).init(p), 'INVALID_VALUE', /at '\[1\]': it has the keys "_tag", "count", "mu", "nu", "nuMax" where the optimizer's fresh state has "_tag", "count", "mu", "nu"\./)
+  })
+  it('a good state comes back as a Right, non-finite numbers included', () => {
+    const s = { _tag: 'X', t: T.tensor([Number.NaN, Infinity, -Infinity, 1]) }
+    const r = Optim.stateFromJSON(JSON.parse(JSON.stringify(s)))
+    expect(E.isRight(r) && JSON.stringify(r.right)).toBe(JSON.stringify(s))
   })
 })

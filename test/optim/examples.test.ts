@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import * as Either from 'fp-ts/lib/Either.js'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 import * as Lib from '../../src/index.js'
@@ -35,15 +36,23 @@ const examplesOf = (file: string): Example[] => {
 
 const examples = files.flatMap(examplesOf)
 
-/** `import { Optim, Tensor as T } from 'puregrad'` → the names it binds. */
-const bindingsOf = (code: string): Array<[string, unknown]> =>
-  [...code.matchAll(/^import \{([^}]*)\} from 'puregrad'$/gm)].flatMap((m) =>
+/** The fp-ts modules an example may import whole (`import * as E from 'fp-ts/lib/Either.js'`). */
+const fpts: Readonly<Record<string, unknown>> = { 'fp-ts/lib/Either.js': Either }
+
+/** `import { Optim, Tensor as T } from 'puregrad'` and `import * as E from 'fp-ts/lib/Either.js'` → the names they bind. */
+const bindingsOf = (code: string): Array<[string, unknown]> => [
+  ...[...code.matchAll(/^import \{([^}]*)\} from 'puregrad'$/gm)].flatMap((m) =>
     m[1]!.split(',').map((part) => {
       const [name, alias] = part.trim().split(/\s+as\s+/) as [string, string | undefined]
       expect(Object.keys(Lib), `unknown import ${name}`).toContain(name)
       return [alias ?? name, (Lib as Record<string, unknown>)[name]] as [string, unknown]
     }),
-  )
+  ),
+  ...[...code.matchAll(/^import \* as (\w+) from '([^']+)'$/gm)].map((m) => {
+    expect(Object.keys(fpts), `unknown import ${m[2]!}`).toContain(m[2]!)
+    return [m[1]!, fpts[m[2]!]] as [string, unknown]
+  }),
+]
 
 const run = (code: string): void => {
   const bindings = bindingsOf(code)

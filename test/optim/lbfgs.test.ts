@@ -2,7 +2,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { Optim, Tensor as T, Tree } from '../../src/index.js'
-import { deepFreezeAll, sameValue } from '../../laws/optim.js'
+import { deepFreezeAll, fromJSON, sameValue } from '../../laws/optim.js'
 
 type XY = { readonly xy: T.Tensor }
 
@@ -113,7 +113,7 @@ describe('a pure state machine', () => {
     let b = a
     for (let k = 0; k < 8; k++) {
       a = solver.step(f, a)
-      b = solver.step(f, Optim.stateFromJSON(JSON.parse(JSON.stringify(b))))
+      b = solver.step(f, fromJSON<Optim.LbfgsState>(JSON.parse(JSON.stringify(b))))
     }
     expect(sameValue(a, b)).toBe(true)
   })

@@ -5,17 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { Ad, Loss, Net, PuregradError, Rng, Tensor as T } from '../../src/index.js'
+import { caught as refusal } from '../util.js'
 
-/** The PuregradError `f` throws (any other exception fails). */
-const refusal = (f: () => unknown): PuregradError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof PuregradError) return e
-    throw new Error(`expected a PuregradError, got ${e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e)}`)
-  }
-  throw new Error('expected a PuregradError, got none')
-}
 
 type AnyCtor = new (...args: unknown[]) => T.Tensor
 

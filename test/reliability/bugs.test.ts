@@ -4,17 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { Net, PuregradError, Tensor as T, useJsKernels, useWasmKernels } from '../../src/index.js'
+import { caught as refusal } from '../util.js'
 
-/** The PuregradError `f` throws (any other exception fails). */
-const refusal = (f: () => unknown): PuregradError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof PuregradError) return e
-    throw new Error(`expected a PuregradError, got ${e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e)}`)
-  }
-  throw new Error('expected a PuregradError, got none')
-}
 
 describe('known bugs', () => {
   // Fixed: shapes whose size is too large to allocate crash with a RangeError ("Invalid typed array

@@ -10,14 +10,15 @@
  * - `binary`: add, sub, mul, div, maximum, minimum and the six comparisons, when each operand is
  *   full, a scalar, a repeated trailing block (a row-vector bias) or one value per leading
  *   index (a column vector), in any combination;
- * - `unary`: neg, abs, relu, square, sqrt, rsqrt, reciprocal, exp, sigmoid, floor, ceil, sign,
- *   isFinite, isNaN;
+ * - `unary`: neg, abs, relu, square, sqrt, rsqrt, reciprocal, exp, sigmoid, erf, floor, ceil,
+ *   sign, isFinite, isNaN;
  * - `reduce`: sum and mean over any one contiguous block of axes; max and min when axes follow
  *   the block.
  *
  * Accuracy against the TypeScript kernels (which accumulate in float64 and round once):
- * - binary, unary (but exp and sigmoid), max and min, sums that keep trailing axes: identical bits;
- * - exp, sigmoid: within one float32 ulp (almost always identical);
+ * - binary, unary (but exp, sigmoid and erf), max and min, sums that keep trailing axes: identical bits;
+ * - exp, sigmoid, erf: within one float32 ulp (almost always identical; each is computed in
+ *   float64 and rounded once, by another formula than the TypeScript kernel's);
  * - sums over the last axes: float64 partial sums in another order, rounded once;
  * - matmul and conv: float32 accumulation, |wasm − js| ≤ (k + 2)·2⁻²⁴·Σ|aᵢ·bᵢ| per element
  *   (the classic bound for a float32 dot product of length k), and for conv2dBackInput k counts

@@ -1,6 +1,7 @@
 /** Helpers shared by the layer kinds. @internal */
-import { fail } from '../../core/errors.js'
+import { describe, fail } from '../../core/errors.js'
 import { checkOptions } from '../../core/options.js'
+import { checkLayer, isLayer } from '../check.js'
 import { type Kind, problem } from '../Kind.js'
 import { type Layer, type Shapes, type Value, isTuple, showShapes } from '../Layer.js'
 import type { Cx } from '../Kind.js'
@@ -44,7 +45,21 @@ export const nameHash = (name: string): number => {
   return h
 }
 
-export const isLayerList = (u: unknown): boolean => Array.isArray(u) && u.every((l) => typeof l === 'object' && l !== null && typeof (l as { _tag?: unknown })._tag === 'string')
+/** The problem with the children of a hand-made record, naming the first that is not a layer. */
+export const layerListProblems = (u: unknown, nonEmpty: boolean): string[] => {
+  if (!Array.isArray(u)) return [`layers must be an array of layers; got ${describe(u)}`]
+  const i = u.findIndex((l) => !isLayer(l))
+  if (i >= 0) return [`layers[${i}] is ${describe(u[i])}, not a layer`]
+  return nonEmpty && u.length === 0 ? ['layers must be a non-empty array of layers'] : []
+}
+
+/** The problem with the body of a hand-made record that is not a layer. */
+export const bodyProblems = (u: unknown): string[] => (isLayer(u) ? [] : [`body is ${describe(u)}, not a layer`])
+
+/** Refuses an argument of a combinator that is not a layer, naming its position (from 1). */
+export const checkLayers = (op: string, layers: ReadonlyArray<unknown>): void => {
+  for (let i = 0; i < layers.length; i++) checkLayer(op, layers[i], `argument ${i + 1}`)
+}
 
 /** Children named by their index. */
 export const indexed = (layers: ReadonlyArray<Layer>): ReadonlyArray<readonly [string, Layer]> => layers.map((c, i) => [String(i), c] as const)

@@ -2,7 +2,7 @@
 import { type Applied, type BuiltinKind, type Vars } from '../Kind.js'
 import type { Layer } from '../Layer.js'
 import { isSym } from '../onnx/symbols.js'
-import { indexed, isLayerList, make, tupleOf, valuesOf } from './common.js'
+import { checkLayers, indexed, layerListProblems, make, tupleOf, valuesOf } from './common.js'
 
 export interface Parallel {
   readonly _tag: 'Parallel'
@@ -21,7 +21,7 @@ export const parallelKind: BuiltinKind<Parallel> = {
   tag: 'Parallel',
   fields: ['layers'],
   sublayers: { layers: 'list' },
-  check: (l) => (isLayerList(l.layers) && l.layers.length >= 1 ? [] : ['layers must be a non-empty array of layers']),
+  check: (l) => layerListProblems(l.layers, true),
   children: (l) => indexed(l.layers),
   shape: (l, s, r) => ({ tuple: tupleOf(s, l.layers.length, 'parallel').map((si, i) => r.shape(l.layers[i]!, String(i), si)) }),
   init: (l, key, s, _, r) => {
@@ -54,4 +54,7 @@ export const parallelKind: BuiltinKind<Parallel> = {
  * assert.deepStrictEqual((y as ReadonlyArray<T.Tensor>).map(T.toArray), [[0, 2], [-1, 2]])
  * @category combinators
  */
-export const parallel = (...layers: ReadonlyArray<Layer>): Parallel => make(parallelKind, { _tag: 'Parallel', layers: Object.freeze([...layers]) })
+export const parallel = (...layers: ReadonlyArray<Layer>): Parallel => {
+  checkLayers('parallel', layers)
+  return make(parallelKind, { _tag: 'Parallel', layers: Object.freeze([...layers]) })
+}

@@ -1,7 +1,8 @@
 /** A block several times in a row, each copy with its own parameters: a serial of copies. */
 import type { BuiltinKind } from '../Kind.js'
 import type { Layer, Shapes } from '../Layer.js'
-import { isLayerList, make, positiveInt } from './common.js'
+import { bodyProblems, make, positiveInt } from './common.js'
+import { checkLayer } from '../check.js'
 import { chain, serialKind } from './serial.js'
 
 export interface Repeat {
@@ -20,7 +21,7 @@ export const repeatKind: BuiltinKind<Repeat> = {
   tag: 'Repeat',
   fields: ['times', 'body'],
   sublayers: { body: 'one' },
-  check: (l) => [...positiveInt('times', l.times), ...(isLayerList([l.body]) ? [] : ['body must be a layer'])],
+  check: (l) => [...positiveInt('times', l.times), ...bodyProblems(l.body)],
   children: (l) => Array.from({ length: l.times }, (_, i) => [String(i), l.body] as const),
   shape: (l, s, r) => Array.from({ length: l.times }).reduce<Shapes>((acc, _, i) => r.shape(l.body, String(i), acc), s),
   init: (l, key, s, dtype, r) => serialKind.init({ _tag: 'Serial', layers: Array.from({ length: l.times }, () => l.body) }, key, s, dtype, r),
@@ -42,4 +43,4 @@ export const repeatKind: BuiltinKind<Repeat> = {
  * assert.ok(!T.equals(w0!.value, w1!.value))
  * @category combinators
  */
-export const repeat = (times: number, body: Layer): Repeat => make(repeatKind, { _tag: 'Repeat', times, body })
+export const repeat = (times: number, body: Layer): Repeat => make(repeatKind, { _tag: 'Repeat', times, body: checkLayer('repeat', body, 'the body (argument 2)') })

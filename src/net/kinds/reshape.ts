@@ -60,4 +60,5 @@ export const reshapeKind: BuiltinKind<Reshape> = {
  * assert.deepStrictEqual(Net.predict(net, vars, T.ones([5, 6])).shape, [5, 2, 3])
  * @category layers
  */
-export const reshape = (shape: ReadonlyArray<number>): Reshape => make(reshapeKind, { _tag: 'Reshape', shape: Object.freeze([...shape]) })
+export const reshape = (shape: ReadonlyArray<number>): Reshape =>
+  make(reshapeKind, { _tag: 'Reshape', shape: Array.isArray(shape) ? Object.freeze([...(shape as ReadonlyArray<number>)]) : shape })

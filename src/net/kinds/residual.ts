@@ -2,7 +2,8 @@
 import * as T from '../../tensor/index.js'
 import { type BuiltinKind, type Vars, one, problem } from '../Kind.js'
 import { type Layer, showShapes } from '../Layer.js'
-import { isLayerList, make } from './common.js'
+import { bodyProblems, make } from './common.js'
+import { checkLayer } from '../check.js'
 
 export interface Residual {
   readonly _tag: 'Residual'
@@ -19,7 +20,7 @@ export const residualKind: BuiltinKind<Residual> = {
   tag: 'Residual',
   fields: ['body'],
   sublayers: { body: 'one' },
-  check: (l) => (isLayerList([l.body]) ? [] : ['body must be a layer']),
+  check: (l) => bodyProblems(l.body),
   children: (l) => [['body', l.body]],
   shape: (l, s, r) => {
     one(s)
@@ -61,4 +62,4 @@ export const residualKind: BuiltinKind<Residual> = {
  * assert.ok(E.isLeft(Net.shape(Net.residual(Net.dense(3)), [4]))) // the body must keep the shape
  * @category combinators
  */
-export const residual = (body: Layer): Residual => make(residualKind, { _tag: 'Residual', body })
+export const residual = (body: Layer): Residual => make(residualKind, { _tag: 'Residual', body: checkLayer('residual', body, 'the body') })

@@ -8,7 +8,7 @@ import type { Layer } from '../Layer.js'
 import type { Cx } from '../Kind.js'
 import type { SymValue } from '../onnx/symbols.js'
 import { batchNormAffine } from './batchNorm.js'
-import { indexed, isLayerList, make } from './common.js'
+import { checkLayers, indexed, layerListProblems, make } from './common.js'
 import { identity } from './identity.js'
 
 export interface Serial {
@@ -46,7 +46,7 @@ export const serialKind: BuiltinKind<Serial> = {
   tag: 'Serial',
   fields: ['layers'],
   sublayers: { layers: 'list' },
-  check: (l) => (isLayerList(l.layers) ? [] : ['layers must be an array of layers']),
+  check: (l) => layerListProblems(l.layers, false),
   children: (l) => indexed(l.layers),
   shape: (l, s, r) => l.layers.reduce((acc, c, i) => r.shape(c, String(i), acc), s),
   init: (l, key, s, _, r) => {
@@ -90,6 +90,7 @@ const flatLayers = (ls: ReadonlyArray<Layer>): Layer[] =>
  * @category combinators
  */
 export const serial = (...layers: ReadonlyArray<Layer>): Layer => {
+  checkLayers('serial', layers)
   const flat = flatLayers(layers)
   if (flat.length === 0) return identity
   if (flat.length === 1) return flat[0]!
