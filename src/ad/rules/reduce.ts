@@ -4,20 +4,26 @@ import type { Reduction } from '../../prims/Prim.js'
 import { kept } from '../../prims/eval/reduce.js'
 import * as T from '../../tensor/index.js'
 import { bind } from '../../prims/bind.js'
+import { toFront } from './batch.js'
 import type { BatchRule, Rule } from './Rule.js'
 
 /** A per-example axis as an axis of the batched value whose batch axis is `b`. */
 const past = (i: number, b: number): number => (i < b ? i : i + 1)
 
-/** Reductions batch in place: the reduced axes step over the batch axis, which stays (less the reduced axes before it). */
-const reduceBatch: BatchRule<'sum' | 'mean' | 'max' | 'min'> = ([x], [b], p, cx) => [
-  bind(cx.prim, [x!], { axes: p.axes.map((i) => past(i, b!)), keepdims: p.keepdims }),
-  p.keepdims ? b! : b! - p.axes.filter((i) => i < b!).length,
-]
+/**
+ * Reductions batch in place when the batch axis comes before every reduced axis (each example's
+ * elements are then added in the same order as alone); otherwise the batch axis moves to the
+ * front first. The reduced axes step over the batch axis.
+ */
+const reduceBatch: BatchRule<'sum' | 'mean' | 'max' | 'min'> = ([x], [axis], p, cx) => {
+  const inPlace = p.axes.every((i) => i >= axis!)
+  const b = inPlace ? axis! : 0
+  return [bind(cx.prim, [inPlace ? x! : toFront(x!, axis!)], { axes: p.axes.map((i) => past(i, b)), keepdims: p.keepdims }), b]
+}
 
 const argBatch: BatchRule<'argmax' | 'argmin'> = ([x], [b], p, cx) => [
   bind(cx.prim, [x!], { axis: past(p.axis, b!), keepdims: p.keepdims }),
-  p.keepdims || p.axis > b! ? b! : b! - 1,
+  p.keepdims || p.axis >= b! ? b! : b! - 1,
 ]
 
 /** Spreads a reduced cotangent back over the reduced axes. */
