@@ -9,6 +9,7 @@
  * square matmul, gradient over forward, and memory over long training.
  */
 import { Ad, Data, Loss, Net, Optim, Rng, Tensor as T, Train } from '../src/index.js'
+import { perExampleGradients } from './lib/perExample.js'
 import { sideBySide } from './side-by-side.js'
 
 const quick = process.argv.includes('--quick')
@@ -98,6 +99,14 @@ for (const n of [128, 256, 512]) {
   const vg = time(() => Ad.valueAndGrad(loss)(params), quick ? 300 : 1000)
   rows.push(['MLP 784-128-64-10, batch 128: forward', `${fwd.toFixed(2)} ms`, '', ''])
   rows.push(['  valueAndGrad / forward (target ≤ 3)', `${vg.toFixed(2)} ms`, `${fwd.toFixed(2)} ms (forward)`, `${(vg / fwd).toFixed(2)}×`])
+}
+
+{
+  // per-example gradients: vmap(grad(loss)) against a loop of Ad.grad and one gradient of the batch
+  const t = perExampleGradients(time, quick ? 300 : 1000)
+  rows.push(['per-example gradients MLP 784-128-64-10, batch 128: vmap(grad)', `${t.vmap.toFixed(2)} ms`, '', ''])
+  rows.push(['  vmap(grad) / one batch gradient (target ≤ 3)', `${t.vmap.toFixed(2)} ms`, `${t.batch.toFixed(2)} ms (batch gradient)`, `${(t.vmap / t.batch).toFixed(2)}×`])
+  rows.push(['  loop of grad / vmap(grad) (target ≥ 8)', `${t.vmap.toFixed(2)} ms`, `${t.loop.toFixed(2)} ms (loop of Ad.grad)`, `${(t.loop / t.vmap).toFixed(2)}×`])
 }
 
 {

@@ -18,5 +18,6 @@
 export { stopGradient } from '../tensor/elementwise.js'
 export * from './transforms.js'
 export * from './custom.js'
+export { type Axes, type Batched, type VmapOptions, vmap } from './vmap.js'
 export * from './check.js'
 export { type GuardMode, type NumericIssue, showIssue, issueOf, checkFinite, guarded } from './guard.js'

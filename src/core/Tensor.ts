@@ -126,6 +126,12 @@ export const boxOf = (t: Tensor): TraceBox | undefined => peekBox(t)
 export const traced = <B extends TraceBox>(box: B): Tensor => make(peek(box.primal), box.primal.shape, box)
 
 /**
+ * A traced tensor whose shape differs from its box's primal (one example of a batch under
+ * `vmap`), over `data`, a buffer of that shape's size taken from the primal's. @internal
+ */
+export const tracedAs = <B extends TraceBox>(box: B, data: Buffer, shape: Shape): Tensor => make(data, shape, box)
+
+/**
  * True when a value is a `Tensor` (a type guard).
  *
  * @example

@@ -38,6 +38,24 @@ export interface Rule<P extends Prim> {
    * interpreters then return the plain value, untraced, instead of recording it.
    */
   readonly constant?: true
+  /**
+   * The batching rule (`vmap`): given the primals, each with its batch axis (null for an input
+   * that is the same for every example) and the batch size, the output and its batch axis.
+   * Rules move batch axes to the front where they must and apply the primitive once, with one
+   * more leading axis (see `batch.ts` for the shared forms).
+   */
+  readonly batch: BatchRule<P>
 }
+
+/** A batch axis, or null for a value shared by every example. */
+export type Axis = number | null
+
+/** What a batching rule knows besides the primals: the batch size and the primitive it batches. */
+export interface BatchContext<P extends Prim> {
+  readonly size: number
+  readonly prim: P
+}
+
+export type BatchRule<P extends Prim> = (primals: ReadonlyArray<Tensor>, axes: ReadonlyArray<Axis>, params: PrimParams[P], cx: BatchContext<P>) => readonly [Tensor, Axis]
 
 export type RuleTable = { readonly [P in Prim]: Rule<P> }

@@ -10,7 +10,8 @@ import type { Conv2dSpec, Pool2dSpec } from '../../kernels/Kernels.js'
 import { bind } from '../../prims/bind.js'
 import type { ConvPrim } from '../../prims/Prim.js'
 import { plus } from './linear.js'
-import type { Rule } from './Rule.js'
+import { loop, loopWhen, materialize } from './batch.js'
+import type { BatchRule, Rule } from './Rule.js'
 
 const conv = (x: Tensor, w: Tensor, spec: Conv2dSpec): Tensor => bind('conv2d', [x, w], { spec })
 const gradInput = (dy: Tensor, w: Tensor, spec: Conv2dSpec): Tensor => bind('conv2dGradInput', [dy, w], { spec })
@@ -51,48 +52,79 @@ const windowKink = (x: Tensor, s: Pool2dSpec): Tensor => {
   return fromBuffer(out, [s.batch, s.outH, s.outW, C, cells])
 }
 
+/**
+ * Convolution and pooling batch over their image batch axis: the mapped axis is folded into it
+ * ([size, n, h, w, c] → [size·n, h, w, c]), the primitive runs once, and the result is
+ * unfolded. Operands listed in `images` are folded (an unbatched one is repeated first); the
+ * others (filters) must be unbatched, or the rule loops over the examples.
+ */
+const folding =
+  <P extends ConvPrim>(images: ReadonlyArray<number>): BatchRule<P> =>
+  (xs, axes, params, cx) => {
+    const spec = (params as { readonly spec: Conv2dSpec | Pool2dSpec }).spec
+    const ins = xs.map((x, i) => {
+      if (!images.includes(i)) return x
+      const m = materialize(x, axes[i]!, cx.size)
+      return bind('reshape', [m], { shape: [cx.size * m.shape[1]!, ...m.shape.slice(2)] })
+    })
+    const y = bind(cx.prim, ins, { spec: { ...spec, batch: cx.size * spec.batch } } as never)
+    return [bind('reshape', [y], { shape: [cx.size, spec.batch, ...y.shape.slice(1)] }), 0]
+  }
+
+/** Folds the image operand; loops when the filter (operand 1) differs per example. */
+const filterShared = <P extends 'conv2d' | 'conv2dGradInput'>(): BatchRule<P> => loopWhen<P>((axes) => axes[1] !== null, folding<P>([0]))
+
 export const convRules: { readonly [P in ConvPrim]: Rule<P> } = {
   // bilinear in (x, w)
   conv2d: {
     jvp: ([x, w], [tx, tw], _, { spec }) => plus(tx === null ? null : conv(tx!, w!, spec), tw === null ? null : conv(x!, tw!, spec)),
     vjp: (g, [x, w], _, { spec }, [needX, needW]) => [needX === false ? null : gradInput(g, w!, spec), needW === false ? null : gradFilter(x!, g, spec)],
+    batch: filterShared(),
   },
   // bilinear in (dy, w): ⟨g, gradInput(dy, w)⟩ = ⟨conv(g, w), dy⟩ = ⟨gradFilter(g, dy), w⟩
   conv2dGradInput: {
     jvp: ([dy, w], [tdy, tw], _, { spec }) =>
       plus(tdy === null ? null : gradInput(tdy!, w!, spec), tw === null ? null : gradInput(dy!, tw!, spec)),
     vjp: (g, [dy, w], _, { spec }, [needDy, needW]) => [needDy === false ? null : conv(g, w!, spec), needW === false ? null : gradFilter(g, dy!, spec)],
+    batch: filterShared(),
   },
   // bilinear in (x, dy): ⟨g, gradFilter(x, dy)⟩ = ⟨conv(x, g), dy⟩ = ⟨gradInput(dy, g), x⟩
   conv2dGradFilter: {
     jvp: ([x, dy], [tx, tdy], _, { spec }) =>
       plus(tx === null ? null : gradFilter(tx!, dy!, spec), tdy === null ? null : gradFilter(x!, tdy!, spec)),
     vjp: (g, [x, dy], _, { spec }, [needX, needDy]) => [needX === false ? null : gradInput(dy!, g, spec), needDy === false ? null : conv(x!, g, spec)],
+    // a filter gradient per example: summing over a folded batch would mix the examples
+    batch: loop,
   },
   // piecewise linear: the tangent of each window is the tangent of its (first) maximum
   maxPool2d: {
     jvp: ([x], [t], _, { spec }) => (t === null ? null : select(x!, t!, spec)),
     vjp: (g, [x], _, { spec }) => [route(x!, g, spec)],
     kink: ([x], { spec }) => windowKink(x!, spec),
+    batch: folding([0]),
   },
   // linear in dy (x only decides where things go)
   maxPool2dGrad: {
     jvp: ([x], [, tdy], _, { spec }) => (tdy === null ? null : route(x!, tdy!, spec)),
     vjp: (g, [x], _, { spec }) => [null, select(x!, g, spec)],
     kink: ([x], { spec }) => windowKink(x!, spec),
+    batch: folding([0, 1]),
   },
   // linear in t
   maxPool2dSelect: {
     jvp: ([x], [, tt], _, { spec }) => (tt === null ? null : select(x!, tt!, spec)),
     vjp: (g, [x], _, { spec }) => [null, route(x!, g, spec)],
     kink: ([x], { spec }) => windowKink(x!, spec),
+    batch: folding([0, 1]),
   },
   avgPool2d: {
     jvp: (_, [t], __, { spec }) => (t === null ? null : avg(t!, spec)),
     vjp: (g, _, __, { spec }) => [avgBack(g, spec)],
+    batch: folding([0]),
   },
   avgPool2dGrad: {
     jvp: (_, [t], __, { spec }) => (t === null ? null : avgBack(t!, spec)),
     vjp: (g, _, __, { spec }) => [avg(g, spec)],
+    batch: folding([0]),
   },
 }

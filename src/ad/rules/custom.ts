@@ -3,6 +3,7 @@
  * here: the interpreters then trace through the user's function body instead. @internal
  */
 import { orZeros } from './linear.js'
+import { loop } from './batch.js'
 import type { Rule } from './Rule.js'
 
 export const customRules: { readonly custom: Rule<'custom'> } = {
@@ -15,5 +16,7 @@ export const customRules: { readonly custom: Rule<'custom'> } = {
       if (rule.vjp === undefined) throw new Error(`internal: custom ${rule.name} has no vjp; the interpreter traces its body`)
       return rule.vjp(g, xs, out)
     },
+    // the user's function is opaque: it runs once per example (its own rules still apply to each call)
+    batch: loop,
   },
 }

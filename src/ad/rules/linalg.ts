@@ -5,9 +5,29 @@
 import type { Tensor } from '../../core/Tensor.js'
 import * as T from '../../tensor/index.js'
 import { plus } from './linear.js'
-import type { Rule } from './Rule.js'
+import { bind } from '../../prims/bind.js'
+import { frontWithRank, toFront } from './batch.js'
+import type { Axis, BatchRule, Rule } from './Rule.js'
 
 const mm = (a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor => T.matmul(a, b, { transposeA, transposeB })
+
+const rankOf = (x: Tensor, axis: Axis): number => (axis === null ? x.rank : x.rank - 1)
+
+/**
+ * Batched operands go batch-axis-first, ranks aligned; the product broadcasts its leading axes.
+ * A batch of row blocks times one shared matrix is one product of all the rows stacked.
+ */
+const matmulBatch: BatchRule<'matmul'> = ([a, b], [ba, bb], p) => {
+  if (ba !== null && bb === null && b!.rank === 2 && !p.transA) {
+    const f = toFront(a!, ba!)
+    const k = f.shape[f.rank - 1]!
+    const rows = bind('matmul', [bind('reshape', [f], { shape: [f.size / k, k] }), b!], p)
+    return [bind('reshape', [rows], { shape: [...f.shape.slice(0, -1), rows.shape[1]!] }), 0]
+  }
+  const rank = Math.max(rankOf(a!, ba!), rankOf(b!, bb!))
+  const fit = (x: Tensor, axis: Axis): Tensor => (axis === null ? x : frontWithRank(x, axis, rank))
+  return [bind('matmul', [fit(a!, ba!), fit(b!, bb!)], p), 0]
+}
 
 export const linalgRules: { readonly matmul: Rule<'matmul'> } = {
   matmul: {
@@ -29,5 +49,6 @@ export const linalgRules: { readonly matmul: Rule<'matmul'> } = {
       // a constant operand (the data x of x·W) gets no cotangent: a third of the backward work saved
       return [needA === false ? null : da(), needB === false ? null : db()]
     },
+    batch: matmulBatch,
   },
 }

@@ -3,7 +3,28 @@ import type { Tensor } from '../../core/Tensor.js'
 import type { Reduction } from '../../prims/Prim.js'
 import { kept } from '../../prims/eval/reduce.js'
 import * as T from '../../tensor/index.js'
-import type { Rule } from './Rule.js'
+import { bind } from '../../prims/bind.js'
+import { toFront } from './batch.js'
+import type { BatchRule, Rule } from './Rule.js'
+
+/** A per-example axis as an axis of the batched value whose batch axis is `b`. */
+const past = (i: number, b: number): number => (i < b ? i : i + 1)
+
+/**
+ * Reductions batch in place when the batch axis comes before every reduced axis (each example's
+ * elements are then added in the same order as alone); otherwise the batch axis moves to the
+ * front first. The reduced axes step over the batch axis.
+ */
+const reduceBatch: BatchRule<'sum' | 'mean' | 'max' | 'min'> = ([x], [axis], p, cx) => {
+  const inPlace = p.axes.every((i) => i >= axis!)
+  const b = inPlace ? axis! : 0
+  return [bind(cx.prim, [inPlace ? x! : toFront(x!, axis!)], { axes: p.axes.map((i) => past(i, b)), keepdims: p.keepdims }), b]
+}
+
+const argBatch: BatchRule<'argmax' | 'argmin'> = ([x], [b], p, cx) => [
+  bind(cx.prim, [x!], { axis: past(p.axis, b!), keepdims: p.keepdims }),
+  p.keepdims || p.axis >= b! ? b! : b! - 1,
+]
 
 /** Spreads a reduced cotangent back over the reduced axes. */
 const spread = (g: Tensor, x: Tensor, p: Reduction): Tensor => T.broadcastTo(T.reshape(g, kept(x, p)), x.shape)
@@ -35,6 +56,7 @@ const extremum = <P extends 'max' | 'min'>(op: P): Rule<P> => ({
   jvp: ([x], [t], out, p) => (t === null ? null : T.sum(T.mul(t!, extremumWeights(x!, out, p)), p.axes, p.keepdims)),
   vjp: (g, [x], out, p) => [T.mul(spread(g, x!, p), extremumWeights(x!, out, p))],
   kink: ([x], p) => extremumKink(x!, p, op === 'max'),
+  batch: reduceBatch,
 })
 
 /** Arg-reductions: integer outputs, nothing flows. */
@@ -42,6 +64,7 @@ const arg: Rule<'argmax' | 'argmin'> = {
   jvp: () => null,
   vjp: () => [null],
   constant: true,
+  batch: argBatch,
 }
 
 /** Number of input elements behind each output cell. */
@@ -51,10 +74,12 @@ export const reduceRules: { readonly [P in 'sum' | 'mean' | 'max' | 'min' | 'arg
   sum: {
     jvp: (_, [t], __, p) => (t === null ? null : T.sum(t!, p.axes, p.keepdims)),
     vjp: (g, [x], _, p) => [spread(g, x!, p)],
+    batch: reduceBatch,
   },
   mean: {
     jvp: (_, [t], __, p) => (t === null ? null : T.mean(t!, p.axes, p.keepdims)),
     vjp: (g, [x], _, p) => [T.div(spread(g, x!, p), count(x!, p))],
+    batch: reduceBatch,
   },
   max: extremum('max'),
   min: extremum('min'),

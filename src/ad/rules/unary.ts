@@ -6,12 +6,14 @@
 import type { Tensor } from '../../core/Tensor.js'
 import type { UnaryOp } from '../../kernels/Kernels.js'
 import * as T from '../../tensor/index.js'
+import { sameAxis } from './batch.js'
 import type { Rule } from './Rule.js'
 
 /** A smooth primitive from its derivative. */
 const smooth = (d: (x: Tensor, out: Tensor) => Tensor, kink?: (x: Tensor) => Tensor): Rule<UnaryOp> => ({
   jvp: ([x], [t], out) => (t === null || t === undefined ? null : T.mul(t, d(x!, out))),
   vjp: (g, [x], out) => [T.mul(g, d(x!, out))],
+  batch: sameAxis,
   ...(kink === undefined ? {} : { kink: ([x]) => kink(x!) }),
 })
 
@@ -20,6 +22,7 @@ const flat = (jump?: (x: Tensor) => Tensor): Rule<UnaryOp> => ({
   jvp: () => null,
   vjp: () => [null],
   constant: true,
+  batch: sameAxis,
   ...(jump === undefined ? {} : { kink: ([x]) => jump(x!) }),
 })
 
@@ -30,7 +33,7 @@ const identity = (x: Tensor): Tensor => x
 const TWO_OVER_SQRT_PI = 1.1283791670955126
 
 export const unaryRules: { readonly [P in UnaryOp]: Rule<P> } = {
-  neg: { jvp: (_, [t]) => (t ? T.neg(t) : null), vjp: (g) => [T.neg(g)] },
+  neg: { jvp: (_, [t]) => (t ? T.neg(t) : null), vjp: (g) => [T.neg(g)], batch: sameAxis },
   // d|x| = sign(x)·dx; the subgradient at 0 is 0
   abs: smooth((x) => T.sign(x), identity),
   // d eˣ = eˣ·dx

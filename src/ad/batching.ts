@@ -1,0 +1,64 @@
+/**
+ * Batching: the interpreter of `vmap`. While a `vmap` call runs, each mapped input is a traced
+ * tensor that looks like ONE example (its shape lacks the batch axis) and carries the whole
+ * batch underneath with the position of its batch axis. Every primitive applied to such values
+ * goes to its batching rule, which applies the primitive once to the whole batch and says
+ * where the output's batch axis is. Nothing is recorded.
+ *
+ * A traced example shares its buffer with the batch (the first `size` elements of it), so making
+ * one allocates nothing; its elements are not the example's values unless the batch axis is
+ * first. Read values after `vmap` returns, not inside it.
+ * @internal
+ */
+import { type Tensor, boxOf, dataOf, tracedAs } from '../core/Tensor.js'
+import { type Level, type LevelBox, newLevelId } from '../prims/bind.js'
+import type { Prim, PrimParams } from '../prims/Prim.js'
+import type { Axis } from './rules/Rule.js'
+import { rules } from './rules/table.js'
+
+/** `primal` is the whole batch; `axis` is where its batch axis is. */
+interface BatchBox extends LevelBox {
+  readonly axis: number
+}
+
+export interface Batching {
+  readonly level: Level
+  readonly size: number
+  /** A traced example standing for the batch `value`, whose batch axis is `axis`. */
+  readonly example: (value: Tensor, axis: number) => Tensor
+  /** The batch behind `x` and its batch axis, or `x` with null when it is the same for every example. */
+  readonly batchOf: (x: Tensor) => readonly [Tensor, Axis]
+  /** Ends the call: its traced examples may no longer be used. */
+  readonly close: () => void
+}
+
+export const batching = (name: string, size: number): Batching => {
+  let active = true
+  const example = (value: Tensor, axis: number): Tensor => {
+    const shape = value.shape.filter((_, i) => i !== axis)
+    let n = 1
+    for (const d of shape) n *= d
+    return tracedAs({ level, primal: value, axis } satisfies BatchBox, dataOf(value).subarray(0, n), shape)
+  }
+  const batchOf = (x: Tensor): readonly [Tensor, Axis] => {
+    const b = boxOf(x) as BatchBox | undefined
+    return b !== undefined && b.level === level ? [b.primal, b.axis] : [x, null]
+  }
+  const level: Level = {
+    id: newLevelId(),
+    name,
+    isActive: () => active,
+    process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
+      const primals: Tensor[] = []
+      const axes: Axis[] = []
+      for (const x of inputs) {
+        const [v, a] = batchOf(x)
+        primals.push(v)
+        axes.push(a)
+      }
+      const [out, axis] = rules[prim].batch(primals, axes, params, { size, prim })
+      return axis === null ? out : example(out, axis)
+    },
+  }
+  return { level, size, example, batchOf, close: () => (active = false) }
+}
