@@ -7,7 +7,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { type PuregradError, fail } from '../core/errors.js'
-import { type Model, decode, encode } from '../net/codec.js'
+import { checkOptions } from '../core/options.js'
+import { type DecodeOptions, type Model, decode, encode } from '../net/codec.js'
 import { type OnnxOptions, toOnnx } from '../net/onnx/toOnnx.js'
 import { validateNetwork } from '../net/validate.js'
 import { varsMismatch } from '../net/vars.js'
@@ -78,7 +79,7 @@ export const saveOnnxFile = (path: string, model: Model, options: Omit<OnnxOptio
   writeAtomically('saveOnnxFile', path, toOnnx(model.network, model, { ...options, inShape: model.inShape }))
 
 /** Options of `loadModelFile`. @category files */
-export interface LoadModelFileOptions {
+export interface LoadModelFileOptions extends DecodeOptions {
   /** The largest file to read, in bytes (default 256 MiB); a larger one is refused unread. */
   readonly maxBytes?: number
 }
@@ -89,7 +90,8 @@ export interface LoadModelFileOptions {
  * Before anything is read, the path must name a regular file (not a directory, a device such
  * as /dev/zero, or a pipe) of at most `maxBytes` bytes (default 256 MiB). Refusals: FILE_ERROR
  * (missing, unreadable, not a regular file), RESOURCE_LIMIT (too large), INVALID_VALUE (not a
- * valid model document).
+ * valid model document). `budget` and `layers` (the definitions of user-defined layers the
+ * file holds) are passed to `Net.decode`.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -115,7 +117,8 @@ export interface LoadModelFileOptions {
  */
 export const loadModelFile = (path: string, options: LoadModelFileOptions = {}): E.Either<PuregradError, Model> => {
   const op = 'loadModelFile'
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
+  checkOptions(op, options, ['maxBytes', 'budget', 'layers'])
+  const { maxBytes = DEFAULT_MAX_BYTES, ...decodeOptions } = options
   if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) fail('INVALID_ARGUMENT', op, `maxBytes must be a whole number of bytes > 0; got ${String(maxBytes)}.`)
-  return E.flatMap(readBounded(op, path, maxBytes), decode)
+  return E.flatMap(readBounded(op, path, maxBytes), (text) => decode(text, decodeOptions))
 }

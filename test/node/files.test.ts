@@ -40,3 +40,24 @@ describe('model files', () => {
     expect(E.isLeft(missing) && missing.left.message).toMatch(/cannot read .*nope.json/)
   })
 })
+
+describe('model files with user-defined layers', () => {
+  const scale = Net.defineLayer({
+    name: 'FileScale',
+    fields: { initial: { default: 2 } },
+    shape: (_, inShape) => inShape,
+    init: (l, inShape) => ({ s: { shape: [inShape.at(-1)!], init: (_, shape, dtype) => T.full(shape, l.initial, dtype) } }),
+    apply: (_, p, x) => T.mul(x, p['s']!),
+  })
+  const net = Net.serial(Net.dense(3), scale({ initial: 0.5 }))
+
+  it('load with the definitions given, and refuse without them, naming the layer', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'puregrad-')), 'model.json')
+    saveModelFile(path, { network: net, inShape: [4], ...Net.init(net, { key: Rng.key(0), inShape: [4] }) })
+    const back = loadModelFile(path, { layers: [scale] })
+    expect(E.isRight(back) && T.equals(Net.predict(back.right.network, back.right, T.ones([1, 4])), Net.predict(net, Net.init(net, { key: Rng.key(0), inShape: [4] }), T.ones([1, 4])))).toBe(true)
+    const without = loadModelFile(path)
+    expect(E.isLeft(without) && without.left.message).toMatch(/FileScale/)
+    expect(() => loadModelFile(path, { layer: [scale] } as never)).toThrow(/unknown option "layer"/)
+  })
+})
