@@ -15,21 +15,12 @@ import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Ad, Net, PuregradError, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
+import { caught } from '../util.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
 /** The PuregradError `f` throws or returns as a Left (anything else fails the test). */
-const refusal = (f: () => unknown): PuregradError => {
-  let r: unknown
-  try {
-    r = f()
-  } catch (e) {
-    if (e instanceof PuregradError) return e
-    throw new Error(`expected a PuregradError, got ${e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e)}`)
-  }
-  if (typeof r === 'object' && r !== null && (r as { _tag?: unknown })._tag === 'Left') return (r as E.Left<PuregradError>).left
-  throw new Error('expected a refusal, got a result')
-}
+const refusal = caught
 
 /** How long `f` takes, in milliseconds, and what it gave. */
 const timed = <A>(f: () => A): { readonly ms: number; readonly value: A } => {

@@ -8,22 +8,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { Ad, type ErrorCode, Net, PuregradError, Rng, Tensor as T, Tree, errorCodes } from '../../src/index.js'
 import { loadModelFile } from '../../src/node/index.js'
+import { caught } from '../util.js'
 
 /** Runs a trigger: the thrown PuregradError, or the Left it returned. */
-const errorOf = (f: () => unknown): PuregradError => {
-  let r: unknown
-  try {
-    r = f()
-  } catch (e) {
-    if (e instanceof PuregradError) return e
-    throw e
-  }
-  if (typeof r === 'object' && r !== null && (r as { _tag?: unknown })._tag === 'Left') {
-    const l = (r as E.Left<unknown>).left
-    if (l instanceof PuregradError) return l
-  }
-  throw new Error(`expected a PuregradError (thrown or as a Left), got ${String(r)}`)
-}
+const errorOf = caught
 
 const triggers: { readonly [C in ErrorCode]: () => unknown } = {
   SHAPE_MISMATCH: () => T.add(T.zeros([2, 3]), T.zeros([4])),
