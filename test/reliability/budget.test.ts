@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Ad, Net, PuregradError, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
+import { Ad, Net, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
 import { caught } from '../util.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
