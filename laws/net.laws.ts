@@ -77,6 +77,7 @@ const probes: { readonly [K in Net.Tag]: { readonly net: Net.Layer; readonly inS
   Dropout: { net: Net.serial(Net.dense(6), Net.dropout(0.6), Net.dense(2)), inShape: [3] },
   BatchNorm: { net: Net.serial(Net.dense(4), Net.batchNorm(), Net.dense(2)), inShape: [3] },
   LayerNorm: { net: Net.serial(Net.dense(4), Net.layerNorm(), Net.dense(2)), inShape: [3] },
+  GroupNorm: { net: Net.serial(Net.conv2d(4, 1), Net.groupNorm(2), Net.flatten, Net.dense(2)), inShape: [2, 3, 2] },
   Embedding: { net: Net.serial(Net.embedding(6, 3), Net.flatten, Net.dense(2)), inShape: [4], ints: 6 },
   SimpleRnn: { net: Net.simpleRnn(3, { returnSequences: true }), inShape: [4, 2] },
   Lstm: { net: Net.lstm(3), inShape: [4, 2] },

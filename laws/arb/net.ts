@@ -1,7 +1,8 @@
 /**
  * Random networks that are well-shaped by construction, for any input width: `preserving`
  * blocks keep the width (activations, dropout, batch and layer norm, residuals, repeats, parallel sums),
- * `block`s may change it (dense, maxout after a wide dense, concatenating branches).
+ * `block`s may change it (dense, maxout after a wide dense, group norm after a dense of a multiple of its groups,
+ * concatenating branches).
  */
 import fc from 'fast-check'
 import { Net } from '../../src/index.js'
@@ -27,6 +28,7 @@ export const network = (opts: { readonly maxDepth?: number } = {}): fc.Arbitrary
       fc.integer({ min: 1, max: 4 }).map((u) => Net.dense(u)),
       tie('preserving'),
       fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).map(([u, p]) => Net.serial(Net.dense(u * p), Net.maxout(p))),
+      fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 })).map(([g, c]) => Net.serial(Net.dense(g * c), Net.groupNorm(g))),
       fc.tuple(tie('block'), tie('block')).map(([a, b]) => Net.serial(a, b)),
       fc.tuple(tie('block'), tie('block')).map(([a, b]) => Net.serial(Net.fanOut(2), Net.parallel(a, b), Net.fanInConcat())),
     ),

@@ -200,6 +200,18 @@ describe('Net.toOnnx in onnxruntime-web', () => {
       expect(ops.filter((o: string) => o === 'LayerNormalization').length).toBe(opset >= 17 ? 3 : 0)
     }
   })
+  it('group norm: the formula in primitive operators at every opset (no GroupNormalization); on images (channels-first after a conv), sequences and vectors', async () => {
+    const net = Net.serial(Net.conv2d(6, 2, { padding: 'same' }), Net.groupNorm(3), Net.relu, Net.conv2d(4, 2), Net.groupNorm(1, { eps: 1e-3 }), Net.flatten, Net.dense(6), Net.reshape([2, 3]), Net.groupNorm(3), Net.flatten, Net.dense(4), Net.groupNorm(2))
+    const x = normal(93, [4, 3, 3, 2], 3)
+    const vars = trained(net, Rng.key(94), [3, 3, 2], x, normal(95, [4, 4]))
+    expect(Net.summary(net, [3, 3, 2])).toMatch(/1  GroupNorm\(3\) +\[\*, 3, 3, 6\] +12\n/)
+    for (const opset of [13, 17, 18, 21]) {
+      const { bytes } = await agree(`group norm, opset ${opset}`, net, vars, [3, 3, 2], x, { opset })
+      const ops = (decodeModel(bytes) as any).graph.node.map((n: any) => n.opType)
+      expect(ops).not.toContain('GroupNormalization')
+      expect(ops.filter((o: string) => o === 'ReduceMean').length).toBe(8)
+    }
+  })
   it('opset 18 (ReduceMax with axes as an input) and opset 21', async () => {
     const x = normal(70, [4, 9, 9, 2])
     const vars = Net.init(images, { key: Rng.key(71), inShape: [9, 9, 2] })

@@ -20,6 +20,7 @@ import { fanInConcatKind } from './fanInConcat.js'
 import { fanInSumKind } from './fanInSum.js'
 import { fanOutKind } from './fanOut.js'
 import { flattenKind } from './flatten.js'
+import { groupNormKind } from './groupNorm.js'
 import { identityKind } from './identity.js'
 import { layerNormKind } from './layerNorm.js'
 import { lstmKind } from './lstm.js'
@@ -42,6 +43,7 @@ export const builtinKinds = [
   dropoutKind,
   batchNormKind,
   layerNormKind,
+  groupNormKind,
   embeddingKind,
   simpleRnnKind,
   lstmKind,
