@@ -1,9 +1,10 @@
 // Every example is a complete program; CI runs each in its quick mode and checks what it claims.
 import { describe, expect, it } from 'vitest'
-import { Ad } from '../../src/index.js'
+import { Ad, Rng, Tensor as T, Tree } from '../../src/index.js'
 import * as autoencoder from '../../examples/autoencoder.js'
 import * as backprop from '../../examples/backprop.js'
 import * as customLayer from '../../examples/custom-layer.js'
+import * as dpSgd from '../../examples/dp-sgd.js'
 import * as gradcheck from '../../examples/gradcheck.js'
 import * as race from '../../examples/optimizer-race.js'
 import * as overfitting from '../../examples/overfitting.js'
@@ -59,5 +60,48 @@ describe('examples', () => {
   it('autoencoder: reconstructions of MNIST digits get much closer to the originals', () => {
     const r = autoencoder.run({ quick: true })
     expect(r.after).toBeLessThan(0.5 * r.before)
+  })
+  describe('dp-sgd: differentially private SGD with per-example gradients from Ad.vmap', () => {
+    it('learns the digits well above chance despite clipping and noise, and trails the plain run', () => {
+      const r = dpSgd.run({ quick: true })
+      expect(r.dpAccuracy).toBeGreaterThan(0.6)
+      expect(r.plainAccuracy).toBeGreaterThan(0.8)
+      expect(r.dpAccuracy).toBeLessThan(r.plainAccuracy)
+      // the clipping norm is active: most per-example gradients start above C = 1
+      expect(r.meanNorm).toBeGreaterThan(r.clip)
+      expect(r.fractionClipped).toBeGreaterThan(0.3)
+      expect(r.fractionClipped).toBeLessThanOrEqual(1)
+    })
+    it('clipping bounds every per-example norm by C and leaves the gradients already within C unchanged', () => {
+      const { train } = dpSgd.loadDigits(true)
+      const [x, y] = [T.slice(train.x, [0, 0], [32, 784]), T.slice(train.y, [0, 0], [32, 10])]
+      const grads = dpSgd.perExampleGradients(dpSgd.initialParams(Rng.key(1)), x, y)
+      const before = T.toArray(dpSgd.perExampleNorms(grads))
+      for (const clip of [0.1, 1, 5, Infinity]) {
+        const clipped = dpSgd.clipPerExample(grads, clip)
+        const after = T.toArray(dpSgd.perExampleNorms(clipped))
+        after.forEach((n, i) => {
+          expect(n).toBeLessThanOrEqual(clip * (1 + 1e-6))
+          // the direction is kept: clipped to C exactly when above it, unchanged when within it
+          expect(Math.abs(n - Math.min(clip, before[i]!))).toBeLessThanOrEqual(1e-6 * Math.max(1, before[i]!))
+        })
+        if (clip === Infinity) for (const [a, b] of Tree.leaves(clipped).map((l, i) => [l.value, Tree.leaves(grads)[i]!.value] as const)) expect(T.equals(a, b)).toBe(true)
+      }
+      // the per-example gradients are those of each example alone
+      const third = dpSgd.perExampleGradients(dpSgd.initialParams(Rng.key(1)), T.slice(x, [2, 0], [1, 784]), T.slice(y, [2, 0], [1, 10]))
+      for (const [a, b] of Tree.leaves(third).map((l, i) => [l.value, Tree.leaves(grads)[i]!.value] as const)) {
+        const row = T.slice(b, [2, ...b.shape.slice(1).map(() => 0)], [1, ...b.shape.slice(1)])
+        expect(T.item(T.max(T.abs(T.sub(a, row))))).toBeLessThan(1e-6)
+      }
+    })
+    it('the same key gives the same final parameters bit for bit; another key, other ones', () => {
+      const { train } = dpSgd.loadDigits(true)
+      const o = { learningRate: 0.5, batchSize: 16, steps: 5, dp: { clip: 1, noiseMultiplier: 1 } }
+      // the float32 bit patterns of every parameter
+      const bits = (key: Rng.Key) => Tree.leaves(dpSgd.train(train, { ...o, key }).params).map((l) => Array.from(new Uint32Array(Float32Array.from(T.toArray(l.value)).buffer)))
+      const [a, b, c] = [bits(Rng.key(7)), bits(Rng.key(7)), bits(Rng.key(8))]
+      expect(a).toEqual(b)
+      expect(a).not.toEqual(c)
+    })
   })
 })
