@@ -5,10 +5,7 @@
  *
  * @internal
  */
-import { fail } from './errors.js'
-
-const show = (v: unknown): string =>
-  typeof v === 'number' ? String(v) : typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v
+import { describe, fail } from './errors.js'
 
 /** Edit distance between two short strings (insertions, deletions, substitutions, swaps of neighbours). */
 const distance = (a: string, b: string): number => {
@@ -55,7 +52,7 @@ export const unknownOption = (op: string, key: string, known: ReadonlyArray<stri
 export const checkOptions = (op: string, opts: unknown, known: ReadonlyArray<string>): void => {
   if (opts === undefined) return
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    fail('INVALID_ARGUMENT', op, `the options are ${show(opts)}; pass an options object such as { ${known[0] ?? ''}: … } or nothing.`)
+    fail('INVALID_ARGUMENT', op, `the options are ${describe(opts)}; pass an options object such as { ${known[0] ?? ''}: … } or nothing.`)
   }
   for (const k in opts as object) {
     if (Object.hasOwn(opts as object, k) && !known.includes(k)) unknownOption(op, k, known)
