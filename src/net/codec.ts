@@ -18,7 +18,6 @@ import { type Budget, checkJsonDepth, resolveBudget } from '../core/limits.js'
 import { sameShape, sizeOf } from '../core/shape.js'
 import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
 import * as Tr from '../tree/index.js'
-import { checkExpansion } from './budget.js'
 import { checkLayer } from './check.js'
 import { checkShapes, prepare, shape } from './interpret.js'
 import type { Layer, Shapes } from './Layer.js'
@@ -219,9 +218,9 @@ export const decode = (text: string, opts: DecodeOptions = {}): E.Either<Puregra
     if (extra.length > 0) invalid(`unexpected top-level field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}`)
     const network = E.getOrElse<PuregradError, Layer>((e) => (kept.has(e.code) ? fail(e.code, op, e.detail) : invalid(e.detail)))(validateNetwork(doc['network'], op, users.right))
     const inShape = doc['inShape'] as Shapes
-    checkExpansion(op, network, budget.right)
+    // shape checks the budget's layer count first; a budget or nesting refusal keeps its code
     const out = shape(network, inShape, { budget: budget.right })
-    if (E.isLeft(out)) invalid(`the network does not accept its saved input shape ${JSON.stringify(inShape)}: ${out.left.detail}`)
+    if (E.isLeft(out)) (kept.has(out.left.code) ? fail(out.left.code, op, out.left.detail) : invalid(`the network does not accept its saved input shape ${JSON.stringify(inShape)}: ${out.left.detail}`))
     // sizes from shapes alone, held to the budget, before any tensor exists
     const expected = prepare(op, network, { inShape, dtype: dtypeOfParams(doc['params']), budget: budget.right }).structure
     const params = readTree(doc['params'], expected.params as Tr.Structure, '', 'params')
