@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { type Buffer, type DType, dtypeOf } from './dtype.js'
+import { type Buffer, type DType, bytesPer, dtypeOf } from './dtype.js'
 import { PuregradError, describe, error, fail } from './errors.js'
 import type { Shape } from './shape.js'
 
@@ -130,6 +130,49 @@ export const traced = <B extends TraceBox>(box: B): Tensor => make(peek(box.prim
  * `vmap`), over `data`, a buffer of that shape's size taken from the primal's. @internal
  */
 export const tracedAs = <B extends TraceBox>(box: B, data: Buffer, shape: Shape): Tensor => make(data, shape, box)
+
+/** Backing stores of abstract tensors (see `abstractTensor`). */
+const abstractStores = new WeakSet<ArrayBufferLike>()
+let abstractStore = new ArrayBuffer(0)
+
+/**
+ * A tensor that stands for a value known only by its shape and dtype, while `jit` traces: its
+ * buffer is a view of a shared zero store, so making one costs no allocation of its size.
+ * Kernels never see one (the tracer intercepts every primitive), and public reads of one are
+ * refused (`readOf`). @internal
+ */
+export const abstractTensor = (shape: Shape, dtype: DType): Tensor => {
+  let n = 1
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!
+  const bytes = n * bytesPer[dtype]
+  if (bytes > abstractStore.byteLength) {
+    abstractStore = new ArrayBuffer(Math.max(bytes, 2 * abstractStore.byteLength, 1024))
+    abstractStores.add(abstractStore)
+  }
+  const data = dtype === 'float32' ? new Float32Array(abstractStore, 0, n) : dtype === 'float64' ? new Float64Array(abstractStore, 0, n) : new Int32Array(abstractStore, 0, n)
+  return make(data, shape, undefined)
+}
+
+/** Whether `t`'s contents are unknown (an abstract tensor, or a value traced by jit). @internal */
+export const isAbstract = (t: Tensor): boolean => abstractStores.has(peek(t).buffer)
+
+/**
+ * The buffer of `t` for a read of its contents by `op`: refused (TRACED_READ) when `t` is known
+ * only by its shape, because `jit` is tracing the function that reads it. @internal
+ */
+export const readOf = (op: string, t: Tensor): Buffer => {
+  const d = peek(t)
+  if (abstractStores.has(d.buffer)) {
+    fail(
+      'TRACED_READ',
+      op,
+      `the contents of a ${t.dtype} value of shape [${t.shape.join(', ')}] were read while jit traced the function, when only its shape and dtype are known. ` +
+        'Keep reads (item, toArray, if/else on values) outside the jitted function and return the tensor instead; select between values with Tensor.where; ' +
+        'or pass what the decision depends on as a number argument, which jit treats as static (one trace per value).',
+    )
+  }
+  return d
+}
 
 /**
  * True when a value is a `Tensor` (a type guard).

@@ -33,6 +33,25 @@ const tooLarge = (op: string, dtype: DType, size: number, why: string): never =>
   )
 
 /**
+ * Where `alloc` first looks for a buffer: the jit executor installs one while a program runs,
+ * handing back buffers of dead intermediates (zero-filled, as `alloc` promises). @internal
+ */
+export type Recycler = (dtype: DType, size: number) => Buffer | undefined
+
+let recycler: Recycler | undefined
+
+/** Runs `f` with `alloc` served by `r` first. @internal */
+export const withRecycler = <A>(r: Recycler, f: () => A): A => {
+  const outer = recycler
+  recycler = r
+  try {
+    return f()
+  } finally {
+    recycler = outer
+  }
+}
+
+/**
  * Allocates a zero-filled buffer of a dtype. Refuses (RESOURCE_LIMIT) a request above
  * `MAX_TENSOR_BYTES`, or one the engine cannot satisfy (the typed-array constructor's
  * RangeError, e.g. under a memory cap). `op` names the public operation for the message.
@@ -42,6 +61,10 @@ export const alloc = (dtype: DType, size: number, op = 'allocate'): Buffer => {
   if (!(size * bytesPer[dtype] <= MAX_TENSOR_BYTES)) {
     if (!(size >= 0)) fail('INVALID_SHAPE', op, `a tensor cannot hold ${size} elements; sizes must be whole numbers ≥ 0.`)
     tooLarge(op, dtype, size, `more than the ${MAX_TENSOR_BYTES} bytes one tensor may hold`)
+  }
+  if (recycler !== undefined) {
+    const b = recycler(dtype, size)
+    if (b !== undefined) return b
   }
   try {
     switch (dtype) {

@@ -25,6 +25,7 @@ export const codes = {
   TREE_MISMATCH: 'two parameter trees do not have the same structure',
   INVALID_KEY: 'a value passed as a random key is not a key',
   ESCAPED_TRACER: 'a value traced by a differentiation call was used after the call returned',
+  TRACED_READ: 'the contents of a value were read while jit traced the function that holds it',
   NOT_SCALAR: 'a function differentiated with grad must return a single number',
   NON_FINITE: 'a computation produced NaN or Infinity',
   RESOURCE_LIMIT: 'a request needs more memory or work than the resource budget allows',

@@ -68,6 +68,7 @@ export { type ApplyOptions, type InitOptions, type InitStructure, type InitStruc
 export { type Budget, MAX_DEPTH, defaultBudget } from '../core/limits.js'
 export { initialize, initializers, varianceOf } from './initializers.js'
 export { type SummaryOptions, summary } from './summary.js'
+export { usesRandomness } from './random.js'
 export { type DecodeOptions, type Model, decode, encode } from './codec.js'
 export { edit } from './edit.js'
 export { type FieldSpec, type LayerConstructor, type LayerDefinition, type LayerMode, type OnnxAttribute, type OnnxBuilder, type ParamSpec, type UserLayerOf, defineLayer } from './define.js'

@@ -73,6 +73,9 @@ export type Observer = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, 
 
 let observer: Observer | undefined
 
+/** Whether some `observeEvaluations` is running (a compiled program must then run primitive by primitive). */
+export const observing = (): boolean => observer !== undefined
+
 /**
  * Runs `f` with `watch` called after every concrete evaluation of a primitive in its dynamic
  * extent, at whatever level of nesting the primitive was applied (forward and backward passes,

@@ -11,7 +11,7 @@
 import { alloc } from '../core/dtype.js'
 import { fail } from '../core/errors.js'
 import { type Shape, normalizeAxis } from '../core/shape.js'
-import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
+import { type Tensor, fromBuffer, isTensor, readOf } from '../core/Tensor.js'
 import { checkSampleShape, show } from './check.js'
 import { type Key, checkKey } from './Key.js'
 import { CHUNK, fillWords, scratch } from './threefry.js'
@@ -135,7 +135,7 @@ export const shuffle = (key: Key, t: Tensor, axis = 0): Tensor => {
   let inner = 1
   for (let i = ax + 1; i < t.rank; i++) inner *= t.shape[i]!
   const perm = permute(k0, k1, len)
-  const src = dataOf(t)
+  const src = readOf(op, t)
   const out = alloc(t.dtype, src.length, op)
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < len; j++) {

@@ -2,7 +2,7 @@
 import { fail } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import { sameShape } from '../core/shape.js'
-import { type Tensor, dataOf, checkTensor } from '../core/Tensor.js'
+import { type Tensor, checkTensor, readOf } from '../core/Tensor.js'
 
 /**
  * True when both tensors have the same dtype, the same shape and the same bits
@@ -20,8 +20,8 @@ export const equals = (a: Tensor, b: Tensor): boolean => {
   checkTensor('equals', a, 'a')
   checkTensor('equals', b, 'b')
   if (a.dtype !== b.dtype || !sameShape(a.shape, b.shape)) return false
-  const x = dataOf(a)
-  const y = dataOf(b)
+  const x = readOf('equals', a)
+  const y = readOf('equals', b)
   for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false
   return true
 }
@@ -58,8 +58,8 @@ export const allclose = (a: Tensor, b: Tensor, opts: AllcloseOptions = {}): bool
   const { rtol = 1e-5, atol = 1e-8, equalNaN = false } = opts
   if (!(rtol >= 0 && atol >= 0)) fail('INVALID_ARGUMENT', 'allclose', `rtol and atol must be ≥ 0; got rtol ${rtol}, atol ${atol}.`)
   if (!sameShape(a.shape, b.shape)) return false
-  const x = dataOf(a)
-  const y = dataOf(b)
+  const x = readOf('allclose', a)
+  const y = readOf('allclose', b)
   for (let i = 0; i < x.length; i++) {
     const u = x[i]!
     const v = y[i]!

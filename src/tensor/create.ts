@@ -5,7 +5,7 @@
 import { type Buffer, type DType, alloc, checkDType } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { type Shape, shapeOrThrow, sizeOf, stridesOf } from '../core/shape.js'
-import { Tensor, dataOf, fromBuffer, isTensor, checkTensor } from '../core/Tensor.js'
+import { Tensor, dataOf, fromBuffer, isAbstract, isTensor, checkTensor, readOf } from '../core/Tensor.js'
 import { bind } from '../prims/bind.js'
 
 /** A number or nested arrays of numbers; typed arrays are accepted as the innermost level. */
@@ -292,7 +292,7 @@ export const eye = (n: number, m: number = n, dtype: DType = 'float32'): Tensor 
  * assert.deepStrictEqual(T.toArray(T.tensor([0.1], 'float64')), [0.1])
  * @category destructors
  */
-export const toArray = (t: Tensor): number[] => Array.from(dataOf(checkTensor('toArray', t)))
+export const toArray = (t: Tensor): number[] => Array.from(readOf('toArray', checkTensor('toArray', t)))
 
 /**
  * A copy of the values as a typed array of the tensor's dtype.
@@ -307,7 +307,7 @@ export const toArray = (t: Tensor): number[] => Array.from(dataOf(checkTensor('t
  * assert.deepStrictEqual(T.toArray(x), [1, 2])
  * @category destructors
  */
-export const toTypedArray = (t: Tensor): Float32Array | Float64Array | Int32Array => dataOf(checkTensor('toTypedArray', t)).slice()
+export const toTypedArray = (t: Tensor): Float32Array | Float64Array | Int32Array => readOf('toTypedArray', checkTensor('toTypedArray', t)).slice()
 
 /**
  * The values as nested arrays (a number for a scalar).
@@ -320,7 +320,7 @@ export const toTypedArray = (t: Tensor): Float32Array | Float64Array | Int32Arra
  * @category destructors
  */
 export const toNested = (t: Tensor): NestedArray => {
-  const d = dataOf(checkTensor('toNested', t))
+  const d = readOf('toNested', checkTensor('toNested', t))
   const st = stridesOf(t.shape)
   const build = (depth: number, off: number): NestedArray =>
     depth === t.rank ? d[off]! : Array.from({ length: t.shape[depth]! }, (_, i) => build(depth + 1, off + i * st[depth]!))
@@ -339,7 +339,7 @@ export const toNested = (t: Tensor): NestedArray => {
  * @category destructors
  */
 export const item = (t: Tensor): number =>
-  checkTensor('item', t).size === 1 ? dataOf(t)[0]! : fail('SHAPE_MISMATCH', 'item', `item() needs a tensor with one element; got shape ${showShape(t.shape)}.`)
+  checkTensor('item', t).size === 1 ? readOf('item', t)[0]! : fail('SHAPE_MISMATCH', 'item', `item() needs a tensor with one element; got shape ${showShape(t.shape)}.`)
 
 /**
  * The value at a multi-index, one whole number per axis (a negative index counts from the end).
@@ -365,7 +365,7 @@ export const get = (t: Tensor, ...index: number[]): number => {
     if (!Number.isInteger(ix) || j < 0 || j >= n) fail('INDEX_OUT_OF_RANGE', op, `index ${ix} on axis ${a} is out of range for size ${n} (shape ${showShape(t.shape)}); use a whole number in [${-n}, ${n - 1}].`)
     off += j * st[a]!
   })
-  return dataOf(t)[off]!
+  return readOf(op, t)[off]!
 }
 
 /**
@@ -384,7 +384,7 @@ export const cast = (t: Tensor, dtype: DType): Tensor => {
   checkTensor('cast', t)
   checkDType('cast', dtype)
   if (dtype === t.dtype) return t
-  if (dtype === 'int32') {
+  if (dtype === 'int32' && !isAbstract(t)) {
     const src = dataOf(t)
     for (let i = 0; i < src.length; i++) {
       const v = src[i]!

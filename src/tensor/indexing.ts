@@ -3,7 +3,7 @@ import { type DType, checkDType } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import { type Shape, normalizeAxis, sameShape, shapeOrThrow } from '../core/shape.js'
-import { type Tensor, checkTensor, dataOf, isTensor } from '../core/Tensor.js'
+import { type Tensor, checkTensor, dataOf, isAbstract, isTensor } from '../core/Tensor.js'
 import { bind } from '../prims/bind.js'
 import { checkValue, fromArray } from './create.js'
 
@@ -46,6 +46,7 @@ export const gather = (x: Tensor, indices: Indices, axis = 0): Tensor => {
 
 /** Refuses indices outside [−n, n). */
 const checkIndices = (op: string, ix: Tensor, n: number, axis: number, shape: Shape): void => {
+  if (isAbstract(ix)) return // traced by jit: the kernel checks the range when the program runs
   const src = dataOf(ix)
   for (let i = 0; i < src.length; i++) {
     const v = src[i]!
@@ -104,7 +105,7 @@ export const oneHot = (indices: Indices, depth: number, opts: OneHotOptions = {}
   checkDType(op, dtype)
   if (!Number.isInteger(depth) || depth < 1) fail('INVALID_ARGUMENT', op, `depth must be a whole number ≥ 1; got ${depth}.`)
   const ix = toIndexTensor(op, indices)
-  const src = dataOf(ix)
+  const src = isAbstract(ix) ? new Int32Array(0) : dataOf(ix) // traced by jit: the kernel checks the labels when the program runs
   const offV = checkValue(op, dtype, off, () => 'the off value')
   const onV = checkValue(op, dtype, on, () => 'the on value')
   for (let i = 0; i < src.length; i++) {

@@ -9,7 +9,7 @@ import { checkFunction, describe, fail } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import { checkLayer } from '../net/check.js'
 
-const TRAINER_KEYS: ReadonlyArray<string> = ['network', 'optimizer', 'loss', 'penalty', 'guard']
+const TRAINER_KEYS: ReadonlyArray<string> = ['network', 'optimizer', 'loss', 'penalty', 'guard', 'jit']
 const GUARD_MODES: ReadonlyArray<GuardMode> = ['off', 'boundary', 'ops']
 
 /**
@@ -33,6 +33,8 @@ export const checkTrainer = (op: string, trainer: { readonly guard?: unknown }):
   if (g !== undefined && !GUARD_MODES.includes(g as GuardMode)) {
     fail('INVALID_ARGUMENT', op, `the trainer's guard is ${typeof g === 'string' ? JSON.stringify(g) : String(g)}; choose one of ${GUARD_MODES.map((m) => `'${m}'`).join(', ')} (or leave it out for 'off').`)
   }
+  const j: unknown = (trainer as { readonly jit?: unknown }).jit
+  if (j !== undefined && typeof j !== 'boolean') fail('INVALID_ARGUMENT', op, `the trainer's jit is ${describe(j)}; pass true (compile the step, the default) or false.`)
 }
 
 /** The parts of a fit state that `frozenFit` freezes (its type lives with `fit`, which imports this file). */

@@ -8,6 +8,7 @@ import { describe, fail } from '../core/errors.js'
 import { type Tensor, isTensor } from '../core/Tensor.js'
 import { type GuardMode, guarded } from '../ad/guard.js'
 import { valueAndGrad } from '../ad/transforms.js'
+import { jit } from '../ad/jit/index.js'
 import { checkDataset } from '../data/check.js'
 import type { Dataset } from '../data/Dataset.js'
 import * as Net from '../net/index.js'
@@ -47,6 +48,12 @@ export interface Trainer<O = unknown> {
    * with a NON_FINITE error naming where it came from (default 'off')
    */
   readonly guard?: GuardMode
+  /**
+   * whether the step runs compiled by `Ad.jit` (default true): traced once per signature, fused
+   * and with planned buffers; false runs it primitive by primitive (same results on the
+   * JavaScript kernels, bit for bit)
+   */
+  readonly jit?: boolean
 }
 
 /**
@@ -98,22 +105,29 @@ const output = (y: Net.Value): Tensor => (isTensor(y) ? y : fail('INVALID_ARGUME
 export const trainStep =
   <O>(trainer: Trainer<O>) => {
   checkTrainer('trainStep', trainer)
+  /** the step's arithmetic: gradient, update; the key is passed only to a network that uses it */
+  const core = (params: Tree, optState: O, modelState: Tree, x: Tensor, y: Tensor, key: Key | undefined) => {
+    const objective = (p: Tree) => {
+      const { y: out, state: ms } = Net.apply(trainer.network, { params: p, state: modelState }, x, key === undefined ? { train: true } : { train: true, key })
+      const data = trainer.loss(output(out), y)
+      const total = trainer.penalty === undefined ? data : T.add(data, trainer.penalty(p))
+      return [total, ms] as const
+    }
+    const [[loss, ms], grads] = valueAndGrad(objective, { hasAux: true })(params)
+    const [updates, next] = trainer.optimizer.update(grads as Tree, optState, params)
+    return { params: applyUpdates(params, updates), optState: next, modelState: ms as Tree, loss: loss as Tensor }
+  }
+  const compiled = trainer.jit === false ? core : jit(core, { name: 'trainStep' })
+  const random = Net.usesRandomness(trainer.network)
+  const mode = trainer.guard ?? 'off'
   return (state: TrainState<O>, batch: Dataset): TrainState<O> => {
     checkTrainState('trainStep', state)
     checkDataset('trainStep', batch, 'the batch (argument 2)')
-    const key = foldIn(state.key, state.step)
-    const objective = (params: Tree) => {
-      const { y, state: modelState } = Net.apply(trainer.network, { params, state: state.modelState }, batch.x, { train: true, key })
-      const data = trainer.loss(output(y), batch.y)
-      const total = trainer.penalty === undefined ? data : T.add(data, trainer.penalty(params))
-      return [total, modelState] as const
-    }
-    const gradient = (params: Tree) => valueAndGrad(objective, { hasAux: true })(params)
-    const mode = trainer.guard ?? 'off'
-    const [[loss, modelState], grads] = mode === 'ops' ? guarded(gradient, 'ops')(state.params) : gradient(state.params)
-    const [updates, optState] = trainer.optimizer.update(grads as Tree, state.optState, state.params)
-    const params = applyUpdates(state.params, updates)
-    if (mode !== 'off') guarded(() => ({ loss, params }), 'boundary')()
-    return Object.freeze({ ...state, params, optState, modelState: modelState as Tree, step: state.step + 1, loss: T.item(loss as Tensor) })
+    const key = random ? foldIn(state.key, state.step) : undefined
+    const run = () => compiled(state.params, state.optState, state.modelState, batch.x, batch.y, key)
+    // the 'ops' guard sees every primitive: a compiled step then runs primitive by primitive
+    const r = mode === 'ops' ? guarded(run, 'ops')() : run()
+    if (mode !== 'off') guarded(() => ({ loss: r.loss, params: r.params }), 'boundary')()
+    return Object.freeze({ ...state, params: r.params, optState: r.optState, modelState: r.modelState, step: state.step + 1, loss: T.item(r.loss) })
   }
 }

@@ -32,6 +32,8 @@ const triggers: { readonly [C in ErrorCode]: () => unknown } = {
     })(T.tensor([1, 2]))
     return T.add(leaked!, 1)
   },
+  // branching on a value's contents inside a jitted function
+  TRACED_READ: () => Ad.jit((x: T.Tensor) => (T.item(T.sum(x)) > 0 ? x : T.neg(x)))(T.tensor([1, 2])),
   NOT_SCALAR: () => Ad.grad((x: T.Tensor) => T.mul(x, 2))(T.tensor([1, 2])),
   // the numeric guard: log of a negative number is NaN
   NON_FINITE: () => Ad.guarded((x: T.Tensor) => T.log(x))(T.tensor([-1])),

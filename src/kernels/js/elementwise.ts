@@ -19,7 +19,7 @@ const sigmoid = (v: number): number => {
 /** softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), stable for any x. */
 const softplus = (v: number): number => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)))
 
-const unaryFns: { readonly [P in UnaryOp]: (v: number) => number } = {
+export const unaryFns: { readonly [P in UnaryOp]: (v: number) => number } = {
   neg: (v) => -v,
   abs: Math.abs,
   sign: (v) => (v > 0 ? 1 : v < 0 ? -1 : v), // keeps ±0 and NaN
@@ -73,7 +73,7 @@ export const unary = (op: UnaryOp, x: Buffer, out: Buffer): void => {
   }
 }
 
-const binaryFns: { readonly [P in BinaryOp]: (a: number, b: number) => number } = {
+export const binaryFns: { readonly [P in BinaryOp]: (a: number, b: number) => number } = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,

@@ -1,5 +1,6 @@
 /** Layout primitives: moves and repeats of elements, and casts. @internal */
 import { type DType, alloc } from '../../core/dtype.js'
+import { fail } from '../../core/errors.js'
 import { type Shape, broadcastStrides, sizeOf, stridesOf } from '../../core/shape.js'
 import { type Tensor, dataOf, fromBuffer } from '../../core/Tensor.js'
 import { kernels } from '../../kernels/registry.js'
@@ -17,7 +18,14 @@ export const broadcast = (x: Tensor, shape: Shape): Tensor => {
 const cast = (x: Tensor, dtype: DType): Tensor => {
   const src = dataOf(x)
   const out = alloc(dtype, src.length)
-  if (dtype === 'int32') for (let i = 0; i < src.length; i++) out[i] = Math.trunc(src[i]!)
+  if (dtype === 'int32') {
+    // the public op has checked the values, except in a jitted program, which checks here
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i]!
+      if (!Number.isFinite(v) || v >= 2147483648 || v < -2147483648) fail('INVALID_VALUE', 'cast', `element ${i} is ${v}, which has no int32 value; clean the tensor before casting.`)
+      out[i] = Math.trunc(v)
+    }
+  }
   else out.set(src)
   return fromBuffer(out, x.shape)
 }

@@ -1,0 +1,78 @@
+import { fc, test } from '@fast-check/vitest'
+import { describe, expect } from 'vitest'
+import { Ad, Tensor as T } from '../src/index.js'
+import type { Prim } from '../src/prims/Prim.js'
+import * as P from './arb/program.js'
+import { exact } from './Equiv.js'
+import * as L from './jit.js'
+import { type Probe, inputsFor, probes } from './probes.js'
+
+/** Every probe, and stopGradient. */
+const all: ReadonlyArray<readonly [string, Probe]> = [
+  ...(Object.entries(probes) as Array<[Exclude<Prim, 'stopGradient'>, Probe]>),
+  ['stopGradient', { shapes: [[2, 3]], f: (x) => T.mul(Ad.stopGradient(T.square(x!)), x!) }],
+]
+const seed = fc.integer({ min: 0, max: 2 ** 31 - 1 })
+const dtype = fc.constantFrom<'float32' | 'float64'>('float32', 'float64')
+const inputs = (probe: Probe, s: number, d: 'float32' | 'float64'): T.Tensor[] => inputsFor(probe, s).map((x) => T.cast(x, d))
+/** Whether f runs eagerly on xs (probes and programs hold float64 constants that float32 inputs cannot meet). */
+const runs = (f: L.Fn, xs: ReadonlyArray<T.Tensor>): boolean => {
+  try {
+    f(...xs)
+    return true
+  } catch {
+    return false
+  }
+}
+/** A scalar of a probe's output: a weighted sum, so every output element counts. */
+const scalar =
+  (f: L.Fn) =>
+  (...xs: T.Tensor[]): T.Tensor => {
+    const y = f(...xs)
+    return T.sum(T.mul(y, T.reshape(T.cast(T.linspace(0.5, 1.5, y.size, 'float64'), y.dtype), y.shape)))
+  }
+
+describe('jit of every primitive equals the eager function, bit for bit', () => {
+  for (const [name, probe] of all) {
+    test.prop([seed, dtype], { numRuns: 4 })(name, (s, d) => {
+      const xs = inputs(probe, s, d)
+      fc.pre(runs(probe.f, xs))
+      expect(L.jitEqualsEager(probe.f, xs), `${name} ${d}`).toHold(exact)
+    })
+  }
+})
+
+describe('jit(grad(f)) and grad(jit(f)) of every primitive equal grad(f), bit for bit', () => {
+  for (const [name, probe] of all) {
+    test.prop([seed], { numRuns: 3 })(name, (s) => {
+      const xs = inputs(probe, s, 'float64')
+      expect(L.jitOfGrad(scalar(probe.f), xs), `jit(grad) ${name}`).toHold(exact)
+      expect(L.gradOfJit(scalar(probe.f), xs), `grad(jit) ${name}`).toHold(exact)
+    })
+  }
+})
+
+describe('jit of random programs', () => {
+  const numRuns = { numRuns: 40 }
+  const x32 = P.input().map((x) => T.cast(x, 'float32'))
+  test.prop([P.program(), fc.oneof(P.input(), x32)], numRuns)('equals the eager function (fused elementwise chains included)', (p, x) => {
+    fc.pre(runs((y) => P.run(p, y), [x]))
+    expect(L.jitEqualsEager((y) => P.run(p, y), [x]), P.show(p)).toHold(exact)
+  })
+  test.prop([P.program(), P.input()], numRuns)('jit(grad(f)) and grad(jit(f)) equal grad(f)', (p, x) => {
+    const f = scalar((y) => P.run(p, y))
+    expect(L.jitOfGrad(f, [x]), P.show(p)).toHold(exact)
+    expect(L.gradOfJit(f, [x]), P.show(p)).toHold(exact)
+  })
+  test.prop([P.program(), P.input(), P.input()], numRuns)('jvp(jit(f)) equals jvp(f)', (p, x, t) => {
+    expect(L.jvpOfJit((y) => P.run(p, y), x, t), P.show(p)).toHold(exact)
+  })
+  test.prop([P.program(), fc.array(P.input(), { minLength: 3, maxLength: 3 })], numRuns)('jit(vmap(f)) and vmap(jit(f)) equal vmap(f)', (p, xs) => {
+    const b = T.stack(xs, 0)
+    expect(L.jitOfVmap((y) => P.run(p, y), [b]), P.show(p)).toHold(exact)
+    expect(L.vmapOfJit((y) => P.run(p, y), [b]), P.show(p)).toHold(exact)
+  })
+  test.prop([P.program({ maxDepth: 3 }), P.program({ maxDepth: 3 }), P.input()], numRuns)('an inner jit inlines into an outer one', (p, q, x) => {
+    expect(L.nestedJit((y) => P.run(p, y), (y) => P.run(q, y), [x]), `${P.show(q)} ∘ ${P.show(p)}`).toHold(exact)
+  })
+})

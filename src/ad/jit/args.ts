@@ -1,0 +1,95 @@
+/**
+ * Arguments and results of a jitted function as tensor leaves plus static data. Tensors (in
+ * arrays and plain records, at any depth) are the dynamic part; everything else (numbers,
+ * strings, booleans, keys, functions, class instances) is static: part of the signature a
+ * trace is cached under (by value for plain data, by identity for functions and objects).
+ * @internal
+ */
+import { fail } from '../../core/errors.js'
+import { type Tensor, isTensor } from '../../core/Tensor.js'
+import { isPlainRecord } from '../../tree/internal.js'
+
+const ids = new WeakMap<object, number>()
+let nextId = 0
+const idOf = (o: object): number => {
+  let id = ids.get(o)
+  if (id === undefined) ids.set(o, (id = nextId++))
+  return id
+}
+
+const staticKey = (u: unknown): string => {
+  switch (typeof u) {
+    case 'number':
+      return Object.is(u, -0) ? 'n-0' : `n${u}`
+    case 'string':
+      return `s${JSON.stringify(u)}`
+    case 'boolean':
+    case 'undefined':
+      return String(u)
+    case 'bigint':
+      return `b${u}`
+    case 'function':
+    case 'symbol':
+      return typeof u === 'symbol' ? `y${String(u)}` : `f#${idOf(u as object)}`
+    default:
+      return u === null ? 'null' : `o#${idOf(u as object)}`
+  }
+}
+
+/** A value split into its tensor leaves (in traversal order) and a key for everything else. */
+export interface Flat {
+  readonly leaves: ReadonlyArray<Tensor>
+  /** equal for two values exactly when their static parts are equal and their leaves have the same shapes and dtypes */
+  readonly key: string
+}
+
+/** Splits `u`; `rebuild` later puts other tensors in the leaves' places. */
+export const flatten = (op: string, u: unknown): Flat => {
+  const leaves: Tensor[] = []
+  const parts: string[] = []
+  const seen = new Set<object>()
+  const go = (x: unknown, depth: number): void => {
+    if (isTensor(x)) {
+      leaves.push(x)
+      parts.push(`T${x.dtype}[${x.shape.join(',')}]`)
+    } else if (Array.isArray(x) || isPlainRecord(x)) {
+      if (seen.has(x)) fail('INVALID_VALUE', op, 'an argument holds itself (a cyclic array or record); pass finite trees of tensors and plain data.')
+      if (depth > 500) fail('TOO_DEEP', op, 'an argument nests more than 500 levels deep; flatten the data.')
+      seen.add(x)
+      if (Array.isArray(x)) {
+        parts.push(`[${x.length}`)
+        for (const item of x) go(item, depth + 1)
+      } else {
+        const keys = Object.keys(x).sort()
+        parts.push(`{${keys.map((k) => JSON.stringify(k)).join(',')}`)
+        for (const k of keys) go(x[k], depth + 1)
+      }
+      parts.push(']')
+      seen.delete(x)
+    } else parts.push(staticKey(x))
+  }
+  go(u, 0)
+  return { leaves, key: parts.join(' ') }
+}
+
+/** `u` with its tensor leaves replaced, in order, by `leaves`; parts without tensors are kept as they are. */
+export const rebuild = (u: unknown, leaves: ReadonlyArray<Tensor>): unknown => {
+  let next = 0
+  const go = (x: unknown): unknown => {
+    if (isTensor(x)) return leaves[next++]!
+    if (Array.isArray(x)) {
+      const before = next
+      const items = x.map(go)
+      return next === before ? x : Object.isFrozen(x) ? Object.freeze(items) : items
+    }
+    if (isPlainRecord(x)) {
+      const before = next
+      const entries = Object.keys(x).sort().map((k) => [k, go(x[k])] as const)
+      if (next === before) return x
+      const r = Object.fromEntries(entries) as object
+      return Object.isFrozen(x) ? Object.freeze(r) : r
+    }
+    return x
+  }
+  return go(u)
+}

@@ -1,0 +1,162 @@
+/**
+ * `jit`: a function staged into a program once per signature and run by a compiled executor
+ * (rewrites, elementwise fusion, buffer planning). See `jit` for the rules.
+ * @internal
+ */
+import { checkFunction, describe, fail } from '../../core/errors.js'
+import { checkOptions } from '../../core/options.js'
+import { type Tensor, boxOf, isTensor } from '../../core/Tensor.js'
+import { observing } from '../../prims/bind.js'
+import { isPlainRecord } from '../../tree/internal.js'
+import { flatten, rebuild } from './args.js'
+import { type Compiled, compile } from './execute.js'
+import { dce, optimize, structureKey } from './optimize.js'
+import { type Program, showProgram } from './Program.js'
+import { replay, trace } from './trace.js'
+
+/** Options of `jit`. */
+export interface JitOptions {
+  /** how the function is named in programs and messages (default: the function's name, or 'jit') */
+  readonly name?: string
+}
+
+/** A jitted function: call it like the original. */
+export type Jitted<A extends ReadonlyArray<unknown>, R> = (...args: A) => R
+
+/** Traces kept per jitted function (signatures beyond this evict the oldest). */
+const MAX_TRACES = 64
+/** Compiled programs kept, over all jitted functions. */
+const MAX_COMPILED = 256
+const compiledCache = new Map<string, Compiled>()
+
+const remember = <K, V>(m: Map<K, V>, k: K, v: V, max: number): V => {
+  if (m.size >= max) m.delete(m.keys().next().value as K)
+  m.set(k, v)
+  return v
+}
+
+interface Staged {
+  /** the traced program without dead code: what a traced call replays (CSE would merge uses whose derivatives add up in another order) */
+  readonly program: Program
+  /** the constants of the compiled program, in its order */
+  readonly consts: ReadonlyArray<Tensor>
+  readonly result: unknown
+  readonly compiled: Compiled
+}
+
+/** Refuses a result leaf that is neither a tensor nor plain data. */
+const checkResult = (op: string, u: unknown, path: string): void => {
+  if (isTensor(u) || u === null || ['number', 'string', 'boolean', 'undefined'].includes(typeof u)) return
+  if (Array.isArray(u)) return u.forEach((x, i) => checkResult(op, x, `${path}[${i}]`))
+  if (isPlainRecord(u)) return Object.keys(u).forEach((k) => checkResult(op, u[k], `${path}.${k}`))
+  fail(
+    'INVALID_VALUE',
+    op,
+    `the jitted function returned ${describe(u)} at ${path}; a jitted function returns tensors in arrays and plain records, and plain data (numbers, strings, booleans) computed from its static arguments. Return the values the function computed, not functions or objects.`,
+  )
+}
+
+const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArray<unknown>, leaves: ReadonlyArray<Tensor>): Staged => {
+  const [raw, result] = trace(name, leaves, (xs) => {
+    const r = f(...(rebuild(args, xs) as never[]))
+    checkResult(name, r, 'the result')
+    return [flatten(name, r).leaves, r]
+  })
+  const optimized = optimize(raw)
+  const key = structureKey(optimized)
+  const compiled = compiledCache.get(key) ?? remember(compiledCache, key, compile(optimized), MAX_COMPILED)
+  return { program: dce(raw), consts: optimized.constValues, result, compiled }
+}
+
+/**
+ * Compiles a function of trees of tensors: the first call with a given signature traces it
+ * (runs it once on values known only by their shapes and dtypes, recording each primitive),
+ * rewrites the program (common subexpressions, dead code), fuses chains of elementwise
+ * operations into single loops, and plans its buffers; later calls with the same signature run
+ * the compiled program. Results equal the function's, bit for bit on the JavaScript kernels
+ * (with the WebAssembly kernels, fused transcendental functions may differ in the last bits).
+ *
+ * The signature is the arguments' tree structure, the tensors' shapes and dtypes, and every
+ * other argument by value (numbers, strings, booleans, keys: these are static, so a new value
+ * traces again; a new trace of the same program reuses its compiled form). Inside the
+ * function, tensor arguments have no readable contents: `item`, `toArray` or an `if` on a
+ * value refuse with TRACED_READ (use `Tensor.where`, or pass the number as a static argument).
+ * JavaScript side effects (logging, counters) run while tracing, not on every call.
+ *
+ * It composes with the other transformations: `jit(grad(f))` compiles the gradient,
+ * `grad(jit(f))` differentiates the program, and jit inside jit inlines.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * const f = (x: T.Tensor, y: T.Tensor) => T.sum(T.mul(T.tanh(x), y))
+ * const fast = Ad.jit(f)
+ * const x = T.tensor([0.5, -1, 2])
+ * const y = T.tensor([1, 2, 3])
+ * assert.ok(T.equals(fast(x, y), f(x, y)))
+ * assert.ok(T.equals(Ad.jit(Ad.grad(f))(x, y), Ad.grad(f)(x, y)))
+ * @category transformations
+ */
+export const jit = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, opts: JitOptions = {}): Jitted<A, R> => {
+  const op = 'jit'
+  checkFunction(op, 'the function to compile (argument 1)', f)
+  checkOptions(op, opts, ['name'])
+  if (opts.name !== undefined && typeof opts.name !== 'string') fail('INVALID_ARGUMENT', op, `name is ${describe(opts.name)}; pass a string.`)
+  const name = opts.name ?? (f.name !== '' ? `jit(${f.name})` : 'jit')
+  const traces = new Map<string, Staged>()
+  return (...args: A): R => {
+    const { leaves, key } = flatten(name, args)
+    const staged = traces.get(key) ?? remember(traces, key, stage(name, f as (...args: never[]) => unknown, args, leaves), MAX_TRACES)
+    const interpreted = observing() || leaves.some((x) => boxOf(x) !== undefined)
+    const outs = interpreted ? replay(staged.program, leaves) : staged.compiled.run(leaves, staged.consts)
+    return rebuild(staged.result, outs) as R
+  }
+}
+
+/** Options of `makeProgram`. */
+export interface MakeProgramOptions {
+  /**
+   * which form to show: 'traced' (default: as recorded), 'optimized' (after common-subexpression
+   * and dead-code elimination) or 'compiled' (the steps jit runs, fused groups as one line each)
+   */
+  readonly form?: 'traced' | 'optimized' | 'compiled'
+}
+
+/**
+ * The program `jit` records for `f` at these arguments, as text: inputs and constants with
+ * their dtypes and shapes, one primitive per line (like `jax.make_jaxpr`).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Ad, Tensor as T } from 'puregrad'
+ * const f = (x: T.Tensor) => T.sum(T.exp(T.neg(x)))
+ * assert.strictEqual(Ad.makeProgram(f)(T.tensor([1, 2])), [
+ *   '{ lambda  ; a:f32[2]. let',
+ *   '    b:f32[2] = neg a',
+ *   '    c:f32[2] = exp b',
+ *   '    d:f32[] = sum[axes=[0] keepdims=false] c',
+ *   '  in (d) }',
+ * ].join('\n'))
+ * // compiled: neg and exp run as one fused loop
+ * assert.match(Ad.makeProgram(f, { form: 'compiled' })(T.tensor([1, 2])), /c:f32\[2\] = fused\{neg, exp\} a/)
+ * @category transformations
+ */
+export const makeProgram =
+  <A extends ReadonlyArray<unknown>>(f: (...args: A) => unknown, opts: MakeProgramOptions = {}) =>
+  (...args: A): string => {
+    const op = 'makeProgram'
+    checkFunction(op, 'the function to trace (argument 1)', f)
+    checkOptions(op, opts, ['form'])
+    const form = opts.form ?? 'traced'
+    if (!['traced', 'optimized', 'compiled'].includes(form)) fail('INVALID_ARGUMENT', op, `form is ${describe(form)}; use 'traced', 'optimized' or 'compiled'.`)
+    const { leaves } = flatten(op, args)
+    const [raw] = trace(op, leaves, (xs) => {
+      const r = f(...(rebuild(args, xs) as unknown as A))
+      checkResult(op, r, 'the result')
+      return [flatten(op, r).leaves, undefined]
+    })
+    if (form === 'traced') return showProgram(raw)
+    const optimized = optimize(raw)
+    if (form === 'optimized') return showProgram(optimized)
+    return showProgram(optimized, compile(optimized).steps)
+  }
