@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest'
+import { Ad, Data, Loss, Net, Optim, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
+
+const x = T.tensor([[0.5, -1, 2], [3, -0.25, 0]])
+
+describe('jit', () => {
+  it('traces once per signature and reruns the compiled program', () => {
+    let traces = 0
+    const f = Ad.jit((a: T.Tensor, scale: number) => {
+      traces++ // a JavaScript side effect runs while tracing only
+      return T.mul(T.tanh(a), scale)
+    })
+    f(x, 2)
+    f(T.neg(x), 2)
+    expect(traces).toBe(1)
+    f(x, 3) // a new static value
+    f(T.tensor([1, 2]), 3) // a new shape
+    expect(traces).toBe(3)
+    expect(T.equals(f(x, 3), T.mul(T.tanh(x), 3))).toBe(true)
+  })
+
+  it('keeps earlier results intact when the program runs again (recycled buffers are never returned)', () => {
+    const f = Ad.jit((a: T.Tensor) => T.add(T.exp(T.mul(T.sigmoid(a), a)), T.square(T.relu(a))))
+    const first = f(x)
+    const copy = T.toArray(first)
+    f(T.mul(x, 7))
+    f(T.neg(x))
+    expect(T.toArray(first)).toEqual(copy)
+  })
+
+  it('fuses elementwise chains, bias broadcasts included, bit for bit in float32', () => {
+    const b = T.tensor([0.1, -0.2, 0.3])
+    const f = (a: T.Tensor) => T.relu(T.mul(T.sigmoid(T.add(a, b)), T.sub(a, T.mean(a, -1, true))))
+    expect(Ad.makeProgram(f, { form: 'compiled' })(x)).toMatch(/fused\{add, sigmoid, sub, mul, relu\}/)
+    expect(T.equals(Ad.jit(f)(x), f(x))).toBe(true)
+  })
+
+  it('trees in, trees out, static leaves kept', () => {
+    const f = Ad.jit((p: { w: T.Tensor; b: T.Tensor }, tag: string) => ({ y: T.add(T.matmul(x, p.w), p.b), tag, n: p.w.size }))
+    const p = { w: T.ones([3, 2]), b: T.tensor([1, 2]) }
+    const r = f(p, 'hi')
+    expect([r.tag, r.n]).toEqual(['hi', 6])
+    expect(T.toArray(r.y)).toEqual(T.toArray(T.add(T.matmul(x, p.w), p.b)))
+  })
+
+  it('refuses reads of traced contents, naming what to do', () => {
+    const f = Ad.jit((a: T.Tensor) => (T.item(T.sum(a)) > 0 ? a : T.neg(a)))
+    expect(() => f(x)).toThrow(expect.objectContaining({ code: 'TRACED_READ', op: 'item' }))
+    expect(() => f(x)).toThrow(/Tensor\.where/)
+  })
+
+  it('refuses a closed-over value traced by an enclosing transformation, and a result that is not data', () => {
+    const closes = (w: T.Tensor) => T.sum(Ad.jit((a: T.Tensor) => T.mul(a, w))(x))
+    expect(() => Ad.grad(closes)(T.ones([2, 3]))).toThrow(expect.objectContaining({ code: 'ESCAPED_TRACER' }))
+    expect(() => Ad.jit((a: T.Tensor) => () => a)(x)).toThrow(expect.objectContaining({ code: 'INVALID_VALUE' }))
+  })
+
+  it('refuses a traced value used after the trace', () => {
+    let leaked: T.Tensor | undefined
+    Ad.jit((a: T.Tensor) => (leaked = T.exp(a)))(x)
+    expect(() => T.add(leaked!, 1)).toThrow(expect.objectContaining({ code: 'ESCAPED_TRACER' }))
+  })
+
+  it('checks traced indices when the program runs', () => {
+    const f = Ad.jit((t: T.Tensor, i: T.Tensor) => T.gather(t, i, 0))
+    expect(T.toArray(f(x, T.tensor([1], 'int32')))).toEqual([3, -0.25, 0])
+    expect(() => f(x, T.tensor([5], 'int32'))).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }))
+  })
+
+  it('under the numeric guard, names the primitive and layer inside the jitted function', () => {
+    const net = Net.serial(Net.dense(2), Net.relu)
+    const vars = Net.init(net, { key: Rng.key(0), inShape: [3] })
+    const f = Ad.jit((v: typeof vars, a: T.Tensor) => T.log(Net.forward(net, v, a).y))
+    const bad = { ...vars, params: Tree.map(vars.params, (w) => T.mul(w, NaN)) }
+    f(bad, x)
+    const eager = (() => { try { Ad.guarded((v: typeof vars, a: T.Tensor) => T.log(Net.forward(net, v, a).y))(bad, x) } catch (e) { return (e as Error).message } })()
+    expect(() => Ad.guarded(f)(bad, x)).toThrow(expect.objectContaining({ code: 'NON_FINITE', message: eager }))
+    expect(eager).toMatch(/matmul/)
+  })
+
+  it('a jitted training step equals the eager one bit for bit, Adam and dropout included', () => {
+    const network = Net.serial(Net.dense(8), Net.relu, Net.dropout(0.8), Net.dense(2))
+    const batch = Data.dataset(Rng.normal(Rng.key(1), [16, 4]), T.oneHot(T.tensor(Array.from({ length: 16 }, (_, i) => i % 2), 'int32'), 2))
+    const base = { network, optimizer: Optim.adam(1e-2), loss: Loss.softmaxCrossEntropy }
+    const run = (jit: boolean) => {
+      const step = Train.trainStep({ ...base, jit })
+      let s = Train.initTrainState(base, Rng.key(0), [4])
+      for (let i = 0; i < 4; i++) s = step(s, batch)
+      return s
+    }
+    const [a, b] = [run(true), run(false)]
+    expect(a.loss).toBe(b.loss)
+    expect(Tree.leaves(a.params).every((l, i) => T.equals(l.value, Tree.leaves(b.params)[i]!.value))).toBe(true)
+    expect(JSON.stringify(a.optState)).toBe(JSON.stringify(b.optState))
+  })
+
+  it('refuses bad arguments when made', () => {
+    expect(() => Ad.jit(3 as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => Ad.jit((a: T.Tensor) => a, { nme: 'x' } as never)).toThrow(/nme/)
+    expect(() => Ad.makeProgram((a: T.Tensor) => a, { form: 'raw' as never })(x)).toThrow(/form/)
+  })
+})
