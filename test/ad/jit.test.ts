@@ -73,7 +73,12 @@ describe('jit', () => {
     const f = Ad.jit((v: typeof vars, a: T.Tensor) => T.log(Net.forward(net, v, a).y))
     const bad = { ...vars, params: Tree.map(vars.params, (w) => T.mul(w, NaN)) }
     f(bad, x)
-    const eager = (() => { try { Ad.guarded((v: typeof vars, a: T.Tensor) => T.log(Net.forward(net, v, a).y))(bad, x) } catch (e) { return (e as Error).message } })()
+    let eager = ''
+    try {
+      Ad.guarded((v: typeof vars, a: T.Tensor) => T.log(Net.forward(net, v, a).y))(bad, x)
+    } catch (e) {
+      eager = (e as Error).message
+    }
     expect(() => Ad.guarded(f)(bad, x)).toThrow(expect.objectContaining({ code: 'NON_FINITE', message: eager }))
     expect(eager).toMatch(/matmul/)
   })

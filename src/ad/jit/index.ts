@@ -27,7 +27,6 @@ export type Jitted<A extends ReadonlyArray<unknown>, R> = (...args: A) => R
 const MAX_TRACES = 64
 /** Compiled programs kept, over all jitted functions. */
 const MAX_COMPILED = 256
-const compiledCache = new Map<string, Compiled>()
 
 const remember = <K, V>(m: Map<K, V>, k: K, v: V, max: number): V => {
   if (m.size >= max) m.delete(m.keys().next().value as K)
@@ -36,12 +35,37 @@ const remember = <K, V>(m: Map<K, V>, k: K, v: V, max: number): V => {
 }
 
 interface Staged {
-  /** the traced program without dead code: what a traced call replays (CSE would merge uses whose derivatives add up in another order) */
-  readonly program: Program
+  /** the program as traced */
+  readonly raw: Program
+  /** what a traced call replays: the program without dead code (not CSE: merged uses would add their derivatives in another order) */
+  readonly replayed: () => Program
   /** the constants of the compiled program, in its order */
   readonly consts: ReadonlyArray<Tensor>
   readonly result: unknown
   readonly compiled: Compiled
+}
+
+/** A compiled program, and which of the traced program's constants it keeps. */
+interface Plan {
+  readonly compiled: Compiled
+  readonly keep: ReadonlyArray<number>
+}
+
+/** Plans by the structure of the traced program, so a retrace (a new static value) finds its plan without rewriting again. */
+const plans = new Map<string, Plan>()
+
+const planFor = (raw: Program): Plan => {
+  const key = structureKey(raw)
+  const known = plans.get(key)
+  if (known !== undefined) return known
+  const optimized = optimize(raw)
+  const at = new Map(raw.consts.map((v, i) => [v, i]))
+  return remember(plans, key, { compiled: compile(optimized), keep: optimized.consts.map((v) => at.get(v)!) }, MAX_COMPILED)
+}
+
+const lazy = <A>(f: () => A): (() => A) => {
+  let value: A | undefined
+  return () => (value ??= f())
 }
 
 /** Refuses a result leaf that is neither a tensor nor plain data. */
@@ -62,10 +86,8 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
     checkResult(name, r, 'the result')
     return [flatten(name, r).leaves, r]
   })
-  const optimized = optimize(raw)
-  const key = structureKey(optimized)
-  const compiled = compiledCache.get(key) ?? remember(compiledCache, key, compile(optimized), MAX_COMPILED)
-  return { program: dce(raw), consts: optimized.constValues, result, compiled }
+  const { compiled, keep } = planFor(raw)
+  return { raw, replayed: lazy(() => dce(raw)), consts: keep.map((i) => raw.constValues[i]!), result, compiled }
 }
 
 /**
@@ -108,7 +130,7 @@ export const jit = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, o
     const { leaves, key } = flatten(name, args)
     const staged = traces.get(key) ?? remember(traces, key, stage(name, f as (...args: never[]) => unknown, args, leaves), MAX_TRACES)
     const interpreted = observing() || leaves.some((x) => boxOf(x) !== undefined)
-    const outs = interpreted ? replay(staged.program, leaves) : staged.compiled.run(leaves, staged.consts)
+    const outs = interpreted ? replay(staged.replayed(), leaves) : staged.compiled.run(leaves, staged.consts)
     return rebuild(staged.result, outs) as R
   }
 }
