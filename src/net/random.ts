@@ -2,6 +2,7 @@
  * Whether a network draws random numbers when it trains: it does when it holds a dropout layer,
  * or a layer defined outside puregrad (whose `apply` receives the key and may use it).
  */
+import { checkLayer } from './check.js'
 import type { Layer } from './Layer.js'
 import { builtins, kindOf } from './kinds/index.js'
 
@@ -18,7 +19,9 @@ import { builtins, kindOf } from './kinds/index.js'
  * assert.strictEqual(Net.usesRandomness(Net.serial(Net.dense(4), Net.dropout(0.5))), true)
  * @category interpreters
  */
-export const usesRandomness = (net: Layer): boolean => {
+export const usesRandomness = (net: Layer): boolean => uses(checkLayer('usesRandomness', net))
+
+const uses = (net: Layer): boolean => {
   if (net._tag === 'Dropout' || !builtins.has(net._tag)) return true
-  return kindOf(net).children(net).some(([, c]) => usesRandomness(c))
+  return kindOf(net).children(net).some(([, c]) => uses(c))
 }

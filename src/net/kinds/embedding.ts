@@ -1,6 +1,6 @@
 /** Embeddings: a lookup table from int32 token indices to vectors (ONNX Gather). */
 import { fail, showShape } from '../../core/errors.js'
-import { dataOf, type Tensor } from '../../core/Tensor.js'
+import { dataOf, isAbstract, type Tensor } from '../../core/Tensor.js'
 import * as T from '../../tensor/index.js'
 import { checkInit, initialize } from '../initializers.js'
 import { type BuiltinKind, one, single } from '../Kind.js'
@@ -33,11 +33,15 @@ export const embeddingKind: BuiltinKind<Embedding> = {
     if (ix.dtype !== 'int32') fail('DTYPE_MISMATCH', 'Embedding', `expects int32 token indices; got ${ix.dtype} ${showShape(ix.shape)}. Use Tensor.cast(x, 'int32').`)
     // gather would wrap a negative index to the end of the table: a token −1 (a common padding
     // value) would silently read the last row
+    const W = (params as { W: T.Tensor }).W
+    // traced by jit, the indices are known only when the program runs: a negative one is sent
+    // past the end, where the gather kernel refuses it
+    if (isAbstract(ix)) return { y: T.gather(W, T.where(T.less(ix, T.scalar(0, 'int32')), T.scalar(l.vocab, 'int32'), ix)), state: {} }
     const [lo, hi] = ix.size === 0 ? [0, 0] : [T.item(T.min(ix)), T.item(T.max(ix))]
     if (lo < 0 || hi >= l.vocab) {
       fail('INDEX_OUT_OF_RANGE', 'Embedding', `token indices must lie in [0, ${l.vocab - 1}] for a vocabulary of ${l.vocab}; got ${lo < 0 ? lo : hi}. Map padding or unknown tokens to an index of their own.`)
     }
-    return { y: T.gather((params as { W: T.Tensor }).W, ix), state: {} }
+    return { y: T.gather(W, ix), state: {} }
   },
   label: (l) => `Embedding(${l.vocab}, ${l.dim})`,
   // a table lookup: Gather along the rows of the table, with the int32 indices as they are
