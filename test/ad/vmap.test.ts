@@ -34,6 +34,25 @@ describe('vmap: trees and axes', () => {
     // d/dz Σ round(z)·z with a straight-through round: z + round(z)
     expect(T.toNested(g)).toEqual([[0.3, 3.6], [4.4, -1.7], [2, 2]])
   })
+  it("a custom primitive's batch rule runs once on the batch, batch axes first, and equals the loop", () => {
+    const seen: Array<[number[][], boolean[], number]> = []
+    const body = (x: T.Tensor, w: T.Tensor) => T.sum(T.mul(x, w), -1)
+    const dotB = Ad.custom('dotB', body, {
+      vjp: (g, [x, w]) => [T.mul(T.expandDims(g, -1), w!), T.mul(T.expandDims(g, -1), x!)],
+      batch: (xs, batched, size) => (seen.push([xs.map((x) => [...x.shape]), [...batched], size]), body(xs[0]!, batched[1] ? xs[1]! : T.expandDims(xs[1]!, 0))),
+    })
+    const w = f64([1, 10, 100])
+    const out = Ad.vmap(dotB, { inAxes: [1, null] })(T.transpose(xs), w)
+    expect(seen).toEqual([[[[2, 3], [3]], [true, false], 2]])
+    expect(T.toArray(out)).toEqual([321, 654])
+    // inside the map, the custom vjp applies to the batched values
+    const g = Ad.vmap(Ad.grad((x: T.Tensor) => dotB(x, w)))(xs)
+    expect(T.toNested(g)).toEqual([[1, 10, 100], [1, 10, 100]])
+    const bad = Ad.custom('bad', body, { batch: (xs) => xs[1]! }) // the shared w, not a batch
+    const e = caught(() => Ad.vmap(bad, { inAxes: [1, null] })(T.transpose(xs), w))
+    expect(e.code).toBe('INVALID_SHAPE')
+    expect(e.detail).toContain('shape [3] for a batch of 2')
+  })
   it('a convolution whose filter differs per example equals the loop', () => {
     const x = Rng.normal(Rng.key(1), [1, 4, 4, 2], { dtype: 'float64' })
     const ws = Rng.normal(Rng.key(2), [3, 2, 2, 2, 1], { dtype: 'float64' })
