@@ -9,6 +9,7 @@
  * square matmul, gradient over forward, and memory over long training.
  */
 import { Ad, Data, Loss, Net, Optim, Rng, Tensor as T, Train } from '../src/index.js'
+import { jacobianTimes } from './lib/jacobians.js'
 import { perExampleGradients } from './lib/perExample.js'
 import { sideBySide } from './side-by-side.js'
 
@@ -107,6 +108,13 @@ for (const n of [128, 256, 512]) {
   rows.push(['per-example gradients MLP 784-128-64-10, batch 128: vmap(grad)', `${t.vmap.toFixed(2)} ms`, '', ''])
   rows.push(['  vmap(grad) / one batch gradient (target ≤ 3)', `${t.vmap.toFixed(2)} ms`, `${t.batch.toFixed(2)} ms (batch gradient)`, `${(t.vmap / t.batch).toFixed(2)}×`])
   rows.push(['  loop of grad / vmap(grad) (target ≥ 8)', `${t.vmap.toFixed(2)} ms`, `${t.loop.toFixed(2)} ms (loop of Ad.grad)`, `${(t.loop / t.vmap).toFixed(2)}×`])
+}
+
+{
+  // Jacobians and the Hessian mapped over a basis by vmap, against the loops they replaced
+  for (const j of jacobianTimes(time, quick ? 300 : 1000)) {
+    rows.push([`${j.name} (100 parameters): loop / vmapped`, `${j.vmapped.toFixed(2)} ms`, `${j.loop.toFixed(2)} ms (loop)`, `${(j.loop / j.vmapped).toFixed(2)}×`])
+  }
 }
 
 {

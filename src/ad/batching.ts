@@ -7,9 +7,11 @@
  *
  * A traced example shares its buffer with the batch (the first `size` elements of it), so making
  * one allocates nothing; its elements are not the example's values unless the batch axis is
- * first. Read values after `vmap` returns, not inside it.
+ * first, so reading them (`toArray`, `item`, `equals`, …) is refused, inside the call and after
+ * it. Read values after `vmap` returns, not inside it.
  * @internal
  */
+import { fail } from '../core/errors.js'
 import { type Tensor, boxOf, dataOf, tracedAs } from '../core/Tensor.js'
 import { type Level, type LevelBox, newLevelId } from '../prims/bind.js'
 import type { Prim, PrimParams } from '../prims/Prim.js'
@@ -34,11 +36,26 @@ export interface Batching {
 
 export const batching = (name: string, size: number): Batching => {
   let active = true
+  /** A read of a traced example: refused, inside the call and after it. */
+  const refuseRead = (op: string): never =>
+    active
+      ? fail(
+          'INVALID_ARGUMENT',
+          op,
+          `the tensor is one example of a batch inside ${name}: its values differ between examples, so they cannot be read inside the mapped function. ` +
+            'Compute with tensor operations instead (T.where in place of an if on a value, T.max in place of Math.max), and read the results after vmap returns.',
+        )
+      : fail(
+          'ESCAPED_TRACER',
+          op,
+          `the tensor is one example of a batch of ${name}, which has returned: the value leaked out of the mapped function (through a closure, a global or a returned object). ` +
+            'Return it from the function instead; vmap stacks it along the batch axis.',
+        )
   const example = (value: Tensor, axis: number): Tensor => {
     const shape = value.shape.filter((_, i) => i !== axis)
     let n = 1
     for (const d of shape) n *= d
-    return tracedAs({ level, primal: value, axis } satisfies BatchBox, dataOf(value).subarray(0, n), shape)
+    return tracedAs({ level, primal: value, axis, refuseRead } satisfies BatchBox, dataOf(value).subarray(0, n), shape)
   }
   const batchOf = (x: Tensor): readonly [Tensor, Axis] => {
     const b = boxOf(x) as BatchBox | undefined
@@ -48,6 +65,9 @@ export const batching = (name: string, size: number): Batching => {
     id: newLevelId(),
     name,
     isActive: () => active,
+    leakAdvice:
+      'It is one example of a batch: the mapped function leaked it (through a closure, a global or a returned object); ' +
+      'return it from the function instead, and vmap stacks it along the batch axis.',
     process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
       const primals: Tensor[] = []
       const axes: Axis[] = []

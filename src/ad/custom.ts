@@ -15,12 +15,22 @@ export interface CustomRules {
   readonly jvp?: (primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Tensor>, out: Tensor) => Tensor
   /** one cotangent per input (null for none) from the output cotangent, the inputs and the output */
   readonly vjp?: (ct: Tensor, primals: ReadonlyArray<Tensor>, out: Tensor) => ReadonlyArray<Tensor | null>
+  /**
+   * the batching rule under `vmap`: the output for a whole batch, from the inputs with their
+   * batch axis first (`batched[i]`; an input every example shares, `batched[i]` false, comes as
+   * it is) and the batch size; it returns the examples' outputs stacked along a first axis.
+   * Without it, `vmap` calls the function once per example and stacks the results. With it,
+   * transformations inside the map (`vmap(grad(f))`) use the derivative rules above, and those
+   * outside it (`grad(vmap(f))`) differentiate the batch rule's own tensor operations.
+   */
+  readonly batch?: (xs: ReadonlyArray<Tensor>, batched: ReadonlyArray<boolean>, size: number) => Tensor
 }
 
 /**
  * Gives a function of tensors its own derivative rules, e.g. a numerically safer derivative
  * or a straight-through estimator. The rules must themselves use `Tensor` operations, so they
- * can be differentiated again.
+ * can be differentiated again. Under `vmap` the function runs once per example, unless a
+ * `batch` rule says how to compute a whole batch at once.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -30,6 +40,11 @@ export interface CustomRules {
  * const x = T.tensor([0.3, 1.6])
  * assert.deepStrictEqual(T.toArray(roundST(x)), [0, 2])
  * assert.deepStrictEqual(T.toArray(Ad.grad((x: T.Tensor) => T.sum(roundST(x)))(x)), [1, 1])
+ * // a batch rule: under vmap, one call on the whole batch (an elementwise function is its own)
+ * let calls = 0
+ * const roundB = Ad.custom('roundB', (x) => T.round(x), { vjp: (g) => [g], batch: ([xs]) => (calls++, T.round(xs!)) })
+ * assert.deepStrictEqual(T.toNested(Ad.vmap(roundB)(T.tensor([[0.3, 1.6], [2.4, 3.5]]))), [[0, 2], [2, 4]])
+ * assert.strictEqual(calls, 1)
  * @category custom rules
  */
 export const custom = (name: string, f: (...xs: Tensor[]) => Tensor, rules: CustomRules): ((...xs: Tensor[]) => Tensor) => customAs('custom', name, f, rules)
@@ -38,11 +53,12 @@ export const custom = (name: string, f: (...xs: Tensor[]) => Tensor, rules: Cust
 const customAs = (op: string, name: string, f: (...xs: Tensor[]) => Tensor, rules: CustomRules): ((...xs: Tensor[]) => Tensor) => {
   if (typeof name !== 'string') fail('INVALID_ARGUMENT', op, `the name (argument 1) is ${describe(name)}; pass a string that names the primitive in messages, e.g. 'roundST'.`)
   checkFunction(op, `the function to wrap (argument 2) of ${JSON.stringify(name)}`, f)
-  checkRecord(op, 'the rules (argument 3)', rules, 'a record { jvp?, vjp? } of derivative rules')
-  checkOptions(op, rules, ['jvp', 'vjp'])
+  checkRecord(op, 'the rules (argument 3)', rules, 'a record { jvp?, vjp?, batch? } of derivative and batching rules')
+  checkOptions(op, rules, ['jvp', 'vjp', 'batch'])
   if (rules.jvp !== undefined) checkFunction(op, 'the jvp rule', rules.jvp)
   if (rules.vjp !== undefined) checkFunction(op, 'the vjp rule', rules.vjp)
-  const rule: CustomRule = { name, f, jvp: rules.jvp, vjp: rules.vjp }
+  if (rules.batch !== undefined) checkFunction(op, 'the batch rule', rules.batch)
+  const rule: CustomRule = { name, f, jvp: rules.jvp, vjp: rules.vjp, batch: rules.batch }
   return (...xs) => {
     for (let i = 0; i < xs.length; i++) checkTensor(name, xs[i], `argument ${i + 1}`)
     return bind('custom', xs, { rule })

@@ -15,6 +15,7 @@ import * as T from '../tensor/index.js'
 import * as Tr from '../tree/index.js'
 import { forward } from './forward.js'
 import { reverse } from './reverse.js'
+import { vmap } from './vmap.js'
 
 type Tree = Tr.Tree
 
@@ -233,12 +234,14 @@ export const jvp = <A extends ReadonlyArray<Tree>, R extends Tree>(f: (...args: 
   return [value, tangent]
 }
 
-/** The i-th basis tensor of a shape. */
-const basis = (like: Tensor, i: number): Tensor => T.reshape(T.oneHot([i], like.size, { dtype: like.dtype }), like.shape)
+/** The basis of `like`'s space: `like.size` one-hot tensors of its shape, stacked along a new first axis. */
+const basis = (like: Tensor): Tensor =>
+  T.reshape(T.oneHot(Array.from({ length: like.size }, (_, i) => i), like.size, { dtype: like.dtype }), [like.size, ...like.shape])
 
 /**
- * The Jacobian by forward mode (one `jvp` per input element; best when inputs are few):
- * shape `[...out.shape, ...x.shape]`.
+ * The Jacobian by forward mode: `jvp` pushes every basis tangent of `x` through `f` at once,
+ * mapped over the basis by `vmap` (one batched pass, not one pass per input element; best when
+ * inputs are few). Shape `[...out.shape, ...x.shape]`.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -251,16 +254,21 @@ export const jacfwd = (f: (x: Tensor) => Tensor): ((x: Tensor) => Tensor) => {
   checkF('jacfwd', f)
   return (x: Tensor): Tensor => {
     checkTensor('jacfwd', x, 'x')
-    const value = asTensor('jacfwd', 'the value of the function', f(x))
-    const cols = Array.from({ length: x.size }, (_, i) => T.reshape(jvp(f, [x], [basis(x, i)])[1], [value.size]))
-    const J = cols.length === 0 ? T.zeros([value.size, 0], value.dtype) : T.stack(cols, 1)
-    return T.reshape(J, [...value.shape, ...x.shape])
+    if (x.size === 0) {
+      const value = asTensor('jacfwd', 'the value of the function', f(x))
+      return T.zeros([...value.shape, ...x.shape], value.dtype)
+    }
+    // the value is the same for every tangent (null); each tangent's output goes last
+    const [value, cols] = vmap((t: Tensor) => jvp(f, [x], [t]), { inAxes: 0, outAxes: [null, -1] })(basis(x))
+    asTensor('jacfwd', 'the value of the function', value)
+    return T.reshape(cols, [...value.shape, ...x.shape])
   }
 }
 
 /**
- * The Jacobian by reverse mode (one backward pass per output element; best when outputs are
- * few): shape `[...out.shape, ...x.shape]`.
+ * The Jacobian by reverse mode: one `vjp` whose backward pass runs for every basis cotangent of
+ * the output at once, mapped over the basis by `vmap` (best when outputs are few). Shape
+ * `[...out.shape, ...x.shape]`.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -278,15 +286,18 @@ export const jacrev = (f: (x: Tensor) => Tensor): ((x: Tensor) => Tensor) => {
     checkTensor('jacrev', x, 'x')
     const [out, back] = vjp(f, x)
     const value = asTensor('jacrev', 'the value of the function', out)
-    const rows = Array.from({ length: value.size }, (_, j) => T.reshape(back(basis(value, j))[0], [x.size]))
-    const J = rows.length === 0 ? T.zeros([0, x.size], x.dtype) : T.stack(rows, 0)
-    return T.reshape(J, [...value.shape, ...x.shape])
+    const shape = [...value.shape, ...x.shape]
+    if (value.size === 0 || x.size === 0) return T.zeros(shape, x.dtype)
+    // one output element (a gradient) needs no batch
+    if (value.size === 1) return T.reshape(back(T.onesLike(value))[0], shape)
+    return T.reshape(vmap((ct: Tensor) => back(ct)[0])(basis(value)), shape)
   }
 }
 
 /**
- * The Hessian of a function whose value is a single number: forward mode over reverse mode,
- * shape `[...x.shape, ...x.shape]`.
+ * The Hessian of a function whose value is a single number: forward mode over reverse mode
+ * (`jacfwd` of `jacrev`: the gradient's `jvp` mapped over every basis tangent at once), shape
+ * `[...x.shape, ...x.shape]`.
  *
  * @example
  * import assert from 'node:assert/strict'

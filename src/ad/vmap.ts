@@ -181,9 +181,12 @@ const loopOver = (f: (...args: ReadonlyArray<unknown>) => unknown, plans: Readon
  * gradients, `grad(vmap(f))`, `jvp(vmap(f))` and `vmap(vmap(f))` work as expected.
  *
  * - Inside `f`, a mapped value looks like one example (its shape has no batch axis) but its
- *   elements cannot be read: read results after `vmap` returns.
- * - A custom primitive (`Ad.custom`) is opaque to batching: it runs once per example and the
- *   results are stacked (its derivative rules still apply). So does a convolution whose filter
+ *   elements cannot be read: `toArray`, `item`, `equals` and the other reads of a value that
+ *   depends on a mapped input are refused (INVALID_ARGUMENT, and ESCAPED_TRACER once the call
+ *   has returned). Compute with tensor operations and read the results after `vmap` returns.
+ * - A custom primitive (`Ad.custom`) without a `batch` rule is opaque to batching: it runs
+ *   once per example and the results are stacked (its derivative rules still apply); with one,
+ *   that rule computes the whole batch in one call. So does a convolution whose filter
  *   differs per example, and the filter gradient of a batched convolution.
  * - Random keys are records, not tensors: an argument given as an array of keys (e.g.
  *   `Rng.split(key, n)`) maps `f` by calling it once per example, with the other inputs

@@ -31,6 +31,11 @@ let brand: (u: object) => boolean
 export interface TraceBox {
   readonly level: { readonly id: number }
   readonly primal: Tensor
+  /**
+   * Present when the traced value's elements are not its values (one example of a batch under
+   * `vmap`): throws the error that explains why they cannot be read, naming `op`.
+   */
+  readonly refuseRead?: (op: string) => never
 }
 
 /**
@@ -84,8 +89,10 @@ export class Tensor {
     return this.shape.length
   }
 
-  /** A short description: `Tensor<float32>[2, 3] [1, 2, 3, …]`. */
+  /** A short description: `Tensor<float32>[2, 3] [1, 2, 3, …]` (no values for one example of a batch under `vmap`). */
   toString(): string {
+    if (unreadable(this)) return `Traced<${this.dtype}>[${this.shape.join(', ')}] (one example of a batch under vmap)`
+    if (isAbstract(this)) return `Traced<${this.dtype}>[${this.shape.join(', ')}] (traced by jit: values known when the program runs)`
     const d = this.#data
     const head = Array.from(d.subarray(0, 6), (v) => String(v)).join(', ')
     return `${this.#box === undefined ? 'Tensor' : 'Traced'}<${this.dtype}>[${this.shape.join(', ')}] [${head}${d.length > 6 ? ', …' : ''}]`
@@ -93,10 +100,11 @@ export class Tensor {
 
   /** JSON form: `{ dtype, shape, data }` with `data` a flat array of numbers (NaN/±Inf as strings). */
   toJSON(): { dtype: DType; shape: number[]; data: Array<number | string> } {
+    checkReadable('toJSON', this)
     return {
       dtype: this.dtype,
       shape: [...this.shape],
-      data: Array.from(this.#data, (v) => (Number.isFinite(v) ? v : String(v))),
+      data: Array.from(readOf('toJSON', this), (v) => (Number.isFinite(v) ? v : String(v))),
     }
   }
 
@@ -121,6 +129,21 @@ export const dataOf = (t: Tensor): Buffer => peek(t)
 
 /** The trace box of a traced tensor, undefined for a concrete one. @internal */
 export const boxOf = (t: Tensor): TraceBox | undefined => peekBox(t)
+
+/** Whether some trace of `t` forbids reading its elements (see `TraceBox.refuseRead`). */
+const unreadable = (t: Tensor): TraceBox | undefined => {
+  for (let b = peekBox(t); b !== undefined; b = peekBox(b.primal)) if (b.refuseRead !== undefined) return b
+  return undefined
+}
+
+/**
+ * `t` when its elements are its values; otherwise the error of the trace that forbids reading
+ * them (a batched value inside `vmap`, or one leaked out of it). For the public reads. @internal
+ */
+export const checkReadable = (op: string, t: Tensor): Tensor => {
+  const b = unreadable(t)
+  return b === undefined ? t : b.refuseRead!(op)
+}
 
 /** A traced tensor standing for `box.primal` at `box.level`. @internal */
 export const traced = <B extends TraceBox>(box: B): Tensor => make(peek(box.primal), box.primal.shape, box)

@@ -27,6 +27,7 @@ export interface CustomRule {
   readonly f: (...xs: Tensor[]) => Tensor
   readonly jvp?: ((primals: ReadonlyArray<Tensor>, tangents: ReadonlyArray<Tensor>, out: Tensor) => Tensor) | undefined
   readonly vjp?: ((ct: Tensor, primals: ReadonlyArray<Tensor>, out: Tensor) => ReadonlyArray<Tensor | null>) | undefined
+  readonly batch?: ((xs: ReadonlyArray<Tensor>, batched: ReadonlyArray<boolean>, size: number) => Tensor) | undefined
 }
 
 /** The convolution and pooling primitives, which come in adjoint pairs. */

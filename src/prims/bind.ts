@@ -19,6 +19,8 @@ export interface Level {
   /** Whether the call that owns this level is still running. */
   readonly isActive: () => boolean
   readonly process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor
+  /** What to do about a value of this level used after its call returned, when not the default advice. */
+  readonly leakAdvice?: string
 }
 
 export interface LevelBox extends TraceBox {
@@ -37,8 +39,9 @@ export const liveBox = (op: string, x: Tensor): LevelBox | undefined => {
       'ESCAPED_TRACER',
       op,
       `a value traced by ${b.level.name} (level ${b.level.id}) was used after that call returned. ` +
-        'A function being differentiated leaked an intermediate value (through a closure, a global or a returned object); ' +
-        'return it from the function instead, or wrap the use in stopGradient.',
+        (b.level.leakAdvice ??
+          'A function being differentiated leaked an intermediate value (through a closure, a global or a returned object); ' +
+            'return it from the function instead, or wrap the use in stopGradient.'),
     )
   }
   return b

@@ -2,7 +2,7 @@
 import { fail } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import { sameShape } from '../core/shape.js'
-import { type Tensor, checkTensor, readOf } from '../core/Tensor.js'
+import { type Tensor, checkReadable, checkTensor, readOf } from '../core/Tensor.js'
 
 /**
  * True when both tensors have the same dtype, the same shape and the same bits
@@ -17,8 +17,8 @@ import { type Tensor, checkTensor, readOf } from '../core/Tensor.js'
  * @category comparisons
  */
 export const equals = (a: Tensor, b: Tensor): boolean => {
-  checkTensor('equals', a, 'a')
-  checkTensor('equals', b, 'b')
+  checkReadable('equals', checkTensor('equals', a, 'a'))
+  checkReadable('equals', checkTensor('equals', b, 'b'))
   if (a.dtype !== b.dtype || !sameShape(a.shape, b.shape)) return false
   const x = readOf('equals', a)
   const y = readOf('equals', b)
@@ -52,8 +52,8 @@ export interface AllcloseOptions {
  * @category comparisons
  */
 export const allclose = (a: Tensor, b: Tensor, opts: AllcloseOptions = {}): boolean => {
-  checkTensor('allclose', a, 'a')
-  checkTensor('allclose', b, 'b')
+  checkReadable('allclose', checkTensor('allclose', a, 'a'))
+  checkReadable('allclose', checkTensor('allclose', b, 'b'))
   checkOptions('allclose', opts, ['rtol', 'atol', 'equalNaN'])
   const { rtol = 1e-5, atol = 1e-8, equalNaN = false } = opts
   if (!(rtol >= 0 && atol >= 0)) fail('INVALID_ARGUMENT', 'allclose', `rtol and atol must be ≥ 0; got rtol ${rtol}, atol ${atol}.`)

@@ -5,8 +5,8 @@
 import { type Buffer, type DType, alloc, checkDType } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { type Shape, shapeOrThrow, sizeOf, stridesOf } from '../core/shape.js'
-import { Tensor, dataOf, fromBuffer, isAbstract, isTensor, checkTensor, readOf } from '../core/Tensor.js'
-import { bind } from '../prims/bind.js'
+import { Tensor, dataOf, fromBuffer, isAbstract, isTensor, checkReadable, checkTensor, readOf } from '../core/Tensor.js'
+import { bind, concrete } from '../prims/bind.js'
 
 /** A number or nested arrays of numbers; typed arrays are accepted as the innermost level. */
 export type NestedArray = number | ReadonlyArray<NestedArray> | Float32Array | Float64Array | Int32Array
@@ -292,7 +292,7 @@ export const eye = (n: number, m: number = n, dtype: DType = 'float32'): Tensor 
  * assert.deepStrictEqual(T.toArray(T.tensor([0.1], 'float64')), [0.1])
  * @category destructors
  */
-export const toArray = (t: Tensor): number[] => Array.from(readOf('toArray', checkTensor('toArray', t)))
+export const toArray = (t: Tensor): number[] => Array.from(readOf('toArray', checkReadable('toArray', checkTensor('toArray', t))))
 
 /**
  * A copy of the values as a typed array of the tensor's dtype.
@@ -307,7 +307,7 @@ export const toArray = (t: Tensor): number[] => Array.from(readOf('toArray', che
  * assert.deepStrictEqual(T.toArray(x), [1, 2])
  * @category destructors
  */
-export const toTypedArray = (t: Tensor): Float32Array | Float64Array | Int32Array => readOf('toTypedArray', checkTensor('toTypedArray', t)).slice()
+export const toTypedArray = (t: Tensor): Float32Array | Float64Array | Int32Array => readOf('toTypedArray', checkReadable('toTypedArray', checkTensor('toTypedArray', t))).slice()
 
 /**
  * The values as nested arrays (a number for a scalar).
@@ -320,7 +320,7 @@ export const toTypedArray = (t: Tensor): Float32Array | Float64Array | Int32Arra
  * @category destructors
  */
 export const toNested = (t: Tensor): NestedArray => {
-  const d = readOf('toNested', checkTensor('toNested', t))
+  const d = readOf('toNested', checkReadable('toNested', checkTensor('toNested', t)))
   const st = stridesOf(t.shape)
   const build = (depth: number, off: number): NestedArray =>
     depth === t.rank ? d[off]! : Array.from({ length: t.shape[depth]! }, (_, i) => build(depth + 1, off + i * st[depth]!))
@@ -339,7 +339,7 @@ export const toNested = (t: Tensor): NestedArray => {
  * @category destructors
  */
 export const item = (t: Tensor): number =>
-  checkTensor('item', t).size === 1 ? readOf('item', t)[0]! : fail('SHAPE_MISMATCH', 'item', `item() needs a tensor with one element; got shape ${showShape(t.shape)}.`)
+  checkReadable('item', checkTensor('item', t)).size === 1 ? readOf('item', t)[0]! : fail('SHAPE_MISMATCH', 'item', `item() needs a tensor with one element; got shape ${showShape(t.shape)}.`)
 
 /**
  * The value at a multi-index, one whole number per axis (a negative index counts from the end).
@@ -355,7 +355,7 @@ export const item = (t: Tensor): number =>
  */
 export const get = (t: Tensor, ...index: number[]): number => {
   const op = 'get'
-  checkTensor(op, t)
+  checkReadable(op, checkTensor(op, t))
   if (index.length !== t.rank) fail('SHAPE_MISMATCH', op, `index [${index.join(', ')}] has ${index.length} entries but the tensor has shape ${showShape(t.shape)}.`)
   const st = stridesOf(t.shape)
   let off = 0
@@ -385,7 +385,8 @@ export const cast = (t: Tensor, dtype: DType): Tensor => {
   checkDType('cast', dtype)
   if (dtype === t.dtype) return t
   if (dtype === 'int32' && !isAbstract(t)) {
-    const src = dataOf(t)
+    // the whole batch under vmap, not the example's view of it
+    const src = dataOf(concrete(t))
     for (let i = 0; i < src.length; i++) {
       const v = src[i]!
       if (!Number.isFinite(v) || v >= 2147483648 || v < -2147483648) fail('INVALID_VALUE', 'cast', `element ${i} is ${v}, which has no int32 value; clean the tensor before casting.`)

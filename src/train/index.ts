@@ -15,6 +15,7 @@
  * @module
  */
 export * from './step.js'
+export * from './ensemble.js'
 export * from './fit.js'
 export * from './fitCodec.js'
 export * from './evaluate.js'

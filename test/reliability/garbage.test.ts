@@ -21,7 +21,7 @@ type Row = readonly [string, () => unknown, string, RegExp]
 
 const rows: ReadonlyArray<Row> = [
   // Ad
-  ['Ad.custom', () => Ad.custom('sq', sq, null as never), 'INVALID_ARGUMENT', /the rules \(argument 3\) is null; pass a record \{ jvp\?, vjp\? \}/],
+  ['Ad.custom', () => Ad.custom('sq', sq, null as never), 'INVALID_ARGUMENT', /the rules \(argument 3\) is null; pass a record \{ jvp\?, vjp\?, batch\? \}/],
   ['Ad.customJvp', () => Ad.customJvp('sq', sq, 42 as never), 'INVALID_ARGUMENT', /the jvp rule \(argument 3\) must be a function; got the number 42/],
   ['Ad.customVjp', () => Ad.customVjp('sq', null as never, (g) => [g]), 'INVALID_ARGUMENT', /the function to wrap \(argument 2\) of "sq" must be a function; got null/],
   ['Ad.grad', () => Ad.grad(42 as never), 'INVALID_ARGUMENT', /the function to differentiate \(argument 1\) must be a function; got the number 42/],

@@ -3,7 +3,9 @@
  * here: the interpreters then trace through the user's function body instead. @internal
  */
 import { orZeros } from './linear.js'
-import { loop } from './batch.js'
+import { describe, fail, showShape } from '../../core/errors.js'
+import { isTensor } from '../../core/Tensor.js'
+import { loop, toFront } from './batch.js'
 import type { Rule } from './Rule.js'
 
 export const customRules: { readonly custom: Rule<'custom'> } = {
@@ -16,7 +18,21 @@ export const customRules: { readonly custom: Rule<'custom'> } = {
       if (rule.vjp === undefined) throw new Error(`internal: custom ${rule.name} has no vjp; the interpreter traces its body`)
       return rule.vjp(g, xs, out)
     },
-    // the user's function is opaque: it runs once per example (its own rules still apply to each call)
-    batch: loop,
+    // without a batch rule the user's function is opaque: it runs once per example (its own
+    // rules still apply to each call); with one, it runs once on the batch, batch axes first
+    batch: (xs, axes, params, cx) => {
+      const { rule } = params
+      if (rule.batch === undefined) return loop(xs, axes, params, cx)
+      const out = rule.batch(xs.map((x, i) => (axes[i] === null ? x : toFront(x, axes[i]!))), axes.map((a) => a !== null), cx.size)
+      if (!isTensor(out) || out.rank === 0 || out.shape[0] !== cx.size) {
+        fail(
+          'INVALID_SHAPE',
+          rule.name,
+          `the batch rule returned ${isTensor(out) ? `a tensor of shape ${showShape(out.shape)}` : describe(out)} for a batch of ${cx.size}; ` +
+            `it must return one tensor with the batch axis first (size ${cx.size}), each example's result after it.`,
+        )
+      }
+      return [out, 0]
+    },
   },
 }

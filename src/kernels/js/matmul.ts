@@ -7,6 +7,10 @@
  * (O(k·(m+n)) next to O(m·n·k) work). The product runs in 4×4 register tiles: 16 running sums
  * in float64, 8 loads per 16 multiply-adds. Each sum is rounded once into `out`.
  * Zeros are not skipped: 0 · ∞ and 0 · NaN give NaN, as IEEE arithmetic says.
+ *
+ * With k = 1 (outer products: the per-example weight gradients `xᵀ·dy` of a batch under
+ * `vmap`) both layouts of each operand are the same contiguous vector, so nothing is packed and
+ * each element is one product, written with the same rounding as the tiled path.
  * @internal
  */
 import type { Buffer } from '../../core/dtype.js'
@@ -14,6 +18,7 @@ import type { MatmulSpec } from '../Kernels.js'
 
 export const matmul = (a: Buffer, b: Buffer, out: Buffer, s: MatmulSpec): void => {
   const { m, n, k } = s
+  if (k === 1) return outers(a, b, out, s)
   const packA = s.transA ? new Float64Array(m * k) : undefined
   const packB = s.transB ? undefined : new Float64Array(n * k)
   for (let p = 0; p < s.batch; p++) {
@@ -36,6 +41,22 @@ export const matmul = (a: Buffer, b: Buffer, out: Buffer, s: MatmulSpec): void =
       rbo = 0
     }
     rowsTimesRows(ra, rao, rb, rbo, out, p * m * n, m, n, k)
+  }
+}
+
+/** out[p, i, j] = a[p, i] · b[p, j]: the k = 1 case, each operand read in place whatever its transposition. */
+const outers = (a: Buffer, b: Buffer, out: Buffer, s: MatmulSpec): void => {
+  const { m, n } = s
+  for (let p = 0; p < s.batch; p++) {
+    const ao = p * s.aBatchStride
+    const bo = p * s.bBatchStride
+    let o = p * m * n
+    for (let i = 0; i < m; i++) {
+      const x = a[ao + i]!
+      // 0 + x·y as the tiled sums compute it (a product of -0 becomes +0 there too)
+      for (let j = 0; j < n; j++) out[o + j] = 0 + x * b[bo + j]!
+      o += n
+    }
   }
 }
 
