@@ -22,7 +22,9 @@
  * - sums over the last axes: float64 partial sums in another order, rounded once;
  * - matmul and conv: float32 accumulation, |wasm − js| ≤ (k + 2)·2⁻²⁴·Σ|aᵢ·bᵢ| per element
  *   (the classic bound for a float32 dot product of length k), and for conv2dBackInput k counts
- *   the kH·kW taps added into each input cell as well.
+ *   the kH·kW taps added into each input cell as well. The bound holds for both builds: the
+ *   relaxed-SIMD build fuses each multiply-add (one rounding instead of two), so its results may
+ *   differ from the SIMD128 build's in the last bits, and are usually a little closer.
  * @internal
  */
 import type { Buffer } from '../../core/dtype.js'
@@ -314,7 +316,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
 
   return {
     ...fallback,
-    name: gemm.threads > 1 ? `wasm-simd+${gemm.threads - 1}w` : 'wasm-simd',
+    name: `wasm-${e.build === 'relaxed-simd' ? 'relaxed-simd' : 'simd'}${gemm.threads > 1 ? `+${gemm.threads - 1}w` : ''}`,
     matmul,
     binary,
     unary,
