@@ -62,6 +62,35 @@ function packA(a: usize, ars: i32, acs: i32, i0: i32, mc: i32, iEnd: i32, p0: i3
         src += step
         dst += MR * 4
       }
+    } else if (rows == MR && acs == 1) {
+      // A read by rows (also im2col's column matrix): 4×4 blocks transposed in registers
+      let s0 = a + (<usize>(i * ars + p0) << 2)
+      const rs = <usize>ars << 2
+      let p = 0
+      for (; p + 4 <= kc; p += 4) {
+        const r0 = v128.load(s0)
+        const r1 = v128.load(s0 + rs)
+        const r2 = v128.load(s0 + 2 * rs)
+        const r3 = v128.load(s0 + 3 * rs)
+        const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5)
+        const t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7)
+        const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5)
+        const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7)
+        v128.store(dst, v128.shuffle<i64>(t0, t2, 0, 2))
+        v128.store(dst, v128.shuffle<i64>(t0, t2, 1, 3), 16)
+        v128.store(dst, v128.shuffle<i64>(t1, t3, 0, 2), 32)
+        v128.store(dst, v128.shuffle<i64>(t1, t3, 1, 3), 48)
+        s0 += 16
+        dst += MR * 16
+      }
+      for (; p < kc; p++) {
+        store<f32>(dst, load<f32>(s0))
+        store<f32>(dst, load<f32>(s0 + rs), 4)
+        store<f32>(dst, load<f32>(s0 + 2 * rs), 8)
+        store<f32>(dst, load<f32>(s0 + 3 * rs), 12)
+        s0 += 4
+        dst += MR * 4
+      }
     } else if (rows == MR) {
       let s0 = a + (<usize>(i * ars + p0 * acs) << 2)
       const rs = <usize>ars << 2

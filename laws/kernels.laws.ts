@@ -362,7 +362,7 @@ for (const build of BUILDS) {
 
       it('1×1 filters (the direct path without im2col) and the chunked im2col path', () => {
         const pointwise: Conv2dSpec = { batch: 2, inH: 5, inW: 6, inC: 7, outH: 5, outW: 6, outC: 9, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }
-        // 2·34·34 output pixels × 3·3·64 columns = 1.33 M floats: two im2col chunks
+        // 2·34·34 output pixels × 3·3·64 columns = 1.33 M floats: many im2col chunks (of 2¹⁶ floats)
         const chunked: Conv2dSpec = { batch: 2, inH: 34, inW: 34, inC: 64, outH: 34, outW: 34, outC: 3, kH: 3, kW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 }
         for (const s of [pointwise, chunked]) {
           const [x, w, dy] = convInputs(s, 11)
