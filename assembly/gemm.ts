@@ -1,5 +1,10 @@
 // float32 matrix product C = op(A)·op(B) (+ C), cache-blocked and register-tiled (WebAssembly SIMD).
 //
+// This file is compiled twice (wasm/build.mjs): with SIMD128 alone, where a multiply-add is an
+// `f32x4.mul` then an `f32x4.add` (two roundings), and with relaxed SIMD as well, where it is one
+// `f32x4.relaxed_madd` (a fused multiply-add on x86 with FMA3 and on ARM: one rounding). Both
+// builds follow the same loops and order of operations; they may differ in the last bits.
+//
 // The operands are read through strides, A(i, p) = a[i·ars + p·acs] and B(p, j) = b[p·brs + j·bcs],
 // so every transpose combination is the same code with other strides. The loops are the
 // GotoBLAS/BLIS ones:
@@ -22,8 +27,16 @@
 
 // @ts-nocheck: AssemblyScript source (compiled by asc, not tsc)
 
+// The register tile is 4×8 in both builds. Measured for the FMA build (matmul n = 1024, one
+// thread, V8): 4×8 (8 accumulators, 11 registers) runs at the 128-bit FMA ceiling; 6×8 and 5×8
+// need 15 and 13 registers and V8, which allocates 15 of the 16 XMM registers, spills
+// accumulators inside the loop (half the speed); 3×12 and 2×16 are no faster than 4×8 and
+// 8×4 (A in vectors, B splat) is slower.
 export const MR: i32 = 4
 export const NR: i32 = 8
+
+/** 1 in the relaxed-SIMD build, 0 in the SIMD128 one (read by the TypeScript side as a check). */
+export const RELAXED: i32 = ASC_FEATURE_RELAXED_SIMD ? 1 : 0
 export const KC: i32 = 256
 export const MC: i32 = 128
 export const NC: i32 = 2048
@@ -47,6 +60,35 @@ function packA(a: usize, ars: i32, acs: i32, i0: i32, mc: i32, iEnd: i32, p0: i3
       for (let p = 0; p < kc; p++) {
         v128.store(dst, v128.load(src))
         src += step
+        dst += MR * 4
+      }
+    } else if (rows == MR && acs == 1) {
+      // A read by rows (also im2col's column matrix): 4×4 blocks transposed in registers
+      let s0 = a + (<usize>(i * ars + p0) << 2)
+      const rs = <usize>ars << 2
+      let p = 0
+      for (; p + 4 <= kc; p += 4) {
+        const r0 = v128.load(s0)
+        const r1 = v128.load(s0 + rs)
+        const r2 = v128.load(s0 + 2 * rs)
+        const r3 = v128.load(s0 + 3 * rs)
+        const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5)
+        const t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7)
+        const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5)
+        const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7)
+        v128.store(dst, v128.shuffle<i64>(t0, t2, 0, 2))
+        v128.store(dst, v128.shuffle<i64>(t0, t2, 1, 3), 16)
+        v128.store(dst, v128.shuffle<i64>(t1, t3, 0, 2), 32)
+        v128.store(dst, v128.shuffle<i64>(t1, t3, 1, 3), 48)
+        s0 += 16
+        dst += MR * 16
+      }
+      for (; p < kc; p++) {
+        store<f32>(dst, load<f32>(s0))
+        store<f32>(dst, load<f32>(s0 + rs), 4)
+        store<f32>(dst, load<f32>(s0 + 2 * rs), 8)
+        store<f32>(dst, load<f32>(s0 + 3 * rs), 12)
+        s0 += 4
         dst += MR * 4
       }
     } else if (rows == MR) {
@@ -115,9 +157,25 @@ function packB(b: usize, brs: i32, bcs: i32, p0: i32, kc: i32, j0: i32, nc: i32,
   }
 }
 
+/** c + a·b: one fused multiply-add in the relaxed-SIMD build, a multiply then an add in the other. */
+// @ts-ignore: decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c)
+  return f32x4.add(c, f32x4.mul(a, b))
+}
+
+/** c + a·b on one float32, rounded as one lane of `madd`. */
+// @ts-ignore: decorator
+@inline
+function madd1(a: f32, b: f32, c: f32): f32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.extract_lane(f32x4.relaxed_madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0)
+  return c + a * b
+}
+
 /**
- * The MR×NR = 4×8 micro-kernel: 8 v128 accumulators, per p two loads of B, four splats of A,
- * eight multiplies and eight adds. Writes (or adds, when `acc`) the valid rows × cols of the
+ * The MR×NR = 4×8 micro-kernel: 8 v128 accumulators, per p two loads of B, four splats of A and
+ * eight multiply-adds. Writes (or adds, when `acc`) the valid rows × cols of the
  * tile into C (row stride ldc elements).
  */
 // @ts-ignore: decorator
@@ -131,17 +189,17 @@ function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, col
     const b0 = v128.load(bp)
     const b1 = v128.load(bp, 16)
     let x = v128.load32_splat(ap)
-    c00 = f32x4.add(c00, f32x4.mul(x, b0))
-    c01 = f32x4.add(c01, f32x4.mul(x, b1))
+    c00 = madd(x, b0, c00)
+    c01 = madd(x, b1, c01)
     x = v128.load32_splat(ap, 4)
-    c10 = f32x4.add(c10, f32x4.mul(x, b0))
-    c11 = f32x4.add(c11, f32x4.mul(x, b1))
+    c10 = madd(x, b0, c10)
+    c11 = madd(x, b1, c11)
     x = v128.load32_splat(ap, 8)
-    c20 = f32x4.add(c20, f32x4.mul(x, b0))
-    c21 = f32x4.add(c21, f32x4.mul(x, b1))
+    c20 = madd(x, b0, c20)
+    c21 = madd(x, b1, c21)
     x = v128.load32_splat(ap, 12)
-    c30 = f32x4.add(c30, f32x4.mul(x, b0))
-    c31 = f32x4.add(c31, f32x4.mul(x, b1))
+    c30 = madd(x, b0, c30)
+    c31 = madd(x, b1, c31)
     ap += MR * 4
     bp += NR * 4
   }
@@ -198,11 +256,11 @@ function fewRows(n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i3
           let j = 0
           for (; j < n4; j += 4) {
             const o = <usize>j << 2
-            v128.store(tmp + o, f32x4.add(v128.load(tmp + o), f32x4.mul(xv, v128.load(brow + o))))
+            v128.store(tmp + o, madd(xv, v128.load(brow + o), v128.load(tmp + o)))
           }
           for (; j < nc; j++) {
             const o = <usize>j << 2
-            store<f32>(tmp + o, load<f32>(tmp + o) + x * load<f32>(brow + o))
+            store<f32>(tmp + o, madd1(x, load<f32>(brow + o), load<f32>(tmp + o)))
           }
         }
         const dst = crow + (<usize>jc << 2)

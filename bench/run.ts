@@ -2,6 +2,7 @@
  * `npm run bench` (`-- --quick` for a short run): puregrad's kernels and training beside
  * baselines and beside TensorFlow.js, all measured in one run on the same data and printed as
  * ratios (this machine is shared and noisy, so only same-run ratios mean much).
+ * `-- --only simd` runs Part 3 alone (the relaxed-SIMD and SIMD128 builds; bench/simd.ts).
  *
  * Part 1 (the plain TypeScript kernels against naive loops) is the original table. Part 2 runs
  * puregrad with the TypeScript kernels, the WebAssembly SIMD kernels on one thread and with
@@ -12,8 +13,19 @@ import { Ad, Data, Loss, Net, Optim, Rng, Tensor as T, Train } from '../src/inde
 import { jacobianTimes } from './lib/jacobians.js'
 import { perExampleGradients } from './lib/perExample.js'
 import { sideBySide } from './side-by-side.js'
+import { simdBuilds } from './simd.js'
 
 const quick = process.argv.includes('--quick')
+const onlyArg = process.argv.indexOf('--only')
+const only = onlyArg < 0 ? undefined : process.argv[onlyArg + 1]
+if (only !== undefined && only !== 'simd') {
+  console.error(`--only takes one section: simd (got ${only ?? 'nothing'})`)
+  process.exit(1)
+}
+if (only === 'simd') {
+  simdBuilds(quick)
+  process.exit(0)
+}
 
 const time = (f: () => unknown, minMs = quick ? 100 : 300): number => {
   f() // warm-up
@@ -142,3 +154,4 @@ for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).jo
 
 console.log()
 await sideBySide(quick)
+simdBuilds(quick)

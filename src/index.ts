@@ -26,8 +26,10 @@ export * as Train from './train/index.js'
 export * as Optim from './optim/index.js'
 export { PuregradError, codes as errorCodes, type ErrorCode } from './core/errors.js'
 export {
+  type SimdBuild,
   type WasmOptions,
   type WasmStatus,
+  relaxedSimdSupported,
   useJsKernels,
   useWasmKernels,
   useWasmKernelsSync,

@@ -23,7 +23,7 @@ describe('findChromium', () => {
     await expect(findChromium({}, [join(dir, 'none')], 'darwin-arm64')).rejects.toThrow(/set CHROMIUM_PATH/)
   })
 
-  // the real unpacking is left to the playground test, so two test files never unpack at once
+  // the real unpacking is left to the browser tests (which take a lock around it)
   it('then unpacks the packaged Chromium on linux-x64', async () => {
     const found = await findChromium({}, [join(dir, 'none')], 'linux-x64', async () => fake)
     expect(found).toEqual({ path: fake, source: '@sparticuz/chromium' })

@@ -5,9 +5,12 @@
  * 1. `CHROMIUM_PATH`, when set (an error if it names nothing);
  * 2. a system Chromium or Chrome in the usual places;
  * 3. the headless Chromium inside the `@sparticuz/chromium` dev dependency (Linux x64 only),
- *    unpacked on first use into the system's temporary directory.
+ *    unpacked on first use into the system's temporary directory, under a lock directory so that
+ *    test files running at once in several processes never unpack it at the same time.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 /** The flags every browser test starts Chromium with (headless, offline, no first-run work). */
 export const CHROMIUM_ARGS: readonly string[] = [
@@ -40,9 +43,34 @@ export interface FoundChromium {
 
 let bundled: Promise<string> | undefined
 
-/** The packaged Chromium's path, unpacking it once per process. */
+/** A lock older than this is left over from a killed process (unpacking takes a few seconds). */
+const STALE_LOCK_MS = 120_000
+
+/** Runs `f` while holding the lock directory `lock` (mkdir is atomic), waiting for another holder. */
+const withLock = async <A>(lock: string, f: () => Promise<A>): Promise<A> => {
+  for (;;) {
+    try {
+      mkdirSync(lock)
+      break
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true })
+      } catch {
+        // released meanwhile: try again
+      }
+      await new Promise((ok) => setTimeout(ok, 100))
+    }
+  }
+  try {
+    return await f()
+  } finally {
+    rmSync(lock, { recursive: true, force: true })
+  }
+}
+
+/** The packaged Chromium's path, unpacking it once per process (and once at a time across processes). */
 const unpackBundled = (): Promise<string> => {
-  bundled ??= import('@sparticuz/chromium').then((m) => m.default.executablePath())
+  bundled ??= withLock(join(tmpdir(), 'puregrad-chromium.lock'), () => import('@sparticuz/chromium').then((m) => m.default.executablePath()))
   return bundled
 }
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// Compiles the AssemblyScript kernels (assembly/*.ts) into two WebAssembly modules and embeds
+// Compiles the AssemblyScript kernels (assembly/*.ts) into four WebAssembly modules and embeds
 // them, base64-encoded, in src/kernels/wasm/generated/modules.ts, which the library imports (so
 // the package needs no .wasm file at run time, in Node or in a browser bundle):
-//   - `simd`:   SIMD128, imports a plain memory   (one thread; works everywhere)
-//   - `shared`: SIMD128 + threads, imports a shared memory (main thread + workers)
+//   - `simd`:          SIMD128, imports a plain memory   (one thread; works everywhere)
+//   - `shared`:        SIMD128 + threads, imports a shared memory (main thread + workers)
+//   - `relaxed`:       as `simd`, with relaxed SIMD (fused multiply-add in the matrix products)
+//   - `sharedRelaxed`: as `shared`, with relaxed SIMD
+// Node 20 validates the relaxed modules only behind --experimental-wasm-relaxed-simd; this script
+// turns that V8 flag on for itself (when it is needed) to check them.
 // The generated file records a hash of its inputs; an unchanged input set is not recompiled.
 //
 // The op codes have one source, the exported enums of assembly/ (`Binary`, `Unary`, `Reduce`,
@@ -26,9 +30,19 @@ const opcodesFile = join(root, 'src/kernels/wasm/generated/opcodes.ts')
 const ascVersion = JSON.parse(readFileSync(join(root, 'node_modules/assemblyscript/package.json'), 'utf8')).version
 
 const common = ['--runtime', 'stub', '--noAssert', '--importMemory', '--initialMemory', '2', '-O3', '--noExportMemory']
+const sharedMemory = ['--sharedMemory', '--maximumMemory', '32768']
 const variants = {
   simd: [...common, '--enable', 'simd'],
-  shared: [...common, '--sharedMemory', '--maximumMemory', '32768', '--enable', 'simd,threads'],
+  shared: [...common, ...sharedMemory, '--enable', 'simd,threads'],
+  relaxed: [...common, '--enable', 'simd,relaxed-simd'],
+  sharedRelaxed: [...common, ...sharedMemory, '--enable', 'simd,threads,relaxed-simd'],
+}
+/** What each variant's doc comment in modules.ts says. */
+const described = {
+  simd: 'SIMD128 module importing a plain memory `env.memory`',
+  shared: 'SIMD128 + threads module importing a shared memory `env.memory` (maximum 32768 pages)',
+  relaxed: 'SIMD128 + relaxed SIMD module importing a plain memory `env.memory`',
+  sharedRelaxed: 'SIMD128 + relaxed SIMD + threads module importing a shared memory `env.memory` (maximum 32768 pages)',
 }
 
 const sources = readdirSync(asmDir).filter((f) => f.endsWith('.ts')).sort()
@@ -78,17 +92,14 @@ const compile = async () => {
  * The compiled kernels, base64-encoded. @internal
  */
 
-/** SIMD128 module importing a plain memory \`env.memory\` (${binaries.simd.length} bytes). */
-export const simdModule: string = [
-${b64(binaries.simd)}].join('')
-
-/** SIMD128 + threads module importing a shared memory \`env.memory\` (maximum 32768 pages; ${binaries.shared.length} bytes). */
-export const sharedModule: string = [
-${b64(binaries.shared)}].join('')
-`
+${Object.keys(variants).map((name) => `
+/** ${described[name]} (${binaries[name].length} bytes). */
+export const ${name}Module: string = [
+${b64(binaries[name])}].join('')
+`).join('')}`
   mkdirSync(dirname(outFile), { recursive: true })
   writeFileSync(outFile, text)
-  console.log(`wasm: built simd ${binaries.simd.length} B, shared ${binaries.shared.length} B (${digest})`)
+  console.log(`wasm: built ${Object.keys(variants).map((name) => `${name} ${binaries[name].length} B`).join(', ')} (${digest})`)
   return binaries
 }
 
@@ -110,7 +121,7 @@ const fail = (message) => {
 
 /** Reads the op codes a variant exports and checks that its dispatchers serve exactly those codes. */
 const opcodesOf = (name, binary) => {
-  const shared = name === 'shared'
+  const shared = name.startsWith('shared')
   const memory = new WebAssembly.Memory(shared ? { initial: 2, maximum: 32768, shared: true } : { initial: 2 })
   const module = new WebAssembly.Module(binary)
   const x = new WebAssembly.Instance(module, { env: { memory } }).exports
@@ -151,8 +162,24 @@ const opcodesOf = (name, binary) => {
 let binaries = cachedBinaries()
 if (binaries !== undefined) console.log(`wasm: up to date (${digest})`)
 else binaries = await compile()
+if (!WebAssembly.validate(binaries.relaxed)) {
+  const { setFlagsFromString } = await import('node:v8')
+  setFlagsFromString('--experimental-wasm-relaxed-simd')
+  if (!WebAssembly.validate(binaries.relaxed)) fail(`the relaxed-SIMD module does not validate in Node ${process.version}, even with --experimental-wasm-relaxed-simd`)
+}
 const codes = opcodesOf('simd', binaries.simd)
-if (JSON.stringify(opcodesOf('shared', binaries.shared)) !== JSON.stringify(codes)) fail('the simd and shared modules export different op codes; rebuild with --force')
+for (const name of Object.keys(variants).filter((v) => v !== 'simd')) {
+  if (JSON.stringify(opcodesOf(name, binaries[name])) !== JSON.stringify(codes)) fail(`the simd and ${name} modules export different op codes; rebuild with --force`)
+}
+/** The value of an exported i32 global of a variant (instantiated on a fresh memory). */
+const exported = (name, global) => {
+  const memory = name.startsWith('shared') ? new WebAssembly.Memory({ initial: 2, maximum: 32768, shared: true }) : new WebAssembly.Memory({ initial: 2 })
+  return new WebAssembly.Instance(new WebAssembly.Module(binaries[name]), { env: { memory } }).exports[global].value
+}
+for (const name of Object.keys(variants)) {
+  const want = name === 'relaxed' || name === 'sharedRelaxed' ? 1 : 0
+  if (exported(name, 'RELAXED') !== want) fail(`the ${name} module exports RELAXED = ${exported(name, 'RELAXED')}, expected ${want}: its asc flags and ASC_FEATURE_RELAXED_SIMD disagree`)
+}
 
 const maps = families.map((f) => {
   const body = codes[f.enumName].map(([op, code]) => `  ${op}: ${code},\n`).join('')

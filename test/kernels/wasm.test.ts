@@ -11,7 +11,7 @@ import { Ad, Tensor as T } from '../../src/index.js'
 import type { Kernels, MatmulSpec } from '../../src/kernels/Kernels.js'
 import { jsKernels } from '../../src/kernels/js/index.js'
 import { kernels } from '../../src/kernels/registry.js'
-import { createEngine } from '../../src/kernels/wasm/engine.js'
+import { bestBuild, createEngine } from '../../src/kernels/wasm/engine.js'
 import { singleThread } from '../../src/kernels/wasm/gemm.js'
 import { binaryCodes, reduceCodes, unaryCodes } from '../../src/kernels/wasm/generated/opcodes.js'
 import { useJsKernels, useWasmKernels, useWasmKernelsSync, wasmSupported } from '../../src/kernels/wasm/index.js'
@@ -20,6 +20,9 @@ import { Cut, plan } from '../../src/kernels/wasm/gemm.js'
 import { floats } from '../../laws/kernels.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
+/** The build installed by default here, and the kernels' name for it. */
+const simd = bestBuild()
+const name = simd === 'relaxed-simd' ? 'wasm-relaxed-simd' : 'wasm-simd'
 
 afterEach(() => useJsKernels())
 
@@ -30,20 +33,20 @@ describe('enabling the wasm kernels', () => {
 
   it('useWasmKernelsSync installs them, useJsKernels restores the reference', () => {
     expect(kernels().name).toBe('js')
-    expect(useWasmKernelsSync()).toEqual({ kernels: 'wasm', threads: 1 })
-    expect(kernels().name).toBe('wasm-simd')
+    expect(useWasmKernelsSync()).toEqual({ kernels: 'wasm', threads: 1, simd })
+    expect(kernels().name).toBe(name)
     useJsKernels()
     expect(kernels().name).toBe('js')
   })
 
   it('useWasmKernels({ threads: 0 }) is the single-threaded install', async () => {
-    expect(await useWasmKernels({ threads: 0 })).toEqual({ kernels: 'wasm', threads: 1 })
-    expect(kernels().name).toBe('wasm-simd')
+    expect(await useWasmKernels({ threads: 0 })).toEqual({ kernels: 'wasm', threads: 1, simd })
+    expect(kernels().name).toBe(name)
   })
 
   it('useWasmKernels({ threads: 1 }) adds one worker', async () => {
-    expect(await useWasmKernels({ threads: 1 })).toEqual({ kernels: 'wasm', threads: 2 })
-    expect(kernels().name).toBe('wasm-simd+1w')
+    expect(await useWasmKernels({ threads: 1 })).toEqual({ kernels: 'wasm', threads: 2, simd })
+    expect(kernels().name).toBe(`${name}+1w`)
     const a = T.fromArray(floats(1, 256 * 256), [256, 256])
     const y = T.matmul(a, a, { transposeB: true })
     expect(T.allclose(T.cast(y, 'float64'), T.matmul(T.cast(a, 'float64'), T.cast(a, 'float64'), { transposeB: true }), { rtol: 1e-4, atol: 1e-4 })).toBe(true)
@@ -151,7 +154,7 @@ describe('worker threads', () => {
       )
       const t0 = Date.now()
       const out = execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8', timeout: 30_000 })
-      expect(JSON.parse(out)).toEqual({ status: { kernels: 'wasm', threads: 2 }, y: 64 })
+      expect(JSON.parse(out)).toEqual({ status: { kernels: 'wasm', threads: 2, simd }, y: 64 })
       expect(Date.now() - t0).toBeLessThan(30_000)
     } finally {
       rmSync(dir, { recursive: true, force: true })

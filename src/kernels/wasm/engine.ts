@@ -9,7 +9,15 @@
  * can leak; the memory only grows to the largest call seen (WebAssembly memory never shrinks).
  * @internal
  */
-import { sharedModule, simdModule } from './generated/modules.js'
+import { relaxedModule, sharedModule, sharedRelaxedModule, simdModule } from './generated/modules.js'
+
+/**
+ * Which build of the kernels an engine runs: 'relaxed-simd' adds relaxed SIMD's fused
+ * multiply-add to the matrix products (one rounding per step instead of two, and faster);
+ * 'simd128' is plain WebAssembly SIMD, which every current runtime has.
+ * @category kernels
+ */
+export type SimdBuild = 'relaxed-simd' | 'simd128'
 
 /** The functions `assembly/index.ts` exports (pointers are byte offsets, sizes are elements). */
 export interface WasmExports {
@@ -28,6 +36,10 @@ export interface WasmExports {
   reduce(op: number, x: number, outer: number, mid: number, inner: number, out: number, scratch: number): void
   im2col(x: number, spec: number, r0: number, rows: number, dst: number): void
   col2imAdd(cols: number, spec: number, r0: number, rows: number, dx: number): void
+  /** The register tile (MR rows × NR columns) and which build this is (RELAXED 1: relaxed SIMD). */
+  readonly MR: WebAssembly.Global
+  readonly NR: WebAssembly.Global
+  readonly RELAXED: WebAssembly.Global
 }
 
 /** Rows of a register tile in `gemm` (row splits between threads fall on multiples of it). */
@@ -49,6 +61,7 @@ export interface Engine {
   readonly module: WebAssembly.Module
   readonly memory: WebAssembly.Memory
   readonly shared: boolean
+  readonly build: SimdBuild
   /** Start of the control block (CTL_BYTES). */
   readonly ctl: number
   /** First byte of the per-call arena. */
@@ -68,38 +81,81 @@ const decode = (b64: string): Uint8Array<ArrayBuffer> => {
   return bytes
 }
 
-const cache: { simd?: WebAssembly.Module; shared?: WebAssembly.Module } = {}
+const variantKey = (shared: boolean, build: SimdBuild): string => `${shared ? 'shared' : 'plain'} ${build}`
+const cache = new Map<string, WebAssembly.Module>()
 
 /** The module's bytes for a variant. */
-export const moduleBytes = (shared: boolean): Uint8Array<ArrayBuffer> => decode(shared ? sharedModule : simdModule)
+export const moduleBytes = (shared: boolean, build: SimdBuild = 'simd128'): Uint8Array<ArrayBuffer> =>
+  decode(build === 'relaxed-simd' ? (shared ? sharedRelaxedModule : relaxedModule) : shared ? sharedModule : simdModule)
 
-/** True when this runtime validates the SIMD module (and, for `shared`, has shared memory). */
-export const supported = (shared: boolean): boolean => {
+/**
+ * A module of one function computing `f32x4.relaxed_madd` on constants (82 bytes): it validates
+ * exactly where the runtime has relaxed SIMD, and checking it costs far less than validating a
+ * whole kernel module.
+ */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x3d, 0x01, 0x3b, 0x00, // code section: one body of 59 bytes, no locals
+  0xfd, 0x0c, ...new Array<number>(16).fill(0), // v128.const 0
+  0xfd, 0x0c, ...new Array<number>(16).fill(0), // v128.const 0
+  0xfd, 0x0c, ...new Array<number>(16).fill(0), // v128.const 0
+  0xfd, 0x85, 0x02, // f32x4.relaxed_madd
+  0x0b, // end
+])
+
+let relaxed: boolean | undefined
+
+/** True when this runtime has relaxed SIMD (Chrome and Edge ≥ 114, Node ≥ 22, Node 20 with --experimental-wasm-relaxed-simd). */
+export const relaxedSupported = (): boolean => {
+  if (relaxed === undefined) {
+    try {
+      relaxed = typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE)
+    } catch {
+      relaxed = false
+    }
+  }
+  return relaxed
+}
+
+/** The build to run here: relaxed SIMD where the runtime has it, else SIMD128. */
+export const bestBuild = (): SimdBuild => (relaxedSupported() ? 'relaxed-simd' : 'simd128')
+
+/** True when this runtime validates a variant's module (and, for `shared`, has shared memory). */
+export const supported = (shared: boolean, build: SimdBuild = 'simd128'): boolean => {
   try {
     if (typeof WebAssembly !== 'object') return false
     if (shared && typeof SharedArrayBuffer !== 'function') return false
-    return WebAssembly.validate(moduleBytes(shared))
+    if (build === 'relaxed-simd' && !relaxedSupported()) return false
+    return WebAssembly.validate(moduleBytes(shared, build))
   } catch {
     return false
   }
 }
 
-/** Compiles a variant once per realm (synchronously: the modules are about 12 kB). */
-export const compiled = (shared: boolean): WebAssembly.Module => {
-  const hit = shared ? cache.shared : cache.simd
+/** Compiles a variant once per realm (synchronously: the modules are about 21 kB). */
+export const compiled = (shared: boolean, build: SimdBuild = 'simd128'): WebAssembly.Module => {
+  const key = variantKey(shared, build)
+  const hit = cache.get(key)
   if (hit !== undefined) return hit
-  const m = new WebAssembly.Module(moduleBytes(shared))
-  if (shared) cache.shared = m
-  else cache.simd = m
+  const m = new WebAssembly.Module(moduleBytes(shared, build))
+  cache.set(key, m)
   return m
 }
 
-/** Instantiates a variant on a fresh memory. Throws if the runtime lacks WebAssembly SIMD (or shared memory). */
-export const createEngine = (shared: boolean): Engine => {
-  const module = compiled(shared)
+/**
+ * Instantiates a variant on a fresh memory. Throws if the runtime lacks WebAssembly SIMD (or
+ * shared memory, or relaxed SIMD for that build).
+ */
+export const createEngine = (shared: boolean, build: SimdBuild = 'simd128'): Engine => {
+  const module = compiled(shared, build)
   const memory = shared ? new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true }) : new WebAssembly.Memory({ initial: 16 })
   const instance = new WebAssembly.Instance(module, { env: { memory } })
   const exports = instance.exports as unknown as WasmExports
+  if (exports.MR.value !== MR || exports.NR.value !== NR || exports.RELAXED.value !== (build === 'relaxed-simd' ? 1 : 0)) {
+    throw new Error(`the ${build} kernel module has a ${exports.MR.value}×${exports.NR.value} tile and RELAXED = ${exports.RELAXED.value}; engine.ts expects ${MR}×${NR}: rebuild with npm run build:wasm`)
+  }
   const ctl = align(exports.heapBase())
   const base = ctl + CTL_BYTES
   let f32 = new Float32Array(memory.buffer)
@@ -128,6 +184,7 @@ export const createEngine = (shared: boolean): Engine => {
     module,
     memory,
     shared,
+    build,
     ctl,
     base,
     reserve,
