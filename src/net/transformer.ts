@@ -35,7 +35,9 @@ export interface TransformerBlockOptions {
  * `dense` and `activation` (and `dropout` when `keep` < 1), so it prints, saves, edits and
  * exports like any network; its parameters are `0.body.{0,1}` (the first norm and the
  * attention) and `1.body.{0,1,3}` (the second norm and the MLP's two dense layers). Stack blocks
- * with `serial` or `repeat`. `heads` must divide `dim`.
+ * with `serial` or `repeat`. `heads` must divide `dim`. The block reads one sequence, so it
+ * has no key mask: for padded batches build the attention half yourself from
+ * `multiHeadAttention(heads, { keyMask: true })`, which reads the mask as a second input.
  *
  * @example
  * import assert from 'node:assert/strict'

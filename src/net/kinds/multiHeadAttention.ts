@@ -120,8 +120,10 @@ export const multiHeadAttentionKind: BuiltinKind<MultiHeadAttention> = {
       const b = p[`b${w}`]
       return b === undefined ? y : g.op(base, 'Add', [y, weight(`b${w}`, b)], { doc })
     }
+    const shapes = new Map<number, string>() // [0, steps, h, d/h], one initialiser per length
+    const headShape = (steps: number): string => shapes.get(steps) ?? shapes.set(steps, g.int64s(`${base}.heads`, [0, steps, h, d / h])).get(steps)!
     const byHead = (s: Sym, w: 'q' | 'k' | 'v', steps: number, perm: ReadonlyArray<number>): string =>
-      g.op(base, 'Transpose', [g.op(base, 'Reshape', [proj(s.name, w), g.int64s(`${base}.heads`, [0, steps, h, d / h])], { doc })], { attrs: [attr.ints('perm', perm)], doc })
+      g.op(base, 'Transpose', [g.op(base, 'Reshape', [proj(s.name, w), headShape(steps)], { doc })], { attrs: [attr.ints('perm', perm)], doc })
     const Q = byHead(q, 'q', tq, [0, 2, 1, 3])
     const Kt = byHead(c, 'k', tk, [0, 2, 3, 1]) // [N, heads, d/h, Tk]
     const V = byHead(c, 'v', tk, [0, 2, 1, 3])
