@@ -81,6 +81,9 @@ const probes: { readonly [K in Net.Tag]: { readonly net: Net.Layer; readonly inS
   Embedding: { net: Net.serial(Net.embedding(6, 3), Net.flatten, Net.dense(2)), inShape: [4], ints: 6 },
   SimpleRnn: { net: Net.simpleRnn(3, { returnSequences: true }), inShape: [4, 2] },
   Lstm: { net: Net.lstm(3), inShape: [4, 2] },
+  MultiHeadAttention: { net: Net.serial(Net.fanOut(2), Net.parallel(Net.dense(4), Net.identity), Net.multiHeadAttention(2, { cross: true, causal: true }), Net.multiHeadAttention(2)), inShape: [3, 2] },
+  PositionalEmbedding: { net: Net.serial(Net.dense(3), Net.positionalEmbedding(5), Net.tanh), inShape: [4, 2] },
+  SinusoidalEncoding: { net: Net.serial(Net.dense(3), Net.sinusoidalEncoding(), Net.tanh, Net.dense(2)), inShape: [4, 2] },
   Activation: {
     net: Net.serial(Net.dense(4), Net.sigmoid, Net.dense(4), Net.tanh, Net.dense(4), Net.relu, Net.dense(4), Net.leakyRelu(0.2), Net.dense(4), Net.elu(0.7), Net.dense(4), Net.softplus, Net.dense(4), Net.gelu, Net.dense(3), Net.softmax),
     inShape: [3],

@@ -2,6 +2,7 @@
  * Random networks that are well-shaped by construction, for any input width: `preserving`
  * blocks keep the width (activations, dropout, batch and layer norm, residuals, repeats, parallel sums),
  * `block`s may change it (dense, maxout after a wide dense, group norm after a dense of a multiple of its groups,
+ * self-attention over a dense layer reshaped into a short sequence with positional encodings,
  * concatenating branches).
  */
 import fc from 'fast-check'
@@ -29,6 +30,9 @@ export const network = (opts: { readonly maxDepth?: number } = {}): fc.Arbitrary
       tie('preserving'),
       fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).map(([u, p]) => Net.serial(Net.dense(u * p), Net.maxout(p))),
       fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 })).map(([g, c]) => Net.serial(Net.dense(g * c), Net.groupNorm(g))),
+      fc
+        .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.boolean())
+        .map(([t, h, c, causal]) => Net.serial(Net.dense(t * h * c), Net.reshape([t, h * c]), Net.sinusoidalEncoding(), Net.multiHeadAttention(h, { causal }), Net.positionalEmbedding(t + 1), Net.flatten)),
       fc.tuple(tie('block'), tie('block')).map(([a, b]) => Net.serial(a, b)),
       fc.tuple(tie('block'), tie('block')).map(([a, b]) => Net.serial(Net.fanOut(2), Net.parallel(a, b), Net.fanInConcat())),
     ),

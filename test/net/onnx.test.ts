@@ -212,6 +212,29 @@ describe('Net.toOnnx in onnxruntime-web', () => {
       expect(ops.filter((o: string) => o === 'ReduceMean').length).toBe(8)
     }
   })
+  it('attention: a causal language model (embedding, learned positions, two transformer blocks), and cross-attention with sinusoidal encodings and key masks, a fully masked example included', async () => {
+    const lm = Net.serial(Net.embedding(13, 8), Net.positionalEmbedding(9), Net.transformerBlock(8, 2, { causal: true }), Net.transformerBlock(8, 4, { causal: true }), Net.layerNorm(), Net.dense(13))
+    const tokens = Rng.integers(Rng.key(96), [4, 6], 0, 13)
+    const lmVars = trained(lm, Rng.key(97), [6], tokens, normal(98, [4, 6, 13]))
+    for (const opset of [13, 21]) {
+      const { bytes } = await agree(`causal language model, opset ${opset}`, lm, lmVars, [6], tokens, { opset })
+      const ops = (decodeModel(bytes) as any).graph.node.map((n: any) => n.opType)
+      expect(ops.filter((o: string) => o === 'Softmax').length).toBe(2)
+      expect(ops.filter((o: string) => o === 'Where').length).toBe(4) // the causal mask before and after each Softmax
+    }
+    // queries [5, 6] (with sinusoids) attend to a context [4, 3] (through a dense layer) with a key mask [4]
+    const inShape = { tuple: [[5, 6], [4, 3], [4]] }
+    // example 0 attends to keys 0 and 2; example 1 to none (its output is the output bias); example 2 to all
+    const mask = T.tensor([[1, 0, 1, 0], [0, 0, 0, 0], [1, 1, 1, 1]])
+    const attn = Net.serial(Net.parallel(Net.sinusoidalEncoding(), Net.dense(3), Net.identity), Net.multiHeadAttention(3, { cross: true, keyMask: true, causal: true }))
+    const vars = Net.init(attn, { key: Rng.key(99), inShape })
+    const loud = { params: Tree.map(vars.params, (t) => T.add(t, normal(t.size, t.shape, 0.5))), state: vars.state }
+    const x = [normal(100, [3, 5, 6], 2), normal(101, [3, 4, 3], 2), mask]
+    for (const opset of [13, 17]) await agree(`cross-attention with a key mask, opset ${opset}`, attn, loud, inShape, x, { opset })
+    const selfMasked = Net.multiHeadAttention(2, { keyMask: true })
+    const sv = Net.init(selfMasked, { key: Rng.key(102), inShape: { tuple: [[4, 6], [4]] } })
+    await agree('self-attention with a key mask', selfMasked, sv, { tuple: [[4, 6], [4]] }, [normal(103, [3, 4, 6]), mask])
+  })
   it('opset 18 (ReduceMax with axes as an input) and opset 21', async () => {
     const x = normal(70, [4, 9, 9, 2])
     const vars = Net.init(images, { key: Rng.key(71), inShape: [9, 9, 2] })

@@ -25,13 +25,16 @@ import { identityKind } from './identity.js'
 import { layerNormKind } from './layerNorm.js'
 import { lstmKind } from './lstm.js'
 import { maxoutKind } from './maxout.js'
+import { multiHeadAttentionKind } from './multiHeadAttention.js'
 import { parallelKind } from './parallel.js'
 import { avgPool2dKind, maxPool2dKind } from './pool2d.js'
+import { positionalEmbeddingKind } from './positionalEmbedding.js'
 import { repeatKind } from './repeat.js'
 import { reshapeKind } from './reshape.js'
 import { residualKind } from './residual.js'
 import { serialKind } from './serial.js'
 import { simpleRnnKind } from './simpleRnn.js'
+import { sinusoidalEncodingKind } from './sinusoidalEncoding.js'
 
 export const builtinKinds = [
   denseKind,
@@ -47,6 +50,9 @@ export const builtinKinds = [
   embeddingKind,
   simpleRnnKind,
   lstmKind,
+  multiHeadAttentionKind,
+  positionalEmbeddingKind,
+  sinusoidalEncodingKind,
   activationKind,
   maxoutKind,
   identityKind,
