@@ -1,13 +1,16 @@
 /**
  * `npm run bench` (`-- --quick` for a short run): puregrad's kernels and training beside
- * baselines and beside TensorFlow.js, all measured in one run on the same data and printed as
+ * baselines, TensorFlow.js and jax-js, all measured in one run on the same data and printed as
  * ratios (this machine is shared and noisy, so only same-run ratios mean much).
  * `-- --only simd` runs Part 3 alone (the relaxed-SIMD and SIMD128 builds; bench/simd.ts).
  *
  * Part 1 (the plain TypeScript kernels against naive loops) is the original table. Part 2 runs
  * puregrad with the TypeScript kernels, the WebAssembly SIMD kernels on one thread and with
  * worker threads, and TensorFlow.js 4.22 with its cpu and wasm backends: MLP training, inference,
- * square matmul, gradient over forward, and memory over long training.
+ * square matmul, gradient over forward, and memory over long training (jax-js joins training and
+ * inference). Part 3 runs puregrad's step and forward pass eagerly and under `Ad.jit` beside
+ * jax-js 0.1.25 (jit, wasm) and tfjs-wasm, one thread each, in alternating rounds. The targets
+ * table closes the run.
  */
 import { Ad, Data, Loss, Net, Optim, Rng, Tensor as T, Train } from '../src/index.js'
 import { jacobianTimes } from './lib/jacobians.js'

@@ -1,7 +1,9 @@
 /**
  * Part 2 of `npm run bench`: puregrad (TypeScript kernels, WebAssembly SIMD on one thread, and
- * WebAssembly with worker threads) beside TensorFlow.js 4.22 (cpu and wasm backends), in one
- * process, on the same MNIST data and from the same initial weights. Prints markdown tables.
+ * WebAssembly with worker threads) beside TensorFlow.js 4.22 (cpu and wasm backends) and, for
+ * training and inference, jax-js 0.1.25 (jit, wasm backend), in one process, on the same MNIST
+ * data and from the same initial weights; then part 3 (bench/jit-side-by-side.ts: puregrad's
+ * `Ad.jit` beside jax-js and tfjs-wasm in alternating rounds). Prints markdown tables.
  *
  * Methods (the peer measurements' where they exist):
  * - training: MLP 784-128-64-10, batch 128 (8000 samples per epoch, the last batch 64), seeded
@@ -24,8 +26,10 @@ import { jsKernels } from '../src/kernels/js/index.js'
 import { kernels, useKernels } from '../src/kernels/registry.js'
 import { createWasmKernels, useWasmKernels } from '../src/kernels/wasm/index.js'
 import { type Split, batches, epochOrder, loadMnist } from './lib/data.js'
+import * as J from './lib/jax.js'
 import * as M from './lib/mlp.js'
 import { type Backend, tf, useBackend } from './lib/tf.js'
+import { type JitResults, jitSideBySide, jitTargets } from './jit-side-by-side.js'
 
 const median = (xs: ReadonlyArray<number>): number => {
   const s = [...xs].sort((a, b) => a - b)
@@ -66,8 +70,8 @@ const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`
 /** One library configuration in the comparison. */
 interface Config {
   readonly name: string
-  readonly lib: 'puregrad' | 'tfjs'
-  /** puregrad: the kernels to install; tfjs: the backend */
+  readonly lib: 'puregrad' | 'tfjs' | 'jax'
+  /** puregrad: the kernels to install; tfjs: the backend (jax-js: always its wasm backend) */
   readonly kernels?: Kernels
   readonly backend?: Backend
 }
@@ -81,6 +85,7 @@ interface Trainer {
 
 const activate = async (c: Config): Promise<void> => {
   if (c.lib === 'puregrad') useKernels(c.kernels!)
+  else if (c.lib === 'jax') await J.useJaxWasm()
   else await useBackend(c.backend!)
 }
 
@@ -91,6 +96,14 @@ const trainer = (c: Config, init: M.Init, opt: M.OptName): Trainer => {
       step: (x, y, rows) => void M.pgStep(t, x, y, rows),
       accuracy: (d) => M.pgAccuracy(t.params, d.x, d.labels),
       dispose: () => {},
+    }
+  }
+  if (c.lib === 'jax') {
+    const t = J.jaxTrainer(init, opt)
+    return {
+      step: (x, y, rows) => void J.jaxStep(t, x, y, rows),
+      accuracy: (d) => J.jaxAccuracy(t.params, d.x, d.labels),
+      dispose: () => J.jaxDispose(t),
     }
   }
   const m = M.tfModel(init, opt)
@@ -127,7 +140,7 @@ export const sideBySide = async (quick: boolean): Promise<void> => {
   const threaded = kernels()
   useKernels(jsKernels)
 
-  console.log(`## Part 2: puregrad beside TensorFlow.js${quick ? ' (--quick: short runs, no accuracy runs, 1,000 steps for memory)' : ''}\n`)
+  console.log(`## Part 2: puregrad beside TensorFlow.js (and jax-js for training and inference)${quick ? ' (--quick: short runs, no accuracy runs, 1,000 steps for memory)' : ''}\n`)
   console.log(`node ${process.version}, ${train.n} training / ${test.n} test images, wasm kernels: ${wasm1 === undefined ? 'unavailable' : 'SIMD'}, threads: ${status.threads}${status.reason === undefined ? '' : ` (${status.reason})`}\n`)
 
   const configs: Config[] = [
@@ -136,7 +149,10 @@ export const sideBySide = async (quick: boolean): Promise<void> => {
     ...(status.threads > 1 ? [{ name: `puregrad wasm+${status.threads - 1}w`, lib: 'puregrad', kernels: threaded } as const] : []),
     { name: 'tfjs-cpu', lib: 'tfjs', backend: 'cpu' },
     { name: 'tfjs-wasm', lib: 'tfjs', backend: 'wasm' },
+    { name: 'jax-js wasm', lib: 'jax' },
   ]
+  /** the sections jax-js is not part of (matmul, convolution, gradient over forward) */
+  const withoutJax = configs.filter((c) => c.lib !== 'jax')
   tf.enableProdMode() // no debug checks (and no console suggestion to install tfjs-node)
 
   const gf: Record<string, number[]> = {}
@@ -164,13 +180,14 @@ export const sideBySide = async (quick: boolean): Promise<void> => {
     }
   }
   {
-    const rows = [['library', 'optimizer', 'samples/s (median)', '÷ tfjs-wasm', '÷ tfjs-cpu', 'test acc. after 5 epochs', '5-epoch run, samples/s']]
+    const rows = [['library', 'optimizer', 'samples/s (median)', '÷ tfjs-wasm', '÷ tfjs-cpu', '÷ jax-js', 'test acc. after 5 epochs', '5-epoch run, samples/s']]
     for (const opt of ['adam', 'sgd'] as const) {
       const tw = train_[`tfjs-wasm/${opt}`]!.sps
       const tc = train_[`tfjs-cpu/${opt}`]!.sps
+      const jx = train_[`jax-js wasm/${opt}`]!.sps
       for (const c of configs) {
         const r = train_[`${c.name}/${opt}`]!
-        rows.push([c.name, opt, fmt(r.sps), ratio(r.sps, tw), ratio(r.sps, tc), r.acc === undefined ? '–' : `${(100 * r.acc).toFixed(2)}%`, r.accSps === undefined ? '–' : fmt(r.accSps)])
+        rows.push([c.name, opt, fmt(r.sps), ratio(r.sps, tw), ratio(r.sps, tc), ratio(r.sps, jx), r.acc === undefined ? '–' : `${(100 * r.acc).toFixed(2)}%`, r.accSps === undefined ? '–' : fmt(r.accSps)])
       }
     }
     table('Training, MLP 784-128-64-10, batch 128', rows)
@@ -184,7 +201,9 @@ export const sideBySide = async (quick: boolean): Promise<void> => {
       await activate(c)
       const t = M.pgTrainer(init, 'sgd')
       const m = c.lib === 'tfjs' ? M.tfModel(init, 'sgd') : undefined
-      const predict = (xs: Float32Array, rows: number): Float32Array => (m === undefined ? M.pgPredict(t.params, xs, rows) : M.tfPredict(m, xs, rows))
+      const jp = c.lib === 'jax' ? J.jaxParams(init) : undefined
+      const predict = (xs: Float32Array, rows: number): Float32Array =>
+        m !== undefined ? M.tfPredict(m, xs, rows) : jp !== undefined ? J.jaxPredict(jp, xs, rows) : M.pgPredict(t.params, xs, rows)
       const one = (i: number): Float32Array => test.x.subarray((i % test.n) * 784, ((i % test.n) + 1) * 784)
       for (let i = 0; i < 20; i++) predict(one(i), 1)
       const lat: number[] = []
@@ -199,6 +218,7 @@ export const sideBySide = async (quick: boolean): Promise<void> => {
       const ms = perCall(() => predict(big, 1024), quick ? 200 : 1000, quick ? 3 : 7, quick ? 3 : 7)
       results.push([c.name, quantile(lat, 0.5) * 1000, quantile(lat, 0.9) * 1000, lat.length, (1024 / ms) * 1000])
       if (m !== undefined) M.tfDispose(m)
+      if (jp !== undefined) J.jaxDisposeParams(jp)
     }
     const tw = results.find((r) => r[0] === 'tfjs-wasm')![4]
     for (const [name, p50, p90, n, sps] of results) rows.push([name, p50.toFixed(1), p90.toFixed(1), fmt(n), fmt(sps), ratio(sps, tw)])
@@ -210,7 +230,7 @@ export const sideBySide = async (quick: boolean): Promise<void> => {
     const sizes = [128, 256, 512, 1024]
     const header = ['library', ...sizes.map((n) => `n=${n}`), 'n=512, Aᵀ·B', 'n=512, A·Bᵀ']
     const rows = [header]
-    for (const c of configs) {
+    for (const c of withoutJax) {
       await activate(c)
       const cells: string[] = []
       gf[c.name] = []
@@ -253,7 +273,7 @@ export const sideBySide = async (quick: boolean): Promise<void> => {
     const ws = Float32Array.from({ length: 9 * C * O }, (_, i) => Math.cos(i * 0.3) * 0.2)
     const rows = [['library', 'conv2d forward (ms)', 'GFLOP/s', 'gradient w.r.t. x and w (ms)', 'forward speed ÷ tfjs-wasm']]
     const res: Array<[string, number, number]> = []
-    for (const c of configs) {
+    for (const c of withoutJax) {
       await activate(c)
       const slowOne = c.name === 'tfjs-cpu' || c.name === 'puregrad js'
       const budget = quick ? 100 : slowOne ? 1500 : 800
@@ -296,7 +316,7 @@ export const sideBySide = async (quick: boolean): Promise<void> => {
     const rows = [['library', 'forward loss (ms)', 'valueAndGrad (ms)', 'ratio']]
     const xs = train.x.subarray(0, 128 * 784)
     const ys = train.y.subarray(0, 128 * 10)
-    for (const c of configs) {
+    for (const c of withoutJax) {
       await activate(c)
       let fwd: number
       let vg: number
@@ -348,11 +368,14 @@ export const sideBySide = async (quick: boolean): Promise<void> => {
     console.log(`heap growth ${heapGrowth.toFixed(1)} MB, RSS growth ${rssGrowth.toFixed(1)} MB from step ${fmt(first.step)} to ${fmt(lastSeen.step)}\n`)
   }
 
+  // ---- part 3: Ad.jit beside jax-js and tfjs-wasm, alternating rounds ------------------------------
+  const jit: JitResults = await jitSideBySide(quick, train, test, init)
+
   // ---- targets ---------------------------------------------------------------------------------
   {
     const fastest = configs.filter((c) => c.lib === 'puregrad').map((c) => c.name)
     const bestOf = (opt: string): [string, number] => fastest.map((n) => [n, train_[`${n}/${opt}`]!.sps] as [string, number]).reduce((a, b) => (b[1] > a[1] ? b : a))
-    const rows = [['target (issue 7)', 'measured', 'met']]
+    const rows = [['target', 'measured', 'met']]
     for (const opt of ['adam', 'sgd'] as const) {
       const [n, sps] = bestOf(opt)
       const tw = train_[`tfjs-wasm/${opt}`]!.sps
@@ -370,6 +393,7 @@ export const sideBySide = async (quick: boolean): Promise<void> => {
       rows.push([`valueAndGrad / forward ≤ 3× (${n})`, `${r.toFixed(2)}×`, r <= 3 ? 'yes' : 'no'])
     }
     rows.push(['flat memory (heap growth < 5 MB, RSS growth < 20 MB)', `heap ${heapGrowth.toFixed(1)} MB, RSS ${rssGrowth.toFixed(1)} MB`, heapGrowth < 5 && rssGrowth < 20 ? 'yes' : 'no'])
+    rows.push(...jitTargets(jit))
     console.log(`(run took ${((Date.now() - started) / 1000).toFixed(0)} s)\n`)
     table('Targets', rows)
   }

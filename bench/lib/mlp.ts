@@ -46,27 +46,49 @@ export interface PgTrainer {
   params: Params
   state: unknown
   readonly opt: Optim.GradientTransformation<unknown>
+  /** the step's arithmetic, run eagerly or compiled by `Ad.jit` */
+  readonly step: (params: Params, state: unknown, x: T.Tensor, y: T.Tensor) => { params: Params; state: unknown; loss: T.Tensor }
+  /** how many times the step function ran: every eager step, and once per trace when jitted */
+  readonly traces: () => number
 }
 
-export const pgTrainer = (init: Init, opt: OptName): PgTrainer => {
+/**
+ * The step's arithmetic as a pure function of parameters, optimizer state and batch: loss and
+ * gradient, the optimizer's update, the new parameters.
+ */
+export const pgStepFn =
+  (opt: Optim.GradientTransformation<unknown>) =>
+  (params: Params, state: unknown, x: T.Tensor, y: T.Tensor): { params: Params; state: unknown; loss: T.Tensor } => {
+    const [loss, grads] = Ad.valueAndGrad((p: Params) => pgLoss(p, x, y))(params)
+    const [updates, next] = opt.update(grads, state, params)
+    return { params: Optim.applyUpdates(params, updates), state: next, loss }
+  }
+
+/** A trainer; with `jit`, its step runs compiled by `Ad.jit` (traced once per signature). */
+export const pgTrainer = (init: Init, opt: OptName, options: { readonly jit?: boolean } = {}): PgTrainer => {
   const o = pgOptimizer(opt)
   const params = pgParams(init)
-  return { params, state: o.init(params), opt: o }
+  const pure = pgStepFn(o)
+  let runs = 0
+  // the counter runs in JavaScript, so under jit it counts traces, not calls
+  const step: PgTrainer['step'] = (p, s, x, y) => (runs++, pure(p, s, x, y))
+  return { params, state: o.init(params), opt: o, step: options.jit === true ? Ad.jit(step, { name: 'mlpStep' }) : step, traces: () => runs }
 }
 
 /** One step on a batch given as plain arrays; returns the loss tensor. */
 export const pgStep = (t: PgTrainer, xs: Float32Array, ys: Float32Array, rows: number): T.Tensor => {
-  const x = T.fromArray(xs, [rows, 784])
-  const y = T.fromArray(ys, [rows, 10])
-  const [loss, grads] = Ad.valueAndGrad((p: Params) => pgLoss(p, x, y))(t.params)
-  const [updates, state] = t.opt.update(grads, t.state, t.params)
-  t.params = Optim.applyUpdates(t.params, updates)
-  t.state = state
-  return loss
+  const r = t.step(t.params, t.state, T.fromArray(xs, [rows, 784]), T.fromArray(ys, [rows, 10]))
+  t.params = r.params
+  t.state = r.state
+  return r.loss
 }
 
-/** Softmax probabilities for a batch of rows. */
-export const pgPredict = (p: Params, xs: Float32Array, rows: number): Float32Array => T.toTypedArray(T.softmax(pgLogits(p, T.fromArray(xs, [rows, 784])))) as Float32Array
+const probabilities = (p: Params, x: T.Tensor): T.Tensor => T.softmax(pgLogits(p, x))
+const probabilitiesJit = Ad.jit(probabilities, { name: 'mlpForward' })
+
+/** Softmax probabilities for a batch of rows (with `jit`, the forward pass compiled by `Ad.jit`). */
+export const pgPredict = (p: Params, xs: Float32Array, rows: number, jit = false): Float32Array =>
+  T.toTypedArray((jit ? probabilitiesJit : probabilities)(p, T.fromArray(xs, [rows, 784]))) as Float32Array
 
 export const pgAccuracy = (p: Params, x: Float32Array, labels: Int32Array): number => {
   const pred = T.toTypedArray(T.argmax(pgLogits(p, T.fromArray(x, [labels.length, 784])), -1))
