@@ -64,15 +64,28 @@ export const pgStepFn =
     return { params: Optim.applyUpdates(params, updates), state: next, loss }
   }
 
-/** A trainer; with `jit`, its step runs compiled by `Ad.jit` (traced once per signature). */
+/**
+ * A trainer; with `jit`, its step runs compiled by `Ad.jit` as two programs: the loss and
+ * gradient (traced once), and the optimizer's update (traced again each step, since the
+ * optimizer's step count is a number, a static argument).
+ */
 export const pgTrainer = (init: Init, opt: OptName, options: { readonly jit?: boolean } = {}): PgTrainer => {
   const o = pgOptimizer(opt)
   const params = pgParams(init)
   const pure = pgStepFn(o)
   let runs = 0
-  // the counter runs in JavaScript, so under jit it counts traces, not calls
-  const step: PgTrainer['step'] = (p, s, x, y) => (runs++, pure(p, s, x, y))
-  return { params, state: o.init(params), opt: o, step: options.jit === true ? Ad.jit(step, { name: 'mlpStep' }) : step, traces: () => runs }
+  // the counter runs in JavaScript, so under jit it counts traces of the gradient, not calls
+  const eager: PgTrainer['step'] = (p, s, x, y) => (runs++, pure(p, s, x, y))
+  const gradient = Ad.jit((p: Params, x: T.Tensor, y: T.Tensor) => (runs++, Ad.valueAndGrad((q: Params) => pgLoss(q, x, y))(p)), { name: 'mlpGradient' })
+  const update = Ad.jit((g: Params, s: unknown, p: Params) => {
+    const [updates, next] = o.update(g, s, p)
+    return { params: Optim.applyUpdates(p, updates), state: next }
+  }, { name: 'mlpUpdate' })
+  const jitted: PgTrainer['step'] = (p, s, x, y) => {
+    const [loss, g] = gradient(p, x, y)
+    return { ...update(g, s, p), loss }
+  }
+  return { params, state: o.init(params), opt: o, step: options.jit === true ? jitted : eager, traces: () => runs }
 }
 
 /** One step on a batch given as plain arrays; returns the loss tensor. */

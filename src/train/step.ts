@@ -105,8 +105,8 @@ const output = (y: Net.Value): Tensor => (isTensor(y) ? y : fail('INVALID_ARGUME
 export const trainStep =
   <O>(trainer: Trainer<O>) => {
   checkTrainer('trainStep', trainer)
-  /** the step's arithmetic: gradient, update; the key is passed only to a network that uses it */
-  const core = (params: Tree, optState: O, modelState: Tree, x: Tensor, y: Tensor, key: Key | undefined) => {
+  /** the step's arithmetic in two parts: the loss and its gradient; the key reaches only a network that uses it */
+  const gradient = (params: Tree, modelState: Tree, x: Tensor, y: Tensor, key: Key | undefined) => {
     const objective = (p: Tree) => {
       const { y: out, state: ms } = Net.apply(trainer.network, { params: p, state: modelState }, x, key === undefined ? { train: true } : { train: true, key })
       const data = trainer.loss(output(out), y)
@@ -114,17 +114,26 @@ export const trainStep =
       return [total, ms] as const
     }
     const [[loss, ms], grads] = valueAndGrad(objective, { hasAux: true })(params)
-    const [updates, next] = trainer.optimizer.update(grads as Tree, optState, params)
-    return { params: applyUpdates(params, updates), optState: next, modelState: ms as Tree, loss: loss as Tensor }
+    return { loss: loss as Tensor, modelState: ms as Tree, grads: grads as Tree }
   }
-  const compiled = trainer.jit === false ? core : jit(core, { name: 'trainStep' })
+  /** and the optimizer's update */
+  const update = (grads: Tree, optState: O, params: Tree) => {
+    const [updates, next] = trainer.optimizer.update(grads, optState, params)
+    return { params: applyUpdates(params, updates), optState: next }
+  }
+  // compiled apart: the gradient's program is traced once, the update's again whenever the
+  // optimizer's state holds a new number (its step count is static to jit)
+  const [gradientOf, updateOf] = trainer.jit === false ? [gradient, update] : [jit(gradient, { name: 'trainStep.gradient' }), jit(update, { name: 'trainStep.update' })]
   const random = Net.usesRandomness(trainer.network)
   const mode = trainer.guard ?? 'off'
   return (state: TrainState<O>, batch: Dataset): TrainState<O> => {
     checkTrainState('trainStep', state)
     checkDataset('trainStep', batch, 'the batch (argument 2)')
     const key = random ? foldIn(state.key, state.step) : undefined
-    const run = () => compiled(state.params, state.optState, state.modelState, batch.x, batch.y, key)
+    const run = () => {
+      const g = gradientOf(state.params, state.modelState, batch.x, batch.y, key)
+      return { ...updateOf(g.grads, state.optState, state.params), modelState: g.modelState, loss: g.loss }
+    }
     // the 'ops' guard sees every primitive: a compiled step then runs primitive by primitive
     const r = mode === 'ops' ? guarded(run, 'ops')() : run()
     if (mode !== 'off') guarded(() => ({ loss: r.loss, params: r.params }), 'boundary')()
