@@ -103,7 +103,7 @@ export const parsePadding = (
  */
 export const axisGeometry = (
   op: string,
-  axis: 'height' | 'width',
+  axis: 'height' | 'width' | 'length',
   size: number,
   kernel: number,
   stride: number,
