@@ -45,9 +45,9 @@ export type { Conv2dOptions, Padding2d, Pool2dOptions } from './geometry.js'
  * `[2, 3, 1, 0]`.
  *
  * Refuses (with `PuregradError`): ranks other than 4 (`SHAPE_MISMATCH`), x's channels ≠ w's
- * in-channels (`SHAPE_MISMATCH`), different or integer dtypes (`DTYPE_MISMATCH`), strides or
- * dilations that are not whole numbers ≥ 1, negative padding, and a window larger than the
- * padded input (`INVALID_ARGUMENT`).
+ * in-channels × groups or filters not a multiple of groups (`SHAPE_MISMATCH`), different or
+ * integer dtypes (`DTYPE_MISMATCH`), strides, dilations or groups that are not whole numbers
+ * ≥ 1, negative padding, and a window larger than the padded input (`INVALID_ARGUMENT`).
  *
  * @example
  * import assert from 'node:assert/strict'
