@@ -38,6 +38,28 @@ const imageLayer: fc.Arbitrary<Net.Layer> = fc.oneof(
   fc
     .record({ max: fc.boolean(), size: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), strides: fc.integer({ min: 1, max: 2 }), same: fc.boolean() })
     .map((o) => (o.max ? Net.maxPool2d : Net.avgPool2d)(o.size, { strides: o.strides, padding: o.same ? 'same' : 'valid' })),
+  fc
+    .record({
+      filters: fc.integer({ min: 1, max: 3 }),
+      kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+      strides: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      dilations: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      padding: fc.oneof(fc.constantFrom<Net.Conv2d['padding']>('valid', 'same'), fc.integer({ min: 0, max: 1 }), fc.tuple(fc.tuple(fc.nat(1), fc.nat(1)), fc.tuple(fc.nat(1), fc.nat(1)))),
+      extra: fc.tuple(fc.nat(1), fc.nat(1)),
+    })
+    // output padding smaller than the stride, and none with 'same'
+    .map(({ filters, kernel, extra, ...o }) => Net.conv2dTranspose(filters, kernel, { ...o, outputPadding: o.padding === 'same' ? 0 : [extra[0] % o.strides[0], extra[1] % o.strides[1]] })),
+  fc
+    .record({
+      kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+      depthMultiplier: fc.integer({ min: 1, max: 2 }),
+      strides: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      padding: fc.constantFrom<Net.Conv2d['padding']>('valid', 'same', 1),
+    })
+    .map(({ kernel, ...o }) => Net.depthwiseConv2d(kernel, o)),
+  fc
+    .record({ size: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })), interpolation: fc.constantFrom<Net.Interpolation>('nearest', 'bilinear') })
+    .map(({ size, interpolation }) => Net.upsampling2d(size, { interpolation })),
   fc.constantFrom(Net.relu, Net.tanh, Net.elu(0.5), Net.softmax, Net.batchNorm(), Net.dropout(0.5)),
 )
 
@@ -52,6 +74,15 @@ describe('ONNX export', () => {
       const net = Net.serial(...layers, Net.flatten, Net.dense(2))
       fc.pre(E.isRight(Net.shape(net, [h, w, c])))
       await agree('random conv network', net, scrambled(net, [h, w, c], s), [h, w, c], Rng.normal(Rng.key(s + 2), [2, h, w, c]))
+    },
+  )
+
+  test.prop([fc.array(imageLayer, { minLength: 1, maxLength: 3 }), fc.boolean(), fc.integer({ min: 3, max: 6 }), fc.integer({ min: 1, max: 3 }), seed], { numRuns: 3 })(
+    'random convolutional networks ending in global pooling agree with Net.apply in onnxruntime',
+    async (layers, max, h, c, s) => {
+      const net = Net.serial(...layers, max ? Net.globalMaxPool : Net.globalAvgPool)
+      fc.pre(E.isRight(Net.shape(net, [h, h, c])))
+      await agree('random conv network, global pooling', net, scrambled(net, [h, h, c], s), [h, h, c], Rng.normal(Rng.key(s + 2), [2, h, h, c]))
     },
   )
 })

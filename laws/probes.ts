@@ -32,6 +32,7 @@ const flat1 = (op: (x: T.Tensor) => T.Tensor): Probe => u1((x) => T.mul(op(x), x
 const flat2 = (op: (a: T.Tensor, b: T.Tensor) => T.Tensor): Probe => b2((a, b) => T.mul(op(a, b), T.add(a, b)))
 
 const convOpts = { strides: 2, padding: 'same' } as const
+const grouped = { ...convOpts, groups: 2 } as const
 const poolOpts = { size: 2, strides: 1, padding: 'same' } as const
 
 /** One probe per primitive; stopGradient is checked separately (finite differences must disagree with it). */
@@ -91,9 +92,19 @@ export const probes: { readonly [P in Exclude<Prim, 'stopGradient'>]: Probe } = 
   scatterAdd: u1((x) => T.scatterAdd(x, [0, 2, 0], [2, 4], 1)),
   oneHot: u1((x) => T.mul(T.oneHot([2, 0], 3, { dtype: 'float64' }), x)),
   cast: { ...u1((x) => T.cast(T.mul(T.cast(x, 'float32'), 3), 'float64')), grid: true, eps: 2 ** -10, range: 0.9, modesAgreeTo: 1e-6 },
-  conv2d: { shapes: [[2, 5, 5, 2], [3, 3, 2, 3]], f: (x, w) => T.conv2d(x!, w!, convOpts) },
-  conv2dGradInput: { shapes: [[2, 3, 3, 3], [3, 3, 2, 3]], f: (dy, w) => T.conv2dGradInput(dy!, w!, [2, 5, 5, 2], convOpts) },
-  conv2dGradFilter: { shapes: [[2, 5, 5, 2], [2, 3, 3, 3]], f: (x, dy) => T.conv2dGradFilter(x!, dy!, [3, 3, 2, 3], convOpts) },
+  // each convolution probe also runs a grouped one (groups 2: w [3, 3, 1, 2], the first in-channel and two filters of the plain one)
+  conv2d: {
+    shapes: [[2, 5, 5, 2], [3, 3, 2, 3]],
+    f: (x, w) => T.concat([T.conv2d(x!, w!, convOpts), T.conv2d(x!, T.slice(w!, [0, 0, 0, 0], [3, 3, 1, 2]), grouped)], -1),
+  },
+  conv2dGradInput: {
+    shapes: [[2, 3, 3, 3], [3, 3, 2, 3]],
+    f: (dy, w) => T.concat([T.conv2dGradInput(dy!, w!, [2, 5, 5, 2], convOpts), T.conv2dGradInput(T.slice(dy!, [0, 0, 0, 0], [2, 3, 3, 2]), T.slice(w!, [0, 0, 0, 0], [3, 3, 1, 2]), [2, 5, 5, 2], grouped)], -1),
+  },
+  conv2dGradFilter: {
+    shapes: [[2, 5, 5, 2], [2, 3, 3, 3]],
+    f: (x, dy) => T.concat([T.reshape(T.conv2dGradFilter(x!, dy!, [3, 3, 2, 3], convOpts), [-1]), T.reshape(T.conv2dGradFilter(x!, T.slice(dy!, [0, 0, 0, 0], [2, 3, 3, 2]), [3, 3, 1, 2], grouped), [-1])], 0),
+  },
   maxPool2d: { shapes: [[1, 4, 4, 2]], f: (x) => T.maxPool2d(x!, poolOpts) },
   maxPool2dGrad: { shapes: [[1, 4, 4, 2], [1, 4, 4, 2]], f: (x, dy) => T.maxPool2dGrad(x!, dy!, poolOpts) },
   maxPool2dSelect: { shapes: [[1, 4, 4, 2], [1, 4, 4, 2]], f: (x, t) => bind('maxPool2dSelect', [x!, t!], { spec: poolSpec('maxPool2dSelect', [1, 4, 4, 2], poolOpts) }) },

@@ -30,6 +30,15 @@ export interface CustomRule {
   readonly batch?: ((xs: ReadonlyArray<Tensor>, batched: ReadonlyArray<boolean>, size: number) => Tensor) | undefined
 }
 
+/**
+ * A convolution's geometry and its feature groups: the filter is [kH, kW, inC / groups, outC]
+ * and output channel o reads the input channels of group ⌊o / (outC / groups)⌋ only.
+ */
+export interface ConvParams {
+  readonly spec: Conv2dSpec
+  readonly groups: number
+}
+
 /** The convolution and pooling primitives, which come in adjoint pairs. */
 export type ConvPrim = 'conv2d' | 'conv2dGradInput' | 'conv2dGradFilter' | 'maxPool2d' | 'maxPool2dGrad' | 'maxPool2dSelect' | 'avgPool2d' | 'avgPool2dGrad'
 
@@ -51,9 +60,9 @@ export type PrimParams = { readonly [P in UnaryOp | BinaryOp | 'where' | 'stopGr
   readonly scatterAdd: { readonly axis: number; readonly shape: Shape }
   readonly oneHot: { readonly depth: number; readonly dtype: DType; readonly on: number; readonly off: number }
   readonly cast: { readonly dtype: DType }
-  readonly conv2d: { readonly spec: Conv2dSpec }
-  readonly conv2dGradInput: { readonly spec: Conv2dSpec }
-  readonly conv2dGradFilter: { readonly spec: Conv2dSpec }
+  readonly conv2d: ConvParams
+  readonly conv2dGradInput: ConvParams
+  readonly conv2dGradFilter: ConvParams
   readonly maxPool2d: { readonly spec: Pool2dSpec }
   readonly maxPool2dGrad: { readonly spec: Pool2dSpec }
   readonly maxPool2dSelect: { readonly spec: Pool2dSpec }

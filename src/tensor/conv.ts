@@ -36,10 +36,18 @@ export type { Conv2dOptions, Padding2d, Pool2dOptions } from './geometry.js'
  * with cells outside `x` read as 0. Shapes: x `[N, H, W, C]`, w `[kH, kW, C, O]`,
  * result `[N, outH, outW, O]` (sizes as in the module comment).
  *
+ * With `groups: G` (default 1) the channels split into G groups: w is `[kH, kW, C / G, O]`,
+ * O a multiple of G, and output channel o reads only the C / G input channels of its group
+ * g = ⌊o / (O / G)⌋, i.e. the sum runs over c' < C / G with x's channel g·C/G + c' and w's
+ * in-channel c'. `groups: C` is a depthwise convolution (each output channel sees one input
+ * channel; O = C·M for a channel multiplier M, output channel c·M + m from input channel c).
+ * A PyTorch `Conv2d(C, O, k, groups=G)` weight `[O, C / G, kH, kW]` is this w transposed by
+ * `[2, 3, 1, 0]`.
+ *
  * Refuses (with `PuregradError`): ranks other than 4 (`SHAPE_MISMATCH`), x's channels ≠ w's
- * in-channels (`SHAPE_MISMATCH`), different or integer dtypes (`DTYPE_MISMATCH`), strides or
- * dilations that are not whole numbers ≥ 1, negative padding, and a window larger than the
- * padded input (`INVALID_ARGUMENT`).
+ * in-channels × groups or filters not a multiple of groups (`SHAPE_MISMATCH`), different or
+ * integer dtypes (`DTYPE_MISMATCH`), strides, dilations or groups that are not whole numbers
+ * ≥ 1, negative padding, and a window larger than the padded input (`INVALID_ARGUMENT`).
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -48,6 +56,9 @@ export type { Conv2dOptions, Padding2d, Pool2dOptions } from './geometry.js'
  * const w = T.tensor([[[[1]], [[1]]], [[[1]], [[1]]]]) // [2, 2, 1, 1]: a 2×2 box filter
  * assert.deepStrictEqual(T.toNested(T.conv2d(x, w)), [[[[10]]]])
  * assert.deepStrictEqual(T.conv2d(x, w, { padding: 'same' }).shape, [1, 2, 2, 1])
+ * // depthwise: two channels, each with its own 1×1 filter (groups = channels)
+ * const rgb = T.tensor([[[[1, 10]]]]) // [1, 1, 1, 2]
+ * assert.deepStrictEqual(T.toNested(T.conv2d(rgb, T.tensor([[[[2, 3]]]]), { groups: 2 })), [[[[2, 30]]]])
  * @category convolution
  */
 export const conv2d = (x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor => {
@@ -57,7 +68,7 @@ export const conv2d = (x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor =
   optionsOrThrow(op, opts, CONV_OPTIONS)
   const spec = convSpec(op, x.shape, w.shape, opts)
   floatPair(op, 'x', x.dtype, x.shape, 'w', w.dtype, w.shape)
-  return bind('conv2d', [x, w], { spec })
+  return bind('conv2d', [x, w], { spec, groups: opts.groups ?? 1 })
 }
 
 /**
@@ -68,7 +79,10 @@ export const conv2d = (x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor =
  *
  * so that ⟨conv2d(x, w), dy⟩ = ⟨x, conv2dGradInput(dy, w, x.shape)⟩ for every x.
  * `inputShape` is x's shape (it cannot always be recovered from dy when strides exceed 1);
- * `opts` must be the ones given to `conv2d`. dy's shape is checked against the shape conv2d
+ * `opts` must be the ones given to `conv2d` (groups included). This is the transposed
+ * convolution: PyTorch's `ConvTranspose2d` with weight `[I, O, kH, kW]` computes
+ * `conv2dGradInput(x, w, [N, outH, outW, O], { strides, padding })` with w = weight
+ * transposed by `[2, 3, 1, 0]`, i.e. `[kH, kW, O, I]`. dy's shape is checked against the shape conv2d
  * produces (`SHAPE_MISMATCH`).
  *
  * @example
@@ -88,7 +102,7 @@ export const conv2dGradInput = (dy: Tensor, w: Tensor, inputShape: Shape, opts: 
   const spec = convSpec(op, xShape, w.shape, opts)
   checkDy(op, dy, convOutShape(spec), 'conv2d', `for x ${showShape(xShape)} and w ${showShape(w.shape)}`)
   floatPair(op, 'dy', dy.dtype, dy.shape, 'w', w.dtype, w.shape)
-  return bind('conv2dGradInput', [dy, w], { spec })
+  return bind('conv2dGradInput', [dy, w], { spec, groups: opts.groups ?? 1 })
 }
 
 /**
@@ -99,7 +113,7 @@ export const conv2dGradInput = (dy: Tensor, w: Tensor, inputShape: Shape, opts: 
  * (padding reads as 0),
  *
  * so that ⟨conv2d(x, w), dy⟩ = ⟨w, conv2dGradFilter(x, dy, w.shape)⟩ for every w.
- * `opts` must be the ones given to `conv2d`; dy's shape is checked (`SHAPE_MISMATCH`).
+ * `opts` must be the ones given to `conv2d` (groups included); dy's shape is checked (`SHAPE_MISMATCH`).
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -118,7 +132,7 @@ export const conv2dGradFilter = (x: Tensor, dy: Tensor, filterShape: Shape, opts
   const spec = convSpec(op, x.shape, wShape, opts)
   checkDy(op, dy, convOutShape(spec), 'conv2d', `for x ${showShape(x.shape)} and w ${showShape(wShape)}`)
   floatPair(op, 'x', x.dtype, x.shape, 'dy', dy.dtype, dy.shape)
-  return bind('conv2dGradFilter', [x, dy], { spec })
+  return bind('conv2dGradFilter', [x, dy], { spec, groups: opts.groups ?? 1 })
 }
 
 // ---------------------------------------------------------------------------------------------

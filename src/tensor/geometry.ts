@@ -28,6 +28,14 @@ export interface Conv2dOptions {
   readonly padding?: Padding2d
   /** spacing between filter taps (1 = dense), default 1 */
   readonly dilations?: number | readonly [number, number]
+  /**
+   * feature groups, default 1: the input channels and the filters are split into `groups`
+   * equal parts and part g of the output reads part g of the input only, so w is
+   * `[kH, kW, inChannels / groups, outChannels]` and output channel o belongs to group
+   * ⌊o / (outChannels / groups)⌋ (PyTorch's and ONNX's `group`; `groups = inChannels` is a
+   * depthwise convolution)
+   */
+  readonly groups?: number
 }
 
 /**
@@ -95,7 +103,7 @@ export const parsePadding = (
  */
 export const axisGeometry = (
   op: string,
-  axis: 'height' | 'width',
+  axis: 'height' | 'width' | 'length',
   size: number,
   kernel: number,
   stride: number,
@@ -201,12 +209,21 @@ export const convSpec = (op: string, xShape: Shape, wShape: Shape, opts: Conv2dO
   rank4(op, 'w', wShape, '[filterHeight, filterWidth, inChannels, outChannels] (HWIO)', `x ${showShape(xShape)}`)
   const [batch, inH, inW, inC] = xShape as [number, number, number, number]
   const [kH, kW, wC, outC] = wShape as [number, number, number, number]
-  if (inC !== wC) {
+  const groups = groupsOf(op, opts, context)
+  if (groups === 1 && inC !== wC) {
     fail(
       'SHAPE_MISMATCH',
       op,
       `input channels ${inC} of x ${showShape(xShape)} ≠ filter in-channels ${wC} of w ${showShape(wShape)}; ` +
         'the third axis of w (HWIO) must equal the last axis of x (NHWC).',
+    )
+  }
+  if (groups > 1 && (inC !== wC * groups || outC % groups !== 0)) {
+    fail(
+      'SHAPE_MISMATCH',
+      op,
+      `with ${groups} groups, the input channels ${inC} of x ${showShape(xShape)} must be ${groups} × the filter in-channels ${wC} of w ${showShape(wShape)}, ` +
+        `and the filters ${outC} a multiple of ${groups}; give w the shape [kH, kW, ${inC % groups === 0 ? inC / groups : 'inChannels / groups'}, a multiple of ${groups}].`,
     )
   }
   if (kH < 1 || kW < 1) {
@@ -229,6 +246,14 @@ export const convSpec = (op: string, xShape: Shape, wShape: Shape, opts: Conv2dO
   }
 }
 
+/** The number of feature groups of a convolution: a whole number ≥ 1, default 1. */
+export const groupsOf = (op: string, opts: Conv2dOptions, context: string): number => {
+  const g = opts.groups ?? 1
+  return typeof g === 'number' && Number.isInteger(g) && g >= 1 && g < 2 ** 31
+    ? g
+    : fail('INVALID_ARGUMENT', op, `groups must be a whole number ≥ 1 that divides the input channels; got ${showValue(g)} ${context}.`)
+}
+
 export const convOutShape = (s: Conv2dSpec): Shape => [s.batch, s.outH, s.outW, s.outC]
 
 export const checkDy = (op: string, dy: Tensor, expected: Shape, forward: string, context: string): void => {
@@ -243,7 +268,7 @@ export const checkDy = (op: string, dy: Tensor, expected: Shape, forward: string
 }
 
 /** The keys of `Conv2dOptions`. @internal */
-export const CONV_OPTIONS: ReadonlyArray<string> = ['strides', 'padding', 'dilations']
+export const CONV_OPTIONS: ReadonlyArray<string> = ['strides', 'padding', 'dilations', 'groups']
 /** The keys of `Pool2dOptions`. @internal */
 export const POOL_OPTIONS: ReadonlyArray<string> = ['size', 'strides', 'padding']
 

@@ -235,6 +235,58 @@ describe('Net.toOnnx in onnxruntime-web', () => {
     const sv = Net.init(selfMasked, { key: Rng.key(102), inShape: { tuple: [[4, 6], [4]] } })
     await agree('self-attention with a key mask', selfMasked, sv, { tuple: [[4, 6], [4]] }, [normal(103, [3, 4, 6]), mask])
   })
+  it('convolutions beyond conv2d on images: transposed (ConvTranspose), depthwise (Conv with group), upsampling (Resize), global pooling', async () => {
+    const net = Net.serial(
+      Net.conv2dTranspose(3, 3, { strides: 2, padding: 1, outputPadding: 1 }), // 5×4 → 10×8
+      bn, // BatchNormalization in NCHW after the ConvTranspose
+      Net.relu,
+      Net.depthwiseConv2d([3, 2], { depthMultiplier: 2, padding: 'same', strides: [2, 1] }), // 5×8×6
+      Net.conv2dTranspose(2, [1, 2], { strides: [2, 3], padding: 'same' }), // kernels narrower than the strides: ONNX output_padding [1, 1] → 10×24
+      Net.depthwiseConv2d(2, { dilations: [2, 1], padding: [[1, 0], [0, 2]] }), // 9×25×2
+      Net.fanOut(3),
+      Net.parallel(
+        Net.serial(Net.upsampling2d([2, 3], { interpolation: 'bilinear' }), Net.globalAvgPool), // 18×75
+        Net.serial(Net.upsampling2d(2), Net.conv2dTranspose(2, 2, { dilations: 2, useBias: false }), Net.globalMaxPool),
+        Net.serial(Net.upsampling2d([3, 1], { interpolation: 'bilinear' }), Net.flatten, Net.dense(3)),
+      ),
+      Net.fanInConcat(),
+    )
+    const x = normal(100, [6, 5, 4, 2])
+    const vars = trained(net, Rng.key(101), [5, 4, 2], x, normal(102, [6, 7]))
+    for (const opset of [13, 18, 21]) {
+      const { maxAbs, scale, bytes } = await agree(`convolutions on images, opset ${opset}`, net, vars, [5, 4, 2], normal(103, [4, 5, 4, 2], 2), { opset })
+      expect(maxAbs / scale).toBeLessThan(1e-5)
+      const ops = (decodeModel(bytes) as any).graph.node.map((n: any) => n.opType)
+      expect(ops.filter((o: string) => o === 'ConvTranspose')).toHaveLength(3)
+      expect(ops.filter((o: string) => o === 'Resize')).toHaveLength(3)
+      expect(ops).toContain('GlobalAveragePool')
+      expect(ops).toContain('GlobalMaxPool')
+      const groups = (decodeModel(bytes) as any).graph.node.filter((n: any) => n.opType === 'Conv').map((n: any) => n.attribute.find((a: any) => a.name === 'group').i)
+      expect(groups).toEqual([3, 2])
+    }
+  })
+
+  it('convolutions beyond conv2d on sequences and volumes: conv1d (causal, same, strided), global pooling over steps and over three axes', async () => {
+    const net = Net.serial(
+      Net.conv1d(4, 3, { padding: 'causal', dilations: 2 }), // 9 steps
+      Net.tanh,
+      Net.conv1d(6, 2, { padding: 'same', strides: 2 }), // 5 steps
+      Net.fanOut(3),
+      Net.parallel(
+        Net.globalAvgPool,
+        Net.serial(Net.conv1d(2, 3, { padding: [2, 1], useBias: false }), Net.globalMaxPool),
+        Net.serial(Net.flatten, Net.dense(24), Net.reshape([2, 3, 2, 2]), Net.globalMaxPool),
+      ),
+      Net.fanInConcat(),
+    )
+    const x = normal(110, [6, 9, 3])
+    const vars = trained(net, Rng.key(111), [9, 3], x, normal(112, [6, 10]))
+    const { maxAbs, scale, bytes } = await agree('convolutions on sequences', net, vars, [9, 3], normal(113, [5, 9, 3], 2))
+    expect(maxAbs / scale).toBeLessThan(1e-5)
+    const ops = (decodeModel(bytes) as any).graph.node.map((n: any) => n.opType)
+    expect(ops.filter((o: string) => o === 'Conv')).toHaveLength(3)
+  })
+
   it('opset 18 (ReduceMax with axes as an input) and opset 21', async () => {
     const x = normal(70, [4, 9, 9, 2])
     const vars = Net.init(images, { key: Rng.key(71), inShape: [9, 9, 2] })

@@ -1,6 +1,7 @@
 /**
  * Derivative rules of the convolution and pooling primitives. They come in adjoint pairs, so the derivatives of
- * derivatives stay inside the table:
+ * derivatives stay inside the table (a grouped convolution's adjoints are grouped alike: the
+ * parameters, groups included, pass through unchanged):
  *   conv2d(·, w)       ↔ conv2dGradInput(·, w)     conv2d(x, ·) ↔ conv2dGradFilter(x, ·)
  *   maxPool2dSelect(x, ·) ↔ maxPool2dGrad(x, ·)     avgPool2d ↔ avgPool2dGrad
  * @internal
@@ -8,14 +9,14 @@
 import { type Tensor, dataOf, fromBuffer } from '../../core/Tensor.js'
 import type { Conv2dSpec, Pool2dSpec } from '../../kernels/Kernels.js'
 import { bind } from '../../prims/bind.js'
-import type { ConvPrim } from '../../prims/Prim.js'
+import type { ConvParams, ConvPrim } from '../../prims/Prim.js'
 import { plus } from './linear.js'
 import { loop, loopWhen, materialize } from './batch.js'
 import type { BatchRule, Rule } from './Rule.js'
 
-const conv = (x: Tensor, w: Tensor, spec: Conv2dSpec): Tensor => bind('conv2d', [x, w], { spec })
-const gradInput = (dy: Tensor, w: Tensor, spec: Conv2dSpec): Tensor => bind('conv2dGradInput', [dy, w], { spec })
-const gradFilter = (x: Tensor, dy: Tensor, spec: Conv2dSpec): Tensor => bind('conv2dGradFilter', [x, dy], { spec })
+const conv = (x: Tensor, w: Tensor, p: ConvParams): Tensor => bind('conv2d', [x, w], p)
+const gradInput = (dy: Tensor, w: Tensor, p: ConvParams): Tensor => bind('conv2dGradInput', [dy, w], p)
+const gradFilter = (x: Tensor, dy: Tensor, p: ConvParams): Tensor => bind('conv2dGradFilter', [x, dy], p)
 const select = (x: Tensor, t: Tensor, spec: Pool2dSpec): Tensor => bind('maxPool2dSelect', [x, t], { spec })
 const route = (x: Tensor, dy: Tensor, spec: Pool2dSpec): Tensor => bind('maxPool2dGrad', [x, dy], { spec })
 const avg = (x: Tensor, spec: Pool2dSpec): Tensor => bind('avgPool2d', [x], { spec })
@@ -67,7 +68,7 @@ const folding =
       const m = materialize(x, axes[i]!, cx.size)
       return bind('reshape', [m], { shape: [cx.size * m.shape[1]!, ...m.shape.slice(2)] })
     })
-    const y = bind(cx.prim, ins, { spec: { ...spec, batch: cx.size * spec.batch } } as never)
+    const y = bind(cx.prim, ins, { ...params, spec: { ...spec, batch: cx.size * spec.batch } } as never)
     return [bind('reshape', [y], { shape: [cx.size, spec.batch, ...y.shape.slice(1)] }), 0]
   }
 
@@ -77,22 +78,22 @@ const filterShared = <P extends 'conv2d' | 'conv2dGradInput'>(): BatchRule<P> =>
 export const convRules: { readonly [P in ConvPrim]: Rule<P> } = {
   // bilinear in (x, w)
   conv2d: {
-    jvp: ([x, w], [tx, tw], _, { spec }) => plus(tx === null ? null : conv(tx!, w!, spec), tw === null ? null : conv(x!, tw!, spec)),
-    vjp: (g, [x, w], _, { spec }, [needX, needW]) => [needX === false ? null : gradInput(g, w!, spec), needW === false ? null : gradFilter(x!, g, spec)],
+    jvp: ([x, w], [tx, tw], _, p) => plus(tx === null ? null : conv(tx!, w!, p), tw === null ? null : conv(x!, tw!, p)),
+    vjp: (g, [x, w], _, p, [needX, needW]) => [needX === false ? null : gradInput(g, w!, p), needW === false ? null : gradFilter(x!, g, p)],
     batch: filterShared(),
   },
   // bilinear in (dy, w): ⟨g, gradInput(dy, w)⟩ = ⟨conv(g, w), dy⟩ = ⟨gradFilter(g, dy), w⟩
   conv2dGradInput: {
-    jvp: ([dy, w], [tdy, tw], _, { spec }) =>
-      plus(tdy === null ? null : gradInput(tdy!, w!, spec), tw === null ? null : gradInput(dy!, tw!, spec)),
-    vjp: (g, [dy, w], _, { spec }, [needDy, needW]) => [needDy === false ? null : conv(g, w!, spec), needW === false ? null : gradFilter(g, dy!, spec)],
+    jvp: ([dy, w], [tdy, tw], _, p) =>
+      plus(tdy === null ? null : gradInput(tdy!, w!, p), tw === null ? null : gradInput(dy!, tw!, p)),
+    vjp: (g, [dy, w], _, p, [needDy, needW]) => [needDy === false ? null : conv(g, w!, p), needW === false ? null : gradFilter(g, dy!, p)],
     batch: filterShared(),
   },
   // bilinear in (x, dy): ⟨g, gradFilter(x, dy)⟩ = ⟨conv(x, g), dy⟩ = ⟨gradInput(dy, g), x⟩
   conv2dGradFilter: {
-    jvp: ([x, dy], [tx, tdy], _, { spec }) =>
-      plus(tx === null ? null : gradFilter(tx!, dy!, spec), tdy === null ? null : gradFilter(x!, tdy!, spec)),
-    vjp: (g, [x, dy], _, { spec }, [needX, needDy]) => [needX === false ? null : gradInput(dy!, g, spec), needDy === false ? null : conv(x!, g, spec)],
+    jvp: ([x, dy], [tx, tdy], _, p) =>
+      plus(tx === null ? null : gradFilter(tx!, dy!, p), tdy === null ? null : gradFilter(x!, tdy!, p)),
+    vjp: (g, [x, dy], _, p, [needX, needDy]) => [needX === false ? null : gradInput(dy!, g, p), needDy === false ? null : conv(x!, g, p)],
     // a filter gradient per example: summing over a folded batch would mix the examples
     batch: loop,
   },

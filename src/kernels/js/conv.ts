@@ -20,10 +20,10 @@ import type { Buffer } from '../../core/dtype.js'
 import type { Conv2dSpec, Pool2dSpec } from '../Kernels.js'
 
 /** First tap k ≥ 0 with `start + k·dilation ≥ 0`. */
-const firstTap = (start: number, dilation: number): number => (start < 0 ? Math.ceil(-start / dilation) : 0)
+export const firstTap = (start: number, dilation: number): number => (start < 0 ? Math.ceil(-start / dilation) : 0)
 
 /** One past the last tap k < taps with `start + k·dilation < size`. */
-const endTap = (start: number, dilation: number, size: number, taps: number): number =>
+export const endTap = (start: number, dilation: number, size: number, taps: number): number =>
   Math.min(taps, Math.max(0, Math.ceil((size - start) / dilation)))
 
 /**
@@ -101,7 +101,7 @@ export const conv2d = (x: Buffer, w: Buffer, out: Buffer, s: Conv2dSpec): void =
  * `q·stride − pad + k·dilation = i` and both in range, packed as pairs in `pairs[(i·taps + m)·2]`,
  * with `counts[i]` pairs for `i`.
  */
-const tapsPerInput = (
+export const tapsPerInput = (
   size: number,
   outSize: number,
   taps: number,

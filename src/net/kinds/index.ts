@@ -12,7 +12,10 @@ import { type Kind, type Lowering, kindLink } from '../Kind.js'
 import type { BuiltinLayer, Layer } from '../Layer.js'
 import { activationKind } from './activation.js'
 import { batchNormKind } from './batchNorm.js'
+import { conv1dKind } from './conv1d.js'
 import { conv2dKind } from './conv2d.js'
+import { conv2dTransposeKind } from './conv2dTranspose.js'
+import { depthwiseConv2dKind } from './depthwiseConv2d.js'
 import { denseKind } from './dense.js'
 import { dropoutKind } from './dropout.js'
 import { embeddingKind } from './embedding.js'
@@ -20,6 +23,7 @@ import { fanInConcatKind } from './fanInConcat.js'
 import { fanInSumKind } from './fanInSum.js'
 import { fanOutKind } from './fanOut.js'
 import { flattenKind } from './flatten.js'
+import { globalAvgPoolKind, globalMaxPoolKind } from './globalPool.js'
 import { groupNormKind } from './groupNorm.js'
 import { identityKind } from './identity.js'
 import { layerNormKind } from './layerNorm.js'
@@ -35,12 +39,19 @@ import { residualKind } from './residual.js'
 import { serialKind } from './serial.js'
 import { simpleRnnKind } from './simpleRnn.js'
 import { sinusoidalEncodingKind } from './sinusoidalEncoding.js'
+import { upsampling2dKind } from './upsampling2d.js'
 
 export const builtinKinds = [
   denseKind,
   conv2dKind,
   maxPool2dKind,
   avgPool2dKind,
+  conv1dKind,
+  conv2dTransposeKind,
+  depthwiseConv2dKind,
+  upsampling2dKind,
+  globalAvgPoolKind,
+  globalMaxPoolKind,
   flattenKind,
   reshapeKind,
   dropoutKind,

@@ -3,30 +3,35 @@ import { alloc } from '../../core/dtype.js'
 import { type Shape, sizeOf } from '../../core/shape.js'
 import { dataOf, fromBuffer } from '../../core/Tensor.js'
 import type { Conv2dSpec, Pool2dSpec } from '../../kernels/Kernels.js'
+import { groupedConv2d, groupedConv2dBackFilter, groupedConv2dBackInput } from '../../kernels/js/grouped.js'
 import { kernels } from '../../kernels/registry.js'
 import type { ConvPrim, Evaluation } from '../Prim.js'
 
 const xShape = (s: Conv2dSpec): Shape => [s.batch, s.inH, s.inW, s.inC]
-const wShape = (s: Conv2dSpec): Shape => [s.kH, s.kW, s.inC, s.outC]
+const wShape = (s: Conv2dSpec, groups: number): Shape => [s.kH, s.kW, s.inC / groups, s.outC]
 const yShape = (s: Conv2dSpec): Shape => [s.batch, s.outH, s.outW, s.outC]
 const poolIn = (s: Pool2dSpec): Shape => [s.batch, s.inH, s.inW, s.channels]
 const poolOut = (s: Pool2dSpec): Shape => [s.batch, s.outH, s.outW, s.channels]
 
 export const convEval: { readonly [P in ConvPrim]: Evaluation<P> } = {
-  conv2d: ([x, w], { spec }) => {
+  // grouped convolutions run in the TypeScript kernels of `grouped.ts`; the others in the kernels installed
+  conv2d: ([x, w], { spec, groups }) => {
     const out = alloc(x!.dtype, sizeOf(yShape(spec)))
-    kernels().conv2d(dataOf(x!), dataOf(w!), out, spec)
+    if (groups === 1) kernels().conv2d(dataOf(x!), dataOf(w!), out, spec)
+    else groupedConv2d(dataOf(x!), dataOf(w!), out, spec, groups)
     return fromBuffer(out, yShape(spec))
   },
-  conv2dGradInput: ([dy, w], { spec }) => {
+  conv2dGradInput: ([dy, w], { spec, groups }) => {
     const dx = alloc(dy!.dtype, sizeOf(xShape(spec)))
-    kernels().conv2dBackInput(dataOf(dy!), dataOf(w!), dx, spec)
+    if (groups === 1) kernels().conv2dBackInput(dataOf(dy!), dataOf(w!), dx, spec)
+    else groupedConv2dBackInput(dataOf(dy!), dataOf(w!), dx, spec, groups)
     return fromBuffer(dx, xShape(spec))
   },
-  conv2dGradFilter: ([x, dy], { spec }) => {
-    const dw = alloc(x!.dtype, sizeOf(wShape(spec)))
-    kernels().conv2dBackFilter(dataOf(x!), dataOf(dy!), dw, spec)
-    return fromBuffer(dw, wShape(spec))
+  conv2dGradFilter: ([x, dy], { spec, groups }) => {
+    const dw = alloc(x!.dtype, sizeOf(wShape(spec, groups)))
+    if (groups === 1) kernels().conv2dBackFilter(dataOf(x!), dataOf(dy!), dw, spec)
+    else groupedConv2dBackFilter(dataOf(x!), dataOf(dy!), dw, spec, groups)
+    return fromBuffer(dw, wShape(spec, groups))
   },
   maxPool2d: ([x], { spec }) => {
     const out = alloc(x!.dtype, sizeOf(poolOut(spec)))
