@@ -10,7 +10,7 @@ import { fail } from '../core/errors.js'
 import type { LeafStructure } from '../tree/index.js'
 import type { TreeOf, VarsOf } from './Kind.js'
 import type { Layer } from './Layer.js'
-import { checkBuilt, kindOf } from './kinds/index.js'
+import { checkBuilt, kindOf } from './registry.js'
 
 const where = (path: string): string => (path === '' ? 'the root' : `layer ${path}`)
 

@@ -20,7 +20,7 @@ import { checkLayer } from './check.js'
 import { type Applied, type Mode, type Recurse, ShapeProblem, type TreeOf, type Vars, type VarsOf } from './Kind.js'
 import { type Layer, type Shapes, type Value, showShapes } from './Layer.js'
 import { nameHash } from './kinds/common.js'
-import { kindOf } from './kinds/index.js'
+import { kindOf } from './registry.js'
 
 const join = (path: string, name: string): string => (path === '' ? name : `${path}.${name}`)
 

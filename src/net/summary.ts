@@ -11,7 +11,7 @@ import { checkLayer } from './check.js'
 import { type Recurse, ShapeProblem } from './Kind.js'
 import { shape } from './interpret.js'
 import { type Layer, type Shapes, showShapes } from './Layer.js'
-import { kindOf } from './kinds/index.js'
+import { kindOf } from './registry.js'
 
 interface Row {
   readonly path: string

@@ -73,6 +73,7 @@ export const batchNormKind: BuiltinKind<BatchNorm> = {
     return { y, state: { mean: ema(running.mean, mean), variance: ema(running.variance, variance) } }
   },
   label: () => 'BatchNorm',
+  examples: () => [{ layer: batchNorm(), inShape: [4] }, { layer: batchNorm({ momentum: 0.5 }), inShape: [3, 3, 2] }],
   /**
    * A batch norm that could not be folded into the layer before it (or with folding turned
    * off): ONNX BatchNormalization when the channels are axis 1 (vectors, or images in NCHW),

@@ -63,6 +63,7 @@ export const groupNormKind: BuiltinKind<GroupNorm> = {
     return { y: T.add(T.mul(normal, gamma), beta), state: {} }
   },
   label: (l) => `GroupNorm(${l.groups})`,
+  examples: () => [{ layer: groupNorm(2), inShape: [2, 3, 4] }, { layer: groupNorm(3, { eps: 1e-3 }), inShape: [6] }],
   // the formula: Reshape to [batch, positions, groups, channels per group], statistics over axes 1 and 3, Reshape back
   lower: (l, vars, x, cx) => {
     const { g, base, where: doc } = cx

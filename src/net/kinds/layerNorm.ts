@@ -45,6 +45,7 @@ export const layerNormKind: BuiltinKind<LayerNorm> = {
     return { y: T.add(T.mul(T.div(T.sub(t, mean), T.sqrt(T.add(variance, l.eps))), gamma), beta), state: {} }
   },
   label: () => 'LayerNorm',
+  examples: () => [{ layer: layerNorm(), inShape: [4] }, { layer: layerNorm({ eps: 1e-3 }), inShape: [2, 3] }],
   lower: (l, vars, x, cx) => {
     const { g, base, where: doc } = cx
     const s = cx.float(x, 'natural')

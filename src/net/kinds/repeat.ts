@@ -27,6 +27,7 @@ export const repeatKind: BuiltinKind<Repeat> = {
   init: (l, key, s, dtype, r) => serialKind.init({ _tag: 'Serial', layers: Array.from({ length: l.times }, () => l.body) }, key, s, dtype, r),
   apply: (l, vars, x, mode, r) => serialKind.apply({ _tag: 'Serial', layers: Array.from({ length: l.times }, () => l.body) }, vars, x, mode, r),
   label: (l) => `Repeat(${l.times})`,
+  examples: (p) => [{ layer: repeat(2, p), inShape: [3] }],
   lower: (l, vars, x, cx) => chain(Array.from({ length: l.times }, () => l.body), vars, x, cx),
 }
 
