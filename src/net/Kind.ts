@@ -71,6 +71,12 @@ export interface Kind<L extends { readonly _tag: string }> {
   readonly check: (l: L) => ReadonlyArray<string>
   /** the children, by their key in the parameter tree */
   readonly children: (l: L) => ReadonlyArray<readonly [string, Layer]>
+  /**
+   * how many layers it expands to, given a counter of a child's (by its key): by default itself
+   * and its children's. A kind whose children are copies of one layer counts that layer once and
+   * multiplies, so the budget check never walks the copies
+   */
+  readonly expansion?: (l: L, count: (child: Layer, name: string) => number) => number
   /** the per-example output shape; throws `ShapeProblem` when the input does not fit */
   readonly shape: (l: L, inShape: Shapes, r: Recurse<unknown>) => Shapes
   /** fresh variables for the given (valid) input shape, each made by `r.variable` */

@@ -162,11 +162,8 @@ const kindOfDefinition = <F extends object>(def: LayerDefinition<F>): Kind<Layer
     },
     apply: (l, vars, x, mode) => {
       const t = single(x)
-      const params = vars.params as { readonly [name: string]: unknown }
-      for (const [name] of specs(l, t.shape.slice(1))) {
-        if (typeof params !== 'object' || params === null || !isTensor(params[name])) fail('TREE_MISMATCH', 'apply', `${def.name} has no parameter '${name}' among its variables; pass the variables made by init for this network.`)
-      }
-      const y = def.apply(fields(l), params as { readonly [name: string]: Tensor }, t, mode)
+      // a missing variable makes the layer fail; the interpreter then names it (TREE_MISMATCH)
+      const y = def.apply(fields(l), vars.params as { readonly [name: string]: Tensor }, t, mode)
       return isTensor(y) ? { y, state: {} } : fail('INVALID_ARGUMENT', def.name, `apply must return a Tensor; got ${String(y)}.`)
     },
     label: (l) => (def.label === undefined ? def.name : def.label(fields(l))),

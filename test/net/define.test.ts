@@ -96,7 +96,7 @@ describe('Net.defineLayer', () => {
     expect(E.isLeft(r) && Ad.issueOf(r.left)).toMatchObject({ primitive: 'mul', layer: 'layer 1 (Scale(0.5))' })
     const params = (vars.params as ReadonlyArray<Tree.Tree>).map((p, i) => (i === 1 ? {} : p))
     const missing = caught(() => Net.predict(net, { params, state: vars.state }, T.ones([2, 3])))
-    expect([missing.code, missing.message]).toEqual(['TREE_MISMATCH', "apply: Scale has no parameter 's' among its variables; pass the variables made by init for this network. (in layer 1 (Scale(0.5)))"])
+    expect([missing.code, missing.message]).toEqual(['TREE_MISMATCH', "apply: layer 1 (Scale(0.5)) could not read its variables (params.s is undefined); pass the variables made by init for this network."])
   })
   it('is kept by Net.edit, whose result is checked with the definition', () => {
     const changed = Net.edit(net, (d) => {
