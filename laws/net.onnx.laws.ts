@@ -5,10 +5,11 @@
  */
 import { fc, test } from '@fast-check/vitest'
 import * as E from 'fp-ts/lib/Either.js'
-import { describe } from 'vitest'
+import { describe, it } from 'vitest'
 import { Net, Rng, Tensor as T, Tree } from '../src/index.js'
 import { agree } from '../test/net/onnx.util.js'
 import * as A from './arb/net.js'
+import * as K from './kinds.js'
 
 const seed = fc.integer({ min: 0, max: 2 ** 30 })
 
@@ -64,6 +65,24 @@ const imageLayer: fc.Arbitrary<Net.Layer> = fc.oneof(
 )
 
 describe('ONNX export', () => {
+  // every kind's examples side by side in one network (one ORT session per opset): a kind's
+  // lowering is checked as soon as it has examples, at the oldest and the newest opset
+  const examples = K.KINDS.flatMap(K.examplesOf)
+  const all = Net.parallel(...examples.map((ex) => ex.net))
+  const inShape = { tuple: examples.map((ex) => ex.inShape) }
+  for (const opset of [13, 21]) {
+    it(`every layer kind's examples agree with Net.apply in onnxruntime, opset ${opset}`, async () => {
+      const x = examples.map((ex, i) => K.inputOf(ex, Rng.key(100 + i), 3, 'float32'))
+      try {
+        await agree(`every kind, opset ${opset}`, all, scrambled(all, inShape, opset), inShape, x, { opset })
+      } catch (e) {
+        // name the example: outputs are output.<i>…, in the order of `examples`
+        const i = /output\.(\d+)/.exec(String(e))
+        throw i === null ? e : new Error(`${examples[Number(i[1])]!.name}: ${String(e)}`)
+      }
+    })
+  }
+
   test.prop([A.network({ maxDepth: 2 }), A.width, fc.integer({ min: 1, max: 4 }), seed], { numRuns: 5 })('random dense networks agree with Net.apply in onnxruntime', async (net, w, batch, s) => {
     await agree('random dense network', net, scrambled(net, [w], s), [w], Rng.normal(Rng.key(s + 2), [batch, w], { std: 2 }))
   })

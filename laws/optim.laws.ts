@@ -17,6 +17,17 @@ const each =
     a.length === b.length && a.every((x, i) => cmp(x, b[i]!))
 
 const rows = Laws.OPTIMIZERS_UNDER_TEST
+
+describe('every optimizer is under test', () => {
+  // a module's exercises cover each transformation it builds (the compiler checks); here, every
+  // module Optim re-exports declares them, so a new module cannot go unexercised
+  test.each(Laws.publicModules().map(([f, m]) => [f, m] as const))('%s declares its exercises', (_, m) => {
+    expect(typeof m.default).toBe('function')
+  })
+  test('and the rows have distinct names', () => {
+    expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length)
+  })
+})
 const runs = { numRuns: 8 }
 const threeSteps = Arb.paramsAndGrads(3)
 

@@ -1,7 +1,7 @@
 /**
  * Laws of optimizers, as pure functions returning `Equiv`s; `optim.laws.ts` runs them over the
- * table below, which holds every alias and transformation (one row per configuration, optax's
- * `_OPTIMIZERS_UNDER_TEST`). A new optimizer is one new row.
+ * rows below: every alias and transformation, under the configurations its module declares next
+ * to its code (one row per configuration, optax's `_OPTIMIZERS_UNDER_TEST`).
  *
  * - algebra: `chain` is associative and has the identity as unit;
  * - purity: update never changes its inputs, the same inputs give the same outputs, the state
@@ -17,6 +17,8 @@
  *
  * The comparators (tree.ts) and the helpers here are written without the optimizers under test.
  */
+import { readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { Optim, Tensor as T, Tree } from '../src/index.js'
 import type { Quadratic } from './arb/optim.js'
@@ -56,60 +58,41 @@ export interface Row {
   readonly descent?: Descent
 }
 
-const lr = (tx: Tx, rate: number): Tx => Optim.chain(tx, Optim.scaleByLearningRate(rate))
+type Exercise = { readonly label?: string; readonly tx: Tx; readonly needsParams?: boolean; readonly descent?: { readonly optimizer?: Tx; readonly learningRate?: number; readonly steps: number; readonly target: number; readonly quadraticSteps?: number } }
+type Module = { readonly [name: string]: unknown; readonly default?: () => { readonly [builder: string]: ReadonlyArray<Exercise> } }
 
-const row = (name: string, tx: Tx, descent?: Omit<Descent, 'optimizer'> & { readonly optimizer?: Tx }, needsParams = false): Row =>
-  descent === undefined ? { name, tx, needsParams } : { name, tx, needsParams, descent: { ...descent, optimizer: descent.optimizer ?? tx } }
+const optimDir = fileURLToPath(new URL('../src/optim/', import.meta.url))
 
-/** Every alias and transformation under test, with the settings its descent laws use. */
-export const OPTIMIZERS_UNDER_TEST: ReadonlyArray<Row> = [
-  // aliases
-  row('sgd', Optim.sgd(3e-3), { steps: 1000, target: 0.1 }),
-  row('sgd momentum', Optim.sgd(1e-3, { momentum: 0.9 }), { steps: 1000, target: 1e-3 }),
-  row('sgd nesterov + weight decay', Optim.sgd(1e-3, { momentum: 0.9, nesterov: true, weightDecay: 1e-6, mask: Optim.allLeaves }), { steps: 1000, target: 1e-3 }, true),
-  row('adagrad', Optim.adagrad(1), { steps: 1000, target: 0.1, quadraticSteps: 60 }),
-  row('adagrad lrDecay', Optim.adagrad(1, { lrDecay: 1e-3, initialAccumulatorValue: 0.1 }), { steps: 1000, target: 0.2, quadraticSteps: 60 }),
-  row('rmsprop', Optim.rmsprop(1e-2), { steps: 1000, target: 0.1 }),
-  row('rmsprop centered momentum', Optim.rmsprop(1e-3, { centered: true, momentum: 0.9 }), { steps: 1000, target: 1e-2 }),
-  row('adam', Optim.adam(0.1), { steps: 1000, target: 1e-3 }),
-  row('adam amsgrad', Optim.adam(0.1, { amsgrad: true }), { steps: 1000, target: 1e-2 }),
-  row('adam schedule', Optim.adam(Optim.warmupCosineDecay(0.1, { warmupSteps: 50, decaySteps: 2000, endValue: 1e-3 })), { steps: 1000, target: 1e-2 }),
-  row('adamw', Optim.adamw(0.1, { weightDecay: 1e-4, mask: Optim.allLeaves }), { steps: 1000, target: 1e-3 }, true),
-  row('adamax', Optim.adamax(1), { steps: 1000, target: 1e-2 }),
-  row('adadelta', Optim.adadelta(0.3), { steps: 2000, target: 0.5, quadraticSteps: 60 }),
-  row('nadam', Optim.nadam(0.03), { steps: 1000, target: 0.1 }),
-  row('nadam constant momentum, decoupled decay', Optim.nadam(0.03, { momentumDecay: Infinity, decoupledWeightDecay: true, weightDecay: 1e-4, mask: Optim.allLeaves }), { steps: 1000, target: 0.1 }, true),
-  row('lion', Optim.lion(3e-3, { weightDecay: 0 }), { steps: 1000, target: 1e-2 }),
-  row('lion + weight decay', Optim.lion(3e-3, { weightDecay: 1e-3, mask: Optim.allLeaves }), { steps: 1000, target: 1e-2 }, true),
-  row('adafactor', Optim.adafactor(), { optimizer: Optim.adafactor(3e-2), steps: 1000, target: 0.5 }, true),
-  row('adafactor momentum, weight decay, factored from 2', Optim.adafactor(3e-2, { momentum: 0.9, weightDecay: 1e-4, mask: Optim.allLeaves, minDimSizeToFactor: 2 }), { steps: 2000, target: 1e-2 }, true),
-  // transformations
-  row('identity', Optim.identity(), { optimizer: Optim.chain(Optim.identity(), Optim.sgd(3e-3)), steps: 1000, target: 0.1 }),
-  row('setToZero', Optim.setToZero()),
-  row('scale', Optim.scale(-3e-3), { steps: 1000, target: 0.1 }),
-  row('scaleByLearningRate', Optim.scaleByLearningRate(3e-3), { steps: 1000, target: 0.1 }),
-  row('scaleBySchedule', Optim.scaleBySchedule(Optim.exponentialDecay(-3e-3, { decayRate: 0.5, transitionSteps: 5000 })), { steps: 1000, target: 0.2 }),
-  row('trace', Optim.trace(0.9), { optimizer: lr(Optim.trace(0.9), 1e-3), steps: 1000, target: 1e-3 }),
-  row('trace nesterov', Optim.trace(0.9, { nesterov: true }), { optimizer: lr(Optim.trace(0.9, { nesterov: true }), 1e-3), steps: 1000, target: 1e-3 }),
-  row('scaleByAdam', Optim.scaleByAdam(), { optimizer: lr(Optim.scaleByAdam(), 0.1), steps: 1000, target: 1e-3 }),
-  row('scaleByAdam amsgrad epsRoot', Optim.scaleByAdam({ amsgrad: true, epsRoot: 1e-12 }), { optimizer: lr(Optim.scaleByAdam({ amsgrad: true, epsRoot: 1e-12 }), 0.1), steps: 1000, target: 1e-2 }),
-  row('scaleByRms', Optim.scaleByRms(), { optimizer: lr(Optim.scaleByRms(), 1e-2), steps: 1000, target: 0.1 }),
-  row('scaleByRms centered epsInSqrt', Optim.scaleByRms({ centered: true, epsInSqrt: true, decay: 0.9 }), { optimizer: lr(Optim.scaleByRms({ centered: true, epsInSqrt: true, decay: 0.9 }), 3e-3), steps: 1000, target: 0.2 }),
-  row('scaleByAdagrad', Optim.scaleByAdagrad(), { optimizer: lr(Optim.scaleByAdagrad(), 1), steps: 1000, target: 0.1, quadraticSteps: 60 }),
-  row('scaleByAdadelta', Optim.scaleByAdadelta(), { optimizer: lr(Optim.scaleByAdadelta(), 0.3), steps: 2000, target: 0.5, quadraticSteps: 60 }),
-  row('scaleByAdamax', Optim.scaleByAdamax(), { optimizer: lr(Optim.scaleByAdamax(), 1), steps: 1000, target: 1e-2 }),
-  row('scaleByNadam', Optim.scaleByNadam(), { optimizer: lr(Optim.scaleByNadam(), 0.03), steps: 1000, target: 0.1 }),
-  row('scaleByLion', Optim.scaleByLion(), { optimizer: lr(Optim.scaleByLion(), 3e-3), steps: 1000, target: 1e-2 }),
-  row('scaleByFactoredRms factored from 1', Optim.scaleByFactoredRms({ minDimSizeToFactor: 1 }), { optimizer: lr(Optim.scaleByFactoredRms({ minDimSizeToFactor: 1 }), 1e-2), steps: 1000, target: 0.2 }),
-  row('addDecayedWeights', Optim.addDecayedWeights(1e-3, { mask: Optim.allLeaves }), { optimizer: Optim.chain(Optim.addDecayedWeights(1e-6, { mask: Optim.allLeaves }), Optim.sgd(3e-3)), steps: 1000, target: 0.1 }, true),
-  row('addDecayedWeights weightsOnly', Optim.addDecayedWeights(1e-3), undefined, true),
-  row('clip', Optim.clip(1), { optimizer: Optim.chain(Optim.clip(1), Optim.sgd(3e-3)), steps: 1000, target: 0.5 }),
-  row('clipByGlobalNorm', Optim.clipByGlobalNorm(1), { optimizer: Optim.chain(Optim.clipByGlobalNorm(100), Optim.sgd(3e-3)), steps: 1000, target: 0.1 }),
-  row('applyIfFinite(adam)', Optim.applyIfFinite(Optim.adam(0.1), 3), { steps: 1000, target: 1e-3 }),
-  row('masked(adam, weightsOnly)', Optim.masked(Optim.adam(0.1), Optim.weightsOnly), { optimizer: Optim.masked(Optim.adam(0.1), Optim.allLeaves), steps: 1000, target: 1e-3 }),
-  row('scaleByPlateau', Optim.scaleByPlateau({ patience: 2 }), { optimizer: Optim.chain(Optim.sgd(3e-3), Optim.scaleByPlateau()), steps: 1000, target: 0.1 }),
-  row('chain(clipByGlobalNorm, adam)', Optim.chain(Optim.clipByGlobalNorm(10), Optim.adam(0.1)), { steps: 1000, target: 1e-3 }),
-]
+/** Every module of src/optim, by file name. */
+export const OPTIM_MODULES: ReadonlyArray<readonly [string, Module]> = await Promise.all(
+  readdirSync(optimDir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map(async (f) => [f, (await import(`../src/optim/${f.replace(/\.ts$/, '.js')}`)) as Module] as const),
+)
+
+/** The modules `Optim` re-exports something of: each must declare its exercises. */
+export const publicModules = (): ReadonlyArray<readonly [string, Module]> => {
+  const values = new Set<unknown>(Object.values(Optim))
+  return OPTIM_MODULES.filter(([f, m]) => f !== 'index.ts' && Object.entries(m).some(([k, v]) => k !== 'default' && values.has(v)))
+}
+
+/**
+ * Every alias and transformation under test: the exercises each module of src/optim declares
+ * next to its code (its default export, see `exercises` in src/optim/base.ts), one row per
+ * configuration (optax's `_OPTIMIZERS_UNDER_TEST`).
+ */
+export const OPTIMIZERS_UNDER_TEST: ReadonlyArray<Row> = OPTIM_MODULES.flatMap(([, m]) =>
+  Object.entries(m.default?.() ?? {}).flatMap(([builder, list]) =>
+    list.map((e): Row => {
+      const name = e.label === undefined ? builder : `${builder} ${e.label}`
+      const needsParams = e.needsParams ?? false
+      if (e.descent === undefined) return { name, tx: e.tx, needsParams }
+      const { optimizer = e.tx, learningRate, ...budget } = e.descent
+      return { name, tx: e.tx, needsParams, descent: { ...budget, optimizer: learningRate === undefined ? optimizer : Optim.chain(optimizer, Optim.scaleByLearningRate(learningRate)) } }
+    }),
+  ),
+)
 
 // -------------------------------------------------------------------------------------
 // helpers (written without the optimizers under test)

@@ -48,7 +48,8 @@ const importsOf = (file: string): string[] => {
         return false
       }
     })
-    found.push(target ?? `${base} (unresolved)`)
+    // a module naming its own type (`typeof import('./self.js')`) depends on nothing
+    if (target !== file) found.push(target ?? `${base} (unresolved)`)
   }
   return found
 }

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { type Buffer, type DType, bytesPer, dtypeOf } from './dtype.js'
-import { PuregradError, describe, error, fail } from './errors.js'
+import { describe, error, fail } from './errors.js'
 import type { Shape } from './shape.js'
 
 /**
@@ -215,12 +215,5 @@ export const isTensor = (u: unknown): u is Tensor => typeof u === 'object' && u 
  */
 export const checkTensor = (op: string, u: unknown, name = 'the input'): Tensor => {
   if (isTensor(u)) return u
-  const e = error('INVALID_ARGUMENT', op, `${name} is ${describe(u)}, not a Tensor; pass a Tensor (build one with Tensor.tensor(…), e.g. Tensor.tensor([[1, 2], [3, 4]])).`)
-  notTensorErrors.add(e)
-  throw e
+  throw error('INVALID_ARGUMENT', op, `${name} is ${describe(u)}, not a Tensor; pass a Tensor (build one with Tensor.tensor(…), e.g. Tensor.tensor([[1, 2], [3, 4]])).`)
 }
-
-const notTensorErrors = new WeakSet<PuregradError>()
-
-/** Whether an error is `checkTensor`'s refusal of a non-tensor (a layer reading variables it lacks raises it). @internal */
-export const isNotTensorError = (e: unknown): boolean => e instanceof PuregradError && notTensorErrors.has(e)

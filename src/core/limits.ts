@@ -16,6 +16,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { type PuregradError, error, fail } from './errors.js'
+import { checkOptions } from './options.js'
 
 /**
  * The deepest nesting accepted: 500 levels of a tree's arrays and records (the root is the
@@ -72,17 +73,15 @@ export interface Budget {
  */
 export const defaultBudget: Required<Budget> = Object.freeze({ maxParams: 100_000_000, maxBytes: 2 ** 30, maxLayers: 100_000 })
 
+const BUDGET_KEYS = Object.keys(defaultBudget) as ReadonlyArray<keyof Budget>
+
 /** The budget with its defaults filled in, or INVALID_ARGUMENT for a field that is not a number > 0. @internal */
 export const resolveBudget = (op: string, budget: unknown): Required<Budget> => {
   if (budget === undefined) return defaultBudget
-  if (typeof budget !== 'object' || budget === null || Array.isArray(budget)) {
-    return fail('INVALID_ARGUMENT', op, `budget must be a record { maxParams?, maxBytes?, maxLayers? }; got ${JSON.stringify(budget) ?? String(budget)}.`)
-  }
+  checkOptions(op, budget, BUDGET_KEYS, 'budget')
   const b = budget as Record<string, unknown>
-  const unknown = Object.keys(b).filter((k) => !Object.hasOwn(defaultBudget, k))
-  if (unknown.length > 0) fail('INVALID_ARGUMENT', op, `budget has no field ${unknown.map((k) => `'${k}'`).join(', ')}; use maxParams, maxBytes or maxLayers.`)
   const out: Record<string, number> = { ...defaultBudget }
-  for (const k of Object.keys(defaultBudget)) {
+  for (const k of BUDGET_KEYS) {
     const v = b[k]
     if (v === undefined) continue
     if (typeof v !== 'number' || !(v > 0)) fail('INVALID_ARGUMENT', op, `budget.${k} must be a number > 0 (Infinity lifts the limit); got ${JSON.stringify(v) ?? String(v)}.`)

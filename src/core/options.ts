@@ -38,23 +38,28 @@ export const closest = (key: string, known: ReadonlyArray<string>): string | und
   return best !== undefined && bestD <= Math.max(1, Math.min(2, Math.floor(best.length / 3))) ? best : undefined
 }
 
-/** The INVALID_ARGUMENT error for an unknown option key, with the accepted keys and the likely one. @internal */
-export const unknownOption = (op: string, key: string, known: ReadonlyArray<string>): never => {
+/**
+ * The INVALID_ARGUMENT error for an unknown option key, with the accepted keys and the likely
+ * one; `of` names a record of options nested in the options (e.g. `budget`). @internal
+ */
+export const unknownOption = (op: string, key: string, known: ReadonlyArray<string>, of?: string): never => {
   const near = closest(key, known)
-  const accepted = known.length === 0 ? `${op} takes no options` : `the options of ${op} are ${known.map((n) => JSON.stringify(n)).join(', ')}`
-  return fail('INVALID_ARGUMENT', op, `unknown option ${JSON.stringify(key)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}; ${accepted}.`)
+  const list = known.map((n) => JSON.stringify(n)).join(', ')
+  const accepted = of !== undefined ? `the fields of ${of} are ${list}` : known.length === 0 ? `${op} takes no options` : `the options of ${op} are ${list}`
+  return fail('INVALID_ARGUMENT', op, `unknown ${of === undefined ? 'option' : `field of ${of}`} ${JSON.stringify(key)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}; ${accepted}.`)
 }
 
 /**
  * Refuses an options argument that is not a plain object or `undefined`, and any key of it the
- * function does not know, naming the key, the function and the keys it accepts. @internal
+ * function does not know, naming the key, the function and the keys it accepts. `of` names a
+ * record of options nested in the options (e.g. `budget`), for the messages. @internal
  */
-export const checkOptions = (op: string, opts: unknown, known: ReadonlyArray<string>): void => {
+export const checkOptions = (op: string, opts: unknown, known: ReadonlyArray<string>, of?: string): void => {
   if (opts === undefined) return
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    fail('INVALID_ARGUMENT', op, `the options are ${describe(opts)}; pass an options object such as { ${known[0] ?? ''}: … } or nothing.`)
+    fail('INVALID_ARGUMENT', op, `${of ?? 'the options'} ${of === undefined ? 'are' : 'is'} ${describe(opts)}; pass ${of === undefined ? 'an options object' : 'a record'} such as { ${known[0] ?? ''}: … } or nothing.`)
   }
   for (const k in opts as object) {
-    if (Object.hasOwn(opts as object, k) && !known.includes(k)) unknownOption(op, k, known)
+    if (Object.hasOwn(opts as object, k) && !known.includes(k)) unknownOption(op, k, known, of)
   }
 }

@@ -71,6 +71,12 @@ export interface Kind<L extends { readonly _tag: string }> {
   readonly check: (l: L) => ReadonlyArray<string>
   /** the children, by their key in the parameter tree */
   readonly children: (l: L) => ReadonlyArray<readonly [string, Layer]>
+  /**
+   * how many layers it expands to, given a counter of a child's (by its key): by default itself
+   * and its children's. A kind whose children are copies of one layer counts that layer once and
+   * multiplies, so the budget check never walks the copies
+   */
+  readonly expansion?: (l: L, count: (child: Layer, name: string) => number) => number
   /** the per-example output shape; throws `ShapeProblem` when the input does not fit */
   readonly shape: (l: L, inShape: Shapes, r: Recurse<unknown>) => Shapes
   /** fresh variables for the given (valid) input shape, each made by `r.variable` */
@@ -80,6 +86,23 @@ export interface Kind<L extends { readonly _tag: string }> {
   readonly label: (l: L) => string
   /** the ONNX nodes computing what `apply` computes in evaluation mode; every built-in kind has one */
   readonly lower?: Lowering<L>
+  /**
+   * layers of this kind in use, each with its input; every built-in kind has some. Given `p`, a
+   * layer with parameters of its own that keeps its input's shape, to put where the kind holds
+   * children. The laws check every kind on its examples (gradients, ONNX export), each placed
+   * between such layers so that gradients flow into it and out of it.
+   */
+  readonly examples?: (p: Layer) => ReadonlyArray<KindExample>
+}
+
+/** A layer of a kind in use: see `Kind.examples`. */
+export interface KindExample {
+  /** a layer of the kind */
+  readonly layer: Layer
+  /** its per-example input shape */
+  readonly inShape: Shapes
+  /** when set, the input holds int32 token indices below this number (an embedding's), not floats */
+  readonly ints?: number
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -132,8 +155,11 @@ export interface Cx {
 /** How one kind of layer becomes ONNX nodes. */
 export type Lowering<L extends { readonly _tag: string }> = (l: L, vars: Vars, x: SymValue, cx: Cx) => SymValue
 
-/** A built-in kind: the compiler refuses one without an ONNX lowering. */
-export type BuiltinKind<L extends { readonly _tag: string }> = Kind<L> & { readonly lower: Lowering<L> }
+/** A built-in kind: the compiler refuses one without an ONNX lowering or without examples. */
+export type BuiltinKind<L extends { readonly _tag: string }> = Kind<L> & {
+  readonly lower: Lowering<L>
+  readonly examples: (p: Layer) => readonly [KindExample, ...KindExample[]]
+}
 
 /**
  * The key under which a user's layer record (made by a constructor from `Net.defineLayer`)

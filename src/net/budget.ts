@@ -10,7 +10,7 @@ import { fail } from '../core/errors.js'
 import type { LeafStructure } from '../tree/index.js'
 import type { TreeOf, VarsOf } from './Kind.js'
 import type { Layer } from './Layer.js'
-import { checkBuilt, kindOf } from './kinds/index.js'
+import { checkBuilt, kindOf } from './registry.js'
 
 const where = (path: string): string => (path === '' ? 'the root' : `layer ${path}`)
 
@@ -18,7 +18,7 @@ const where = (path: string): string => (path === '' ? 'the root' : `layer ${pat
  * The number of layers `net` expands to (each copy of a `repeat` body counted, combinators
  * included), refusing a network that nests deeper than `MAX_DEPTH` (TOO_DEEP) or expands past
  * `budget.maxLayers` (RESOURCE_LIMIT). Recursion stops at the depth limit, so it cannot
- * overflow the stack; a `repeat` is multiplied out, never expanded.
+ * overflow the stack; a `repeat` is multiplied out, never expanded (its kind's `expansion`).
  */
 export const checkExpansion = (op: string, net: Layer, budget: Required<Budget>): number => {
   const count = (l: Layer, path: string, depth: number): number => {
@@ -26,9 +26,10 @@ export const checkExpansion = (op: string, net: Layer, budget: Required<Budget>)
     // every layer is visited here first, so a hand-made record is refused before it is read
     checkBuilt(op, l, path === '' ? 'the network' : `layer ${path}`)
     const at = (name: string): string => (path === '' ? name : `${path}.${name}`)
-    if (l._tag === 'Repeat') return 1 + l.times * count(l.body, at('0'), depth + 1)
+    const k = kindOf(l)
+    if (k.expansion !== undefined) return k.expansion(l, (c, name) => count(c, at(name), depth + 1))
     let n = 1
-    for (const [name, c] of kindOf(l).children(l)) n += count(c, at(name), depth + 1)
+    for (const [name, c] of k.children(l)) n += count(c, at(name), depth + 1)
     return n
   }
   const layers = count(net, '', 0)
@@ -51,7 +52,8 @@ export const structureSize = (t: TreeOf<LeafStructure>): number => {
   return n
 }
 
-const isLeafStructure = (t: unknown): t is LeafStructure => typeof t === 'object' && t !== null && !Array.isArray(t) && typeof (t as { dtype?: unknown }).dtype === 'string' && Array.isArray((t as { shape?: unknown }).shape)
+/** Whether a node of an abstract variables tree is a leaf, `{ dtype, shape }`. */
+export const isLeafStructure = (t: unknown): t is LeafStructure => typeof t === 'object' && t !== null && !Array.isArray(t) && typeof (t as { dtype?: unknown }).dtype === 'string' && Array.isArray((t as { shape?: unknown }).shape)
 
 /** Refuses (RESOURCE_LIMIT) `values` parameter and state values of `dtype` beyond the budget. */
 export const checkValues = (op: string, values: number, dtype: FloatDType, budget: Required<Budget>): void => {

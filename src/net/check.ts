@@ -14,7 +14,7 @@ import type { Layer } from './Layer.js'
 const tagOf = (u: unknown): unknown => (typeof u === 'object' && u !== null ? (u as { readonly _tag?: unknown })._tag : undefined)
 
 /**
- * The tags of the built-in kinds, filled once by `kinds/index.ts` as it loads (this file sits
+ * The tags of the built-in kinds, filled once by `registry.ts` as it loads (this file sits
  * below the kinds, which use it, so it cannot import their list). @internal
  */
 export const builtinTags = new Set<string>()

@@ -19,7 +19,7 @@ import { sameShape, sizeOf } from '../core/shape.js'
 import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
 import * as Tr from '../tree/index.js'
 import { checkLayer } from './check.js'
-import { checkShapes, prepare, shape } from './interpret.js'
+import { checkShapes, prepare } from './interpret.js'
 import type { Layer, Shapes } from './Layer.js'
 import { type LayerConstructor, kindOfConstructor } from './define.js'
 import type { Kind } from './Kind.js'
@@ -218,11 +218,16 @@ export const decode = (text: string, opts: DecodeOptions = {}): E.Either<Puregra
     if (extra.length > 0) invalid(`unexpected top-level field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}`)
     const network = E.getOrElse<PuregradError, Layer>((e) => (kept.has(e.code) ? fail(e.code, op, e.detail) : invalid(e.detail)))(validateNetwork(doc['network'], op, users.right))
     const inShape = doc['inShape'] as Shapes
-    // shape checks the budget's layer count first; a budget or nesting refusal keeps its code
-    const out = shape(network, inShape, { budget: budget.right })
-    if (E.isLeft(out)) (kept.has(out.left.code) ? fail(out.left.code, op, out.left.detail) : invalid(`the network does not accept its saved input shape ${JSON.stringify(inShape)}: ${out.left.detail}`))
-    // sizes from shapes alone, held to the budget, before any tensor exists
-    const expected = prepare(op, network, { inShape, dtype: dtypeOfParams(doc['params']), budget: budget.right }).structure
+    // one pass over the network: its layer count held to the budget, its shapes, and the sizes of
+    // its variables from shapes alone, held to the budget, before any tensor exists; a budget or
+    // nesting refusal keeps its code, any other is the saved input shape not fitting
+    const prepared = E.tryCatch(() => prepare(op, network, { inShape, dtype: dtypeOfParams(doc['params']), budget: budget.right }), (e) => e)
+    if (E.isLeft(prepared)) {
+      const e = prepared.left
+      if (e instanceof PuregradError && !kept.has(e.code)) invalid(`the network does not accept its saved input shape ${JSON.stringify(inShape)}: ${e.detail}`)
+      throw e
+    }
+    const expected = prepared.right.structure
     const params = readTree(doc['params'], expected.params as Tr.Structure, '', 'params')
     const state = readTree(doc['state'], expected.state as Tr.Structure, '', 'state')
     // after the structure, so a structural problem gets its own message: damage that left the document well formed

@@ -22,7 +22,7 @@ import { type Key, foldIn } from '../rng/index.js'
 import { checkInit, initialize } from './initializers.js'
 import { type Kind, kindLink, none, one, problem, single } from './Kind.js'
 import { nameHash } from './kinds/common.js'
-import { builtins } from './kinds/index.js'
+import { builtins } from './registry.js'
 import type { Initializer, Layer, UserLayer } from './Layer.js'
 import { attr } from './onnx/graph.js'
 import type { AttributeMsg } from './onnx/schema.js'
@@ -93,6 +93,12 @@ export interface LayerDefinition<F extends object> {
   readonly label?: (layer: Readonly<F>) => string
   /** the ONNX nodes computing `apply` in evaluation mode from the batch `x`, returning the output's name; without it, `toOnnx` refuses the layer */
   readonly onnx?: (layer: Readonly<F>, x: string, b: OnnxBuilder) => string
+  /**
+   * layers of this kind in use, each with its per-example input shape, as the built-in kinds
+   * give theirs: the checks puregrad runs on every kind (gradients, ONNX export) can then run on
+   * yours. Optional; the layer works without.
+   */
+  readonly examples?: () => ReadonlyArray<{ readonly layer: UserLayerOf<F>; readonly inShape: ReadonlyArray<number> }>
 }
 
 /** A user's layer with fields `F`. @category model */
@@ -156,14 +162,12 @@ const kindOfDefinition = <F extends object>(def: LayerDefinition<F>): Kind<Layer
     },
     apply: (l, vars, x, mode) => {
       const t = single(x)
-      const params = vars.params as { readonly [name: string]: unknown }
-      for (const [name] of specs(l, t.shape.slice(1))) {
-        if (typeof params !== 'object' || params === null || !isTensor(params[name])) fail('TREE_MISMATCH', 'apply', `${def.name} has no parameter '${name}' among its variables; pass the variables made by init for this network.`)
-      }
-      const y = def.apply(fields(l), params as { readonly [name: string]: Tensor }, t, mode)
+      // a missing variable makes the layer fail; the interpreter then names it (TREE_MISMATCH)
+      const y = def.apply(fields(l), vars.params as { readonly [name: string]: Tensor }, t, mode)
       return isTensor(y) ? { y, state: {} } : fail('INVALID_ARGUMENT', def.name, `apply must return a Tensor; got ${String(y)}.`)
     },
     label: (l) => (def.label === undefined ? def.name : def.label(fields(l))),
+    ...(def.examples === undefined ? {} : { examples: () => def.examples!() }),
     ...(def.onnx === undefined
       ? {}
       : {
@@ -232,7 +236,7 @@ const kindOfDefinition = <F extends object>(def: LayerDefinition<F>): Kind<Layer
 export const defineLayer = <F extends object>(definition: LayerDefinition<F>): LayerConstructor<F> => {
   const op = 'defineLayer'
   if (typeof definition !== 'object' || definition === null) return fail('INVALID_ARGUMENT', op, `pass a definition { name, fields, shape, apply, … }; got ${String(definition)}.`)
-  checkOptions(op, definition, ['name', 'fields', 'shape', 'init', 'apply', 'label', 'onnx'])
+  checkOptions(op, definition, ['name', 'fields', 'shape', 'init', 'apply', 'label', 'onnx', 'examples'])
   const { name } = definition
   if (typeof name !== 'string' || !NAME.test(name)) fail('INVALID_ARGUMENT', op, `name must be a word of letters, digits and _ starting with a letter, such as 'Scale'; got ${JSON.stringify(name)}.`)
   if (builtins.has(name)) fail('INVALID_ARGUMENT', op, `${JSON.stringify(name)} is the name of a built-in layer kind; give your layer another name, such as '${name}2' or 'My${name}'.`)
@@ -242,7 +246,7 @@ export const defineLayer = <F extends object>(definition: LayerDefinition<F>): L
     if (typeof spec !== 'object' || spec === null || !('default' in spec)) fail('INVALID_ARGUMENT', op, `field ${k} must be { default, check? }; got ${JSON.stringify(spec)}.`)
   }
   for (const f of ['shape', 'apply'] as const) if (typeof definition[f] !== 'function') fail('INVALID_ARGUMENT', op, `${f} must be a function; got ${String(definition[f])}.`)
-  for (const f of ['init', 'label', 'onnx'] as const) if (definition[f] !== undefined && typeof definition[f] !== 'function') fail('INVALID_ARGUMENT', op, `${f} must be a function when given; got ${String(definition[f])}.`)
+  for (const f of ['init', 'label', 'onnx', 'examples'] as const) if (definition[f] !== undefined && typeof definition[f] !== 'function') fail('INVALID_ARGUMENT', op, `${f} must be a function when given; got ${String(definition[f])}.`)
   const kind = kindOfDefinition(definition)
   const keys = kind.fields
   const construct = (given?: Partial<F>): UserLayerOf<F> => {

@@ -1,7 +1,6 @@
 /** Editing a network as data, with immer: the result is a new, checked, frozen network. */
-import * as E from 'fp-ts/lib/Either.js'
 import { type Draft, produce } from 'immer'
-import { type PuregradError, checkFunction } from '../core/errors.js'
+import { checkFunction, orThrow } from '../core/errors.js'
 import { assertJsonDepth } from '../core/limits.js'
 import { checkLayer } from './check.js'
 import type { Layer } from './Layer.js'
@@ -33,7 +32,5 @@ export const edit = (net: Layer, recipe: (draft: Draft<Layer>) => void): Layer =
   checkLayer('edit', net)
   checkFunction('edit', 'the recipe (argument 2)', recipe)
   assertJsonDepth('edit', 'the network', net)
-  return E.getOrElse<PuregradError, Layer>((e) => {
-    throw e
-  })(validateNetwork(produce(net, recipe), 'edit'))
+  return orThrow(validateNetwork(produce(net, recipe), 'edit'))
 }

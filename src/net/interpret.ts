@@ -7,20 +7,20 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { withLayer } from '../core/context.js'
 import { type FloatDType, isFloat } from '../core/dtype.js'
-import { PuregradError, fail } from '../core/errors.js'
+import { PuregradError, describe, fail, orThrow } from '../core/errors.js'
 import { type Budget, resolveBudget } from '../core/limits.js'
 import { checkOptions } from '../core/options.js'
 import { checkShape, sameShape } from '../core/shape.js'
-import { type Tensor, isNotTensorError, isTensor } from '../core/Tensor.js'
+import { type Tensor, isTensor } from '../core/Tensor.js'
 import { type Key, foldIn, key } from '../rng/index.js'
 import { checkKey } from '../rng/Key.js'
 import { type LeafStructure, type Structure, type Tree, deepFreeze } from '../tree/index.js'
-import { checkExpansion, checkVarsBudget } from './budget.js'
+import { checkExpansion, checkVarsBudget, isLeafStructure } from './budget.js'
 import { checkLayer } from './check.js'
 import { type Applied, type Mode, type Recurse, ShapeProblem, type TreeOf, type Vars, type VarsOf } from './Kind.js'
 import { type Layer, type Shapes, type Value, showShapes } from './Layer.js'
 import { nameHash } from './kinds/common.js'
-import { kindOf } from './kinds/index.js'
+import { kindOf } from './registry.js'
 
 const join = (path: string, name: string): string => (path === '' ? name : `${path}.${name}`)
 
@@ -76,7 +76,8 @@ const applyAt = (l: Layer, path: string, vars: Vars, x: Value, mode: Mode): Appl
     // errors that already say where they happened (or a numeric report, which names its layer) pass through
     if (e instanceof PuregradError && (located.has(e) || e.code === 'NON_FINITE')) throw e
     // a variable the layer needs is missing: the variables are not this network's
-    if (isNotTensorError(e)) return locate(new PuregradError('TREE_MISMATCH', 'apply', `${describeAt(path, l)} could not read its variables (${(e as PuregradError).detail}); pass the variables made by init for this network.`))
+    const missing = e instanceof PuregradError || e instanceof TypeError ? missingVariable(l, vars, x) : undefined
+    if (missing !== undefined) return locate(new PuregradError('TREE_MISMATCH', 'apply', `${describeAt(path, l)} could not read its variables (${missing}); pass the variables made by init for this network.`))
     if (e instanceof ShapeProblem) return locate(new PuregradError('SHAPE_MISMATCH', 'apply', `${describeAt(path, l)} ${e.message}.`))
     if (e instanceof PuregradError) return locate(new PuregradError(e.code, e.op, `${e.detail} (in ${describeAt(path, l)})`))
     if (e instanceof TypeError) {
@@ -84,6 +85,33 @@ const applyAt = (l: Layer, path: string, vars: Vars, x: Value, mode: Mode): Appl
     }
     throw e
   }
+}
+
+/** Per-example shapes of a value. */
+const shapesOfValue = (x: Value): Shapes => (isTensor(x) ? x.shape.slice(1) : { tuple: (x as ReadonlyArray<Value>).map(shapesOfValue) })
+
+/**
+ * The first variable a layer would make for the input `x` that `vars` does not hold as a
+ * tensor, said as `params.W is undefined`; undefined when none is missing. Found by the
+ * abstract init pass, so only when applying the layer failed: never on the way of a good step.
+ */
+const missingVariable = (l: Layer, vars: Vars, x: Value): string | undefined => {
+  let expected: VarsOf<LeafStructure>
+  try {
+    expected = kindOf(l).init(l, key(0), shapesOfValue(x), 'float32', recurse('', 'float32', abstractVariable('float32')))
+  } catch {
+    return undefined
+  }
+  const first = (want: TreeOf<LeafStructure>, have: unknown, at: string): string | undefined => {
+    if (isLeafStructure(want)) return isTensor(have) ? undefined : `${at} is ${describe(have)}`
+    const entries = Array.isArray(want) ? want.map((w, i) => [String(i), w] as const) : Object.entries(want as { readonly [k: string]: TreeOf<LeafStructure> })
+    for (const [k, w] of entries) {
+      const found = first(w, typeof have === 'object' && have !== null ? (have as Record<string, unknown>)[k] : undefined, `${at}.${k}`)
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  return first(expected.params, vars.params, 'params') ?? first(expected.state, vars.state, 'state')
 }
 
 /** Each child gets its own key: foldIn(parent key, hash of its name). */
@@ -99,9 +127,7 @@ export const checkShapes = (op: string, s: unknown): Shapes => {
   if (typeof s === 'object' && s !== null && !Array.isArray(s) && Array.isArray((s as { tuple?: unknown }).tuple)) {
     return { tuple: ((s as { tuple: unknown[] }).tuple).map((x) => checkShapes(op, x)) }
   }
-  return E.getOrElse<PuregradError, ReadonlyArray<number>>((e) => {
-    throw e
-  })(checkShape(op, s))
+  return orThrow(checkShape(op, s))
 }
 
 /** Options of `shape`. */

@@ -4,7 +4,7 @@
  */
 import { checkLayer } from './check.js'
 import type { Layer } from './Layer.js'
-import { builtins, kindOf } from './kinds/index.js'
+import { builtins, kindOf } from './registry.js'
 
 /**
  * True when applying the network in training mode may use the key: it holds a `dropout`, or a

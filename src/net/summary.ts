@@ -1,7 +1,6 @@
 /** A Keras-style summary: each layer with its output shape and parameter count. */
-import * as E from 'fp-ts/lib/Either.js'
 import { type FloatDType, isFloat } from '../core/dtype.js'
-import { type PuregradError, describe, fail } from '../core/errors.js'
+import { describe, fail, orThrow } from '../core/errors.js'
 import { type Budget, resolveBudget } from '../core/limits.js'
 import { checkOptions } from '../core/options.js'
 import { key } from '../rng/index.js'
@@ -11,7 +10,7 @@ import { checkLayer } from './check.js'
 import { type Recurse, ShapeProblem } from './Kind.js'
 import { shape } from './interpret.js'
 import { type Layer, type Shapes, showShapes } from './Layer.js'
-import { kindOf } from './kinds/index.js'
+import { kindOf } from './registry.js'
 
 interface Row {
   readonly path: string
@@ -52,9 +51,7 @@ export const summary = (net: Layer, inShape: Shapes, dtype: FloatDType = 'float3
   checkOptions('summary', opts, ['budget'])
   const budget = resolveBudget('summary', opts.budget)
   checkExpansion('summary', net, budget)
-  E.getOrElse<PuregradError, Shapes>((e) => {
-    throw e
-  })(shape(net, inShape, { budget }))
+  orThrow(shape(net, inShape, { budget }))
   const rows: Row[] = []
   const walk = (l: Layer, path: string, depth: number, s: Shapes): Shapes => {
     const k = kindOf(l)

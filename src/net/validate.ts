@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { PuregradError, error } from '../core/errors.js'
 import { MAX_DEPTH, tooDeep } from '../core/limits.js'
 import { type Kind, kindLink } from './Kind.js'
-import { builtins, linkedKind } from './kinds/index.js'
+import { builtins, linkedKind } from './registry.js'
 import type { Layer } from './Layer.js'
 
 /** User kinds by tag, as given to `decode`. */

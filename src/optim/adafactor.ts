@@ -11,11 +11,12 @@ import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
 import type { LearningRate, WeightDecayOptions } from './alias.js'
 import { build, decay } from './aliasHelpers.js'
-import { type EmptyState, type GradientTransformation, identity, stateless } from './base.js'
+import { type EmptyState, type GradientTransformation, identity, stateless, exercises } from './base.js'
 import { chain } from './combine.js'
 import { axpby, checkPositive, zerosLike } from './internal.js'
 import { decayRate, flag, nonNegative, stateful, wholeNumber } from './stateful.js'
 import { type ScaleByScheduleState, scale, scaleByLearningRate } from './transform.js'
+import { allLeaves } from './mask.js'
 
 type Tensor = T.Tensor
 
@@ -275,3 +276,12 @@ export const adafactor = (learningRate?: LearningRate, opts: AdafactorOptions = 
       )
     },
   )
+
+/** The configurations the optimizer laws check this module's transformations under (see `exercises` in base.ts). */
+export default exercises<typeof import('./adafactor.js')>(() => ({
+  adafactor: [
+    { tx: adafactor(), needsParams: true, descent: { optimizer: adafactor(3e-2), steps: 1000, target: 0.5 } },
+    { label: 'momentum, weight decay, factored from 2', tx: adafactor(3e-2, { momentum: 0.9, weightDecay: 1e-4, mask: allLeaves, minDimSizeToFactor: 2 }), needsParams: true, descent: { steps: 2000, target: 1e-2 } },
+  ],
+  scaleByFactoredRms: [{ label: 'factored from 1', tx: scaleByFactoredRms({ minDimSizeToFactor: 1 }), descent: { learningRate: 1e-2, steps: 1000, target: 0.2 } }],
+}))

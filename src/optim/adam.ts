@@ -10,7 +10,7 @@
 import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import type { GradientTransformation } from './base.js'
+import { type GradientTransformation, exercises } from './base.js'
 import { axpby, emaSquare, zerosLike } from './internal.js'
 import { decayRate, flag, nonNegative, positive, stateful } from './stateful.js'
 
@@ -315,3 +315,14 @@ export const scaleByLion = (opts: ScaleByLionOptions = {}): GradientTransformati
       return [u, { mu }]
     },
   })
+
+/** The configurations the optimizer laws check this module's transformations under (see `exercises` in base.ts). */
+export default exercises<typeof import('./adam.js')>(() => ({
+  scaleByAdam: [
+    { tx: scaleByAdam(), descent: { learningRate: 0.1, steps: 1000, target: 1e-3 } },
+    { label: 'amsgrad epsRoot', tx: scaleByAdam({ amsgrad: true, epsRoot: 1e-12 }), descent: { learningRate: 0.1, steps: 1000, target: 1e-2 } },
+  ],
+  scaleByAdamax: [{ tx: scaleByAdamax(), descent: { learningRate: 1, steps: 1000, target: 1e-2 } }],
+  scaleByNadam: [{ tx: scaleByNadam(), descent: { learningRate: 0.03, steps: 1000, target: 0.1 } }],
+  scaleByLion: [{ tx: scaleByLion(), descent: { learningRate: 3e-3, steps: 1000, target: 1e-2 } }],
+}))

@@ -13,9 +13,9 @@
  */
 import { fail } from '../core/errors.js'
 import { build, decay } from './aliasHelpers.js'
-import { type EmptyState, type GradientTransformation, identity } from './base.js'
+import { type EmptyState, type GradientTransformation, identity, exercises } from './base.js'
 import { chain } from './combine.js'
-import type { Mask } from './mask.js'
+import { type Mask, allLeaves } from './mask.js'
 import { type ScaleByAdadeltaState, type ScaleByAdagradState, type ScaleByRmsState, scaleByAdadelta, scaleByAdagrad, scaleByRms } from './rms.js'
 import { type Schedule, inverseTimeDecay } from './schedule.js'
 import { type ScaleByScheduleState, type TraceState, scaleByLearningRate, trace } from './transform.js'
@@ -201,3 +201,21 @@ export type AdagradState = readonly [EmptyState, ScaleByAdagradState, ScaleBySch
 export type RmspropState = readonly [EmptyState, ScaleByRmsState, TraceState | EmptyState, ScaleByScheduleState]
 /** The state of `adadelta`. @category model */
 export type AdadeltaState = readonly [EmptyState, ScaleByAdadeltaState, ScaleByScheduleState]
+
+/** The configurations the optimizer laws check this module's transformations under (see `exercises` in base.ts). */
+export default exercises<typeof import('./alias.js')>(() => ({
+  sgd: [
+    { tx: sgd(3e-3), descent: { steps: 1000, target: 0.1 } },
+    { label: 'momentum', tx: sgd(1e-3, { momentum: 0.9 }), descent: { steps: 1000, target: 1e-3 } },
+    { label: 'nesterov + weight decay', tx: sgd(1e-3, { momentum: 0.9, nesterov: true, weightDecay: 1e-6, mask: allLeaves }), needsParams: true, descent: { steps: 1000, target: 1e-3 } },
+  ],
+  adagrad: [
+    { tx: adagrad(1), descent: { steps: 1000, target: 0.1, quadraticSteps: 60 } },
+    { label: 'lrDecay', tx: adagrad(1, { lrDecay: 1e-3, initialAccumulatorValue: 0.1 }), descent: { steps: 1000, target: 0.2, quadraticSteps: 60 } },
+  ],
+  rmsprop: [
+    { tx: rmsprop(1e-2), descent: { steps: 1000, target: 0.1 } },
+    { label: 'centered momentum', tx: rmsprop(1e-3, { centered: true, momentum: 0.9 }), descent: { steps: 1000, target: 1e-2 } },
+  ],
+  adadelta: [{ tx: adadelta(0.3), descent: { steps: 2000, target: 0.5, quadraticSteps: 60 } }],
+}))

@@ -9,9 +9,11 @@
 import { type ScaleByAdamState, type ScaleByAdamaxState, type ScaleByLionState, type ScaleByNadamState, scaleByAdam, scaleByAdamax, scaleByLion, scaleByNadam } from './adam.js'
 import type { LearningRate, WeightDecayOptions } from './alias.js'
 import { build, decay } from './aliasHelpers.js'
-import { type EmptyState, type GradientTransformation, identity } from './base.js'
+import { type EmptyState, type GradientTransformation, identity, exercises } from './base.js'
 import { chain } from './combine.js'
 import { type ScaleByScheduleState, scaleByLearningRate } from './transform.js'
+import { allLeaves } from './mask.js'
+import { warmupCosineDecay } from './schedule.js'
 
 // -------------------------------------------------------------------------------------
 // aliases
@@ -195,3 +197,22 @@ export type AdamaxState = readonly [EmptyState, ScaleByAdamaxState, ScaleBySched
 export type NadamState = readonly [EmptyState, ScaleByNadamState, EmptyState, ScaleByScheduleState]
 /** The state of `lion`. @category model */
 export type LionState = readonly [ScaleByLionState, EmptyState, ScaleByScheduleState]
+
+/** The configurations the optimizer laws check this module's transformations under (see `exercises` in base.ts). */
+export default exercises<typeof import('./aliasAdam.js')>(() => ({
+  adam: [
+    { tx: adam(0.1), descent: { steps: 1000, target: 1e-3 } },
+    { label: 'amsgrad', tx: adam(0.1, { amsgrad: true }), descent: { steps: 1000, target: 1e-2 } },
+    { label: 'schedule', tx: adam(warmupCosineDecay(0.1, { warmupSteps: 50, decaySteps: 2000, endValue: 1e-3 })), descent: { steps: 1000, target: 1e-2 } },
+  ],
+  adamw: [{ tx: adamw(0.1, { weightDecay: 1e-4, mask: allLeaves }), needsParams: true, descent: { steps: 1000, target: 1e-3 } }],
+  adamax: [{ tx: adamax(1), descent: { steps: 1000, target: 1e-2 } }],
+  nadam: [
+    { tx: nadam(0.03), descent: { steps: 1000, target: 0.1 } },
+    { label: 'constant momentum, decoupled decay', tx: nadam(0.03, { momentumDecay: Infinity, decoupledWeightDecay: true, weightDecay: 1e-4, mask: allLeaves }), needsParams: true, descent: { steps: 1000, target: 0.1 } },
+  ],
+  lion: [
+    { tx: lion(3e-3, { weightDecay: 0 }), descent: { steps: 1000, target: 1e-2 } },
+    { label: '+ weight decay', tx: lion(3e-3, { weightDecay: 1e-3, mask: allLeaves }), needsParams: true, descent: { steps: 1000, target: 1e-2 } },
+  ],
+}))

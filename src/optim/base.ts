@@ -175,3 +175,76 @@ export const applyUpdates = <P extends Tree.Tree>(params: P, updates: Tree.Tree)
   checkSameTree('applyUpdates', params, updates, 'parameters', 'updates')
   return Tree.zipWith(params, updates, (p, u) => T.add(p, u))
 }
+
+// -------------------------------------------------------------------------------------
+// exercises: what the optimizer laws run
+// -------------------------------------------------------------------------------------
+
+/**
+ * How the optimizer laws exercise the transformations a module builds. Each module of this
+ * folder that `Optim` re-exports declares, as its default export (which `export *` leaves out,
+ * so it is not public), the configurations its transformations are checked under:
+ *
+ * ```ts
+ * // in adafactor.ts, the type argument being `typeof import` of the module itself
+ * export default exercises<AdafactorModule>(() => ({
+ *   adafactor: [{ tx: adafactor(), needsParams: true, descent: { optimizer: adafactor(3e-2), steps: 1000, target: 0.5 } }],
+ *   scaleByFactoredRms: [{ label: 'factored from 1', tx: scaleByFactoredRms({ minDimSizeToFactor: 1 }), descent: { learningRate: 1e-2, steps: 1000, target: 0.2 } }],
+ * }))
+ * ```
+ *
+ * The type asks for an entry for every exported function of the module that returns a
+ * `GradientTransformation`, so the compiler refuses a new transformation without one, in its
+ * own file. The laws (laws/optim.ts) read every module's exercises and run each law on each;
+ * they also refuse a module of `Optim` without exercises (a module building no transformation
+ * declares an empty one, `(() => ({}))`, which the compiler checks too).
+ * The descent settings are claims about the optimizer (it brings Rosenbrock's function from
+ * 24.2 below `target` in `steps`), kept next to its code, measured with a marg
+ */
+
+/** How an exercise is checked for descent. @internal */
+export interface Descent {
+  /** the optimizer the descent laws run (default: the exercise's `tx`) */
+  readonly optimizer?: GradientTransformation<unknown>
+  /** when set, the descent laws follow the optimizer with `scaleByLearningRate(learningRate)` (for transformations that do not descend by themselves) */
+  readonly learningRate?: number
+  /** steps on Rosenbrock's function from (−1.2, 1), where its value is 24.2 */
+  readonly steps: number
+  /** the loss to reach within those steps */
+  readonly target: number
+  /** steps on random convex quadratics (default 30) */
+  readonly quadraticSteps?: number
+}
+
+/** One configuration of a transformation, under every optimizer law. @internal */
+export interface Exercise {
+  /** what sets this configuration apart, appended to the function's name in the laws' titles */
+  readonly label?: string
+  readonly tx: GradientTransformation<unknown>
+  /** whether `update` needs the parameters (weight decay) */
+  readonly needsParams?: boolean
+  /** how it descends; absent when it cannot (setToZero) */
+  readonly descent?: Descent
+}
+
+/** The exported functions of a module `M` that build a transformation, but those in `Skip`. */
+type Builders<M, Skip> = {
+  // a generic function's return type is read with its type parameters at their bounds
+  [K in Exclude<keyof M, 'default' | Skip>]: M[K] extends (...args: never) => infer R ? ([R] extends [GradientTransformation<any>] ? K : never) : never
+}[Exclude<keyof M, 'default' | Skip>]
+
+/** At least one exercise for each transformation a module `M` builds. @internal */
+export type Exercises<M, Skip extends keyof M = never> = { readonly [K in Builders<M, Skip>]: readonly [Exercise, ...Exercise[]] }
+
+/**
+ * A module's exercises, made when the laws ask for them (never at import). `Skip` names builders
+ * the laws reach through others (an internal helper every transformation is made with). @internal
+ */
+export const exercises = <M, Skip extends keyof M = never>(make: () => Exercises<M, Skip>): (() => Exercises<M, Skip>) => make
+
+/** The configurations the optimizer laws check this module's transformations under (see `exercises` in base.ts). */
+export default exercises<typeof import('./base.js'), 'transformation'>(() => ({
+  identity: [{ tx: identity(), descent: { learningRate: 3e-3, steps: 1000, target: 0.1 } }],
+  setToZero: [{ tx: setToZero() }],
+  stateless: [{ label: 'of the parameters', tx: stateless((g, p) => Tree.zipWith(g, p!, (gi, pi) => T.add(gi, T.mul(pi, 1e-3)))), needsParams: true, descent: { learningRate: 3e-3, steps: 1000, target: 0.1 } }],
+}))

@@ -6,7 +6,7 @@
  */
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import { type EmptyState, type GradientTransformation, stateless } from './base.js'
+import { type EmptyState, type GradientTransformation, stateless, exercises } from './base.js'
 import { checkPositive, sumOfSquares } from './internal.js'
 
 /**
@@ -57,3 +57,9 @@ export const clipByGlobalNorm = (maxNorm: number): GradientTransformation<EmptyS
     return Tree.map(g, (x) => T.mul(x, s))
   })
 }
+
+/** The configurations the optimizer laws check this module's transformations under (see `exercises` in base.ts). */
+export default exercises<typeof import('./clipping.js')>(() => ({
+  clip: [{ tx: clip(1), descent: { learningRate: 3e-3, steps: 1000, target: 0.5 } }],
+  clipByGlobalNorm: [{ tx: clipByGlobalNorm(1), descent: { optimizer: clipByGlobalNorm(100), learningRate: 3e-3, steps: 1000, target: 0.1 } }],
+}))

@@ -7,10 +7,12 @@
  */
 import { fail } from '../core/errors.js'
 import type * as Tree from '../tree/index.js'
-import { type GradientTransformation, type StateOf, transformation } from './base.js'
+import { type GradientTransformation, type StateOf, transformation, exercises } from './base.js'
 import { allFinite, checkInteger, checkSameTree, checkTransformation, zerosLike } from './internal.js'
-import { type Mask, leafFlags, merge, select } from './mask.js'
+import { type Mask, allLeaves, leafFlags, merge, select, weightsOnly } from './mask.js'
 import { stateful } from './stateful.js'
+import { scaleByAdam } from './adam.js'
+import { clipByGlobalNorm } from './clipping.js'
 
 // -------------------------------------------------------------------------------------
 // chain
@@ -194,3 +196,10 @@ export const applyIfFinite = <S>(inner: GradientTransformation<S>, maxConsecutiv
     },
   })
 }
+
+/** The configurations the optimizer laws check this module's transformations under (see `exercises` in base.ts). */
+export default exercises<typeof import('./combine.js')>(() => ({
+  chain: [{ label: '(clipByGlobalNorm, scaleByAdam)', tx: chain(clipByGlobalNorm(10), scaleByAdam()), descent: { learningRate: 0.1, steps: 1000, target: 1e-3 } }],
+  masked: [{ label: '(scaleByAdam, weightsOnly)', tx: masked(scaleByAdam(), weightsOnly), descent: { optimizer: masked(scaleByAdam(), allLeaves), learningRate: 0.1, steps: 1000, target: 1e-3 } }],
+  applyIfFinite: [{ label: '(scaleByAdam)', tx: applyIfFinite(scaleByAdam(), 3), descent: { learningRate: 0.1, steps: 1000, target: 1e-3 } }],
+}))

@@ -16,6 +16,7 @@ import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
 import { checkInteger, checkNonNegative, checkOptions, checkPositive, checkSameTree, frozen } from './internal.js'
 import { type Point, type StrongWolfeOptions, searchStrongWolfe, wolfeSettings } from './linesearch.js'
+import { exercises } from './base.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -373,3 +374,6 @@ export const minimize = <P extends Tree.Tree>(valueAndGrad: (params: P) => reado
     state = stepWith(op, { ...cfg, lineSearch: { ...cfg.lineSearch, maxEvaluations: budget } }, f, state)
   }
 }
+
+/** This module builds no transformation: nothing for the optimizer laws to exercise (the compiler checks; see `exercises` in base.ts). */
+export default exercises<typeof import('./lbfgs.js')>(() => ({}))

@@ -7,6 +7,7 @@
  */
 import { fail } from '../core/errors.js'
 import { checkInteger, checkNonNegative, checkOptions, checkPositive } from './internal.js'
+import { exercises } from './base.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -213,3 +214,6 @@ export const strongWolfe = (
   )
   return Object.freeze({ alpha: r.point.alpha, value: r.point.value, slope: r.point.slope, evaluations: r.evaluations, satisfied: r.satisfied })
 }
+
+/** This module builds no transformation: nothing for the optimizer laws to exercise (the compiler checks; see `exercises` in base.ts). */
+export default exercises<typeof import('./linesearch.js')>(() => ({}))

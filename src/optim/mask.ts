@@ -9,6 +9,7 @@ import { fail } from '../core/errors.js'
 import { type Tensor, checkTensor } from '../core/Tensor.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
+import { exercises } from './base.js'
 
 
 // -------------------------------------------------------------------------------------
@@ -162,3 +163,6 @@ export const merge = (full: Tree.Tree, part: Tree.Tree, flags: ReadonlyArray<boo
   }
   return go(full, part)
 }
+
+/** This module builds no transformation: nothing for the optimizer laws to exercise (the compiler checks; see `exercises` in base.ts). */
+export default exercises<typeof import('./mask.js')>(() => ({}))

@@ -10,7 +10,7 @@
 import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import type { GradientTransformation } from './base.js'
+import { type GradientTransformation, exercises } from './base.js'
 import { checkDecay, checkInteger, checkNonNegative, checkOptions, frozen } from './internal.js'
 import { stateful } from './stateful.js'
 
@@ -251,3 +251,8 @@ export const observeMetric = <S>(state: S, metric: number): S => {
   }
   return go(state) as S
 }
+
+/** The configurations the optimizer laws check this module's transformations under (see `exercises` in base.ts). */
+export default exercises<typeof import('./plateau.js')>(() => ({
+  scaleByPlateau: [{ tx: scaleByPlateau({ patience: 2 }), descent: { optimizer: scaleByPlateau(), learningRate: 3e-3, steps: 1000, target: 0.1 } }],
+}))

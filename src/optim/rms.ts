@@ -10,7 +10,7 @@
 import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import type { GradientTransformation } from './base.js'
+import { type GradientTransformation, exercises } from './base.js'
 import { axpby, emaSquare, fullLike, zerosLike } from './internal.js'
 import { decayRate, flag, nonNegative, positive, stateful } from './stateful.js'
 
@@ -214,3 +214,13 @@ export const scaleByAdadelta = (opts: ScaleByAdadeltaOptions = {}): GradientTran
       return [u, { squareAvg, accDelta }]
     },
   })
+
+/** The configurations the optimizer laws check this module's transformations under (see `exercises` in base.ts). */
+export default exercises<typeof import('./rms.js')>(() => ({
+  scaleByRms: [
+    { tx: scaleByRms(), descent: { learningRate: 1e-2, steps: 1000, target: 0.1 } },
+    { label: 'centered epsInSqrt', tx: scaleByRms({ centered: true, epsInSqrt: true, decay: 0.9 }), descent: { learningRate: 3e-3, steps: 1000, target: 0.2 } },
+  ],
+  scaleByAdagrad: [{ tx: scaleByAdagrad(), descent: { learningRate: 1, steps: 1000, target: 0.1, quadraticSteps: 60 } }],
+  scaleByAdadelta: [{ tx: scaleByAdadelta(), descent: { learningRate: 0.3, steps: 2000, target: 0.5, quadraticSteps: 60 } }],
+}))

@@ -10,6 +10,7 @@
  */
 import { fail } from '../core/errors.js'
 import { checkBoolean, checkInteger, checkNonNegative, checkNumber, checkOptions, checkPositive } from './internal.js'
+import { exercises } from './base.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -326,3 +327,6 @@ export const piecewiseConstant = (initValue: number, opts: PiecewiseConstantOpti
     .sort((x, y) => x[0] - y[0])
   return named(op, (t) => entries.reduce((v, [b, s]) => (t >= b ? v * s : v), init))
 }
+
+/** This module builds no transformation: nothing for the optimizer laws to exercise (the compiler checks; see `exercises` in base.ts). */
+export default exercises<typeof import('./schedule.js')>(() => ({}))

@@ -11,6 +11,7 @@ import { isDType } from '../core/dtype.js'
 import { PuregradError, fail } from '../core/errors.js'
 import { numberFromJSON } from '../core/json.js'
 import * as T from '../tensor/index.js'
+import { exercises } from './base.js'
 
 const op = 'stateFromJSON'
 
@@ -136,3 +137,6 @@ export const checkStateLike = (op: string, like: unknown, state: unknown, what: 
       'Resume with the optimizer (and parameters) the state was saved with.',
   )
 }
+
+/** This module builds no transformation: nothing for the optimizer laws to exercise (the compiler checks; see `exercises` in base.ts). */
+export default exercises<typeof import('./serialize.js')>(() => ({}))

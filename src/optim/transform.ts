@@ -8,10 +8,10 @@
 import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
-import { type EmptyState, type GradientTransformation, emptyState, stateless, transformation } from './base.js'
+import { type EmptyState, type GradientTransformation, emptyState, stateless, transformation, exercises } from './base.js'
 import { axpby, checkBoolean, checkDecay, checkLearningRate, checkNonNegative, checkNumber, checkOptions, checkSameTree, needParams, zerosLike } from './internal.js'
-import { type Mask, leafFlags, weightsOnly } from './mask.js'
-import type { Schedule } from './schedule.js'
+import { type Mask, allLeaves, leafFlags, weightsOnly } from './mask.js'
+import { type Schedule, exponentialDecay } from './schedule.js'
 import { flag, stateful } from './stateful.js'
 
 // -------------------------------------------------------------------------------------
@@ -234,3 +234,18 @@ export const addDecayedWeights = (weightDecay: number, opts: AddDecayedWeightsOp
     },
   })
 }
+
+/** The configurations the optimizer laws check this module's transformations under (see `exercises` in base.ts). */
+export default exercises<typeof import('./transform.js')>(() => ({
+  scale: [{ tx: scale(-3e-3), descent: { steps: 1000, target: 0.1 } }],
+  scaleByLearningRate: [{ tx: scaleByLearningRate(3e-3), descent: { steps: 1000, target: 0.1 } }],
+  scaleBySchedule: [{ tx: scaleBySchedule(exponentialDecay(-3e-3, { decayRate: 0.5, transitionSteps: 5000 })), descent: { steps: 1000, target: 0.2 } }],
+  trace: [
+    { tx: trace(0.9), descent: { learningRate: 1e-3, steps: 1000, target: 1e-3 } },
+    { label: 'nesterov', tx: trace(0.9, { nesterov: true }), descent: { learningRate: 1e-3, steps: 1000, target: 1e-3 } },
+  ],
+  addDecayedWeights: [
+    { tx: addDecayedWeights(1e-3, { mask: allLeaves }), needsParams: true, descent: { optimizer: addDecayedWeights(1e-6, { mask: allLeaves }), learningRate: 3e-3, steps: 1000, target: 0.1 } },
+    { label: 'weightsOnly', tx: addDecayedWeights(1e-3), needsParams: true },
+  ],
+}))

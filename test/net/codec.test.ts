@@ -77,4 +77,24 @@ describe('encode / decode', () => {
   it('refuses an input shape the network does not accept', () => {
     expect(refusal({ ...doc(), inShape: [15] })).toMatch(/does not accept its saved input shape \[15\]/)
   })
+  it('walks the network\'s shapes no more often than init: once in the shape pass, once in the sizing pass (serial threads shapes through its children)', () => {
+    let calls = 0
+    const counted = Net.defineLayer({
+      name: 'Counted',
+      fields: {},
+      shape: (_, s) => {
+        calls++
+        return s
+      },
+      apply: (_, __, x) => x,
+    })
+    const net = Net.serial(Net.dense(3), counted(), Net.dense(2))
+    const model = Net.encode({ network: net, inShape: [4], ...Net.init(net, { key: Rng.key(0), inShape: [4] }) })
+    calls = 0
+    expect(E.isRight(Net.decode(model, { layers: [counted] }))).toBe(true)
+    expect(calls).toBe(2)
+    calls = 0
+    Net.initStructure(net, { inShape: [4] })
+    expect(calls).toBe(2)
+  })
 })

@@ -74,6 +74,21 @@ describe('Net.defineLayer', () => {
     const report = Ad.gradCheck((params: Tree.Tree) => T.sum(T.square(Net.predict(p, { params, state: vars.state }, xs))), vars.params)
     expect(report.verdict, Ad.showGradCheck(report)).toBe('ok')
   })
+  it('is the network of a trainer by itself, typed without casts: trainStep, fit, fitted predictions', () => {
+    const x = Rng.normal(Rng.key(5), [16, 3])
+    const y = T.mul(x, T.tensor([2, -1, 0.5]))
+    const trainer: Train.Trainer<Optim.SgdState> = { network: scale({ initial: 0.5 }), optimizer: Optim.sgd(0.2), loss: Loss.meanSquaredError }
+    const s0 = Train.initTrainState(trainer, Rng.key(6), [3])
+    const s1 = Train.trainStep(trainer)(s0, Data.dataset(x, y))
+    expect(s1.loss).not.toBeNull()
+    const fitted = Train.fit(trainer, Train.initFit(trainer, Rng.key(6), [3]), Data.dataset(x, y), { epochs: 80, batchSize: 16 })
+    expect(T.allclose(Tree.leaves(fitted.train.params)[0]!.value, T.tensor([2, -1, 0.5]), { atol: 1e-2 })).toBe(true)
+  })
+  it('gives examples of itself when asked to, and refuses examples that are not a function', () => {
+    const withExamples: Net.LayerConstructor<Record<never, never>> = Net.defineLayer({ name: 'Scale2', fields: {}, shape: (_, s) => s, apply: (_, __, x) => x, examples: () => [{ layer: withExamples(), inShape: [2] }] })
+    expect(withExamples.layerName).toBe('Scale2')
+    expect(caught(() => Net.defineLayer({ name: 'Bad', fields: {}, shape: (_, s) => s, apply: (_, __, x) => x, examples: [] as never })).message).toMatch(/examples must be a function/)
+  })
   it('is named by its path in the numeric guard and in errors', () => {
     const vars = Net.init(net, { key: Rng.key(0), inShape: [3] })
     const bad = Tree.map(vars.params, (t, path) => (path === '1.s' ? T.fullLike(t, Infinity) : t))
@@ -81,7 +96,7 @@ describe('Net.defineLayer', () => {
     expect(E.isLeft(r) && Ad.issueOf(r.left)).toMatchObject({ primitive: 'mul', layer: 'layer 1 (Scale(0.5))' })
     const params = (vars.params as ReadonlyArray<Tree.Tree>).map((p, i) => (i === 1 ? {} : p))
     const missing = caught(() => Net.predict(net, { params, state: vars.state }, T.ones([2, 3])))
-    expect([missing.code, missing.message]).toEqual(['TREE_MISMATCH', "apply: Scale has no parameter 's' among its variables; pass the variables made by init for this network. (in layer 1 (Scale(0.5)))"])
+    expect([missing.code, missing.message]).toEqual(['TREE_MISMATCH', "apply: layer 1 (Scale(0.5)) could not read its variables (params.s is undefined); pass the variables made by init for this network."])
   })
   it('is kept by Net.edit, whose result is checked with the definition', () => {
     const changed = Net.edit(net, (d) => {

@@ -49,8 +49,15 @@ describe('shape errors name the layer and the shapes', () => {
     const net = Net.serial(Net.dense(3), Net.relu, Net.dense(2))
     const e = caught(() => Net.apply(net, { params: [{}, {}, {}], state: [{}, {}, {}] }, T.zeros([1, 4])))
     expect(e.code).toBe('TREE_MISMATCH')
-    expect(e.message).toMatch(/layer 0 \(Dense\(3\)\) could not read its variables/)
+    expect(e.message).toMatch(/layer 0 \(Dense\(3\)\) could not read its variables \(params\.W is undefined\)/)
     expect(e.message).not.toMatch(/\(in /)
+    // the same for a variable present but not a tensor, in a layer without tensor ops on it first
+    const ln = Net.serial(Net.dense(3), Net.layerNorm())
+    const v = Net.init(ln, { key: Rng.key(0), inShape: [4] })
+    const [dense, norm] = v.params as [unknown, { readonly beta: T.Tensor }]
+    const broken = { params: [dense, { gamma: [1, 1, 1], beta: norm.beta }], state: v.state } as unknown as Net.Vars
+    const f = caught(() => Net.apply(ln, broken, T.zeros([1, 4])))
+    expect([f.code, f.message]).toEqual(['TREE_MISMATCH', 'apply: layer 1 (LayerNorm) could not read its variables (params.gamma is an array of length 3); pass the variables made by init for this network.'])
   })
 })
 

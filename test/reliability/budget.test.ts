@@ -77,7 +77,11 @@ describe('Net.init, Net.summary and Net.shape keep to the budget before allocati
     expect(refusal(() => Net.shape(Net.repeat(3, net), [3], { budget: { maxLayers: 9 } })).code).toBe('RESOURCE_LIMIT')
     expect(E.isRight(Net.shape(Net.repeat(3, net), [3], { budget: { maxLayers: 10 } }))).toBe(true)
     expect(refusal(() => Net.init(net, { key: Rng.key(0), inShape: [3], budget: { maxParams: -1 } })).code).toBe('INVALID_ARGUMENT')
-    expect(refusal(() => Net.init(net, { key: Rng.key(0), inShape: [3], budget: { maxParam: 5 } as Net.Budget })).code).toBe('INVALID_ARGUMENT')
+    const misspelt = refusal(() => Net.init(net, { key: Rng.key(0), inShape: [3], budget: { maxParam: 5 } as Net.Budget }))
+    expect(misspelt.code).toBe('INVALID_ARGUMENT')
+    // the shared options check: the near miss named, and the fields listed
+    expect(misspelt.message).toBe('init: unknown field of budget "maxParam" (did you mean "maxParams"?); the fields of budget are "maxParams", "maxBytes", "maxLayers".')
+    expect(refusal(() => Net.init(net, { key: Rng.key(0), inShape: [3], budget: 5 as never })).message).toMatch(/budget is the number 5|budget is 5/)
   })
   it('Net.initStructure is the structure of what Net.init makes, without allocating', () => {
     const net = Net.serial(Net.conv2d(2, 3), Net.batchNorm(), Net.reshape([9, 2]), Net.lstm(3), Net.dense(2), Net.fanOut(2), Net.parallel(Net.dense(1), Net.repeat(2, Net.dense(2))))

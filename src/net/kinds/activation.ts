@@ -1,6 +1,6 @@
 /** Activation layers: an elementwise function (or softmax over the last axis), from the table in `activations.ts`. */
 import { activations } from '../activations.js'
-import { type BuiltinKind, none, one, problem, single } from '../Kind.js'
+import { type BuiltinKind, type KindExample, none, one, problem, single } from '../Kind.js'
 import type { ActivationFn } from '../Layer.js'
 import { finite, make } from './common.js'
 
@@ -16,6 +16,8 @@ declare module '../Layer.js' {
     readonly Activation: Activation
   }
 }
+
+const on4 = (layer: Activation): KindExample => ({ layer, inShape: [4] })
 
 export const activationKind: BuiltinKind<Activation> = {
   tag: 'Activation',
@@ -33,6 +35,7 @@ export const activationKind: BuiltinKind<Activation> = {
   init: () => none,
   apply: (l, _, x) => ({ y: activations[l.fn].apply(single(x), l.param), state: {} }),
   label: (l) => (l.fn === 'leakyRelu' || l.fn === 'elu' ? `${l.fn}(${l.param})` : l.fn),
+  examples: () => [on4(sigmoid), on4(tanh), on4(relu), on4(leakyRelu(0.2)), on4(elu(0.7)), on4(softplus), on4(gelu), on4(softmax), on4(logSoftmax)],
   // an activation layer keeps the layout of its input
   lower: (l, _, x, cx) => {
     const s = cx.float(x)

@@ -8,7 +8,7 @@ import * as T from '../../tensor/index.js'
 import { type BuiltinKind, type Vars, one, single } from '../Kind.js'
 import { attr } from '../onnx/graph.js'
 import type { ChannelAffine } from '../Kind.js'
-import { layerOptions, make } from './common.js'
+import { layerOptions, make, positiveEps } from './common.js'
 
 export interface BatchNorm {
   readonly _tag: 'BatchNorm'
@@ -51,7 +51,7 @@ export const batchNormKind: BuiltinKind<BatchNorm> = {
   fields: ['momentum', 'eps'],
   check: (l) => [
     ...(typeof l.momentum === 'number' && l.momentum >= 0 && l.momentum < 1 ? [] : [`momentum must lie in [0, 1); got ${JSON.stringify(l.momentum)}`]),
-    ...(typeof l.eps === 'number' && l.eps > 0 && Number.isFinite(l.eps) ? [] : [`eps must be a finite number > 0; got ${String(l.eps)}`]),
+    ...positiveEps(l.eps),
   ],
   children: () => [],
   shape: (_, s) => one(s),
@@ -73,6 +73,7 @@ export const batchNormKind: BuiltinKind<BatchNorm> = {
     return { y, state: { mean: ema(running.mean, mean), variance: ema(running.variance, variance) } }
   },
   label: () => 'BatchNorm',
+  examples: () => [{ layer: batchNorm(), inShape: [4] }, { layer: batchNorm({ momentum: 0.5 }), inShape: [3, 3, 2] }],
   /**
    * A batch norm that could not be folded into the layer before it (or with folding turned
    * off): ONNX BatchNormalization when the channels are axis 1 (vectors, or images in NCHW),

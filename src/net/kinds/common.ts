@@ -2,7 +2,10 @@
 import { describe, fail } from '../../core/errors.js'
 import { checkOptions } from '../../core/options.js'
 import { checkLayer, isLayer } from '../check.js'
-import { type Kind, problem } from '../Kind.js'
+import type { FloatDType } from '../../core/dtype.js'
+import { type Tensor, dataOf } from '../../core/Tensor.js'
+import * as T from '../../tensor/index.js'
+import { type Kind, type Recurse, type Vars, type VarsOf, one, problem } from '../Kind.js'
 import { type Layer, type Shapes, type Value, isTuple, showShapes } from '../Layer.js'
 import type { Cx } from '../Kind.js'
 import { type Layout, type Sym, type SymValue, isSym } from '../onnx/symbols.js'
@@ -75,3 +78,35 @@ export const joined = (x: SymValue, cx: Cx): { readonly parts: ReadonlyArray<Sym
   const first = cx.float(xs[0]!)
   return { parts: xs.map((xi) => cx.float(xi, first.layout)), layout: first.layout }
 }
+
+// ---------------------------------------------------------------------------------------------
+// the normalisations (batch, layer, group): y = (x − mean)/√(variance + eps)·γ + β
+
+/** The problem with a normalisation's `eps`, which must be a finite number > 0. */
+export const positiveEps = (v: unknown): string[] => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? [] : [`eps must be a finite number > 0; got ${String(v)}`])
+
+/** The learnt scale γ (ones) and offset β (zeros) of a normalisation, one per channel (the last axis). */
+export const scaleAndOffset = <X>(s: Shapes, dtype: FloatDType, r: Recurse<X>): VarsOf<X> => {
+  const c = one(s).at(-1)!
+  return { params: { gamma: r.variable([c], (shape) => T.ones(shape, dtype)), beta: r.variable([c], (shape) => T.zeros(shape, dtype)) }, state: {} }
+}
+
+/** The ONNX nodes of (v − mean)/√(variance + eps), with the statistics `meanOf` takes. */
+export const standardised = (cx: Cx, v: string, meanOf: (v: string) => string, eps: number): string => {
+  const { g, base, where: doc } = cx
+  const centred = g.op(base, 'Sub', [v, meanOf(v)], { doc })
+  const variance = meanOf(g.op(base, 'Mul', [centred, centred], { doc }))
+  const std = g.op(base, 'Sqrt', [g.op(base, 'Add', [variance, g.floats(`${base}.eps`, [], [eps])], { doc })], { doc })
+  return g.op(base, 'Div', [centred, std], { doc })
+}
+
+/** γ and β of a normalisation's variables as ONNX initialisers. */
+export const scaleAndOffsetOf = (cx: Cx, vars: Vars): { readonly gamma: string; readonly beta: string } => {
+  const p = vars.params as { readonly gamma: Tensor; readonly beta: Tensor }
+  const c = p.gamma.shape[0]!
+  return { gamma: cx.g.floats(`${cx.base}.gamma`, [c], dataOf(p.gamma)), beta: cx.g.floats(`${cx.base}.beta`, [c], dataOf(p.beta)) }
+}
+
+/** The ONNX nodes of v·γ + β. */
+export const scaledAndShifted = (cx: Cx, v: string, gamma: string, beta: string): string =>
+  cx.g.op(cx.base, 'Add', [cx.g.op(cx.base, 'Mul', [v, gamma], { doc: cx.where }), beta], { doc: cx.where })

@@ -112,6 +112,7 @@ export const conv1dKind: BuiltinKind<Conv1d> = {
     const y = T.reshape(y4, [n, y4.shape[2]!, l.filters])
     return { y: p.b === undefined ? y : T.add(y, p.b), state: {} }
   },
+  examples: () => [{ layer: conv1d(2, 3, { padding: 'causal', strides: 2, dilations: 2 }), inShape: [7, 2] }, { layer: conv1d(3, 2), inShape: [5, 1] }],
   label: (l) => `Conv1d(${l.filters}, ${l.kernelSize}${l.strides !== 1 ? `, stride ${l.strides}` : ''}, ${typeof l.padding === 'string' ? l.padding : 'padded'})`,
   lower: (l, vars, x, cx) => {
     const { g, base, where: doc } = cx

@@ -76,6 +76,10 @@ export const conv2dKind: BuiltinKind<Conv2d> = {
     return { y: p.b === undefined ? y : T.add(y, p.b), state: {} }
   },
   label: (l) => `Conv2d(${l.filters}, ${l.kernelSize.join('×')}${l.strides[0] !== 1 || l.strides[1] !== 1 ? `, stride ${l.strides.join('×')}` : ''}, ${typeof l.padding === 'string' ? l.padding : 'padded'})`,
+  examples: () => [
+    { layer: conv2d(2, 2, { padding: 'same', strides: [1, 2] }), inShape: [4, 4, 2] },
+    { layer: conv2d(3, [2, 3], { dilations: [2, 1], padding: 1, useBias: false }), inShape: [5, 5, 2] },
+  ],
   lower: (l, vars, x, cx) => {
     const p = vars.params as { readonly W: Tensor; readonly b?: Tensor }
     const s = cx.float(x, 'channelsFirst')

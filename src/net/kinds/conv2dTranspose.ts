@@ -136,6 +136,7 @@ export const conv2dTransposeKind: BuiltinKind<Conv2dTranspose> = {
     const y = T.conv2dGradInput(t, p.W, [n, outH, outW, l.filters], { strides: l.strides, padding, dilations: l.dilations })
     return { y: p.b === undefined ? y : T.add(y, p.b), state: {} }
   },
+  examples: () => [{ layer: conv2dTranspose(2, 3, { strides: 2, padding: 1, outputPadding: 1 }), inShape: [3, 2, 2] }, { layer: conv2dTranspose(2, [1, 2], { strides: [2, 3], padding: 'same' }), inShape: [2, 2, 1] }],
   label: (l) =>
     `Conv2dTranspose(${l.filters}, ${l.kernelSize.join('×')}${l.strides[0] !== 1 || l.strides[1] !== 1 ? `, stride ${l.strides.join('×')}` : ''}, ${typeof l.padding === 'string' ? l.padding : 'padded'})`,
   lower: (l, vars, x, cx) => {

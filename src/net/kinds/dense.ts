@@ -54,6 +54,7 @@ export const denseKind: BuiltinKind<Dense> = {
     return { y: p.b === undefined ? y : T.add(y, p.b), state: {} }
   },
   label: (l) => `Dense(${l.units})`,
+  examples: () => [{ layer: dense(3), inShape: [4] }, { layer: dense(2, { useBias: false }), inShape: [3, 2] }],
   // x·W + b: Gemm for a batch of vectors, MatMul and Add when examples have more axes
   lower: (_, vars, x, cx) => {
     const p = vars.params as { readonly W: Tensor; readonly b?: Tensor }

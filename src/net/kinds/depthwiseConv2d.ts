@@ -79,6 +79,7 @@ export const depthwiseConv2dKind: BuiltinKind<DepthwiseConv2d> = {
     const y = T.conv2d(single(x), T.reshape(p.W, [kH, kW, 1, c * m]), convOpts(l, c))
     return { y: p.b === undefined ? y : T.add(y, p.b), state: {} }
   },
+  examples: () => [{ layer: depthwiseConv2d([2, 3], { depthMultiplier: 2, padding: 'same', strides: [1, 2] }), inShape: [4, 5, 2] }],
   label: (l) =>
     `DepthwiseConv2d(${l.kernelSize.join('×')}${l.depthMultiplier !== 1 ? `, ×${l.depthMultiplier}` : ''}${l.strides[0] !== 1 || l.strides[1] !== 1 ? `, stride ${l.strides.join('×')}` : ''}, ${typeof l.padding === 'string' ? l.padding : 'padded'})`,
   lower: (l, vars, x, cx) => {

@@ -32,6 +32,7 @@ export const dropoutKind: BuiltinKind<Dropout> = {
     return { y: T.mul(t, T.mul(mask, 1 / l.keep)), state: {} }
   },
   label: (l) => `Dropout(keep ${l.keep})`,
+  examples: () => [{ layer: dropout(0.6), inShape: [6] }],
   // the identity outside training, so no node
   lower: (_, __, x) => x,
 }

@@ -44,6 +44,7 @@ export const embeddingKind: BuiltinKind<Embedding> = {
     return { y: T.gather(W, ix), state: {} }
   },
   label: (l) => `Embedding(${l.vocab}, ${l.dim})`,
+  examples: () => [{ layer: embedding(6, 3), inShape: [4], ints: 6 }],
   // a table lookup: Gather along the rows of the table, with the int32 indices as they are
   lower: (l, vars, x, cx) => {
     const s = cx.ints(x)

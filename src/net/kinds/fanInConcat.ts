@@ -37,6 +37,7 @@ export const fanInConcatKind: BuiltinKind<FanInConcat> = {
   init: () => ({ params: {}, state: {} }),
   apply: (l, _, x) => ({ y: T.concat(valuesOf(x) as T.Tensor[], l.axis < 0 ? l.axis : l.axis + 1), state: {} }),
   label: (l) => `FanInConcat(${l.axis})`,
+  examples: () => [{ layer: fanInConcat(), inShape: { tuple: [[2], [1]] } }],
   lower: (l, _, x, cx) => {
     const { parts, layout } = joined(x, cx)
     const rank = parts[0]!.shape.length

@@ -29,6 +29,7 @@ export const fanInSumKind: BuiltinKind<FanInSum> = {
   init: () => ({ params: {}, state: {} }),
   apply: (_, __, x) => ({ y: (valuesOf(x) as T.Tensor[]).reduce((a, b) => T.add(a, b)), state: {} }),
   label: () => 'FanInSum',
+  examples: () => [{ layer: fanInSum, inShape: { tuple: [[2], [2], [2]] } }],
   // left to right, as `Net.apply` adds them: ((a + b) + c) + …
   lower: (_, __, x, cx) => {
     const { parts, layout } = joined(x, cx)

@@ -22,6 +22,7 @@ export const fanOutKind: BuiltinKind<FanOut> = {
   init: () => ({ params: {}, state: {} }),
   apply: (l, _, x) => ({ y: Array.from({ length: l.n }, () => x), state: {} }),
   label: (l) => `FanOut(${l.n})`,
+  examples: () => [{ layer: fanOut(3), inShape: [2] }],
   lower: (l, _, x) => Array.from({ length: l.n }, () => x),
 }
 

@@ -25,6 +25,7 @@ export const flattenKind: BuiltinKind<Flatten> = {
     return { y: T.reshape(t, [t.shape[0]!, -1]), state: {} }
   },
   label: () => 'Flatten',
+  examples: () => [{ layer: flatten, inShape: [3, 3, 1] }],
   // in puregrad's order (NHWC for images)
   lower: (_, __, x, cx) => {
     const s = cx.any(x, 'natural')

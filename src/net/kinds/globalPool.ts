@@ -39,6 +39,7 @@ const globalKind = <Tag extends 'GlobalAvgPool' | 'GlobalMaxPool'>(tag: Tag, op:
     const axes = pooled(t.rank)
     return { y: tag === 'GlobalAvgPool' ? T.mean(t, axes) : T.max(t, axes), state: {} }
   },
+  examples: () => [{ layer: tag === 'GlobalAvgPool' ? globalAvgPool : globalMaxPool, inShape: [3, 3, 2] }, { layer: tag === 'GlobalAvgPool' ? globalAvgPool : globalMaxPool, inShape: [5, 2] }],
   label: () => tag,
   lower: (_, __, x, cx) => {
     const { g, base, where: doc } = cx

@@ -5,11 +5,11 @@
  * + β, the same in training and evaluation (so no state). Exported as the formula in
  * primitive ONNX operators (Reshape, ReduceMean, Sub, Mul, Sqrt, Div, Add) at every opset.
  */
-import { dataOf, type Tensor } from '../../core/Tensor.js'
+import type { Tensor } from '../../core/Tensor.js'
 import * as T from '../../tensor/index.js'
 import { type BuiltinKind, one, problem, single } from '../Kind.js'
 import { attr } from '../onnx/graph.js'
-import { layerOptions, make, positiveInt } from './common.js'
+import { layerOptions, make, positiveEps, positiveInt, scaleAndOffset, scaleAndOffsetOf, scaledAndShifted, standardised } from './common.js'
 
 export interface GroupNorm {
   readonly _tag: 'GroupNorm'
@@ -38,7 +38,7 @@ export const groupNormKind: BuiltinKind<GroupNorm> = {
   fields: ['groups', 'eps'],
   check: (l) => [
     ...positiveInt('groups', l.groups),
-    ...(typeof l.eps === 'number' && l.eps > 0 && Number.isFinite(l.eps) ? [] : [`eps must be a finite number > 0; got ${String(l.eps)}`]),
+    ...positiveEps(l.eps),
   ],
   children: () => [],
   shape: (l, s) => {
@@ -49,10 +49,7 @@ export const groupNormKind: BuiltinKind<GroupNorm> = {
       ? x
       : problem(`needs a channel count divisible by groups; got ${c} channels for ${l.groups} groups (choose groups dividing ${c}, or give the layer before it a multiple of ${l.groups} channels)`)
   },
-  init: (_, __, s, dtype, r) => {
-    const c = one(s).at(-1)!
-    return { params: { gamma: r.variable([c], (shape) => T.ones(shape, dtype)), beta: r.variable([c], (shape) => T.zeros(shape, dtype)) }, state: {} }
-  },
+  init: (_, __, s, dtype, r) => scaleAndOffset(s, dtype, r),
   apply: (l, vars, x) => {
     const t = single(x)
     const { gamma, beta } = vars.params as GnParams
@@ -63,14 +60,12 @@ export const groupNormKind: BuiltinKind<GroupNorm> = {
     return { y: T.add(T.mul(normal, gamma), beta), state: {} }
   },
   label: (l) => `GroupNorm(${l.groups})`,
+  examples: () => [{ layer: groupNorm(2), inShape: [2, 3, 4] }, { layer: groupNorm(3, { eps: 1e-3 }), inShape: [6] }],
   // the formula: Reshape to [batch, positions, groups, channels per group], statistics over axes 1 and 3, Reshape back
   lower: (l, vars, x, cx) => {
     const { g, base, where: doc } = cx
     const s = cx.float(x, 'natural')
-    const p = vars.params as GnParams
-    const c = p.gamma.shape[0]!
-    const gamma = g.floats(`${base}.gamma`, [c], dataOf(p.gamma))
-    const beta = g.floats(`${base}.beta`, [c], dataOf(p.beta))
+    const { gamma, beta } = scaleAndOffsetOf(cx, vars)
     const split = g.op(base, 'Reshape', [s.name, g.int64s(`${base}.groups`, [0, ...grouped(l, s.shape)])], { doc })
     // ReduceMean takes its axes as an attribute up to opset 17, as an input from 18
     const axes = cx.settings.opset >= 18 ? g.int64s(`${base}.axes`, [1, 3]) : undefined
@@ -78,11 +73,8 @@ export const groupNormKind: BuiltinKind<GroupNorm> = {
       axes === undefined
         ? g.op(base, 'ReduceMean', [v], { attrs: [attr.ints('axes', [1, 3]), attr.int('keepdims', 1)], doc })
         : g.op(base, 'ReduceMean', [v, axes], { attrs: [attr.int('keepdims', 1)], doc })
-    const centred = g.op(base, 'Sub', [split, meanOf(split)], { doc })
-    const variance = meanOf(g.op(base, 'Mul', [centred, centred], { doc }))
-    const std = g.op(base, 'Sqrt', [g.op(base, 'Add', [variance, g.floats(`${base}.eps`, [], [l.eps])], { doc })], { doc })
-    const normal = g.op(base, 'Reshape', [g.op(base, 'Div', [centred, std], { doc }), g.int64s(`${base}.shape`, [0, ...s.shape])], { doc })
-    return cx.out(g.op(base, 'Add', [g.op(base, 'Mul', [normal, gamma], { doc }), beta], { doc }), 'natural')
+    const normal = g.op(base, 'Reshape', [standardised(cx, split, meanOf, l.eps), g.int64s(`${base}.shape`, [0, ...s.shape])], { doc })
+    return cx.out(scaledAndShifted(cx, normal, gamma, beta), 'natural')
   },
 }
 

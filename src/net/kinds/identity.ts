@@ -1,5 +1,6 @@
 /** The identity: the unit of `serial`. */
 import { type BuiltinKind, none } from '../Kind.js'
+import { parallel } from './parallel.js'
 
 export interface Identity {
   readonly _tag: 'Identity'
@@ -20,6 +21,7 @@ export const identityKind: BuiltinKind<Identity> = {
   init: () => none,
   apply: (_, __, x) => ({ y: x, state: {} }),
   label: () => 'identity',
+  examples: (p) => [{ layer: parallel(identity, p), inShape: { tuple: [[2], [3]] } }], // alone, serial would drop it
   // no node: the value passes through
   lower: (_, __, x) => x,
 }

@@ -1,15 +1,16 @@
 /**
- * The built-in layer kinds, one file each. Everything keyed by tag is read off this list: the
- * `Layer` union (the records of these kinds), the interpreters' dispatch (`kindOf`), the fields
- * validation expects, and the ONNX lowerings. Adding a kind is its file, one line here, and
- * its tests. The `satisfies` clause makes the compiler refuse a built-in kind without an ONNX
- * lowering.
+ * The built-in layer kinds, one file each. This module is what the rest of the library knows of
+ * them: its named exports are the kinds' public API (the `Net` namespace re-exports them all, so
+ * the names are written out here, and the compiler checks each one), and its default export is
+ * the list of kinds, which everything keyed by tag is read off (`registry.ts`): the `Layer`
+ * union, the interpreters' dispatch, validation, the ONNX lowerings, and the laws, which check
+ * every kind on its examples. Adding a kind is its file, its lines here, and any tests of its
+ * own. The `satisfies` clause makes the compiler refuse a built-in kind without an ONNX lowering
+ * or without examples.
  * @internal
  */
-import { fail } from '../../core/errors.js'
-import { builtinTags, checkLayer } from '../check.js'
-import { type Kind, type Lowering, kindLink } from '../Kind.js'
-import type { BuiltinLayer, Layer } from '../Layer.js'
+import type { KindExample, Lowering } from '../Kind.js'
+import type { Layer } from '../Layer.js'
 import { activationKind } from './activation.js'
 import { batchNormKind } from './batchNorm.js'
 import { conv1dKind } from './conv1d.js'
@@ -41,7 +42,39 @@ import { simpleRnnKind } from './simpleRnn.js'
 import { sinusoidalEncodingKind } from './sinusoidalEncoding.js'
 import { upsampling2dKind } from './upsampling2d.js'
 
-export const builtinKinds = [
+export { type Dense, type DenseOptions, dense } from './dense.js'
+export { type Conv2d, type Conv2dLayerOptions, conv2d } from './conv2d.js'
+export { type Pool2d, type PoolLayerOptions, avgPool2d, maxPool2d } from './pool2d.js'
+export { type Flatten, flatten } from './flatten.js'
+export { type Reshape, reshape } from './reshape.js'
+export { type Dropout, dropout } from './dropout.js'
+export { type BatchNorm, type BatchNormOptions, batchNorm } from './batchNorm.js'
+export { type LayerNorm, type LayerNormOptions, layerNorm } from './layerNorm.js'
+export { type GroupNorm, type GroupNormOptions, groupNorm } from './groupNorm.js'
+export { type Embedding, embedding } from './embedding.js'
+export { type RecurrentOptions } from './recurrent.js'
+export { type SimpleRnn, simpleRnn } from './simpleRnn.js'
+export { type Lstm, lstm } from './lstm.js'
+export { type Activation, activation, elu, gelu, leakyRelu, logSoftmax, relu, sigmoid, softmax, softplus, tanh } from './activation.js'
+export { type Maxout, maxout } from './maxout.js'
+export { type Identity, identity } from './identity.js'
+export { type Serial, serial } from './serial.js'
+export { type Parallel, parallel } from './parallel.js'
+export { type FanOut, fanOut } from './fanOut.js'
+export { type FanInSum, fanInSum } from './fanInSum.js'
+export { type FanInConcat, fanInConcat } from './fanInConcat.js'
+export { type Residual, residual } from './residual.js'
+export { type Repeat, repeat } from './repeat.js'
+export { type Conv1d, type Conv1dLayerOptions, type Padding1d, conv1d } from './conv1d.js'
+export { type Conv2dTranspose, type Conv2dTransposeLayerOptions, conv2dTranspose } from './conv2dTranspose.js'
+export { type DepthwiseConv2d, type DepthwiseConv2dLayerOptions, depthwiseConv2d } from './depthwiseConv2d.js'
+export { type Interpolation, type Upsampling2d, type Upsampling2dOptions, upsampling2d } from './upsampling2d.js'
+export { type GlobalPool, globalAvgPool, globalMaxPool } from './globalPool.js'
+export { type MultiHeadAttention, type MultiHeadAttentionOptions, multiHeadAttention } from './multiHeadAttention.js'
+export { type PositionalEmbedding, positionalEmbedding } from './positionalEmbedding.js'
+export { type SinusoidalEncoding, sinusoidalEncoding } from './sinusoidalEncoding.js'
+
+export default [
   denseKind,
   conv2dKind,
   maxPool2dKind,
@@ -74,47 +107,4 @@ export const builtinKinds = [
   fanInConcatKind,
   residualKind,
   repeatKind,
-] as const satisfies ReadonlyArray<{ readonly tag: string; readonly lower: Lowering<never> }>
-
-/** The record type of a kind. */
-type RecordOf<K> = K extends { readonly check: (l: infer L) => unknown } ? L : never
-
-/** The records of the listed kinds. */
-type Listed = RecordOf<(typeof builtinKinds)[number]>
-
-/**
- * The kind files register their records in `BuiltinLayers` (which makes the `Layer` union);
- * this fails to compile unless the registered records are exactly those of the listed kinds.
- */
-export const listed: [BuiltinLayer] extends [Listed] ? ([Listed] extends [BuiltinLayer] ? true : never) : never = true
-
-/** The built-in kinds by tag. */
-export const builtins: ReadonlyMap<string, Kind<Layer>> = new Map(builtinKinds.map((k) => [k.tag, k as unknown as Kind<Layer>]))
-for (const k of builtinKinds) builtinTags.add(k.tag)
-
-/** The kind a user's layer record links to (see `kindLink`), if any. */
-export const linkedKind = (u: object): Kind<Layer> | undefined => (u as { readonly [kindLink]?: Kind<Layer> })[kindLink]
-
-/** The behaviour of a layer: its built-in kind, or the kind its record links to. */
-export const kindOf = (l: Layer): Kind<Layer> =>
-  builtins.get(l._tag) ??
-  linkedKind(l) ??
-  fail(
-    'INVALID_ARGUMENT',
-    String(l._tag),
-    `${JSON.stringify(l._tag)} is not a layer kind: build networks with the Net constructors, or define a layer of your own with Net.defineLayer and build it with the constructor it returns.`,
-  )
-
-/**
- * `u` when it is a layer as the constructors build it; otherwise INVALID_ARGUMENT naming it (`at`,
- * e.g. `layer 2.body`): a value that is not a layer, or a hand-made record with a missing or bad
- * field (the kind's own hyperparameter check). Checks one record, not its children. @internal
- */
-export const checkBuilt = (op: string, u: unknown, at: string): Layer => {
-  const layer = checkLayer(op, u, at)
-  const problems = kindOf(layer).check(layer)
-  if (problems.length > 0) {
-    fail('INVALID_ARGUMENT', op, `${at} is a malformed ${layer._tag} record (${problems.join('; ')}); build layers with the Net constructors, e.g. Net.dense(10), which check their hyperparameters.`)
-  }
-  return layer
-}
+] as const satisfies ReadonlyArray<{ readonly tag: string; readonly lower: Lowering<never>; readonly examples: (p: Layer) => readonly [KindExample, ...KindExample[]] }>

@@ -4,11 +4,11 @@
  * evaluation (so no state). Exported as ONNX LayerNormalization from opset 17, and as the
  * formula in primitive operators before.
  */
-import { dataOf, type Tensor } from '../../core/Tensor.js'
+import type { Tensor } from '../../core/Tensor.js'
 import * as T from '../../tensor/index.js'
 import { type BuiltinKind, one, problem, single } from '../Kind.js'
 import { attr } from '../onnx/graph.js'
-import { layerOptions, make } from './common.js'
+import { layerOptions, make, positiveEps, scaleAndOffset, scaleAndOffsetOf, scaledAndShifted, standardised } from './common.js'
 
 export interface LayerNorm {
   readonly _tag: 'LayerNorm'
@@ -27,16 +27,13 @@ type LnParams = { readonly gamma: Tensor; readonly beta: Tensor }
 export const layerNormKind: BuiltinKind<LayerNorm> = {
   tag: 'LayerNorm',
   fields: ['eps'],
-  check: (l) => (typeof l.eps === 'number' && l.eps > 0 && Number.isFinite(l.eps) ? [] : [`eps must be a finite number > 0; got ${String(l.eps)}`]),
+  check: (l) => positiveEps(l.eps),
   children: () => [],
   shape: (_, s) => {
     const x = one(s)
     return x.length === 0 ? problem('needs inputs with a feature axis; got a scalar per example') : x
   },
-  init: (_, __, s, dtype, r) => {
-    const f = one(s).at(-1)!
-    return { params: { gamma: r.variable([f], (shape) => T.ones(shape, dtype)), beta: r.variable([f], (shape) => T.zeros(shape, dtype)) }, state: {} }
-  },
+  init: (_, __, s, dtype, r) => scaleAndOffset(s, dtype, r),
   apply: (l, vars, x) => {
     const t = single(x)
     const { gamma, beta } = vars.params as LnParams
@@ -45,21 +42,15 @@ export const layerNormKind: BuiltinKind<LayerNorm> = {
     return { y: T.add(T.mul(T.div(T.sub(t, mean), T.sqrt(T.add(variance, l.eps))), gamma), beta), state: {} }
   },
   label: () => 'LayerNorm',
+  examples: () => [{ layer: layerNorm(), inShape: [4] }, { layer: layerNorm({ eps: 1e-3 }), inShape: [2, 3] }],
   lower: (l, vars, x, cx) => {
     const { g, base, where: doc } = cx
     const s = cx.float(x, 'natural')
-    const p = vars.params as LnParams
-    const f = p.gamma.shape[0]!
-    const gamma = g.floats(`${base}.gamma`, [f], dataOf(p.gamma))
-    const beta = g.floats(`${base}.beta`, [f], dataOf(p.beta))
+    const { gamma, beta } = scaleAndOffsetOf(cx, vars)
     if (cx.settings.opset >= 17) return cx.out(g.op(base, 'LayerNormalization', [s.name, gamma, beta], { attrs: [attr.int('axis', -1), attr.float('epsilon', l.eps)], doc }), 'natural')
     // before opset 17: the formula, with ReduceMean's axes as an attribute (an input only from opset 18)
     const meanOf = (v: string): string => g.op(base, 'ReduceMean', [v], { attrs: [attr.ints('axes', [-1]), attr.int('keepdims', 1)], doc })
-    const centred = g.op(base, 'Sub', [s.name, meanOf(s.name)], { doc })
-    const variance = meanOf(g.op(base, 'Mul', [centred, centred], { doc }))
-    const std = g.op(base, 'Sqrt', [g.op(base, 'Add', [variance, g.floats(`${base}.eps`, [], [l.eps])], { doc })], { doc })
-    const normal = g.op(base, 'Div', [centred, std], { doc })
-    return cx.out(g.op(base, 'Add', [g.op(base, 'Mul', [normal, gamma], { doc }), beta], { doc }), 'natural')
+    return cx.out(scaledAndShifted(cx, standardised(cx, s.name, meanOf, l.eps), gamma, beta), 'natural')
   },
 }
 

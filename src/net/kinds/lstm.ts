@@ -59,6 +59,7 @@ export const lstmKind: BuiltinKind<Lstm> = {
     return { y, state: {} }
   },
   label: (l) => `Lstm(${l.units}${l.returnSequences ? ', sequences' : ''})`,
+  examples: () => [{ layer: lstm(3), inShape: [4, 2] }, { layer: lstm(2, { returnSequences: true }), inShape: [3, 2] }],
   lower: (l, vars, x, cx) => {
     const s = cx.float(x)
     // ONNX gates i, o, f, c are puregrad's gates 0, 3, 1, 2

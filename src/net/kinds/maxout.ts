@@ -35,6 +35,7 @@ export const maxoutKind: BuiltinKind<Maxout> = {
     return { y: T.max(T.reshape(t, [...t.shape.slice(0, -1), d / l.pieces, l.pieces]), -1), state: {} }
   },
   label: (l) => `Maxout(${l.pieces})`,
+  examples: () => [{ layer: maxout(3), inShape: [6] }],
   // Reshape, then ReduceMax over the last axis
   lower: (l, _, x, cx) => {
     const s = cx.float(x, 'natural')

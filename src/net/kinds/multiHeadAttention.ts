@@ -101,6 +101,7 @@ export const multiHeadAttentionKind: BuiltinKind<MultiHeadAttention> = {
     })
     return { y: proj(T.reshape(T.transpose(o, [0, 2, 1, 3]), [n, tq, d]), p.Wo, p.bo), state: {} }
   },
+  examples: () => [{ layer: multiHeadAttention(2), inShape: [3, 4] }, { layer: multiHeadAttention(2, { causal: true }), inShape: [4, 2] }],
   label: (l) => `MultiHeadAttention(${l.heads}${l.causal ? ', causal' : ''}${l.cross ? ', cross' : ''}${l.keyMask ? ', key mask' : ''})`,
   // the same steps: MatMul (+ Add) projections, heads by Reshape and Transpose, MatMul scores
   // scaled by Mul, Softmax; with masks, scores of masked keys replaced by the lowest float

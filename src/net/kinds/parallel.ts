@@ -35,6 +35,7 @@ export const parallelKind: BuiltinKind<Parallel> = {
     return { y: outs.map((o) => o.y), state: outs.map((o) => o.state) }
   },
   label: (l) => `Parallel(${l.layers.length})`,
+  examples: (p) => [{ layer: parallel(p, p), inShape: { tuple: [[2], [3]] } }],
   lower: (l, vars, x, cx) => {
     const xs = isSym(x) ? cx.refuse('SHAPE_MISMATCH', 'expects a tuple but gets one tensor; split it first with fanOut.') : x
     return l.layers.map((c, i) => cx.child(c, String(i), { params: (vars.params as Trees)[i]!, state: (vars.state as Trees)[i]! }, xs[i]!))

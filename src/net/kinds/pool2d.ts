@@ -28,7 +28,7 @@ declare module '../Layer.js' {
 export const poolOpts = (l: Pool2d<'MaxPool2d' | 'AvgPool2d'>): T.Pool2dOptions => ({ size: l.size, strides: l.strides, padding: l.padding })
 
 /** Max pooling ignores padding cells, and puregrad's average leaves them out of the count (count_include_pad = 0) in ONNX too. */
-const poolKind = <Tag extends 'MaxPool2d' | 'AvgPool2d'>(tag: Tag, run: typeof T.maxPool2d, op: 'MaxPool' | 'AveragePool'): BuiltinKind<Pool2d<Tag>> => ({
+const poolKind = <Tag extends 'MaxPool2d' | 'AvgPool2d'>(tag: Tag, run: typeof T.maxPool2d, op: 'MaxPool' | 'AveragePool'): Omit<BuiltinKind<Pool2d<Tag>>, 'examples'> => ({
   tag,
   fields: ['size', 'strides', 'padding'],
   check: (l) => [...positivePair('size', l.size), ...positivePair('strides', l.strides), ...checkPadding(l.padding)],
@@ -61,8 +61,14 @@ const poolKind = <Tag extends 'MaxPool2d' | 'AvgPool2d'>(tag: Tag, run: typeof T
   },
 })
 
-export const maxPool2dKind = poolKind('MaxPool2d', T.maxPool2d, 'MaxPool')
-export const avgPool2dKind = poolKind('AvgPool2d', T.avgPool2d, 'AveragePool')
+export const maxPool2dKind: BuiltinKind<Pool2d<'MaxPool2d'>> = {
+  ...poolKind('MaxPool2d', T.maxPool2d, 'MaxPool'),
+  examples: () => [{ layer: maxPool2d(2, { strides: 1 }), inShape: [3, 3, 2] }, { layer: maxPool2d([2, 3], { padding: 'same' }), inShape: [4, 5, 1] }],
+}
+export const avgPool2dKind: BuiltinKind<Pool2d<'AvgPool2d'>> = {
+  ...poolKind('AvgPool2d', T.avgPool2d, 'AveragePool'),
+  examples: () => [{ layer: avgPool2d(2, { padding: 'same' }), inShape: [3, 3, 2] }, { layer: avgPool2d(3, { strides: 2 }), inShape: [5, 5, 1] }],
+}
 
 /** Options of the pooling layers: strides default to the window size. */
 export interface PoolLayerOptions {

@@ -45,6 +45,7 @@ export const positionalEmbeddingKind: BuiltinKind<PositionalEmbedding> = {
     const [steps, d] = sequence(l, t.shape.slice(1))
     return { y: T.add(t, T.slice((params as { P: Tensor }).P, [0, 0], [steps, d])), state: {} }
   },
+  examples: () => [{ layer: positionalEmbedding(5), inShape: [4, 3] }],
   label: (l) => `PositionalEmbedding(${l.maxLength})`,
   // x + the table's first rows, as a constant [time, features] broadcast over the batch
   lower: (_, vars, x, cx) => {

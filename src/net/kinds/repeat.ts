@@ -23,10 +23,12 @@ export const repeatKind: BuiltinKind<Repeat> = {
   sublayers: { body: 'one' },
   check: (l) => [...positiveInt('times', l.times), ...bodyProblems(l.body)],
   children: (l) => Array.from({ length: l.times }, (_, i) => [String(i), l.body] as const),
+  expansion: (l, count) => 1 + l.times * count(l.body, '0'),
   shape: (l, s, r) => Array.from({ length: l.times }).reduce<Shapes>((acc, _, i) => r.shape(l.body, String(i), acc), s),
   init: (l, key, s, dtype, r) => serialKind.init({ _tag: 'Serial', layers: Array.from({ length: l.times }, () => l.body) }, key, s, dtype, r),
   apply: (l, vars, x, mode, r) => serialKind.apply({ _tag: 'Serial', layers: Array.from({ length: l.times }, () => l.body) }, vars, x, mode, r),
   label: (l) => `Repeat(${l.times})`,
+  examples: (p) => [{ layer: repeat(2, p), inShape: [3] }],
   lower: (l, vars, x, cx) => chain(Array.from({ length: l.times }, () => l.body), vars, x, cx),
 }
 

@@ -39,6 +39,7 @@ export const reshapeKind: BuiltinKind<Reshape> = {
     return { y: T.reshape(t, [t.shape[0]!, ...reshaped(t.shape.slice(1), l.shape)]), state: {} }
   },
   label: (l) => `Reshape([${l.shape.join(', ')}])`,
+  examples: () => [{ layer: reshape([2, -1]), inShape: [6] }],
   // to [batch, ...per-example shape] (the batch size copied from the input by the 0)
   lower: (_, __, x, cx) => {
     const s = cx.any(x, 'natural')

@@ -38,6 +38,7 @@ export const residualKind: BuiltinKind<Residual> = {
     return { y: T.add(x as T.Tensor, out.y as T.Tensor), state: { body: out.state } }
   },
   label: () => 'Residual',
+  examples: (p) => [{ layer: residual(p), inShape: [3] }],
   // x + body(x), in the layout the body ends in (x is usually already there: the body's first conv moved it)
   lower: (l, vars, x, cx) => {
     const p = vars.params as { readonly body: Vars['params'] }

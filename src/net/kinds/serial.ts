@@ -70,6 +70,7 @@ export const serialKind: BuiltinKind<Serial> = {
     return { y, state: states }
   },
   label: (l) => `Serial(${l.layers.length})`,
+  examples: (p) => [{ layer: serial(p, p), inShape: [3] }],
   lower: (l, vars, x, cx) => chain(l.layers, vars, x, cx),
 }
 

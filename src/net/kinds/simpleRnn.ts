@@ -87,6 +87,7 @@ export const simpleRnnKind: BuiltinKind<SimpleRnn> = {
     return { y, state: {} }
   },
   label: (l) => `SimpleRnn(${l.units}${l.returnSequences ? ', sequences' : ''})`,
+  examples: () => [{ layer: simpleRnn(3, { returnSequences: true }), inShape: [4, 2] }, { layer: simpleRnn(2, { activation: 'relu' }), inShape: [3, 2] }],
   // ONNX RNN with the activation's recurrent form, or unrolled when it has none
   lower: (l, vars, x, cx) => {
     const s = cx.float(x)

@@ -51,6 +51,7 @@ export const sinusoidalEncodingKind: BuiltinKind<SinusoidalEncoding> = {
     const [steps, d] = sequence(t.shape.slice(1))
     return { y: T.add(t, table(l, steps, d, t.dtype)), state: {} }
   },
+  examples: () => [{ layer: sinusoidalEncoding(), inShape: [4, 4] }],
   label: (l) => (l.base === 10000 ? 'SinusoidalEncoding' : `SinusoidalEncoding(base ${l.base})`),
   // x + the encodings, a constant [time, features] broadcast over the batch
   lower: (l, _, x, cx) => {

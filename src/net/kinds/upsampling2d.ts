@@ -80,6 +80,7 @@ export const upsampling2dKind: BuiltinKind<Upsampling2d> = {
     const t = single(x)
     return { y: l.interpolation === 'nearest' ? nearest(t, l.size) : linearAlong(linearAlong(t, 1, l.size[0]), 2, l.size[1]), state: {} }
   },
+  examples: () => [{ layer: upsampling2d([2, 3], { interpolation: 'bilinear' }), inShape: [2, 2, 2] }, { layer: upsampling2d(2), inShape: [2, 3, 1] }],
   label: (l) => `Upsampling2d(${l.size.join('×')}, ${l.interpolation})`,
   lower: (l, _, x, cx) => {
     const s = cx.float(x, 'channelsFirst')

@@ -6,11 +6,10 @@
  * and the recursion into children.
  * @internal
  */
-import * as E from 'fp-ts/lib/Either.js'
-import { type ErrorCode, PuregradError } from '../../core/errors.js'
+import { type ErrorCode, PuregradError, orThrow } from '../../core/errors.js'
 import { describeAt, shape } from '../interpret.js'
 import type { ChannelAffine, Cx, Settings, Vars } from '../Kind.js'
-import { kindOf } from '../kinds/index.js'
+import { kindOf } from '../registry.js'
 import { type Layer, type Shapes, showShapes } from '../Layer.js'
 import { type GraphBuilder, attr } from './graph.js'
 import { type Layout, type Sym, type SymType, type SymValue, isSym, shapesOf, toChannelsFirst, toChannelsLast } from './symbols.js'
@@ -72,9 +71,7 @@ const typed = (s: Session, x: Sym, want: 'float32' | 'int32', where: string): Sy
 /** Lowers one layer at `path` (`''` for the root). */
 export const lowerAt = (s: Session, l: Layer, path: string, vars: Vars, x: SymValue, then?: ChannelAffine): SymValue => {
   const where = describeAt(path, l)
-  const outShape = E.getOrElse<PuregradError, Shapes>((e) => {
-    throw e
-  })(shape(l, shapesOf(x)))
+  const outShape = orThrow(shape(l, shapesOf(x)))
   const cx: Cx = {
     g: s.g,
     settings: s.settings,

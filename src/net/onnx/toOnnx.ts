@@ -2,12 +2,11 @@
  * Export to ONNX: a network and its variables as the bytes of an `.onnx` file, computing what
  * `Net.apply` computes in evaluation mode, for servers, GPUs and other runtimes.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import { type ErrorCode, PuregradError, fail } from '../../core/errors.js'
+import { type ErrorCode, PuregradError, fail, orThrow } from '../../core/errors.js'
 import { shape } from '../interpret.js'
 import type { Vars } from '../Kind.js'
 import { type Layer, type Shapes, isTuple, showShapes } from '../Layer.js'
-import { kindOf } from '../kinds/index.js'
+import { kindOf } from '../registry.js'
 import { GraphBuilder } from './graph.js'
 import { type Session, inLayout, lowerAt } from './lowering.js'
 import { DataType, type ModelMsg, type ValueInfoMsg, encodeModel } from './schema.js'
@@ -106,9 +105,7 @@ const valueInfo = (name: string, type: 'float32' | 'int32', dims: ReadonlyArray<
  */
 export const toOnnx = (net: Layer, vars: Vars, options: OnnxOptions): Uint8Array => {
   const o = settle(options)
-  E.getOrElse<PuregradError, Shapes>((e) => {
-    throw e
-  })(shape(net, o.inShape))
+  orThrow(shape(net, o.inShape))
   const sizes = (sh: Shapes): ReadonlyArray<number> => (isTuple(sh) ? sh.tuple.flatMap(sizes) : sh)
   if (sizes(o.inShape).some((d) => d < 1)) bad('INVALID_ARGUMENT', `the input shape ${showShapes(o.inShape)} has an axis of size 0; ONNX export needs every per-example size ≥ 1: pass the shape of real examples.`)
   const checked = checkVars(net, vars, o.inShape)
