@@ -15,6 +15,7 @@ export const RANKS: Readonly<Record<string, number>> = {
   core: 0,
   kernels: 1,
   tree: 1,
+  onnx: 1,
   prims: 2,
   tensor: 3,
   rng: 4,

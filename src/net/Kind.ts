@@ -11,7 +11,7 @@ import type { Tensor } from '../core/Tensor.js'
 import type { Tree } from '../tree/index.js'
 import type { Layer, Shapes, Value } from './Layer.js'
 import type { ErrorCode } from '../core/errors.js'
-import type { GraphBuilder } from './onnx/graph.js'
+import type { GraphBuilder } from '../onnx/graph.js'
 import type { Layout, Sym, SymValue } from './onnx/symbols.js'
 
 /** A layer's variables: trainable parameters and non-trainable state (e.g. running statistics). */

@@ -5,10 +5,10 @@
  * all read this table.
  * @internal
  */
-import type { AttributeMsg } from './onnx/schema.js'
+import type { AttributeMsg } from '../onnx/schema.js'
 import * as T from '../tensor/index.js'
 import type { ActivationFn } from './Layer.js'
-import { attr } from './onnx/graph.js'
+import { attr } from '../onnx/graph.js'
 import type { Cx } from './Kind.js'
 import type { Sym } from './onnx/symbols.js'
 

@@ -24,8 +24,8 @@ import { type Kind, kindLink, none, one, problem, single } from './Kind.js'
 import { nameHash } from './kinds/common.js'
 import { builtins } from './registry.js'
 import type { Initializer, Layer, UserLayer } from './Layer.js'
-import { attr } from './onnx/graph.js'
-import type { AttributeMsg } from './onnx/schema.js'
+import { attr } from '../onnx/graph.js'
+import type { AttributeMsg } from '../onnx/schema.js'
 
 /** A field of a user's layer: its default, and what values it accepts. @category model */
 export interface FieldSpec<V> {

@@ -9,7 +9,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { Loss, Net, Rng, Tensor as T, Tree } from '../../src/index.js'
-import { decodeModel } from '../../src/net/onnx/schema.js'
+import { decodeModel } from '../../src/onnx/schema.js'
 import { loadMnist } from '../../src/node/mnist.js'
 import { caught } from '../util.js'
 import { agree, measured, trained } from './onnx.util.js'

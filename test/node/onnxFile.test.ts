@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Net, Rng } from '../../src/index.js'
 import { saveOnnxFile } from '../../src/node/index.js'
-import { decodeModel } from '../../src/net/onnx/schema.js'
+import { decodeModel } from '../../src/onnx/schema.js'
 
 const network = Net.serial(Net.dense(3), Net.relu, Net.dense(2))
 const model = (seed: number): Net.Model => ({ network, inShape: [4], ...Net.init(network, { key: Rng.key(seed), inShape: [4] }) })

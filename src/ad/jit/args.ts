@@ -93,3 +93,18 @@ export const rebuild = (u: unknown, leaves: ReadonlyArray<Tensor>): unknown => {
   }
   return go(u)
 }
+
+/**
+ * The paths of `u`'s tensor leaves, in `flatten`'s order: `prefix`, then `.0`, `.1`, … for
+ * array items and `.key` for record fields (`input.1.W` is field W of item 1).
+ */
+export const leafPaths = (u: unknown, prefix: string): ReadonlyArray<string> => {
+  const out: string[] = []
+  const go = (x: unknown, path: string): void => {
+    if (isTensor(x)) out.push(path)
+    else if (Array.isArray(x)) x.forEach((item, i) => go(item, `${path}.${i}`))
+    else if (isPlainRecord(x)) for (const k of Object.keys(x).sort()) go(x[k], `${path}.${k}`)
+  }
+  go(u, prefix)
+  return out
+}

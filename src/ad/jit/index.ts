@@ -68,8 +68,8 @@ const lazy = <A>(f: () => A): (() => A) => {
   return () => (value ??= f())
 }
 
-/** Refuses a result leaf that is neither a tensor nor plain data. */
-const checkResult = (op: string, u: unknown, path: string): void => {
+/** Refuses a result leaf that is neither a tensor nor plain data. @internal */
+export const checkResult = (op: string, u: unknown, path: string): void => {
   if (isTensor(u) || u === null || ['number', 'string', 'boolean', 'undefined'].includes(typeof u)) return
   if (Array.isArray(u)) return u.forEach((x, i) => checkResult(op, x, `${path}[${i}]`))
   if (isPlainRecord(u)) return Object.keys(u).forEach((k) => checkResult(op, u[k], `${path}.${k}`))

@@ -6,7 +6,7 @@
 import { dataOf, type Tensor } from '../../core/Tensor.js'
 import * as T from '../../tensor/index.js'
 import { type BuiltinKind, type Vars, one, single } from '../Kind.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 import type { ChannelAffine } from '../Kind.js'
 import { layerOptions, make, positiveEps } from './common.js'
 

@@ -10,7 +10,7 @@ import { axisGeometry } from '../../tensor/geometry.js'
 import { checkInit, initialize } from '../initializers.js'
 import { type BuiltinKind, one, problem, single } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 import { boolean, layerOptions, make, positiveInt } from './common.js'
 import { geometry } from './images.js'
 

@@ -10,7 +10,7 @@ import { type Padding2d, convSpec } from '../../tensor/geometry.js'
 import { checkInit, initialize } from '../initializers.js'
 import { type BuiltinKind, one, single } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 import { boolean, layerOptions, make, pairOf, positiveInt, positivePair } from './common.js'
 import { type Axis, checkPadding, geometry, image, padsOf } from './images.js'
 

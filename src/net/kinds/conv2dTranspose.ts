@@ -12,7 +12,7 @@ import type { Conv2dSpec } from '../../kernels/Kernels.js'
 import { checkInit, initialize } from '../initializers.js'
 import { type BuiltinKind, one, problem, single } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 import { boolean, layerOptions, make, pairOf, positiveInt, positivePair } from './common.js'
 import { checkPadding, geometry, image } from './images.js'
 

@@ -5,7 +5,7 @@ import * as T from '../../tensor/index.js'
 import { checkInit, initialize } from '../initializers.js'
 import { type BuiltinKind, one, single } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 import { layerOptions, make, positiveInt } from './common.js'
 
 export interface Embedding {

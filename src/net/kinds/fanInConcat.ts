@@ -2,7 +2,7 @@
 import * as T from '../../tensor/index.js'
 import { type BuiltinKind, one, problem } from '../Kind.js'
 import { isTuple, showShapes } from '../Layer.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 import { imageAxis } from '../onnx/symbols.js'
 import { joined, make, valuesOf } from './common.js'
 

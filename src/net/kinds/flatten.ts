@@ -1,7 +1,7 @@
 /** Flattening each example to one axis. */
 import * as T from '../../tensor/index.js'
 import { type BuiltinKind, none, one, single } from '../Kind.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 
 export interface Flatten {
   readonly _tag: 'Flatten'

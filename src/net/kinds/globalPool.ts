@@ -6,7 +6,7 @@
  */
 import * as T from '../../tensor/index.js'
 import { type BuiltinKind, none, one, problem, single } from '../Kind.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 
 export interface GlobalPool<Tag extends 'GlobalAvgPool' | 'GlobalMaxPool'> {
   readonly _tag: Tag

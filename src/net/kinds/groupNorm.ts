@@ -8,7 +8,7 @@
 import type { Tensor } from '../../core/Tensor.js'
 import * as T from '../../tensor/index.js'
 import { type BuiltinKind, one, problem, single } from '../Kind.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 import { layerOptions, make, positiveEps, positiveInt, scaleAndOffset, scaleAndOffsetOf, scaledAndShifted, standardised } from './common.js'
 
 export interface GroupNorm {

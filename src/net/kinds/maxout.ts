@@ -1,7 +1,7 @@
 /** Maxout: the maximum over groups of consecutive features. */
 import * as T from '../../tensor/index.js'
 import { type BuiltinKind, none, one, problem, single } from '../Kind.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 import { make, positiveInt } from './common.js'
 
 export interface Maxout {

@@ -6,7 +6,7 @@ import * as T from '../../tensor/index.js'
 import { poolSpec } from '../../tensor/geometry.js'
 import type { Padding2d } from '../../tensor/geometry.js'
 import { type BuiltinKind, type Kind, none, one, single } from '../Kind.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 import { layerOptions, make, pairOf, positivePair } from './common.js'
 import { type Axis, checkPadding, geometry, image, padsOf } from './images.js'
 

@@ -12,9 +12,9 @@ import { dataOf, type Tensor } from '../../core/Tensor.js'
 import * as T from '../../tensor/index.js'
 import { problem } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 import type { Cx } from '../Kind.js'
-import type { AttributeMsg } from '../onnx/schema.js'
+import type { AttributeMsg } from '../../onnx/schema.js'
 import type { Sym } from '../onnx/symbols.js'
 
 export const sequence = (s: ReadonlyArray<number>): readonly [number, number] =>

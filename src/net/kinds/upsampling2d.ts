@@ -6,7 +6,7 @@
 import type { Tensor } from '../../core/Tensor.js'
 import * as T from '../../tensor/index.js'
 import { type BuiltinKind, none, one, single } from '../Kind.js'
-import { attr } from '../onnx/graph.js'
+import { attr } from '../../onnx/graph.js'
 import { layerOptions, make, pairOf, positivePair } from './common.js'
 import { image } from './images.js'
 

@@ -11,7 +11,7 @@ import { describeAt, shape } from '../interpret.js'
 import type { ChannelAffine, Cx, Settings, Vars } from '../Kind.js'
 import { kindOf } from '../registry.js'
 import { type Layer, type Shapes, showShapes } from '../Layer.js'
-import { type GraphBuilder, attr } from './graph.js'
+import { type GraphBuilder, attr } from '../../onnx/graph.js'
 import { type Layout, type Sym, type SymType, type SymValue, isSym, shapesOf, toChannelsFirst, toChannelsLast } from './symbols.js'
 
 export type { ChannelAffine, Cx, Lowering, Settings } from '../Kind.js'

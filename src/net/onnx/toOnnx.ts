@@ -7,9 +7,10 @@ import { shape } from '../interpret.js'
 import type { Vars } from '../Kind.js'
 import { type Layer, type Shapes, isTuple, showShapes } from '../Layer.js'
 import { kindOf } from '../registry.js'
-import { GraphBuilder } from './graph.js'
+import { GraphBuilder } from '../../onnx/graph.js'
+import { checkOpset, irVersion } from '../../onnx/model.js'
 import { type Session, inLayout, lowerAt } from './lowering.js'
-import { DataType, type ModelMsg, type ValueInfoMsg, encodeModel } from './schema.js'
+import { DataType, type ModelMsg, type ValueInfoMsg, encodeModel } from '../../onnx/schema.js'
 import { type SymValue, leavesOf } from './symbols.js'
 import { varsMismatch } from '../vars.js'
 
@@ -27,10 +28,6 @@ export interface OnnxOptions {
   readonly foldBatchNorm?: boolean
 }
 
-const MIN_OPSET = 13
-const MAX_OPSET = 21
-/** The ONNX IR version that goes with each opset. */
-const irVersion = (opset: number): number => (opset <= 14 ? 7 : opset <= 18 ? 8 : opset <= 20 ? 9 : 10)
 
 const bad = (code: ErrorCode, message: string): never => fail(code, 'toOnnx', message)
 
@@ -46,10 +43,7 @@ const settle = (options: unknown): Settled => {
   if (typeof options !== 'object' || options === null) return bad('INVALID_ARGUMENT', `options must be an object such as { inShape: [784] }; got ${String(options)}.`)
   const o = options as Partial<Record<keyof OnnxOptions, unknown>>
   if (o.inShape === undefined) return bad('INVALID_ARGUMENT', 'options.inShape is missing: pass the per-example input shape the network was initialised with, e.g. { inShape: [28, 28, 1] }.')
-  const opset = o.opset ?? MIN_OPSET
-  if (typeof opset !== 'number' || !Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
-    return bad('INVALID_ARGUMENT', `opset must be a whole number from ${MIN_OPSET} to ${MAX_OPSET}; got ${JSON.stringify(opset)}. Use the default (${MIN_OPSET}) unless a runtime needs a newer one.`)
-  }
+  const opset = checkOpset('toOnnx', o.opset)
   const graphName = o.graphName ?? 'puregrad'
   if (typeof graphName !== 'string' || graphName === '') return bad('INVALID_ARGUMENT', `graphName must be a non-empty string; got ${JSON.stringify(graphName)}.`)
   if (o.docString !== undefined && typeof o.docString !== 'string') return bad('INVALID_ARGUMENT', `docString must be a string; got ${JSON.stringify(o.docString)}.`)

@@ -4,7 +4,7 @@
  * written as float32 and constants as int64, both as little-endian `raw_data` through a
  * DataView, so the bytes do not depend on the host's byte order.
  *
- * The builder is the exporter's only mutable object; it never leaves `toOnnx`.
+ * The builder is an exporter's only mutable object; it never leaves `Net.toOnnx` or `Ad.toOnnx`.
  * @internal
  */
 import { type AttributeMsg, AttributeType, DataType, type NodeMsg, type TensorMsg } from './schema.js'
@@ -24,6 +24,22 @@ export const float32Bytes = (values: ArrayLike<number>): Uint8Array => {
   const out = new Uint8Array(values.length * 4)
   const view = new DataView(out.buffer)
   for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true)
+  return out
+}
+
+/** Little-endian float64 bytes of numbers. */
+export const float64Bytes = (values: ArrayLike<number>): Uint8Array => {
+  const out = new Uint8Array(values.length * 8)
+  const view = new DataView(out.buffer)
+  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i]!, true)
+  return out
+}
+
+/** Little-endian int32 bytes of whole numbers. */
+export const int32Bytes = (values: ArrayLike<number>): Uint8Array => {
+  const out = new Uint8Array(values.length * 4)
+  const view = new DataView(out.buffer)
+  for (let i = 0; i < values.length; i++) view.setInt32(i * 4, values[i]!, true)
   return out
 }
 
@@ -82,6 +98,15 @@ export class GraphBuilder {
   floats(base: string, dims: ReadonlyArray<number>, values: ArrayLike<number>): string {
     const name = this.fresh(base)
     this.#initializers.push({ name, dims: [...dims], dataType: DataType.FLOAT, rawData: float32Bytes(values) })
+    return name
+  }
+
+  /** An initialiser of any element type this package writes (FLOAT, DOUBLE, INT32 or INT64). */
+  tensor(base: string, dataType: number, dims: ReadonlyArray<number>, values: ArrayLike<number>): string {
+    const name = this.fresh(base)
+    const rawData =
+      dataType === DataType.FLOAT ? float32Bytes(values) : dataType === DataType.DOUBLE ? float64Bytes(values) : dataType === DataType.INT32 ? int32Bytes(values) : int64Bytes(values)
+    this.#initializers.push({ name, dims: [...dims], dataType, rawData })
     return name
   }
 

@@ -103,7 +103,7 @@ export const onnxDescriptor = {
 } satisfies protobuf.INamespace
 
 /** ONNX element types used here (TensorProto.DataType). */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9 } as const
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const
 
 /** ONNX attribute types used here (AttributeProto.AttributeType). */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const
