@@ -9,6 +9,10 @@
  * WebAssembly kernels compute some transcendental functions (exp, log, tanh, …) with their own
  * approximations, so with them a fused group may differ from the unfused one in the last bits
  * of those functions; arithmetic (+ − × ÷, √, min, max, comparisons, where) is identical.
+ *
+ * A float32 group of at least `MIN_WASM` elements whose operations all have exact float32
+ * equivalents in WebAssembly runs as a generated SIMD loop instead (wasm.ts), with the same
+ * bits; the JavaScript loop remains for the other groups and where WebAssembly SIMD is missing.
  * @internal
  */
 import { type Buffer, alloc } from '../../core/dtype.js'

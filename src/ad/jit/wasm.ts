@@ -261,7 +261,8 @@ const MAX_MODULES = 512
 /** Compiles a group (once per distinct module) into a kernel. */
 export const wasmKernel = (g: WasmGroup): WasmKernel => {
   const bytes = encode(g)
-  const key = String.fromCharCode(...bytes)
+  let key = ''
+  for (let i = 0; i < bytes.length; i += 8192) key += String.fromCharCode(...bytes.subarray(i, i + 8192))
   let module = modules.get(key)
   if (module === undefined) {
     module = new WebAssembly.Module(bytes)
