@@ -52,20 +52,28 @@ const stepAt = (k: number): fc.Arbitrary<Step> => {
   )
 }
 
-/** Programs of 1–12 operations over x of [1–24, 1–40] with at least 128 elements (smaller groups stay in JavaScript). */
+/** A loop nest of 128 to 20 000 elements: small ones, many rows (several blocks of whole rows), or long rows (cut in pieces). */
+const dims = fc.oneof(
+  fc.record({ rows: fc.integer({ min: 1, max: 24 }), cols: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({ rows: fc.integer({ min: 100, max: 400 }), cols: fc.integer({ min: 1, max: 50 }) }),
+  fc.record({ rows: fc.integer({ min: 1, max: 3 }), cols: fc.integer({ min: 4000, max: 6000 }) }),
+)
+
+/** Programs of 1–12 operations over x of at least 128 elements (smaller groups stay in JavaScript). */
 export const program = (): fc.Arbitrary<Program> =>
-  fc.record({ rows: fc.integer({ min: 1, max: 24 }), cols: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 1, max: 12 }) })
-    .filter(({ rows, cols }) => rows * cols >= 128)
-    .chain(({ rows, cols, n }) => fc.tuple(...Array.from({ length: n }, (_, k) => stepAt(k))).map((steps) => ({ rows, cols, steps })))
+  fc.record({ d: dims, n: fc.integer({ min: 1, max: 12 }) })
+    .filter(({ d }) => d.rows * d.cols >= 128)
+    .chain(({ d, n }) => fc.tuple(...Array.from({ length: n }, (_, k) => stepAt(k))).map((steps) => ({ ...d, steps })))
 
 const special = fc.constantFrom(NaN, 0, -0, Infinity, -Infinity, 1, -1, 0.5, 2, 1e-45, -3e-39, 3.4e38, -1e30)
 const value = fc.oneof(special, fc.float(), fc.float({ min: -4, max: 4, noNaN: true }))
 
-/** The four float32 inputs of a program. */
+/** The four float32 inputs of a program, filled cyclically from up to 101 drawn values (so large ones cost little). */
 export const inputs = (p: Program): fc.Arbitrary<[T.Tensor, T.Tensor, T.Tensor, T.Tensor]> => {
   const t = (shape: number[]): fc.Arbitrary<T.Tensor> => {
     const n = shape.reduce((a, d) => a * d, 1)
-    return fc.array(value, { minLength: n, maxLength: n }).map((v) => T.fromArray(Float32Array.from(v), shape))
+    const m = Math.min(n, 101)
+    return fc.array(value, { minLength: m, maxLength: m }).map((v) => T.fromArray(Float32Array.from({ length: n }, (_, i) => v[i % m]!), shape))
   }
   return fc.tuple(t([p.rows, p.cols]), t([p.cols]), t([p.rows, 1]), t([]))
 }

@@ -23,7 +23,7 @@ import type { BinaryOp, UnaryOp } from '../../kernels/Kernels.js'
 import type { Prim } from '../../prims/Prim.js'
 import type { Eqn, Program } from './Program.js'
 import type { Access } from './wasm.js'
-import { type WasmGroup, type WasmKernel, wasmFusionSupported, wasmKernel, wasmOps } from './wasm.js'
+import { BLOCK, type WasmGroup, type WasmKernel, wasmFusionSupported, wasmKernel, wasmOps } from './wasm.js'
 
 /** One step of a compiled program: an equation run by its kernel, or a fused group. */
 export type Step =
@@ -101,6 +101,15 @@ let wasmRuns = 0
 export const setFusedWasm = (mode: 'auto' | boolean): 'auto' | boolean => {
   const previous = wasmMode
   wasmMode = mode
+  return previous
+}
+
+let wasmBlock = BLOCK
+
+/** Sets the elements per block of the WebAssembly loops (tests take small blocks to run many); returns the previous one. @internal */
+export const setFusedWasmBlock = (elements: number): number => {
+  const previous = wasmBlock
+  wasmBlock = elements
   return previous
 }
 
@@ -193,6 +202,7 @@ const fusedStep = (p: Program, members: ReadonlyArray<Eqn>): Step | undefined =>
   const size = sizeOf(out.shape)
   const wasm = size >= MIN_WASM ? wasmGroup(p, members, inputs) : undefined
   let compiled: WasmKernel | undefined
+  let compiledBlock = 0
   return {
     kind: 'fused',
     eqns: members,
@@ -203,8 +213,8 @@ const fusedStep = (p: Program, members: ReadonlyArray<Eqn>): Step | undefined =>
       const buf = alloc(out.dtype, size)
       const ins = inputs.map((v) => dataOf(env[v]!))
       if (wasm !== undefined && wasmMode !== false && wasmFusionSupported()) {
-        compiled ??= wasmKernel(wasm)
-        if (compiled(buf as Float32Array, ins as Float32Array[])) {
+        if (compiledBlock !== wasmBlock) [compiled, compiledBlock] = [wasmKernel(wasm, wasmBlock), wasmBlock]
+        if (compiled!(buf as Float32Array, ins as Float32Array[])) {
           wasmRuns++
           return fromBuffer(buf, out.shape)
         }
