@@ -59,6 +59,14 @@ describe('jit', () => {
     }
   })
 
+  it('runs long groups of many inputs in WebAssembly (local and offset numbers past one LEB128 byte)', () => {
+    const xs = Array.from({ length: 140 }, (_, i) => Rng.normal(Rng.key(i), [16, 17]))
+    const f = (...ys: T.Tensor[]) => ys.reduce((acc, y, i) => (i % 3 === 0 ? T.maximum(T.mul(acc, y), T.neg(y)) : T.add(acc, T.sqrt(T.abs(y)))))
+    const before = fusedWasmRuns()
+    expect(T.equals(Ad.jit(f)(...xs), f(...xs))).toBe(true)
+    expect(fusedWasmRuns() - before).toBe(1)
+  })
+
   it('trees in, trees out, static leaves kept', () => {
     const f = Ad.jit((p: { w: T.Tensor; b: T.Tensor }, tag: string) => ({ y: T.add(T.matmul(x, p.w), p.b), tag, n: p.w.size }))
     const p = { w: T.ones([3, 2]), b: T.tensor([1, 2]) }

@@ -292,15 +292,21 @@ export const wasmKernel = (g: WasmGroup, block = BLOCK): WasmKernel => {
   const bytes = encode(g, block)
   let key = ''
   for (let i = 0; i < bytes.length; i += 8192) key += String.fromCharCode(...bytes.subarray(i, i + 8192))
-  let module = modules.get(key)
-  if (module === undefined) {
-    module = new WebAssembly.Module(bytes)
-    if (modules.size >= MAX_MODULES) modules.delete(modules.keys().next().value!)
-    modules.set(key, module)
-  }
   const lay = layoutOf(g, block)
-  if (!reserve(lay.end)) return () => false
-  const run = (new WebAssembly.Instance(module, { env: { memory: memory! } }).exports as { readonly run: (rows: number, width: number) => void }).run
+  let run: (rows: number, width: number) => void
+  try {
+    let module = modules.get(key)
+    if (module === undefined) {
+      module = new WebAssembly.Module(bytes)
+      if (modules.size >= MAX_MODULES) modules.delete(modules.keys().next().value!)
+      modules.set(key, module)
+    }
+    if (!reserve(lay.end)) return () => false
+    run = (new WebAssembly.Instance(module, { env: { memory: memory! } }).exports as { readonly run: typeof run }).run
+  } catch {
+    // a runtime may refuse to compile synchronously (browsers' main threads limit module size): the group runs in JavaScript
+    return () => false
+  }
   const { rows, inner, access } = g
   const { rowsPer, width } = blocksOf(g, block)
   const at = lay.inputs.map((p) => p >>> 2)
