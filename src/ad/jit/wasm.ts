@@ -1,8 +1,9 @@
 /**
  * WebAssembly SIMD loops for fused float32 groups, generated at run time: a tiny module (a few
  * hundred bytes, encoded here by hand) whose one function runs the group's operations on four
- * lanes at a time over rows × inner, reading its inputs from and writing its output to one
- * linear memory that all these modules share.
+ * lanes at a time over a block of rows × inner, reading its inputs from and writing its output
+ * to one linear memory that all these modules share (the operands are copied in block by block
+ * with `TypedArray.set`, and the output copied out; see `BLOCK`).
  *
  * Only operations with an exact float32 equivalent in WebAssembly are taken (`wasmOps`), so a
  * group run here equals the JavaScript fused loop (and the JavaScript kernels) bit for bit:
@@ -280,7 +281,7 @@ export const wasmFusionSupported = (): boolean => {
   return simdSupported
 }
 
-/** A compiled group: `run(out, inputs)` fills out (rows × inner) and returns true, or returns false when memory cannot hold the group (run it otherwise). */
+/** A compiled group: `run(out, inputs)` fills out (rows × inner) and returns true, or returns false (run the group otherwise) when the memory cannot hold a block, the module did not compile, or a buffer is not of its operand's length. */
 export type WasmKernel = (out: Float32Array, ins: ReadonlyArray<Float32Array>) => boolean
 
 /** Compiled modules by their bytes (as text), so a group compiled again reuses its module. */
