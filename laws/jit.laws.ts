@@ -1,7 +1,10 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
 import { Ad, Tensor as T } from '../src/index.js'
+import { fusedWasmRuns, setFusedWasm, setFusedWasmBlock } from '../src/ad/jit/fuse.js'
+import { BLOCK, wasmFusionSupported } from '../src/ad/jit/wasm.js'
 import type { Prim } from '../src/prims/Prim.js'
+import * as E from './arb/elementwise.js'
 import * as P from './arb/program.js'
 import { exact } from './Equiv.js'
 import * as L from './jit.js'
@@ -75,4 +78,25 @@ describe('jit of random programs', () => {
   test.prop([P.program({ maxDepth: 3 }), P.program({ maxDepth: 3 }), P.input()], numRuns)('an inner jit inlines into an outer one', (p, q, x) => {
     expect(L.nestedJit((y) => P.run(p, y), (y) => P.run(q, y), [x]), `${P.show(q)} ∘ ${P.show(p)}`).toHold(exact)
   })
+})
+
+describe('fused float32 groups in WebAssembly', () => {
+  const block = fc.constantFrom(4, 7, 64, 1000, 4096, BLOCK)
+  test.prop([E.program().chain((p) => fc.tuple(fc.constant(p), E.inputs(p))), block], { numRuns: 60 })(
+    'equal the eager function on the JavaScript kernels, bit for bit (NaN, ±0, ±∞ and subnormals included), in blocks of any size, and run in WebAssembly',
+    ([p, xs], elements) => {
+      expect(wasmFusionSupported(), 'this runtime has WebAssembly SIMD').toBe(true)
+      const before = fusedWasmRuns()
+      const previous = setFusedWasm(true)
+      const previousBlock = setFusedWasmBlock(elements)
+      try {
+        const f = (...ys: T.Tensor[]): T.Tensor => E.run(p, ys[0]!, ys[1]!, ys[2]!, ys[3]!)
+        expect(L.jitEqualsEager(f, xs), E.show(p)).toHold(exact)
+      } finally {
+        setFusedWasm(previous)
+        setFusedWasmBlock(previousBlock)
+      }
+      expect(fusedWasmRuns(), E.show(p)).toBeGreaterThan(before)
+    },
+  )
 })

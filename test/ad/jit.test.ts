@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Ad, Data, Loss, Net, Optim, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
+import { fusedWasmRuns, setFusedWasm } from '../../src/ad/jit/fuse.js'
+import { wasmFusionSupported } from '../../src/ad/jit/wasm.js'
 
 const x = T.tensor([[0.5, -1, 2], [3, -0.25, 0]])
 
@@ -33,6 +35,36 @@ describe('jit', () => {
     const f = (a: T.Tensor) => T.relu(T.mul(T.sigmoid(T.add(a, b)), T.sub(a, T.mean(a, -1, true))))
     expect(Ad.makeProgram(f, { form: 'compiled' })(x)).toMatch(/fused\{add, sigmoid, sub, mul, relu\}/)
     expect(T.equals(Ad.jit(f)(x), f(x))).toBe(true)
+  })
+
+  it('runs float32 groups of exact operations in WebAssembly, and the others (exp, float64, small) in JavaScript', () => {
+    const a = Rng.normal(Rng.key(1), [64, 33])
+    const b = Rng.normal(Rng.key(2), [33])
+    const runs = (f: (a: T.Tensor, b: T.Tensor) => T.Tensor, ...xs: [T.Tensor, T.Tensor]): number => {
+      const before = fusedWasmRuns()
+      expect(T.equals(Ad.jit(f)(...xs), f(...xs))).toBe(true)
+      return fusedWasmRuns() - before
+    }
+    const dense = (u: T.Tensor, v: T.Tensor) => T.relu(T.div(T.add(u, v), T.sqrt(T.add(T.square(v), 1e-8))))
+    expect(wasmFusionSupported()).toBe(true)
+    expect(runs(dense, a, b)).toBe(1)
+    expect(runs((u, v) => T.exp(T.add(u, v)), a, b)).toBe(0)
+    expect(runs(dense, T.cast(a, 'float64'), T.cast(b, 'float64'))).toBe(0)
+    expect(runs(dense, T.slice(a, [0, 0], [3, 33]), b)).toBe(0) // 99 elements: copying would cost more
+    const previous = setFusedWasm(false)
+    try {
+      expect(runs(dense, a, b)).toBe(0)
+    } finally {
+      setFusedWasm(previous)
+    }
+  })
+
+  it('runs long groups of many inputs in WebAssembly (local and offset numbers past one LEB128 byte)', () => {
+    const xs = Array.from({ length: 140 }, (_, i) => Rng.normal(Rng.key(i), [16, 17]))
+    const f = (...ys: T.Tensor[]) => ys.reduce((acc, y, i) => (i % 3 === 0 ? T.maximum(T.mul(acc, y), T.neg(y)) : T.add(acc, T.sqrt(T.abs(y)))))
+    const before = fusedWasmRuns()
+    expect(T.equals(Ad.jit(f)(...xs), f(...xs))).toBe(true)
+    expect(fusedWasmRuns() - before).toBe(1)
   })
 
   it('trees in, trees out, static leaves kept', () => {

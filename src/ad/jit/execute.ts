@@ -70,7 +70,8 @@ export const compile = (p: Program): Compiled => {
   })
   const frees: number[][] = steps.map(() => [])
   for (const [r, i] of lastUse) if (!pinned.has(r)) frees[i]!.push(r)
-  const zero = steps.map((s) => s.kind !== 'eqn' || !writesAll.has(s.eqn.prim))
+  // a fused group writes every element of its output, as do the kernels of writesAll
+  const zero = steps.map((s) => s.kind === 'eqn' && !writesAll.has(s.eqn.prim))
   const pool = new Pool()
   const run = (inputs: ReadonlyArray<Tensor>, consts: ReadonlyArray<Tensor>): ReadonlyArray<Tensor> => {
     const env: Tensor[] = new Array(n)

@@ -9,6 +9,10 @@
  * WebAssembly kernels compute some transcendental functions (exp, log, tanh, …) with their own
  * approximations, so with them a fused group may differ from the unfused one in the last bits
  * of those functions; arithmetic (+ − × ÷, √, min, max, comparisons, where) is identical.
+ *
+ * A float32 group of at least `MIN_WASM` elements whose operations all have exact float32
+ * equivalents in WebAssembly runs as a generated SIMD loop instead (wasm.ts), with the same
+ * bits; the JavaScript loop remains for the other groups and where WebAssembly SIMD is missing.
  * @internal
  */
 import { type Buffer, alloc } from '../../core/dtype.js'
@@ -18,6 +22,8 @@ import { binaryFns, unaryFns } from '../../kernels/js/elementwise.js'
 import type { BinaryOp, UnaryOp } from '../../kernels/Kernels.js'
 import type { Prim } from '../../prims/Prim.js'
 import type { Eqn, Program } from './Program.js'
+import type { Access } from './wasm.js'
+import { BLOCK, type WasmGroup, type WasmKernel, wasmFusionSupported, wasmKernel, wasmOps } from './wasm.js'
 
 /** One step of a compiled program: an equation run by its kernel, or a fused group. */
 export type Step =
@@ -67,7 +73,6 @@ const elementwise = (p: Prim): boolean => isUnary(p) || isBinary(p) || p === 'wh
  * `d`: at o·inner + j (`full`), at j (`inner`), at o (`outer`), at 0 (`scalar`), or not as
  * any of these (undefined).
  */
-type Access = 'full' | 'inner' | 'outer' | 'scalar'
 const accessOf = (s: Shape, out: Shape, d: number): Access | undefined => {
   const p = [...new Array<number>(out.length - s.length).fill(1), ...s]
   const part = (from: number, to: number): 'full' | 'none' | undefined => {
@@ -84,6 +89,32 @@ const accessOf = (s: Shape, out: Shape, d: number): Access | undefined => {
   if (o === undefined || i === undefined) return undefined
   return o === 'full' ? (i === 'full' ? 'full' : 'outer') : i === 'full' ? 'inner' : 'scalar'
 }
+
+/** Below this many elements a group stays in JavaScript (copying in and out would cost more). */
+const MIN_WASM = 128
+
+/** Whether float32 groups that allow it run in WebAssembly: 'auto' (where the runtime has SIMD), or forced on or off (tests, benchmarks). */
+let wasmMode: 'auto' | boolean = 'auto'
+let wasmRuns = 0
+
+/** Forces fused groups onto WebAssembly (true), JavaScript (false), or back to the default ('auto'); returns the previous setting. @internal */
+export const setFusedWasm = (mode: 'auto' | boolean): 'auto' | boolean => {
+  const previous = wasmMode
+  wasmMode = mode
+  return previous
+}
+
+let wasmBlock = BLOCK
+
+/** Sets the elements per block of the WebAssembly loops (tests take small blocks to run many); returns the previous one. @internal */
+export const setFusedWasmBlock = (elements: number): number => {
+  const previous = wasmBlock
+  wasmBlock = elements
+  return previous
+}
+
+/** How many fused groups have run in WebAssembly so far (tests check the path was taken). @internal */
+export const fusedWasmRuns = (): number => wasmRuns
 
 /** Splits the equations into steps, fusing elementwise chains. */
 export const fuse = (p: Program): ReadonlyArray<Step> => {
@@ -169,6 +200,9 @@ const fusedStep = (p: Program, members: ReadonlyArray<Eqn>): Step | undefined =>
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const kernel = new Function('U', 'B', `return function fused(out, ${inputs.map((_, k) => `in${k}`).join(', ')}) {\n${source}\n}`)(unaryFns, binaryFns) as (out: Buffer, ...ins: Buffer[]) => void
   const size = sizeOf(out.shape)
+  const wasm = size >= MIN_WASM ? wasmGroup(p, members, inputs) : undefined
+  let compiled: WasmKernel | undefined
+  let compiledBlock = 0
   return {
     kind: 'fused',
     eqns: members,
@@ -177,8 +211,41 @@ const fusedStep = (p: Program, members: ReadonlyArray<Eqn>): Step | undefined =>
     source,
     run: (env) => {
       const buf = alloc(out.dtype, size)
-      kernel(buf, ...inputs.map((v) => dataOf(env[v]!)))
+      const ins = inputs.map((v) => dataOf(env[v]!))
+      if (wasm !== undefined && wasmMode !== false && wasmFusionSupported()) {
+        if (compiledBlock !== wasmBlock) [compiled, compiledBlock] = [wasmKernel(wasm, wasmBlock), wasmBlock]
+        if (compiled!(buf as Float32Array, ins as Float32Array[])) {
+          wasmRuns++
+          return fromBuffer(buf, out.shape)
+        }
+      }
+      kernel(buf, ...ins)
       return fromBuffer(buf, out.shape)
     },
   }
+}
+
+/**
+ * The WebAssembly form of a group (see wasm.ts), or undefined unless every value in it is
+ * float32 and every operation has an exact float32 equivalent there. Its loop nest takes the
+ * longest inner run the inputs' broadcasts allow (the JavaScript loop takes the shortest), so
+ * the vector loop has the most to do.
+ */
+const wasmGroup = (p: Program, members: ReadonlyArray<Eqn>, inputs: ReadonlyArray<number>): WasmGroup | undefined => {
+  const f32 = (v: number): boolean => p.avals[v]!.dtype === 'float32'
+  if (!members.every((e) => wasmOps.has(e.prim) && f32(e.out)) || !inputs.every(f32)) return undefined
+  const out = p.avals[members[members.length - 1]!.out]!.shape
+  for (let d = 0; d <= out.length; d++) {
+    const access = inputs.map((v) => accessOf(p.avals[v]!.shape, out, d))
+    if (!access.every((x) => x !== undefined)) continue
+    const index = new Map<number, number>(inputs.map((v, k) => [v, k]))
+    members.forEach((e, m) => index.set(e.out, inputs.length + m))
+    return {
+      access: access as Access[],
+      ops: members.map((e) => ({ prim: e.prim, args: e.inputs.map((v) => index.get(v)!) })),
+      rows: sizeOf(out.slice(0, d)),
+      inner: sizeOf(out.slice(d)),
+    }
+  }
+  return undefined
 }

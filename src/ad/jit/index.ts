@@ -94,8 +94,9 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
  * Compiles a function of trees of tensors: the first call with a given signature traces it
  * (runs it once on values known only by their shapes and dtypes, recording each primitive),
  * rewrites the program (common subexpressions, dead code), fuses chains of elementwise
- * operations into single loops, and plans its buffers; later calls with the same signature run
- * the compiled program. Results equal the function's, bit for bit on the JavaScript kernels
+ * operations into single loops (generated WebAssembly SIMD loops for float32 chains of exact
+ * arithmetic, comparisons and `where`; JavaScript loops otherwise), and plans its buffers;
+ * later calls with the same signature run the compiled program. Results equal the function's, bit for bit on the JavaScript kernels
  * (with the WebAssembly kernels, fused transcendental functions may differ in the last bits).
  *
  * The signature is the arguments' tree structure, the tensors' shapes and dtypes, and every
