@@ -14,6 +14,7 @@
 import { fail } from '../core/errors.js'
 import { type Tensor, boxOf, dataOf, tracedAs } from '../core/Tensor.js'
 import { type Level, type LevelBox, newLevelId } from '../prims/bind.js'
+import type { Compound } from '../prims/Compound.js'
 import type { Prim, PrimParams } from '../prims/Prim.js'
 import type { Axis } from './rules/Rule.js'
 import { rules } from './rules/table.js'
@@ -78,6 +79,15 @@ export const batching = (name: string, size: number): Batching => {
       }
       const [out, axis] = rules[prim].batch(primals, axes, params, { size, prim })
       return axis === null ? out : example(out, axis)
+    },
+    // a compound maps its own body over the batch, once
+    compound: (c: Compound, inputs: ReadonlyArray<Tensor>): ReadonlyArray<Tensor> => {
+      const batches = inputs.map(batchOf)
+      const [outs, axes] = c.batch(batches.map(([v]) => v), batches.map(([, a]) => a), size)
+      return outs.map((o, i) => {
+        const a = axes[i]
+        return a === null || a === undefined ? o : example(o, a)
+      })
     },
   }
   return { level, size, example, batchOf, close: () => (active = false) }

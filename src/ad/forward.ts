@@ -7,6 +7,7 @@
 import { sameShape } from '../core/shape.js'
 import { type Tensor, boxOf, traced } from '../core/Tensor.js'
 import { type Level, type LevelBox, bind, customBody, newLevelId, primalAt } from '../prims/bind.js'
+import type { Compound } from '../prims/Compound.js'
 import type { Prim, PrimParams } from '../prims/Prim.js'
 import type { Linear } from './rules/Rule.js'
 import { rules } from './rules/table.js'
@@ -42,6 +43,14 @@ export const forward = (name: string): Forward => {
       if (t === null) return out
       // the one place where tangents meet the output's shape (broadcast inputs)
       return dual(out, sameShape(t.shape, out.shape) ? t : T.broadcastTo(t, out.shape))
+    },
+    // a compound pushes the tangents through its own transformed body, one level down
+    compound: (c: Compound, inputs: ReadonlyArray<Tensor>): ReadonlyArray<Tensor> => {
+      const [outs, tangents] = c.jvp(inputs.map((x) => primalAt(level, x)), inputs.map(tangentOf))
+      return outs.map((o, i) => {
+        const t = tangents[i]
+        return t === null || t === undefined ? o : dual(o, t)
+      })
     },
   }
   const dual = (primal: Tensor, tangent: Tensor): Tensor => traced({ level, primal, tangent } satisfies DualBox)

@@ -12,8 +12,9 @@
  */
 import { currentLayer, duringBackward, withRule } from '../core/context.js'
 import { sameShape } from '../core/shape.js'
-import { type Tensor, boxOf, traced } from '../core/Tensor.js'
+import { type Tensor, boxOf, dataOf, traced } from '../core/Tensor.js'
 import { type Level, type LevelBox, bind, customBody, newLevelId, primalAt } from '../prims/bind.js'
+import type { Compound, CompoundVjp } from '../prims/Compound.js'
 import type { Prim, PrimParams } from '../prims/Prim.js'
 import { rules } from './rules/table.js'
 import * as T from '../tensor/index.js'
@@ -32,6 +33,10 @@ interface Node {
   readonly parents: ReadonlyArray<number>
   /** the layer the forward step ran in, for diagnostics of its backward step */
   readonly layer: string | undefined
+  /** a compound: its name and pullback (its outputs are the part nodes after it) */
+  readonly compound?: { readonly name: string; readonly vjp: CompoundVjp }
+  /** output k of the compound at node `of` */
+  readonly part?: { readonly of: number; readonly k: number }
 }
 
 export interface Reverse {
@@ -42,6 +47,8 @@ export interface Reverse {
   readonly nodeOf: (x: Tensor) => number
   /** Adjoints of every input node, given seed cotangents of output nodes. */
   readonly backward: (seeds: ReadonlyMap<number, Tensor>) => ReadonlyMap<number, Tensor>
+  /** Bytes of the distinct buffers the tape holds for the backward pass (inputs, outputs, residuals). */
+  readonly retainedBytes: () => number
   readonly close: () => void
 }
 
@@ -75,14 +82,43 @@ export const reverse = (name: string): Reverse => {
       const out = bind(prim, primals, params)
       return rules[prim].constant === true ? out : record({ prim, params, primals, out, parents: inputs.map(nodeOf), layer: currentLayer() })
     },
+    // a compound is one node, whose pullback the compound gives, and one part node per output
+    compound: (c: Compound, inputs: ReadonlyArray<Tensor>): ReadonlyArray<Tensor> => {
+      const primals = inputs.map((x) => primalAt(level, x))
+      const parents = inputs.map(nodeOf)
+      const vjp = c.vjp(primals, parents.map((p) => p >= 0))
+      const of = tape.length
+      tape.push({ prim: undefined, params: undefined, primals, out: vjp.outs[0] ?? primals[0]!, parents, layer: currentLayer(), compound: { name: c.name, vjp } })
+      return vjp.outs.map((out, k) => record({ prim: undefined, params: undefined, primals: [], out, parents: [of], layer: undefined, part: { of, k } }))
+    },
   }
-  const backward = (seeds: ReadonlyMap<number, Tensor>): ReadonlyMap<number, Tensor> =>
-    duringBackward(() => tape.slice(0, Math.max(-1, ...seeds.keys()) + 1).reduceRight((adjoints, node, i) => {
+  const backward = (seeds: ReadonlyMap<number, Tensor>): ReadonlyMap<number, Tensor> => {
+    // cotangents of a compound's outputs, gathered from its part nodes (which come after it)
+    const gathered = new Map<number, Array<Tensor | null>>()
+    return duringBackward(() => tape.slice(0, Math.max(-1, ...seeds.keys()) + 1).reduceRight((adjoints, node, i) => {
       const g = adjoints.get(i)
-      if (g === undefined || node.prim === undefined) return adjoints
-      adjoints.delete(i) // an inner node's adjoint is final once it has been passed on
-      const rule = rules[node.prim] as (typeof rules)[Prim]
-      const cts = withRule(node.prim, node.layer, () => rule.vjp(g, node.primals, node.out, node.params as never, node.parents.map((p) => p >= 0)))
+      if (node.part !== undefined) {
+        if (g === undefined) return adjoints
+        adjoints.delete(i)
+        const { of, k } = node.part
+        const cts = gathered.get(of) ?? new Array<Tensor | null>(tape[of]!.compound!.vjp.outs.length).fill(null)
+        cts[k] = g
+        gathered.set(of, cts)
+        return adjoints
+      }
+      let cts: ReadonlyArray<Tensor | null | undefined>
+      if (node.compound !== undefined) {
+        const outCts = gathered.get(i)
+        if (outCts === undefined) return adjoints
+        gathered.delete(i)
+        const { name, vjp } = node.compound
+        cts = withRule(name, node.layer, () => vjp.back(outCts))
+      } else {
+        if (g === undefined || node.prim === undefined) return adjoints
+        adjoints.delete(i) // an inner node's adjoint is final once it has been passed on
+        const rule = rules[node.prim] as (typeof rules)[Prim]
+        cts = withRule(node.prim, node.layer, () => rule.vjp(g, node.primals, node.out, node.params as never, node.parents.map((p) => p >= 0)))
+      }
       node.parents.forEach((p, j) => {
         const ct = cts[j]
         if (p < 0 || ct === null || ct === undefined) return
@@ -92,11 +128,25 @@ export const reverse = (name: string): Reverse => {
       })
       return adjoints
     }, new Map<number, Tensor>(seeds)))
+  }
+  const retainedBytes = (): number => {
+    const seen = new Set<ArrayBufferView>()
+    const see = (t: Tensor): void => void seen.add(dataOf(t))
+    for (const node of tape) {
+      node.primals.forEach(see)
+      see(node.out)
+      node.compound?.vjp.residuals.forEach(see)
+    }
+    let bytes = 0
+    for (const b of seen) bytes += b.byteLength
+    return bytes
+  }
   return {
     level,
     input: (x) => record({ prim: undefined, params: undefined, primals: [], out: x, parents: [], layer: undefined }),
     nodeOf,
     backward,
+    retainedBytes,
     close: () => (active = false),
   }
 }

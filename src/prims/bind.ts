@@ -9,6 +9,7 @@
  */
 import { PuregradError, fail } from '../core/errors.js'
 import { type Tensor, type TraceBox, boxOf } from '../core/Tensor.js'
+import type { Compound } from './Compound.js'
 import type { Prim, PrimParams } from './Prim.js'
 import { evaluations } from './eval.js'
 
@@ -21,6 +22,8 @@ export interface Level {
   readonly process: <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor
   /** What to do about a value of this level used after its call returned, when not the default advice. */
   readonly leakAdvice?: string
+  /** How this interpreter applies a compound operation (scan, checkpoint); without it the compound runs traced, unrolled. */
+  readonly compound?: (c: Compound, inputs: ReadonlyArray<Tensor>) => ReadonlyArray<Tensor>
 }
 
 export interface LevelBox extends TraceBox {
@@ -59,6 +62,7 @@ export const topLevel = (op: string, inputs: ReadonlyArray<Tensor>): Level | und
 
 /** Applies a primitive to validated inputs. */
 export const bind = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
+  if (rewrite !== undefined) inputs = inputs.map(rewrite)
   const top = topLevel(prim, inputs)
   if (top !== undefined) return top.process(prim, inputs, params)
   let out: Tensor
@@ -94,6 +98,17 @@ export const observeEvaluations = <A>(watch: Observer, f: () => A): A => {
   }
 }
 
+/** Runs `f` with no observer: evaluations whose results are thrown away (a compound's probe of its body). */
+export const unobserved = <A>(f: () => A): A => {
+  const outer = observer
+  observer = undefined
+  try {
+    return f()
+  } finally {
+    observer = outer
+  }
+}
+
 /** The value of `x` one level below `level`: its primal if `level` traces it, else `x` itself. */
 export const primalAt = (level: Level, x: Tensor): Tensor => {
   const b = boxOf(x) as LevelBox | undefined
@@ -115,4 +130,37 @@ export const customBody = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor
   if (prim !== 'custom') return undefined
   const { rule } = params as PrimParams['custom']
   return rule[mode] === undefined ? rule.f(...inputs) : undefined
+}
+
+/**
+ * A substitution of tensors applied to the inputs of every primitive and compound while it is
+ * installed: how the body of a compound closes over traced values (see `ad/closure.ts`).
+ */
+export type Rewrite = (x: Tensor) => Tensor
+
+let rewrite: Rewrite | undefined
+
+/** The substitution installed now, if any. */
+export const currentRewrite = (): Rewrite | undefined => rewrite
+
+/** Runs `f` with `r` (and no other) substituting inputs; the previous one is restored after. */
+export const withRewrite = <A>(r: Rewrite | undefined, f: () => A): A => {
+  const saved = rewrite
+  rewrite = r
+  try {
+    return f()
+  } finally {
+    rewrite = saved
+  }
+}
+
+/**
+ * Applies a compound operation: concretely when no input is traced, else by the innermost
+ * interpreter among the inputs, through its compound rule (or, lacking one, by running the
+ * compound on its traced inputs, which unrolls it under that interpreter).
+ */
+export const bindCompound = (c: Compound, inputs: ReadonlyArray<Tensor>): ReadonlyArray<Tensor> => {
+  const xs = rewrite === undefined ? inputs : inputs.map(rewrite)
+  const top = topLevel(c.name, xs)
+  return top?.compound === undefined ? c.run(xs) : top.compound(c, xs)
 }

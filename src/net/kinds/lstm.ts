@@ -5,7 +5,7 @@ import { checkInit, initialize } from '../initializers.js'
 import { type BuiltinKind, one, single } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
 import { boolean, layerOptions, make, positiveInt } from './common.js'
-import { type Recurrent, type RecurrentOptions, type RnnParams, recurrent, recurrentShape, sequence, unroll } from './recurrent.js'
+import { type Recurrent, type RecurrentOptions, type RnnParams, inputTerms, recurrent, recurrentShape, sequence, unroll } from './recurrent.js'
 
 export interface Lstm {
   readonly _tag: 'Lstm'
@@ -50,12 +50,12 @@ export const lstmKind: BuiltinKind<Lstm> = {
     const u = l.units
     const gate = (z: T.Tensor, k: number): T.Tensor => T.slice(z, [0, k * u], [n, u])
     const zero = T.zeros([n, u], t.dtype)
-    const y = unroll(T.add(T.matmul(t, W), b), { h: zero, c: zero }, (xwt, s) => {
+    const y = unroll(inputTerms(t, W, b), { h: zero, c: zero }, (xwt, s) => {
       const z = T.add(xwt, T.matmul(s.h, U))
       const c = T.add(T.mul(T.sigmoid(gate(z, 1)), s.c), T.mul(T.sigmoid(gate(z, 0)), T.tanh(gate(z, 2))))
       const h = T.mul(T.sigmoid(gate(z, 3)), T.tanh(c))
-      return [h, { h, c }]
-    }, l.returnSequences)
+      return { h, c }
+    }, (s) => s.h, l.returnSequences)
     return { y, state: {} }
   },
   label: (l) => `Lstm(${l.units}${l.returnSequences ? ', sequences' : ''})`,

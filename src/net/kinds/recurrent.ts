@@ -10,6 +10,8 @@
 import { fail } from '../../core/errors.js'
 import { dataOf, type Tensor } from '../../core/Tensor.js'
 import * as T from '../../tensor/index.js'
+import { scan } from '../../ad/scan.js'
+import type { Tree } from '../../tree/index.js'
 import { problem } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
 import { attr } from '../../onnx/graph.js'
@@ -25,18 +27,27 @@ export const recurrentShape = (units: number, returnSequences: boolean, s: Reado
   return returnSequences ? [time, units] : [units]
 }
 
-/** Runs a cell over time: step(x_t·W + b part, state) → [h, state]; xw holds x·W for all steps. */
-export const unroll = <S>(xw: T.Tensor, s0: S, step: (xwt: T.Tensor, s: S) => readonly [T.Tensor, S], returnSequences: boolean): T.Tensor => {
-  const [n, time, width] = xw.shape as [number, number, number]
-  let s = s0
-  const hs: T.Tensor[] = []
-  let h: T.Tensor | undefined
-  for (let t = 0; t < time; t++) {
-    ;[h, s] = step(T.reshape(T.slice(xw, [0, t, 0], [n, 1, width]), [n, width]), s)
-    hs.push(h)
-  }
-  if (h === undefined) return fail('SHAPE_MISMATCH', 'recurrent layer', 'sequences must have at least one step.')
-  return returnSequences ? T.stack(hs, 1) : h
+/**
+ * x·W + b for every step, time first ([time, batch, units·gates]) as `unroll` scans it, from
+ * batch-first x. (Transposing x first instead would save a copy, but matmul would then add
+ * the gradient of W over batch and time in another order.)
+ */
+export const inputTerms = (x: T.Tensor, W: T.Tensor, b: T.Tensor): T.Tensor => T.transpose(T.add(T.matmul(x, W), b), [1, 0, 2])
+
+/**
+ * Runs a cell over time with `scan` (one operation under differentiation, whose tape keeps the
+ * state entering each step instead of every step's intermediates): step(x_t·W + b, state) →
+ * next state, whose output is `output(state)`; xw holds x·W + b for all steps, time first.
+ * Returns every step's output batch first ([batch, time, units]), or the last one.
+ */
+export const unroll = <S extends Tree>(xw: T.Tensor, s0: S, step: (xwt: T.Tensor, s: S) => S, output: (s: S) => T.Tensor, returnSequences: boolean): T.Tensor => {
+  if (xw.shape[0] === 0) return fail('SHAPE_MISMATCH', 'recurrent layer', 'sequences must have at least one step.')
+  if (!returnSequences) return output(scan((s: S, xwt: T.Tensor) => [step(xwt, s), undefined] as const, s0, xw)[0])
+  const [, hs] = scan((s: S, xwt: T.Tensor) => {
+    const next = step(xwt, s)
+    return [next, output(next)] as const
+  }, s0, xw)
+  return T.transpose(hs, [1, 0, 2])
 }
 
 export type RnnParams = { readonly W: T.Tensor; readonly U: T.Tensor; readonly b: T.Tensor }

@@ -10,7 +10,7 @@ import { attr } from '../../onnx/graph.js'
 import type { Cx } from '../Kind.js'
 import type { Sym } from '../onnx/symbols.js'
 import { boolean, layerOptions, make, positiveInt } from './common.js'
-import { type Recurrent, type RecurrentOptions, type RnnParams, recurrent, recurrentShape, sequence, unroll } from './recurrent.js'
+import { type Recurrent, type RecurrentOptions, type RnnParams, inputTerms, recurrent, recurrentShape, sequence, unroll } from './recurrent.js'
 
 export interface SimpleRnn {
   readonly _tag: 'SimpleRnn'
@@ -78,12 +78,9 @@ export const simpleRnnKind: BuiltinKind<SimpleRnn> = {
   apply: (l, { params }, x) => {
     const { W, U, b } = params as RnnParams
     const t = single(x)
-    const xw = T.add(T.matmul(t, W), b)
+    const xw = inputTerms(t, W, b)
     const h0 = T.zeros([t.shape[0]!, l.units], t.dtype)
-    const y = unroll(xw, h0, (xwt, h) => {
-      const next = activate(l.activation, T.add(xwt, T.matmul(h, U)))
-      return [next, next]
-    }, l.returnSequences)
+    const y = unroll(xw, h0, (xwt, h) => activate(l.activation, T.add(xwt, T.matmul(h, U))), (h) => h, l.returnSequences)
     return { y, state: {} }
   },
   label: (l) => `SimpleRnn(${l.units}${l.returnSequences ? ', sequences' : ''})`,
