@@ -164,16 +164,11 @@ const fusedStep = (p: Program, members: ReadonlyArray<Eqn>): Step | undefined =>
   if (split < 0) return undefined
   const round = (dtype: string, x: string): string => (dtype === 'float32' ? `Math.fround(${x})` : dtype === 'int32' ? `(${x} | 0)` : x)
   const name = new Map<number, string>(inputs.map((v, k) => [v, `x${k}`]))
-  const hoisted: string[] = []
-  const loads: string[] = []
-  inputs.forEach((v, k) => {
-    const at = { full: 'o * inner + j', inner: 'j', outer: 'o', scalar: '0' }[access[k]!]
-    if (access[k] === 'scalar') hoisted.push(`const x${k} = in${k}[0];`)
-    else if (access[k] === 'outer') hoisted.push(`/* x${k} per row */`)
-    else loads.push(`const x${k} = in${k}[${at}];`)
-    void v
-  })
-  const rowLoads = inputs.flatMap((_, k) => (access[k] === 'outer' ? [`const x${k} = in${k}[o];`] : []))
+  // each input is read where its index changes: once (scalar), once per row (outer), or per element
+  const read = (k: number, at: string): string => `const x${k} = in${k}[${at}];`
+  const hoisted = inputs.flatMap((_, k) => (access[k] === 'scalar' ? [read(k, '0')] : []))
+  const rowLoads = inputs.flatMap((_, k) => (access[k] === 'outer' ? [read(k, 'o')] : []))
+  const loads = inputs.flatMap((_, k) => (access[k] === 'full' ? [read(k, 'o * inner + j')] : access[k] === 'inner' ? [read(k, 'j')] : []))
   const body: string[] = []
   members.forEach((e, k) => {
     const args = e.inputs.map((v) => name.get(v)!)
@@ -187,7 +182,7 @@ const fusedStep = (p: Program, members: ReadonlyArray<Eqn>): Step | undefined =>
   })
   const source = [
     `const inner = ${sizeOf(out.shape.slice(split))}, rows = ${sizeOf(out.shape.slice(0, split))};`,
-    ...hoisted.filter((h) => !h.startsWith('/*')),
+    ...hoisted,
     'for (let o = 0; o < rows; o++) {',
     ...rowLoads.map((l) => `  ${l}`),
     '  for (let j = 0; j < inner; j++) {',

@@ -35,8 +35,6 @@ const remember = <K, V>(m: Map<K, V>, k: K, v: V, max: number): V => {
 }
 
 interface Staged {
-  /** the program as traced */
-  readonly raw: Program
   /** what a traced call replays: the program without dead code (not CSE: merged uses would add their derivatives in another order) */
   readonly replayed: () => Program
   /** the constants of the compiled program, in its order */
@@ -87,7 +85,7 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
     return [flatten(name, r).leaves, r]
   })
   const { compiled, keep } = planFor(raw)
-  return { raw, replayed: lazy(() => dce(raw)), consts: keep.map((i) => raw.constValues[i]!), result, compiled }
+  return { replayed: lazy(() => dce(raw)), consts: keep.map((i) => raw.constValues[i]!), result, compiled }
 }
 
 /**
