@@ -28,14 +28,8 @@ import { createWasmKernels } from '../src/kernels/wasm/index.js'
 import { type Split, batches, epochOrder } from './lib/data.js'
 import * as J from './lib/jax.js'
 import * as M from './lib/mlp.js'
+import { fmt, median, table } from './lib/report.js'
 import { useBackend } from './lib/tf.js'
-
-const median = (xs: ReadonlyArray<number>): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-const fmt = (v: number, digits = 0): string => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 
 /** Runs every entry once per round, in an order rotated each round; returns each entry's results over the rounds. */
 const alternate = <K extends string>(rounds: number, entries: ReadonlyArray<[K, () => number]>): Record<K, number[]> => {
@@ -239,15 +233,6 @@ export const jitSideBySide = async (quick: boolean, train: Split, test: Split, i
   // ---- tables -----------------------------------------------------------------------------------
   const names = { eager: 'puregrad wasm, eager', jit: 'puregrad wasm, Ad.jit', jax: 'jax-js wasm, jit', tfjs: 'tfjs-wasm' } as const
   const keys = ['eager', 'jit', 'jax', 'tfjs'] as const
-  const table = (title: string, rows: ReadonlyArray<ReadonlyArray<string>>): void => {
-    console.log(`### ${title}\n`)
-    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
-    const line = (r: ReadonlyArray<string>): string => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`
-    console.log(line(rows[0]!))
-    console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`)
-    for (const r of rows.slice(1)) console.log(line(r))
-    console.log()
-  }
   {
     const rows = [['configuration', 'adam samples/s', 'adam ÷ jax-js', 'sgd samples/s', 'sgd ÷ jax-js']]
     for (const k of keys) rows.push([names[k], fmt(train_.adam[k]), `${(train_.adam[k] / train_.adam.jax).toFixed(2)}×`, fmt(train_.sgd[k]), `${(train_.sgd[k] / train_.sgd.jax).toFixed(2)}×`])

@@ -30,12 +30,8 @@ import * as J from './lib/jax.js'
 import * as M from './lib/mlp.js'
 import { type Backend, tf, useBackend } from './lib/tf.js'
 import { type JitResults, jitSideBySide, jitTargets } from './jit-side-by-side.js'
+import { fmt, median, table } from './lib/report.js'
 
-const median = (xs: ReadonlyArray<number>): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
 const quantile = (xs: ReadonlyArray<number>, q: number): number => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
@@ -54,17 +50,6 @@ const perCall = (f: () => unknown, budgetMs: number, minCalls = 3, maxCalls = 10
   return median(ts)
 }
 
-const table = (title: string, rows: ReadonlyArray<ReadonlyArray<string>>): void => {
-  console.log(`### ${title}\n`)
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
-  const line = (r: ReadonlyArray<string>): string => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`
-  console.log(line(rows[0]!))
-  console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`)
-  for (const r of rows.slice(1)) console.log(line(r))
-  console.log()
-}
-
-const fmt = (v: number, digits = 0): string => v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`
 
 /** One library configuration in the comparison. */

@@ -10,6 +10,7 @@ import { Tensor as T } from '../src/index.js'
 import { useKernels } from '../src/kernels/registry.js'
 import { createWasmKernels, relaxedSimdSupported } from '../src/kernels/wasm/index.js'
 import * as M from './lib/mlp.js'
+import { median } from './lib/report.js'
 import { tf, useBackend } from './lib/tf.js'
 
 const quick = process.argv.includes('--quick')
@@ -93,11 +94,6 @@ const jaxJs = async (): Promise<Runner | undefined> => {
     matmul: () => np.matmul(ja.ref, jb.ref).dataSync(),
     conv: () => lax.conv(jx.ref, jw.ref, [1, 1], 'SAME').dataSync(),
   }
-}
-
-const median = (v: ReadonlyArray<number>): number => {
-  const s = [...v].sort((p, q) => p - q)
-  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
 const runners: Runner[] = [puregrad('puregrad simd128', 'simd128'), puregrad('puregrad relaxed-simd', 'relaxed-simd'), tfjsWasm()]

@@ -17,6 +17,7 @@
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { relaxedSimdSupported } from '../src/kernels/wasm/index.js'
+import { table } from './lib/report.js'
 
 interface ChildResult {
   readonly node: string
@@ -28,16 +29,6 @@ interface ChildResult {
 const MATMUL_FLOPS = 2 * 1024 ** 3
 /** 2·N·H·W·O·(3·3·C) for the case of bench/simd-child.ts. */
 const CONV_FLOPS = 2 * 32 * 28 * 28 * 32 * 9 * 16
-
-const table = (title: string, rows: ReadonlyArray<ReadonlyArray<string>>): void => {
-  console.log(`### ${title}\n`)
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
-  const line = (r: ReadonlyArray<string>): string => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`
-  console.log(line(rows[0]!))
-  console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`)
-  for (const r of rows.slice(1)) console.log(line(r))
-  console.log()
-}
 
 export const simdBuilds = (quick: boolean): void => {
   const peakArg = process.argv.find((a) => a.startsWith('--peak='))

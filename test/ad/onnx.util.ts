@@ -5,11 +5,11 @@
  */
 import * as ort from 'onnxruntime-web'
 import { Ad, Tensor as T } from '../../src/index.js'
+// the tolerance and the per-output comparison are the network exporter's tests': REL of each output's scale
+import { outputError } from '../net/onnx.util.js'
 
 ort.env.wasm.numThreads = 1
 
-/** Float32 tolerance: |onnx − puregrad| ≤ REL · max(1, max |puregrad output|), per output. */
-export const REL = 1e-4
 
 /** What the comparisons measured (for the report at the end of a run). */
 export const measured = { sessions: 0, worst: 0, runs: [] as Array<{ name: string; maxAbs: number; scale: number }> }
@@ -64,16 +64,7 @@ export const agreeFn = async <A extends unknown[]>(name: string, f: (...args: A)
     if (r.dims.join() !== y.shape.join()) throw new Error(`${name}: ${out} has dims [${r.dims.join(', ')}] where puregrad gives [${y.shape.join(', ')}]`)
     const want = y.dtype === 'int32' ? 'int32' : y.dtype === 'float64' && opts.float64As !== 'float32' ? 'float64' : 'float32'
     if (r.type !== want) throw new Error(`${name}: ${out} is ${r.type} where ${want} was expected`)
-    const ys = T.toArray(y)
-    let maxAbs = 0
-    let scale = 1
-    for (let i = 0; i < ys.length; i++) {
-      const [a, b] = [Number(r.data[i]), ys[i]!]
-      const d = a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 0 : Math.abs(a - b)
-      maxAbs = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(maxAbs, d)
-      if (Number.isFinite(b)) scale = Math.max(scale, Math.abs(b))
-    }
-    if (!(maxAbs <= REL * scale)) throw new Error(`${name}: ${out}: max |onnx − puregrad| = ${maxAbs} exceeds ${REL} · ${scale}`)
+    const { maxAbs, scale } = outputError(`${name}: ${out}`, r.data, T.toArray(y))
     if (maxAbs / scale >= worst.maxAbs / worst.scale) worst = { maxAbs, scale }
   }
   measured.runs.push({ name, ...worst })

@@ -42,6 +42,23 @@ export const runOnnx = async (bytes: Uint8Array, x: Net.Value): Promise<Record<s
  * the largest absolute difference relative to its output's scale, and that scale. Throws when an output
  * is missing, has another shape, or differs by more than the tolerance.
  */
+/**
+ * The largest |onnx − puregrad| over one output and the output's scale (its largest finite
+ * magnitude, at least 1); throws when the difference exceeds REL of the scale.
+ */
+export const outputError = (what: string, theirs: ArrayLike<number | bigint>, ours: ReadonlyArray<number>): { readonly maxAbs: number; readonly scale: number } => {
+  let maxAbs = 0
+  let scale = 1
+  for (let i = 0; i < ours.length; i++) {
+    const [a, b] = [Number(theirs[i]), ours[i]!]
+    const d = a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 0 : Math.abs(a - b)
+    maxAbs = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(maxAbs, d)
+    if (Number.isFinite(b)) scale = Math.max(scale, Math.abs(b))
+  }
+  if (!(maxAbs <= REL * scale)) throw new Error(`${what}: max |onnx − puregrad| = ${maxAbs} exceeds ${REL} · ${scale}`)
+  return { maxAbs, scale }
+}
+
 export const agree = async (name: string, net: Net.Layer, vars: Net.Vars, inShape: Net.Shapes, x: Net.Value, options: Partial<Net.OnnxOptions> = {}): Promise<{ readonly maxAbs: number; readonly scale: number; readonly bytes: Uint8Array }> => {
   const bytes = Net.toOnnx(net, vars, { inShape, ...options })
   const ours = leaves(Net.apply(net, vars, x).y, 'output')
@@ -52,16 +69,7 @@ export const agree = async (name: string, net: Net.Layer, vars: Net.Vars, inShap
   for (const [out, y] of ours) {
     const r = theirs[out]!
     if (r.dims.join() !== y.shape.join()) throw new Error(`${name}: ${out} has dims [${r.dims.join(', ')}] where puregrad gives [${y.shape.join(', ')}]`)
-    const want = T.toArray(y)
-    let maxAbs = 0
-    let scale = 1
-    for (let i = 0; i < want.length; i++) {
-      const [a, b] = [Number(r.data[i]), want[i]!]
-      const d = a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 0 : Math.abs(a - b)
-      maxAbs = Number.isNaN(d) ? Number.POSITIVE_INFINITY : Math.max(maxAbs, d)
-      if (Number.isFinite(b)) scale = Math.max(scale, Math.abs(b))
-    }
-    if (!(maxAbs <= REL * scale)) throw new Error(`${name}: ${out}: max |onnx − puregrad| = ${maxAbs} exceeds ${REL} · ${scale}`)
+    const { maxAbs, scale } = outputError(`${name}: ${out}`, r.data, T.toArray(y))
     if (maxAbs / scale >= worst.maxAbs / worst.scale) worst = { maxAbs, scale }
   }
   measured.runs.push({ name, ...worst })
