@@ -9,8 +9,8 @@
  * @since 0.1.0
  */
 import { fail } from '../core/errors.js'
-import type { Tensor } from '../core/Tensor.js'
-import { type Scalar, numbers, tensors } from './scalar.js'
+import type { Scalar } from './scalar.js'
+import { named } from './scheduleForm.js'
 import { checkBoolean, checkInteger, checkNonNegative, checkNumber, checkOptions, checkPositive } from './internal.js'
 import { exercises } from './base.js'
 
@@ -31,31 +31,6 @@ import { exercises } from './base.js'
  */
 export type Schedule = (step: number) => number
 
-const checkStep = (op: string, step: unknown): number =>
-  typeof step === 'number' && step >= 0 && Number.isFinite(step)
-    ? step
-    : fail('INVALID_ARGUMENT', op, `the step is ${String(step)}; a schedule is called with the step count, a finite number ≥ 0 (0 at the first update).`)
-
-/** A schedule's formula, written once over numbers and scalar tensors (see scalar.ts). */
-type Formula = <X>(A: Scalar<X>, t: X) => X | number
-
-const forms = new WeakMap<Schedule, (step: Tensor) => Tensor>()
-
-const named = (op: string, f: Formula): Schedule => {
-  const schedule: Schedule = (step) => f(numbers, checkStep(op, step))
-  forms.set(schedule, (t) => {
-    const v = f(tensors, t)
-    return typeof v === 'number' ? tensors.add(v, 0) : v
-  })
-  return schedule
-}
-
-/**
- * The schedule as a function of a float64 scalar step (what a jitted update reads its count
- * with), for the schedules made here; undefined for other functions. Equal to the schedule at
- * every step, bit for bit. @internal
- */
-export const tensorForm = (schedule: Schedule): ((step: Tensor) => Tensor) | undefined => forms.get(schedule)
 
 // -------------------------------------------------------------------------------------
 // schedules

@@ -12,7 +12,8 @@ import { type EmptyState, type GradientTransformation, emptyState, stateless, tr
 import { axpby, checkBoolean, checkDecay, checkLearningRate, checkNonNegative, checkNumber, checkOptions, checkSameTree, needParams, zerosLike } from './internal.js'
 import { type Mask, allLeaves, leafFlags, weightsOnly } from './mask.js'
 import { countOf, countValue, isKnown, nextCount, perDType, zeroCount } from './count.js'
-import { type Schedule, exponentialDecay, tensorForm } from './schedule.js'
+import { type Schedule, exponentialDecay } from './schedule.js'
+import { tensorForm } from './scheduleForm.js'
 import { flag, stateful } from './stateful.js'
 
 type Tensor = T.Tensor

@@ -6,7 +6,8 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { Ad, Data, Net, Loss, Optim, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
-import { type Schedule, tensorForm } from '../../src/optim/schedule.js'
+import type { Schedule } from '../../src/optim/schedule.js'
+import { tensorForm } from '../../src/optim/scheduleForm.js'
 import { caught } from '../util.js'
 
 const schedules: ReadonlyArray<[string, Schedule]> = [
