@@ -2,7 +2,8 @@
  * `npm run bench` (`-- --quick` for a short run): puregrad's kernels and training beside
  * baselines, TensorFlow.js and jax-js, all measured in one run on the same data and printed as
  * ratios (this machine is shared and noisy, so only same-run ratios mean much).
- * `-- --only simd` runs Part 3 alone (the relaxed-SIMD and SIMD128 builds; bench/simd.ts).
+ * `-- --only simd` runs Part 3 alone (the relaxed-SIMD and SIMD128 builds; bench/simd.ts);
+ * `-- --only jit` the Ad.jit comparison with jax-js and tfjs-wasm alone (bench/jit-side-by-side.ts).
  *
  * Part 1 (the plain TypeScript kernels against naive loops) is the original table. Part 2 runs
  * puregrad with the TypeScript kernels, the WebAssembly SIMD kernels on one thread and with
@@ -17,16 +18,26 @@ import { jacobianTimes } from './lib/jacobians.js'
 import { perExampleGradients } from './lib/perExample.js'
 import { sideBySide } from './side-by-side.js'
 import { simdBuilds } from './simd.js'
+import { jitSideBySide, jitTargets } from './jit-side-by-side.js'
+import { loadMnist } from './lib/data.js'
+import { initWeights } from './lib/mlp.js'
+import { table } from './lib/report.js'
 
 const quick = process.argv.includes('--quick')
 const onlyArg = process.argv.indexOf('--only')
 const only = onlyArg < 0 ? undefined : process.argv[onlyArg + 1]
-if (only !== undefined && only !== 'simd') {
-  console.error(`--only takes one section: simd (got ${only ?? 'nothing'})`)
+if (only !== undefined && only !== 'simd' && only !== 'jit') {
+  console.error(`--only takes one section: simd or jit (got ${only ?? 'nothing'})`)
   process.exit(1)
 }
 if (only === 'simd') {
   simdBuilds(quick)
+  process.exit(0)
+}
+if (only === 'jit') {
+  const { train, test } = loadMnist()
+  const r = await jitSideBySide(quick, train, test, initWeights(7))
+  table('Targets of the jit comparison', [['target', 'measured', 'met'], ...jitTargets(r)])
   process.exit(0)
 }
 

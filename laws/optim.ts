@@ -255,13 +255,16 @@ export const resumesFromJSON =
     return equiv(resumed, straight)
   }
 
-/** With parameters of one dtype, every update and every tensor of the state has that dtype. */
+/** A scalar of a state that is bookkeeping, not a statistic of the parameters: a step count (int32) or a product of factors (float64). */
+const bookkeeping = (t: T.Tensor): boolean => t.shape.length === 0 && (t.dtype === 'int32' || t.dtype === 'float64')
+
+/** With parameters of one dtype, every update and every tensor of the state has that dtype (bar the state's step counts and float64 scalars). */
 export const keepsDtype =
   (tx: Tx) =>
   (params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>): Equiv<string[]> => {
     const dtype = Tree.leaves(params)[0]!.value.dtype
     const r = run(tx, params, grads)
-    const seen = [...r.updates.flatMap(tensorsIn), ...r.states.flatMap(tensorsIn)].map((t) => t.dtype)
+    const seen = [...r.updates.flatMap(tensorsIn), ...r.states.flatMap(tensorsIn).filter((t) => !bookkeeping(t))].map((t) => t.dtype)
     return equiv([...new Set(seen)], seen.length === 0 ? [] : [dtype])
   }
 

@@ -13,6 +13,7 @@ import type { LearningRate, WeightDecayOptions } from './alias.js'
 import { build, decay } from './aliasHelpers.js'
 import { type EmptyState, type GradientTransformation, identity, stateless, exercises } from './base.js'
 import { chain } from './combine.js'
+import { countValue, nextCount, perDType, zeroCount } from './count.js'
 import { axpby, checkPositive, zerosLike } from './internal.js'
 import { decayRate, flag, nonNegative, stateful, wholeNumber } from './stateful.js'
 import { type ScaleByScheduleState, scale, scaleByLearningRate } from './transform.js'
@@ -41,7 +42,7 @@ type Tensor = T.Tensor
  */
 export interface ScaleByFactoredRmsState {
   readonly _tag: 'ScaleByFactoredRmsState'
-  readonly count: number
+  readonly count: Tensor
   readonly vRow: Tree.Tree
   readonly vCol: Tree.Tree
   readonly v: Tree.Tree
@@ -106,7 +107,7 @@ export const scaleByFactoredRms = (opts: ScaleByFactoredRmsOptions = {}): Gradie
       const stat = (pick: (x: Tensor, axes: readonly [number, number] | undefined) => ReadonlyArray<number>) =>
         Tree.map(params, (x) => T.zeros(pick(x, factoredAxes(x.shape, o.factored, o.minDimSizeToFactor)), x.dtype))
       return {
-        count: 0,
+        count: zeroCount(),
         vRow: stat((x, a) => (a === undefined ? PLACEHOLDER : without(x.shape, a[1]))),
         vCol: stat((x, a) => (a === undefined ? PLACEHOLDER : without(x.shape, a[0]))),
         v: stat((x, a) => (a === undefined ? x.shape : PLACEHOLDER)),
@@ -124,8 +125,10 @@ export const scaleByFactoredRms = (opts: ScaleByFactoredRmsOptions = {}): Gradie
         }
         return ls.map((l) => l.value)
       }) as [Tensor[], Tensor[], Tensor[]]
-      const beta = 1 - (s.count + 1) ** -o.decayRate
-      const ema = (v: Tensor, x: Tensor): Tensor => axpby(v, beta, x, 1 - beta)
+      const step = countValue(nextCount(s.count))
+      const beta64 = T.sub(1, T.pow(step, -o.decayRate))
+      const [beta, rest] = [perDType(beta64), perDType(T.sub(1, beta64))]
+      const ema = (v: Tensor, x: Tensor): Tensor => axpby(v, beta(v.dtype), x, rest(x.dtype))
       const out = gs.map(({ value: g, path }, k): readonly [Tensor, Tensor, Tensor, Tensor] => {
         const [r, c, v] = [rs[k]!, cs[k]!, vs[k]!]
         const axes = factoredAxes(g.shape, o.factored, o.minDimSizeToFactor)
@@ -150,7 +153,7 @@ export const scaleByFactoredRms = (opts: ScaleByFactoredRmsOptions = {}): Gradie
         let k = 0
         return Tree.map(grads, () => out[k++]![i]!)
       }
-      return [part(0), { count: s.count + 1, vRow: part(1), vCol: part(2), v: part(3) }]
+      return [part(0), { count: nextCount(s.count), vRow: part(1), vCol: part(2), v: part(3) }]
     },
   })
 
@@ -158,12 +161,12 @@ export const scaleByFactoredRms = (opts: ScaleByFactoredRmsOptions = {}): Gradie
 // adafactor
 // -------------------------------------------------------------------------------------
 
-/** √(mean(x²)) of a leaf. */
-const rms = (x: Tensor): number => Math.sqrt(T.item(T.mean(T.square(x))))
+/** √(mean(x²)) of a leaf, a float64 scalar (a tensor, so it traces under jit). */
+const rms = (x: Tensor): Tensor => T.sqrt(T.cast(T.mean(T.square(x)), 'float64'))
 
 /** Each leaf divided by max(1, rms/threshold): its RMS is at most the threshold (optax `clip_by_block_rms`). */
 const clipByBlockRms = (threshold: number): GradientTransformation<EmptyState> =>
-  stateless((g) => Tree.map(g, (u) => T.div(u, Math.max(1, rms(u) / threshold))))
+  stateless((g) => Tree.map(g, (u) => T.div(u, T.cast(T.maximum(1, T.div(rms(u), threshold)), u.dtype))))
 
 /** Each leaf times the RMS of its parameter, at least `minScale` (optax `scale_by_param_block_rms`). */
 const scaleByParamBlockRms = (minScale: number): GradientTransformation<EmptyState> =>
@@ -171,7 +174,7 @@ const scaleByParamBlockRms = (minScale: number): GradientTransformation<EmptySta
     const p = params ?? fail('INVALID_ARGUMENT', 'adafactor', 'multiplyByParameterScale needs the current parameters: call update(grads, state, params).')
     return Tree.zipWith(g, p, (u, x) => {
       const r = rms(x)
-      return T.mul(u, r <= minScale ? minScale : r)
+      return T.mul(u, T.cast(T.where(T.lessEqual(r, minScale), minScale, r), u.dtype))
     })
   })
 

@@ -11,8 +11,11 @@ import { fail } from '../core/errors.js'
 import * as T from '../tensor/index.js'
 import * as Tree from '../tree/index.js'
 import { type GradientTransformation, exercises } from './base.js'
+import { countValue, nextCount, perDType, scalarOf, zeroCount } from './count.js'
 import { axpby, emaSquare, zerosLike } from './internal.js'
 import { decayRate, flag, nonNegative, positive, stateful } from './stateful.js'
+
+type Tensor = T.Tensor
 
 // -------------------------------------------------------------------------------------
 // Adam
@@ -26,13 +29,14 @@ import { decayRate, flag, nonNegative, positive, stateful } from './stateful.js'
  * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.ScaleByAdamState = Optim.scaleByAdam().init({ w: T.ones([2]) })
- * assert.deepStrictEqual([s.count, T.toArray(s.mu.w), T.toArray(s.nu.w)], [0, [0, 0], [0, 0]])
+ * // the step count is an int32 scalar tensor, so a jitted update does not trace again each step
+ * assert.deepStrictEqual([T.item(s.count), s.count.dtype, T.toArray(s.mu.w), T.toArray(s.nu.w)], [0, 'int32', [0, 0], [0, 0]])
  * @category model
  * @since 0.1.0
  */
 export interface ScaleByAdamState {
   readonly _tag: 'ScaleByAdamState'
-  readonly count: number
+  readonly count: Tensor
   readonly mu: Tree.Tree
   readonly nu: Tree.Tree
   /** Only with `amsgrad`: the largest `nu` seen so far, per coordinate. */
@@ -80,17 +84,17 @@ export const scaleByAdam = (opts: ScaleByAdamOptions = {}): GradientTransformati
     options: { b1: decayRate(0.9), b2: decayRate(0.999), eps: positive(1e-8), epsRoot: nonNegative(0), amsgrad: flag(false) },
     init: (params, o) => {
       const z = zerosLike(params)
-      return o.amsgrad ? { count: 0, mu: z, nu: z, nuMax: z } : { count: 0, mu: z, nu: z }
+      return o.amsgrad ? { count: zeroCount(), mu: z, nu: z, nuMax: z } : { count: zeroCount(), mu: z, nu: z }
     },
     matches: (s) => [s.mu, 'first moment (state.mu)'],
     update: (grads, s, { b1, b2, eps, epsRoot, amsgrad }) => {
-      const t = s.count + 1
-      const c1 = 1 - b1 ** t
-      const c2 = 1 - b2 ** t
+      const t = nextCount(s.count)
+      const c1 = perDType(T.sub(1, T.pow(b1, countValue(t))))
+      const c2 = perDType(T.sub(1, T.pow(b2, countValue(t))))
       const mu = Tree.zipWith(s.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
       const nu = Tree.zipWith(s.nu, grads, (v, g) => emaSquare(v, b2, g))
       const nuMax = amsgrad ? Tree.zipWith(needMax(s), nu, (a, b) => T.maximum(a, b)) : undefined
-      const u = Tree.zipWith(mu, nuMax ?? nu, (m, v) => T.div(T.div(m, c1), T.add(T.sqrt(T.add(T.div(v, c2), epsRoot)), eps)))
+      const u = Tree.zipWith(mu, nuMax ?? nu, (m, v) => T.div(T.div(m, c1(m.dtype)), T.add(T.sqrt(T.add(T.div(v, c2(v.dtype)), epsRoot)), eps)))
       return [u, nuMax === undefined ? { count: t, mu, nu } : { count: t, mu, nu, nuMax }]
     },
   })
@@ -110,13 +114,13 @@ const needMax = (s: ScaleByAdamState): Tree.Tree =>
  * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.ScaleByAdamaxState = Optim.scaleByAdamax().init({ w: T.ones([1]) })
- * assert.strictEqual(s.count, 0)
+ * assert.strictEqual(T.item(s.count), 0)
  * @category model
  * @since 0.1.0
  */
 export interface ScaleByAdamaxState {
   readonly _tag: 'ScaleByAdamaxState'
-  readonly count: number
+  readonly count: Tensor
   readonly mu: Tree.Tree
   readonly nu: Tree.Tree
 }
@@ -154,15 +158,15 @@ export const scaleByAdamax = (opts: ScaleByAdamaxOptions = {}): GradientTransfor
     options: { b1: decayRate(0.9), b2: decayRate(0.999), eps: positive(1e-8) },
     init: (params) => {
       const z = zerosLike(params)
-      return { count: 0, mu: z, nu: z }
+      return { count: zeroCount(), mu: z, nu: z }
     },
     matches: (s) => [s.mu, 'first moment (state.mu)'],
     update: (grads, s, { b1, b2, eps }) => {
-      const t = s.count + 1
-      const c1 = 1 - b1 ** t
+      const t = nextCount(s.count)
+      const c1 = perDType(T.sub(1, T.pow(b1, countValue(t))))
       const mu = Tree.zipWith(s.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
       const nu = Tree.zipWith(s.nu, grads, (n, g) => T.maximum(T.mul(n, b2), T.add(T.abs(g), eps)))
-      const u = Tree.zipWith(mu, nu, (m, n) => T.div(m, T.mul(n, c1)))
+      const u = Tree.zipWith(mu, nu, (m, n) => T.div(m, T.mul(n, c1(n.dtype))))
       return [u, { count: t, mu, nu }]
     },
   })
@@ -179,14 +183,14 @@ export const scaleByAdamax = (opts: ScaleByAdamaxOptions = {}): GradientTransfor
  * import assert from 'node:assert/strict'
  * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.ScaleByNadamState = Optim.scaleByNadam().init({ w: T.ones([1]) })
- * assert.deepStrictEqual([s.count, s.muProduct], [0, 1])
+ * assert.deepStrictEqual([T.item(s.count), T.item(s.muProduct)], [0, 1])
  * @category model
  * @since 0.1.0
  */
 export interface ScaleByNadamState {
   readonly _tag: 'ScaleByNadamState'
-  readonly count: number
-  readonly muProduct: number
+  readonly count: Tensor
+  readonly muProduct: Tensor
   readonly mu: Tree.Tree
   readonly nu: Tree.Tree
 }
@@ -218,7 +222,7 @@ export interface ScaleByNadamOptions {
  * const tx = Optim.scaleByNadam()
  * const [u, s] = tx.update({ w: T.tensor([2]) }, tx.init({ w: T.zeros([1]) }))
  * assert.ok(T.item(u.w) > 1 && T.item(u.w) < 1.1) // the gradient's step plus a look-ahead momentum term
- * assert.strictEqual(s.count, 1)
+ * assert.strictEqual(T.item(s.count), 1)
  * @see Dozat, Incorporating Nesterov Momentum into Adam, ICLR workshop 2016.
  * @category transforms
  * @since 0.1.0
@@ -230,21 +234,22 @@ export const scaleByNadam = (opts: ScaleByNadamOptions = {}): GradientTransforma
     options: { b1: decayRate(0.9), b2: decayRate(0.999), eps: positive(1e-8), momentumDecay: momentumDecay },
     init: (params) => {
       const z = zerosLike(params)
-      return { count: 0, muProduct: 1, mu: z, nu: z }
+      return { count: zeroCount(), muProduct: T.scalar(1, 'float64'), mu: z, nu: z }
     },
     matches: (s) => [s.mu, 'first moment (state.mu)'],
     update: (grads, s, { b1, b2, eps, momentumDecay: psi }) => {
-      const muAt = (t: number): number => b1 * (1 - 0.5 * 0.96 ** (t * psi))
-      const t = s.count + 1
-      const muT = muAt(t)
-      const muNext = muAt(t + 1)
-      const muProduct = s.muProduct * muT
-      const cg = (1 - muT) / (1 - muProduct)
-      const cm = muNext / (1 - muProduct * muNext)
-      const c2 = 1 - b2 ** t
+      const muAt = (t: Tensor): Tensor => T.mul(b1, T.sub(1, T.mul(0.5, T.pow(0.96, T.mul(t, psi)))))
+      const t = nextCount(s.count)
+      const tv = countValue(t)
+      const muT = muAt(tv)
+      const muNext = muAt(T.add(tv, 1))
+      const muProduct = T.mul(scalarOf(s.muProduct), muT)
+      const cg = perDType(T.div(T.sub(1, muT), T.sub(1, muProduct)))
+      const cm = perDType(T.div(muNext, T.sub(1, T.mul(muProduct, muNext))))
+      const c2 = perDType(T.sub(1, T.pow(b2, tv)))
       const mu = Tree.zipWith(s.mu, grads, (m, g) => axpby(m, b1, g, 1 - b1))
       const nu = Tree.zipWith(s.nu, grads, (v, g) => emaSquare(v, b2, g))
-      const u = Tree.zipWith(grads, mu, nu, (g, m, v) => T.div(axpby(g, cg, m, cm), T.add(T.sqrt(T.div(v, c2)), eps)))
+      const u = Tree.zipWith(grads, mu, nu, (g, m, v) => T.div(axpby(g, cg(g.dtype), m, cm(m.dtype)), T.add(T.sqrt(T.div(v, c2(v.dtype))), eps)))
       return [u, { count: t, muProduct, mu, nu }]
     },
   })

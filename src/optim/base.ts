@@ -30,7 +30,7 @@ import { checkSameTree, frozen, zerosLike } from './internal.js'
  * const params = { w: T.tensor([1, 2]) }
  * const [updates, state] = tx.update({ w: T.tensor([10, 10]) }, tx.init(params), params)
  * assert.deepStrictEqual(T.toArray(Optim.applyUpdates(params, updates).w), [0, 1])
- * assert.strictEqual(state[2].count, 1)
+ * assert.strictEqual(T.item(state[2].count), 1)
  * @category model
  * @since 0.1.0
  */

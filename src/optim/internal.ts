@@ -119,7 +119,7 @@ export const zerosLike = (t: Tree.Tree): Tree.Tree => Tree.map(t, T.zerosLike)
 export const fullLike = (t: Tree.Tree, value: number): Tree.Tree => Tree.map(t, (x) => T.fullLike(x, value))
 
 /** a·x + b·y elementwise (the moving-average update), in the tensors' dtype. @internal */
-export const axpby = (x: Tensor, a: number, y: Tensor, b: number): Tensor => T.add(T.mul(x, a), T.mul(y, b))
+export const axpby = (x: Tensor, a: Tensor | number, y: Tensor, b: Tensor | number): Tensor => T.add(T.mul(x, a), T.mul(y, b))
 
 /** The moving average of squares ρ·v + (1 − ρ)·g², in the tensors' dtype. @internal */
 export const emaSquare = (v: Tensor, rho: number, g: Tensor): Tensor => axpby(v, rho, T.square(g), 1 - rho)

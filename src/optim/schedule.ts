@@ -9,6 +9,8 @@
  * @since 0.1.0
  */
 import { fail } from '../core/errors.js'
+import type { Scalar } from './scalar.js'
+import { named } from './scheduleForm.js'
 import { checkBoolean, checkInteger, checkNonNegative, checkNumber, checkOptions, checkPositive } from './internal.js'
 import { exercises } from './base.js'
 
@@ -29,12 +31,6 @@ import { exercises } from './base.js'
  */
 export type Schedule = (step: number) => number
 
-const checkStep = (op: string, step: unknown): number =>
-  typeof step === 'number' && step >= 0 && Number.isFinite(step)
-    ? step
-    : fail('INVALID_ARGUMENT', op, `the step is ${String(step)}; a schedule is called with the step count, a finite number ≥ 0 (0 at the first update).`)
-
-const named = (op: string, f: (step: number) => number): Schedule => (step) => f(checkStep(op, step))
 
 // -------------------------------------------------------------------------------------
 // schedules
@@ -94,10 +90,10 @@ export const exponentialDecay = (initValue: number, opts: ExponentialDecayOption
   const staircase = checkBoolean(op, 'staircase', opts.staircase ?? false)
   const begin = checkNonNegative(op, 'transitionBegin', opts.transitionBegin ?? 0, '0')
   const end = opts.endValue === undefined ? undefined : checkNumber(op, 'endValue', opts.endValue, 'Use the floor of the decayed value, such as 1e-5.')
-  return named(op, (t) => {
-    const p = Math.max(0, t - begin) / steps
-    const v = init * rate ** (staircase ? Math.floor(p) : p)
-    return end === undefined ? v : rate < 1 ? Math.max(v, end) : Math.min(v, end)
+  return named(op, (A, t) => {
+    const p = A.div(A.max(0, A.sub(t, begin)), steps)
+    const v = A.mul(init, A.pow(rate, staircase ? A.floor(p) : p))
+    return end === undefined ? v : rate < 1 ? A.max(v, end) : A.min(v, end)
   })
 }
 
@@ -129,7 +125,7 @@ export const stepDecay = (initValue: number, opts: StepDecayOptions): Schedule =
   const init = checkNumber(op, 'initValue', initValue, 'Use the learning rate at step 0, such as 0.1.')
   const size = checkInteger(op, 'stepSize', opts?.stepSize, 1, '30')
   const gamma = checkNonNegative(op, 'gamma', opts.gamma ?? 0.1, '0.1')
-  return named(op, (t) => init * gamma ** Math.floor(t / size))
+  return named(op, (A, t) => A.mul(init, A.pow(gamma, A.floor(A.div(t, size)))))
 }
 
 /** Options of `inverseTimeDecay`. @category schedules */
@@ -163,7 +159,7 @@ export const inverseTimeDecay = (initValue: number, opts: InverseTimeDecayOption
   const rate = checkNonNegative(op, 'decayRate', opts?.decayRate, '0.5')
   const steps = checkPositive(op, 'decaySteps', opts.decaySteps ?? 1, '1')
   const staircase = checkBoolean(op, 'staircase', opts.staircase ?? false)
-  return named(op, (t) => init / (1 + rate * (staircase ? Math.floor(t / steps) : t / steps)))
+  return named(op, (A, t) => A.div(init, A.add(1, A.mul(rate, staircase ? A.floor(A.div(t, steps)) : A.div(t, steps)))))
 }
 
 /** Options of `polynomialDecay`. @category schedules */
@@ -200,10 +196,10 @@ export const polynomialDecay = (initValue: number, opts: PolynomialDecayOptions)
   const steps = checkInteger(op, 'transitionSteps', opts.transitionSteps, 1, '1000')
   const power = checkPositive(op, 'power', opts.power ?? 1, '1')
   const begin = checkNonNegative(op, 'transitionBegin', opts.transitionBegin ?? 0, '0')
-  return named(op, (t) => {
-    const s = Math.min(Math.max(t - begin, 0), steps)
-    const w = (1 - s / steps) ** power
-    return init * w + end * (1 - w)
+  return named(op, (A, t) => {
+    const s = A.min(A.max(A.sub(t, begin), 0), steps)
+    const w = A.pow(A.sub(1, A.div(s, steps)), power)
+    return A.add(A.mul(init, w), A.mul(end, A.sub(1, w)))
   })
 }
 
@@ -239,9 +235,9 @@ export const cosineDecay = (initValue: number, opts: CosineDecayOptions): Schedu
   const steps = checkInteger(op, 'decaySteps', opts?.decaySteps, 1, '1000')
   const alpha = checkNonNegative(op, 'alpha', opts.alpha ?? 0, '0')
   const exponent = checkPositive(op, 'exponent', opts.exponent ?? 1, '1')
-  return named(op, (t) => {
-    const c = 0.5 * (1 + Math.cos((Math.PI * Math.min(t, steps)) / steps))
-    return init * ((1 - alpha) * c ** exponent + alpha)
+  return named(op, (A, t) => {
+    const c = A.mul(0.5, A.add(1, A.cos(A.div(A.mul(Math.PI, A.min(t, steps)), steps))))
+    return A.mul(init, A.add(A.mul(1 - alpha, A.pow(c, exponent)), alpha))
   })
 }
 
@@ -286,11 +282,11 @@ export const warmupCosineDecay = (peakValue: number, opts: WarmupCosineDecayOpti
   const end = checkNumber(op, 'endValue', opts.endValue ?? 0, 'Use the value at the end, such as 0.')
   const exponent = checkPositive(op, 'exponent', opts.exponent ?? 1, '1')
   const span = total - warmup
-  return named(op, (t) => {
+  return named(op, (A, t) => {
     // a·(1 − w) + b·w never overflows for finite a and b, where a + (b − a)·w can
-    if (t < warmup) return init * (1 - t / warmup) + peak * (t / warmup)
-    const w = (0.5 * (1 + Math.cos((Math.PI * Math.min(t - warmup, span)) / span))) ** exponent
-    return end * (1 - w) + peak * w
+    const warm = warmup === 0 ? 0 : A.add(A.mul(init, A.sub(1, A.div(t, warmup))), A.mul(peak, A.div(t, warmup)))
+    const w = A.pow(A.mul(0.5, A.add(1, A.cos(A.div(A.mul(Math.PI, A.min(A.sub(t, warmup), span)), span)))), exponent)
+    return A.ifLess(t, warmup, warm, A.add(A.mul(end, A.sub(1, w)), A.mul(peak, w)))
   })
 }
 
@@ -325,7 +321,7 @@ export const piecewiseConstant = (initValue: number, opts: PiecewiseConstantOpti
   const entries = Object.entries(table)
     .map(([b, s]) => [checkInteger(op, `the boundary ${JSON.stringify(b)}`, Number(b), 0, '1000'), checkNonNegative(op, `the scale at ${b}`, s, '0.1')] as const)
     .sort((x, y) => x[0] - y[0])
-  return named(op, (t) => entries.reduce((v, [b, s]) => (t >= b ? v * s : v), init))
+  return named(op, <X>(A: Scalar<X>, t: X) => entries.reduce<X | number>((v, [b, s]) => A.ifLess(t, b, v, A.mul(v, s)), init))
 }
 
 /** This module builds no transformation: nothing for the optimizer laws to exercise (the compiler checks; see `exercises` in base.ts). */

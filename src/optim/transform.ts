@@ -11,8 +11,12 @@ import * as Tree from '../tree/index.js'
 import { type EmptyState, type GradientTransformation, emptyState, stateless, transformation, exercises } from './base.js'
 import { axpby, checkBoolean, checkDecay, checkLearningRate, checkNonNegative, checkNumber, checkOptions, checkSameTree, needParams, zerosLike } from './internal.js'
 import { type Mask, allLeaves, leafFlags, weightsOnly } from './mask.js'
+import { countOf, countValue, isKnown, nextCount, perDType, zeroCount } from './count.js'
 import { type Schedule, exponentialDecay } from './schedule.js'
+import { tensorForm } from './scheduleForm.js'
 import { flag, stateful } from './stateful.js'
+
+type Tensor = T.Tensor
 
 // -------------------------------------------------------------------------------------
 // scaling
@@ -43,26 +47,51 @@ export const scale = (stepSize: number): GradientTransformation<EmptyState> => {
  *
  * @example
  * import assert from 'node:assert/strict'
- * import { Optim } from 'puregrad'
+ * import { Optim, Tensor as T } from 'puregrad'
  * const s: Optim.ScaleByScheduleState = Optim.scaleByLearningRate(0.1).init({})
- * assert.deepStrictEqual(s, { _tag: 'ScaleByScheduleState', count: 0 })
+ * assert.deepStrictEqual([s._tag, T.item(s.count), s.count.dtype], ['ScaleByScheduleState', 0, 'int32'])
  * @category model
  * @since 0.1.0
  */
 export interface ScaleByScheduleState {
   readonly _tag: 'ScaleByScheduleState'
-  /** Updates made so far; the schedule is read at this step. */
-  readonly count: number
+  /** Updates made so far (an int32 scalar); the schedule is read at this step. */
+  readonly count: Tensor
 }
 
-const scheduled = (op: string, read: (step: number) => number): GradientTransformation<ScaleByScheduleState> =>
+/**
+ * The factor at a count: a number (constant rates), or a float64 scalar from the schedule's
+ * tensor form (the schedules of `Optim`, which trace under jit), or else the schedule called
+ * with the count read as a number (any function; not inside `Ad.jit`, where the count has no
+ * value yet).
+ */
+const factorAt = (op: string, schedule: Schedule, count: Tensor, check: (v: number, t: number) => number): Tensor | number => {
+  const form = tensorForm(schedule)
+  const step = countValue(count)
+  if (form !== undefined) {
+    const v = form(step)
+    if (isKnown(v)) check(T.item(v), T.item(step))
+    return v
+  }
+  if (!isKnown(step)) {
+    fail(
+      'TRACED_READ',
+      op,
+      'a schedule written as a plain function of a number cannot be read inside Ad.jit (the step count is a traced value there). Build it from the schedules in Optim (constant, exponentialDecay, cosineDecay, …), which trace, or run the step without jit.',
+    )
+  }
+  const t = T.item(step)
+  return check(schedule(t), t)
+}
+
+const scheduled = (op: string, factor: (count: Tensor) => Tensor | number): GradientTransformation<ScaleByScheduleState> =>
   stateful(undefined, {
     op,
     tag: 'ScaleByScheduleState',
-    init: () => ({ count: 0 }),
+    init: () => ({ count: zeroCount() }),
     update: (grads, s) => {
-      const k = read(s.count)
-      return [Tree.map(grads, (x) => T.mul(x, k)), { count: s.count + 1 }]
+      const at = perDType(factor(countOf(s.count)))
+      return [Tree.map(grads, (x) => T.mul(x, at(x.dtype))), { count: nextCount(s.count) }]
     },
   })
 
@@ -84,7 +113,7 @@ const scheduled = (op: string, read: (step: number) => number): GradientTransfor
 export const scaleBySchedule = (schedule: Schedule): GradientTransformation<ScaleByScheduleState> => {
   const op = 'scaleBySchedule'
   if (typeof schedule !== 'function') fail('INVALID_ARGUMENT', op, `the schedule is ${String(schedule)}; pass a function (step) => number.`)
-  return scheduled(op, (t) => checkNumber(op, `the schedule's value at step ${t}`, schedule(t), 'Make the schedule return finite numbers.'))
+  return scheduled(op, (count) => factorAt(op, schedule, count, (v, t) => checkNumber(op, `the schedule's value at step ${t}`, v, 'Make the schedule return finite numbers.')))
 }
 
 /** Options of `scaleByLearningRate`. @category transforms */
@@ -106,7 +135,7 @@ export interface ScaleByLearningRateOptions {
  * const tx = Optim.scaleByLearningRate(0.1)
  * const [u, s] = tx.update({ w: T.tensor([1, -2]) }, tx.init({}))
  * assert.ok(T.allclose(u.w, T.tensor([-0.1, 0.2])))
- * assert.strictEqual(s.count, 1)
+ * assert.strictEqual(T.item(s.count), 1)
  * @category transforms
  * @since 0.1.0
  */
@@ -118,7 +147,10 @@ export const scaleByLearningRate = (
   checkOptions(op, opts, ['flipSign'])
   const sign = checkBoolean(op, 'flipSign', opts.flipSign ?? true) ? -1 : 1
   if (typeof learningRate === 'function') {
-    return scheduled(op, (t) => sign * checkLearningRate(op, learningRate(t), `the learning rate the schedule returned at step ${t}`))
+    return scheduled(op, (count) => {
+      const lr = factorAt(op, learningRate, count, (v, t) => checkLearningRate(op, v, `the learning rate the schedule returned at step ${t}`))
+      return typeof lr === 'number' ? sign * lr : T.mul(lr, sign)
+    })
   }
   const lr = checkLearningRate(op, learningRate)
   return scheduled(op, () => sign * lr)

@@ -8,7 +8,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { crc32 } from '../core/crc32.js'
 import { PuregradError, fail } from '../core/errors.js'
-import { isTensor } from '../core/Tensor.js'
+import { dataOf, isTensor } from '../core/Tensor.js'
 import { numberFromJSON } from '../core/json.js'
 import { assertJsonDepth } from '../core/limits.js'
 import { decodeState } from '../optim/serialize.js'
@@ -93,12 +93,21 @@ const stopping = (u: unknown, path: string): EarlyStoppingState => {
 /** The counters of the optimizer states: step counts, skipped steps, evaluations, waits. */
 const COUNTERS: ReadonlySet<string> = new Set(['count', 'notFiniteCount', 'totalNotFinite', 'iteration', 'evaluations', 'badSteps', 'cooldownCounter'])
 
+/** A counter as saved: a number, or (step counts) an int32 scalar tensor or its record `{ dtype, shape: [], data: [n] }`. */
+const counterValue = (v: unknown): unknown => {
+  if (isTensor(v)) return v.dtype === 'int32' && v.shape.length === 0 ? dataOf(v)[0] : v
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v
+  const r = v as { readonly [k: string]: unknown }
+  const data = r['data']
+  return r['dtype'] === 'int32' && Array.isArray(r['shape']) && r['shape'].length === 0 && Array.isArray(data) && data.length === 1 ? data[0] : v
+}
+
 /** Refuses a counter of the optimizer state (`count`, …) that is not a whole number ≥ 0. */
 const checkCounters = (u: unknown, path: string): void => {
   if (isTensor(u) || typeof u !== 'object' || u === null) return
   if (Array.isArray(u)) return u.forEach((c, i) => checkCounters(c, `${path}[${i}]`))
   for (const [k, v] of Object.entries(u)) {
-    if (COUNTERS.has(k)) count(v, `${path}.${k}`)
+    if (COUNTERS.has(k)) count(counterValue(v), `${path}.${k}`)
     else checkCounters(v, `${path}.${k}`)
   }
 }

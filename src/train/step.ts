@@ -4,7 +4,7 @@
  * lives in the state, including the step count from which the step's dropout key is derived,
  * so steps compose in any fold or pipeline and a saved state resumes exactly.
  */
-import { describe, fail } from '../core/errors.js'
+import { PuregradError, describe, fail } from '../core/errors.js'
 import { type Tensor, isTensor } from '../core/Tensor.js'
 import { type GuardMode, guarded } from '../ad/guard.js'
 import { valueAndGrad } from '../ad/transforms.js'
@@ -88,6 +88,21 @@ const checkTrainState = (op: string, state: unknown): void => {
 
 const output = (y: Net.Value): Tensor => (isTensor(y) ? y : fail('INVALID_ARGUMENT', 'trainStep', 'the network returns a tuple; training needs one output tensor.'))
 
+/** `compiled`, until it refuses to trace because it reads a value (TRACED_READ); `eager` from then on. */
+const eagerIfUntraceable = <A extends ReadonlyArray<unknown>, R>(compiled: (...args: A) => R, eager: (...args: A) => R): ((...args: A) => R) => {
+  let run = compiled
+  return (...args) => {
+    if (run === eager) return eager(...args)
+    try {
+      return run(...args)
+    } catch (e) {
+      if (!(e instanceof PuregradError && e.code === 'TRACED_READ')) throw e
+      run = eager
+      return eager(...args)
+    }
+  }
+}
+
 /**
  * The training step of a trainer: `(state, batch) → state`.
  *
@@ -121,9 +136,11 @@ export const trainStep =
     const [updates, next] = trainer.optimizer.update(grads, optState, params)
     return { params: applyUpdates(params, updates), optState: next }
   }
-  // compiled apart: the gradient's program is traced once, the update's again whenever the
-  // optimizer's state holds a new number (its step count is static to jit)
-  const [gradientOf, updateOf] = trainer.jit === false ? [gradient, update] : [jit(gradient, { name: 'trainStep.gradient' }), jit(update, { name: 'trainStep.update' })]
+  // compiled apart, each traced once per signature (the optimizers' step counts are tensors, so
+  // a new count is a new value, not a new program); an update that reads a value (a schedule
+  // written as a plain function of a number) cannot trace and runs eagerly
+  const [gradientOf, updateOf] =
+    trainer.jit === false ? [gradient, update] : [jit(gradient, { name: 'trainStep.gradient' }), eagerIfUntraceable(jit(update, { name: 'trainStep.update' }), update)]
   const random = Net.usesRandomness(trainer.network)
   const mode = trainer.guard ?? 'off'
   return (state: TrainState<O>, batch: Dataset): TrainState<O> => {

@@ -151,4 +151,12 @@ describe('jit', () => {
     expect(() => Ad.jit((a: T.Tensor) => a, { nme: 'x' } as never)).toThrow(/nme/)
     expect(() => Ad.makeProgram((a: T.Tensor) => a, { form: 'raw' as never })(x)).toThrow(/form/)
   })
+
+  it('returns records with their fields in the order the function built them', () => {
+    const f = Ad.jit((a: T.Tensor) => ({ zeta: T.neg(a), alpha: { second: a, first: T.exp(a) }, mid: 3 }))
+    const r = f(T.tensor([1, 2]))
+    expect(Object.keys(r)).toEqual(['zeta', 'alpha', 'mid'])
+    expect(Object.keys(r.alpha)).toEqual(['second', 'first'])
+    expect(T.toArray(r.alpha.first)).toEqual(T.toArray(T.exp(T.tensor([1, 2]))))
+  })
 })

@@ -12,7 +12,7 @@ describe('chain', () => {
     const tx = Optim.chain(Optim.scale(3), Optim.clip(5), Optim.scaleByLearningRate(0.5))
     const [u, s] = tx.update(grads, tx.init(params), params)
     expect(arr(u)).toEqual(new Array(12).fill(-2.5))
-    expect(s).toEqual([{ _tag: 'EmptyState' }, { _tag: 'EmptyState' }, { _tag: 'ScaleByScheduleState', count: 1 }])
+    expect(s).toEqual([{ _tag: 'EmptyState' }, { _tag: 'EmptyState' }, { _tag: 'ScaleByScheduleState', count: T.scalar(1, 'int32') }])
     expect(Object.isFrozen(s)).toBe(true)
   })
 })

@@ -8,7 +8,7 @@ describe('types', () => {
     expectTypeOf<Optim.StateOf<typeof opt>>().toEqualTypeOf<
       readonly [Optim.EmptyState, readonly [Optim.ScaleByAdamState, Optim.ScaleByScheduleState]]
     >()
-    expectTypeOf(opt.init({})[1][0].count).toEqualTypeOf<number>()
+    expectTypeOf(opt.init({})[1][0].count).toEqualTypeOf<T.Tensor>()
     expectTypeOf(Optim.chain().init({})).toEqualTypeOf<readonly []>()
   })
 

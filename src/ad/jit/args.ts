@@ -84,9 +84,11 @@ export const rebuild = (u: unknown, leaves: ReadonlyArray<Tensor>): unknown => {
     }
     if (isPlainRecord(x)) {
       const before = next
-      const entries = Object.keys(x).sort().map((k) => [k, go(x[k])] as const)
+      // leaves in sorted key order (flatten's), fields in the record's own order
+      const keys = Object.keys(x)
+      const values = new Map(keys.slice().sort().map((k) => [k, go(x[k])] as const))
       if (next === before) return x
-      const r = Object.fromEntries(entries) as object
+      const r = Object.fromEntries(keys.map((k) => [k, values.get(k)])) as object
       return Object.isFrozen(x) ? Object.freeze(r) : r
     }
     return x
