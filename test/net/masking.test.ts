@@ -90,4 +90,35 @@ describe('sequence masks', () => {
     const bad = validateNetwork({ ...old.layers[0], mask: 'yes' })
     expect(bad._tag === 'Left' && bad.left.message).toMatch(/mask must be true or false/)
   })
+
+  it('transformer blocks with a key mask: a padded batch (bit for bit) gives each sequence the outputs it has alone at its real steps, and passes the mask on', () => {
+    const block = (keyMask: boolean) => Net.transformerBlock(4, 2, { keyMask, causal: false })
+    const [masked, plain] = [Net.serial(block(true), block(true)), Net.serial(block(false), block(false))]
+    const vars = Net.init(masked, { key: Rng.key(6), inShape: { tuple: [[time, 4], [time]] }, dtype: 'float64' })
+    // the same parameters under the paths of the blocks without a mask (serial flattens the two
+    // blocks into four layers): k.body.0.0 → k.body.0 for the attention halves, k.0.body → k.body for the MLPs
+    const p = vars.params as any
+    const attention = (b: any) => ({ body: [b.body[0][0], b.body[1]] })
+    const plainVars = { params: [attention(p[0]), p[1][0], attention(p[2]), p[3][0]], state: Net.init(plain, { key: Rng.key(6), inShape: [time, 4] }).state }
+    const x = Rng.normal(Rng.key(7), [lengths.length, time, 4], { dtype: 'float64', std: 50 })
+    const mask = maskOf(lengths.map((n) => Array.from({ length: time }, (_, t) => (t < n ? 1 : 0))))
+    const [y, m] = Net.apply(masked, vars, [x, mask]).y as T.Tensor[]
+    bits(m!, mask)
+    lengths.forEach((n, i) => {
+      const alone = Net.apply(plain, plainVars as Net.Vars, steps(x, i, 0, n)).y as T.Tensor
+      const got = T.slice(y!, [i, 0, 0], [1, n, 4])
+      bits(got, alone)
+    })
+  })
+
+  it('bidirectional: the summary lists and counts both copies; the two copies start from different parameters', () => {
+    const net = Net.serial(Net.bidirectional(Net.gru(3, { returnSequences: true, mask: true })), Net.gru(2))
+    const text = Net.summary(net, { tuple: [[7, 2], [7]] })
+    // a GRU(3) on 2 features: W 2·9, U 3·9, b 9, bU 9 = 63; GRU(2) on 6 features: 6·6 + 2·6 + 6 + 6 = 60
+    expect(text).toMatch(/0\.forward +Gru\(3, sequences, mask\) +\[\*, 7, 3\] +63\n/)
+    expect(text).toMatch(/0\.backward +Gru\(3, sequences, mask\) +\[\*, 7, 3\] +63\n/)
+    expect(text).toMatch(/Total parameters: 186 /)
+    const p = Net.init(net, { key: Rng.key(0), inShape: { tuple: [[7, 2], [7]] } }).params as any
+    expect(T.equals(p[0].forward.W, p[0].backward.W)).toBe(false)
+  })
 })

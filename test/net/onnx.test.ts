@@ -188,13 +188,14 @@ describe('Net.toOnnx in onnxruntime-web', () => {
     expect(ops.filter((o) => ['GRU', 'LSTM', 'RNN'].includes(o))).toEqual(['GRU', 'GRU', 'GRU', 'GRU', 'LSTM', 'LSTM', 'RNN', 'RNN'])
   })
 
-  it('masked recurrent layers: padding at the end becomes ONNX sequence lengths (ReverseSequence for the backward copies)', async () => {
+  it('masked recurrent layers and transformer blocks: padding at the end becomes ONNX sequence lengths (ReverseSequence for the backward copies)', async () => {
     const layers = [
       Net.gru(3, { returnSequences: true, mask: true }),
       Net.lstm(3, { mask: true }),
       Net.simpleRnn(2, { returnSequences: true, mask: true }),
       Net.bidirectional(Net.gru(2, { returnSequences: true, mask: true })),
       Net.bidirectional(Net.lstm(2, { mask: true }), { merge: 'sum' }),
+      Net.serial(Net.transformerBlock(3, 1, { keyMask: true }), Net.transformerBlock(3, 1, { keyMask: true, causal: true })),
     ]
     const inShape = { tuple: [[5, 3], [5]] }
     const net = Net.serial(Net.fanOut(layers.length), Net.parallel(...layers))

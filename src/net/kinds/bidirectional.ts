@@ -53,8 +53,10 @@ export const bidirectionalKind: BuiltinKind<Bidirectional> = {
     ['forward', l.layer],
     ['backward', l.layer],
   ],
+  // both copies, so that the summary lists (and counts) each
   shape: (l, s, r) => {
     const out = r.shape(l.layer, 'forward', s) as ReadonlyArray<number>
+    r.shape(l.layer, 'backward', s)
     return l.merge === 'concat' ? [...out.slice(0, -1), 2 * out.at(-1)!] : out
   },
   init: (l, key, s, _, r) => {
