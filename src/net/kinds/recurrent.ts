@@ -120,7 +120,9 @@ export interface RecurrentOptions {
   /**
    * read a tuple (sequence [time, features], mask [time]) per example: a step whose flag is 0
    * is padding, where the state is carried over unchanged and the output (with
-   * returnSequences) is 0; default false
+   * returnSequences) is 0; default false. The last output is the state after the last real
+   * step. In ONNX the mask becomes the operators' sequence lengths (the number of non-zero
+   * flags), so an exported model assumes the padding comes at the end of each sequence.
    */
   readonly mask?: boolean
 }

@@ -108,6 +108,10 @@ export const simpleRnnKind: BuiltinKind<SimpleRnn> = {
  * const rnn = Net.simpleRnn(1, { activation: 'relu', init: 'ones', recurrentInit: 'ones', returnSequences: true })
  * const vars = Net.init(rnn, { key: Rng.key(0), inShape: [3, 1] })
  * assert.deepStrictEqual(T.toArray(Net.predict(rnn, vars, T.tensor([[[1], [2], [3]]]))), [1, 3, 6])
+ * // with a mask the input is (sequences, mask): step 2 is padding, so it outputs 0 and the sum skips it
+ * const masked = Net.simpleRnn(1, { activation: 'relu', init: 'ones', recurrentInit: 'ones', returnSequences: true, mask: true })
+ * const y = Net.apply(masked, vars, [T.tensor([[[1], [2], [3]]]), T.tensor([[1, 0, 1]])]).y as T.Tensor
+ * assert.deepStrictEqual(T.toArray(y), [1, 0, 4])
  * @category layers
  */
 export const simpleRnn = (units: number, options?: RecurrentOptions & { readonly activation?: ActivationFn }): SimpleRnn => {
