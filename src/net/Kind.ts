@@ -62,6 +62,11 @@ export interface Kind<L extends { readonly _tag: string }> {
   /** the record's fields besides `_tag`, in the order the constructor writes them; validation refuses missing and unknown ones */
   readonly fields: ReadonlyArray<string>
   /**
+   * fields added after the kind was first saved, with the value a document written before them
+   * means: validation fills them in when a record lacks them, so older documents still decode
+   */
+  readonly defaults?: { readonly [field: string]: unknown }
+  /**
    * the fields that hold layers, each one layer (`'one'`) or a list of them (`'list'`):
    * validation checks them first, at the path `field` (one) or `i` (list), and rebuilds the
    * record with the checked layers

@@ -33,13 +33,14 @@ const check = (u: unknown, path: string, op: string, depth: number, users: UserK
     return bad(`unknown layer kind ${JSON.stringify(tag)}; known kinds are ${[...builtins.keys(), ...users.keys()].join(', ')}${hint}`)
   }
   const expected = ['_tag', ...kind.fields]
-  const got = Object.keys(u)
+  const filled = kind.defaults === undefined ? u : { ...Object.fromEntries(Object.entries(kind.defaults).filter(([k]) => !Object.hasOwn(u, k))), ...u }
+  const got = Object.keys(filled)
   const missing = expected.filter((k) => !got.includes(k))
   const extra = got.filter((k) => !expected.includes(k))
   if (missing.length > 0) bad(`${kind.tag} is missing ${missing.map((k) => `'${k}'`).join(', ')}`)
   if (extra.length > 0) bad(`${kind.tag} has unknown field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}`)
   // a copy of the string-keyed fields, its layers checked first, so a problem deep inside is reported where it is
-  const rebuilt: Record<string | symbol, unknown> = Object.fromEntries(expected.map((k) => [k, (u as Record<string, unknown>)[k]]))
+  const rebuilt: Record<string | symbol, unknown> = Object.fromEntries(expected.map((k) => [k, (filled as Record<string, unknown>)[k]]))
   const at = (name: string): string => (path === '' ? name : `${path}.${name}`)
   for (const [field, form] of Object.entries(kind.sublayers ?? {})) {
     const v = rebuilt[field]

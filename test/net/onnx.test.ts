@@ -169,6 +169,47 @@ describe('Net.toOnnx in onnxruntime-web', () => {
     expect(m.graph.node.filter((n) => n.opType === 'LSTM' || n.opType === 'RNN').map((n) => n.opType)).toEqual(['LSTM', 'LSTM', 'RNN', 'RNN', 'RNN', 'RNN', 'RNN']) // softplus and gelu unrolled
   })
 
+  it('GRU (ONNX GRU, linear_before_reset, gates reordered z, r, h) and bidirectional layers of every recurrent kind and merge', async () => {
+    const layers = [
+      Net.gru(4, { returnSequences: true }),
+      Net.gru(3),
+      Net.bidirectional(Net.gru(3, { returnSequences: true })),
+      Net.bidirectional(Net.lstm(2), { merge: 'sum' }),
+      Net.bidirectional(Net.simpleRnn(2, { returnSequences: true }), { merge: 'mean' }),
+      Net.bidirectional(Net.simpleRnn(2, { activation: 'gelu' }), { merge: 'mul' }),
+    ]
+    const net = Net.serial(Net.fanOut(layers.length), Net.parallel(...layers))
+    const vars = Net.init(net, { key: Rng.key(55), inShape: [6, 3] })
+    // sizeable weights and biases in every gate, so that a gate or bias mix-up shows
+    let k = 300
+    const loud = { params: Tree.map(vars.params, (t) => normal(k++, t.shape, 0.8)), state: vars.state }
+    const { bytes } = await agree('gru and bidirectional', net, loud, [6, 3], normal(56, [4, 6, 3]))
+    const ops = (decodeModel(bytes) as any).graph.node.map((n: any) => n.opType) as string[]
+    expect(ops.filter((o) => ['GRU', 'LSTM', 'RNN'].includes(o))).toEqual(['GRU', 'GRU', 'GRU', 'GRU', 'LSTM', 'LSTM', 'RNN', 'RNN'])
+  })
+
+  it('masked recurrent layers and transformer blocks: padding at the end becomes ONNX sequence lengths (ReverseSequence for the backward copies)', async () => {
+    const layers = [
+      Net.gru(3, { returnSequences: true, mask: true }),
+      Net.lstm(3, { mask: true }),
+      Net.simpleRnn(2, { returnSequences: true, mask: true }),
+      Net.bidirectional(Net.gru(2, { returnSequences: true, mask: true })),
+      Net.bidirectional(Net.lstm(2, { mask: true }), { merge: 'sum' }),
+      Net.serial(Net.transformerBlock(3, 1, { keyMask: true }), Net.transformerBlock(3, 1, { keyMask: true, causal: true })),
+    ]
+    const inShape = { tuple: [[5, 3], [5]] }
+    const net = Net.serial(Net.fanOut(layers.length), Net.parallel(...layers))
+    const vars = Net.init(net, { key: Rng.key(57), inShape })
+    let k = 400
+    const loud = { params: Tree.map(vars.params, (t) => normal(k++, t.shape, 0.8)), state: vars.state }
+    // lengths 5, 1, 3 and 4, flags of any non-zero value
+    const mask = T.tensor([[1, 1, 1, 1, 1], [2, 0, 0, 0, 0], [1, -1, 0.5, 0, 0], [1, 1, 1, 1, 0]])
+    await agree('masked sequences', net, loud, inShape, [normal(58, [4, 5, 3], 3), mask])
+    // softplus and gelu RNNs are unrolled, without a mask
+    const e = caught(() => Net.toOnnx(Net.simpleRnn(2, { activation: 'gelu', mask: true }), Net.init(Net.simpleRnn(2, { activation: 'gelu', mask: true }), { key: Rng.key(0), inShape }), { inShape }))
+    expect(e.message).toMatch(/gelu.*mask/)
+  })
+
   it('recurrent layers with saturating pre-activations (weights of std 30): no overflow where puregrad has none', async () => {
     const rnns = (['tanh', 'sigmoid', 'relu', 'leakyRelu', 'elu', 'softplus', 'gelu'] as const).map((activation, i) => Net.simpleRnn(3, { activation, returnSequences: i % 2 === 0 }))
     const net = Net.serial(Net.fanOut(9), Net.parallel(Net.lstm(4, { returnSequences: true }), Net.lstm(3), ...rnns))

@@ -29,6 +29,8 @@ import { groupNormKind } from './groupNorm.js'
 import { identityKind } from './identity.js'
 import { layerNormKind } from './layerNorm.js'
 import { lstmKind } from './lstm.js'
+import { gruKind } from './gru.js'
+import { bidirectionalKind } from './bidirectional.js'
 import { maxoutKind } from './maxout.js'
 import { multiHeadAttentionKind } from './multiHeadAttention.js'
 import { parallelKind } from './parallel.js'
@@ -55,6 +57,8 @@ export { type Embedding, embedding } from './embedding.js'
 export { type RecurrentOptions } from './recurrent.js'
 export { type SimpleRnn, simpleRnn } from './simpleRnn.js'
 export { type Lstm, lstm } from './lstm.js'
+export { type Gru, gru } from './gru.js'
+export { type Bidirectional, type BidirectionalOptions, type Merge, bidirectional } from './bidirectional.js'
 export { type Activation, activation, elu, gelu, leakyRelu, logSoftmax, relu, sigmoid, softmax, softplus, tanh } from './activation.js'
 export { type Maxout, maxout } from './maxout.js'
 export { type Identity, identity } from './identity.js'
@@ -94,6 +98,8 @@ export default [
   embeddingKind,
   simpleRnnKind,
   lstmKind,
+  gruKind,
+  bidirectionalKind,
   multiHeadAttentionKind,
   positionalEmbeddingKind,
   sinusoidalEncodingKind,

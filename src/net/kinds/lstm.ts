@@ -2,10 +2,10 @@
 import { split } from '../../rng/index.js'
 import * as T from '../../tensor/index.js'
 import { checkInit, initialize } from '../initializers.js'
-import { type BuiltinKind, one, single } from '../Kind.js'
+import type { BuiltinKind } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
 import { boolean, layerOptions, make, positiveInt } from './common.js'
-import { type Recurrent, type RecurrentOptions, type RnnParams, inputTerms, recurrent, recurrentShape, sequence, unroll } from './recurrent.js'
+import { type Recurrent, type RecurrentOptions, type RnnParams, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, sequenceOf, unroll } from './recurrent.js'
 
 export interface Lstm {
   readonly _tag: 'Lstm'
@@ -13,6 +13,7 @@ export interface Lstm {
   readonly returnSequences: boolean
   readonly init: Initializer
   readonly recurrentInit: Initializer
+  readonly mask: boolean
 }
 
 declare module '../Layer.js' {
@@ -23,12 +24,13 @@ declare module '../Layer.js' {
 
 export const lstmKind: BuiltinKind<Lstm> = {
   tag: 'Lstm',
-  fields: ['units', 'returnSequences', 'init', 'recurrentInit'],
-  check: (l) => [...positiveInt('units', l.units), ...boolean('returnSequences', l.returnSequences), ...checkInit('init', l.init), ...checkInit('recurrentInit', l.recurrentInit)],
+  fields: ['units', 'returnSequences', 'init', 'recurrentInit', 'mask'],
+  defaults: { mask: false },
+  check: (l) => [...positiveInt('units', l.units), ...boolean('returnSequences', l.returnSequences), ...checkInit('init', l.init), ...checkInit('recurrentInit', l.recurrentInit), ...boolean('mask', l.mask)],
   children: () => [],
-  shape: (l, s) => recurrentShape(l.units, l.returnSequences, one(s)),
+  shape: (l, s) => recurrentShape(l, s),
   init: (l, key, s, dtype, r) => {
-    const [, f] = sequence(one(s))
+    const [, f] = sequenceOf(l, s)
     const u = l.units
     const [kW, kU] = split(key)
     // gates in the order input, forget, cell, output; the forget bias starts at 1 (Jozefowicz et al.)
@@ -45,7 +47,7 @@ export const lstmKind: BuiltinKind<Lstm> = {
   // [i, f, g, o] = xₜ·W + hₜ₋₁·U + b; cₜ = σ(f)·cₜ₋₁ + σ(i)·tanh(g); hₜ = σ(o)·tanh(cₜ)
   apply: (l, { params }, x) => {
     const { W, U, b } = params as RnnParams
-    const t = single(x)
+    const { x: t, mask } = recurrentInput(l, x)
     const n = t.shape[0]!
     const u = l.units
     const gate = (z: T.Tensor, k: number): T.Tensor => T.slice(z, [0, k * u], [n, u])
@@ -55,15 +57,15 @@ export const lstmKind: BuiltinKind<Lstm> = {
       const c = T.add(T.mul(T.sigmoid(gate(z, 1)), s.c), T.mul(T.sigmoid(gate(z, 0)), T.tanh(gate(z, 2))))
       const h = T.mul(T.sigmoid(gate(z, 3)), T.tanh(c))
       return { h, c }
-    }, (s) => s.h, l.returnSequences)
+    }, (s) => s.h, l.returnSequences, mask)
     return { y, state: {} }
   },
-  label: (l) => `Lstm(${l.units}${l.returnSequences ? ', sequences' : ''})`,
-  examples: () => [{ layer: lstm(3), inShape: [4, 2] }, { layer: lstm(2, { returnSequences: true }), inShape: [3, 2] }],
+  label: (l) => `Lstm(${l.units}${l.returnSequences ? ', sequences' : ''}${l.mask ? ', mask' : ''})`,
+  examples: () => [{ layer: lstm(3), inShape: [4, 2] }, { layer: lstm(2, { returnSequences: true }), inShape: [3, 2] }, { layer: lstm(2, { returnSequences: true, mask: true }), inShape: { tuple: [[3, 2], [3]] } }],
   lower: (l, vars, x, cx) => {
-    const s = cx.float(x)
+    const { s, lens } = onnxInput(cx, l, x)
     // ONNX gates i, o, f, c are puregrad's gates 0, 3, 1, 2
-    return cx.out(recurrent(cx, s, 'LSTM', [0, 3, 1, 2], vars.params as unknown as Recurrent, l.units, l.returnSequences, []), 'natural')
+    return cx.out(recurrent(cx, s, 'LSTM', [0, 3, 1, 2], vars.params as unknown as Recurrent, l.units, l.returnSequences, [], lens), 'natural')
   },
 }
 
@@ -84,12 +86,13 @@ export const lstmKind: BuiltinKind<Lstm> = {
  * @category layers
  */
 export const lstm = (units: number, options?: RecurrentOptions): Lstm => {
-  const opts = layerOptions('lstm', options, ['returnSequences', 'init', 'recurrentInit'])
+  const opts = layerOptions('lstm', options, ['returnSequences', 'init', 'recurrentInit', 'mask'])
   return make(lstmKind, {
     _tag: 'Lstm',
     units,
     returnSequences: opts.returnSequences ?? false,
     init: opts.init ?? 'glorotUniform',
     recurrentInit: opts.recurrentInit ?? 'glorotUniform',
+    mask: opts.mask ?? false,
   })
 }

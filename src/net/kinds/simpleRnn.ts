@@ -4,13 +4,13 @@ import { split } from '../../rng/index.js'
 import * as T from '../../tensor/index.js'
 import { activate, activations, isActivationFn } from '../activations.js'
 import { checkInit, initialize } from '../initializers.js'
-import { type BuiltinKind, one, single } from '../Kind.js'
+import type { BuiltinKind } from '../Kind.js'
 import type { ActivationFn, Initializer } from '../Layer.js'
 import { attr } from '../../onnx/graph.js'
 import type { Cx } from '../Kind.js'
 import type { Sym } from '../onnx/symbols.js'
 import { boolean, layerOptions, make, positiveInt } from './common.js'
-import { type Recurrent, type RecurrentOptions, type RnnParams, inputTerms, recurrent, recurrentShape, sequence, unroll } from './recurrent.js'
+import { type Recurrent, type RecurrentOptions, type RnnParams, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, sequenceOf, unroll } from './recurrent.js'
 
 export interface SimpleRnn {
   readonly _tag: 'SimpleRnn'
@@ -19,6 +19,7 @@ export interface SimpleRnn {
   readonly returnSequences: boolean
   readonly init: Initializer
   readonly recurrentInit: Initializer
+  readonly mask: boolean
 }
 
 declare module '../Layer.js' {
@@ -52,18 +53,20 @@ const unrolled = (cx: Cx, s: Sym, p: Recurrent, l: SimpleRnn): string => {
 
 export const simpleRnnKind: BuiltinKind<SimpleRnn> = {
   tag: 'SimpleRnn',
-  fields: ['units', 'activation', 'returnSequences', 'init', 'recurrentInit'],
+  fields: ['units', 'activation', 'returnSequences', 'init', 'recurrentInit', 'mask'],
+  defaults: { mask: false },
   check: (l) => [
     ...positiveInt('units', l.units),
     ...(isActivationFn(l.activation) && l.activation !== 'softmax' && l.activation !== 'logSoftmax' ? [] : [`activation must be an elementwise activation such as 'tanh'; got ${JSON.stringify(l.activation)}`]),
     ...boolean('returnSequences', l.returnSequences),
     ...checkInit('init', l.init),
     ...checkInit('recurrentInit', l.recurrentInit),
+    ...boolean('mask', l.mask),
   ],
   children: () => [],
-  shape: (l, s) => recurrentShape(l.units, l.returnSequences, one(s)),
+  shape: (l, s) => recurrentShape(l, s),
   init: (l, key, s, dtype, r) => {
-    const [, f] = sequence(one(s))
+    const [, f] = sequenceOf(l, s)
     const [kW, kU] = split(key)
     return {
       params: {
@@ -77,20 +80,21 @@ export const simpleRnnKind: BuiltinKind<SimpleRnn> = {
   // hₜ = act(xₜ·W + hₜ₋₁·U + b), h₀ = 0
   apply: (l, { params }, x) => {
     const { W, U, b } = params as RnnParams
-    const t = single(x)
+    const { x: t, mask } = recurrentInput(l, x)
     const xw = inputTerms(t, W, b)
     const h0 = T.zeros([t.shape[0]!, l.units], t.dtype)
-    const y = unroll(xw, h0, (xwt, h) => activate(l.activation, T.add(xwt, T.matmul(h, U))), (h) => h, l.returnSequences)
+    const y = unroll(xw, h0, (xwt, h) => activate(l.activation, T.add(xwt, T.matmul(h, U))), (h) => h, l.returnSequences, mask)
     return { y, state: {} }
   },
-  label: (l) => `SimpleRnn(${l.units}${l.returnSequences ? ', sequences' : ''})`,
-  examples: () => [{ layer: simpleRnn(3, { returnSequences: true }), inShape: [4, 2] }, { layer: simpleRnn(2, { activation: 'relu' }), inShape: [3, 2] }],
+  label: (l) => `SimpleRnn(${l.units}${l.returnSequences ? ', sequences' : ''}${l.mask ? ', mask' : ''})`,
+  examples: () => [{ layer: simpleRnn(3, { returnSequences: true }), inShape: [4, 2] }, { layer: simpleRnn(2, { activation: 'relu' }), inShape: [3, 2] }, { layer: simpleRnn(2, { mask: true }), inShape: { tuple: [[3, 2], [3]] } }],
   // ONNX RNN with the activation's recurrent form, or unrolled when it has none
   lower: (l, vars, x, cx) => {
-    const s = cx.float(x)
+    const { s, lens } = onnxInput(cx, l, x)
     const p = vars.params as unknown as Recurrent
     const act = activations[l.activation].rnn
-    return cx.out(act === undefined ? unrolled(cx, s, p, l) : recurrent(cx, s, 'RNN', [0], p, l.units, l.returnSequences, act), 'natural')
+    if (act === undefined && lens !== undefined) cx.refuse('INVALID_ARGUMENT', `has a ${l.activation} activation, which ONNX's RNN operator lacks, and a mask; the unrolled export takes no mask: use an activation such as tanh or relu, or export without { mask: true }.`)
+    return cx.out(act === undefined ? unrolled(cx, s, p, l) : recurrent(cx, s, 'RNN', [0], p, l.units, l.returnSequences, act, lens), 'natural')
   },
 }
 
@@ -104,10 +108,14 @@ export const simpleRnnKind: BuiltinKind<SimpleRnn> = {
  * const rnn = Net.simpleRnn(1, { activation: 'relu', init: 'ones', recurrentInit: 'ones', returnSequences: true })
  * const vars = Net.init(rnn, { key: Rng.key(0), inShape: [3, 1] })
  * assert.deepStrictEqual(T.toArray(Net.predict(rnn, vars, T.tensor([[[1], [2], [3]]]))), [1, 3, 6])
+ * // with a mask the input is (sequences, mask): step 2 is padding, so it outputs 0 and the sum skips it
+ * const masked = Net.simpleRnn(1, { activation: 'relu', init: 'ones', recurrentInit: 'ones', returnSequences: true, mask: true })
+ * const y = Net.apply(masked, vars, [T.tensor([[[1], [2], [3]]]), T.tensor([[1, 0, 1]])]).y as T.Tensor
+ * assert.deepStrictEqual(T.toArray(y), [1, 0, 4])
  * @category layers
  */
 export const simpleRnn = (units: number, options?: RecurrentOptions & { readonly activation?: ActivationFn }): SimpleRnn => {
-  const opts = layerOptions('simpleRnn', options, ['activation', 'returnSequences', 'init', 'recurrentInit'])
+  const opts = layerOptions('simpleRnn', options, ['activation', 'returnSequences', 'init', 'recurrentInit', 'mask'])
   return make(simpleRnnKind, {
     _tag: 'SimpleRnn',
     units,
@@ -115,5 +123,6 @@ export const simpleRnn = (units: number, options?: RecurrentOptions & { readonly
     returnSequences: opts.returnSequences ?? false,
     init: opts.init ?? 'glorotUniform',
     recurrentInit: opts.recurrentInit ?? 'glorotUniform',
+    mask: opts.mask ?? false,
   })
 }
