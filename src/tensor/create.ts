@@ -115,9 +115,23 @@ export const fromArray = (values: ArrayLike<number>, shape: Shape, dtype: DType 
     fail('SHAPE_MISMATCH', op, `${values.length} values cannot fill shape ${showShape(s)}, which holds ${sizeOf(s)}.`)
   }
   const out = alloc(dtype, values.length, op)
-  for (let i = 0; i < values.length; i++) out[i] = checkValue(op, dtype, values[i], () => `flat index ${i}`)
+  if (fitsAsIs(values, dtype)) out.set(values as Float64Array)
+  else for (let i = 0; i < values.length; i++) out[i] = checkValue(op, dtype, values[i], () => `flat index ${i}`)
   return fromBuffer(out, s)
 }
+
+/**
+ * True for a typed array every value of which `dtype` stores without a check: float32 values in
+ * any float dtype, float64 values in float64, and small integers anywhere (int32 takes every
+ * integer array but Uint32Array). Copied with one `set` (a memcpy or a converting loop in the
+ * engine), where the general path checks each value.
+ */
+const fitsAsIs = (v: ArrayLike<number>, dtype: DType): boolean =>
+  v instanceof Float32Array
+    ? dtype !== 'int32'
+    : v instanceof Float64Array
+      ? dtype === 'float64'
+      : v instanceof Int32Array || v instanceof Int16Array || v instanceof Int8Array || v instanceof Uint16Array || v instanceof Uint8Array || v instanceof Uint8ClampedArray || (v instanceof Uint32Array && dtype !== 'int32')
 
 /**
  * A scalar (rank-0) tensor.

@@ -24,6 +24,30 @@ describe('creation', () => {
   it('accepts typed arrays at the innermost level', () => {
     expect(T.toNested(T.tensor([new Float32Array([1, 2]), new Float32Array([3, 4])]))).toEqual([[1, 2], [3, 4]])
   })
+  it('fromArray of a typed array stores what the checked path stores, and refuses what it refuses', () => {
+    const sources = [
+      new Float32Array([0.1, -2.5, 3e38, -0]),
+      new Float64Array([0.1, -2.5, 1e-300, -0]),
+      new Int32Array([7, -2147483648, 2147483647, 0]),
+      new Uint32Array([1, 4294967295, 0, 5]),
+      new Uint8Array([0, 255, 3, 4]),
+      new Int8Array([-128, 127, 0, 1]),
+      new Uint8ClampedArray([0, 255, 9, 1]),
+      new Int16Array([-32768, 32767, 2, 3]),
+      new Uint16Array([65535, 0, 2, 3]),
+    ]
+    for (const v of sources) {
+      for (const dtype of ['float32', 'float64', 'int32'] as const) {
+        const plain = (() => { try { return T.toArray(T.fromArray(Array.from(v), [4], dtype)) } catch (e) { return (e as { code: string }).code } })()
+        const typed = (() => { try { return T.toArray(T.fromArray(v, [4], dtype)) } catch (e) { return (e as { code: string }).code } })()
+        expect(typed, `${v.constructor.name} as ${dtype}`).toEqual(plain)
+      }
+    }
+    expect(() => T.fromArray(new Float64Array([1e39]), [1])).toThrow(expect.objectContaining({ code: 'INVALID_VALUE' }))
+    expect(() => T.fromArray(new Uint32Array([4294967295]), [1], 'int32')).toThrow(expect.objectContaining({ code: 'INVALID_VALUE' }))
+    expect(() => T.fromArray(new Float32Array([0.5]), [1], 'int32')).toThrow(expect.objectContaining({ code: 'INVALID_VALUE' }))
+  })
+
   it('builds constants', () => {
     expect(T.toArray(T.zeros([2, 2]))).toEqual([0, 0, 0, 0])
     expect(T.toArray(T.ones([3], 'int32'))).toEqual([1, 1, 1])
