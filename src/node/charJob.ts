@@ -15,7 +15,7 @@ import { progress } from './progress.js'
  * The validation loss (nats per character) the default run is expected to reach; the job says
  * whether it did.
  */
-export const CHAR_TARGET_LOSS = 2.2
+export const CHAR_TARGET_LOSS = 2.3
 
 export interface CharJobOptions {
   readonly config: CharModelConfig

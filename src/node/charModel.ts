@@ -37,7 +37,7 @@ export interface CharModelConfig {
  * run in a few seconds.
  */
 export const charModelConfigs = {
-  full: { context: 64, dim: 64, heads: 4, blocks: 3, batchSize: 32, stepsPerEpoch: 40, epochs: 12, lr: 3e-3, devWindows: 64, validWindows: 1024 },
+  full: { context: 64, dim: 64, heads: 4, blocks: 3, batchSize: 32, stepsPerEpoch: 40, epochs: 12, lr: 1e-2, devWindows: 64, validWindows: 512 },
   quick: { context: 32, dim: 32, heads: 2, blocks: 1, batchSize: 16, stepsPerEpoch: 12, epochs: 3, lr: 5e-3, devWindows: 16, validWindows: 32 },
 } as const satisfies Record<string, CharModelConfig>
 
