@@ -6,3 +6,5 @@
  */
 export { loadMnist } from './mnist.js'
 export { type LoadModelFileOptions, loadModelFile, saveModelFile, saveOnnxFile } from './files.js'
+export { journalStorage } from './studyJournal.js'
+export { type PostgresOptions, postgresStorage } from './studyPostgres.js'
