@@ -70,9 +70,15 @@ export interface OpenOptions {
   readonly pruner?: Pruner
   /** default: a new `memoryStorage()` */
   readonly storage?: StudyStorage
-  /** how often a running trial's worker sends a heartbeat (default 10 000 ms) */
+  /** how often a running trial's worker sends a heartbeat (default 10 000 ms); each report counts as one too */
   readonly heartbeatMs?: number
-  /** a running trial without a heartbeat for this long is marked failed by the next `ask` (default 60 000 ms) */
+  /**
+   * a running trial without a heartbeat for this long is marked failed by the next `ask` (default
+   * 60 000 ms). Timed heartbeats need the event loop: a synchronous objective (`Train.fit`) sends
+   * none while it runs, only its reports (written at once by the journal; by PostgreSQL when the
+   * loop next turns). Keep `staleMs` above the longest stretch without a report, or train with
+   * `Train.fitAsync`, which gives the loop a turn.
+   */
   readonly staleMs?: number
 }
 
@@ -146,10 +152,18 @@ const studyOn = (spec: StudySpec, sampler: Sampler, pruner: Pruner, storage: Stu
     let others = snapshot.filter((t) => t.number !== number)
     let writes: Promise<void> = Promise.resolve()
     let writeError: unknown
+    let inFlight = 0
+    /** Storage writes in order; one issued when none is pending starts at once, so a storage that writes synchronously (the journal) records it even while a synchronous objective holds the event loop. */
     const enqueue = (f: () => Promise<void>): void => {
-      writes = writes.then(f).catch((e: unknown) => {
-        writeError ??= e
-      })
+      const run = (): Promise<void> =>
+        f()
+          .catch((e: unknown) => {
+            writeError ??= e
+          })
+          .finally(() => {
+            inFlight--
+          })
+      writes = inFlight++ === 0 ? run() : writes.then(run)
     }
     let refreshing = false
     const refresh = (): void => {

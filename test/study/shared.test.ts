@@ -2,7 +2,7 @@
 // runs twice, none is lost, and a worker killed mid-trial leaves its trial failed (after the
 // heartbeat timeout), as the storages document.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -135,5 +135,21 @@ describe('a study shared by worker processes', () => {
       message: expect.stringMatching(/PostgreSQL refused or failed: .*check that the server runs/),
     })
     await storage.close()
+  })
+})
+
+describe('a journal under a synchronous objective', () => {
+  it('records a report at once, so reports keep a trial alive while the event loop is held', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'puregrad-journal-'))
+    const path = join(dir, 'study.jsonl')
+    const study = await Study.open({ name: 's', space: { x: Train.uniformParam(0, 1) }, sampler: Study.randomSampler({ seed: 0 }), storage: journalStorage(path) })
+    const trial = await study.ask()
+    trial.report(1, 0.5)
+    trial.report(2, 0.25) // queued behind the first, which is already written
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; step?: number })
+    expect(lines.filter((l) => l.op === 'report').map((l) => l.step)).toEqual([1])
+    await study.tell(trial, 0.25)
+    expect((await study.trials())[0]!.intermediate).toEqual([[1, 0.5], [2, 0.25]])
+    rmSync(dir, { recursive: true, force: true })
   })
 })
