@@ -7,7 +7,8 @@
  * process's line (on a local file system; not over NFS). The file's order is then the one
  * order every process replays: a trial's number is the rank of its 'create' line among the
  * study's, so two workers never get the same number, and of two results for one trial the first
- * in the file counts. A line torn by a crash mid-write cannot be parsed and is skipped.
+ * in the file counts. A line torn by a crash mid-write is skipped, and the line written after
+ * it (which runs on from the fragment) is recovered.
  */
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
@@ -24,6 +25,26 @@ const worker = `${hostname()}:${process.pid}:${threadId}`
 /** JSON has no NaN nor ±Infinity: they travel as strings. */
 const put = (v: number | undefined): number | string | undefined => (v === undefined || Number.isFinite(v) ? v : String(v))
 const get = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : undefined)
+
+/**
+ * A journal line, or undefined. A write torn by a crash leaves a fragment without its newline,
+ * and the next line written runs on from it: the whole line is then the fragment followed by
+ * that line, which starts at the last `{"op":` (inside a JSON string the quotes would be
+ * escaped, so that text only begins a line).
+ */
+const parse = (line: string): unknown => {
+  try {
+    return JSON.parse(line)
+  } catch {
+    const start = line.lastIndexOf('{"op":')
+    if (start <= 0) return undefined
+    try {
+      return JSON.parse(line.slice(start))
+    } catch {
+      return undefined
+    }
+  }
+}
 
 interface Entry {
   record: TrialRecord
@@ -141,12 +162,7 @@ export const journalStorage = (path: string): StudyStorage => {
         rest = Buffer.from(text.subarray(end + 1))
         for (const line of text.subarray(0, end + 1).toString('utf8').split('\n')) {
           if (line === '') continue
-          let parsed: unknown
-          try {
-            parsed = JSON.parse(line)
-          } catch {
-            continue // a line torn by a crash mid-write
-          }
+          const parsed = parse(line)
           if (typeof parsed === 'object' && parsed !== null) apply(parsed as { readonly [k: string]: unknown })
         }
       } finally {
@@ -173,7 +189,7 @@ export const journalStorage = (path: string): StudyStorage => {
       study(name)
       const me = id()
       append({ op: 'create', study: name, id: me, time: Date.now(), worker })
-      return study(name).byId.get(me)!
+      return study(name).byId.get(me) ?? fail('FILE_ERROR', OP, `the trial just appended to ${path} is not in it when read back; the file was changed by something other than a study (truncated or rewritten): restore it or start a new journal.`)
     },
     setParams: async (name: string, number: number, params: Config) => append({ op: 'params', study: name, number, params }),
     report: async (name: string, number: number, step: number, value: number) => append({ op: 'report', study: name, number, step, value: put(value), time: Date.now() }),

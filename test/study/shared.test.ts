@@ -2,7 +2,7 @@
 // runs twice, none is lost, and a worker killed mid-trial leaves its trial failed (after the
 // heartbeat timeout), as the storages document.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -150,6 +150,22 @@ describe('a journal under a synchronous objective', () => {
     expect(lines.filter((l) => l.op === 'report').map((l) => l.step)).toEqual([1])
     await study.tell(trial, 0.25)
     expect((await study.trials())[0]!.intermediate).toEqual([[1, 0.5], [2, 0.25]])
+    rmSync(dir, { recursive: true, force: true })
+  })
+})
+
+describe('a journal after a crash mid-write', () => {
+  it('skips the torn line and keeps the line written after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'puregrad-journal-'))
+    const path = join(dir, 'study.jsonl')
+    const opts = { name: 's', space: { x: Train.uniformParam(0, 1) }, sampler: Study.randomSampler({ seed: 0 }) }
+    const a = await Study.open({ ...opts, storage: journalStorage(path) })
+    await a.optimize((t) => t.params['x'] as number, { trials: 2 })
+    appendFileSync(path, '{"op":"report","study":"s","num') // a writer killed mid-line
+    const b = await Study.open({ name: 's', storage: journalStorage(path) })
+    const records = await b.optimize((t) => t.params['x'] as number, { trials: 2 })
+    expect(records.map((r) => [r.number, r.state])).toEqual([[2, 'complete'], [3, 'complete']])
+    expect((await Study.open({ name: 's', storage: journalStorage(path) }).then((c) => c.trials())).map((t) => t.state)).toEqual(['complete', 'complete', 'complete', 'complete'])
     rmSync(dir, { recursive: true, force: true })
   })
 })
