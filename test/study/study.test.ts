@@ -112,4 +112,19 @@ describe('pruners', () => {
     expect(states.filter((s) => s === 'pruned').length).toBeGreaterThanOrEqual(4)
     expect(reached).toContain(3) // the best trial (quality 0) is never pruned
   })
+
+  it('successive halving judges a trial only at its first report at or past a rung (steps 1, 3, 9 with η = 3)', () => {
+    const asha = Study.successiveHalving() // minResource 1, η 3
+    const other = (v: number): Study.TrialRecord => ({ number: 0, state: 'complete', params: {}, value: v, intermediate: Array.from({ length: 9 }, (_, i) => [i + 1, v] as const) })
+    const others = [other(1), other(2), other(3), other(4), other(5)] // with the trial, 6 values at each rung: the best 2 go on
+    const own = (values: number[]) => values.map((v, i) => [i + 1, v] as const)
+    expect(asha.prune(own([2.5]), others, 'min')).toBe(true) // rung 0 (step 1): third of 6
+    expect(asha.prune(own([1.5]), others, 'min')).toBe(false) // second of 6
+    expect(asha.prune(own([1.5, 9]), others, 'min')).toBe(false) // step 2 is not a rung
+    expect(asha.prune(own([1.5, 9, 9]), others, 'min')).toBe(true) // rung 1 (step 3)
+    expect(asha.prune(own([1.5, 9, 0.5, 9, 9, 9, 9, 9]), others, 'min')).toBe(false) // between rungs 1 and 2
+    expect(asha.prune([[1, 1.5], [10, 9]], others, 'min')).toBe(true) // first report past rung 2 (step 9), worst
+    expect(asha.prune(own([1.5]), others, 'max')).toBe(true) // for 'max', 1.5 is fifth of 6
+    expect(() => Study.successiveHalving({ reductionFactor: 1 })).toThrow(/reductionFactor must be a whole number ≥ 2/)
+  })
 })
