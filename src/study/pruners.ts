@@ -3,7 +3,7 @@
  * loss after each epoch, say). A pruner is a pure function of the trial's own intermediate
  * values and the other trials' records.
  */
-import { fail } from '../core/errors.js'
+import { checkArray, describe, fail } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import type { TrialRecord } from './Trial.js'
 
@@ -14,6 +14,15 @@ export interface Pruner {
 
 const count = (op: string, name: string, v: unknown, min: number): number =>
   Number.isInteger(v) && (v as number) >= min ? (v as number) : fail('INVALID_ARGUMENT', op, `${name} must be a whole number ≥ ${min}; got ${String(v)}.`)
+
+/** Refuses what a study never passes a pruner: steps that are not [step, value] pairs, trials that are not records. */
+const checkPrune = (own: unknown, others: unknown, direction: unknown): void => {
+  checkArray('prune', 'the intermediate values', own, '[step, value] pairs, as trial.report records them')
+  if (!(own as ReadonlyArray<unknown>).every((p) => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number')) fail('INVALID_ARGUMENT', 'prune', 'the intermediate values must be [step, value] pairs of numbers.')
+  checkArray('prune', 'the other trials', others, "the study's trials (study.trials())")
+  if (!(others as ReadonlyArray<unknown>).every((t) => typeof t === 'object' && t !== null && Array.isArray((t as TrialRecord).intermediate))) fail('INVALID_ARGUMENT', 'prune', 'the other trials must be trial records, as study.trials() returns them.')
+  if (direction !== 'min' && direction !== 'max') fail('INVALID_ARGUMENT', 'prune', `direction must be 'min' or 'max'; got ${describe(direction)}.`)
+}
 
 /** `a` is worse than `b` (NaN is worse than anything). */
 const worse = (a: number, b: number, direction: 'min' | 'max'): boolean => Number.isNaN(a) || (direction === 'min' ? a > b : a < b)
@@ -49,6 +58,7 @@ export const medianPruner = (opts: { readonly startupTrials?: number; readonly w
   const warmup = count('medianPruner', 'warmupSteps', opts.warmupSteps ?? 0, 0)
   return Object.freeze({
     prune: (own: ReadonlyArray<readonly [number, number]>, others: ReadonlyArray<TrialRecord>, direction: 'min' | 'max') => {
+      checkPrune(own, others, direction)
       const last = own.at(-1)
       if (last === undefined || last[0] < warmup) return false
       const complete = others.filter((t) => t.state === 'complete')
@@ -96,6 +106,7 @@ export const successiveHalving = (opts: { readonly minResource?: number; readonl
   const valueAt = (rung: number, intermediate: ReadonlyArray<readonly [number, number]>): number | undefined => intermediate.find(([st]) => st >= r0 * eta ** (s + rung))?.[1]
   return Object.freeze({
     prune: (own: ReadonlyArray<readonly [number, number]>, others: ReadonlyArray<TrialRecord>, direction: 'min' | 'max') => {
+      checkPrune(own, others, direction)
       const last = own.at(-1)
       if (last === undefined) return false
       const k = rungOf(last[0])

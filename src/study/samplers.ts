@@ -4,12 +4,12 @@
  * trial's number, the sampler's settings (its seed among them) and the trials already
  * complete, so a study reopened from storage continues as it would have without the break.
  */
-import { fail } from '../core/errors.js'
+import { checkArray, describe, fail } from '../core/errors.js'
 import { dataOf } from '../core/Tensor.js'
 import { checkOptions } from '../core/options.js'
 import { foldIn, key, uniform } from '../rng/index.js'
 import type { Config, Space } from '../train/search.js'
-import { expectedImprovement, fromUnit, grid, toUnit } from '../train/searchSpace.js'
+import { checkSpace, expectedImprovement, fromUnit, grid, toUnit } from '../train/searchSpace.js'
 import type { SamplerSpec, TrialRecord } from './Trial.js'
 
 /** Suggests the hyperparameters of trial `number` from the trials so far. @category model */
@@ -21,6 +21,15 @@ export interface Sampler {
 }
 
 export type { SamplerSpec } from './Trial.js'
+
+/** Refuses what a study never passes a sampler: a space that is not one, a number that is not a trial's, trials that are not records. */
+const checkSuggest = (space: Space, number: number, trials: ReadonlyArray<TrialRecord>, direction: unknown): void => {
+  checkSpace(space, 'suggest')
+  if (!Number.isInteger(number) || number < 0) fail('INVALID_ARGUMENT', 'suggest', `the trial number must be a whole number ≥ 0; got ${describe(number)}.`)
+  checkArray('suggest', 'the trials', trials, "the study's trials (study.trials())")
+  if (!trials.every((t) => typeof t === 'object' && t !== null && typeof t.state === 'string' && Array.isArray(t.intermediate))) fail('INVALID_ARGUMENT', 'suggest', "the trials must be trial records, as study.trials() returns them.")
+  if (direction !== 'min' && direction !== 'max') fail('INVALID_ARGUMENT', 'suggest', `direction must be 'min' or 'max'; got ${describe(direction)}.`)
+}
 
 const checkSeed = (op: string, seed: unknown): number =>
   Number.isInteger(seed) && (seed as number) >= 0 && (seed as number) <= Number.MAX_SAFE_INTEGER
@@ -53,9 +62,12 @@ export const gridSampler = (opts: { readonly points?: number } = {}): Sampler =>
   const points = checkCount('gridSampler', 'points', opts.points ?? 3, 1)
   return Object.freeze({
     spec: Object.freeze({ kind: 'grid', points }),
-    size: (space: Space) => grid(space, points).length,
-    suggest: (space: Space, number: number) =>
-      grid(space, points)[number] ?? fail('INVALID_ARGUMENT', 'ask', `the grid has ${grid(space, points).length} points and all have been asked for; the study is over (use a random or Bayesian sampler for more trials).`),
+    size: (space: Space) => {
+      checkSpace(space, 'size')
+      return grid(space, points).length
+    },
+    suggest: (space: Space, number: number, trials: ReadonlyArray<TrialRecord>, direction: 'min' | 'max') =>
+      (checkSuggest(space, number, trials, direction), grid(space, points))[number] ?? fail('INVALID_ARGUMENT', 'ask', `the grid has ${grid(space, points).length} points and all have been asked for; the study is over (use a random or Bayesian sampler for more trials).`),
   })
 }
 
@@ -77,7 +89,10 @@ export const randomSampler = (opts: { readonly seed: number }): Sampler => {
   return Object.freeze({
     spec: Object.freeze({ kind: 'random', seed }),
     size: () => Infinity,
-    suggest: (space: Space, number: number) => fromUnit(space, unitPoints(seed, number, 0, 1, Object.keys(space).length)[0]!),
+    suggest: (space: Space, number: number, trials: ReadonlyArray<TrialRecord>, direction: 'min' | 'max') => {
+      checkSuggest(space, number, trials, direction)
+      return fromUnit(space, unitPoints(seed, number, 0, 1, Object.keys(space).length)[0]!)
+    },
   })
 }
 
@@ -106,6 +121,7 @@ export const bayesianSampler = (opts: { readonly seed: number; readonly startup?
     spec: Object.freeze({ kind: 'bayesian', seed, startup, candidates }),
     size: () => Infinity,
     suggest: (space: Space, number: number, trials: ReadonlyArray<TrialRecord>, direction: 'min' | 'max') => {
+      checkSuggest(space, number, trials, direction)
       const dims = Object.keys(space).length
       const done = trials.filter((t) => t.state === 'complete' && t.params !== undefined && t.value !== undefined).sort((a, b) => a.number - b.number)
       if (done.length < startup) return fromUnit(space, unitPoints(seed, number, 0, 1, dims)[0]!)

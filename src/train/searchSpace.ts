@@ -3,7 +3,7 @@
  * the map from the unit cube to configurations and back, the grid, and the expected improvement
  * of a Gaussian process fitted to scored points. @internal
  */
-import { fail } from '../core/errors.js'
+import { checkRecord, fail } from '../core/errors.js'
 
 /** One hyperparameter's range. @category model */
 export type Param =
@@ -19,12 +19,14 @@ export type Space = { readonly [name: string]: Param }
 export type Config = { readonly [name: string]: number | string | boolean }
 
 export const checkSpace = (space: Space, op = 'search'): void => {
+  checkRecord(op, 'the space', space, "a record of hyperparameters such as { lr: Train.logUniform(1e-4, 1e-1), width: Train.choice(32, 64) }")
   const names = Object.keys(space)
   if (names.length === 0) fail('INVALID_ARGUMENT', op, 'the space has no hyperparameters.')
   for (const [name, p] of Object.entries(space)) {
     const bad = (why: string): never => fail('INVALID_ARGUMENT', op, `hyperparameter '${name}': ${why}.`)
+    if (typeof p !== 'object' || p === null || !['choice', 'uniform', 'logUniform', 'int'].includes(p.kind)) bad('make it with Train.choice, Train.uniformParam, Train.logUniform or Train.intParam')
     if (p.kind === 'choice') {
-      if (p.values.length === 0) bad('a choice needs at least one value')
+      if (!Array.isArray(p.values) || p.values.length === 0) bad('a choice needs at least one value')
     } else if (!(Number.isFinite(p.min) && Number.isFinite(p.max) && p.min <= p.max)) bad(`min ${p.min} and max ${p.max} must be finite with min ≤ max`)
     else if (p.kind === 'logUniform' && !(p.min > 0)) bad('a log-uniform range must be positive')
     else if (p.kind === 'int' && !(Number.isInteger(p.min) && Number.isInteger(p.max))) bad('an int range needs whole-number bounds')
