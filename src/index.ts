@@ -10,7 +10,8 @@
  * - {@link Loss}: losses and weight penalties;
  * - {@link Data}: data sets, keyed splits and batches, normalisation, PCA, augmentation;
  * - {@link Train}: the pure training step, fit as a fold, metrics, early stopping, diagnosis, search;
- * - {@link Optim}: optimizers as pure state transitions (`{ init, update }`), schedules, L-BFGS.
+ * - {@link Optim}: optimizers as pure state transitions (`{ init, update }`), schedules, L-BFGS;
+ * - {@link Study}: hyperparameter studies (ask and tell, samplers, pruners, storage that resumes).
  *
  * @since 0.1.0
  * @module puregrad
@@ -24,6 +25,7 @@ export * as Loss from './loss/index.js'
 export * as Data from './data/index.js'
 export * as Train from './train/index.js'
 export * as Optim from './optim/index.js'
+export * as Study from './study/index.js'
 export { PuregradError, codes as errorCodes, type ErrorCode } from './core/errors.js'
 export {
   type SimdBuild,

@@ -25,8 +25,9 @@ export const RANKS: Readonly<Record<string, number>> = {
   loss: 6,
   data: 6,
   train: 7,
-  'index.ts': 8,
-  node: 9,
+  study: 8,
+  'index.ts': 9,
+  node: 10,
 }
 
 const files = (dir: string): string[] =>

@@ -13,6 +13,7 @@ import { batches } from '../data/split.js'
 import { type Key, foldIn, isKey } from '../rng/index.js'
 import { checkOptions as checkKeys } from '../core/options.js'
 import { checkBoolean } from '../optim/internal.js'
+import { observeMetric } from '../optim/plateau.js'
 import { checkStateLike } from '../optim/serialize.js'
 import { varsMismatch } from '../net/vars.js'
 import type * as Net from '../net/index.js'
@@ -73,7 +74,7 @@ export type FitEvent<O = unknown> =
   | { readonly type: 'epoch'; readonly record: EpochRecord; readonly batches: number; readonly state: FitState<O> }
   | {
       readonly type: 'end'
-      readonly reason: 'epochs' | 'earlyStopping' | 'diverged'
+      readonly reason: 'epochs' | 'earlyStopping' | 'diverged' | 'pruned'
       readonly state: FitState<O>
       /** the first non-finite value (reason 'diverged') */
       readonly issue?: NumericIssue
@@ -99,9 +100,20 @@ export interface FitOptions {
    * goes on whatever the numbers, and may return non-finite parameters
    */
   readonly stopOnDivergence?: boolean
+  /**
+   * the dev metric that the trial and the optimizer's reduce-on-plateau states are fed after
+   * each epoch: 'devLoss' or 'devAccuracy' (default: the early-stopping rule's monitor, else 'devLoss')
+   */
+  readonly monitor?: 'devLoss' | 'devAccuracy'
+  /**
+   * a study's trial (`Study.Trial`, or anything with `report` and `shouldPrune`): after each epoch
+   * the monitored dev metric is reported at step `epoch + 1`, and when the trial should be pruned
+   * the run stops (`done`, end reason 'pruned'). Needs `dev`.
+   */
+  readonly trial?: { readonly report: (step: number, value: number) => void; readonly shouldPrune: () => boolean }
 }
 
-const FIT_OPTIONS: ReadonlyArray<string> = ['epochs', 'batchSize', 'dev', 'earlyStopping', 'evaluateTrain', 'stopOnDivergence']
+const FIT_OPTIONS: ReadonlyArray<string> = ['epochs', 'batchSize', 'dev', 'earlyStopping', 'evaluateTrain', 'stopOnDivergence', 'monitor', 'trial']
 
 /**
  * The state before training: fresh variables from `key`.
@@ -131,6 +143,13 @@ const checkOptions = (o: FitOptions, train: Dataset): void => {
   if (!Number.isInteger(o.epochs) || o.epochs < 0) fail('INVALID_ARGUMENT', 'fit', `epochs must be a whole number ≥ 0; got ${o.epochs}.`)
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) fail('INVALID_ARGUMENT', 'fit', `batchSize must be a whole number ≥ 1; got ${o.batchSize}.`)
   if (size(train) === 0) fail('SHAPE_MISMATCH', 'fit', 'the training set is empty.')
+  if (o.monitor !== undefined && o.monitor !== 'devLoss' && o.monitor !== 'devAccuracy') fail('INVALID_ARGUMENT', 'fit', `monitor must be 'devLoss' or 'devAccuracy'; got ${JSON.stringify(o.monitor)}.`)
+  if (o.trial !== undefined) {
+    if (typeof o.trial !== 'object' || o.trial === null || typeof o.trial.report !== 'function' || typeof o.trial.shouldPrune !== 'function') {
+      fail('INVALID_ARGUMENT', 'fit', 'trial must be a trial from study.ask() (it needs report and shouldPrune).')
+    }
+    if (o.dev === undefined) fail('INVALID_ARGUMENT', 'fit', 'a trial is fed the dev metric after each epoch, so it needs a dev set: fit(…, { dev, trial }).')
+  }
 }
 
 /**
@@ -167,7 +186,8 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
   // states are immutable, so keeping them costs nothing, and a diverging run goes back to one
   let prev: FitState<O> | undefined
   let checked = start
-  let reason: 'epochs' | 'earlyStopping' | 'diverged' = 'epochs'
+  let reason: 'epochs' | 'earlyStopping' | 'diverged' | 'pruned' = 'epochs'
+  const monitor = opts.monitor ?? (opts.earlyStopping?.options.monitor === 'devAccuracy' ? 'devAccuracy' : 'devLoss')
   let divergence: Divergence | undefined
   /** Stops the run at the newest of `candidates` whose parameters are finite, else at `checked`. */
   const diverge = (found: Omit<Divergence, 'kept' | 'message'>, candidates: ReadonlyArray<FitState<O> | undefined>): FitState<O> => {
@@ -219,7 +239,21 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
       dev: opts.dev === undefined ? undefined : evaluate(trainer.network, vars, opts.dev, trainer.loss),
     }
     s = { ...s, history: [...s.history, record], batch: 0, epochLoss: 0 }
-    if (opts.earlyStopping !== undefined && record.dev !== undefined) {
+    if (record.dev !== undefined) {
+      // reduce-on-plateau states inside the optimizer state observe the monitored dev metric
+      // (observeMetric returns the same state when there is none)
+      const metric = monitor === 'devAccuracy' ? (record.dev.accuracy ?? Number.NaN) : record.dev.loss
+      const optState = observeMetric(s.train.optState, metric)
+      if (optState !== s.train.optState) s = { ...s, train: { ...s.train, optState } }
+      if (opts.trial !== undefined) {
+        opts.trial.report(epoch + 1, metric)
+        if (opts.trial.shouldPrune()) {
+          reason = 'pruned'
+          s = { ...s, done: true }
+        }
+      }
+    }
+    if (opts.earlyStopping !== undefined && record.dev !== undefined && !s.done) {
       const es = opts.earlyStopping
       const value = es.options.monitor === 'devAccuracy' ? (record.dev.accuracy ?? Number.NaN) : record.dev.loss
       const stopping = es.update(s.stopping ?? es.init(), epoch, value, s.train.params, s.train.modelState)

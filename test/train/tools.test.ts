@@ -78,6 +78,11 @@ describe('hyperparameter search', () => {
     const random = seeds.map((s) => best('random', s)).reduce((a, b) => a + b, 0)
     expect(bayes).toBeLessThan(random)
   })
+  it('refuses an evaluate that returns a Promise instead of scoring it, and points to a study', () => {
+    const asyncScore = async (c: Train.Config) => score(c)
+    expect(() => Train.search(space, asyncScore as never, { strategy: 'grid' })).toThrow(/returned a Promise.*study\.optimize/)
+    expect(() => Train.search(space, (() => 'low') as never, { strategy: 'grid' })).toThrow(/returned the string "low".*as a number/)
+  })
   it('keeps the best of several random restarts', () => {
     const { best, scores } = Train.restarts([Rng.key(1), Rng.key(2), Rng.key(3)], (k) => T.item(Rng.uniform(k, [])), (v) => v)
     expect(best).toBe(Math.min(...scores))
