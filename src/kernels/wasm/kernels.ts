@@ -7,6 +7,8 @@
  * wasm/build.mjs generates from the enums of assembly/, in generated/opcodes.ts):
  * - `matmul`: every transpose combination, any m, n, k, batched (0-strided batches too);
  * - `conv2d`, `conv2dBackInput`, `conv2dBackFilter`: im2col (in chunks of about 256 KB) + gemm;
+ *   conv2d on one thread as an implicit product instead (assembly/convgemm.ts: no column matrix,
+ *   the same bits);
  * - `binary`: add, sub, mul, div, maximum, minimum and the six comparisons, when each operand is
  *   full, a scalar, a repeated trailing block (a row-vector bias) or one value per leading
  *   index (a column vector), in any combination;
@@ -221,18 +223,25 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const O = s.outC
     if (R * O === 0) return
     const direct = pointwise(s)
+    // one thread: the implicit product (no column matrix); with workers, im2col chunks whose
+    // products the workers share (the same bits either way)
+    const implicit = !direct && gemm.threads === 1
     const chunk = direct ? R : chunkRows(R, K)
     const L = new Layout(e.base)
     const px = L.take(xs.length * 4)
     const pw = L.take(w.length * 4)
     const po = L.take(out.length * 4)
     const pspec = L.take(64)
-    const pcols = direct ? px : L.take(chunk * K * 4)
-    const ps = L.take(gemm.scratchBytes(O, K))
+    const pcols = direct || implicit ? px : L.take(chunk * K * 4)
+    const ps = L.take(implicit ? x.conv2dGemmScratchBytes(K, O, s.inC) : gemm.scratchBytes(O, K))
     if (!e.reserve(L.end)) return fallback.conv2d(xs, w, out, s)
     put(px, xs)
     put(pw, w)
     putSpec(pspec, s)
+    if (implicit) {
+      x.conv2dGemm(px, pw, po, pspec, 0, R, ps)
+      return get(po, out)
+    }
     for (let r0 = 0; r0 < R; r0 += chunk) {
       const rows = Math.min(chunk, R - r0)
       if (!direct) x.im2col(px, pspec, r0, rows, pcols)

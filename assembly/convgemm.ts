@@ -1,0 +1,138 @@
+// NHWC convolution forward as an implicit matrix product: out (R × outC) = cols (R × K) · W (K × outC),
+// where the column matrix of conv.ts's `im2col` is never written. Its row r (output pixel r) is
+// the kH·kW taps of r's receptive field, each inC contiguous floats of the input (or zeros where
+// the tap falls in the padding), so the micro-kernel reads A straight from the input through a
+// table of MR pointers per tap, and only W is packed (once per call and KC × NC block, in
+// gemm.ts's panel layout).
+//
+// The loops and the float32 operations per output element are those of `gemm` on the column
+// matrix (jc by NC, pc by KC, a sum from 0 over p in order per block, stored or added to C in
+// block order; padding taps are multiplied as zeros, not skipped), so the results are
+// bit-identical to im2col + gemm, which the threaded kernels still use.
+
+// @ts-nocheck: AssemblyScript source (compiled by asc, not tsc)
+import { KC, MR, NC, NR, madd, packB, storeTile } from './gemm'
+
+// @ts-ignore: decorator
+@inline
+function field(spec: usize, i: i32): i32 {
+  return load<i32>(spec + (<usize>i << 2))
+}
+
+/** Bytes of scratch `conv2dGemm` needs for K = kH·kW·inC and outC output channels. */
+export function conv2dGemmScratchBytes(K: i32, outC: i32, inC: i32): i32 {
+  const kc = min(K, KC)
+  const nc = (min(outC, NC) + NR - 1) / NR * NR
+  // packed W block, one edge tile, a row of zeros, the tap table (MR pointers per tap of a block)
+  return (kc * nc + MR * NR + inC + (kc + 2) * MR) * 4 + 64
+}
+
+/**
+ * out[r, :] = Σ_p cols(r, p)·W(p, :) for output pixels r in [r0, r1) (out: row stride outC,
+ * W: HWIO viewed as K × outC). `scratch` holds conv2dGemmScratchBytes(K, outC, inC) bytes.
+ */
+export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32, r1: i32, scratch: usize): void {
+  const inH = field(spec, 1), inW = field(spec, 2), inC = field(spec, 3)
+  const outH = field(spec, 4), outW = field(spec, 5), O = field(spec, 6)
+  const kH = field(spec, 7), kW = field(spec, 8)
+  const sH = field(spec, 9), sW = field(spec, 10), dH = field(spec, 11), dW = field(spec, 12)
+  const pT = field(spec, 13), pL = field(spec, 14)
+  const K = kH * kW * inC
+  if (r1 <= r0 || O <= 0) return
+  if (K <= 0) {
+    memory.fill(out + (<usize>(r0 * O) << 2), 0, <usize>((r1 - r0) * O) << 2)
+    return
+  }
+  const kcMax = min(K, KC)
+  const ncMax = (min(O, NC) + NR - 1) / NR * NR
+  const pb = (scratch + 15) & ~15
+  const tmp = pb + (<usize>(kcMax * ncMax) << 2)
+  const zeros = tmp + (<usize>(MR * NR) << 2)
+  const tab = zeros + (<usize>inC << 2)
+  memory.fill(zeros, 0, <usize>inC << 2)
+  const cb = <usize>inC << 2
+  const ld = <usize>O << 2
+  for (let jc = 0; jc < O; jc += NC) {
+    const nc = min(NC, O - jc)
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc)
+      packB(w, O, 1, pc, kc, jc, nc, O, pb)
+      const acc = pc > 0
+      // taps t0 .. t1 (inclusive) hold this block's p; the first starts at channel c0
+      const t0 = pc / inC
+      const c0 = pc - t0 * inC
+      const t1 = (pc + kc - 1) / inC
+      for (let r = r0; r < r1; r += MR) {
+        const rows = min(MR, r1 - r)
+        // tab[(t − t0)·MR + i] = where tap t of pixel r + i starts (zeros outside the image or past r1)
+        for (let i = 0; i < MR; i++) {
+          let e = tab + (<usize>i << 2)
+          if (i < rows) {
+            const q = r + i
+            const ow = q % outW
+            const u = q / outW
+            const oh = u % outH
+            const img = x + <usize>(u / outH) * <usize>inH * <usize>inW * cb
+            for (let t = t0; t <= t1; t++) {
+              const kh = t / kW
+              const ih = oh * sH - pT + kh * dH
+              const iw = ow * sW - pL + (t - kh * kW) * dW
+              store<usize>(e, ih >= 0 && ih < inH && iw >= 0 && iw < inW ? img + <usize>(ih * inW + iw) * cb : zeros)
+              e += MR * 4
+            }
+          } else {
+            for (let t = t0; t <= t1; t++) {
+              store<usize>(e, zeros)
+              e += MR * 4
+            }
+          }
+        }
+        for (let jr = 0; jr < nc; jr += NR) {
+          let bp = pb + (<usize>(jr * kc) << 2)
+          let c00 = f32x4.splat(0), c01 = f32x4.splat(0)
+          let c10 = f32x4.splat(0), c11 = f32x4.splat(0)
+          let c20 = f32x4.splat(0), c21 = f32x4.splat(0)
+          let c30 = f32x4.splat(0), c31 = f32x4.splat(0)
+          let e = tab
+          let c = c0
+          let left = kc
+          while (left > 0) {
+            const seg = min(inC - c, left)
+            const off = <usize>c << 2
+            let a0 = load<usize>(e) + off
+            let a1 = load<usize>(e, 4) + off
+            let a2 = load<usize>(e, 8) + off
+            let a3 = load<usize>(e, 12) + off
+            const end = bp + (<usize>(seg * NR) << 2)
+            while (bp < end) {
+              const b0 = v128.load(bp)
+              const b1 = v128.load(bp, 16)
+              let v = v128.load32_splat(a0)
+              c00 = madd(v, b0, c00)
+              c01 = madd(v, b1, c01)
+              v = v128.load32_splat(a1)
+              c10 = madd(v, b0, c10)
+              c11 = madd(v, b1, c11)
+              v = v128.load32_splat(a2)
+              c20 = madd(v, b0, c20)
+              c21 = madd(v, b1, c21)
+              v = v128.load32_splat(a3)
+              c30 = madd(v, b0, c30)
+              c31 = madd(v, b1, c31)
+              a0 += 4
+              a1 += 4
+              a2 += 4
+              a3 += 4
+              bp += NR * 4
+            }
+            left -= seg
+            c = 0
+            e += MR * 4
+          }
+          storeTile(c00, c01, c10, c11, c20, c21, c30, c31, out + <usize>r * ld + (<usize>(jc + jr) << 2), O, rows, min(NR, nc - jr), acc, tmp)
+        }
+      }
+    }
+  }
+}
+
