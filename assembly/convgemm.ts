@@ -11,7 +11,7 @@
 // bit-identical to im2col + gemm, which the threaded kernels still use.
 
 // @ts-nocheck: AssemblyScript source (compiled by asc, not tsc)
-import { KC, MR, NC, NR, madd, packB, storeTile } from './gemm'
+import { KC, MC, MR, NC, NR, madd, micro, packB, storeTile } from './gemm'
 
 // @ts-ignore: decorator
 @inline
@@ -136,3 +136,105 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
   }
 }
 
+
+/** Bytes of scratch `conv2dGemmBackFilter` needs for chunks of `rows` output pixels. */
+export function conv2dGemmBackFilterScratchBytes(rows: i32, outC: i32, taps: i32, inC: i32): i32 {
+  const kc = min(rows, KC)
+  const nc = (min(outC, NC) + NR - 1) / NR * NR
+  // packed A block, packed dy block, one edge tile, the tap table (taps pointers per pixel of a block), a row of zeros
+  return (MC * kc + kc * nc + MR * NR + kc * taps + inC) * 4 + 64
+}
+
+/**
+ * dW (K × outC) = colsᵀ·dy over output pixels [r0, r0 + rows) (+ dW when `accumulate`), where
+ * cols(r, p) is read from the input as in `conv2dGemm`: `gemm`'s loops and float32 operations on
+ * the im2col chunk, the column matrix packed straight from the input (K ≥ MR: with fewer rows
+ * `gemm` takes another path). `scratch` holds conv2dGemmBackFilterScratchBytes(rows, outC, kH·kW, inC) bytes.
+ */
+export function conv2dGemmBackFilter(x: usize, dy: usize, dw: usize, spec: usize, r0: i32, rows: i32, accumulate: i32, scratch: usize): void {
+  const inH = field(spec, 1), inW = field(spec, 2), inC = field(spec, 3)
+  const outH = field(spec, 4), outW = field(spec, 5), O = field(spec, 6)
+  const kH = field(spec, 7), kW = field(spec, 8)
+  const sH = field(spec, 9), sW = field(spec, 10), dH = field(spec, 11), dW = field(spec, 12)
+  const pT = field(spec, 13), pL = field(spec, 14)
+  const taps = kH * kW
+  const K = taps * inC
+  if (rows <= 0 || O <= 0 || K < MR) return
+  const kcMax = min(rows, KC)
+  const ncMax = (min(O, NC) + NR - 1) / NR * NR
+  const pa = (scratch + 15) & ~15
+  const pb = pa + (<usize>(MC * kcMax) << 2)
+  const tmp = pb + (<usize>(kcMax * ncMax) << 2)
+  const tab = tmp + (<usize>(MR * NR) << 2)
+  const zeros = tab + (<usize>(kcMax * taps) << 2)
+  memory.fill(zeros, 0, <usize>inC << 2)
+  const cb = <usize>inC << 2
+  const ld = <usize>O << 2
+  for (let jc = 0; jc < O; jc += NC) {
+    const nc = min(NC, O - jc)
+    for (let pc = 0; pc < rows; pc += KC) {
+      const kc = min(KC, rows - pc)
+      packB(dy, O, 1, r0 + pc, kc, jc, nc, O, pb)
+      // tab[p·taps + t] = where tap t of output pixel r0 + pc + p starts (zeros outside the image)
+      let e = tab
+      for (let p = 0; p < kc; p++) {
+        const q = r0 + pc + p
+        const ow = q % outW
+        const u = q / outW
+        const oh = u % outH
+        const img = x + <usize>(u / outH) * <usize>inH * <usize>inW * cb
+        for (let kh = 0; kh < kH; kh++) {
+          const ih = oh * sH - pT + kh * dH
+          for (let kw = 0; kw < kW; kw++) {
+            const iw = ow * sW - pL + kw * dW
+            store<usize>(e, ih >= 0 && ih < inH && iw >= 0 && iw < inW ? img + <usize>(ih * inW + iw) * cb : zeros)
+            e += 4
+          }
+        }
+      }
+      const acc = accumulate != 0 || pc > 0
+      const tstep = <usize>taps << 2
+      for (let ic = 0; ic < K; ic += MC) {
+        const mc = min(MC, K - ic)
+        // pack A(i, p) = cols(r0 + pc + p, i) for i in [ic, ic + mc) as gemm's packA: pa[(panel·kc + p)·MR + r]
+        let dst = pa
+        for (let ir = 0; ir < mc; ir += MR) {
+          const i = ic + ir
+          const t = i / inC
+          const ch = i - t * inC
+          if (i + MR <= K && ch + MR <= inC) {
+            // the panel's MR rows are MR channels of one tap: one v128 per pixel
+            let src = tab + (<usize>t << 2)
+            const off = <usize>ch << 2
+            for (let p = 0; p < kc; p++) {
+              v128.store(dst, v128.load(load<usize>(src) + off))
+              src += tstep
+              dst += MR * 4
+            }
+          } else {
+            for (let p = 0; p < kc; p++) {
+              const row = tab + <usize>p * tstep
+              for (let r = 0; r < MR; r++) {
+                const ii = i + r
+                let v: f32 = 0
+                if (ii < K) {
+                  const tt = ii / inC
+                  v = load<f32>(load<usize>(row + (<usize>tt << 2)) + (<usize>(ii - tt * inC) << 2))
+                }
+                store<f32>(dst + (<usize>r << 2), v)
+              }
+              dst += MR * 4
+            }
+          }
+        }
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr)
+          const bp = pb + (<usize>(jr * kc) << 2)
+          for (let ir = 0; ir < mc; ir += MR) {
+            micro(pa + (<usize>(ir * kc) << 2), bp, kc, dw + <usize>(ic + ir) * ld + (<usize>(jc + jr) << 2), O, min(MR, mc - ir), cols, acc, tmp)
+          }
+        }
+      }
+    }
+  }
+}
