@@ -2,7 +2,8 @@
 // where the column matrix of conv.ts's `im2col` is never written. Its row r (output pixel r) is
 // the kH·kW taps of r's receptive field, each inC contiguous floats of the input (or zeros where
 // the tap falls in the padding), so the micro-kernel reads A straight from the input through a
-// table of MR pointers per tap, and only W is packed (once per call and KC × NC block, in
+// table of MR pointers per run of contiguous taps (a filter row inside the image is one run of
+// kW·inC floats when the dilation is 1), and only W is packed (once per call and KC × NC block, in
 // gemm.ts's panel layout).
 //
 // The loops and the float32 operations per output element are those of `gemm` on the column
@@ -12,6 +13,9 @@
 
 // @ts-nocheck: AssemblyScript source (compiled by asc, not tsc)
 import { KC, MC, MR, NC, NR, madd, micro, packB, storeTile } from './gemm'
+
+/** Bytes of one run of `conv2dGemm`'s table: MR pointers and a length. */
+const SEG: i32 = (MR + 1) * 4
 
 // @ts-ignore: decorator
 @inline
@@ -23,8 +27,8 @@ function field(spec: usize, i: i32): i32 {
 export function conv2dGemmScratchBytes(K: i32, outC: i32, inC: i32): i32 {
   const kc = min(K, KC)
   const nc = (min(outC, NC) + NR - 1) / NR * NR
-  // packed W block, one edge tile, a row of zeros, the tap table (MR pointers per tap of a block)
-  return (kc * nc + MR * NR + inC + (kc + 2) * MR) * 4 + 64
+  // packed W block, one edge tile, a row of zeros, the tap table (MR pointers per tap of a block), the runs (SEG bytes each)
+  return (kc * nc + MR * NR + inC + (kc + 2) * MR) * 4 + (kc + 2) * SEG + 64
 }
 
 /**
@@ -49,6 +53,7 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
   const tmp = pb + (<usize>(kcMax * ncMax) << 2)
   const zeros = tmp + (<usize>(MR * NR) << 2)
   const tab = zeros + (<usize>inC << 2)
+  const segs = tab + (<usize>((kcMax + 2) * MR) << 2)
   memory.fill(zeros, 0, <usize>inC << 2)
   const cb = <usize>inC << 2
   const ld = <usize>O << 2
@@ -62,23 +67,41 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
       const t0 = pc / inC
       const c0 = pc - t0 * inC
       const t1 = (pc + kc - 1) / inC
+      const kh0 = t0 / kW
+      const kw0 = t0 - kh0 * kW
+      // the next pixel's coordinates, advanced pixel by pixel (no division per pixel or tap)
+      let ow = r0 % outW
+      let oh = (r0 / outW) % outH
+      let img = x + <usize>(r0 / outW / outH) * <usize>inH * <usize>inW * cb
       for (let r = r0; r < r1; r += MR) {
         const rows = min(MR, r1 - r)
         // tab[(t − t0)·MR + i] = where tap t of pixel r + i starts (zeros outside the image or past r1)
         for (let i = 0; i < MR; i++) {
           let e = tab + (<usize>i << 2)
           if (i < rows) {
-            const q = r + i
-            const ow = q % outW
-            const u = q / outW
-            const oh = u % outH
-            const img = x + <usize>(u / outH) * <usize>inH * <usize>inW * cb
+            let kh = kh0
+            let kw = kw0
+            let ih = oh * sH - pT + kh * dH
+            const iw0 = ow * sW - pL
+            let iw = iw0 + kw * dW
             for (let t = t0; t <= t1; t++) {
-              const kh = t / kW
-              const ih = oh * sH - pT + kh * dH
-              const iw = ow * sW - pL + (t - kh * kW) * dW
               store<usize>(e, ih >= 0 && ih < inH && iw >= 0 && iw < inW ? img + <usize>(ih * inW + iw) * cb : zeros)
               e += MR * 4
+              if (++kw == kW) {
+                kw = 0
+                iw = iw0
+                kh++
+                ih += dH
+              } else {
+                iw += dW
+              }
+            }
+            if (++ow == outW) {
+              ow = 0
+              if (++oh == outH) {
+                oh = 0
+                img += <usize>inH * <usize>inW * cb
+              }
             }
           } else {
             for (let t = t0; t <= t1; t++) {
@@ -87,22 +110,51 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
             }
           }
         }
+        // segs: runs of p whose MR rows are contiguous in memory, [a0, a1, a2, a3, length] each: the
+        // block's taps, the first from channel c0, with a tap merged into the run before it when all
+        // MR rows continue where that run ends (the taps along a filter row, inside the image)
+        let nseg = 0
+        {
+          let e = tab
+          let g = segs
+          let c = c0
+          let left = kc
+          while (left > 0) {
+            const len = min(inC - c, left)
+            const off = <usize>c << 2
+            const a0 = load<usize>(e) + off, a1 = load<usize>(e, 4) + off
+            const a2 = load<usize>(e, 8) + off, a3 = load<usize>(e, 12) + off
+            const prev = g - SEG
+            const end = <usize>load<i32>(prev, 16) << 2
+            if (nseg > 0 && load<usize>(prev) + end == a0 && load<usize>(prev, 4) + end == a1 && load<usize>(prev, 8) + end == a2 && load<usize>(prev, 12) + end == a3) {
+              store<i32>(prev, load<i32>(prev, 16) + len, 16)
+            } else {
+              store<usize>(g, a0)
+              store<usize>(g, a1, 4)
+              store<usize>(g, a2, 8)
+              store<usize>(g, a3, 12)
+              store<i32>(g, len, 16)
+              g += SEG
+              nseg++
+            }
+            left -= len
+            c = 0
+            e += MR * 4
+          }
+        }
         for (let jr = 0; jr < nc; jr += NR) {
           let bp = pb + (<usize>(jr * kc) << 2)
           let c00 = f32x4.splat(0), c01 = f32x4.splat(0)
           let c10 = f32x4.splat(0), c11 = f32x4.splat(0)
           let c20 = f32x4.splat(0), c21 = f32x4.splat(0)
           let c30 = f32x4.splat(0), c31 = f32x4.splat(0)
-          let e = tab
-          let c = c0
-          let left = kc
-          while (left > 0) {
-            const seg = min(inC - c, left)
-            const off = <usize>c << 2
-            let a0 = load<usize>(e) + off
-            let a1 = load<usize>(e, 4) + off
-            let a2 = load<usize>(e, 8) + off
-            let a3 = load<usize>(e, 12) + off
+          let g = segs
+          for (let k = 0; k < nseg; k++) {
+            let a0 = load<usize>(g)
+            let a1 = load<usize>(g, 4)
+            let a2 = load<usize>(g, 8)
+            let a3 = load<usize>(g, 12)
+            const seg = load<i32>(g, 16)
             const end = bp + (<usize>(seg * NR) << 2)
             while (bp < end) {
               const b0 = v128.load(bp)
@@ -125,9 +177,7 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
               a3 += 4
               bp += NR * 4
             }
-            left -= seg
-            c = 0
-            e += MR * 4
+            g += SEG
           }
           storeTile(c00, c01, c10, c11, c20, c21, c30, c31, out + <usize>r * ld + (<usize>(jc + jr) << 2), O, rows, min(NR, nc - jr), acc, tmp)
         }
@@ -135,7 +185,6 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
     }
   }
 }
-
 
 /** Bytes of scratch `conv2dGemmBackFilter` needs for chunks of `rows` output pixels. */
 export function conv2dGemmBackFilterScratchBytes(rows: i32, outC: i32, taps: i32, inC: i32): i32 {
