@@ -226,18 +226,24 @@ export function conv2dGemmBackFilter(x: usize, dy: usize, dw: usize, spec: usize
       packB(dy, O, 1, r0 + pc, kc, jc, nc, O, pb)
       // tab[p·taps + t] = where tap t of output pixel r0 + pc + p starts (zeros outside the image)
       let e = tab
+      const q0 = r0 + pc
+      let ow = q0 % outW
+      let oh = (q0 / outW) % outH
+      let img = x + <usize>(q0 / outW / outH) * <usize>inH * <usize>inW * cb
       for (let p = 0; p < kc; p++) {
-        const q = r0 + pc + p
-        const ow = q % outW
-        const u = q / outW
-        const oh = u % outH
-        const img = x + <usize>(u / outH) * <usize>inH * <usize>inW * cb
         for (let kh = 0; kh < kH; kh++) {
           const ih = oh * sH - pT + kh * dH
           for (let kw = 0; kw < kW; kw++) {
             const iw = ow * sW - pL + kw * dW
             store<usize>(e, ih >= 0 && ih < inH && iw >= 0 && iw < inW ? img + <usize>(ih * inW + iw) * cb : zeros)
             e += 4
+          }
+        }
+        if (++ow == outW) {
+          ow = 0
+          if (++oh == outH) {
+            oh = 0
+            img += <usize>inH * <usize>inW * cb
           }
         }
       }
