@@ -115,7 +115,7 @@ function packA(a: usize, ars: i32, acs: i32, i0: i32, mc: i32, iEnd: i32, p0: i3
 }
 
 /** Packs B[p0 .. p0+kc, j0 .. j0+nc] into panels of NR columns: dst[(panel·kc + p)·NR + c]; columns ≥ jEnd are zeros. */
-function packB(b: usize, brs: i32, bcs: i32, p0: i32, kc: i32, j0: i32, nc: i32, jEnd: i32, dst: usize): void {
+export function packB(b: usize, brs: i32, bcs: i32, p0: i32, kc: i32, j0: i32, nc: i32, jEnd: i32, dst: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const j = j0 + jr
     const cols = min(NR, jEnd - j)
@@ -160,7 +160,7 @@ function packB(b: usize, brs: i32, bcs: i32, p0: i32, kc: i32, j0: i32, nc: i32,
 /** c + a·b: one fused multiply-add in the relaxed-SIMD build, a multiply then an add in the other. */
 // @ts-ignore: decorator
 @inline
-function madd(a: v128, b: v128, c: v128): v128 {
+export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c)
   return f32x4.add(c, f32x4.mul(a, b))
 }
@@ -176,11 +176,11 @@ function madd1(a: f32, b: f32, c: f32): f32 {
 /**
  * The MR×NR = 4×8 micro-kernel: 8 v128 accumulators, per p two loads of B, four splats of A and
  * eight multiply-adds. Writes (or adds, when `acc`) the valid rows × cols of the
- * tile into C (row stride ldc elements).
+ * tile into C (row stride ldc elements): `storeTile`.
  */
 // @ts-ignore: decorator
 @inline
-function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, acc: bool, tmp: usize): void {
+export function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, acc: bool, tmp: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0)
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0)
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0)
@@ -203,6 +203,16 @@ function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, col
     ap += MR * 4
     bp += NR * 4
   }
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c, ldc, rows, cols, acc, tmp)
+}
+
+/**
+ * Writes (or adds, when `acc`) the valid rows × cols of a 4×8 tile held in eight accumulators
+ * (row i in c{i}0, c{i}1) into C (row stride ldc elements); an edge tile goes through `tmp`.
+ */
+// @ts-ignore: decorator
+@inline
+export function storeTile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c: usize, ldc: i32, rows: i32, cols: i32, acc: bool, tmp: usize): void {
   const ld = <usize>ldc << 2
   if (rows == MR && cols == NR) {
     let r = c

@@ -360,7 +360,7 @@ for (const build of BUILDS) {
         })
       }
 
-      it('1×1 filters (the direct path without im2col) and the chunked im2col path', () => {
+      it('1×1 filters (the direct path without im2col) and a large 3×3 filter (K > KC; many im2col chunks in the gradients)', () => {
         const pointwise: Conv2dSpec = { batch: 2, inH: 5, inW: 6, inC: 7, outH: 5, outW: 6, outC: 9, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }
         // 2·34·34 output pixels × 3·3·64 columns = 1.33 M floats: many im2col chunks (of 2¹⁶ floats)
         const chunked: Conv2dSpec = { batch: 2, inH: 34, inW: 34, inC: 64, outH: 34, outW: 34, outC: 3, kH: 3, kW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 }
@@ -432,6 +432,37 @@ for (const build of BUILDS) {
         }
         const [p, q] = [run(threaded), run(wasm)]
         for (let i = 0; i < 3; i++) expect(sameBits(p[i]!, q[i]!)).toBe(true)
+      })
+
+      it('for conv2d and conv2dBackFilter on one thread (implicit products) and on two (im2col + split products), across KC blocks and edge tiles', () => {
+        const geometry = (inH: number, inW: number, inC: number, outC: number, k: number, stride: number, dilation: number, pad: number): Conv2dSpec => {
+          const out = (n: number): number => Math.floor((n + 2 * pad - dilation * (k - 1) - 1) / stride) + 1
+          return { batch: 2, inH, inW, inC, outH: out(inH), outW: out(inW), outC, kH: k, kW: k, strideH: stride, strideW: stride, dilationH: dilation, dilationW: dilation, padTop: pad, padLeft: pad }
+        }
+        const specs = [
+          // K = 9·29 = 261 and 9·40 = 360: a second KC block that starts inside a tap; outC 13: an edge column tile
+          geometry(9, 7, 29, 13, 3, 1, 1, 1),
+          geometry(11, 10, 40, 13, 3, 2, 2, 2),
+          geometry(5, 5, 3, 17, 5, 1, 1, 2),
+          // 800 output pixels: the filter gradient's contraction over pixels spans KC blocks; inC 5 and 7: panels across taps
+          geometry(20, 20, 7, 13, 3, 1, 1, 1),
+          geometry(20, 20, 5, 9, 3, 1, 2, 2),
+        ]
+        for (const s of specs) {
+          const [x, w, dy] = convInputs(s, 7)
+          const n = convSizes(s)
+          const run = (k: Kernels): Out[] => {
+            const y = new Float32Array(n.y)
+            const dw = new Float32Array(n.w)
+            k.conv2d(x, w, y, s)
+            k.conv2dBackFilter(x, dy, dw, s)
+            return [{ values: y }, { values: dw }]
+          }
+          const [p, q] = [run(threaded), run(wasm)]
+          expect(sameBits(p[0]!, q[0]!)).toBe(true)
+          expect(sameBits(p[1]!, q[1]!)).toBe(true)
+          for (const which of ['forward', 'filter'] as const) expect(convAgrees(wasm, which, x, w, dy, s)).toHold(withinTol)
+        }
       })
     })
   })

@@ -36,6 +36,12 @@ export interface WasmExports {
   reduce(op: number, x: number, outer: number, mid: number, inner: number, out: number, scratch: number): void
   im2col(x: number, spec: number, r0: number, rows: number, dst: number): void
   col2imAdd(cols: number, spec: number, r0: number, rows: number, dx: number): void
+  /** conv2d forward for output pixels [r0, r1), without an im2col matrix; `scratch` holds conv2dGemmScratchBytes(K, outC, inC) bytes. */
+  conv2dGemm(x: number, w: number, out: number, spec: number, r0: number, r1: number, scratch: number): void
+  conv2dGemmScratchBytes(k: number, outC: number, inC: number): number
+  /** conv2dBackFilter's product over output pixels [r0, r0 + rows) without an im2col matrix (K ≥ MR); `scratch` holds conv2dGemmBackFilterScratchBytes(rows, outC, kH·kW, inC) bytes. */
+  conv2dGemmBackFilter(x: number, dy: number, dw: number, spec: number, r0: number, rows: number, accumulate: number, scratch: number): void
+  conv2dGemmBackFilterScratchBytes(rows: number, outC: number, taps: number, inC: number): number
   /** The register tile (MR rows × NR columns) and which build this is (RELAXED 1: relaxed SIMD). */
   readonly MR: WebAssembly.Global
   readonly NR: WebAssembly.Global

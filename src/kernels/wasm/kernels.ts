@@ -7,6 +7,8 @@
  * wasm/build.mjs generates from the enums of assembly/, in generated/opcodes.ts):
  * - `matmul`: every transpose combination, any m, n, k, batched (0-strided batches too);
  * - `conv2d`, `conv2dBackInput`, `conv2dBackFilter`: im2col (in chunks of about 256 KB) + gemm;
+ *   conv2d and conv2dBackFilter on one thread as implicit products instead (assembly/convgemm.ts:
+ *   no column matrix, the same bits);
  * - `binary`: add, sub, mul, div, maximum, minimum and the six comparisons, when each operand is
  *   full, a scalar, a repeated trailing block (a row-vector bias) or one value per leading
  *   index (a column vector), in any combination;
@@ -31,7 +33,7 @@ import type { Buffer } from '../../core/dtype.js'
 import type { Shape } from '../../core/shape.js'
 import type { BinaryOp, Conv2dSpec, Kernels, MatmulSpec, ReduceOp, Strided, UnaryOp } from '../Kernels.js'
 import { jsKernels } from '../js/index.js'
-import { type Engine, Layout } from './engine.js'
+import { type Engine, Layout, MR } from './engine.js'
 import type { GemmRunner } from './gemm.js'
 import { binaryCodes, reduceCodes, unaryCodes } from './generated/opcodes.js'
 
@@ -221,18 +223,25 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const O = s.outC
     if (R * O === 0) return
     const direct = pointwise(s)
+    // one thread: the implicit product (no column matrix); with workers, im2col chunks whose
+    // products the workers share (the same bits either way)
+    const implicit = !direct && gemm.threads === 1
     const chunk = direct ? R : chunkRows(R, K)
     const L = new Layout(e.base)
     const px = L.take(xs.length * 4)
     const pw = L.take(w.length * 4)
     const po = L.take(out.length * 4)
     const pspec = L.take(64)
-    const pcols = direct ? px : L.take(chunk * K * 4)
-    const ps = L.take(gemm.scratchBytes(O, K))
+    const pcols = direct || implicit ? px : L.take(chunk * K * 4)
+    const ps = L.take(implicit ? x.conv2dGemmScratchBytes(K, O, s.inC) : gemm.scratchBytes(O, K))
     if (!e.reserve(L.end)) return fallback.conv2d(xs, w, out, s)
     put(px, xs)
     put(pw, w)
     putSpec(pspec, s)
+    if (implicit) {
+      x.conv2dGemm(px, pw, po, pspec, 0, R, ps)
+      return get(po, out)
+    }
     for (let r0 = 0; r0 < R; r0 += chunk) {
       const rows = Math.min(chunk, R - r0)
       if (!direct) x.im2col(px, pspec, r0, rows, pcols)
@@ -289,14 +298,17 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const O = s.outC
     if (dw.length === 0) return
     const direct = pointwise(s)
+    // one thread: each chunk's column matrix packed straight from the input (the same bits as
+    // im2col + gemm, which gemm takes another path for when K < MR)
+    const implicit = !direct && gemm.threads === 1 && K >= MR
     const chunk = direct ? R : chunkRows(R, K)
     const L = new Layout(e.base)
     const px = L.take(xs.length * 4)
     const pdy = L.take(dy.length * 4)
     const pdw = L.take(dw.length * 4)
     const pspec = L.take(64)
-    const pcols = direct ? px : L.take(chunk * K * 4)
-    const ps = L.take(gemm.scratchBytes(O, Math.min(R, chunk)))
+    const pcols = direct || implicit ? px : L.take(chunk * K * 4)
+    const ps = L.take(implicit ? x.conv2dGemmBackFilterScratchBytes(Math.min(R, chunk), O, s.kH * s.kW, s.inC) : gemm.scratchBytes(O, Math.min(R, chunk)))
     if (!e.reserve(L.end)) return fallback.conv2dBackFilter(xs, dy, dw, s)
     put(px, xs)
     put(pdy, dy)
@@ -304,6 +316,10 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     if (R === 0) e.f32().fill(0, pdw >>> 2, (pdw >>> 2) + dw.length)
     for (let r0 = 0; r0 < R; r0 += chunk) {
       const rows = Math.min(chunk, R - r0)
+      if (implicit) {
+        x.conv2dGemmBackFilter(px, pdy, pdw, pspec, r0, rows, r0 > 0 ? 1 : 0, ps)
+        continue
+      }
       if (!direct) x.im2col(px, pspec, r0, rows, pcols)
       // dW += colsᵀ · dy[chunk], cols viewed as rows × K
       gemm.run({

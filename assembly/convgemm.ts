@@ -1,0 +1,295 @@
+// NHWC convolution forward as an implicit matrix product: out (R × outC) = cols (R × K) · W (K × outC),
+// where the column matrix of conv.ts's `im2col` is never written. Its row r (output pixel r) is
+// the kH·kW taps of r's receptive field, each inC contiguous floats of the input (or zeros where
+// the tap falls in the padding), so the micro-kernel reads A straight from the input through a
+// table of MR pointers per run of contiguous taps (a filter row inside the image is one run of
+// kW·inC floats when the dilation is 1), and only W is packed (once per call and KC × NC block, in
+// gemm.ts's panel layout).
+//
+// The loops and the float32 operations per output element are those of `gemm` on the column
+// matrix (jc by NC, pc by KC, a sum from 0 over p in order per block, stored or added to C in
+// block order; padding taps are multiplied as zeros, not skipped), so the results are
+// bit-identical to im2col + gemm, which the threaded kernels still use.
+
+// @ts-nocheck: AssemblyScript source (compiled by asc, not tsc)
+import { KC, MC, MR, NC, NR, madd, micro, packB, storeTile } from './gemm'
+
+/** Bytes of one run of `conv2dGemm`'s table: MR pointers and a length. */
+const SEG: i32 = (MR + 1) * 4
+
+// @ts-ignore: decorator
+@inline
+function field(spec: usize, i: i32): i32 {
+  return load<i32>(spec + (<usize>i << 2))
+}
+
+/** Bytes of scratch `conv2dGemm` needs for K = kH·kW·inC and outC output channels. */
+export function conv2dGemmScratchBytes(K: i32, outC: i32, inC: i32): i32 {
+  const kc = min(K, KC)
+  const nc = (min(outC, NC) + NR - 1) / NR * NR
+  // packed W block, one edge tile, a row of zeros, the tap table (MR pointers per tap of a block), the runs (SEG bytes each)
+  return (kc * nc + MR * NR + inC + (kc + 2) * MR) * 4 + (kc + 2) * SEG + 64
+}
+
+/**
+ * out[r, :] = Σ_p cols(r, p)·W(p, :) for output pixels r in [r0, r1) (out: row stride outC,
+ * W: HWIO viewed as K × outC). `scratch` holds conv2dGemmScratchBytes(K, outC, inC) bytes.
+ */
+export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32, r1: i32, scratch: usize): void {
+  const inH = field(spec, 1), inW = field(spec, 2), inC = field(spec, 3)
+  const outH = field(spec, 4), outW = field(spec, 5), O = field(spec, 6)
+  const kH = field(spec, 7), kW = field(spec, 8)
+  const sH = field(spec, 9), sW = field(spec, 10), dH = field(spec, 11), dW = field(spec, 12)
+  const pT = field(spec, 13), pL = field(spec, 14)
+  const K = kH * kW * inC
+  if (r1 <= r0 || O <= 0) return
+  if (K <= 0) {
+    memory.fill(out + (<usize>(r0 * O) << 2), 0, <usize>((r1 - r0) * O) << 2)
+    return
+  }
+  const kcMax = min(K, KC)
+  const ncMax = (min(O, NC) + NR - 1) / NR * NR
+  const pb = (scratch + 15) & ~15
+  const tmp = pb + (<usize>(kcMax * ncMax) << 2)
+  const zeros = tmp + (<usize>(MR * NR) << 2)
+  const tab = zeros + (<usize>inC << 2)
+  const segs = tab + (<usize>((kcMax + 2) * MR) << 2)
+  memory.fill(zeros, 0, <usize>inC << 2)
+  const cb = <usize>inC << 2
+  const ld = <usize>O << 2
+  for (let jc = 0; jc < O; jc += NC) {
+    const nc = min(NC, O - jc)
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc)
+      packB(w, O, 1, pc, kc, jc, nc, O, pb)
+      const acc = pc > 0
+      // taps t0 .. t1 (inclusive) hold this block's p; the first starts at channel c0
+      const t0 = pc / inC
+      const c0 = pc - t0 * inC
+      const t1 = (pc + kc - 1) / inC
+      const kh0 = t0 / kW
+      const kw0 = t0 - kh0 * kW
+      // the next pixel's coordinates, advanced pixel by pixel (no division per pixel or tap)
+      let ow = r0 % outW
+      let oh = (r0 / outW) % outH
+      let img = x + <usize>(r0 / outW / outH) * <usize>inH * <usize>inW * cb
+      for (let r = r0; r < r1; r += MR) {
+        const rows = min(MR, r1 - r)
+        // tab[(t − t0)·MR + i] = where tap t of pixel r + i starts (zeros outside the image or past r1)
+        for (let i = 0; i < MR; i++) {
+          let e = tab + (<usize>i << 2)
+          if (i < rows) {
+            let kh = kh0
+            let kw = kw0
+            let ih = oh * sH - pT + kh * dH
+            const iw0 = ow * sW - pL
+            let iw = iw0 + kw * dW
+            for (let t = t0; t <= t1; t++) {
+              store<usize>(e, ih >= 0 && ih < inH && iw >= 0 && iw < inW ? img + <usize>(ih * inW + iw) * cb : zeros)
+              e += MR * 4
+              if (++kw == kW) {
+                kw = 0
+                iw = iw0
+                kh++
+                ih += dH
+              } else {
+                iw += dW
+              }
+            }
+            if (++ow == outW) {
+              ow = 0
+              if (++oh == outH) {
+                oh = 0
+                img += <usize>inH * <usize>inW * cb
+              }
+            }
+          } else {
+            for (let t = t0; t <= t1; t++) {
+              store<usize>(e, zeros)
+              e += MR * 4
+            }
+          }
+        }
+        // segs: runs of p whose MR rows are contiguous in memory, [a0, a1, a2, a3, length] each: the
+        // block's taps, the first from channel c0, with a tap merged into the run before it when all
+        // MR rows continue where that run ends (the taps along a filter row, inside the image)
+        let nseg = 0
+        {
+          let e = tab
+          let g = segs
+          let c = c0
+          let left = kc
+          while (left > 0) {
+            const len = min(inC - c, left)
+            const off = <usize>c << 2
+            const a0 = load<usize>(e) + off, a1 = load<usize>(e, 4) + off
+            const a2 = load<usize>(e, 8) + off, a3 = load<usize>(e, 12) + off
+            const prev = g - SEG
+            const end = <usize>load<i32>(prev, 16) << 2
+            if (nseg > 0 && load<usize>(prev) + end == a0 && load<usize>(prev, 4) + end == a1 && load<usize>(prev, 8) + end == a2 && load<usize>(prev, 12) + end == a3) {
+              store<i32>(prev, load<i32>(prev, 16) + len, 16)
+            } else {
+              store<usize>(g, a0)
+              store<usize>(g, a1, 4)
+              store<usize>(g, a2, 8)
+              store<usize>(g, a3, 12)
+              store<i32>(g, len, 16)
+              g += SEG
+              nseg++
+            }
+            left -= len
+            c = 0
+            e += MR * 4
+          }
+        }
+        for (let jr = 0; jr < nc; jr += NR) {
+          let bp = pb + (<usize>(jr * kc) << 2)
+          let c00 = f32x4.splat(0), c01 = f32x4.splat(0)
+          let c10 = f32x4.splat(0), c11 = f32x4.splat(0)
+          let c20 = f32x4.splat(0), c21 = f32x4.splat(0)
+          let c30 = f32x4.splat(0), c31 = f32x4.splat(0)
+          let g = segs
+          for (let k = 0; k < nseg; k++) {
+            let a0 = load<usize>(g)
+            let a1 = load<usize>(g, 4)
+            let a2 = load<usize>(g, 8)
+            let a3 = load<usize>(g, 12)
+            const seg = load<i32>(g, 16)
+            const end = bp + (<usize>(seg * NR) << 2)
+            while (bp < end) {
+              const b0 = v128.load(bp)
+              const b1 = v128.load(bp, 16)
+              let v = v128.load32_splat(a0)
+              c00 = madd(v, b0, c00)
+              c01 = madd(v, b1, c01)
+              v = v128.load32_splat(a1)
+              c10 = madd(v, b0, c10)
+              c11 = madd(v, b1, c11)
+              v = v128.load32_splat(a2)
+              c20 = madd(v, b0, c20)
+              c21 = madd(v, b1, c21)
+              v = v128.load32_splat(a3)
+              c30 = madd(v, b0, c30)
+              c31 = madd(v, b1, c31)
+              a0 += 4
+              a1 += 4
+              a2 += 4
+              a3 += 4
+              bp += NR * 4
+            }
+            g += SEG
+          }
+          storeTile(c00, c01, c10, c11, c20, c21, c30, c31, out + <usize>r * ld + (<usize>(jc + jr) << 2), O, rows, min(NR, nc - jr), acc, tmp)
+        }
+      }
+    }
+  }
+}
+
+/** Bytes of scratch `conv2dGemmBackFilter` needs for chunks of `rows` output pixels. */
+export function conv2dGemmBackFilterScratchBytes(rows: i32, outC: i32, taps: i32, inC: i32): i32 {
+  const kc = min(rows, KC)
+  const nc = (min(outC, NC) + NR - 1) / NR * NR
+  // packed A block, packed dy block, one edge tile, the tap table (taps pointers per pixel of a block), a row of zeros
+  return (MC * kc + kc * nc + MR * NR + kc * taps + inC) * 4 + 64
+}
+
+/**
+ * dW (K × outC) = colsᵀ·dy over output pixels [r0, r0 + rows) (+ dW when `accumulate`), where
+ * cols(r, p) is read from the input as in `conv2dGemm`: `gemm`'s loops and float32 operations on
+ * the im2col chunk, the column matrix packed straight from the input (K ≥ MR: with fewer rows
+ * `gemm` takes another path). `scratch` holds conv2dGemmBackFilterScratchBytes(rows, outC, kH·kW, inC) bytes.
+ */
+export function conv2dGemmBackFilter(x: usize, dy: usize, dw: usize, spec: usize, r0: i32, rows: i32, accumulate: i32, scratch: usize): void {
+  const inH = field(spec, 1), inW = field(spec, 2), inC = field(spec, 3)
+  const outH = field(spec, 4), outW = field(spec, 5), O = field(spec, 6)
+  const kH = field(spec, 7), kW = field(spec, 8)
+  const sH = field(spec, 9), sW = field(spec, 10), dH = field(spec, 11), dW = field(spec, 12)
+  const pT = field(spec, 13), pL = field(spec, 14)
+  const taps = kH * kW
+  const K = taps * inC
+  if (rows <= 0 || O <= 0 || K < MR) return
+  const kcMax = min(rows, KC)
+  const ncMax = (min(O, NC) + NR - 1) / NR * NR
+  const pa = (scratch + 15) & ~15
+  const pb = pa + (<usize>(MC * kcMax) << 2)
+  const tmp = pb + (<usize>(kcMax * ncMax) << 2)
+  const tab = tmp + (<usize>(MR * NR) << 2)
+  const zeros = tab + (<usize>(kcMax * taps) << 2)
+  memory.fill(zeros, 0, <usize>inC << 2)
+  const cb = <usize>inC << 2
+  const ld = <usize>O << 2
+  for (let jc = 0; jc < O; jc += NC) {
+    const nc = min(NC, O - jc)
+    for (let pc = 0; pc < rows; pc += KC) {
+      const kc = min(KC, rows - pc)
+      packB(dy, O, 1, r0 + pc, kc, jc, nc, O, pb)
+      // tab[p·taps + t] = where tap t of output pixel r0 + pc + p starts (zeros outside the image)
+      let e = tab
+      const q0 = r0 + pc
+      let ow = q0 % outW
+      let oh = (q0 / outW) % outH
+      let img = x + <usize>(q0 / outW / outH) * <usize>inH * <usize>inW * cb
+      for (let p = 0; p < kc; p++) {
+        for (let kh = 0; kh < kH; kh++) {
+          const ih = oh * sH - pT + kh * dH
+          for (let kw = 0; kw < kW; kw++) {
+            const iw = ow * sW - pL + kw * dW
+            store<usize>(e, ih >= 0 && ih < inH && iw >= 0 && iw < inW ? img + <usize>(ih * inW + iw) * cb : zeros)
+            e += 4
+          }
+        }
+        if (++ow == outW) {
+          ow = 0
+          if (++oh == outH) {
+            oh = 0
+            img += <usize>inH * <usize>inW * cb
+          }
+        }
+      }
+      const acc = accumulate != 0 || pc > 0
+      const tstep = <usize>taps << 2
+      for (let ic = 0; ic < K; ic += MC) {
+        const mc = min(MC, K - ic)
+        // pack A(i, p) = cols(r0 + pc + p, i) for i in [ic, ic + mc) as gemm's packA: pa[(panel·kc + p)·MR + r]
+        let dst = pa
+        for (let ir = 0; ir < mc; ir += MR) {
+          const i = ic + ir
+          const t = i / inC
+          const ch = i - t * inC
+          if (i + MR <= K && ch + MR <= inC) {
+            // the panel's MR rows are MR channels of one tap: one v128 per pixel
+            let src = tab + (<usize>t << 2)
+            const off = <usize>ch << 2
+            for (let p = 0; p < kc; p++) {
+              v128.store(dst, v128.load(load<usize>(src) + off))
+              src += tstep
+              dst += MR * 4
+            }
+          } else {
+            for (let p = 0; p < kc; p++) {
+              const row = tab + <usize>p * tstep
+              for (let r = 0; r < MR; r++) {
+                const ii = i + r
+                let v: f32 = 0
+                if (ii < K) {
+                  const tt = ii / inC
+                  v = load<f32>(load<usize>(row + (<usize>tt << 2)) + (<usize>(ii - tt * inC) << 2))
+                }
+                store<f32>(dst + (<usize>r << 2), v)
+              }
+              dst += MR * 4
+            }
+          }
+        }
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = min(NR, nc - jr)
+          const bp = pb + (<usize>(jr * kc) << 2)
+          for (let ir = 0; ir < mc; ir += MR) {
+            micro(pa + (<usize>(ir * kc) << 2), bp, kc, dw + <usize>(ic + ir) * ld + (<usize>(jc + jr) << 2), O, min(MR, mc - ir), cols, acc, tmp)
+          }
+        }
+      }
+    }
+  }
+}
