@@ -5,4 +5,4 @@
  * @module puregrad/node
  */
 export { loadMnist } from './mnist.js'
-export { type LoadModelFileOptions, loadModelFile, saveModelFile, saveOnnxFile } from './files.js'
+export { type LoadModelFileOptions, type SaveModelFileOptions, loadModelFile, saveModelFile, saveOnnxFile } from './files.js'
