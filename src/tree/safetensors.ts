@@ -440,7 +440,10 @@ export interface FromSafetensorsOptions extends ReadSafetensorsOptions {
  * @category safetensors
  * @since 0.1.0
  */
-export const fromSafetensors = (bytes: Uint8Array, like: Tree | Structure, options: FromSafetensorsOptions = {}): E.Either<PuregradError, Tree> => {
+export const fromSafetensors: {
+  <T extends Tree>(bytes: Uint8Array, like: T, options?: FromSafetensorsOptions): E.Either<PuregradError, T>
+  (bytes: Uint8Array, like: Structure, options?: FromSafetensorsOptions): E.Either<PuregradError, Tree>
+} = (bytes: Uint8Array, like: Tree | Structure, options: FromSafetensorsOptions = {}): E.Either<PuregradError, never> => {
   const op = 'Tree.fromSafetensors'
   const max = checkBytes(op, bytes, options, ['maxHeaderBytes', 'prefix'])
   if (E.isLeft(max)) return max
@@ -473,7 +476,7 @@ export const fromSafetensors = (bytes: Uint8Array, like: Tree | Structure, optio
         return E.left(error('TREE_MISMATCH', op, `the file does not fit the tree: ${parts.join('; ')}. Load it into the network it was saved from, or rename its tensors to the tree's paths (Tree.paths).`))
       }
       const found = new Map(expected.map(({ path, name, want }) => [path, cast(tensorOf(bytes, p.start, byName.get(name)!), want.dtype)]))
-      return E.right(rebuild(like, found))
+      return E.right(rebuild(like, found) as never)
     }),
   )
 }
