@@ -3,7 +3,7 @@
  * import → apply is Net.apply of the original bit for bit (float32 variables, batch norms not
  * folded), or the import is refused with INVALID_VALUE naming the first node it cannot map back
  * and its operator type; never a wrong network, never another exception. Chains of the subset
- * (dense, conv2d, pooling, flatten, reshape, batch norm, activations) are always imported.
+ * (dense, conv2d, pooling, flatten, reshape, batch norm, activations, LSTM and simple RNN) are always imported.
  */
 import { fc, test } from '@fast-check/vitest'
 import * as E from 'fp-ts/lib/Either.js'
@@ -54,7 +54,7 @@ describe('ONNX import', () => {
       }
     }
     // the subset: a kind dropping out of this list is a regression
-    for (const tag of ['Dense', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'GlobalAvgPool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'BatchNorm', 'Activation', 'Dropout', 'Identity', 'Serial'])
+    for (const tag of ['Dense', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'GlobalAvgPool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'BatchNorm', 'Activation', 'Dropout', 'Identity', 'Serial', 'Lstm', 'SimpleRnn'])
       if (K.KINDS.some((k) => k.tag === tag && (k.examples?.(Net.identity) ?? []).some((e) => !Net.isTuple(e.inShape) && e.ints === undefined))) expect(imported, tag).toContain(tag)
   })
 
@@ -76,6 +76,19 @@ describe('ONNX import', () => {
     fc.pre(E.isRight(Net.shape(net, [w])))
     expect(roundTrip(net, scrambled(net, [w], s), [w], Rng.normal(Rng.key(s + 2), [3, w], { std: 2 }))).toBe(true)
   })
+
+  const recurrentLayer = fc.record({ lstm: fc.boolean(), units: fc.integer({ min: 1, max: 3 }), fn: fc.constantFrom<'tanh' | 'relu' | 'sigmoid'>('tanh', 'relu', 'sigmoid') })
+  test.prop([fc.array(recurrentLayer, { minLength: 1, maxLength: 3 }), fc.boolean(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 3 }), seed], { numRuns: 30 })(
+    'stacks of LSTM and simple RNN layers are imported bit for bit',
+    (rs, lastSequences, time, features, s) => {
+      const layers = rs.map((r, i) => {
+        const returnSequences = i < rs.length - 1 || lastSequences
+        return r.lstm ? Net.lstm(r.units, { returnSequences }) : Net.simpleRnn(r.units, { activation: r.fn, returnSequences })
+      })
+      const net = Net.serial(...layers, ...(lastSequences ? [Net.flatten] : []), Net.dense(2))
+      expect(roundTrip(net, scrambled(net, [time, features], s), [time, features], Rng.normal(Rng.key(s + 2), [2, time, features]))).toBe(true)
+    },
+  )
 
   test.prop([fc.array(supportedImage, { minLength: 0, maxLength: 4 }), fc.integer({ min: 4, max: 8 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom('flatten', 'avg', 'max'), seed], { numRuns: 60 })(
     'chains of convolutions, pooling, activations and batch norms are imported bit for bit',

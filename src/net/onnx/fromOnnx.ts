@@ -3,8 +3,8 @@
  * graph is walked from its input to its output as one chain of values, and each run of nodes is
  * recognised as the layer `toOnnx` lowers that way (Gemm, or MatMul and Add, is a dense layer;
  * Conv a convolution; MaxPool, AveragePool, the global pools, Flatten, Reshape,
- * BatchNormalization and the activations their layers; the Transposes around NCHW operators
- * only change the layout). What cannot be mapped back to a layer with certainty is refused,
+ * BatchNormalization and the activations their layers, LSTM and RNN recurrent layers; the
+ * Transposes around NCHW operators only change the layout). What cannot be mapped back to a layer with certainty is refused,
  * naming the node: an operator outside the subset, a branch (residual and parallel networks), a
  * batch norm exported as Mul and Add, attributes the exporter never writes.
  */
@@ -23,6 +23,8 @@ import { dense } from '../kinds/dense.js'
 import { flatten } from '../kinds/flatten.js'
 import { globalAvgPool, globalMaxPool } from '../kinds/globalPool.js'
 import { identity } from '../kinds/identity.js'
+import { lstm } from '../kinds/lstm.js'
+import { simpleRnn } from '../kinds/simpleRnn.js'
 import { avgPool2d, maxPool2d } from '../kinds/pool2d.js'
 import { reshape } from '../kinds/reshape.js'
 import { serial } from '../kinds/serial.js'
@@ -49,6 +51,7 @@ interface Attr {
   readonly i?: number
   readonly ints?: number[]
   readonly floats?: number[]
+  readonly strings?: Uint8Array[]
 }
 interface Node {
   readonly name?: string
@@ -182,7 +185,8 @@ interface Step {
  *
  * The subset read is a chain of the layers whose lowering maps back to one layer for certain:
  * dense (Gemm, or MatMul and Add), conv2d (Conv with group 1), maxPool2d and avgPool2d,
- * global pooling, flatten, reshape, batchNorm (BatchNormalization), and the activations.
+ * global pooling, flatten, reshape, batchNorm (BatchNormalization), the activations, and lstm
+ * and simpleRnn (LSTM and RNN between their Transposes and Squeezes).
  * Anything else is refused (code `INVALID_VALUE`) naming the first node that cannot be read and
  * its operator type; so is a branch (residual and parallel networks), and bytes that are not an
  * ONNX protobuf.
@@ -268,6 +272,10 @@ const read = (bytes: Uint8Array): Imported => {
         break
       case 'Transpose': {
         const perm = intsOf(attrsOf(n, ['perm']), 'perm') ?? []
+        if (rank === 3 && layout === 'natural' && perm.join() === '1,0,2') {
+          cur = recurrentFrom(n)
+          break
+        }
         if (rank === 4 && layout === 'natural' && perm.join() === '0,3,1,2') layout = 'channelsFirst'
         else if (rank === 4 && layout === 'channelsFirst' && perm.join() === '0,2,3,1') layout = 'natural'
         else {
@@ -396,7 +404,7 @@ const read = (bytes: Uint8Array): Imported => {
         break
       }
       default:
-        refuse(`${describeNode(n)}: the operator ${op} is outside the subset imported (the chains of dense, conv2d, pooling, flatten, reshape, batchNorm and activation layers that toOnnx writes)`)
+        refuse(`${describeNode(n)}: the operator ${op} is outside the subset imported (the chains of dense, conv2d, pooling, flatten, reshape, batchNorm, activation, lstm and simpleRnn layers that toOnnx writes)`)
     }
   }
   if (layout !== 'natural') refuse('the output is left in NCHW layout; toOnnx moves it back')
@@ -410,6 +418,65 @@ const read = (bytes: Uint8Array): Imported => {
     if (v === undefined && !required) return [1, 1]
     if (v === undefined || v.length !== 2 || !v.every((x) => Number.isSafeInteger(x) && x >= 1)) return refuse(`${describeNode(n)} has ${what} ${JSON.stringify(v)}; two whole numbers ≥ 1 are needed`)
     return [v[0]!, v[1]!]
+  }
+
+  function squeezeAxes(n: Node): number[] {
+    attrsOf(n, [])
+    return int64sOf(init(n, 1, 'its axes'), `the axes of ${describeNode(n)}`)
+  }
+
+  /** Transpose to time first, LSTM or RNN, Squeeze (and Transpose back for sequences): an lstm or simpleRnn layer. */
+  function recurrentFrom(t: Node): string {
+    const n = only(take(t)) ?? refuse(`${describeNode(t)} is read by no node`)
+    const op = n.opType ?? ''
+    if (op !== 'LSTM' && op !== 'RNN') return refuse(`${describeNode(t)} has the permutation [1, 0, 2], which toOnnx writes only before LSTM and RNN, but ${describeNode(n)} reads it`)
+    const a = attrsOf(n, op === 'LSTM' ? ['hidden_size'] : ['hidden_size', 'activations', 'activation_alpha'])
+    const ins = n.input ?? []
+    if (ins.length !== 4 || ins.slice(4).some((i) => i !== '')) refuse(`${describeNode(n)} has ${ins.length} inputs; toOnnx writes X, W, R and B only`)
+    const gates = op === 'LSTM' ? 4 : 1
+    const order = op === 'LSTM' ? [0, 3, 1, 2] : [0]
+    const [, features] = shape as [number, number]
+    const u = intOf(a, 'hidden_size', 0)
+    if (!(Number.isSafeInteger(u) && u >= 1)) refuse(`${describeNode(n)} has hidden_size ${u}`)
+    const W = floatsOf(init(n, 1, 'its input weights'), [1, gates * u, features], `the input weights of ${describeNode(n)}`).values
+    const R = floatsOf(init(n, 2, 'its recurrent weights'), [1, gates * u, u], `the recurrent weights of ${describeNode(n)}`).values
+    const B = floatsOf(init(n, 3, 'its biases'), [1, 2 * gates * u], `the biases of ${describeNode(n)}`).values
+    if (B.subarray(gates * u).some((v) => v !== 0)) refuse(`${describeNode(n)} has a recurrent bias (Rb), which puregrad's recurrent layers do not have`)
+    // ONNX gate g, unit j, input k ← puregrad's W[k, order[g]·u + j]
+    const back = (w: Float32Array, rows: number): Float32Array => {
+      const out = new Float32Array(w.length)
+      for (let g = 0; g < gates; g++) for (let j = 0; j < u; j++) for (let k = 0; k < rows; k++) out[k * gates * u + order[g]! * u + j] = w[(g * u + j) * rows + k]!
+      return out
+    }
+    const b = new Float32Array(gates * u)
+    for (let g = 0; g < gates; g++) for (let j = 0; j < u; j++) b[order[g]! * u + j] = B[g * u + j]!
+    let fn: 'tanh' | 'relu' | 'sigmoid' | 'leakyRelu' | 'elu' = 'tanh'
+    if (op === 'RNN') {
+      const names = (a.get('activations')?.strings ?? []).map((x) => new TextDecoder().decode(x))
+      const alpha = a.get('activation_alpha')?.floats ?? []
+      const known = { Tanh: 'tanh', Relu: 'relu', Sigmoid: 'sigmoid', LeakyRelu: 'leakyRelu', Elu: 'elu' } as const
+      if (names.length > 1 || (names.length === 1 && !Object.hasOwn(known, names[0]!)) || alpha.some((x) => x !== 0) || (alpha.length > 0 && names[0] !== 'LeakyRelu' && names[0] !== 'Elu'))
+        refuse(`${describeNode(n)} has the activations ${JSON.stringify(names)} with alpha ${JSON.stringify(alpha)}, which no simple RNN layer writes`)
+      if (names.length === 1) fn = known[names[0] as keyof typeof known]
+    }
+    const [Y, Yh] = [(n.output ?? [])[0] ?? '', (n.output ?? [])[1] ?? '']
+    used.add(n)
+    const ys = consumers.get(Y) ?? []
+    const hs = consumers.get(Yh) ?? []
+    let out: string
+    let sequences: boolean
+    if (ys.length === 0 && hs.length === 1 && hs[0]!.opType === 'Squeeze' && squeezeAxes(hs[0]!).join() === '0') {
+      sequences = false
+      out = take(hs[0]!)
+    } else if (hs.length === 0 && ys.length === 1 && ys[0]!.opType === 'Squeeze' && squeezeAxes(ys[0]!).join() === '1') {
+      const tr = only(take(ys[0]!))
+      if (tr?.opType !== 'Transpose' || (intsOf(attrsOf(tr, ['perm']), 'perm') ?? []).join() !== '1,0,2') return refuse(`${describeNode(ys[0]!)} is not followed by a Transpose back to batch first, as toOnnx writes a recurrent layer returning sequences`)
+      sequences = true
+      out = take(tr)
+    } else return refuse(`the outputs of ${describeNode(n)} are read in a way toOnnx never writes (one of Y or Y_h, squeezed)`)
+    const params = { W: fromBuffer(back(W, features), [features, gates * u]), U: fromBuffer(back(R, u), [u, gates * u]), b: fromBuffer(b, [gates * u]) }
+    push(op === 'LSTM' ? lstm(u, { returnSequences: sequences }) : simpleRnn(u, { activation: fn, returnSequences: sequences }), params)
+    return out
   }
 
   function globalPool(n: Node): string {
