@@ -3,7 +3,8 @@
  * import → apply is Net.apply of the original bit for bit (float32 variables, batch norms not
  * folded), or the import is refused with INVALID_VALUE naming the first node it cannot map back
  * and its operator type; never a wrong network, never another exception. Chains of the subset
- * (dense, conv2d, pooling, flatten, reshape, batch norm, activations, LSTM and simple RNN) are always imported.
+ * (dense, conv2d, pooling, flatten, reshape, batch norm, activations, LSTM and simple RNN, and
+ * residuals of them) are always imported.
  */
 import { fc, test } from '@fast-check/vitest'
 import * as E from 'fp-ts/lib/Either.js'
@@ -40,7 +41,7 @@ const supportedImage: fc.Arbitrary<Net.Layer> = imageLayer.filter((l) => ['Conv2
 
 const supportedDense: fc.Arbitrary<Net.Layer> = fc.oneof(
   fc.record({ units: fc.integer({ min: 1, max: 4 }), useBias: fc.boolean() }).map(({ units, useBias }) => Net.dense(units, { useBias })),
-  fc.constantFrom(Net.sigmoid, Net.tanh, Net.relu, Net.leakyRelu(0.1), Net.leakyRelu(0.3), Net.elu(1), Net.elu(0.7), Net.softplus, Net.softmax, Net.logSoftmax, Net.batchNorm(), Net.batchNorm({ eps: 1e-5 }), Net.dropout(0.5)),
+  fc.constantFrom(Net.sigmoid, Net.tanh, Net.relu, Net.leakyRelu(0.1), Net.leakyRelu(0.3), Net.elu(1), Net.elu(0.7), Net.softplus, Net.gelu, Net.softmax, Net.logSoftmax, Net.batchNorm(), Net.batchNorm({ eps: 1e-5 }), Net.dropout(0.5)),
 )
 
 describe('ONNX import', () => {
@@ -54,7 +55,7 @@ describe('ONNX import', () => {
       }
     }
     // the subset: a kind dropping out of this list is a regression
-    for (const tag of ['Dense', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'GlobalAvgPool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'BatchNorm', 'Activation', 'Dropout', 'Identity', 'Serial', 'Lstm', 'SimpleRnn'])
+    for (const tag of ['Dense', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'GlobalAvgPool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'BatchNorm', 'Activation', 'Dropout', 'Identity', 'Serial', 'Lstm', 'SimpleRnn', 'Residual'])
       if (K.KINDS.some((k) => k.tag === tag && (k.examples?.(Net.identity) ?? []).some((e) => !Net.isTuple(e.inShape) && e.ints === undefined))) expect(imported, tag).toContain(tag)
   })
 
@@ -71,7 +72,9 @@ describe('ONNX import', () => {
     },
   )
 
-  test.prop([fc.array(supportedDense, { minLength: 1, maxLength: 6 }), A.width, seed], { numRuns: 60 })('chains of dense layers, activations and batch norms are imported bit for bit', (layers, w, s) => {
+  test.prop([fc.array(fc.tuple(supportedDense, fc.nat(3)), { minLength: 1, maxLength: 6 }), A.width, seed], { numRuns: 60 })('chains of dense layers, activations, batch norms and residuals of them are imported bit for bit', (ls, w, s) => {
+    // a layer alone, or in a residual keeping the width: residual(serial(dense(w), layer)) or residual(layer)
+    const layers = ls.map(([l, r]) => (r === 0 ? l : r === 1 ? Net.residual(Net.serial(Net.dense(w), l)) : r === 2 ? Net.residual(l) : Net.residual(Net.residual(l))))
     const net = Net.serial(...layers)
     fc.pre(E.isRight(Net.shape(net, [w])))
     expect(roundTrip(net, scrambled(net, [w], s), [w], Rng.normal(Rng.key(s + 2), [3, w], { std: 2 }))).toBe(true)
@@ -93,7 +96,8 @@ describe('ONNX import', () => {
   test.prop([fc.array(supportedImage, { minLength: 0, maxLength: 4 }), fc.integer({ min: 4, max: 8 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom('flatten', 'avg', 'max'), seed], { numRuns: 60 })(
     'chains of convolutions, pooling, activations and batch norms are imported bit for bit',
     (layers, h, c, end, s) => {
-      const net = Net.serial(Net.reshape([h, h, c]), Net.conv2d(2, 2, { padding: 'same' }), ...layers, end === 'flatten' ? Net.flatten : end === 'avg' ? Net.globalAvgPool : Net.globalMaxPool, Net.dense(2))
+      // a residual convolution first: its input (NHWC) is transposed into its body's layout (NCHW) for the Add
+      const net = Net.serial(Net.reshape([h, h, c]), Net.residual(Net.conv2d(c, 3, { padding: 'same' })), Net.conv2d(2, 2, { padding: 'same' }), ...layers, end === 'flatten' ? Net.flatten : end === 'avg' ? Net.globalAvgPool : Net.globalMaxPool, Net.dense(2))
       fc.pre(E.isRight(Net.shape(net, [h * h * c])))
       expect(roundTrip(net, scrambled(net, [h * h * c], s), [h * h * c], Rng.normal(Rng.key(s + 2), [2, h * h * c]))).toBe(true)
     },

@@ -5,8 +5,8 @@
  * Conv a convolution; MaxPool, AveragePool, the global pools, Flatten, Reshape,
  * BatchNormalization and the activations their layers, LSTM and RNN recurrent layers; the
  * Transposes around NCHW operators only change the layout). What cannot be mapped back to a layer with certainty is refused,
- * naming the node: an operator outside the subset, a branch (residual and parallel networks), a
- * batch norm exported as Mul and Add, attributes the exporter never writes.
+ * naming the node: an operator outside the subset, a branch other than a residual's (parallel
+ * networks), a batch norm exported as Mul and Add, attributes the exporter never writes.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { PuregradError, error, showShape } from '../../core/errors.js'
@@ -27,6 +27,7 @@ import { lstm } from '../kinds/lstm.js'
 import { simpleRnn } from '../kinds/simpleRnn.js'
 import { avgPool2d, maxPool2d } from '../kinds/pool2d.js'
 import { reshape } from '../kinds/reshape.js'
+import { residual } from '../kinds/residual.js'
 import { serial } from '../kinds/serial.js'
 
 /** A model read from ONNX: the network, its variables and its per-example input shape. @category codec */
@@ -185,11 +186,12 @@ interface Step {
  *
  * The subset read is a chain of the layers whose lowering maps back to one layer for certain:
  * dense (Gemm, or MatMul and Add), conv2d (Conv with group 1), maxPool2d and avgPool2d,
- * global pooling, flatten, reshape, batchNorm (BatchNormalization), the activations, and lstm
- * and simpleRnn (LSTM and RNN between their Transposes and Squeezes).
+ * global pooling, flatten, reshape, batchNorm (BatchNormalization), the activations (gelu from
+ * its formula), lstm and simpleRnn (LSTM and RNN between their Transposes and Squeezes), and
+ * residuals of such chains (an Add of the chain's input and its output).
  * Anything else is refused (code `INVALID_VALUE`) naming the first node that cannot be read and
- * its operator type; so is a branch (residual and parallel networks), and bytes that are not an
- * ONNX protobuf.
+ * its operator type; so are other branches (parallel networks), and bytes that are not an ONNX
+ * protobuf.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -201,8 +203,9 @@ interface Step {
  * assert.ok(E.isRight(back))
  * const x = Rng.normal(Rng.key(1), [2, 4])
  * assert.ok(T.equals(Net.predict(back.right.network, back.right, x), Net.predict(net, vars, x)))
- * const residual = Net.fromOnnx(Net.toOnnx(Net.residual(Net.dense(4)), Net.init(Net.residual(Net.dense(4)), { key: Rng.key(0), inShape: [4] }), { inShape: [4] }))
- * assert.ok(E.isLeft(residual) && /\(Add\)/.test(residual.left.message))
+ * const norm = Net.serial(Net.dense(4), Net.layerNorm())
+ * const refused = Net.fromOnnx(Net.toOnnx(norm, Net.init(norm, { key: Rng.key(0), inShape: [4] }), { inShape: [4] }))
+ * assert.ok(E.isLeft(refused) && /\(ReduceMean\)/.test(refused.left.message)) // names the first node it cannot read
  * @category codec
  */
 export const fromOnnx = (bytes: Uint8Array): E.Either<PuregradError, Imported> => {
@@ -240,8 +243,11 @@ const read = (bytes: Uint8Array): Imported => {
     const t = name === undefined ? undefined : inits.get(name)
     return t ?? refuse(`${describeNode(n)} reads ${what} from ${JSON.stringify(name)}, which is not a constant of the model; only weights stored as initialisers are imported`)
   }
+  // nodes a pattern has already accounted for (the Add of a residual, the second Mul of a gelu)
+  const claimed = new Set<Node>()
+  const readers = (name: string): Node[] => (consumers.get(name) ?? []).filter((c) => !claimed.has(c))
   const only = (name: string): Node | undefined => {
-    const c = consumers.get(name) ?? []
+    const c = readers(name)
     if (c.length > 1) refuse(`the value ${JSON.stringify(name)} is read by ${c.length} nodes (${c.map(describeNode).join(', ')}): the network branches there (a residual or parallel network), which is outside the subset imported`)
     return c[0]
   }
@@ -259,8 +265,14 @@ const read = (bytes: Uint8Array): Imported => {
     if (layout !== want) refuse(`${describeNode(n)} reads ${layout === 'natural' ? 'NHWC' : 'NCHW'} values where ${why}; toOnnx never writes this`)
   }
 
-  for (let guard = 0; cur !== output.name; guard++) {
+  const walk = (end: string): void => {
+  for (let guard = 0; cur !== end; guard++) {
     if (guard > nodes.length) refuse('the graph has a cycle')
+    const branch = readers(cur)
+    if (branch.length > 1) {
+      cur = branchFrom(branch)
+      continue
+    }
     const n = only(cur) ?? refuse(`the value ${JSON.stringify(cur)} is read by no node, so the output ${JSON.stringify(output.name)} cannot be reached from the input along one chain`)
     if ((n.input ?? [])[0] !== cur) refuse(`${describeNode(n)} reads the chain's value as its input ${(n.input ?? []).indexOf(cur)}, where toOnnx's layers read it first`)
     const op = n.opType ?? ''
@@ -404,9 +416,11 @@ const read = (bytes: Uint8Array): Imported => {
         break
       }
       default:
-        refuse(`${describeNode(n)}: the operator ${op} is outside the subset imported (the chains of dense, conv2d, pooling, flatten, reshape, batchNorm, activation, lstm and simpleRnn layers that toOnnx writes)`)
+        refuse(`${describeNode(n)}: the operator ${op} is outside the subset imported (the chains of dense, conv2d, pooling, flatten, reshape, batchNorm, activation, lstm and simpleRnn layers, and residuals of them, that toOnnx writes)`)
     }
   }
+  }
+  walk(output.name ?? '')
   if (layout !== 'natural') refuse('the output is left in NCHW layout; toOnnx moves it back')
   const unused = nodes.filter((n) => !used.has(n))
   if (unused.length > 0) refuse(`${describeNode(unused[0]!)} is not on the chain from the input to the output; such graphs are outside the subset imported`)
@@ -477,6 +491,66 @@ const read = (bytes: Uint8Array): Imported => {
     const params = { W: fromBuffer(back(W, features), [features, gates * u]), U: fromBuffer(back(R, u), [u, gates * u]), b: fromBuffer(b, [gates * u]) }
     push(op === 'LSTM' ? lstm(u, { returnSequences: sequences }) : simpleRnn(u, { activation: fn, returnSequences: sequences }), params)
     return out
+  }
+
+  function scalarInit(name: string | undefined): number | undefined {
+    const t = name === undefined ? undefined : inits.get(name)
+    if (t === undefined || (t.dims ?? []).length !== 0 || (t.dataType ?? 0) !== FLOAT) return undefined
+    return floatsOf(t, [], 'a constant').values[0]
+  }
+
+  /**
+   * A value read by several nodes: gelu's formula (x·½ and x/√2 → Erf → +1, multiplied), or a
+   * residual (an Add of the value, or its transpose, and the output of a chain starting at it).
+   */
+  function branchFrom(readersOf: Node[]): string {
+    const x = cur
+    const [a, b] = readersOf as [Node, Node]
+    // residual: the Add reads the value (or its transpose into the body's layout) first, the body's output second
+    const isAdd = (n: Node, from: string): boolean => n.opType === 'Add' && (n.input ?? [])[0] === from && !inits.has((n.input ?? [])[1] ?? '')
+    // the last such Add is the outermost residual (nodes are in topological order)
+    let add = [...readersOf].reverse().find((n) => isAdd(n, x))
+    let skip: Node | undefined
+    if (add === undefined) {
+      skip = readersOf.find((n) => n.opType === 'Transpose' && readers((n.output ?? [])[0] ?? '').some((m) => isAdd(m, (n.output ?? [])[0] ?? '')))
+      add = skip === undefined ? undefined : readers((skip.output ?? [])[0] ?? '').find((m) => isAdd(m, (skip!.output ?? [])[0] ?? ''))
+    }
+    if (add === undefined) {
+      // gelu: Mul(x, √½) → Erf → Add(·, 1) and Mul(x, ½), multiplied together
+      if (readersOf.length === 2 && a.opType === 'Mul' && b.opType === 'Mul') {
+        const byConst = (k: number): Node | undefined => readersOf.find((m) => Math.abs((scalarInit((m.input ?? [])[1]) ?? NaN) - k) < 1e-7 && (m.input ?? [])[0] === x)
+        const scaled = byConst(Math.SQRT1_2)
+        const half = byConst(0.5)
+        const erf = scaled === undefined ? undefined : readers((scaled.output ?? [])[0] ?? '')[0]
+        const plus = erf?.opType === 'Erf' ? readers((erf.output ?? [])[0] ?? '')[0] : undefined
+        const prod = half === undefined ? undefined : readers((half.output ?? [])[0] ?? '')[0]
+        if (scaled !== undefined && half !== undefined && scaled !== half && plus?.opType === 'Add' && scalarInit((plus.input ?? [])[1]) === 1 && prod?.opType === 'Mul' && (prod.input ?? [])[1] === (plus.output ?? [])[0]) {
+          for (const m of [scaled, half, erf!, plus, prod]) used.add(m)
+          push(activation('gelu'))
+          return (prod.output ?? [])[0] ?? ''
+        }
+      }
+      return refuse(`the value ${JSON.stringify(x)} is read by ${readersOf.length} nodes (${readersOf.map(describeNode).join(', ')}): the network branches there in a way other than a residual (parallel branches), which is outside the subset imported`)
+    }
+    claimed.add(add)
+    if (skip !== undefined) claimed.add(skip)
+    const [outer, startShape, startLayout] = [steps.splice(0), shape, layout]
+    const end = (add.input ?? [])[1] ?? ''
+    if (end !== x) walk(end)
+    const body = steps.splice(0)
+    steps.push(...outer)
+    if (shape.join() !== startShape.join()) refuse(`${describeNode(add)} adds values of per-example shapes ${showShape(startShape)} and ${showShape(shape)}`)
+    if (skip !== undefined) {
+      const perm = (intsOf(attrsOf(skip, ['perm']), 'perm') ?? []).join()
+      if (!(startLayout === 'natural' && layout === 'channelsFirst' && perm === '0,3,1,2') && !(startLayout === 'channelsFirst' && layout === 'natural' && perm === '0,2,3,1')) refuse(`${describeNode(skip)} does not move the residual's input into its body's layout`)
+      used.add(skip)
+    } else if (layout !== startLayout) refuse(`${describeNode(add)} adds values in different layouts`)
+    const inner = body.length === 0 ? { layer: identity as Layer, params: {}, state: {} } : body.length === 1 ? body[0]! : { layer: serial(...body.map((s) => s.layer)), params: Object.freeze(body.map((s) => s.params)), state: Object.freeze(body.map((s) => s.state)) }
+    shape = startShape
+    const outLayout = layout
+    push(residual(inner.layer), { body: inner.params }, { body: inner.state })
+    layout = outLayout
+    return take(add)
   }
 
   function globalPool(n: Node): string {
