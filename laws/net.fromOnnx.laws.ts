@@ -37,7 +37,7 @@ const roundTrip = (net: Net.Layer, vars: Net.Vars, inShape: Net.Shapes, x: T.Ten
 }
 
 /** Layers the importer reads, in any chain after a first convolution (so images are NCHW, as batch norms need to be read back). */
-const supportedImage: fc.Arbitrary<Net.Layer> = imageLayer.filter((l) => ['Conv2d', 'MaxPool2d', 'AvgPool2d', 'Activation', 'BatchNorm', 'Dropout'].includes(l._tag))
+const supportedImage: fc.Arbitrary<Net.Layer> = imageLayer.filter((l) => ['Conv2d', 'DepthwiseConv2d', 'MaxPool2d', 'AvgPool2d', 'Activation', 'BatchNorm', 'Dropout'].includes(l._tag))
 
 const supportedDense: fc.Arbitrary<Net.Layer> = fc.oneof(
   fc.record({ units: fc.integer({ min: 1, max: 4 }), useBias: fc.boolean() }).map(({ units, useBias }) => Net.dense(units, { useBias })),
@@ -55,7 +55,7 @@ describe('ONNX import', () => {
       }
     }
     // the subset: a kind dropping out of this list is a regression
-    for (const tag of ['Dense', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'GlobalAvgPool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'BatchNorm', 'Activation', 'Dropout', 'Identity', 'Serial', 'Lstm', 'SimpleRnn', 'Residual'])
+    for (const tag of ['Dense', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'GlobalAvgPool', 'GlobalMaxPool', 'Flatten', 'Reshape', 'BatchNorm', 'Activation', 'Dropout', 'Identity', 'Serial', 'Lstm', 'SimpleRnn', 'Residual', 'DepthwiseConv2d'])
       if (K.KINDS.some((k) => k.tag === tag && (k.examples?.(Net.identity) ?? []).some((e) => !Net.isTuple(e.inShape) && e.ints === undefined))) expect(imported, tag).toContain(tag)
   })
 

@@ -20,6 +20,7 @@ import { activation } from '../kinds/activation.js'
 import { batchNorm } from '../kinds/batchNorm.js'
 import { conv2d } from '../kinds/conv2d.js'
 import { dense } from '../kinds/dense.js'
+import { depthwiseConv2d } from '../kinds/depthwiseConv2d.js'
 import { flatten } from '../kinds/flatten.js'
 import { globalAvgPool, globalMaxPool } from '../kinds/globalPool.js'
 import { identity } from '../kinds/identity.js'
@@ -185,7 +186,8 @@ interface Step {
  * weights, and dropout, which ONNX leaves out, does not come back).
  *
  * The subset read is a chain of the layers whose lowering maps back to one layer for certain:
- * dense (Gemm, or MatMul and Add), conv2d (Conv with group 1), maxPool2d and avgPool2d,
+ * dense (Gemm, or MatMul and Add), conv2d (Conv with group 1), depthwiseConv2d (Conv with a group
+ * per channel), maxPool2d and avgPool2d,
  * global pooling, flatten, reshape, batchNorm (BatchNormalization), the activations (gelu from
  * its formula), lstm and simpleRnn (LSTM and RNN between their Transposes and Squeezes), and
  * residuals of such chains (an Add of the chain's input and its output).
@@ -326,10 +328,11 @@ const read = (bytes: Uint8Array): Imported => {
       case 'Conv': {
         needLayout(n, 'channelsFirst', 'Conv reads NCHW images')
         const a = attrsOf(n, ['kernel_shape', 'strides', 'dilations', 'pads', 'group'])
-        if (intOf(a, 'group', 1) !== 1) refuse(`${describeNode(n)} is a grouped convolution (group ${intOf(a, 'group', 1)}); depthwise and grouped convolutions are outside the subset imported`)
         const [inH, inW, inC] = shape as [number, number, number]
+        const group = intOf(a, 'group', 1)
+        if (group !== 1 && group !== inC) refuse(`${describeNode(n)} is a grouped convolution of ${group} groups over ${inC} channels; only group 1 (conv2d) and one group per channel (depthwiseConv2d) are imported`)
         const w = floatsOf(init(n, 1, 'its kernel'), undefined, `the kernel of ${describeNode(n)}`)
-        if (w.dims.length !== 4 || w.dims[1] !== inC) refuse(`the kernel of ${describeNode(n)} has dims ${showShape(w.dims)}; [out, ${inC}, kH, kW] are needed`)
+        if (w.dims.length !== 4 || w.dims[1] !== (group === 1 ? inC : 1) || (group !== 1 && w.dims[0]! % inC !== 0)) refuse(`the kernel of ${describeNode(n)} has dims ${showShape(w.dims)}; [out, ${group === 1 ? inC : 1}, kH, kW] are needed`)
         const [cout, , kH, kW] = w.dims as [number, number, number, number]
         const kernel = intsOf(a, 'kernel_shape')
         if (kernel !== undefined && (kernel[0] !== kH || kernel[1] !== kW)) refuse(`${describeNode(n)} has kernel_shape [${kernel.join(', ')}] but a ${kH}×${kW} kernel`)
@@ -337,13 +340,18 @@ const read = (bytes: Uint8Array): Imported => {
         const dil = pair(n, intsOf(a, 'dilations'), 'dilations')
         const pads = intsOf(a, 'pads') ?? [0, 0, 0, 0]
         if (pads.length !== 4 || !pads.every((p) => Number.isSafeInteger(p) && p >= 0)) refuse(`${describeNode(n)} has pads [${pads.join(', ')}]`)
-        const padding = paddingOf(pads, () => samePads(convSpec(OP, [1, inH, inW, inC], [kH, kW, inC, cout], { strides, dilations: dil, padding: 'same' }), [inH, inW], [kH, kW], strides, dil))
+        const depthwise = group !== 1
+        const padding = paddingOf(pads, () =>
+          samePads(convSpec(OP, [1, inH, inW, inC], depthwise ? [kH, kW, 1, cout] : [kH, kW, inC, cout], { strides, dilations: dil, padding: 'same', ...(depthwise ? { groups: inC } : {}) }), [inH, inW], [kH, kW], strides, dil),
+        )
         const hwio = new Float32Array(w.values.length)
-        for (let h = 0; h < kH; h++) for (let x = 0; x < kW; x++) for (let i = 0; i < inC; i++) for (let o = 0; o < cout; o++) hwio[((h * kW + x) * inC + i) * cout + o] = w.values[((o * inC + i) * kH + h) * kW + x]!
+        if (depthwise) for (let h = 0; h < kH; h++) for (let x = 0; x < kW; x++) for (let i = 0; i < cout; i++) hwio[(h * kW + x) * cout + i] = w.values[(i * kH + h) * kW + x]!
+        else for (let h = 0; h < kH; h++) for (let x = 0; x < kW; x++) for (let i = 0; i < inC; i++) for (let o = 0; o < cout; o++) hwio[((h * kW + x) * inC + i) * cout + o] = w.values[((o * inC + i) * kH + h) * kW + x]!
         const hasBias = (n.input ?? []).length > 2
-        const params: Record<string, Tensor> = { W: fromBuffer(hwio, [kH, kW, inC, cout]) }
+        const params: Record<string, Tensor> = { W: fromBuffer(hwio, depthwise ? [kH, kW, inC, cout / inC] : [kH, kW, inC, cout]) }
         if (hasBias) params['b'] = fromBuffer(floatsOf(init(n, 2, 'its bias'), [cout], `the bias of ${describeNode(n)}`).values, [cout])
-        push(conv2d(cout, [kH, kW], { strides, dilations: dil, padding, useBias: hasBias }), params)
+        const opts = { strides, dilations: dil, padding, useBias: hasBias }
+        push(depthwise ? depthwiseConv2d([kH, kW], { ...opts, depthMultiplier: cout / inC }) : conv2d(cout, [kH, kW], opts), params)
         cur = take(n)
         break
       }
