@@ -9,8 +9,10 @@ const TABLE = (() => {
   return t
 })()
 
-export const crc32 = (text: string): string => {
-  const bytes = new TextEncoder().encode(text)
+export const crc32 = (text: string): string => crc32Bytes(new TextEncoder().encode(text))
+
+/** CRC-32 (IEEE 802.3) of bytes, as 8 hex digits. @internal */
+export const crc32Bytes = (bytes: Uint8Array): string => {
   let c = 0xffffffff
   for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8)
   return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0')

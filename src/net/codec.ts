@@ -11,13 +11,14 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { base64LengthProblem, decodeBase64, encodeBase64 } from '../core/base64.js'
-import { crc32 } from '../core/crc32.js'
+import { crc32, crc32Bytes } from '../core/crc32.js'
 import { type FloatDType, isDType, isFloat } from '../core/dtype.js'
 import { PuregradError, checkRecord, error, fail, showShape } from '../core/errors.js'
 import { type Budget, checkJsonDepth, resolveBudget } from '../core/limits.js'
 import { sameShape, sizeOf } from '../core/shape.js'
 import { type Tensor, dataOf, fromBuffer, isTensor } from '../core/Tensor.js'
 import * as Tr from '../tree/index.js'
+import { fromSafetensors, writeSafetensors } from '../tree/safetensors.js'
 import { checkLayer } from './check.js'
 import { checkShapes, prepare } from './interpret.js'
 import type { Layer, Shapes } from './Layer.js'
@@ -42,6 +43,16 @@ const tensorToJson = (t: Tensor): unknown => ({ dtype: t.dtype, shape: [...t.sha
 const treeToJson = (tree: Tr.Tree): unknown =>
   isTensor(tree) ? tensorToJson(tree) : Array.isArray(tree) ? tree.map(treeToJson) : Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, treeToJson(v as Tr.Tree)]))
 
+const checkModel = (op: string, model: Model): void => {
+  checkRecord(op, 'the model', model, 'a model { network, inShape, params, state }: the network, its per-example input shape and the variables from Net.init')
+  checkLayer(op, model.network, "the model's network")
+  checkShapes(op, model.inShape)
+  for (const [what, tree] of [['params', model.params], ['state', model.state]] as const) {
+    const checked = Tr.checkTree(tree)
+    if (E.isLeft(checked)) throw error('INVALID_VALUE', op, `the model's ${what} are not a parameter tree: ${checked.left.detail}`)
+  }
+}
+
 /**
  * The model as JSON text.
  *
@@ -57,13 +68,7 @@ const treeToJson = (tree: Tr.Tree): unknown =>
  * @category codec
  */
 export const encode = (model: Model): string => {
-  checkRecord('encode', 'the model', model, 'a model { network, inShape, params, state }: the network, its per-example input shape and the variables from Net.init')
-  checkLayer('encode', model.network, "the model's network")
-  checkShapes('encode', model.inShape)
-  for (const [what, tree] of [['params', model.params], ['state', model.state]] as const) {
-    const checked = Tr.checkTree(tree)
-    if (E.isLeft(checked)) throw error('INVALID_VALUE', 'encode', `the model's ${what} are not a parameter tree: ${checked.left.detail}`)
-  }
+  checkModel('encode', model)
   const body = {
     format: FORMAT,
     version: VERSION,
@@ -73,6 +78,65 @@ export const encode = (model: Model): string => {
     state: treeToJson(model.state),
   }
   return JSON.stringify({ ...body, checksum: `crc32:${crc32(JSON.stringify(body))}` })
+}
+
+/** A model saved as two files: a small JSON document and its weights in safetensors. @category codec */
+export interface SplitModel {
+  /** the JSON document: network, input shape, and the name and checksum of the weights file */
+  readonly document: string
+  /** the safetensors bytes: each parameter under `params.<path>`, each state tensor under `state.<path>` */
+  readonly weights: Uint8Array
+}
+
+/** Whether `name` is a plain file name, to be found beside the document (no directory part). */
+const plainFileName = (name: unknown): name is string =>
+  typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && name.length <= 255 && !/[/\\\0]/.test(name)
+
+/**
+ * The model as two files: a JSON document holding the network, the input shape and a
+ * reference to `weightsFile` (its name, size and CRC-32), and the weights in safetensors
+ * (`params.<path>` and `state.<path>`, little-endian, bit-exact), a third smaller than
+ * `encode`'s base64 and readable by other tools. Read them back with `decodeSplit` (or
+ * `saveModelFile`/`loadModelFile` with `{ weights: 'safetensors' }` in Node).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng, Tensor as T, Tree } from 'puregrad'
+ * const network = Net.serial(Net.dense(4), Net.batchNorm(), Net.dense(2))
+ * const { params, state } = Net.init(network, { key: Rng.key(0), inShape: [3] })
+ * const { document, weights } = Net.encodeSplit({ network, inShape: [3], params, state }, 'model.safetensors')
+ * assert.ok(document.length < 1000 && weights instanceof Uint8Array)
+ * const back = Net.decodeSplit(document, weights)
+ * assert.ok(E.isRight(back) && T.equals(Tree.leaves(back.right.params)[0]!.value, Tree.leaves(params)[0]!.value))
+ * const plain = Net.decode(document) // the document alone has no weights
+ * assert.ok(E.isLeft(plain) && /model\.safetensors/.test(plain.left.message))
+ * @category codec
+ */
+export const encodeSplit = (model: Model, weightsFile: string): SplitModel => {
+  const op = 'encodeSplit'
+  checkModel(op, model)
+  if (!plainFileName(weightsFile))
+    throw error('INVALID_ARGUMENT', op, `weightsFile must be a plain file name (no directory part), found beside the document; got ${JSON.stringify(weightsFile)}.`)
+  const entries = [
+    ...Tr.leaves(model.params).map((l) => ({ name: `params.${l.path}`, value: l.value })),
+    ...Tr.leaves(model.state).map((l) => ({ name: `state.${l.path}`, value: l.value })),
+  ]
+  const weights = writeSafetensors(op, entries, { format: FORMAT })
+  const body = {
+    format: FORMAT,
+    version: VERSION,
+    network: model.network,
+    inShape: model.inShape,
+    weights: { format: 'safetensors', file: weightsFile, dtype: dtypeOfTrees(model.params), bytes: weights.length, checksum: `crc32:${crc32Bytes(weights)}` },
+  }
+  return { document: JSON.stringify({ ...body, checksum: `crc32:${crc32(JSON.stringify(body))}` }), weights }
+}
+
+/** The float dtype of a model's params (float32 for a model without float parameters). */
+const dtypeOfTrees = (params: Tr.Tree): FloatDType => {
+  const leaf = Tr.leaves(params).find((l) => isFloat(l.value.dtype))
+  return leaf === undefined ? 'float32' : (leaf.value.dtype as FloatDType)
 }
 
 class Invalid extends Error {}
@@ -192,8 +256,57 @@ const kept: ReadonlySet<string> = new Set(['RESOURCE_LIMIT', 'TOO_DEEP'])
  * assert.ok(E.isLeft(small) && small.left.code === 'RESOURCE_LIMIT')
  * @category codec
  */
-export const decode = (text: string, opts: DecodeOptions = {}): E.Either<PuregradError, Model> => {
-  const op = 'decode'
+export const decode = (text: string, opts: DecodeOptions = {}): E.Either<PuregradError, Model> => decodeWith('decode', text, opts, undefined)
+
+/**
+ * Reads a model saved by `encodeSplit`: its JSON document and the bytes of its weights file.
+ * Everything `decode` checks is checked, and the weights too: their size and CRC-32 against
+ * the document's, their safetensors format (see `Tree.readSafetensors`), and every tensor
+ * against what the network needs, all missing, extra or misshapen ones named (`INVALID_VALUE`).
+ * A model is never half-loaded.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { Net, Rng } from 'puregrad'
+ * const network = Net.dense(2)
+ * const vars = Net.init(network, { key: Rng.key(0), inShape: [3] })
+ * const { document, weights } = Net.encodeSplit({ network, inShape: [3], ...vars }, 'w.safetensors')
+ * assert.ok(E.isRight(Net.decodeSplit(document, weights)))
+ * const other = Net.encodeSplit({ network, inShape: [3], ...Net.init(network, { key: Rng.key(1), inShape: [3] }) }, 'w.safetensors')
+ * const mixed = Net.decodeSplit(document, other.weights) // the weights of another save
+ * assert.ok(E.isLeft(mixed) && /checksum/.test(mixed.left.message))
+ * @category codec
+ */
+export const decodeSplit = (document: string, weights: Uint8Array, opts: DecodeOptions = {}): E.Either<PuregradError, Model> =>
+  weights instanceof Uint8Array
+    ? decodeWith('decodeSplit', document, opts, () => E.right(weights))
+    : E.left(error('INVALID_ARGUMENT', 'decodeSplit', `weights must be the bytes of the weights file as a Uint8Array; got ${weights === null ? 'null' : typeof weights}.`))
+
+/** Where a document's weights file is read from: its name in, its bytes (or why not) out. @internal */
+export type WeightsReader = (file: string) => E.Either<PuregradError, Uint8Array>
+
+const TOP_FIELDS = ['format', 'version', 'network', 'inShape', 'params', 'state', 'checksum']
+const SPLIT_FIELDS = ['format', 'version', 'network', 'inShape', 'weights', 'checksum']
+
+/** The weights descriptor of a split document, checked. */
+const weightsOfDoc = (u: unknown): { file: string; dtype: FloatDType; bytes: number; checksum: string } => {
+  if (!isRecord(u)) return invalid('weights must be { format, file, dtype, bytes, checksum }')
+  const keys = Object.keys(u).sort().join(',')
+  if (keys !== 'bytes,checksum,dtype,file,format') invalid(`weights has exactly the fields format, file, dtype, bytes and checksum; got ${Object.keys(u).join(', ')}`)
+  if (u['format'] !== 'safetensors') invalid(`weights format ${JSON.stringify(u['format'])} is not supported; this puregrad reads "safetensors"`)
+  if (!plainFileName(u['file'])) invalid(`the weights file ${JSON.stringify(u['file'])} must be a plain file name beside the document, without a directory part`)
+  if (u['dtype'] !== 'float32' && u['dtype'] !== 'float64') invalid(`weights dtype ${JSON.stringify(u['dtype'])} must be float32 or float64`)
+  if (!Number.isSafeInteger(u['bytes']) || (u['bytes'] as number) < 8) invalid(`weights bytes ${JSON.stringify(u['bytes'])} must be a whole number ≥ 8`)
+  if (typeof u['checksum'] !== 'string') invalid('weights checksum must be a string')
+  return u as { file: string; dtype: FloatDType; bytes: number; checksum: string }
+}
+
+/**
+ * `decode` and `decodeSplit` in one: a document holds its tensors (`params`, `state`) or names a
+ * weights file, read with `readWeights` (a document naming one is refused without it). @internal
+ */
+export const decodeWith = (op: string, text: string, opts: DecodeOptions, readWeights: WeightsReader | undefined): E.Either<PuregradError, Model> => {
   const budget = E.tryCatch(() => resolveBudget(op, (opts as DecodeOptions | undefined)?.budget), (e) => e)
   if (E.isLeft(budget)) {
     if (budget.left instanceof PuregradError) return E.left(budget.left)
@@ -214,27 +327,42 @@ export const decode = (text: string, opts: DecodeOptions = {}): E.Either<Puregra
     if (!isRecord(doc)) return invalid('the document must be a JSON object')
     if (doc['format'] !== FORMAT) invalid(`this is not a puregrad model (format ${JSON.stringify(doc['format'])}, expected ${JSON.stringify(FORMAT)})`)
     if (doc['version'] !== VERSION) invalid(`model format version ${JSON.stringify(doc['version'])} is not supported; this puregrad reads version ${VERSION}`)
-    const extra = Object.keys(doc).filter((k) => !['format', 'version', 'network', 'inShape', 'params', 'state', 'checksum'].includes(k))
+    const split = Object.hasOwn(doc, 'weights') && !Object.hasOwn(doc, 'params') && !Object.hasOwn(doc, 'state')
+    const extra = Object.keys(doc).filter((k) => !(split ? SPLIT_FIELDS : TOP_FIELDS).includes(k))
     if (extra.length > 0) invalid(`unexpected top-level field${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')}`)
+    const described = split ? weightsOfDoc(doc['weights']) : undefined
+    if (described !== undefined && readWeights === undefined)
+      invalid(`the document keeps its weights in the file ${JSON.stringify(described.file)}; read both with Net.decodeSplit(document, weights), or with loadModelFile in Node`)
+    if (described === undefined && readWeights !== undefined && op === 'decodeSplit') invalid('the document holds its own tensors (it was saved by encode, not encodeSplit); read it with Net.decode')
     const network = E.getOrElse<PuregradError, Layer>((e) => (kept.has(e.code) ? fail(e.code, op, e.detail) : invalid(e.detail)))(validateNetwork(doc['network'], op, users.right))
     const inShape = doc['inShape'] as Shapes
     // one pass over the network: its layer count held to the budget, its shapes, and the sizes of
     // its variables from shapes alone, held to the budget, before any tensor exists; a budget or
     // nesting refusal keeps its code, any other is the saved input shape not fitting
-    const prepared = E.tryCatch(() => prepare(op, network, { inShape, dtype: dtypeOfParams(doc['params']), budget: budget.right }), (e) => e)
+    const dtype = described?.dtype ?? dtypeOfParams(doc['params'])
+    const prepared = E.tryCatch(() => prepare(op, network, { inShape, dtype, budget: budget.right }), (e) => e)
     if (E.isLeft(prepared)) {
       const e = prepared.left
       if (e instanceof PuregradError && !kept.has(e.code)) invalid(`the network does not accept its saved input shape ${JSON.stringify(inShape)}: ${e.detail}`)
       throw e
     }
     const expected = prepared.right.structure
-    const params = readTree(doc['params'], expected.params as Tr.Structure, '', 'params')
-    const state = readTree(doc['state'], expected.state as Tr.Structure, '', 'state')
+    const params = described === undefined ? readTree(doc['params'], expected.params as Tr.Structure, '', 'params') : undefined
+    const state = described === undefined ? readTree(doc['state'], expected.state as Tr.Structure, '', 'state') : undefined
     // after the structure, so a structural problem gets its own message: damage that left the document well formed
     const { checksum, ...body } = doc
     if (typeof checksum !== 'string') invalid('the checksum is missing; the file was not written by encode, or was cut')
     if (checksum !== `crc32:${crc32(JSON.stringify(body))}`) invalid(`the checksum does not match (stored ${String(checksum)}): the file was changed or damaged after it was saved`)
-    return E.right({ network, inShape, params: params(), state: state() })
+    if (described === undefined) return E.right({ network, inShape, params: params!(), state: state!() })
+    const bytes = readWeights!(described.file)
+    if (E.isLeft(bytes)) return bytes
+    const w = bytes.right
+    if (w.length !== described.bytes) invalid(`the weights file ${JSON.stringify(described.file)} holds ${w.length} bytes where the document expects ${described.bytes}: it belongs to another save, or was cut`)
+    if (`crc32:${crc32Bytes(w)}` !== described.checksum) invalid(`the checksum of the weights file ${JSON.stringify(described.file)} does not match the document's: it belongs to another save or was changed after it`)
+    const vars = fromSafetensors(w, { params: expected.params as Tr.Structure, state: expected.state as Tr.Structure })
+    if (E.isLeft(vars)) return invalid(`the weights file ${JSON.stringify(described.file)}: ${vars.left.detail.replace(/\.$/, '')}`)
+    const v = vars.right as { readonly params: Tr.Tree; readonly state: Tr.Tree }
+    return E.right({ network, inShape, params: v.params, state: v.state })
   } catch (e) {
     if (e instanceof Invalid) return E.left(error('INVALID_VALUE', op, `${e.message}.`))
     if (e instanceof PuregradError) return E.left(kept.has(e.code) ? error(e.code, op, e.detail) : error('INVALID_VALUE', op, e.message))

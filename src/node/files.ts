@@ -5,15 +5,16 @@
  * Every failure is a PuregradError naming the file and what to do (FILE_ERROR for the file
  * system's refusals), and leaves the old file as it was.
  */
+import { basename, dirname, extname, join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { type PuregradError, fail } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
-import { type DecodeOptions, type Model, decode, encode } from '../net/codec.js'
+import { type DecodeOptions, type Model, decodeWith, encode, encodeSplit } from '../net/codec.js'
 import { type OnnxOptions, toOnnx } from '../net/onnx/toOnnx.js'
 import { validateNetwork } from '../net/validate.js'
 import { varsMismatch } from '../net/vars.js'
 import { writeAtomically } from './atomicWrite.js'
-import { readBounded } from './readBounded.js'
+import { readBounded, readBoundedBytes } from './readBounded.js'
 
 /** The largest model file `loadModelFile` reads unless told otherwise: 256 MiB. */
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -26,6 +27,11 @@ const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
  * good one. A file-system failure (a missing directory, no permission, a full disk, …) is a
  * FILE_ERROR naming the path and what to do. Temporary files of this target left by a process
  * that died mid-save are removed.
+ *
+ * With `{ weights: 'safetensors' }` the tensors go to a safetensors file beside the document
+ * (`model.json` → `model.safetensors`, see `Net.encodeSplit`), written first; the document then
+ * holds the network, the input shape and the weights file's name, size and checksum, and
+ * `loadModelFile` reads both.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -41,17 +47,45 @@ const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
  * assert.deepStrictEqual(readdirSync(dir), ['model.json']) // no temporary file left behind
  * const back = loadModelFile(join(dir, 'model.json'))
  * assert.ok(back._tag === 'Right' && JSON.stringify(back.right.inShape) === '[3]')
+ * saveModelFile(join(dir, 'small.json'), { network, inShape: [3], params, state }, { weights: 'safetensors' })
+ * assert.deepStrictEqual(readdirSync(dir).sort(), ['model.json', 'small.json', 'small.safetensors'])
+ * assert.strictEqual(loadModelFile(join(dir, 'small.json'))._tag, 'Right')
  * rmSync(dir, { recursive: true })
  * @category files
  */
-export const saveModelFile = (path: string, model: Model): void => {
+export const saveModelFile = (path: string, model: Model, options: SaveModelFileOptions = {}): void => {
   const op = 'saveModelFile'
-  const text = encode(model) // refuses what is not a tree of tensors
+  checkOptions(op, options, ['weights'])
+  const weights = options.weights ?? 'json'
+  if (weights !== 'json' && weights !== 'safetensors') fail('INVALID_ARGUMENT', op, `weights must be 'json' (one file) or 'safetensors' (a JSON document and a .safetensors file beside it); got ${JSON.stringify(weights)}.`)
+  if (typeof path !== 'string' || path === '') fail('INVALID_ARGUMENT', op, `path must be the path of the file to write; got ${JSON.stringify(path)}.`)
+  const split = weights === 'safetensors' ? encodeSplit(model, basename(weightsPath(path))) : undefined
+  const text = split?.document ?? encode(model) // refuses what is not a tree of tensors
   const network = validateNetwork(model.network, op)
   if (E.isLeft(network)) throw network.left
   const mismatch = varsMismatch(op, model.network, model.inShape, model, 'given')
   if (mismatch !== undefined) throw mismatch
+  // the weights first: a crash between the two writes leaves the old document, which refuses the
+  // new weights by their checksum rather than loading a mixture
+  if (split !== undefined) writeAtomically(op, weightsPath(path), split.weights)
   writeAtomically(op, path, text)
+}
+
+/** Options of `saveModelFile`. @category files */
+export interface SaveModelFileOptions {
+  /**
+   * where the tensors go: `'json'` (default) inside the one JSON file, as base64; `'safetensors'`
+   * in a safetensors file beside it (`model.json` → `model.safetensors`), the JSON then holding
+   * the network, the input shape and the weights file's name, size and checksum
+   */
+  readonly weights?: 'json' | 'safetensors'
+}
+
+/** The weights file beside a model document: its extension replaced by `.safetensors`. */
+const weightsPath = (path: string): string => {
+  const ext = extname(path)
+  const stem = ext === '' || ext === '.safetensors' ? basename(path) : basename(path, ext)
+  return join(dirname(path), `${stem}.safetensors`)
 }
 
 /**
@@ -91,7 +125,9 @@ export interface LoadModelFileOptions extends DecodeOptions {
  * as /dev/zero, or a pipe) of at most `maxBytes` bytes (default 256 MiB). Refusals: FILE_ERROR
  * (missing, unreadable, not a regular file), RESOURCE_LIMIT (too large), INVALID_VALUE (not a
  * valid model document). `budget` and `layers` (the definitions of user-defined layers the
- * file holds) are passed to `Net.decode`.
+ * file holds) are passed to `Net.decode`. A document saved with `{ weights: 'safetensors' }`
+ * has its weights file read from the same directory, under the same checks and `maxBytes`
+ * (see `Net.decodeSplit`).
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -120,5 +156,6 @@ export const loadModelFile = (path: string, options: LoadModelFileOptions = {}):
   checkOptions(op, options, ['maxBytes', 'budget', 'layers'])
   const { maxBytes = DEFAULT_MAX_BYTES, ...decodeOptions } = options
   if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) fail('INVALID_ARGUMENT', op, `maxBytes must be a whole number of bytes > 0; got ${String(maxBytes)}.`)
-  return E.flatMap(readBounded(op, path, maxBytes), (text) => decode(text, decodeOptions))
+  // a document that names a weights file (saved with { weights: 'safetensors' }) finds it in its directory, held to the same limit
+  return E.flatMap(readBounded(op, path, maxBytes), (text) => decodeWith(op, text, decodeOptions, (file) => readBoundedBytes(op, join(dirname(path), file), maxBytes)))
 }

@@ -6,7 +6,7 @@
  */
 export { loadMnist } from './mnist.js'
 export { type BrownDocument, loadBrown } from './brown.js'
-export { type LoadModelFileOptions, loadModelFile, saveModelFile, saveOnnxFile } from './files.js'
+export { type LoadModelFileOptions, type SaveModelFileOptions, loadModelFile, saveModelFile, saveOnnxFile } from './files.js'
 export { journalStorage } from './studyJournal.js'
 export { type PostgresOptions, postgresStorage } from './studyPostgres.js'
 export { type StorageSpec, type ThreadOptions, optimizeInThreads } from './studyThreads.js'

@@ -28,7 +28,19 @@ const READ_NONBLOCK = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
  * or if it cannot be read, a Left: FILE_ERROR (missing, unreadable, not a regular file) or
  * RESOURCE_LIMIT (too large). The checks are made on the path, then again on the opened file.
  */
-export const readBounded = (op: string, path: string, maxBytes: number, io: FileSystem = nodeFileSystem): E.Either<PuregradError, string> => {
+export const readBounded = (op: string, path: string, maxBytes: number, io: FileSystem = nodeFileSystem): E.Either<PuregradError, string> =>
+  E.flatMap(readBoundedBytes(op, path, maxBytes, io), (buffer) => {
+    try {
+      return E.right(buffer.toString('utf8'))
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'ERR_STRING_TOO_LONG')
+        return E.left(error('RESOURCE_LIMIT', op, `${path} is larger than the longest string this JavaScript engine can hold; a model this large must be split, or pass a smaller maxBytes to refuse such files early.`))
+      return E.left(fileError(op, path, e, 'read'))
+    }
+  })
+
+/** The bytes of the regular file at `path`, with the checks and refusals of `readBounded`. */
+export const readBoundedBytes = (op: string, path: string, maxBytes: number, io: FileSystem = nodeFileSystem): E.Either<PuregradError, Buffer> => {
   let fd: number | undefined
   try {
     const before = refusal(op, path, io.statSync(path), maxBytes)
@@ -43,10 +55,8 @@ export const readBounded = (op: string, path: string, maxBytes: number, io: File
       if (n === 0) return E.left(error('FILE_ERROR', op, `cannot read ${path}: it shrank while it was read (another process is writing it); try again once it is written.`))
       at += n
     }
-    return E.right(buffer.toString('utf8'))
+    return E.right(buffer)
   } catch (e) {
-    if ((e as { code?: unknown }).code === 'ERR_STRING_TOO_LONG')
-      return E.left(error('RESOURCE_LIMIT', op, `${path} is larger than the longest string this JavaScript engine can hold; a model this large must be split, or pass a smaller maxBytes to refuse such files early.`))
     return E.left(fileError(op, path, e, 'read'))
   } finally {
     if (fd !== undefined) {

@@ -20,3 +20,14 @@ export * from './Tree.js'
 export { MAX_DEPTH } from '../core/limits.js'
 export { type LeafStructure, type Structure, type StructureOf, checkSameStructure, structure } from './structure.js'
 export { type Flattened, type Segment, flatten, unflattenLike } from './flatten.js'
+export {
+  type FromSafetensorsOptions,
+  MAX_HEADER_BYTES,
+  type ReadSafetensorsOptions,
+  type Safetensors,
+  type SafetensorsEntry,
+  type ToSafetensorsOptions,
+  fromSafetensors,
+  readSafetensors,
+  toSafetensors,
+} from './safetensors.js'
