@@ -156,6 +156,38 @@ export const run = async (): Promise<unknown> => {
   await agree('scatterAdd', (u) => T.scatterAdd(u, [0, 2, 0, 5, 2, 2], [7, 3]), [rand([6, 3])], SUM, true)
   await agree('scatterAdd axis 1', (u) => T.scatterAdd(u, [1, 1, 0], [2, 4, 3], 1), [rand([2, 3, 3])], SUM, true)
 
+  // convolutions (NHWC, HWIO): forward, and both adjoints through the gradient of Σ r·conv
+  const CONV: Tol = { atol: 1e-6, rtol: 2e-6 }
+  const convs: Array<[number[], number[], T.Conv2dOptions]> = [
+    [[2, 7, 7, 3], [3, 3, 3, 5], { padding: 'same' }],
+    [[2, 9, 8, 4], [3, 2, 4, 6], { strides: 2 }],
+    [[1, 10, 10, 2], [3, 3, 2, 3], { dilations: 2, padding: [[1, 2], [0, 1]] }],
+    [[3, 6, 6, 16], [1, 1, 16, 9], {}],
+  ]
+  for (const [xs, ws, opts] of convs) {
+    const name = `conv2d x [${xs}] w [${ws}] ${JSON.stringify(opts)}`
+    await agree(name, (x, w) => T.conv2d(x, w, opts), [rand(xs), rand(ws)], CONV, true)
+    const r = rand(T.conv2d(T.zeros(xs), T.zeros(ws), opts).shape as number[])
+    for (const [which, arg] of [['input', 0], ['filter', 1]] as const) {
+      await agree(`${name}: gradient by the ${which}`, (x, w, rr) => Ad.grad((a: T.Tensor, b: T.Tensor) => T.sum(T.mul(T.conv2d(a, b, opts), rr)), { argnums: arg })(x, w) as T.Tensor, [rand(xs), rand(ws), r], CONV, true)
+    }
+  }
+  // pooling: forward, gradient, and the max's selection (its forward-mode derivative)
+  const pools: Array<[number[], T.Pool2dOptions]> = [
+    [[2, 6, 6, 3], { size: 2 }],
+    [[1, 7, 5, 2], { size: 3, strides: 2, padding: 'same' }],
+    [[2, 5, 5, 1], { size: [2, 3], strides: 1 }],
+  ]
+  for (const [xs, opts] of pools) {
+    const name = `[${xs}] ${JSON.stringify(opts)}`
+    // ties: values on a coarse grid, so the first maximum decides
+    await agree(`maxPool2d ${name}`, (x) => T.maxPool2d(x, opts), [T.round(rand(xs, -3, 3))])
+    await agree(`maxPool2d gradient ${name}`, (x, r) => Ad.grad((a: T.Tensor) => T.sum(T.mul(T.maxPool2d(a, opts), r)))(x) as T.Tensor, [T.round(rand(xs, -3, 3)), rand(T.maxPool2d(T.zeros(xs), opts).shape as number[])])
+    await agree(`maxPool2d selection ${name}`, (x, t) => Ad.jvp((a: T.Tensor) => T.maxPool2d(a, opts), [x], [t])[1] as T.Tensor, [T.round(rand(xs, -3, 3)), rand(xs)])
+    await agree(`avgPool2d ${name}`, (x) => T.avgPool2d(x, opts), [rand(xs)], CONV, true)
+    await agree(`avgPool2d gradient ${name}`, (x, r) => Ad.grad((a: T.Tensor) => T.sum(T.mul(T.avgPool2d(a, opts), r)))(x) as T.Tensor, [rand(xs), rand(T.avgPool2d(T.zeros(xs), opts).shape as number[])], CONV, true)
+  }
+
   // compositions: softmax and log-softmax are built from the kernels above
   await agree('softmax', (x) => T.softmax(x), [rand([6, 10], -10, 10)], TRANSCENDENTAL)
   await agree('logSoftmax', (x) => T.logSoftmax(x), [rand([6, 10], -10, 10)], { atol: 1e-5, rtol: 1e-5 })

@@ -9,12 +9,15 @@
 import { fail } from '../../core/errors.js'
 import { type Shape, broadcastOrThrow, broadcastStrides, sameShape, sizeOf, stridesOf } from '../../core/shape.js'
 import { type Tensor, dataOf, deviceOf, fromDevice } from '../../core/Tensor.js'
-import type { PrimParams, Prim, Reduction } from '../../prims/Prim.js'
+import type { ConvParams, PrimParams, Prim, Reduction } from '../../prims/Prim.js'
 import { customEval } from '../../prims/eval/custom.js'
-import type { BinaryOp, ReduceOp, UnaryOp } from '../Kernels.js'
+import type { BinaryOp, Conv2dSpec, Pool2dSpec, ReduceOp, UnaryOp } from '../Kernels.js'
 import { type Backend, GpuStorage } from './backend.js'
 import type { GpuBuffer } from './gpu.js'
-import { SHORT_REDUCTION, TILE, binaryShader, copyShader, fillShader, gatherShader, matmulShader, reduceShader, scatterAddShader, unaryShader, whereShader } from './wgsl.js'
+import {
+  SHORT_REDUCTION, TILE, binaryShader, conv2dBackFilterShader, conv2dBackInputShader, conv2dShader, copyShader,
+  pool2dBackShader, pool2dSelectShader, pool2dShader, fillShader, gatherShader, matmulShader, reduceShader, scatterAddShader, unaryShader, whereShader,
+} from './wgsl.js'
 
 type Params<P extends Prim> = PrimParams[P]
 
@@ -196,6 +199,36 @@ const cast = (g: Backend, [x]: ReadonlyArray<Tensor>, p: Params<'cast'>): Tensor
     ? sameStorage(g, 'cast', x!, x!.shape)
     : fail('DTYPE_MISMATCH', 'cast', `WebGPU tensors are float32 only, so a cast to ${p.dtype} cannot stay on the device; move the tensor to the CPU first (await Tensor.toCpu(x)) and cast it there.`)
 
+const convMeta = (s: Conv2dSpec): number[] => [s.batch, s.inH, s.inW, s.inC, s.outH, s.outW, s.outC, s.kH, s.kW, s.strideH, s.strideW, s.dilationH, s.dilationW, s.padTop, s.padLeft]
+const poolMeta = (s: Pool2dSpec): number[] => [s.batch, s.inH, s.inW, s.channels, s.outH, s.outW, s.kH, s.kW, s.strideH, s.strideW, s.padTop, s.padLeft]
+
+/** A convolution primitive: `shader` over `inputs`, into a new storage of `shape`; grouped ones are not on the GPU yet. */
+const conv =
+  <P extends 'conv2d' | 'conv2dGradInput' | 'conv2dGradFilter'>(prim: P, shader: () => string, shape: (s: Conv2dSpec, groups: number) => Shape) =>
+  (g: Backend, inputs: ReadonlyArray<Tensor>, { spec, groups }: ConvParams): Tensor => {
+    if (groups !== 1) return missing(`${prim} with groups`)()
+    const outShape = shape(spec, groups)
+    const out = g.storage(sizeOf(outShape), prim)
+    g.dispatch(shader(), convMeta(spec), [...inputs.map((t) => storageOf(g, prim, t).buffer), out.buffer], g.grid(out.size))
+    return fromDevice(out, outShape)
+  }
+
+/** A pooling primitive: `shader` over `inputs`, into a new storage of `shape`. */
+const pool =
+  (prim: string, shader: () => string, shape: (s: Pool2dSpec) => Shape) =>
+  (g: Backend, inputs: ReadonlyArray<Tensor>, { spec }: { readonly spec: Pool2dSpec }): Tensor => {
+    const outShape = shape(spec)
+    const out = g.storage(sizeOf(outShape), prim)
+    g.dispatch(shader(), poolMeta(spec), [...inputs.map((t) => storageOf(g, prim, t).buffer), out.buffer], g.grid(out.size))
+    return fromDevice(out, outShape)
+  }
+
+const xShape = (s: Conv2dSpec): Shape => [s.batch, s.inH, s.inW, s.inC]
+const wShape = (s: Conv2dSpec, groups: number): Shape => [s.kH, s.kW, s.inC / groups, s.outC]
+const yShape = (s: Conv2dSpec): Shape => [s.batch, s.outH, s.outW, s.outC]
+const poolIn = (s: Pool2dSpec): Shape => [s.batch, s.inH, s.inW, s.channels]
+const poolOut = (s: Pool2dSpec): Shape => [s.batch, s.outH, s.outW, s.channels]
+
 /** A primitive without a WebGPU kernel yet. */
 const missing = (prim: string) => (): Tensor =>
   fail(
@@ -226,9 +259,14 @@ const table: DeviceTable = {
   slice, pad, concat, gather, scatterAdd,
   oneHot: missing('oneHot'),
   cast,
-  conv2d: missing('conv2d'), conv2dGradInput: missing('conv2dGradInput'), conv2dGradFilter: missing('conv2dGradFilter'),
-  maxPool2d: missing('maxPool2d'), maxPool2dGrad: missing('maxPool2dGrad'), maxPool2dSelect: missing('maxPool2dSelect'),
-  avgPool2d: missing('avgPool2d'), avgPool2dGrad: missing('avgPool2dGrad'),
+  conv2d: conv('conv2d', conv2dShader, yShape),
+  conv2dGradInput: conv('conv2dGradInput', conv2dBackInputShader, xShape),
+  conv2dGradFilter: conv('conv2dGradFilter', conv2dBackFilterShader, wShape),
+  maxPool2d: pool('maxPool2d', () => pool2dShader('max'), poolOut),
+  maxPool2dGrad: pool('maxPool2dGrad', () => pool2dBackShader('max'), poolIn),
+  maxPool2dSelect: pool('maxPool2dSelect', pool2dSelectShader, poolOut),
+  avgPool2d: pool('avgPool2d', () => pool2dShader('avg'), poolOut),
+  avgPool2dGrad: pool('avgPool2dGrad', () => pool2dBackShader('avg'), poolIn),
   // the user's function, on whatever its operations support
   custom: (_, xs, p) => customEval.custom(xs, p),
 }

@@ -1,7 +1,7 @@
 /**
  * The WebGPU backend, first stage: float32 tensors can live in GPU memory, and the elementwise
- * maps, reductions, matrix products, layout moves, gather and scatterAdd run there as WGSL
- * kernels.
+ * maps, reductions, matrix products, layout moves, gather, scatterAdd, convolutions and pooling
+ * run there as WGSL kernels.
  *
  * ```ts
  * import { Tensor as T, useWebGpu } from 'puregrad'

@@ -281,3 +281,182 @@ ${main1d(`  let n = info[1];
   var acc = 0.0;
   for (var p = start[r]; p < start[r + 1u]; p++) { acc += u[(o * m + list[p]) * inner + c]; }
   out[i] = acc;`)}`
+
+/** The geometry of a convolution, from meta: [batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft]. */
+const convGeometry = `
+  let batch = i32(info[0]); let inH = i32(info[1]); let inW = i32(info[2]); let inC = i32(info[3]);
+  let outH = i32(info[4]); let outW = i32(info[5]); let outC = i32(info[6]); let kH = i32(info[7]); let kW = i32(info[8]);
+  let sH = i32(info[9]); let sW = i32(info[10]); let dH = i32(info[11]); let dW = i32(info[12]); let pT = i32(info[13]); let pL = i32(info[14]);`
+
+/** NHWC input, HWIO filter: one invocation per output element, padded taps skipped. */
+export const conv2dShader = (): string => `${header(['var<storage, read> x: array<f32>', 'var<storage, read> w: array<f32>', 'var<storage, read_write> out: array<f32>'])}
+${main1d(`${convGeometry}
+  if (i32(i) >= batch * outH * outW * outC) { return; }
+  let o = i32(i) % outC;
+  let ow = (i32(i) / outC) % outW;
+  let oh = (i32(i) / (outC * outW)) % outH;
+  let n = i32(i) / (outC * outW * outH);
+  var acc = 0.0;
+  for (var kh = 0; kh < kH; kh++) {
+    let ih = oh * sH - pT + kh * dH;
+    if (ih < 0 || ih >= inH) { continue; }
+    for (var kw = 0; kw < kW; kw++) {
+      let iw = ow * sW - pL + kw * dW;
+      if (iw < 0 || iw >= inW) { continue; }
+      let xb = ((n * inH + ih) * inW + iw) * inC;
+      let wb = (kh * kW + kw) * inC * outC + o;
+      for (var c = 0; c < inC; c++) { acc += x[xb + c] * w[wb + c * outC]; }
+    }
+  }
+  out[i] = acc;`)}`
+
+/** dx from dy and w: each input element sums the taps that read it. */
+export const conv2dBackInputShader = (): string => `${header(['var<storage, read> dy: array<f32>', 'var<storage, read> w: array<f32>', 'var<storage, read_write> dx: array<f32>'])}
+${main1d(`${convGeometry}
+  if (i32(i) >= batch * inH * inW * inC) { return; }
+  let c = i32(i) % inC;
+  let iw = (i32(i) / inC) % inW;
+  let ih = (i32(i) / (inC * inW)) % inH;
+  let n = i32(i) / (inC * inW * inH);
+  var acc = 0.0;
+  for (var kh = 0; kh < kH; kh++) {
+    let th = ih + pT - kh * dH;
+    if (th < 0 || th % sH != 0 || th / sH >= outH) { continue; }
+    let oh = th / sH;
+    for (var kw = 0; kw < kW; kw++) {
+      let tw = iw + pL - kw * dW;
+      if (tw < 0 || tw % sW != 0 || tw / sW >= outW) { continue; }
+      let ow = tw / sW;
+      let yb = ((n * outH + oh) * outW + ow) * outC;
+      let wb = ((kh * kW + kw) * inC + c) * outC;
+      for (var o = 0; o < outC; o++) { acc += dy[yb + o] * w[wb + o]; }
+    }
+  }
+  dx[i] = acc;`)}`
+
+/** dw from x and dy: each filter element sums over the batch and the output positions. */
+export const conv2dBackFilterShader = (): string => `${header(['var<storage, read> x: array<f32>', 'var<storage, read> dy: array<f32>', 'var<storage, read_write> dw: array<f32>'])}
+${main1d(`${convGeometry}
+  if (i32(i) >= kH * kW * inC * outC) { return; }
+  let o = i32(i) % outC;
+  let c = (i32(i) / outC) % inC;
+  let kw = (i32(i) / (outC * inC)) % kW;
+  let kh = i32(i) / (outC * inC * kW);
+  var acc = 0.0;
+  for (var n = 0; n < batch; n++) {
+    for (var oh = 0; oh < outH; oh++) {
+      let ih = oh * sH - pT + kh * dH;
+      if (ih < 0 || ih >= inH) { continue; }
+      for (var ow = 0; ow < outW; ow++) {
+        let iw = ow * sW - pL + kw * dW;
+        if (iw < 0 || iw >= inW) { continue; }
+        acc += x[((n * inH + ih) * inW + iw) * inC + c] * dy[((n * outH + oh) * outW + ow) * outC + o];
+      }
+    }
+  }
+  dw[i] = acc;`)}`
+
+/** The geometry of a pooling window, from meta: [batch, inH, inW, channels, outH, outW, kH, kW, strideH, strideW, padTop, padLeft]. */
+const poolGeometry = `
+  let batch = i32(info[0]); let inH = i32(info[1]); let inW = i32(info[2]); let C = i32(info[3]);
+  let outH = i32(info[4]); let outW = i32(info[5]); let kH = i32(info[6]); let kW = i32(info[7]);
+  let sH = i32(info[8]); let sW = i32(info[9]); let pT = i32(info[10]); let pL = i32(info[11]);`
+
+/**
+ * The input index of the first maximum of channel c in window (n, oh, ow), in row-major window
+ * order (a larger value wins; the first NaN wins and stays), or −1 for a window in the padding.
+ */
+const windowArgmax = `
+fn windowArgmax(n: i32, oh: i32, ow: i32, c: i32) -> i32 {
+${poolGeometry}
+  var best = 0.0;
+  var at = -1;
+  for (var kh = 0; kh < kH; kh++) {
+    let ih = oh * sH - pT + kh;
+    if (ih < 0 || ih >= inH) { continue; }
+    for (var kw = 0; kw < kW; kw++) {
+      let iw = ow * sW - pL + kw;
+      if (iw < 0 || iw >= inW) { continue; }
+      let j = ((n * inH + ih) * inW + iw) * C + c;
+      let v = x[j];
+      if (at < 0 || v > best || (is_nan(v) && !is_nan(best))) { best = v; at = j; }
+    }
+  }
+  return at;
+}`
+
+/** Max or average over each window's cells inside the input (0 for a window in the padding). */
+export const pool2dShader = (kind: 'max' | 'avg'): string => `${header(['var<storage, read> x: array<f32>', 'var<storage, read_write> out: array<f32>'])}
+${helpers}
+${windowArgmax}
+${main1d(`${poolGeometry}
+  if (i32(i) >= batch * outH * outW * C) { return; }
+  let c = i32(i) % C;
+  let ow = (i32(i) / C) % outW;
+  let oh = (i32(i) / (C * outW)) % outH;
+  let n = i32(i) / (C * outW * outH);
+${
+  kind === 'max'
+    ? `  let at = windowArgmax(n, oh, ow, c);
+  out[i] = select(x[max(at, 0)], 0.0, at < 0);`
+    : `  var acc = 0.0;
+  var count = 0;
+  for (var kh = 0; kh < kH; kh++) {
+    let ih = oh * sH - pT + kh;
+    if (ih < 0 || ih >= inH) { continue; }
+    for (var kw = 0; kw < kW; kw++) {
+      let iw = ow * sW - pL + kw;
+      if (iw < 0 || iw >= inW) { continue; }
+      acc += x[((n * inH + ih) * inW + iw) * C + c];
+      count++;
+    }
+  }
+  out[i] = select(acc / f32(count), 0.0, count == 0);`
+}`)}`
+
+/** out = t at the first maximum of x in each window (0 for a window in the padding). */
+export const pool2dSelectShader = (): string => `${header(['var<storage, read> x: array<f32>', 'var<storage, read> t: array<f32>', 'var<storage, read_write> out: array<f32>'])}
+${helpers}
+${windowArgmax}
+${main1d(`${poolGeometry}
+  if (i32(i) >= batch * outH * outW * C) { return; }
+  let c = i32(i) % C;
+  let ow = (i32(i) / C) % outW;
+  let oh = (i32(i) / (C * outW)) % outH;
+  let n = i32(i) / (C * outW * outH);
+  let at = windowArgmax(n, oh, ow, c);
+  out[i] = select(t[max(at, 0)], 0.0, at < 0);`)}`
+
+/**
+ * The pooling gradient, per input element: the dy of every window that holds it, in window order
+ * (max: only of windows whose first maximum it is; avg: dy / the window's count of valid cells).
+ * The average's gradient reads no x: its bindings are dy and dx only.
+ */
+export const pool2dBackShader = (kind: 'max' | 'avg'): string => `${header([...(kind === 'max' ? ['var<storage, read> x: array<f32>'] : []), 'var<storage, read> dy: array<f32>', 'var<storage, read_write> dx: array<f32>'])}
+${kind === 'max' ? `${helpers}\n${windowArgmax}` : ''}
+fn validCount(oh: i32, ow: i32) -> i32 {
+${poolGeometry}
+  let h0 = oh * sH - pT;
+  let w0 = ow * sW - pL;
+  return max(0, min(h0 + kH, inH) - max(h0, 0)) * max(0, min(w0 + kW, inW) - max(w0, 0));
+}
+${main1d(`${poolGeometry}
+  if (i32(i) >= batch * inH * inW * C) { return; }
+  let c = i32(i) % C;
+  let iw = (i32(i) / C) % inW;
+  let ih = (i32(i) / (C * inW)) % inH;
+  let n = i32(i) / (C * inW * inH);
+  let loH = ih + pT - kH + 1;
+  let loW = iw + pL - kW + 1;
+  var acc = 0.0;
+  for (var oh = select(0, (loH + sH - 1) / sH, loH > 0); oh <= min(outH - 1, (ih + pT) / sH); oh++) {
+    for (var ow = select(0, (loW + sW - 1) / sW, loW > 0); ow <= min(outW - 1, (iw + pL) / sW); ow++) {
+      let g = dy[((n * outH + oh) * outW + ow) * C + c];
+${
+  kind === 'max'
+    ? `      if (windowArgmax(n, oh, ow, c) == i32(i)) { acc += g; }`
+    : `      acc += g / f32(validCount(oh, ow));`
+}
+    }
+  }
+  dx[i] = acc;`)}`
