@@ -12,6 +12,7 @@
  * 7.1.26, 1.5e-7) plus the float32 rounding of its evaluation.
  */
 import { Ad, Loss, Net, Rng, Tensor as T, Tree, useWebGpu } from '../../src/index.js'
+import { retainedBytes } from '../../src/ad/memory.js'
 
 interface Tol {
   readonly atol: number
@@ -209,6 +210,20 @@ export const run = async (): Promise<unknown> => {
     for (let i = 0; i < cs.length; i++) await compare(`MLP gradient leaf ${i}`, cs[i]!, gs[i]!, MLP)
   } catch (e) {
     failures.push(`MLP: threw ${String(e)}`)
+  }
+
+  // jit over GPU inputs replays its program primitive by primitive on the device
+  const jitted = Ad.jit((a: T.Tensor, b: T.Tensor) => T.sum(T.mul(T.tanh(a), b), 1))
+  await agree('jit of a function', (a, b) => jitted(a, b), [rand([4, 6]), rand([6])], TRANSCENDENTAL, true)
+  await agree('jit of a gradient', (a, b) => Ad.jit(Ad.grad((p: T.Tensor, q: T.Tensor) => T.sum(T.square(T.matmul(p, q)))))(a, b) as T.Tensor, [rand([3, 4]), rand([4, 2])], MATMUL, true)
+  // the bytes a tape keeps count GPU tensors by their storage
+  checked.push('retainedBytes')
+  try {
+    const kept = retainedBytes((w: T.Tensor) => T.sum(T.exp(w)), T.toGpu(rand([256])))
+    const keptCpu = retainedBytes((w: T.Tensor) => T.sum(T.exp(w)), rand([256]))
+    if (kept !== keptCpu) failures.push(`retainedBytes: ${kept} on the GPU, ${keptCpu} on the CPU`)
+  } catch (e) {
+    failures.push(`retainedBytes: threw ${String(e)}`)
   }
 
   // refusals
