@@ -35,4 +35,4 @@ export {
   useWasmKernelsSync,
   wasmSupported,
 } from './kernels/wasm/index.js'
-export { type WebGpuOptions, type WebGpuStatus, useWebGpu } from './kernels/webgpu/index.js'
+export { type WebGpuOptions, type WebGpuStatus, useWebGpu } from './prims/webgpu.js'

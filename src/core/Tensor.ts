@@ -7,6 +7,9 @@
  * is made: no `tidy`, no `dispose`, no defensive copies in user code. The instance itself is
  * frozen, so `Object.freeze`-style deep freezing of trees of tensors works too.
  *
+ * A float32 tensor may instead keep its elements on a device (`DeviceStorage`: a WebGPU buffer,
+ * see `Tensor.toGpu`); its host buffer is then empty, and every synchronous read refuses it.
+ *
  * @since 0.1.0
  */
 import { type Buffer, type DType, bytesPer, dtypeOf } from './dtype.js'

@@ -3,7 +3,7 @@ import { fail } from '../core/errors.js'
 import { type Tensor, checkReadable, checkTensor, deviceOf, fromBuffer, fromDevice, readOf } from '../core/Tensor.js'
 import { concrete } from '../prims/bind.js'
 import { GpuStorage } from '../kernels/webgpu/backend.js'
-import { webGpuBackend } from '../kernels/webgpu/index.js'
+import { webGpuBackend } from '../prims/webgpu.js'
 
 /**
  * A float32 tensor with the same values, held by the WebGPU device set up by `useWebGpu`

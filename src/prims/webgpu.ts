@@ -15,13 +15,16 @@
  * input runs on the device, uploading its host inputs (scalars, labels, indices). Synchronous
  * reads of a device tensor (`item`, `toArray`, …) are refused with TRACED_READ, naming the async
  * read to use, and so is an operation without a WebGPU kernel yet. float64 stays on the CPU.
+ *
+ * It lives with the primitives, not the kernels: it installs an evaluator of primitives in `bind`
+ * (`eval/webgpu.ts`), above the WGSL kernels and the device (`kernels/webgpu`).
  * @since 0.1.0
  */
-import { fail } from '../../core/errors.js'
-import { useDeviceEvaluator } from '../../prims/bind.js'
-import { Backend } from './backend.js'
-import type { Gpu } from './gpu.js'
-import { evaluator } from './evaluate.js'
+import { fail } from '../core/errors.js'
+import { useDeviceEvaluator } from './bind.js'
+import { Backend } from '../kernels/webgpu/backend.js'
+import type { Gpu } from '../kernels/webgpu/gpu.js'
+import { evaluator } from './eval/webgpu.js'
 
 /**
  * What `useWebGpu` got: the adapter's description as the browser reports it (fields may be

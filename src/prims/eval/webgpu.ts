@@ -9,15 +9,15 @@
 import { fail } from '../../core/errors.js'
 import { type Shape, broadcastOrThrow, broadcastStrides, sameShape, sizeOf, stridesOf } from '../../core/shape.js'
 import { type Tensor, dataOf, deviceOf, fromDevice } from '../../core/Tensor.js'
-import type { ConvParams, PrimParams, Prim, Reduction } from '../../prims/Prim.js'
-import { customEval } from '../../prims/eval/custom.js'
-import type { BinaryOp, Conv2dSpec, Pool2dSpec, ReduceOp, UnaryOp } from '../Kernels.js'
-import { type Backend, GpuStorage } from './backend.js'
-import type { GpuBuffer } from './gpu.js'
+import type { ConvParams, PrimParams, Prim, Reduction } from '../Prim.js'
+import { customEval } from './custom.js'
+import type { BinaryOp, Conv2dSpec, Pool2dSpec, ReduceOp, UnaryOp } from '../../kernels/Kernels.js'
+import { type Backend, GpuStorage } from '../../kernels/webgpu/backend.js'
+import type { GpuBuffer } from '../../kernels/webgpu/gpu.js'
 import {
   SHORT_REDUCTION, TILE, binaryShader, conv2dBackFilterShader, conv2dBackInputShader, conv2dShader, copyShader,
   pool2dBackShader, pool2dSelectShader, pool2dShader, fillShader, gatherShader, matmulShader, reduceShader, scatterAddShader, unaryShader, whereShader,
-} from './wgsl.js'
+} from '../../kernels/webgpu/wgsl.js'
 
 type Params<P extends Prim> = PrimParams[P]
 
