@@ -37,3 +37,4 @@ export {
   useWasmKernelsSync,
   wasmSupported,
 } from './kernels/wasm/index.js'
+export { type WebGpuOptions, type WebGpuStatus, useWebGpu } from './prims/webgpu.js'

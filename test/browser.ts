@@ -9,8 +9,11 @@
  *    test files running at once in several processes never unpack it at the same time.
  */
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { type Server, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { extname, join, resolve, sep } from 'node:path'
 
 /** The flags every browser test starts Chromium with (headless, offline, no first-run work). */
 export const CHROMIUM_ARGS: readonly string[] = [
@@ -95,4 +98,25 @@ export const findChromium = async (
     throw new Error(`no Chromium found in ${candidates.join(', ')}; the packaged one runs on linux-x64 only. Install Chrome or Chromium, or set CHROMIUM_PATH.`)
   }
   return { path: await unpack(), source: '@sparticuz/chromium' }
+}
+
+/**
+ * Serves the files under `root` on 127.0.0.1 at a free port (a page needs an http origin for
+ * what a data: or file: URL lacks, such as WebGPU and module workers).
+ */
+export const serve = async (root: string): Promise<{ server: Server; url: string }> => {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
+    const file = resolve(root, `.${path.endsWith('/') ? `${path}index.html` : path}`)
+    if (file !== root && !file.startsWith(root + sep)) {
+      res.writeHead(403).end()
+      return
+    }
+    readFile(file).then(
+      (body) => res.writeHead(200, { 'Content-Type': extname(file) === '.html' ? 'text/html' : 'text/javascript' }).end(body),
+      () => res.writeHead(404).end('not found'),
+    )
+  })
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
 }

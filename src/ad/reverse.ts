@@ -12,7 +12,7 @@
  */
 import { currentLayer, duringBackward, withRule } from '../core/context.js'
 import { sameShape } from '../core/shape.js'
-import { type Tensor, boxOf, dataOf, traced } from '../core/Tensor.js'
+import { type DeviceStorage, type Tensor, boxOf, dataOf, deviceOf, traced } from '../core/Tensor.js'
 import { type Level, type LevelBox, bind, customBody, newLevelId, primalAt } from '../prims/bind.js'
 import type { Compound, CompoundVjp } from '../prims/Compound.js'
 import type { Prim, PrimParams } from '../prims/Prim.js'
@@ -130,15 +130,16 @@ export const reverse = (name: string): Reverse => {
     }, new Map<number, Tensor>(seeds)))
   }
   const retainedBytes = (): number => {
-    const seen = new Set<ArrayBufferView>()
-    const see = (t: Tensor): void => void seen.add(dataOf(t))
+    const seen = new Set<ArrayBufferView | DeviceStorage>()
+    // a tensor on the GPU is counted by its device storage (float32: 4 bytes an element)
+    const see = (t: Tensor): void => void seen.add(deviceOf(t) ?? dataOf(t))
     for (const node of tape) {
       node.primals.forEach(see)
       see(node.out)
       node.compound?.vjp.residuals.forEach(see)
     }
     let bytes = 0
-    for (const b of seen) bytes += b.byteLength
+    for (const b of seen) bytes += 'byteLength' in b ? b.byteLength : 4 * b.size
     return bytes
   }
   return {

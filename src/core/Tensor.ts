@@ -7,6 +7,9 @@
  * is made: no `tidy`, no `dispose`, no defensive copies in user code. The instance itself is
  * frozen, so `Object.freeze`-style deep freezing of trees of tensors works too.
  *
+ * A float32 tensor may instead keep its elements on a device (`DeviceStorage`: a WebGPU buffer,
+ * see `Tensor.toGpu`); its host buffer is then empty, and every synchronous read refuses it.
+ *
  * @since 0.1.0
  */
 import { type Buffer, type DType, bytesPer, dtypeOf } from './dtype.js'
@@ -19,8 +22,9 @@ import type { Shape } from './shape.js'
  */
 const TOKEN: unique symbol = Symbol('puregrad.Tensor')
 
-let make: (data: Buffer, shape: Shape, box: TraceBox | undefined) => Tensor
+let make: (data: Buffer, shape: Shape, box: TraceBox | undefined, device: DeviceStorage | undefined) => Tensor
 let peek: (t: Tensor) => Buffer
+let peekDevice: (t: Tensor) => DeviceStorage | undefined
 let peekBox: (t: Tensor) => TraceBox | undefined
 let brand: (u: object) => boolean
 
@@ -39,6 +43,22 @@ export interface TraceBox {
 }
 
 /**
+ * The elements of a tensor held in a device's memory (a WebGPU buffer) instead of a typed array.
+ * Only float32 tensors live on a device. The object is shared by every tensor that views the
+ * same elements (a reshape, a traced value); the device frees its memory once none is left.
+ * @internal
+ */
+export interface DeviceStorage {
+  /** The device's name, for messages: `'webgpu'`. */
+  readonly device: string
+  /** Number of float32 elements. */
+  readonly size: number
+}
+
+/** The host buffer of a tensor whose elements live on a device: empty, so no kernel can read it by mistake. */
+const ON_DEVICE = new Float32Array(0)
+
+/**
  * An immutable n-dimensional array.
  *
  * @example
@@ -54,6 +74,7 @@ export interface TraceBox {
 export class Tensor {
   readonly #data: Buffer
   readonly #box: TraceBox | undefined
+  readonly #device: DeviceStorage | undefined
   /** Sizes of the axes, outermost first; `[]` for a scalar. */
   readonly shape: Shape
   /** Element type. */
@@ -65,7 +86,7 @@ export class Tensor {
    * Not for users: build tensors with `tensor`, `fromArray`, `zeros`, `ones`, … A call from
    * outside the library is refused, so no tensor wraps a buffer its caller still holds.
    */
-  private constructor(token: typeof TOKEN, data: Buffer, shape: Shape, box: TraceBox | undefined) {
+  private constructor(token: typeof TOKEN, data: Buffer, shape: Shape, box: TraceBox | undefined, device: DeviceStorage | undefined) {
     if (token !== TOKEN) {
       fail(
         'INVALID_ARGUMENT',
@@ -75,12 +96,14 @@ export class Tensor {
     }
     let n = 1
     for (let i = 0; i < shape.length; i++) n *= shape[i]!
-    if (n !== data.length) throw new Error(`internal: buffer of ${data.length} for shape [${shape.join(', ')}]`)
+    const size = device === undefined ? data.length : device.size
+    if (n !== size) throw new Error(`internal: buffer of ${size} for shape [${shape.join(', ')}]`)
     this.#data = data
     this.#box = box
+    this.#device = device
     this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice())
     this.dtype = dtypeOf(data)
-    this.size = data.length
+    this.size = size
     Object.freeze(this)
   }
 
@@ -93,6 +116,7 @@ export class Tensor {
   toString(): string {
     if (unreadable(this)) return `Traced<${this.dtype}>[${this.shape.join(', ')}] (one example of a batch under vmap)`
     if (isAbstract(this)) return `Traced<${this.dtype}>[${this.shape.join(', ')}] (traced by jit: values known when the program runs)`
+    if (this.#device !== undefined) return `${this.#box === undefined ? 'Tensor' : 'Traced'}<${this.dtype}>[${this.shape.join(', ')}] (on ${this.#device.device}: read with await Tensor.data)`
     const d = this.#data
     const head = Array.from(d.subarray(0, 6), (v) => String(v)).join(', ')
     return `${this.#box === undefined ? 'Tensor' : 'Traced'}<${this.dtype}>[${this.shape.join(', ')}] [${head}${d.length > 6 ? ', …' : ''}]`
@@ -109,8 +133,9 @@ export class Tensor {
   }
 
   static {
-    make = (data, shape, box) => new Tensor(TOKEN, data, shape, box)
+    make = (data, shape, box, device) => new Tensor(TOKEN, data, shape, box, device)
     peek = (t) => t.#data
+    peekDevice = (t) => t.#device
     peekBox = (t) => t.#box
     brand = (u) => #data in u
   }
@@ -119,13 +144,32 @@ export class Tensor {
 /**
  * Wraps a buffer the caller has just allocated and will never touch again. @internal
  */
-export const fromBuffer = (data: Buffer, shape: Shape): Tensor => make(data, shape, undefined)
+export const fromBuffer = (data: Buffer, shape: Shape): Tensor => make(data, shape, undefined, undefined)
+
+/** A float32 tensor of `shape` whose elements are held by a device. @internal */
+export const fromDevice = (storage: DeviceStorage, shape: Shape): Tensor => make(ON_DEVICE, shape, undefined, storage)
+
+/** Where a tensor's elements live on a device; undefined for the (usual) host tensor. @internal */
+export const deviceOf = (t: Tensor): DeviceStorage | undefined => peekDevice(t)
+
+/** The refusal of a synchronous read of a tensor held by a device. */
+const deviceRead = (op: string, t: Tensor, device: DeviceStorage): never =>
+  fail(
+    'TRACED_READ',
+    op,
+    `the float32 tensor of shape [${t.shape.join(', ')}] lives on ${device.device}, so its contents cannot be read synchronously${op === 'read' ? ' by an operation that runs on the CPU' : ''}. ` +
+      'Use the async read: await Tensor.data(x) for the values, or await Tensor.toCpu(x) for a CPU tensor to pass on.',
+  )
 
 /**
  * The tensor's buffer, for kernels only: never write to it, never hand it out. A traced
- * tensor shares the buffer of the concrete value underneath it. @internal
+ * tensor shares the buffer of the concrete value underneath it. A tensor held by a device has
+ * none to give: refused (TRACED_READ) with the async read to use; `op` names the reader. @internal
  */
-export const dataOf = (t: Tensor): Buffer => peek(t)
+export const dataOf = (t: Tensor, op = 'read'): Buffer => {
+  const device = peekDevice(t)
+  return device === undefined ? peek(t) : deviceRead(op, t, device)
+}
 
 /** The trace box of a traced tensor, undefined for a concrete one. @internal */
 export const boxOf = (t: Tensor): TraceBox | undefined => peekBox(t)
@@ -146,13 +190,13 @@ export const checkReadable = (op: string, t: Tensor): Tensor => {
 }
 
 /** A traced tensor standing for `box.primal` at `box.level`. @internal */
-export const traced = <B extends TraceBox>(box: B): Tensor => make(peek(box.primal), box.primal.shape, box)
+export const traced = <B extends TraceBox>(box: B): Tensor => make(peek(box.primal), box.primal.shape, box, peekDevice(box.primal))
 
 /**
  * A traced tensor whose shape differs from its box's primal (one example of a batch under
  * `vmap`), over `data`, a buffer of that shape's size taken from the primal's. @internal
  */
-export const tracedAs = <B extends TraceBox>(box: B, data: Buffer, shape: Shape): Tensor => make(data, shape, box)
+export const tracedAs = <B extends TraceBox>(box: B, data: Buffer, shape: Shape): Tensor => make(data, shape, box, undefined)
 
 /** Backing stores of abstract tensors (see `abstractTensor`). */
 const abstractStores = new WeakSet<ArrayBufferLike>()
@@ -173,7 +217,7 @@ export const abstractTensor = (shape: Shape, dtype: DType): Tensor => {
     abstractStores.add(abstractStore)
   }
   const data = dtype === 'float32' ? new Float32Array(abstractStore, 0, n) : dtype === 'float64' ? new Float64Array(abstractStore, 0, n) : new Int32Array(abstractStore, 0, n)
-  return make(data, shape, undefined)
+  return make(data, shape, undefined, undefined)
 }
 
 /** Whether `t`'s contents are unknown (an abstract tensor, or a value traced by jit). @internal */
@@ -184,6 +228,8 @@ export const isAbstract = (t: Tensor): boolean => abstractStores.has(peek(t).buf
  * only by its shape, because `jit` is tracing the function that reads it. @internal
  */
 export const readOf = (op: string, t: Tensor): Buffer => {
+  const device = peekDevice(t)
+  if (device !== undefined) return deviceRead(op, t, device)
   const d = peek(t)
   if (abstractStores.has(d.buffer)) {
     fail(

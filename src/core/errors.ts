@@ -25,12 +25,13 @@ export const codes = {
   TREE_MISMATCH: 'two parameter trees do not have the same structure',
   INVALID_KEY: 'a value passed as a random key is not a key',
   ESCAPED_TRACER: 'a value traced by a differentiation call was used after the call returned',
-  TRACED_READ: 'the contents of a value were read while jit traced the function that holds it',
+  TRACED_READ: 'the contents of a value were read synchronously where they are not known: while jit traced the function that holds it, or while it lives on the GPU',
   NOT_SCALAR: 'a function differentiated with grad must return a single number',
   NON_FINITE: 'a computation produced NaN or Infinity',
   RESOURCE_LIMIT: 'a request needs more memory or work than the resource budget allows',
   TOO_DEEP: 'a tree, network or document nests deeper than the stated limit',
   FILE_ERROR: 'a file could not be read or written; an existing file is left as it was',
+  NO_DEVICE: 'the device asked for (WebGPU) is missing here or was not set up',
 } as const
 
 /** @category errors */

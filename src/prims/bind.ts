@@ -8,7 +8,7 @@
  * @internal
  */
 import { PuregradError, fail } from '../core/errors.js'
-import { type Tensor, type TraceBox, boxOf } from '../core/Tensor.js'
+import { type Tensor, type TraceBox, boxOf, deviceOf } from '../core/Tensor.js'
 import type { Compound } from './Compound.js'
 import type { Prim, PrimParams } from './Prim.js'
 import { evaluations } from './eval.js'
@@ -67,12 +67,33 @@ export const bind = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, par
   if (top !== undefined) return top.process(prim, inputs, params)
   let out: Tensor
   try {
-    out = evaluations[prim](inputs, params)
+    out = device !== undefined && onDevice(inputs) ? device(prim, inputs, params) : evaluations[prim](inputs, params)
   } catch (e) {
     throw e instanceof PuregradError && e.op === 'allocate' ? new PuregradError(e.code, prim, e.detail) : e
   }
   if (observer !== undefined) observer(prim, inputs, params, out)
   return out
+}
+
+/**
+ * Evaluates a primitive some of whose concrete inputs live on a device (see `Tensor.toGpu`); the
+ * others are host tensors it uploads. Installed by `useWebGpu`; while none is, `bind` pays one
+ * comparison per primitive for it.
+ */
+export type DeviceEvaluator = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor
+
+let device: DeviceEvaluator | undefined
+
+/** Installs (or, with undefined, removes) the device evaluator; returns the previous one. */
+export const useDeviceEvaluator = (d: DeviceEvaluator | undefined): DeviceEvaluator | undefined => {
+  const previous = device
+  device = d
+  return previous
+}
+
+const onDevice = (inputs: ReadonlyArray<Tensor>): boolean => {
+  for (let i = 0; i < inputs.length; i++) if (deviceOf(inputs[i]!) !== undefined) return true
+  return false
 }
 
 /** Sees one concrete evaluation: the primitive, its concrete inputs and output. */

@@ -1,16 +1,15 @@
 // The relaxed-SIMD build in headless Chromium, which has relaxed SIMD on by default: a page built
 // by Vite from the library's source picks that build at start-up and checks its matrix products
 // and convolutions against the reference kernels within their stated bounds (laws/kernels.ts).
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { type Server, createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
-import { extname, join, resolve, sep } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CHROMIUM_ARGS, findChromium } from '../browser.js'
+import { CHROMIUM_ARGS, findChromium, serve } from '../browser.js'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -49,23 +48,6 @@ else {
 }
 window.__relaxed = { supported: relaxedSimdSupported(), status, name: wasm?.name, failures }
 `
-
-const serve = async (root: string): Promise<{ server: Server; url: string }> => {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
-    const file = resolve(root, `.${path.endsWith('/') ? `${path}index.html` : path}`)
-    if (file !== root && !file.startsWith(root + sep)) {
-      res.writeHead(403).end()
-      return
-    }
-    readFile(file).then(
-      (body) => res.writeHead(200, { 'Content-Type': extname(file) === '.html' ? 'text/html' : 'text/javascript' }).end(body),
-      () => res.writeHead(404).end('not found'),
-    )
-  })
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
-}
 
 describe('the relaxed-simd build in headless Chromium', () => {
   let browser: Browser | undefined

@@ -46,6 +46,8 @@ const triggers: { readonly [C in ErrorCode]: () => unknown } = {
   },
   // a model file in a directory that does not exist
   FILE_ERROR: () => loadModelFile(join(tmpdir(), `puregrad-missing-${process.pid}`, 'model.json')),
+  // a tensor moved to the GPU before useWebGpu set one up (Node has none)
+  NO_DEVICE: () => T.toGpu(T.tensor([1, 2])),
 }
 
 /** Codes in the catalogue that nothing raises yet (their tests are expected to fail). */

@@ -5,7 +5,7 @@
  */
 import { checkFunction, describe, fail } from '../../core/errors.js'
 import { checkOptions } from '../../core/options.js'
-import { type Tensor, boxOf, isTensor } from '../../core/Tensor.js'
+import { type Tensor, boxOf, deviceOf, isTensor } from '../../core/Tensor.js'
 import { observing } from '../../prims/bind.js'
 import { isPlainRecord } from '../../tree/internal.js'
 import { flatten, rebuild } from './args.js'
@@ -128,7 +128,8 @@ export const jit = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, o
   return (...args: A): R => {
     const { leaves, key } = flatten(name, args)
     const staged = traces.get(key) ?? remember(traces, key, stage(name, f as (...args: never[]) => unknown, args, leaves), MAX_TRACES)
-    const interpreted = observing() || leaves.some((x) => boxOf(x) !== undefined)
+    // GPU inputs: the program runs primitive by primitive, each on the device (no fused loops there yet)
+    const interpreted = observing() || leaves.some((x) => boxOf(x) !== undefined || deviceOf(x) !== undefined)
     const outs = interpreted ? replay(staged.replayed(), leaves) : staged.compiled.run(leaves, staged.consts)
     return rebuild(staged.result, outs) as R
   }

@@ -1,0 +1,241 @@
+/**
+ * The page of the WebGPU browser test (bundled by Vite, run in headless Chromium): sets up WebGPU,
+ * runs each operation on host tensors and on their GPU copies, and reports every disagreement
+ * beyond the op's float32 tolerance. The page's entry calls `run` and puts its result in
+ * `window.__webgpu` (a bare import would be dropped: the package declares no side effects).
+ *
+ * Tolerances: |gpu − cpu| ≤ atol + rtol · |cpu| per element, or, for sums and products,
+ * ≤ atol + rtol · (the same op on |inputs|) (the bound of float32 accumulation against the
+ * reference's float64 one). Ops WGSL computes exactly (+, −, ×, comparisons, moves, max, min,
+ * floor…) have tolerance 0; the others carry WGSL's stated accuracy (sin/cos: absolute 2⁻¹¹ on
+ * [−π, π]; atan2: 4096 ULP), or for erf the bound of its approximation (Abramowitz & Stegun
+ * 7.1.26, 1.5e-7) plus the float32 rounding of its evaluation.
+ */
+import { Ad, Loss, Net, Rng, Tensor as T, Tree, useWebGpu } from '../../src/index.js'
+import { retainedBytes } from '../../src/ad/memory.js'
+
+interface Tol {
+  readonly atol: number
+  readonly rtol: number
+}
+const EXACT: Tol = { atol: 0, rtol: 0 }
+
+const failures: string[] = []
+const checked: string[] = []
+let seed = 100
+
+const rand = (shape: number[], min = -2, max = 2): T.Tensor => Rng.uniform(Rng.key(seed++), shape, { min, max })
+
+/** Host values with the specials mixed in: ±0, ±Infinity, NaN. */
+const withSpecials = (x: T.Tensor): T.Tensor => T.concat([T.reshape(x, [-1]), T.tensor([0, -0, Infinity, -Infinity, NaN, 0.5, -0.5, 1.5, -2.5])])
+
+const started = performance.now()
+
+const compare = async (name: string, cpu: T.Tensor, gpu: T.Tensor, tol: Tol, scale?: T.Tensor): Promise<void> => {
+  checked.push(name)
+  console.log(`${Math.round(performance.now() - started)} ms: ${name}`)
+  if (!T.isOnGpu(gpu)) return void failures.push(`${name}: result is not on the GPU`)
+  if (cpu.shape.join() !== gpu.shape.join()) return void failures.push(`${name}: shape [${gpu.shape}] vs [${cpu.shape}]`)
+  const c = T.toTypedArray(cpu)
+  const g = await T.data(gpu)
+  const s = scale === undefined ? undefined : T.toTypedArray(scale)
+  for (let i = 0; i < c.length; i++) {
+    const x = c[i]!
+    const y = g[i]!
+    if (Object.is(x, y) || (x !== x && y !== y)) continue
+    const allowed = tol.atol + tol.rtol * (s === undefined ? Math.abs(x) : s[i]!)
+    if (!(Math.abs(x - y) <= allowed) || (tol === EXACT && x !== y)) {
+      return void failures.push(`${name}: element ${i} is ${y} on the GPU, ${x} on the CPU (allowed ${allowed})`)
+    }
+  }
+}
+
+/** f on host inputs against f on their GPU copies; `scaled` bounds the error by f on |inputs|. */
+const agree = async (name: string, f: (...xs: T.Tensor[]) => T.Tensor, xs: T.Tensor[], tol: Tol = EXACT, scaled = false): Promise<void> => {
+  try {
+    await compare(name, f(...xs), f(...xs.map(T.toGpu)), tol, scaled ? f(...xs.map((x) => T.abs(x))) : undefined)
+  } catch (e) {
+    failures.push(`${name}: threw ${String(e)}`)
+  }
+}
+
+const refused = (name: string, f: () => unknown, code: string, mention: RegExp): void => {
+  checked.push(name)
+  try {
+    f()
+    failures.push(`${name}: not refused`)
+  } catch (e) {
+    const err = e as { code?: string; message?: string }
+    if (err.code !== code || !mention.test(err.message ?? '')) failures.push(`${name}: ${err.code} ${err.message}`)
+  }
+}
+
+export const run = async (): Promise<unknown> => {
+  console.log("page: start")
+  const status = await useWebGpu()
+  console.log("page: webgpu", JSON.stringify(status))
+
+  // unary maps: [op, tolerance, domain]
+  const TRANSCENDENTAL: Tol = { atol: 1e-6, rtol: 1e-5 }
+  const unary: Array<[keyof typeof T, Tol, number, number]> = [
+    ['neg', EXACT, -4, 4], ['abs', EXACT, -4, 4], ['sign', EXACT, -4, 4], ['square', EXACT, -4, 4], ['relu', EXACT, -4, 4],
+    ['floor', EXACT, -4, 4], ['ceil', EXACT, -4, 4], ['round', EXACT, -4, 4], ['isFinite', EXACT, -4, 4], ['isNaN', EXACT, -4, 4],
+    ['reciprocal', { atol: 0, rtol: 1e-6 }, 0.1, 4], ['sqrt', { atol: 0, rtol: 1e-6 }, 0, 4], ['rsqrt', { atol: 0, rtol: 1e-6 }, 0.01, 4],
+    ['exp', TRANSCENDENTAL, -8, 8], ['expm1', TRANSCENDENTAL, -4, 4], ['log', TRANSCENDENTAL, 0.01, 8], ['log1p', TRANSCENDENTAL, -0.9, 4],
+    ['tanh', TRANSCENDENTAL, -6, 6], ['sigmoid', TRANSCENDENTAL, -8, 8], ['softplus', TRANSCENDENTAL, -8, 8], ['erf', { atol: 5e-7, rtol: 0 }, -3, 3],
+    ['sin', { atol: 2 ** -11, rtol: 0 }, -3, 3], ['cos', { atol: 2 ** -11, rtol: 0 }, -3, 3],
+  ]
+  for (const [op, tol, min, max] of unary) {
+    const f = T[op] as (x: T.Tensor) => T.Tensor
+    await agree(`${op} on [${min}, ${max})`, f, [rand([300], min, max)], tol)
+    // tiny inputs: where expm1, log1p and tanh must not cancel
+    if (op === 'expm1' || op === 'log1p' || op === 'tanh') await agree(`${op} near 0`, f, [rand([200], -1e-3, 1e-3)], tol)
+    if (tol === EXACT || op === 'exp' || op === 'sigmoid' || op === 'tanh') await agree(`${op} on ±0, ±Infinity, NaN`, f, [withSpecials(rand([8], min, max))], tol)
+  }
+  // a size past one row of 65535 workgroups of 64: the two-dimensional grid
+  await agree('neg of 4200000 elements', T.neg, [rand([4_200_000])])
+
+  // binary maps with broadcasting
+  const shapes: Array<[number[], number[]]> = [[[3, 4], [3, 4]], [[3, 1, 5], [4, 5]], [[2, 3, 4], []], [[1], [6, 1]], [[5, 1, 3, 1], [2, 1, 4]]]
+  const binary: Array<[keyof typeof T, Tol, number, number]> = [
+    ['add', EXACT, -4, 4], ['sub', EXACT, -4, 4], ['mul', EXACT, -4, 4], ['div', { atol: 0, rtol: 3e-7 }, 0.2, 4],
+    ['maximum', EXACT, -4, 4], ['minimum', EXACT, -4, 4], ['pow', { atol: 1e-6, rtol: 2e-5 }, 0.1, 3],
+    ['atan2', { atol: 1e-6, rtol: 4096 * 2 ** -23 }, -4, 4],
+    ['equal', EXACT, -1, 1], ['notEqual', EXACT, -1, 1], ['less', EXACT, -4, 4], ['lessEqual', EXACT, -4, 4], ['greater', EXACT, -4, 4], ['greaterEqual', EXACT, -4, 4],
+  ]
+  for (const [op, tol, min, max] of binary) {
+    const f = T[op] as (a: T.Tensor, b: T.Tensor) => T.Tensor
+    for (const [sa, sb] of shapes) {
+      const a = op === 'equal' || op === 'notEqual' ? T.round(rand(sa, min, max)) : rand(sa, min, max)
+      const b = op === 'equal' || op === 'notEqual' ? T.round(rand(sb, min, max)) : rand(sb, min, max)
+      await agree(`${op} [${sa}] [${sb}]`, f, [a, b], tol)
+    }
+  }
+  await agree('pow of negative bases, whole exponents', T.pow, [T.tensor([-2, -2, -3, -0.5, 0, 0, 2]), T.tensor([2, 3, -1, 3, 2, -1, 0.5])], { atol: 1e-6, rtol: 2e-5 })
+  await agree('maximum with NaN', T.maximum, [T.tensor([NaN, 1, -Infinity]), T.tensor([0, NaN, 2])])
+  // a host operand (a scalar) next to a GPU one is uploaded
+  await agree('mul by a host scalar', (x) => T.mul(x, T.scalar(3)), [rand([7])])
+  await agree('where', (c, a, b) => T.where(T.greater(c, 0), a, b), [rand([4, 1]), rand([4, 5]), rand([5])])
+
+  // reductions
+  const SUM: Tol = { atol: 1e-6, rtol: 1e-6 }
+  for (const op of ['sum', 'mean', 'max', 'min'] as const) {
+    for (const axes of [undefined, [0], [1], [2], [0, 2], [1, 2]]) {
+      for (const keep of [false, true]) await agree(`${op} [3, 40, 5] axes ${axes ?? 'all'}${keep ? ' keepdims' : ''}`, (x) => T[op](x, axes, keep), [rand([3, 40, 5])], op === 'sum' || op === 'mean' ? SUM : EXACT, op === 'sum' || op === 'mean')
+    }
+    await agree(`${op} of 100000 elements`, (x) => T[op](x), [rand([100_000])], op === 'sum' || op === 'mean' ? SUM : EXACT, op === 'sum' || op === 'mean')
+    await agree(`${op} over 70000 cells`, (x) => T[op](x, 1), [rand([70_000, 3])], op === 'sum' || op === 'mean' ? SUM : EXACT, op === 'sum' || op === 'mean')
+  }
+  await agree('max with NaN', (x) => T.max(x, 1), [T.tensor([[1, NaN, 3], [4, 5, 6]])])
+
+  // matrix products: every transpose flag, sizes off the 16 tile, batched and broadcast
+  const MATMUL: Tol = { atol: 1e-6, rtol: 2e-6 }
+  for (const [m, n, k] of [[1, 1, 1], [5, 7, 3], [16, 16, 16], [17, 33, 19], [64, 10, 130]] as const) {
+    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      const a = rand(ta ? [k, m] : [m, k])
+      const b = rand(tb ? [n, k] : [k, n])
+      await agree(`matmul ${m}×${n}×${k}${ta ? ' Aᵀ' : ''}${tb ? ' Bᵀ' : ''}`, (x, y) => T.matmul(x, y, { transposeA: ta, transposeB: tb }), [a, b], MATMUL, true)
+    }
+  }
+  await agree('matmul batched [2, 3, 5, 4] [2, 3, 4, 6]', (a, b) => T.matmul(a, b), [rand([2, 3, 5, 4]), rand([2, 3, 4, 6])], MATMUL, true)
+  await agree('matmul one matrix over a batch', (a, b) => T.matmul(a, b), [rand([4, 5, 4]), rand([4, 6])], MATMUL, true)
+  await agree('matmul broadcast batches [3, 1] [1, 4]', (a, b) => T.matmul(a, b), [rand([3, 1, 5, 4]), rand([1, 4, 4, 6])], MATMUL, true)
+  await agree('matmul with k = 0', (a, b) => T.matmul(a, b), [T.zeros([3, 0]), T.zeros([0, 4])])
+
+  // moves
+  await agree('reshape', (x) => T.reshape(x, [6, 4]), [rand([2, 3, 4])])
+  await agree('transpose', (x) => T.transpose(x, [2, 0, 1]), [rand([2, 3, 4])])
+  await agree('broadcastTo', (x) => T.broadcastTo(x, [3, 4, 5]), [rand([4, 1])])
+  await agree('slice', (x) => T.slice(x, [1, 0, 2], [2, 3, 2]), [rand([3, 3, 4])])
+  await agree('pad with 7', (x) => T.pad(x, [[1, 2], [0, 3]], 7), [rand([2, 3])])
+  await agree('concat', (a, b) => T.concat([a, b], 1), [rand([2, 3]), rand([2, 5])])
+  await agree('cast to float32', (x) => T.cast(x, 'float32'), [rand([3])])
+
+  // gather and its adjoint
+  await agree('gather axis 0', (x) => T.gather(x, [3, 3, -1, 0]), [rand([10, 4])])
+  await agree('gather axis 1 with 2-d indices', (x) => T.gather(x, T.tensor([[2, 0], [1, 1]], 'int32'), 1), [rand([3, 4, 5])])
+  await agree('scatterAdd', (u) => T.scatterAdd(u, [0, 2, 0, 5, 2, 2], [7, 3]), [rand([6, 3])], SUM, true)
+  await agree('scatterAdd axis 1', (u) => T.scatterAdd(u, [1, 1, 0], [2, 4, 3], 1), [rand([2, 3, 3])], SUM, true)
+
+  // convolutions (NHWC, HWIO): forward, and both adjoints through the gradient of Σ r·conv
+  const CONV: Tol = { atol: 1e-6, rtol: 2e-6 }
+  const convs: Array<[number[], number[], T.Conv2dOptions]> = [
+    [[2, 7, 7, 3], [3, 3, 3, 5], { padding: 'same' }],
+    [[2, 9, 8, 4], [3, 2, 4, 6], { strides: 2 }],
+    [[1, 10, 10, 2], [3, 3, 2, 3], { dilations: 2, padding: [[1, 2], [0, 1]] }],
+    [[3, 6, 6, 16], [1, 1, 16, 9], {}],
+  ]
+  for (const [xs, ws, opts] of convs) {
+    const name = `conv2d x [${xs}] w [${ws}] ${JSON.stringify(opts)}`
+    await agree(name, (x, w) => T.conv2d(x, w, opts), [rand(xs), rand(ws)], CONV, true)
+    const r = rand(T.conv2d(T.zeros(xs), T.zeros(ws), opts).shape as number[])
+    for (const [which, arg] of [['input', 0], ['filter', 1]] as const) {
+      await agree(`${name}: gradient by the ${which}`, (x, w, rr) => Ad.grad((a: T.Tensor, b: T.Tensor) => T.sum(T.mul(T.conv2d(a, b, opts), rr)), { argnums: arg })(x, w) as T.Tensor, [rand(xs), rand(ws), r], CONV, true)
+    }
+  }
+  // pooling: forward, gradient, and the max's selection (its forward-mode derivative)
+  const pools: Array<[number[], T.Pool2dOptions]> = [
+    [[2, 6, 6, 3], { size: 2 }],
+    [[1, 7, 5, 2], { size: 3, strides: 2, padding: 'same' }],
+    [[2, 5, 5, 1], { size: [2, 3], strides: 1 }],
+  ]
+  for (const [xs, opts] of pools) {
+    const name = `[${xs}] ${JSON.stringify(opts)}`
+    // ties: values on a coarse grid, so the first maximum decides
+    await agree(`maxPool2d ${name}`, (x) => T.maxPool2d(x, opts), [T.round(rand(xs, -3, 3))])
+    await agree(`maxPool2d gradient ${name}`, (x, r) => Ad.grad((a: T.Tensor) => T.sum(T.mul(T.maxPool2d(a, opts), r)))(x) as T.Tensor, [T.round(rand(xs, -3, 3)), rand(T.maxPool2d(T.zeros(xs), opts).shape as number[])])
+    await agree(`maxPool2d selection ${name}`, (x, t) => Ad.jvp((a: T.Tensor) => T.maxPool2d(a, opts), [x], [t])[1] as T.Tensor, [T.round(rand(xs, -3, 3)), rand(xs)])
+    await agree(`avgPool2d ${name}`, (x) => T.avgPool2d(x, opts), [rand(xs)], CONV, true)
+    await agree(`avgPool2d gradient ${name}`, (x, r) => Ad.grad((a: T.Tensor) => T.sum(T.mul(T.avgPool2d(a, opts), r)))(x) as T.Tensor, [rand(xs), rand(T.avgPool2d(T.zeros(xs), opts).shape as number[])], CONV, true)
+  }
+
+  // compositions: softmax and log-softmax are built from the kernels above
+  await agree('softmax', (x) => T.softmax(x), [rand([6, 10], -10, 10)], TRANSCENDENTAL)
+  await agree('logSoftmax', (x) => T.logSoftmax(x), [rand([6, 10], -10, 10)], { atol: 1e-5, rtol: 1e-5 })
+
+  // a small MLP: loss and gradient on the GPU against the CPU
+  const net = Net.serial(Net.dense(16), Net.relu, Net.dense(3))
+  const params = Net.init(net, { key: Rng.key(7), inShape: [5] }).params
+  const x = rand([8, 5])
+  const labels = T.tensor([0, 1, 2, 0, 1, 2, 1, 0], 'int32')
+  const loss = (input: T.Tensor) => (p: Tree.Tree) => Loss.softmaxCrossEntropy(Net.forward(net, { params: p, state: [] }, input).y, labels)
+  try {
+    const [cpuLoss, cpuGrad] = Ad.valueAndGrad(loss(x))(params)
+    const [gpuLoss, gpuGrad] = Ad.valueAndGrad(loss(T.toGpu(x)))(Tree.map(params, T.toGpu))
+    const MLP: Tol = { atol: 1e-5, rtol: 1e-4 }
+    await compare('MLP loss', cpuLoss, gpuLoss, MLP)
+    const cs = Tree.leaves(cpuGrad).map((l) => l.value as T.Tensor)
+    const gs = Tree.leaves(gpuGrad).map((l) => l.value as T.Tensor)
+    if (cs.length !== gs.length || cs.length !== 4) failures.push(`MLP gradient: ${gs.length} leaves on the GPU, ${cs.length} on the CPU`)
+    for (let i = 0; i < cs.length; i++) await compare(`MLP gradient leaf ${i}`, cs[i]!, gs[i]!, MLP)
+  } catch (e) {
+    failures.push(`MLP: threw ${String(e)}`)
+  }
+
+  // jit over GPU inputs replays its program primitive by primitive on the device
+  const jitted = Ad.jit((a: T.Tensor, b: T.Tensor) => T.sum(T.mul(T.tanh(a), b), 1))
+  await agree('jit of a function', (a, b) => jitted(a, b), [rand([4, 6]), rand([6])], TRANSCENDENTAL, true)
+  await agree('jit of a gradient', (a, b) => Ad.jit(Ad.grad((p: T.Tensor, q: T.Tensor) => T.sum(T.square(T.matmul(p, q)))))(a, b) as T.Tensor, [rand([3, 4]), rand([4, 2])], MATMUL, true)
+  // the bytes a tape keeps count GPU tensors by their storage
+  checked.push('retainedBytes')
+  try {
+    const kept = retainedBytes((w: T.Tensor) => T.sum(T.exp(w)), T.toGpu(rand([256])))
+    const keptCpu = retainedBytes((w: T.Tensor) => T.sum(T.exp(w)), rand([256]))
+    if (kept !== keptCpu) failures.push(`retainedBytes: ${kept} on the GPU, ${keptCpu} on the CPU`)
+  } catch (e) {
+    failures.push(`retainedBytes: threw ${String(e)}`)
+  }
+
+  // refusals
+  const g = T.toGpu(T.tensor([1, 2, 3]))
+  refused('item of a GPU tensor', () => T.item(T.sum(g)), 'TRACED_READ', /await Tensor\.data/)
+  refused('toArray of a GPU tensor', () => T.toArray(g), 'TRACED_READ', /await Tensor\.data/)
+  refused('argmax has no kernel yet', () => T.argmax(g), 'TRACED_READ', /await Tensor\.toCpu/)
+  refused('float64 to the GPU', () => T.toGpu(T.tensor([1], 'float64')), 'DTYPE_MISMATCH', /float32 only/)
+  checked.push('toCpu')
+  const back = await T.toCpu(T.mul(g, 2))
+  if (T.isOnGpu(back) || T.toArray(back).join() !== '2,4,6') failures.push(`toCpu: ${String(back)}`)
+  if (!/on webgpu/.test(String(g))) failures.push(`String of a GPU tensor: ${String(g)}`)
+
+  return { status, checked: checked.length, failures }
+}
