@@ -4,17 +4,11 @@ import * as T from '../../tensor/index.js'
 import { attr } from '../../onnx/graph.js'
 import { checkInit, initialize } from '../initializers.js'
 import type { BuiltinKind } from '../Kind.js'
-import type { Initializer } from '../Layer.js'
 import { boolean, layerOptions, make, positiveInt } from './common.js'
-import { type Recurrent, type RecurrentOptions, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, sequenceOf, unroll } from './recurrent.js'
+import { type Recurrent, type RecurrentOptions, type RecurrentWeights, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, sequenceOf, unroll } from './recurrent.js'
 
-export interface Gru {
+export interface Gru extends RecurrentWeights {
   readonly _tag: 'Gru'
-  readonly units: number
-  readonly returnSequences: boolean
-  readonly init: Initializer
-  readonly recurrentInit: Initializer
-  readonly mask: boolean
 }
 
 declare module '../Layer.js' {

@@ -3,17 +3,11 @@ import { split } from '../../rng/index.js'
 import * as T from '../../tensor/index.js'
 import { checkInit, initialize } from '../initializers.js'
 import type { BuiltinKind } from '../Kind.js'
-import type { Initializer } from '../Layer.js'
 import { boolean, layerOptions, make, positiveInt } from './common.js'
-import { type Recurrent, type RecurrentOptions, type RnnParams, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, sequenceOf, unroll } from './recurrent.js'
+import { type Recurrent, type RecurrentOptions, type RecurrentWeights, type RnnParams, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, sequenceOf, unroll } from './recurrent.js'
 
-export interface Lstm {
+export interface Lstm extends RecurrentWeights {
   readonly _tag: 'Lstm'
-  readonly units: number
-  readonly returnSequences: boolean
-  readonly init: Initializer
-  readonly recurrentInit: Initializer
-  readonly mask: boolean
 }
 
 declare module '../Layer.js' {

@@ -33,6 +33,12 @@ export interface RecurrentFields {
   readonly mask: boolean
 }
 
+/** The fields of a recurrent layer with input and recurrent weight matrices. */
+export interface RecurrentWeights extends RecurrentFields {
+  readonly init: Initializer
+  readonly recurrentInit: Initializer
+}
+
 /** The tags of the recurrent kinds (the ones `bidirectional` runs both ways). */
 export const recurrentTags: ReadonlyArray<string> = ['SimpleRnn', 'Lstm', 'Gru']
 

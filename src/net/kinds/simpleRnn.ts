@@ -5,21 +5,16 @@ import * as T from '../../tensor/index.js'
 import { activate, activations, isActivationFn } from '../activations.js'
 import { checkInit, initialize } from '../initializers.js'
 import type { BuiltinKind } from '../Kind.js'
-import type { ActivationFn, Initializer } from '../Layer.js'
+import type { ActivationFn } from '../Layer.js'
 import { attr } from '../../onnx/graph.js'
 import type { Cx } from '../Kind.js'
 import type { Sym } from '../onnx/symbols.js'
 import { boolean, layerOptions, make, positiveInt } from './common.js'
-import { type Recurrent, type RecurrentOptions, type RnnParams, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, sequenceOf, unroll } from './recurrent.js'
+import { type Recurrent, type RecurrentOptions, type RecurrentWeights, type RnnParams, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, sequenceOf, unroll } from './recurrent.js'
 
-export interface SimpleRnn {
+export interface SimpleRnn extends RecurrentWeights {
   readonly _tag: 'SimpleRnn'
-  readonly units: number
   readonly activation: ActivationFn
-  readonly returnSequences: boolean
-  readonly init: Initializer
-  readonly recurrentInit: Initializer
-  readonly mask: boolean
 }
 
 declare module '../Layer.js' {
