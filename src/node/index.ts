@@ -5,4 +5,5 @@
  * @module puregrad/node
  */
 export { loadMnist } from './mnist.js'
+export { fromCsvFile } from './csv.js'
 export { type LoadModelFileOptions, loadModelFile, saveModelFile, saveOnnxFile } from './files.js'

@@ -73,6 +73,7 @@ export function* fitLoop<O>(
       const batch: Dataset | undefined = yield { type: 'need', epoch, batch: b }
       if (batch === undefined) {
         if (perEpoch !== undefined) fail('INVALID_VALUE', 'fit', `epoch ${epoch} ended after ${b} of its ${perEpoch} batches; the data must give every epoch in full.`)
+        if (b === 0) fail('INVALID_VALUE', 'fit', `epoch ${epoch} gave no batches; the data must give at least one batch an epoch (check filters and dropRemainder).`)
         break
       }
       let next: TrainState<O>
