@@ -1,6 +1,6 @@
 /**
  * The Node-only entry, `puregrad/node`: the MNIST digits of the `mnist` package and model files
- * (puregrad's JSON, and ONNX).
+ * (puregrad's JSON, and ONNX), and CSV files as pipeline sources.
  * @since 0.1.0
  * @module puregrad/node
  */
