@@ -2,7 +2,8 @@
  * Pipeline sources: a data set in memory, a function of the example index, an iterable made
  * afresh each epoch, and CSV text (CSV files: `fromCsvFile` in puregrad/node).
  */
-import { parse } from 'csv-parse/sync'
+// the browser build: csv-parse's Node build needs Buffer, and this module runs in browsers too
+import { parse } from 'csv-parse/browser/esm/sync'
 import { checkFunction, describe, fail } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import * as T from '../tensor/index.js'

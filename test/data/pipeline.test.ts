@@ -1,8 +1,10 @@
 // Pipelines: sources, keyed stages, batches that depend on (key, epoch) alone, and fitStream
 // resumed from any event equal to an unbroken run.
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { Data, Loss, Net, Optim, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
 import { fromCsvFile } from '../../src/node/index.js'
@@ -63,6 +65,24 @@ describe('pipelines', () => {
     }
   })
 
+  it('parse CSV text without Node built-ins (Buffer), as in a browser', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'puregrad-csv-'))
+    try {
+      const script = join(dir, 'nobuffer.mts')
+      const src = fileURLToPath(new URL('../../src/data/sources.js', import.meta.url))
+      writeFileSync(
+        script,
+        `const { fromCsv } = await import(${JSON.stringify(src)})
+         delete (globalThis as { Buffer?: unknown }).Buffer
+         console.log(fromCsv('a,label\\n1,0\\n2,1\\n', { target: 'label' }).size)\n`,
+      )
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS'))
+      expect(execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000, env }).trim()).toBe('2')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('refuse pipelines without one batch stage, or with stages on the wrong side of it', () => {
     const src = numbers(4)
     expect(() => Data.pipeline(src, [])).toThrow(/needs one batch stage/)
@@ -114,5 +134,27 @@ describe('fitStream', () => {
     expect(s.history).toHaveLength(8)
     expect(new Set(counts)).toEqual(new Set([3]))
     expect(losses.at(-1)!).toBeLessThan(losses[0]!)
+  })
+
+  it('evaluates a dev set each epoch and stops early as fit does', async () => {
+    const dev = Data.dataset(Rng.uniform(Rng.key(12), [40, 2], { min: -1, max: 1 }), T.zeros([40], 'int32')) // labels that do not follow the rule
+    const p = Data.pipeline(circle, [Data.batch(20)])
+    let end: Train.FitEvent | undefined
+    const s = await Train.fitStream(trainer, Train.initFit(trainer, Rng.key(2), [2]), p, { epochs: 40, dev, earlyStopping: Train.earlyStopping({ patience: 2 }) }, (e) => {
+      end = e
+    })
+    expect(end?.type === 'end' && end.reason).toBe('earlyStopping')
+    expect(s.done).toBe(true)
+    expect(s.history.length).toBeLessThan(40)
+    expect(s.history.every((h) => h.dev !== undefined && h.train.accuracy === undefined)).toBe(true)
+  })
+
+  it('refuses a start state that does not fit the network or the pipeline, naming what to do', async () => {
+    const p = Data.pipeline(circle, [Data.batch(20)])
+    const wide = Train.initFit(trainer, Rng.key(0), [3])
+    await expect(Train.fitStream(trainer, wide, p, { epochs: 1 })).rejects.toThrow(/fitStream: .*the state's/)
+    const ahead = { ...Train.initFit(trainer, Rng.key(0), [2]), batch: 4 }
+    await expect(Train.fitStream(trainer, ahead, p, { epochs: 1 })).rejects.toThrow(/4 batches into epoch 0, but an epoch of this pipeline has 3 batches/)
+    await expect(Train.fitStream(trainer, Train.initFit(trainer, Rng.key(0), [2]), Data.pipeline(circle, [Data.filter(() => false), Data.batch(20)]), { epochs: 1 })).rejects.toThrow(/epoch 0 gave no batches/)
   })
 })
