@@ -43,13 +43,14 @@ export function* fitLoop<O>(
   opts: LoopOptions,
   perEpoch: number | undefined,
   evaluateTrain: ((vars: Net.Vars) => Evaluation) | undefined,
+  op: 'fit' | 'fitStream' = 'fit',
 ): Generator<FitEvent<O> | Need, FitState<O>, Dataset | undefined> {
   const step = trainStep(trainer)
   const watch = opts.stopOnDivergence !== false
   if (watch) {
     const bad = paramsIssue(start.train.params)
     if (bad !== undefined) {
-      fail('INVALID_VALUE', 'fit', `the start state's parameters are not finite: ${showIssue(bad)} A run cannot continue from them; resume from an earlier saved state, or start again with Train.initFit.`)
+      fail('INVALID_VALUE', op, `the start state's parameters are not finite: ${showIssue(bad)} A run cannot continue from them; resume from an earlier saved state, or start again with Train.initFit.`)
     }
   }
   let s = start
@@ -72,8 +73,8 @@ export function* fitLoop<O>(
     for (; perEpoch === undefined || b < perEpoch; b++) {
       const batch: Dataset | undefined = yield { type: 'need', epoch, batch: b }
       if (batch === undefined) {
-        if (perEpoch !== undefined) fail('INVALID_VALUE', 'fit', `epoch ${epoch} ended after ${b} of its ${perEpoch} batches; the data must give every epoch in full.`)
-        if (b === 0) fail('INVALID_VALUE', 'fit', `epoch ${epoch} gave no batches; the data must give at least one batch an epoch (check filters and dropRemainder).`)
+        if (perEpoch !== undefined) fail('INVALID_VALUE', op, `epoch ${epoch} ended after ${b} of its ${perEpoch} batches; the data must give every epoch in full.`)
+        if (b === 0) fail('INVALID_VALUE', op, `epoch ${epoch} gave no batches; the data must give at least one batch an epoch (check filters and dropRemainder).`)
         break
       }
       let next: TrainState<O>

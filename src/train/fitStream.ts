@@ -69,7 +69,7 @@ export const fitStream = async <O>(trainer: Trainer<O>, start: FitState<O>, data
     fail('INVALID_VALUE', op, `the state is ${describe(start.batch)} batches into epoch ${start.history.length}, but an epoch of this pipeline has ${perEpoch} batches; resume with the pipeline the run was saved with.`)
   }
   checkStateLike(op, trainer.optimizer.init(start.train.params), start.train.optState, "the state's optimizer state")
-  const run = fitLoop(trainer, start, opts, perEpoch, undefined)
+  const run = fitLoop(trainer, start, opts, perEpoch, undefined, op)
   // the open stream: its epoch and the number of the batch it gives next
   let open: { epoch: number; next: number; it: AsyncIterator<Dataset> } | undefined
   let checked = false

@@ -155,6 +155,6 @@ describe('fitStream', () => {
     await expect(Train.fitStream(trainer, wide, p, { epochs: 1 })).rejects.toThrow(/fitStream: .*the state's/)
     const ahead = { ...Train.initFit(trainer, Rng.key(0), [2]), batch: 4 }
     await expect(Train.fitStream(trainer, ahead, p, { epochs: 1 })).rejects.toThrow(/4 batches into epoch 0, but an epoch of this pipeline has 3 batches/)
-    await expect(Train.fitStream(trainer, Train.initFit(trainer, Rng.key(0), [2]), Data.pipeline(circle, [Data.filter(() => false), Data.batch(20)]), { epochs: 1 })).rejects.toThrow(/epoch 0 gave no batches/)
+    await expect(Train.fitStream(trainer, Train.initFit(trainer, Rng.key(0), [2]), Data.pipeline(circle, [Data.filter(() => false), Data.batch(20)]), { epochs: 1 })).rejects.toThrow(/^fitStream: epoch 0 gave no batches/)
   })
 })
