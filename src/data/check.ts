@@ -3,7 +3,8 @@
  * with one leading axis of examples, and the fitted statistics records hold tensors. One look at
  * each field, no pass over the data. Not exported from the package. @internal
  */
-import { checkRecord, fail, showShape } from '../core/errors.js'
+import { checkRecord, describe, fail, showShape } from '../core/errors.js'
+import type { Pipeline } from './pipelineTypes.js'
 import { type Tensor, checkTensor } from '../core/Tensor.js'
 
 /** The shape of `Dataset` (declared with it; restated here so the two files do not import each other). */
@@ -29,3 +30,10 @@ export const checkFitted = (op: string, u: unknown, name: string, fields: Readon
   for (const k of fields) checkTensor(op, r[k], `${name}'s ${k}`)
   return r as { readonly [key: string]: Tensor }
 }
+
+/** Whether a value is a pipeline. */
+const isPipeline = (u: unknown): u is Pipeline => u !== null && typeof u === 'object' && (u as Pipeline)._tag === 'Pipeline'
+
+/** The pipeline, checked. */
+export const checkPipeline = (op: string, p: unknown): Pipeline => (isPipeline(p) ? p : fail('INVALID_ARGUMENT', op, `expected a pipeline; got ${describe(p)}. Make one with Data.pipeline(source, stages).`))
+

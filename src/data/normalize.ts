@@ -57,3 +57,25 @@ export const standardize = (s: Standardizer, x: Tensor): Tensor => {
   }
   return T.div(T.sub(x, s.mean), s.std)
 }
+
+/**
+ * The inverse of `standardize`: x · σ + μ, back in the units of the data (for predictions of a
+ * network trained on standardized targets, say).
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Tensor as T } from 'puregrad'
+ * const s = Data.fitStandardizer(T.tensor([[1, 10], [3, 30]]))
+ * const x = T.tensor([[2, 25], [-1, 0]])
+ * assert.ok(T.allclose(Data.unstandardize(s, Data.standardize(s, x)), x))
+ * assert.deepStrictEqual(T.toNested(Data.unstandardize(s, T.tensor([[0, 1]]))), [[2, 30]]) // μ, and μ + σ
+ * @category normalization
+ */
+export const unstandardize = (s: Standardizer, z: Tensor): Tensor => {
+  checkFitted('unstandardize', s, 'the standardizer (argument 1)', ['mean', 'std'], 'Data.fitStandardizer(x)')
+  checkTensor('unstandardize', z, 'z (argument 2)')
+  if (z.rank < 1 || z.shape.slice(1).join() !== s.mean.shape.join()) {
+    fail('SHAPE_MISMATCH', 'unstandardize', `examples of shape ${showShape(z.shape.slice(1))} do not match the fitted statistics ${showShape(s.mean.shape)}.`)
+  }
+  return T.add(T.mul(z, s.std), s.mean)
+}

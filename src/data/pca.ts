@@ -101,3 +101,30 @@ export const pcaTransform = (p: Pca, x: Tensor): Tensor => {
   const projected = T.matmul(T.sub(x, p.mean), p.components)
   return p.whiten ? T.div(projected, T.sqrt(T.add(p.variances, p.eps))) : projected
 }
+
+/**
+ * The inverse of `pcaTransform`: from coordinates along the components (whitened or not) back
+ * to the features. With every component kept it undoes `pcaTransform` (up to rounding); with
+ * fewer, it gives the nearest point of the components' subspace (a reconstruction that drops
+ * the least variance), and `pcaTransform` of it gives the coordinates back.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Tensor as T } from 'puregrad'
+ * const x = T.tensor([[2, 0.5], [-2, 0], [0, 1], [0, -1.5]], 'float64')
+ * const white = Data.fitPca(x, { whiten: true })
+ * assert.ok(T.allclose(Data.pcaInverse(white, Data.pcaTransform(white, x)), x, { atol: 1e-12 }))
+ * const one = Data.fitPca(x, { components: 1 })
+ * const z = Data.pcaTransform(one, x)
+ * assert.ok(T.allclose(Data.pcaTransform(one, Data.pcaInverse(one, z)), z, { atol: 1e-12 }))
+ * @category pca
+ */
+export const pcaInverse = (p: Pca, z: Tensor): Tensor => {
+  checkFitted('pcaInverse', p, 'the PCA (argument 1)', ['mean', 'components', 'variances'], 'Data.fitPca(x)')
+  checkTensor('pcaInverse', z, 'z (argument 2)')
+  if (z.rank !== 2 || z.shape[1] !== p.components.shape[1]) {
+    fail('SHAPE_MISMATCH', 'pcaInverse', `coordinates ${showShape(z.shape)} do not match the ${p.components.shape[1]} components of the PCA; pass [n, ${p.components.shape[1]}].`)
+  }
+  const coords = p.whiten ? T.mul(z, T.sqrt(T.add(p.variances, p.eps))) : z
+  return T.add(T.matmul(coords, p.components, { transposeB: true }), p.mean)
+}

@@ -5,82 +5,24 @@
  * iterator. Stopping, saving the state and fitting again from it gives bit-for-bit the same
  * result as fitting without a break.
  */
-import * as E from 'fp-ts/lib/Either.js'
-import { type NumericIssue, checkFinite, issueOf, showIssue } from '../ad/guard.js'
 import { checkFields, fail } from '../core/errors.js'
 import { type Dataset, size } from '../data/Dataset.js'
 import { batches } from '../data/split.js'
 import { type Key, foldIn, isKey } from '../rng/index.js'
 import { checkOptions as checkKeys } from '../core/options.js'
 import { checkBoolean } from '../optim/internal.js'
-import { observeMetric } from '../optim/plateau.js'
 import { checkStateLike } from '../optim/serialize.js'
 import { varsMismatch } from '../net/vars.js'
 import type * as Net from '../net/index.js'
-import * as T from '../tensor/index.js'
-import { type Tree, leaves } from '../tree/index.js'
 import { type Diagnosis, diagnose } from './diagnose.js'
-import { type EarlyStopping, type EarlyStoppingState } from './earlyStopping.js'
-import { type Evaluation, evaluate } from './evaluate.js'
+import { type EarlyStopping } from './earlyStopping.js'
+import { evaluate } from './evaluate.js'
 import { checkTrainer, frozenFit } from './checks.js'
-import { type TrainState, type Trainer, initTrainState, trainStep } from './step.js'
+import { checkMonitoring, fitLoop } from './fitLoop.js'
+import type { FitEvent, FitState } from './fitState.js'
+import { type Trainer, initTrainState } from './step.js'
 
-/** What one epoch achieved. @category model */
-export interface EpochRecord {
-  readonly epoch: number
-  readonly train: Evaluation
-  readonly dev: Evaluation | undefined
-}
-
-/** A whole training run as a value: resume it by fitting it again. @category model */
-export interface FitState<O = unknown> {
-  readonly _tag: 'FitState'
-  readonly train: TrainState<O>
-  /** the key from which each epoch's batch order is drawn */
-  readonly shuffleKey: Key
-  readonly history: ReadonlyArray<EpochRecord>
-  /** batches of the current epoch (number `history.length`) already taken */
-  readonly batch: number
-  readonly stopping: EarlyStoppingState | undefined
-  /** the run stopped for good (early stopping or divergence); fitting it again changes nothing */
-  readonly done: boolean
-  /** sum of this epoch's batch losses so far (the running training loss) */
-  readonly epochLoss: number
-}
-
-/**
- * Where and how a run diverged: the step whose loss was not finite (or after which the
- * parameters were not), and the state the run went back to. @category model
- */
-export interface Divergence {
-  /** the epoch (from 0) and the batch within it (from 0) of the step that diverged */
-  readonly epoch: number
-  readonly batch: number
-  /** the step that diverged, counted as `TrainState.step` counts (the first step is 1) */
-  readonly step: number
-  /** that step's loss (NaN or ±Infinity), or undefined when the guard stopped the step before it was known */
-  readonly loss: number | undefined
-  /** the first non-finite value: `path` 'loss', a parameter such as 'params.0.W', or (with the guard) the primitive */
-  readonly issue: NumericIssue
-  /** the step of the state the run returned: the last one whose parameters are finite */
-  readonly kept: number
-  /** one paragraph: what happened, what was kept, and what to try */
-  readonly message: string
-}
-
-/** Progress reports. @category model */
-export type FitEvent<O = unknown> =
-  | { readonly type: 'batch'; readonly epoch: number; readonly batch: number; readonly batches: number; readonly step: number; readonly loss: number; readonly state: FitState<O> }
-  | { readonly type: 'epoch'; readonly record: EpochRecord; readonly batches: number; readonly state: FitState<O> }
-  | {
-      readonly type: 'end'
-      readonly reason: 'epochs' | 'earlyStopping' | 'diverged' | 'pruned'
-      readonly state: FitState<O>
-      /** the first non-finite value (reason 'diverged') */
-      readonly issue?: NumericIssue
-      /** the step, epoch and loss of the divergence, and the state kept (reason 'diverged') */
-      readonly divergence?: Divergence
-    }
+export type { Divergence, EpochRecord, FitEvent, FitState } from './fitState.js'
 
 /** Options of `fit`. */
 export interface FitOptions {
@@ -143,13 +85,7 @@ const checkOptions = (o: FitOptions, train: Dataset): void => {
   if (!Number.isInteger(o.epochs) || o.epochs < 0) fail('INVALID_ARGUMENT', 'fit', `epochs must be a whole number ≥ 0; got ${o.epochs}.`)
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) fail('INVALID_ARGUMENT', 'fit', `batchSize must be a whole number ≥ 1; got ${o.batchSize}.`)
   if (size(train) === 0) fail('SHAPE_MISMATCH', 'fit', 'the training set is empty.')
-  if (o.monitor !== undefined && o.monitor !== 'devLoss' && o.monitor !== 'devAccuracy') fail('INVALID_ARGUMENT', 'fit', `monitor must be 'devLoss' or 'devAccuracy'; got ${JSON.stringify(o.monitor)}.`)
-  if (o.trial !== undefined) {
-    if (typeof o.trial !== 'object' || o.trial === null || typeof o.trial.report !== 'function' || typeof o.trial.shouldPrune !== 'function') {
-      fail('INVALID_ARGUMENT', 'fit', 'trial must be a trial from study.ask() (it needs report and shouldPrune).')
-    }
-    if (o.dev === undefined) fail('INVALID_ARGUMENT', 'fit', 'a trial is fed the dev metric after each epoch, so it needs a dev set: fit(…, { dev, trial }).')
-  }
+  checkMonitoring('fit', o)
 }
 
 /**
@@ -171,133 +107,28 @@ const checkOptions = (o: FitOptions, train: Dataset): void => {
  */
 export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions): Generator<FitEvent<O>, FitState<O>, void> {
   checkOptions(opts, train)
-  const step = trainStep(trainer)
   const perEpoch = Math.ceil(size(train) / opts.batchSize)
   checkResumable(trainer, start, train, perEpoch)
-  const watch = opts.stopOnDivergence !== false
-  if (watch) {
-    const bad = paramsIssue(start.train.params)
-    if (bad !== undefined) {
-      fail('INVALID_VALUE', 'fit', `the start state's parameters are not finite: ${showIssue(bad)} A run cannot continue from them; resume from an earlier saved state, or start again with Train.initFit.`)
+  const evaluateTrain = opts.evaluateTrain === false ? undefined : (vars: Net.Vars) => evaluate(trainer.network, vars, train, trainer.loss)
+  const run = fitLoop(trainer, start, opts, perEpoch, evaluateTrain)
+  // each epoch's batches, drawn once from the shuffle key and the epoch
+  let epochOf = -1
+  let order: ReadonlyArray<Dataset> = []
+  let input: Dataset | undefined
+  for (;;) {
+    const r = run.next(input)
+    if (r.done === true) return r.value
+    if (r.value.type === 'need') {
+      if (r.value.epoch !== epochOf) {
+        epochOf = r.value.epoch
+        order = batches(foldIn(start.shuffleKey, epochOf), train, opts.batchSize)
+      }
+      input = order[r.value.batch]
+      continue
     }
+    input = undefined
+    yield r.value
   }
-  let s = start
-  // the state before the last step, and the latest state whose parameters were checked finite:
-  // states are immutable, so keeping them costs nothing, and a diverging run goes back to one
-  let prev: FitState<O> | undefined
-  let checked = start
-  let reason: 'epochs' | 'earlyStopping' | 'diverged' | 'pruned' = 'epochs'
-  const monitor = opts.monitor ?? (opts.earlyStopping?.options.monitor === 'devAccuracy' ? 'devAccuracy' : 'devLoss')
-  let divergence: Divergence | undefined
-  /** Stops the run at the newest of `candidates` whose parameters are finite, else at `checked`. */
-  const diverge = (found: Omit<Divergence, 'kept' | 'message'>, candidates: ReadonlyArray<FitState<O> | undefined>): FitState<O> => {
-    const keep = candidates.find((c) => c !== undefined && (c === checked || paramsIssue(c.train.params) === undefined)) ?? checked
-    reason = 'diverged'
-    divergence = Object.freeze({ ...found, kept: keep.train.step, message: divergenceMessage(found, keep.train.step) })
-    return frozenFit({ ...keep, done: true })
-  }
-  while (!s.done && s.history.length < opts.epochs) {
-    const epoch = s.history.length
-    const order = batches(foldIn(s.shuffleKey, epoch), train, opts.batchSize)
-    for (let b = s.batch; b < perEpoch; b++) {
-      let next: TrainState<O>
-      try {
-        next = step(s.train, order[b]!)
-      } catch (e) {
-        // the numeric guard stops the run and says where the first NaN or Inf came from; the
-        // state before the step passed the guard's check of the step before
-        const found = issueOf(e)
-        if (found === undefined) throw e
-        s = diverge({ epoch, batch: b, step: s.train.step + 1, loss: undefined, issue: found }, [s])
-        break
-      }
-      const loss = next.loss ?? 0
-      if (watch && !Number.isFinite(loss)) {
-        // the loss was computed at the parameters of s: go back to s, or to the state before it
-        // when the step that made s already left non-finite parameters (which a finite loss can hide)
-        s = diverge({ epoch, batch: b, step: next.step, loss, issue: lossIssue(loss, next.params) }, [s, prev])
-        break
-      }
-      prev = s
-      s = frozenFit({ ...s, train: next, batch: b + 1, epochLoss: s.epochLoss + loss })
-      yield { type: 'batch', epoch, batch: b, batches: perEpoch, step: next.step, loss: next.loss ?? Number.NaN, state: s }
-    }
-    if (s.done) break
-    if (watch && s !== checked) {
-      // once per epoch: parameters that went non-finite while the loss stayed finite (a NaN
-      // weight behind a relu that outputs 0) are caught here, before they are evaluated or kept
-      const bad = paramsIssue(s.train.params)
-      if (bad !== undefined) {
-        s = diverge({ epoch, batch: perEpoch - 1, step: s.train.step, loss: s.train.loss ?? undefined, issue: bad }, [prev])
-        break
-      }
-    }
-    const vars = { params: s.train.params, state: s.train.modelState }
-    const record: EpochRecord = {
-      epoch,
-      train: opts.evaluateTrain === false ? { loss: s.epochLoss / perEpoch, accuracy: undefined } : evaluate(trainer.network, vars, train, trainer.loss),
-      dev: opts.dev === undefined ? undefined : evaluate(trainer.network, vars, opts.dev, trainer.loss),
-    }
-    s = { ...s, history: [...s.history, record], batch: 0, epochLoss: 0 }
-    if (record.dev !== undefined) {
-      // reduce-on-plateau states inside the optimizer state observe the monitored dev metric
-      // (observeMetric returns the same state when there is none)
-      const metric = monitor === 'devAccuracy' ? (record.dev.accuracy ?? Number.NaN) : record.dev.loss
-      const optState = observeMetric(s.train.optState, metric)
-      if (optState !== s.train.optState) s = { ...s, train: { ...s.train, optState } }
-      if (opts.trial !== undefined) {
-        opts.trial.report(epoch + 1, metric)
-        if (opts.trial.shouldPrune()) {
-          reason = 'pruned'
-          s = { ...s, done: true }
-        }
-      }
-    }
-    if (opts.earlyStopping !== undefined && record.dev !== undefined && !s.done) {
-      const es = opts.earlyStopping
-      const value = es.options.monitor === 'devAccuracy' ? (record.dev.accuracy ?? Number.NaN) : record.dev.loss
-      const stopping = es.update(s.stopping ?? es.init(), epoch, value, s.train.params, s.train.modelState)
-      s = { ...s, stopping }
-      if (stopping.stop) {
-        reason = 'earlyStopping'
-        // restore the best parameters seen, with the model state (batch-norm statistics) of the same epoch
-        s = { ...s, done: true, train: { ...s.train, params: stopping.bestParams ?? s.train.params, modelState: stopping.bestState ?? s.train.modelState } }
-      }
-    }
-    s = frozenFit(s)
-    checked = s
-    yield { type: 'epoch', record, batches: perEpoch, state: s }
-  }
-  const d = divergence as Divergence | undefined
-  yield d === undefined ? { type: 'end', reason, state: s } : { type: 'end', reason, state: s, issue: d.issue, divergence: d }
-  return s
-}
-
-/** The first non-finite value of a parameter tree (its path under 'params'), or undefined. */
-const paramsIssue = (params: Tree): NumericIssue | undefined => {
-  const r = checkFinite(() => ({ params }), 'boundary')()
-  return E.isLeft(r) ? issueOf(r.left) : undefined
-}
-
-/** A non-finite loss, reported as the boundary guard reports it. */
-const lossIssue = (loss: number, params: Tree): NumericIssue => {
-  const r = checkFinite(() => ({ loss: T.scalar(loss, firstDtype(params)) }), 'boundary')()
-  return (E.isLeft(r) ? issueOf(r.left) : undefined) ?? fail('NON_FINITE', 'fit', `the loss is ${loss}.`)
-}
-
-const firstDtype = (params: Tree): 'float32' | 'float64' => {
-  const d = leaves(params)[0]?.value.dtype
-  return d === 'float64' ? 'float64' : 'float32'
-}
-
-const divergenceMessage = (d: Omit<Divergence, 'kept' | 'message'>, kept: number): string => {
-  const issue = showIssue(d.issue).replace(/\.$/, '')
-  const what = d.issue.path === 'loss' ? `the loss of step ${d.step} is ${d.loss}` : d.issue.phase === 'result' ? `after step ${d.step}, ${issue}` : `step ${d.step}: ${issue}`
-  const back = kept === 0 ? 'the state before the first step' : `the state after step ${kept}`
-  return (
-    `training diverged at epoch ${d.epoch + 1}, batch ${d.batch + 1} (${what}); the run stopped and kept ${back}, the last whose parameters are finite. ` +
-    `Lower the learning rate, clip gradients (Optim.clipByGlobalNorm) or normalise the inputs; guard: 'ops' on the trainer names the operation that first made a NaN or Infinity.`
-  )
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Training: a pure step `(state, batch) → state`, `fit` as a fold over epochs and batches with
- * events, evaluation, metrics, early stopping, the bias/variance diagnosis, random restarts and
- * hyperparameter search.
+ * events (`fitStream` over a data pipeline), evaluation, metrics, early stopping, the
+ * bias/variance diagnosis, random restarts and hyperparameter search.
  *
  * ```ts
  * import { Data, Loss, Net, Optim, Rng, Train } from 'puregrad'
@@ -24,3 +24,4 @@ export * from './diagnose.js'
 export * from './earlyStopping.js'
 export * from './search.js'
 export * from './report.js'
+export * from './fitStream.js'
