@@ -20,6 +20,19 @@ describe('fit with a trial', () => {
     expect(() => Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 1, batchSize: 2, trial })).toThrow(/needs a dev set/)
   })
 
+  it('fitStream feeds its trial and reduce-on-plateau states the same way (one loop serves both)', async () => {
+    const reports: Array<readonly [number, number]> = []
+    const trial = { report: (step: number, value: number) => reports.push([step, value]), shouldPrune: () => reports.length >= 2 }
+    const trainer = trainerWith(Optim.chain(Optim.sgd(0), Optim.scaleByPlateau({ patience: 0, factor: 0.5 })))
+    const p = Data.pipeline(Data.fromDataset(train), [Data.batch(2)])
+    let end: Train.FitEvent | undefined
+    const s = await Train.fitStream(trainer, Train.initFit(trainer, Rng.key(0), [1]), p, { epochs: 5, dev, trial }, (e) => (end = e))
+    expect(reports.map(([step]) => step)).toEqual([1, 2])
+    expect([s.history.length, s.done, end?.type === 'end' && end.reason]).toEqual([2, true, 'pruned'])
+    expect((s.train.optState as unknown as [unknown, Optim.PlateauState])[1].scale).toBe(0.5) // the second epoch did not improve
+    await expect(Train.fitStream(trainer, Train.initFit(trainer, Rng.key(0), [1]), p, { epochs: 1, trial })).rejects.toThrow(/needs a dev set/)
+  })
+
   it('lets a study prune a hopeless learning rate from its epoch dev losses', async () => {
     const study = await Study.open({ name: 'lr', space: { lr: Train.choice(0.01, 1e-6) }, sampler: Study.gridSampler(), pruner: Study.medianPruner({ startupTrials: 1 }) })
     await study.optimize((t) => {
