@@ -1,6 +1,8 @@
 // Models saved in headless Chromium (one launch): IndexedDB survives a reload and gives back a
 // model whose outputs equal the original bit for bit; damaged records are refused with coded
-// errors; a download is a file that modelFromFile reads back equal.
+// errors; a download is a file that modelFromFile reads back equal; and the @examples of
+// puregrad/browser run in the page, with their browser branches (Node runs the others).
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -13,9 +15,16 @@ import { CHROMIUM_ARGS, findChromium, serve } from '../browser.js'
 import type * as Page from './storage-page.js'
 
 const page = fileURLToPath(new URL('./storage-page.ts', import.meta.url))
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
+
+/** The @example blocks of a source file, their comment stars removed. */
+const examplesOf = (file: string): string[] =>
+  [...readFileSync(file, 'utf8').matchAll(/@example\n((?: \*(?! @)[^\n]*\n)+)/g)].map((m) => m[1]!.replace(/^ \* ?/gm, ''))
+
+const EXAMPLES = ['indexedDb.ts', 'files.ts'].flatMap((f) => examplesOf(here(`../../src/browser/${f}`)))
 
 /** The page's steps, on window (evaluated in the page: no closure over this module). */
-type Steps = typeof Page
+type Steps = typeof Page & { readonly examples: () => Promise<string[]> }
 declare global {
   interface Window {
     __storage?: Steps
@@ -39,8 +48,17 @@ describe('puregrad/browser in headless Chromium', () => {
     const out = await mkdtemp(join(tmpdir(), 'puregrad-storage-dist-'))
     dirs.push(src, out)
     await writeFile(join(src, 'index.html'), '<!doctype html><input type="file" id="pick"><script type="module" src="./main.ts"></script>\n')
-    await writeFile(join(src, 'main.ts'), `import * as steps from ${JSON.stringify(page)}\nwindow.__storage = steps\n`)
-    await build({ root: src, configFile: false, logLevel: 'warn', build: { outDir: out, emptyOutDir: true, target: 'es2022' } })
+    for (const [i, code] of EXAMPLES.entries()) await writeFile(join(src, `example-${i}.ts`), `${code}\nexport {}\n`)
+    const runExamples = `async () => { const failed = []; ${EXAMPLES.map((_, i) => `await import('./example-${i}.ts').catch((e) => failed.push('example ${i}: ' + String(e)));`).join(' ')} return failed }`
+    await writeFile(join(src, 'main.ts'), `import * as steps from ${JSON.stringify(page)}\nwindow.__storage = { ...steps, examples: ${runExamples} }\n`)
+    const alias = [
+      { find: /^puregrad\/browser$/, replacement: here('../../src/browser/index.ts') },
+      { find: /^puregrad$/, replacement: here('../../src/index.ts') },
+      { find: /^node:assert\/strict$/, replacement: here('./assert-shim.ts') },
+      // the generated files live outside the repository: fp-ts from its node_modules
+      { find: /^fp-ts\/(.*)$/, replacement: `${here('../../node_modules/fp-ts')}/$1` },
+    ]
+    await build({ root: src, configFile: false, logLevel: 'warn', resolve: { alias }, build: { outDir: out, emptyOutDir: true, target: 'es2022' } })
     const served = await serve(out)
     server = served.server
     browser = await chromium.launch({ executablePath: found.path, headless: true, args: [...CHROMIUM_ARGS] })
@@ -74,6 +92,9 @@ describe('puregrad/browser in headless Chromium', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ format: 'puregrad/model', version: 1 })
     await tab.setInputFiles('#pick', file)
     expect(await tab.evaluate(() => window.__storage!.picked())).toEqual({ bits: saved.bits })
+
+    expect(EXAMPLES.length).toBeGreaterThanOrEqual(6)
+    expect(await tab.evaluate(() => window.__storage!.examples())).toEqual([])
     expect(errors).toEqual([])
   })
 })
