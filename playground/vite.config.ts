@@ -1,6 +1,7 @@
 /**
  * Vite configuration of the playground page. The page is built from the library's source:
- * `import … from 'puregrad'` in playground/src resolves to src/index.ts, not to dist/.
+ * `import … from 'puregrad'` in playground/src resolves to src/index.ts, not to dist/ (and
+ * `puregrad/browser` to src/browser/index.ts).
  *
  *   npm run playground          # dev server
  *   npm run playground:build    # static files in dist-playground/
@@ -13,7 +14,12 @@ const here = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 export default defineConfig({
   root: here('.'),
   base: './',
-  resolve: { alias: { puregrad: here('../src/index.ts') } },
+  resolve: {
+    alias: [
+      { find: /^puregrad\/browser$/, replacement: here('../src/browser/index.ts') },
+      { find: /^puregrad$/, replacement: here('../src/index.ts') },
+    ],
+  },
   build: {
     outDir: here('../dist-playground'),
     emptyOutDir: true,

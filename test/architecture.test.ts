@@ -28,6 +28,7 @@ export const RANKS: Readonly<Record<string, number>> = {
   study: 8,
   'index.ts': 9,
   node: 10,
+  browser: 10,
 }
 
 const files = (dir: string): string[] =>

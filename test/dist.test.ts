@@ -19,4 +19,20 @@ describe('the built package', () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })
     expect(JSON.parse(out)).toEqual({ y: 11, tree: 'function', key: 'object', err: 'function' })
   })
+
+  it('imports puregrad/browser under plain node: storage refuses with a coded error, a Blob reads back', () => {
+    expect(existsSync(`${root}dist/browser/index.js`), 'dist/browser is missing: run `npm run build`').toBe(true)
+    const script = `
+      import { Net, Rng } from 'puregrad'
+      import { loadFromIndexedDb, modelFromFile, saveToIndexedDb } from 'puregrad/browser'
+      const network = Net.dense(2)
+      const model = { network, inShape: [3], ...Net.init(network, { key: Rng.key(0), inShape: [3] }) }
+      const loaded = await loadFromIndexedDb('m')
+      const saved = await saveToIndexedDb('m', model).then(() => 'saved', (e) => e.code)
+      const back = await modelFromFile(new Blob([Net.encode(model)]))
+      console.log(JSON.stringify({ loaded: loaded.left.code, saved, back: back._tag }))
+    `
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })
+    expect(JSON.parse(out)).toEqual({ loaded: 'FILE_ERROR', saved: 'FILE_ERROR', back: 'Right' })
+  })
 })

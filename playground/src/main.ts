@@ -13,7 +13,8 @@ import { generate } from './datasets.js'
 import { NEURON_RES, createDiagram } from './diagram.js'
 import { type Inputs, gridCoords, prepare } from './inputs.js'
 import { type Model, buildModel, neuronOutputs, probabilities, sameShape, trainerOf, weightsOf } from './model.js'
-import { type Session, advance, latest, restartOptimizer, runFor, start } from './train.js'
+import { bindStorage } from './storage.js'
+import { type Session, advance, latest, restartOptimizer, runFor, start, withWeights } from './train.js'
 
 /** What the page reports to tests and curious readers: `window.__playground`, read-only. */
 export interface PlaygroundHook {
@@ -31,6 +32,8 @@ export interface PlaygroundHook {
   readonly frames: number
   /** milliseconds a redraw takes (a moving average) */
   readonly renderMs: number
+  /** what the last Save, Load, Download or Upload did */
+  readonly storage: string
 }
 
 declare global {
@@ -79,6 +82,7 @@ const main = async (): Promise<void> => {
   let dirty = true
   let frames = 0
   let renderMs = 0
+  let storage = ''
 
   const next = (s: Session): Session => advance(s, trainer, model, inputs, cfg.batchSize)
 
@@ -137,6 +141,7 @@ const main = async (): Promise<void> => {
       kernels,
       frames,
       renderMs,
+      storage,
     })
   }
 
@@ -180,6 +185,19 @@ const main = async (): Promise<void> => {
     onReset: () => {
       setRunning(false)
       rebuild(cfg)
+    },
+  })
+  bindStorage({
+    current: () => ({ network: model.network, inShape: [inputs.features.length], params: session.state.params, state: session.state.modelState }),
+    adopt: (vars) => {
+      setRunning(false)
+      session = withWeights(session, trainer, model, inputs, vars)
+      dirty = true
+    },
+    say: (message) => {
+      storage = message
+      byId('storage-status').textContent = message
+      publish()
     },
   })
   showTest.addEventListener('change', () => (dirty = true))

@@ -69,6 +69,15 @@ export const restartOptimizer = (s: Session, trainer: Train.Trainer<unknown>): S
 })
 
 /**
+ * The same run going on from other weights (loaded from storage): the optimizer starts afresh
+ * from them, and the latest losses are measured anew with them.
+ */
+export const withWeights = (s: Session, trainer: Train.Trainer<unknown>, model: Model, inputs: Inputs, vars: Net.Vars): Session => {
+  const state = { ...s.state, params: vars.params, modelState: vars.state, optState: trainer.optimizer.init(vars.params) }
+  return { ...s, state, diverged: false, history: [...s.history.slice(0, -1), record(model, inputs, state, s.epoch)] }
+}
+
+/**
  * One step on the next batch; after an epoch's last batch, the epoch's losses are recorded
  * and the next epoch's batch order is drawn (with the batch size in effect then).
  */

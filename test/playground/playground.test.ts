@@ -1,5 +1,6 @@
 // End to end: build the playground page with Vite, serve it, open it in headless Chromium, train,
-// and check that the test loss falls and the decision boundary is drawn. A full-page screenshot
+// and check that the test loss falls, the decision boundary is drawn, and the weights survive
+// Save → Reset → Load (IndexedDB) and Download → Reset → Upload. A full-page screenshot
 // lands in test-output/playground.png.
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { type Server, createServer } from 'node:http'
@@ -7,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { extname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, type Page, chromium } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { PlaygroundHook } from '../../playground/src/main.js'
@@ -51,6 +52,38 @@ const serve = async (root: string): Promise<{ server: Server; url: string }> => 
 
 const hook = (): PlaygroundHook | undefined => (window as { __playground?: PlaygroundHook }).__playground
 
+/** Waits until the page reports a storage message matching `pattern`. */
+const storageSays = (page: Page, pattern: RegExp): Promise<unknown> =>
+  page.waitForFunction((p) => new RegExp(p).test((window as { __playground?: { storage: string } }).__playground?.storage ?? ''), pattern.source, { timeout: 5_000 })
+
+/**
+ * Finishes the epoch (so the latest test loss is that of the current weights), clicks Save,
+ * Reset and Load, then Download, Reset and Upload of the downloaded file: the test loss each time.
+ */
+const saveAndLoad = async (page: Page): Promise<{ trained: number; reset: number; loaded: number; uploaded: number }> => {
+  const testLoss = async (): Promise<number> => (await page.evaluate(hook))!.testLoss
+  const epochIs = (e: number): Promise<unknown> => page.waitForFunction((n) => (window as { __playground?: { epoch: number } }).__playground?.epoch === n, e, { timeout: 5_000 })
+  const epoch = (await page.evaluate(hook))!.epoch
+  await page.click('#step')
+  await epochIs(epoch + 1)
+  const trained = await testLoss()
+  await page.click('#save')
+  await storageSays(page, /^Saved/)
+  await page.click('#reset')
+  await epochIs(0)
+  const reset = await testLoss()
+  await page.click('#load')
+  await storageSays(page, /^Loaded the weights from this browser/)
+  const loaded = await testLoss()
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')])
+  await page.click('#reset')
+  await epochIs(0)
+  expect(download.suggestedFilename()).toBe('playground-model.json')
+  await page.setInputFiles('#upload', { name: download.suggestedFilename(), mimeType: 'application/json', buffer: await readFile(await download.path()) })
+  await storageSays(page, /^Loaded the weights from playground-model\.json/)
+  return { trained, reset, loaded, uploaded: await testLoss() }
+}
+
 describe('the playground page', () => {
   let browser: Browser | undefined
   let server: Server | undefined
@@ -62,7 +95,7 @@ describe('the playground page', () => {
     if (out !== undefined) await rm(out, { recursive: true, force: true })
   })
 
-  it('builds, trains in headless Chromium, and the test loss falls', { timeout: 60_000 }, async () => {
+  it('builds, trains in headless Chromium, the test loss falls, and Save/Load and Download/Upload bring the weights back', { timeout: 60_000 }, async () => {
     const found = await findChromium()
     const t0 = performance.now()
     out = await mkdtemp(join(tmpdir(), 'puregrad-playground-'))
@@ -72,7 +105,7 @@ describe('the playground page', () => {
     const built = performance.now()
 
     browser = await chromium.launch({ executablePath: found.path, headless: true, args: [...CHROMIUM_ARGS] })
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const page = await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } })).newPage()
     const problems: string[] = []
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`)
@@ -99,6 +132,7 @@ describe('the playground page', () => {
     await page.click('#play')
     const after = (await page.evaluate(hook))!
     const seconds = (performance.now() - started) / 1000
+    const saved = await saveAndLoad(page)
     await page.click('#show-test')
     await page.waitForTimeout(100)
 
@@ -135,5 +169,9 @@ describe('the playground page', () => {
     expect(after.testLoss).toBeLessThan(0.6 * before.testLoss)
     expect(colours.blue).toBeGreaterThan(0.05)
     expect(colours.orange).toBeGreaterThan(0.05)
+    // Save, Reset, Load: the trained weights come back (the same test loss, bit for bit); and Download, Reset, Upload
+    expect(saved.reset).not.toBe(saved.trained)
+    expect(saved.loaded).toBe(saved.trained)
+    expect(saved.uploaded).toBe(saved.trained)
   })
 })

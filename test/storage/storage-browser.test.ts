@@ -1,0 +1,100 @@
+// Models saved in headless Chromium (one launch): IndexedDB survives a reload and gives back a
+// model whose outputs equal the original bit for bit; damaged records are refused with coded
+// errors; a download is a file that modelFromFile reads back equal; and the @examples of
+// puregrad/browser run in the page, with their browser branches (Node runs the others).
+import { readFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import type { Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Browser, chromium } from 'playwright-core'
+import { build } from 'vite'
+import { afterAll, describe, expect, it } from 'vitest'
+import { CHROMIUM_ARGS, findChromium, serve } from '../browser.js'
+import type * as Page from './storage-page.js'
+
+const page = fileURLToPath(new URL('./storage-page.ts', import.meta.url))
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
+
+/** The @example blocks of a source file, their comment stars removed. */
+const examplesOf = (file: string): string[] =>
+  [...readFileSync(file, 'utf8').matchAll(/@example\n((?: \*(?! @)[^\n]*\n)+)/g)].map((m) => m[1]!.replace(/^ \* ?/gm, ''))
+
+const EXAMPLES = ['indexedDb.ts', 'files.ts'].flatMap((f) => examplesOf(here(`../../src/browser/${f}`)))
+
+/** The page's steps, on window (evaluated in the page: no closure over this module). */
+type Steps = typeof Page & { readonly examples: () => Promise<string[]> }
+declare global {
+  interface Window {
+    __storage?: Steps
+  }
+}
+
+describe('puregrad/browser in headless Chromium', () => {
+  let browser: Browser | undefined
+  let server: Server | undefined
+  const dirs: string[] = []
+
+  afterAll(async () => {
+    await browser?.close()
+    await new Promise<void>((ok) => (server === undefined ? ok() : server.close(() => ok())))
+    for (const d of dirs) await rm(d, { recursive: true, force: true })
+  })
+
+  it('saves to IndexedDB, loads after a reload bit for bit, refuses damaged records, and reads back a download', { timeout: 90_000 }, async () => {
+    const found = await findChromium()
+    const src = await mkdtemp(join(tmpdir(), 'puregrad-storage-page-'))
+    const out = await mkdtemp(join(tmpdir(), 'puregrad-storage-dist-'))
+    dirs.push(src, out)
+    await writeFile(join(src, 'index.html'), '<!doctype html><input type="file" id="pick"><script type="module" src="./main.ts"></script>\n')
+    for (const [i, code] of EXAMPLES.entries()) await writeFile(join(src, `example-${i}.ts`), `${code}\nexport {}\n`)
+    const runExamples = `async () => { const failed = []; ${EXAMPLES.map((_, i) => `await import('./example-${i}.ts').catch((e) => failed.push('example ${i}: ' + String(e)));`).join(' ')} return failed }`
+    await writeFile(join(src, 'main.ts'), `import * as steps from ${JSON.stringify(page)}\nwindow.__storage = { ...steps, examples: ${runExamples} }\n`)
+    const alias = [
+      { find: /^puregrad\/browser$/, replacement: here('../../src/browser/index.ts') },
+      { find: /^puregrad$/, replacement: here('../../src/index.ts') },
+      { find: /^node:assert\/strict$/, replacement: here('./assert-shim.ts') },
+      // the generated files live outside the repository: fp-ts from its node_modules
+      { find: /^fp-ts\/(.*)$/, replacement: `${here('../../node_modules/fp-ts')}/$1` },
+    ]
+    await build({ root: src, configFile: false, logLevel: 'warn', resolve: { alias }, build: { outDir: out, emptyOutDir: true, target: 'es2022' } })
+    const served = await serve(out)
+    server = served.server
+    browser = await chromium.launch({ executablePath: found.path, headless: true, args: [...CHROMIUM_ARGS] })
+    const context = await browser.newContext({ acceptDownloads: true })
+    const tab = await context.newPage()
+    const errors: string[] = []
+    tab.on('pageerror', (e) => errors.push(e.message))
+    tab.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined))
+    const ready = (): Promise<unknown> => tab.waitForFunction(() => window.__storage !== undefined, undefined, { timeout: 20_000 })
+
+    await tab.goto(served.url)
+    await ready()
+    const saved = await tab.evaluate(() => window.__storage!.save())
+    expect(saved.names).toEqual(['flipped', 'model', 'wrong'])
+    expect(saved.bits).toHaveLength(21)
+
+    await tab.reload()
+    await ready()
+    const after = (await tab.evaluate(() => window.__storage!.load())) as Record<string, { code?: string; message?: string; bits?: string[] }> & { deleted: boolean[]; names: string[] }
+    expect(after['loaded']).toEqual({ bits: saved.bits })
+    expect(after['flipped']).toMatchObject({ code: 'INVALID_VALUE', message: expect.stringMatching(/loadFromIndexedDb: .*checksum of the weights/) })
+    expect(after['flipped']!.bits).toBeUndefined()
+    expect(after['wrong']).toMatchObject({ code: 'INVALID_VALUE', message: expect.stringMatching(/not a model saved by saveToIndexedDb/) })
+    expect(after['missing']).toMatchObject({ code: 'FILE_ERROR', message: expect.stringMatching(/no model named "nothing"/) })
+    expect(after.deleted).toEqual([true, false])
+    expect(after.names).toEqual(['flipped', 'model'])
+
+    const [download] = await Promise.all([tab.waitForEvent('download'), tab.evaluate(() => window.__storage!.download())])
+    expect(download.suggestedFilename()).toBe('net.json')
+    const file = await download.path()
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ format: 'puregrad/model', version: 1 })
+    await tab.setInputFiles('#pick', file)
+    expect(await tab.evaluate(() => window.__storage!.picked())).toEqual({ bits: saved.bits })
+
+    expect(EXAMPLES.length).toBeGreaterThanOrEqual(6)
+    expect(await tab.evaluate(() => window.__storage!.examples())).toEqual([])
+    expect(errors).toEqual([])
+  })
+})
