@@ -90,9 +90,10 @@ export const keepsDtypeAt = (tx: Tx, params: Tree.Tree, grads: ReadonlyArray<Tre
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * import { check, keepsDtype } from 'puregrad/testing'
- * check(keepsDtype(Optim.adamw(1e-3)), { numRuns: 10 })
+ * assert.doesNotThrow(() => check(keepsDtype(Optim.adamw(1e-3)), { numRuns: 10 }))
  * ```
  * @category laws
  */
@@ -131,9 +132,10 @@ const allExact = (a: ReadonlyArray<ReadonlyArray<Tree.Tree>>, b: ReadonlyArray<R
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * import { check, chainIdentity } from 'puregrad/testing'
- * check(chainIdentity(Optim.sgd(0.1, { momentum: 0.9 })), { numRuns: 10 })
+ * assert.doesNotThrow(() => check(chainIdentity(Optim.sgd(0.1, { momentum: 0.9 })), { numRuns: 10 }))
  * ```
  * @category laws
  */
@@ -174,9 +176,12 @@ export const descendsOnQuadraticAt = (tx: Tx, steps: number, q: Quadratic): Equi
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict'
  * import { Optim } from 'puregrad'
  * import { check, descendsOnQuadratic } from 'puregrad/testing'
- * check(descendsOnQuadratic(Optim.adam(0.05)), { numRuns: 5 })
+ * assert.doesNotThrow(() => check(descendsOnQuadratic(Optim.adam(0.05)), { numRuns: 5 }))
+ * // a transformation that adds the gradient climbs
+ * assert.throws(() => check(descendsOnQuadratic(Optim.scale(1)), { numRuns: 5 }), /descendsOnQuadratic: does not hold/)
  * ```
  * @category laws
  */

@@ -18,7 +18,7 @@ import * as T from '../tensor/index.js'
  * import { Net, Rng, Tensor as T } from 'puregrad'
  * import { probe } from 'puregrad/testing'
  * const vars = Net.init(probe(), { key: Rng.key(0), inShape: [2] })
- * assert.deepEqual(Net.apply(probe(), vars, T.zeros([4, 2])).y.shape, [4, 2])
+ * assert.deepEqual((Net.apply(probe(), vars, T.zeros([4, 2])).y as T.Tensor).shape, [4, 2])
  * ```
  * @category laws
  */

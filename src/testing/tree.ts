@@ -148,7 +148,7 @@ const isRecord = (u: Tree.Tree): u is { readonly [key: string]: Tree.Tree } => !
  * import { Tensor as T, Tree } from 'puregrad'
  * import { fc, treeLike } from 'puregrad/testing'
  * const [u] = fc.sample(treeLike({ w: T.zeros([2, 2]), b: [T.zeros([2])] }), 1)
- * assert.deepEqual(Tree.paths(u!), ['w', 'b.0'])
+ * assert.deepEqual(Tree.paths(u!), ['b.0', 'w'])
  * ```
  * @category arbitraries
  */

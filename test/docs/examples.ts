@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import * as Lib from '../../src/index.js'
 import * as LibNode from '../../src/node/index.js'
+import * as LibTesting from '../../src/testing/index.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -22,7 +23,7 @@ export interface PublicExport {
   readonly examples: ReadonlyArray<string>
 }
 
-const entries = { puregrad: 'src/index.ts', 'puregrad/node': 'src/node/index.ts' } as const
+const entries = { puregrad: 'src/index.ts', 'puregrad/node': 'src/node/index.ts', 'puregrad/testing': 'src/testing/index.ts' } as const
 
 const exampleCode = (tag: ts.JSDocTag): string => {
   const text = ts.getTextOfJSDocComment(tag.comment) ?? ''
@@ -30,7 +31,7 @@ const exampleCode = (tag: ts.JSDocTag): string => {
   return (fenced ? fenced[1]! : text).trim()
 }
 
-/** Every public export of both entry points, namespaces opened one level. */
+/** Every public export of the entry points, namespaces opened one level. */
 export const publicExports = (): PublicExport[] => {
   const program = ts.createProgram(
     Object.values(entries).map((f) => root + f),
@@ -65,9 +66,10 @@ export const publicExports = (): PublicExport[] => {
 const modules: Readonly<Record<string, Record<string, unknown>>> = {
   puregrad: Lib as unknown as Record<string, unknown>,
   'puregrad/node': LibNode as unknown as Record<string, unknown>,
+  'puregrad/testing': LibTesting as unknown as Record<string, unknown>,
 }
 
-/** A module an example may import: the library's two entry points, or fp-ts (a dependency). */
+/** A module an example may import: the library's entry points, or fp-ts (a dependency). */
 const moduleOf = async (spec: string): Promise<Record<string, unknown> | undefined> =>
   modules[spec] ?? (/^fp-ts\/lib\/\w+\.js$|^node:[\w/]+$/.test(spec) ? ((await import(spec)) as Record<string, unknown>) : undefined)
 
@@ -82,7 +84,7 @@ const bindingsOf = async (code: string): Promise<Array<readonly [string, unknown
     }
     const m = /^import (?:\* as (\w+)|\{([^}]*)\}) from '([^']+)'$/.exec(line)
     const mod = m ? await moduleOf(m[3]!) : undefined
-    if (!m || !mod) throw new Error(`an example may import only from 'puregrad', 'puregrad/node', 'fp-ts/lib/*.js' and Node's built-ins; got: ${line}`)
+    if (!m || !mod) throw new Error(`an example may import only from 'puregrad', 'puregrad/node', 'puregrad/testing', 'fp-ts/lib/*.js' and Node's built-ins; got: ${line}`)
     if (m[1] !== undefined) {
       out.push([m[1], mod])
       continue
@@ -109,7 +111,7 @@ export const runExample = async (code: string): Promise<void> => {
 
 /**
  * Type errors of user files (path → code), compiled together as files of this repository with
- * the project's strict options, `puregrad` and `puregrad/node` resolved to the sources. Each
+ * the project's strict options, `puregrad`, `puregrad/node` and `puregrad/testing` resolved to the sources. Each
  * error comes with the path of its file and its line there (from 1).
  */
 export const typeErrors = (files: ReadonlyMap<string, string>): Array<{ readonly file: string; readonly line: number; readonly message: string }> => {
@@ -125,7 +127,7 @@ export const typeErrors = (files: ReadonlyMap<string, string>): Array<{ readonly
     noEmit: true,
     types: ['node'],
     baseUrl: root,
-    paths: { puregrad: ['src/index.ts'], 'puregrad/node': ['src/node/index.ts'] },
+    paths: { puregrad: ['src/index.ts'], 'puregrad/node': ['src/node/index.ts'], 'puregrad/testing': ['src/testing/index.ts'] },
   }
   const host = ts.createCompilerHost(options)
   const { getSourceFile, fileExists, readFile } = host
