@@ -179,6 +179,6 @@ export const holdsOrThrow = <A>(e: Equiv<A>, cmp: Comparator<A>, law = 'the law'
   throw new PuregradError(
     'LAW_FAILED',
     law,
-    `does not hold:\n  lhs: ${showValue(e.lhs)}\n  rhs: ${showValue(e.rhs)}\nThe two sides must be equivalent; fix the code under test (or, if the difference is float rounding, compare with allclose).`,
+    `does not hold:\n  lhs: ${showValue(e.lhs)}\n  rhs: ${showValue(e.rhs)}\nThe two sides must be equivalent: fix the code under test (or, if the difference is float rounding, compare with allclose).`,
   )
 }

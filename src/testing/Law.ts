@@ -19,6 +19,8 @@ export interface CheckOptions {
   readonly numRuns?: number
   /** the seed to replay a failure with (printed in its message) */
   readonly seed?: number
+  /** with `seed`, the path to the failing case (printed in its message) */
+  readonly path?: string
 }
 
 /**
@@ -39,13 +41,18 @@ export interface CheckOptions {
  * @category laws
  */
 export const check = (law: Law, opts: CheckOptions = {}): void => {
-  const details = fc.check(law.property, { ...(opts.numRuns === undefined ? {} : { numRuns: opts.numRuns }), ...(opts.seed === undefined ? {} : { seed: opts.seed }) })
+  const details = fc.check(law.property, {
+    ...(opts.numRuns === undefined ? {} : { numRuns: opts.numRuns }),
+    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+    ...(opts.path === undefined ? {} : { path: opts.path }),
+  })
   if (!details.failed) return
   const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)
+  const where = details.counterexample === null ? `after ${details.numRuns} cases` : `on the case ${fc.stringify(details.counterexample)} (found after ${details.numRuns} cases, shrunk ${details.numShrinks} times)`
   throw new PuregradError(
     'LAW_FAILED',
     law.name,
-    `does not hold: ${cause}\n${fc.defaultReportMessage(details) ?? ''}\nFix the code under test; replay this case with check(law, { seed: ${details.seed} }).`,
+    `fails ${where}:\n${cause}\nFix the code under test; replay this case with check(law, { seed: ${details.seed}, path: ${JSON.stringify(details.counterexamplePath ?? '')} }).`,
   )
 }
 

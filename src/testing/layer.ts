@@ -116,7 +116,9 @@ export const gradCheckAt = (layer: Net.Layer, o: Pick<LayerLawOptions, 'inShape'
  * The layer's gradients (of its parameters and of its input) agree with finite differences,
  * at random initialisations and inputs, in float64, in training mode under a fixed key.
  * A wrong rule given to `Ad.customVjp`, or a forward pass that reads its values in a way
- * differentiation cannot follow, breaks it.
+ * differentiation cannot follow, breaks it. The report names parameters by their path in
+ * `betweenProbes(layer)`: `0.s` is the probe before the layer (so a wrong input gradient shows
+ * there), `1…` the layer's own, `2.s` the probe after it.
  *
  * @example
  * ```ts
