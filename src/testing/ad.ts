@@ -10,7 +10,8 @@ import { type Equiv, equiv, holdsOrThrow } from './Equiv.js'
 import { type Law, law } from './Law.js'
 import { tensorOfShape } from './tensor.js'
 
-type Fn = (x: T.Tensor) => T.Tensor
+/** A function between tensors (to one number, for the gradient laws). @category laws */
+export type Fn = (x: T.Tensor) => T.Tensor
 
 /**
  * ⟨a, b⟩ as a number.

@@ -23,7 +23,13 @@
  * @since 0.1.0
  * @module puregrad/testing
  */
-export { default as fc } from 'fast-check'
+import fc from 'fast-check'
+
+/**
+ * fast-check (the optional peer dependency), the instance the arbitraries and laws are built
+ * with; its own documentation is at https://fast-check.dev. @hidden
+ */
+export { fc }
 export * from './Equiv.js'
 export { type CheckOptions, type Law, check } from './Law.js'
 export * from './tensor.js'

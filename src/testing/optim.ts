@@ -13,7 +13,8 @@ import { type Equiv, deepEqual, equiv, holdsOrThrow, treeExact } from './Equiv.j
 import { type Law, law } from './Law.js'
 import { type Quadratic, paramsAndGrads, quadratic, quadraticGrad, quadraticValue } from './optimizer.js'
 
-type Tx = Optim.GradientTransformation<unknown>
+/** Any gradient transformation. @category laws */
+export type Tx = Optim.GradientTransformation<unknown>
 
 /**
  * Runs `init` then one `update` per gradient tree; returns the updates and the states (init first).
@@ -181,7 +182,7 @@ export const descendsOnQuadraticAt = (tx: Tx, steps: number, q: Quadratic): Equi
  * import { check, descendsOnQuadratic } from 'puregrad/testing'
  * assert.doesNotThrow(() => check(descendsOnQuadratic(Optim.adam(0.05)), { numRuns: 5 }))
  * // a transformation that adds the gradient climbs
- * assert.throws(() => check(descendsOnQuadratic(Optim.scale(1)), { numRuns: 5 }), /descendsOnQuadratic: does not hold/)
+ * assert.throws(() => check(descendsOnQuadratic(Optim.scale(1)), { numRuns: 5 }), /descendsOnQuadratic: fails on the case/)
  * ```
  * @category laws
  */
