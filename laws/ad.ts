@@ -3,16 +3,13 @@
  * number, `g` a function between tensors.
  */
 import { Ad, Tensor as T } from '../src/index.js'
+import { inner } from '../src/testing/ad.js'
 import { type Equiv, equiv } from './Equiv.js'
 
 type Fn = (x: T.Tensor) => T.Tensor
 
-/** ⟨a, b⟩ as a number. */
-export const inner = (a: T.Tensor, b: T.Tensor): number => T.item(T.sum(T.mul(a, b)))
-
-/** Reverse mode equals forward mode: ⟨∇f(x), u⟩ = jvp(f)(x; u). */
-export const forwardEqualsReverse = (f: Fn, x: T.Tensor, u: T.Tensor): Equiv<number> =>
-  equiv(inner(Ad.grad(f)(x) as T.Tensor, u), T.item(Ad.jvp(f, [x], [u])[1]))
+/** ⟨a, b⟩ as a number; reverse mode equals forward mode: ⟨∇f(x), u⟩ = jvp(f)(x; u) (those of puregrad/testing). */
+export { inner, forwardEqualsReverseAt as forwardEqualsReverse } from '../src/testing/ad.js'
 
 /** The VJP is the adjoint of the JVP: ⟨vjp(c), u⟩ = ⟨c, jvp(u)⟩. */
 export const vjpIsAdjointOfJvp = (g: Fn, x: T.Tensor, u: T.Tensor, c: T.Tensor): Equiv<number> => {

@@ -6,11 +6,9 @@ import * as A from './arb/net.js'
 import * as K from './kinds.js'
 import { deepEqual } from './Equiv.js'
 import * as L from './net.js'
-import { treeExact } from './tree.js'
+import { gradCheckNetwork, modelEqual, treeExact } from '../src/testing/index.js'
 
 const seed = fc.integer({ min: 0, max: 2 ** 30 })
-const modelEqual = (a: Net.Model, b: Net.Model): boolean =>
-  deepEqual(a.network, b.network) && deepEqual(a.inShape, b.inShape) && treeExact(a.params, b.params) && treeExact(a.state, b.state)
 
 describe('networks as data', () => {
   test.prop([A.network(), A.network(), A.network()])('serial is associative', (a, b, c) => {
@@ -57,17 +55,6 @@ describe('dropout', () => {
   })
 })
 
-/** gradCheck of a network's parameters: float64 variables, dropout on under a fixed key; the loss weighs every output. */
-const checkNetwork = (net: Net.Layer, inShape: Net.Shapes, x: Net.Value, seed0: number): Ad.GradCheckReport => {
-  const vars = Net.init(net, { key: Rng.key(seed0), inShape, dtype: 'float64' })
-  const key = Rng.key(seed0 + 1)
-  const loss = (params: Tree.Tree) =>
-    K.tensorsOf(Net.apply(net, { params, state: vars.state }, x, { train: true, key }).y)
-      .map((y) => T.sum(T.mul(y, T.reshape(T.linspace(-1, 1, y.size, 'float64'), y.shape))))
-      .reduce((a, b) => T.add(a, b))
-  return Ad.gradCheck(loss, vars.params)
-}
-
 describe('every layer kind, on its examples', () => {
   it.each(K.KINDS.map((k) => [k.tag, k] as const))('%s has examples', (_, kind) => {
     expect(K.examplesOf(kind).length).toBeGreaterThan(0)
@@ -86,12 +73,12 @@ describe('every layer kind, on its examples', () => {
 describe('gradCheck passes on every layer kind, on its examples between learnable scales (dropout on, fixed key)', () => {
   for (const ex of K.KINDS.flatMap(K.examplesOf)) {
     test.prop([seed], { numRuns: 4 })(ex.name, (s) => {
-      const report = checkNetwork(ex.net, ex.inShape, K.inputOf(ex, Rng.key(s + 7), 3, 'float64'), s)
+      const report = gradCheckNetwork(ex.net, ex.inShape, K.inputOf(ex, Rng.key(s + 7), 3, 'float64'), s)
       expect(report.verdict, `${ex.name}\n${Ad.showGradCheck(report)}`).toBe('ok')
     })
   }
   test.prop([A.network(), A.width, seed], { numRuns: 30 })('and on random networks', (net, w, s) => {
-    const report = checkNetwork(net, [w], Rng.normal(Rng.key(s + 7), [3, w], { dtype: 'float64' }), s)
+    const report = gradCheckNetwork(net, [w], Rng.normal(Rng.key(s + 7), [3, w], { dtype: 'float64' }), s)
     // a network without parameters leaves nothing to compare: the check says so
     expect(report.verdict, Ad.showGradCheck(report)).toBe(report.parameters === 0 ? 'inconclusive' : 'ok')
   })

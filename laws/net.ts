@@ -1,6 +1,6 @@
 /** Laws of networks as data and of their interpreters, as pure functions returning `Equiv`s. */
-import * as E from 'fp-ts/lib/Either.js'
 import { Net, Rng, Tensor as T, Tree } from '../src/index.js'
+import { codecRoundTripAt, shapeAgreementAt } from '../src/testing/index.js'
 import { type Equiv, equiv } from './Equiv.js'
 
 type Layer = Net.Layer
@@ -11,14 +11,8 @@ export const serialAssociative = (a: Layer, b: Layer, c: Layer): Equiv<Layer> =>
 /** identity is serial's unit on both sides, as data. */
 export const serialIdentity = (a: Layer): Equiv<ReadonlyArray<Layer>> => equiv([Net.serial(Net.identity, a), Net.serial(a, Net.identity)], [a, a])
 
-/** The statically inferred output shape is the shape apply produces (with the batch axis in front). */
-export const shapeAgreement = (net: Layer, inShape: ReadonlyArray<number>, batch: number, seed: number): Equiv<string> => {
-  const predicted = Net.shape(net, inShape)
-  const vars = Net.init(net, { key: Rng.key(seed), inShape })
-  const x = Rng.normal(Rng.key(seed + 1), [batch, ...inShape])
-  const { y } = Net.apply(net, vars, x, { train: true, key: Rng.key(seed + 2) })
-  return equiv(JSON.stringify(E.map((s: Net.Shapes) => [batch, ...(s as number[])])(predicted)), JSON.stringify(E.right((y as T.Tensor).shape)))
-}
+/** The statically inferred output shape is the shape apply produces (with the batch axis in front); puregrad/testing's. */
+export const shapeAgreement = (net: Layer, inShape: ReadonlyArray<number>, batch: number, seed: number): Equiv<string> => shapeAgreementAt(net, { inShape }, batch, seed)
 
 /** init is a pure function of the key. */
 export const initDeterministic = (net: Layer, inShape: ReadonlyArray<number>, seed: number): Equiv<Tree.Tree> => {
@@ -29,12 +23,8 @@ export const initDeterministic = (net: Layer, inShape: ReadonlyArray<number>, se
   return equiv(once(), once())
 }
 
-/** decode(encode(model)) is the model again: same network, same values bit for bit. */
-export const codecRoundTrip = (net: Layer, inShape: ReadonlyArray<number>, seed: number): Equiv<Net.Model> => {
-  const v = Net.init(net, { key: Rng.key(seed), inShape })
-  const model: Net.Model = { network: net, inShape, params: v.params, state: v.state }
-  return equiv(E.getOrElseW((e: Error) => ({ error: e.message }) as unknown as Net.Model)(Net.decode(Net.encode(model))), model)
-}
+/** decode(encode(model)) is the model again: same network, same values bit for bit; puregrad/testing's. */
+export const codecRoundTrip = (net: Layer, inShape: ReadonlyArray<number>, seed: number): Equiv<Net.Model> => codecRoundTripAt(net, { inShape }, seed)
 
 /** In evaluation mode the key is ignored (no dropout, running statistics). */
 export const evalIgnoresKey = (net: Layer, inShape: ReadonlyArray<number>, seed: number): Equiv<ReadonlyArray<T.Tensor>> => {

@@ -23,6 +23,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { Optim, Tensor as T, Tree } from '../src/index.js'
 import type { Quadratic } from './arb/optim.js'
 import { quadraticGrad, quadraticValue } from './arb/optim.js'
+import * as Kit from '../src/testing/optim.js'
 import { type Comparator, type Equiv, equiv } from './Equiv.js'
 import { snapshot } from './tree.js'
 
@@ -97,17 +98,9 @@ export const OPTIMIZERS_UNDER_TEST: ReadonlyArray<Row> = OPTIM_MODULES.flatMap((
 // -------------------------------------------------------------------------------------
 // helpers (written without the optimizers under test)
 
-/** Runs `init` then one `update` per gradient tree; returns the updates and the states (init first). */
-export const run = (tx: Tx, params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>): { updates: Tree.Tree[]; states: unknown[] } => {
-  const states: unknown[] = [tx.init(params)]
-  const updates: Tree.Tree[] = []
-  for (const g of grads) {
-    const [u, s] = tx.update(g, states[states.length - 1], params)
-    updates.push(u)
-    states.push(s)
-  }
-  return { updates, states }
-}
+/** Runs `init` then one `update` per gradient tree; every tensor inside a value: puregrad/testing's. */
+export { run, tensorsIn } from '../src/testing/optim.js'
+const { run } = Kit
 
 /** A state read back from its JSON form; a refusal is thrown, failing the law or test that read it. */
 export const fromJSON = <S = unknown>(json: unknown, like?: S): S => {
@@ -135,13 +128,6 @@ export const skeleton = (x: unknown): string => {
   }
   if (typeof x === 'string') return JSON.stringify(x)
   return typeof x
-}
-
-/** Every tensor inside a value. */
-export const tensorsIn = (x: unknown): T.Tensor[] => {
-  if (T.isTensor(x)) return [x]
-  if (typeof x === 'object' && x !== null) return Object.values(x).flatMap(tensorsIn)
-  return []
 }
 
 /** Values compared structurally: tensors bit for bit, numbers with Object.is, records by key sets. */
@@ -174,22 +160,17 @@ const plus = (p: Tree.Tree, u: Tree.Tree): Tree.Tree => Tree.zipWith(p, u, (a, b
 // -------------------------------------------------------------------------------------
 // algebra
 
+/** chain(identity, tx) ≡ tx ≡ chain(tx, identity) ≡ chain(tx), in updates (puregrad/testing's law). */
+export const chainIdentity =
+  (tx: Tx) =>
+  (params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>): Equiv<Tree.Tree[][]> =>
+    Kit.chainIdentityAt(tx, params, grads)
+
 /** chain(chain(a, b), c) and chain(a, chain(b, c)) give the same updates, step after step. */
 export const chainAssociative =
   (a: Tx, b: Tx, c: Tx) =>
   (params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>): Equiv<Tree.Tree[]> =>
     equiv(run(Optim.chain(Optim.chain(a, b), c), params, grads).updates, run(Optim.chain(a, Optim.chain(b, c)), params, grads).updates)
-
-/** chain(identity, tx) ≡ tx ≡ chain(tx, identity) ≡ chain(tx), in updates. */
-export const chainIdentity =
-  (tx: Tx) =>
-  (params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>): Equiv<Tree.Tree[][]> => {
-    const u = run(tx, params, grads).updates
-    return equiv(
-      [run(Optim.chain(Optim.identity(), tx), params, grads).updates, run(Optim.chain(tx, Optim.identity()), params, grads).updates, run(Optim.chain(tx), params, grads).updates],
-      [u, u, u],
-    )
-  }
 
 /** The empty chain is the identity. */
 export const emptyChainIsIdentity = (params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>): Equiv<Tree.Tree[]> =>
@@ -255,18 +236,11 @@ export const resumesFromJSON =
     return equiv(resumed, straight)
   }
 
-/** A scalar of a state that is bookkeeping, not a statistic of the parameters: a step count (int32) or a product of factors (float64). */
-const bookkeeping = (t: T.Tensor): boolean => t.shape.length === 0 && (t.dtype === 'int32' || t.dtype === 'float64')
-
-/** With parameters of one dtype, every update and every tensor of the state has that dtype (bar the state's step counts and float64 scalars). */
+/** With parameters of one dtype, every update and state tensor has that dtype (puregrad/testing's law). */
 export const keepsDtype =
   (tx: Tx) =>
-  (params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>): Equiv<string[]> => {
-    const dtype = Tree.leaves(params)[0]!.value.dtype
-    const r = run(tx, params, grads)
-    const seen = [...r.updates.flatMap(tensorsIn), ...r.states.flatMap(tensorsIn).filter((t) => !bookkeeping(t))].map((t) => t.dtype)
-    return equiv([...new Set(seen)], seen.length === 0 ? [] : [dtype])
-  }
+  (params: Tree.Tree, grads: ReadonlyArray<Tree.Tree>): Equiv<string[]> =>
+    Kit.keepsDtypeAt(tx, params, grads)
 
 // -------------------------------------------------------------------------------------
 // fixed points and first steps
@@ -326,21 +300,11 @@ export const clipByGlobalNormBound =
 // -------------------------------------------------------------------------------------
 // descent
 
-/** After `steps` steps from its start, the optimizer has lowered a convex quadratic. */
+/** After `steps` steps from its start, the optimizer has lowered a convex quadratic (puregrad/testing's law). */
 export const descendsOnQuadratic =
   (tx: Tx, steps: number) =>
-  (q: Quadratic): Equiv<readonly [boolean, number, number]> => {
-    let p = q.start
-    let s = tx.init(p)
-    for (let i = 0; i < steps; i++) {
-      const [u, next] = tx.update(quadraticGrad(q, p), s, p)
-      p = plus(p, u)
-      s = next
-    }
-    const f0 = quadraticValue(q, q.start)
-    const f1 = quadraticValue(q, p)
-    return equiv([f1 < f0, f0, f1], [true, f0, f1])
-  }
+  (q: Quadratic): Equiv<readonly [boolean, number, number]> =>
+    Kit.descendsOnQuadraticAt(tx, steps, q)
 
 /** Within its budget, the optimizer brings Rosenbrock's function from 24.2 below its target. */
 export const reachesRosenbrockTarget = (d: Descent): Equiv<readonly [boolean, number]> => {

@@ -23,29 +23,8 @@ type Fn = (leaf: T.Tensor, path: string) => T.Tensor
 
 const isRec = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === 'object' && u !== null && !Array.isArray(u) && !T.isTensor(u)
 
-/** Compares trees node by node (record keys as sets) and leaves with a tensor comparator. */
-export const treeWith =
-  (leafCmp: Comparator<T.Tensor>): Comparator<Tree.Tree> =>
-  (a, b) => {
-    const go = (x: unknown, y: unknown): boolean => {
-      if (T.isTensor(x) || T.isTensor(y)) return T.isTensor(x) && T.isTensor(y) && leafCmp(x, y)
-      if (Array.isArray(x) || Array.isArray(y)) {
-        return Array.isArray(x) && Array.isArray(y) && x.length === y.length && x.every((v, i) => go(v, y[i]))
-      }
-      if (!isRec(x) || !isRec(y)) return false
-      const kx = Object.keys(x).sort()
-      const ky = Object.keys(y).sort()
-      return kx.length === ky.length && kx.every((k, i) => k === ky[i] && go(x[k], y[k]))
-    }
-    return go(a, b)
-  }
-
-/** Same structure; leaves with the same dtype, shape and bits (NaN equals NaN, 0 differs from −0). */
-export const treeExact: Comparator<Tree.Tree> = treeWith((x, y) => T.equals(x, y))
-
-/** Same structure; leaves with the same dtype and shape and values within atol + rtol·|b|. */
-export const treeAllclose = (opts: { readonly rtol?: number; readonly atol?: number } = {}): Comparator<Tree.Tree> =>
-  treeWith((x, y) => x.dtype === y.dtype && T.allclose(x, y, opts))
+/** Trees compared node by node (record keys as sets), leaves with a tensor comparator: puregrad/testing's. */
+export { treeAllclose, treeExact, treeWith } from '../src/testing/Equiv.js'
 
 /** `Object.is` on numbers, booleans, strings. */
 export const same: Comparator<unknown> = (a, b) => Object.is(a, b)

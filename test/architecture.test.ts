@@ -25,6 +25,7 @@ export const RANKS: Readonly<Record<string, number>> = {
   loss: 6,
   data: 6,
   train: 7,
+  testing: 7,
   study: 8,
   'index.ts': 9,
   node: 10,

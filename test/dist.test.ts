@@ -1,7 +1,8 @@
 // The built package must load under plain Node, outside vitest and tsx: this is the check that
 // catches imports that only bundlers resolve (e.g. `fp-ts/function` instead of `fp-ts/lib/function.js`).
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
@@ -34,5 +35,41 @@ describe('the built package', () => {
     `
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })
     expect(JSON.parse(out)).toEqual({ loaded: 'FILE_ERROR', saved: 'FILE_ERROR', back: 'Right' })
+  })
+
+  it('serves puregrad/testing: its laws run under plain node, pass on a correct layer and fail with LAW_FAILED on a broken one', () => {
+    expect(existsSync(`${root}dist/testing/index.js`), 'dist/testing is missing: run `npm run build`').toBe(true)
+    const script = `
+      import { Net, Optim, Tensor as T } from 'puregrad'
+      import { check, fc, gradCheckLaw, descendsOnQuadratic, tensor } from 'puregrad/testing'
+      check(gradCheckLaw(Net.dense(2), { inShape: [3] }), { numRuns: 2 })
+      let code
+      try { check(descendsOnQuadratic(Optim.scale(1)), { numRuns: 3 }) } catch (e) { code = e.code }
+      console.log(JSON.stringify({ code, drawn: T.isTensor(fc.sample(tensor(), 1)[0]) }))
+    `
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })
+    expect(JSON.parse(out)).toEqual({ code: 'LAW_FAILED', drawn: true })
+  })
+
+  it('keeps fast-check out of the main entry: no module reachable from dist/index.js imports it', () => {
+    const seen = new Set<string>()
+    const bare = new Set<string>()
+    const visit = (file: string): void => {
+      if (seen.has(file)) return
+      seen.add(file)
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:^|[\s;])(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm)) {
+        const spec = m[1] ?? m[2] ?? m[3]!
+        if (spec.startsWith('.')) visit(normalize(join(dirname(file), spec)))
+        else bare.add(spec)
+      }
+    }
+    visit(`${root}dist/index.js`)
+    expect(seen.size).toBeGreaterThan(50)
+    expect([...bare].filter((s) => s === 'fast-check' || s.startsWith('fast-check/'))).toEqual([])
+    // and the package declares it as the optional peer dependency puregrad/testing needs
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }>; exports: Record<string, unknown> }
+    expect(pkg.peerDependencies['fast-check']).toBeDefined()
+    expect(pkg.peerDependenciesMeta['fast-check']?.optional).toBe(true)
+    expect(pkg.exports['./testing']).toEqual({ types: './dist/testing/index.d.ts', import: './dist/testing/index.js' })
   })
 })

@@ -32,6 +32,7 @@ export const codes = {
   TOO_DEEP: 'a tree, network or document nests deeper than the stated limit',
   FILE_ERROR: 'a file could not be read or written; an existing file is left as it was',
   NO_DEVICE: 'the device asked for (WebGPU) is missing here or was not set up',
+  LAW_FAILED: 'a law of puregrad/testing does not hold for the layer, optimizer or function it was given',
 } as const
 
 /** @category errors */

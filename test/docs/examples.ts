@@ -10,6 +10,7 @@ import ts from 'typescript'
 import * as Lib from '../../src/index.js'
 import * as LibBrowser from '../../src/browser/index.js'
 import * as LibNode from '../../src/node/index.js'
+import * as LibTesting from '../../src/testing/index.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -23,7 +24,7 @@ export interface PublicExport {
   readonly examples: ReadonlyArray<string>
 }
 
-const entries = { puregrad: 'src/index.ts', 'puregrad/node': 'src/node/index.ts', 'puregrad/browser': 'src/browser/index.ts' } as const
+const entries = { puregrad: 'src/index.ts', 'puregrad/node': 'src/node/index.ts', 'puregrad/browser': 'src/browser/index.ts', 'puregrad/testing': 'src/testing/index.ts' } as const
 
 const exampleCode = (tag: ts.JSDocTag): string => {
   const text = ts.getTextOfJSDocComment(tag.comment) ?? ''
@@ -31,7 +32,7 @@ const exampleCode = (tag: ts.JSDocTag): string => {
   return (fenced ? fenced[1]! : text).trim()
 }
 
-/** Every public export of both entry points, namespaces opened one level. */
+/** Every public export of the entry points, namespaces opened one level. */
 export const publicExports = (): PublicExport[] => {
   const program = ts.createProgram(
     Object.values(entries).map((f) => root + f),
@@ -67,9 +68,10 @@ const modules: Readonly<Record<string, Record<string, unknown>>> = {
   puregrad: Lib as unknown as Record<string, unknown>,
   'puregrad/node': LibNode as unknown as Record<string, unknown>,
   'puregrad/browser': LibBrowser as unknown as Record<string, unknown>,
+  'puregrad/testing': LibTesting as unknown as Record<string, unknown>,
 }
 
-/** A module an example may import: the library's three entry points, or fp-ts (a dependency). */
+/** A module an example may import: the library's entry points, or fp-ts (a dependency). */
 const moduleOf = async (spec: string): Promise<Record<string, unknown> | undefined> =>
   modules[spec] ?? (/^fp-ts\/lib\/\w+\.js$|^node:[\w/]+$/.test(spec) ? ((await import(spec)) as Record<string, unknown>) : undefined)
 
@@ -84,7 +86,7 @@ const bindingsOf = async (code: string): Promise<Array<readonly [string, unknown
     }
     const m = /^import (?:\* as (\w+)|\{([^}]*)\}) from '([^']+)'$/.exec(line)
     const mod = m ? await moduleOf(m[3]!) : undefined
-    if (!m || !mod) throw new Error(`an example may import only from 'puregrad', 'puregrad/node', 'puregrad/browser', 'fp-ts/lib/*.js' and Node's built-ins; got: ${line}`)
+    if (!m || !mod) throw new Error(`an example may import only from 'puregrad', 'puregrad/node', 'puregrad/browser', 'puregrad/testing', 'fp-ts/lib/*.js' and Node's built-ins; got: ${line}`)
     if (m[1] !== undefined) {
       out.push([m[1], mod])
       continue
@@ -111,7 +113,7 @@ export const runExample = async (code: string): Promise<void> => {
 
 /**
  * Type errors of user files (path → code), compiled together as files of this repository with
- * the project's strict options, `puregrad`, `puregrad/node` and `puregrad/browser` resolved to the sources. Each
+ * the project's strict options, `puregrad`, `puregrad/node`, `puregrad/browser` and `puregrad/testing` resolved to the sources. Each
  * error comes with the path of its file and its line there (from 1).
  */
 export const typeErrors = (files: ReadonlyMap<string, string>): Array<{ readonly file: string; readonly line: number; readonly message: string }> => {
@@ -127,7 +129,7 @@ export const typeErrors = (files: ReadonlyMap<string, string>): Array<{ readonly
     noEmit: true,
     types: ['node'],
     baseUrl: root,
-    paths: { puregrad: ['src/index.ts'], 'puregrad/node': ['src/node/index.ts'], 'puregrad/browser': ['src/browser/index.ts'] },
+    paths: { puregrad: ['src/index.ts'], 'puregrad/node': ['src/node/index.ts'], 'puregrad/browser': ['src/browser/index.ts'], 'puregrad/testing': ['src/testing/index.ts'] },
   }
   const host = ts.createCompilerHost(options)
   const { getSourceFile, fileExists, readFile } = host

@@ -59,7 +59,7 @@ const pageOf = (name: string, kind: ReflectionKind): string | undefined => {
 }
 
 describe('typedoc', () => {
-  it('converts the three entry points without errors', () => {
+  it('converts the entry points without errors', () => {
     expect(project, logger.messages.join('\n')).toBeDefined()
     expect(logger.messages.filter((m) => m.startsWith('Error')), 'errors').toEqual([])
   })
@@ -69,13 +69,15 @@ describe('typedoc', () => {
     expect(warnings, `${warnings.length} warning(s):\n${warnings.join('\n')}`).toEqual([])
   })
 
-  it('writes a page for each namespace and for puregrad/node and puregrad/browser', () => {
+  it('writes a page for each namespace and for puregrad/node, puregrad/browser and puregrad/testing', () => {
     const pages = namespaces.map((n) => pageOf(`puregrad.${n}`, ReflectionKind.Namespace))
     expect(pages.map((p, i) => (p !== undefined && existsSync(p) ? namespaces[i] : `${namespaces[i]} (missing)`))).toEqual(namespaces)
     const node = pageOf('puregrad/node', ReflectionKind.Module)
     expect(node !== undefined && existsSync(node), 'puregrad/node').toBe(true)
     const browser = pageOf('puregrad/browser', ReflectionKind.Module)
     expect(browser !== undefined && existsSync(browser), 'puregrad/browser').toBe(true)
+    const testing = pageOf('puregrad/testing', ReflectionKind.Module)
+    expect(testing !== undefined && existsSync(testing), 'puregrad/testing').toBe(true)
   })
 
   it('gives each namespace its module comment', () => {

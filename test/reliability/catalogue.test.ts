@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
-import { Ad, type ErrorCode, Net, PuregradError, Rng, Tensor as T, Tree, errorCodes } from '../../src/index.js'
+import { Ad, type ErrorCode, Net, Optim, PuregradError, Rng, Tensor as T, Tree, errorCodes } from '../../src/index.js'
+import { check, descendsOnQuadratic } from '../../src/testing/index.js'
 import { loadModelFile } from '../../src/node/index.js'
 import { caught } from '../util.js'
 
@@ -48,6 +49,8 @@ const triggers: { readonly [C in ErrorCode]: () => unknown } = {
   FILE_ERROR: () => loadModelFile(join(tmpdir(), `puregrad-missing-${process.pid}`, 'model.json')),
   // a tensor moved to the GPU before useWebGpu set one up (Node has none)
   NO_DEVICE: () => T.toGpu(T.tensor([1, 2])),
+  // a transformation that climbs (it adds the gradient) fails the descent law
+  LAW_FAILED: () => check(descendsOnQuadratic(Optim.scale(1)), { numRuns: 5 }),
 }
 
 /** Codes in the catalogue that nothing raises yet (their tests are expected to fail). */
