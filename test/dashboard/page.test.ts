@@ -56,7 +56,8 @@ describe('the dashboard page', () => {
 
     const run = page.locator('section[data-run="sign-classifier"]')
     await run.locator('.status', { hasText: 'ended: epochs' }).waitFor()
-    await page.locator('section[data-study="search"] tbody tr').nth(5).waitFor()
+    // (the page may first show the last trial running: the storage is read every 100 ms)
+    await page.locator('section[data-study="search"] h2 .meta', { hasText: '6 trials (6 ended)' }).waitFor()
     expect(await run.locator('h2').textContent()).toMatch(/^sign-classifier/)
     const n = async (series: string) => Number(await run.locator(`polyline[data-series="${series}"]`).getAttribute('data-n'))
     expect([await n('batch'), await n('train'), await n('dev'), await n('devAcc')]).toEqual([12, 3, 3, 3])
