@@ -60,8 +60,9 @@ const OPTIONS = ['port', 'studies', 'pollMs']
  *   const trainer = { network: Net.dense(1), optimizer: Optim.sgd(0.1), loss: Loss.meanSquaredError }
  *   const train = Data.dataset(T.tensor([[1], [2], [3]]), T.tensor([[2], [4], [6]]))
  *   Train.fit(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 2, batchSize: 2 }, dashboard.fitListener('line'))
- *   const runs = await (await fetch(`${dashboard.url}api/runs`)).json()
- *   assert.deepStrictEqual([runs[0].name, runs[0].status, runs[0].batches.length, runs[0].epochs.length], ['line', 'epochs', 4, 2])
+ *   const [run] = dashboard.runs() // what GET /api/runs answers, and the page draws
+ *   assert.deepStrictEqual([run?.name, run?.status, run?.batches.length, run?.epochs.length], ['line', 'epochs', 4, 2])
+ *   assert.match(await (await fetch(dashboard.url)).text(), /<title>puregrad dashboard<\/title>/)
  *   const storage = Study.memoryStorage()
  *   const study = await Study.open({ name: 'x', space: { x: Train.uniformParam(0, 1) }, sampler: Study.randomSampler({ seed: 0 }), storage })
  *   await study.optimize((t) => t.params.x as number, { trials: 3 })

@@ -69,6 +69,13 @@ describe('the dashboard page', () => {
     const best = (await study.best())!
     expect(await page.locator('section[data-study="search"] tr.best td').first().textContent()).toBe(String(best.number))
 
+    // names are shown as text, never as markup
+    dashboard.feed({ type: 'end', run: '<img src=x onerror="document.title=1">', reason: 'epochs' })
+    const odd = page.locator('section.run').nth(1)
+    await odd.waitFor()
+    expect(await odd.locator('h2').textContent()).toMatch(/^<img src=x onerror="document.title=1">/)
+    expect(await page.locator('img').count()).toBe(0)
+
     const after = await page.screenshot({ fullPage: true })
     mkdirSync(join(repo, 'test-output'), { recursive: true })
     writeFileSync(SCREENSHOT, after)
