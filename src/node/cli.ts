@@ -325,7 +325,11 @@ const fitLive = async (
 
 try {
   if (process.argv[2] === 'dashboard') {
-    const stopServing = await dashboardCommand(process.argv.slice(3), fail)
+    const refuse = (message: string): never => {
+      process.stderr.write(`puregrad: ${message}\nRun puregrad dashboard --help for the options.\n`)
+      process.exit(2)
+    }
+    const stopServing = await dashboardCommand(process.argv.slice(3), refuse)
     if (stopServing !== undefined) process.once('SIGINT', () => void stopServing().then(() => process.exit(0)))
   } else await main()
 } catch (e) {

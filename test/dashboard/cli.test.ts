@@ -68,7 +68,7 @@ describe('puregrad dashboard', () => {
     const noStorage = run('--study', 'x')
     expect([noStorage.status, noStorage.stderr]).toEqual([2, expect.stringMatching(/^puregrad: dashboard: say where the studies are: --journal <file> or --postgres <url>/)])
     const noStudy = run('--journal', join(work, 'j.jsonl'))
-    expect(noStudy.stderr).toMatch(/name the studies to show, e\.g\. --study/)
+    expect(noStudy.stderr).toMatch(/name the studies to show, e\.g\. --study .*\nRun puregrad dashboard --help for the options\.\n$/)
     expect(run('--port', '70000', '--study', 'x', '--journal', 'j').stderr).toMatch(/--port must be a whole number from 0 to 65535; got 70000/)
     expect(run('--help').stdout).toMatch(/^puregrad dashboard: a live web page of the trials of studies/)
   })
