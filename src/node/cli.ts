@@ -9,6 +9,8 @@
  *   puregrad --load mnist-model.json        evaluate a saved model on the test digits
  *   puregrad --onnx mnist.onnx              train, and also write the model as ONNX
  *   puregrad --model transformer --temperature 0.6   a language model of English characters
+ *   puregrad --model mlp --dashboard        train, watching the curves grow on a local web page
+ *   puregrad dashboard --journal study.jsonl --study mlp-lr   a live page of a study's trials
  *   puregrad --help
  */
 import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs'
@@ -22,6 +24,8 @@ import { models } from './models.js'
 import { progress } from './progress.js'
 import { charJob } from './charJob.js'
 import { charModelConfigs } from './charModel.js'
+import { type Dashboard, serveDashboard } from './dashboard.js'
+import { dashboardCommand } from './dashboardCommand.js'
 
 const HELP = `puregrad: train and check neural networks on the MNIST digits, or a language model of English text
 
@@ -42,7 +46,11 @@ Usage: puregrad [options]
   --quick                    a short run on 2,000 digits (for smoke tests); with transformer, a tiny model for a few seconds
   --temperature <t>          transformer: the sampling temperature (default 0.8; lower is safer, higher more surprising)
   --sample-length <n>        transformer: characters to sample (default 400)
+  --dashboard                cnn/mlp: show the run live on a local web page (its address is printed;
+                             it stays up after training until Ctrl-C)
   --help
+
+  puregrad dashboard --help  a live web page of the trials of studies in a journal file or PostgreSQL
 `
 
 
@@ -158,6 +166,7 @@ const main = async (): Promise<void> => {
           kernels: { type: 'string', default: 'wasm' },
           temperature: { type: 'string' },
           'sample-length': { type: 'string' },
+          dashboard: { type: 'boolean', default: false },
           help: { type: 'boolean', default: false },
         },
         strict: true,
@@ -174,7 +183,11 @@ const main = async (): Promise<void> => {
     values.kernels === 'js' ? { kernels: 'js', threads: 1 } : values.kernels === 'threads' ? await useWasmKernels() : values.kernels === 'wasm' ? useWasmKernelsSync() : fail(`unknown --kernels ${values.kernels}; choose wasm, threads or js`)
   const seed = values.seed === undefined ? 42 : Number(values.seed)
   if (!Number.isSafeInteger(seed)) fail(`--seed must be a whole number; got ${values.seed}`)
-  if (values.model === 'transformer') return charLanguageModel(values, seed, kernels)
+  if (values.model === 'transformer') {
+    if (values.dashboard) fail('--dashboard applies to the MNIST models (cnn, mlp)')
+    return charLanguageModel(values, seed, kernels)
+  }
+  if (values.dashboard && values.load !== undefined) fail('--dashboard shows a training run; --load trains nothing')
   for (const flag of ['temperature', 'sample-length'] as const) if (values[flag] !== undefined) fail(`--${flag} applies to --model transformer only`)
   if (values.onnx === '') fail('--onnx needs a file name, e.g. --onnx mnist.onnx')
   values.save ??= 'mnist-model.json'
@@ -217,16 +230,21 @@ const main = async (): Promise<void> => {
     `puregrad · MNIST digits from the mnist package: ${Data.size(train)} train, ${Data.size(dev)} dev, ${Data.size(test)} test (seed ${seed})\n` +
       `model ${modelName}, optimizer ${optName} (lr ${lr}), ${epochs} epochs, batches of ${batchSize}, ${kernels.kernels} kernels on ${kernels.threads} thread${kernels.threads > 1 ? 's' : ''}\n\n${Net.summary(network, [784])}\n\n`,
   )
+  const dashboard = values.dashboard ? await serveDashboard() : undefined
+  if (dashboard !== undefined) process.stdout.write(`dashboard: ${dashboard.url}\n\n`)
   const bar = progress()
   let divergence: Train.Divergence | undefined
-  const final = Train.fit(trainer, Train.initFit(trainer, Rng.foldIn(Rng.key(seed), 2), [784]), train, { epochs, batchSize, dev, evaluateTrain: false }, (e) => {
+  const onEvent = (e: Train.FitEvent): void => {
     if (e.type === 'batch') bar.batch(e.epoch, epochs, e.batch, e.batches, e.loss)
     if (e.type === 'epoch') {
       const r = e.record
       bar.epoch(`  epoch ${r.epoch + 1}/${epochs}: train loss ${r.train.loss.toFixed(4)} · dev loss ${r.dev?.loss.toFixed(4)} · dev accuracy ${pct(r.dev?.accuracy)} · ${((performance.now() - t0) / 1000).toFixed(1)} s`)
     }
     if (e.type === 'end') divergence = e.divergence
-  })
+  }
+  const start = Train.initFit(trainer, Rng.foldIn(Rng.key(seed), 2), [784])
+  const fitOptions = { epochs, batchSize, dev, evaluateTrain: false }
+  const final = dashboard === undefined ? Train.fit(trainer, start, train, fitOptions, onEvent) : await fitLive(dashboard, `${modelName} · ${optName} · seed ${seed}`, trainer, start, train, fitOptions, onEvent)
   if (divergence !== undefined) {
     // a diverged run has no model worth keeping and no diagnosis: the files already there stay as they were
     const untouched = [values.save, values.report, values.onnx].filter((f): f is string => f !== undefined && f !== '')
@@ -287,10 +305,33 @@ const main = async (): Promise<void> => {
   }
   if (values.onnx !== undefined) writeOnnx(values.onnx, { network, inShape: [784], params: final.train.params, state: final.train.modelState })
   process.stdout.write(`\ntest accuracy: ${pct(testEval.accuracy)} on ${Data.size(test)} digits, in ${seconds.toFixed(1)} s\n`)
+  if (dashboard !== undefined) process.stdout.write(`dashboard: ${dashboard.url} shows the finished run; Ctrl-C to stop\n`)
+}
+
+/** Trains with `fitAsync`, so that the dashboard's server answers while the run goes on. */
+const fitLive = async (
+  dashboard: Dashboard,
+  run: string,
+  ...[trainer, start, train, opts, onEvent]: Parameters<typeof Train.fit<unknown>>
+): Promise<Train.FitState> => {
+  const live = dashboard.fitListener(run)
+  const events = Train.fitAsync(trainer, start, train, opts, 10)
+  for (let r = await events.next(); ; r = await events.next()) {
+    if (r.done === true) return r.value
+    onEvent?.(r.value)
+    live(r.value)
+  }
 }
 
 try {
-  await main()
+  if (process.argv[2] === 'dashboard') {
+    const refuse = (message: string): never => {
+      process.stderr.write(`puregrad: ${message}\nRun puregrad dashboard --help for the options.\n`)
+      process.exit(2)
+    }
+    const stopServing = await dashboardCommand(process.argv.slice(3), refuse)
+    if (stopServing !== undefined) process.once('SIGINT', () => void stopServing().then(() => process.exit(0)))
+  } else await main()
 } catch (e) {
   // a refusal the library explains (the mnist package missing, a value out of range) is one
   // message, not a stack trace; anything else is a bug and keeps its trace
