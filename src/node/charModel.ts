@@ -30,6 +30,8 @@ export interface CharModelConfig {
   /** windows of the validation text scored after each epoch (the dev curve) and at the end */
   readonly devWindows: number
   readonly validWindows: number
+  /** the validation loss the run is expected to reach (nats/char), or 'unigram': below the unigram baseline */
+  readonly target: number | 'unigram'
 }
 
 /**
@@ -37,8 +39,8 @@ export interface CharModelConfig {
  * run in a few seconds.
  */
 export const charModelConfigs = {
-  full: { context: 64, dim: 64, heads: 4, blocks: 3, batchSize: 32, stepsPerEpoch: 40, epochs: 12, lr: 1e-2, devWindows: 64, validWindows: 512 },
-  quick: { context: 32, dim: 32, heads: 2, blocks: 1, batchSize: 16, stepsPerEpoch: 12, epochs: 3, lr: 5e-3, devWindows: 16, validWindows: 32 },
+  full: { context: 64, dim: 64, heads: 4, blocks: 3, batchSize: 32, stepsPerEpoch: 40, epochs: 12, lr: 1e-2, devWindows: 64, validWindows: 512, target: 2.3 },
+  quick: { context: 32, dim: 32, heads: 2, blocks: 1, batchSize: 16, stepsPerEpoch: 12, epochs: 8, lr: 5e-3, devWindows: 16, validWindows: 32, target: 'unigram' },
 } as const satisfies Record<string, CharModelConfig>
 
 /** The text cut in two by document: every `validEvery`-th document (of every genre) is validation. */

@@ -64,8 +64,9 @@ describe('examples', () => {
     const dev = r.history.map((h) => h.dev!.loss)
     expect(dev.length).toBe(r.config.epochs)
     expect(dev.at(-1)!).toBeLessThan(dev[0]!)
-    // below the loss of guessing every character equally often, at least
-    expect(r.validLoss).toBeLessThan(Math.log(r.corpus.vocab.length))
+    // the short mode's stated target: below the unigram baseline (the best loss without context;
+    // 2.869 nats/char against 3.107 with the default seed), so the model has learned from context
+    expect(r.validLoss).toBeLessThan(r.unigram)
     expect(r.unigram).toBeGreaterThan(2.9)
     expect(r.unigram).toBeLessThan(3.3)
     const sample = r.sample(Rng.key(7), 50)

@@ -108,11 +108,11 @@ describe('the puregrad command', () => {
     const r = run(['--quick', '--model', 'transformer', '--sample-length', '60', '--temperature', '0.5'])
     expect(r.code, r.err).toBe(0)
     expect(r.out).toMatch(/character-level transformer on the Brown corpus/)
-    expect(r.out).toMatch(/epoch 3\/3: train loss \d\.\d{4} · dev loss \d\.\d{4}/)
+    expect(r.out).toMatch(/epoch 8\/8: train loss \d\.\d{4} · dev loss \d\.\d{4}/)
     expect(r.out).toMatch(/Loss \(nats\/char\)/) // the curves
     expect(r.out).toMatch(/validation loss \d\.\d{3} nats\/char \(\d\.\d{3} bits\/char\)/)
     expect(r.out).toMatch(/unigram baseline .* 3\.107 nats\/char \(4\.483 bits\/char\)/)
-    expect(r.out).toMatch(/target 2\.\d\d nats\/char: (not )?reached/)
+    expect(r.out).toMatch(/target below the unigram baseline, 3\.107 nats\/char: reached/) // the short run's stated target
     const sample = /sample \(temperature 0\.5, 60 characters\):\n([^]*)\n$/.exec(r.out)?.[1]
     expect(sample?.length).toBe(60)
   })
