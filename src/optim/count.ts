@@ -9,7 +9,8 @@
  * @internal
  */
 import type { DType } from '../core/dtype.js'
-import { isAbstract } from '../core/Tensor.js'
+import { boxOf, dataOf, isAbstract } from '../core/Tensor.js'
+import { concrete } from '../prims/bind.js'
 import * as T from '../tensor/index.js'
 
 type Tensor = T.Tensor
@@ -29,8 +30,20 @@ export const nextCount = (c: Tensor | number): Tensor => T.add(countOf(c), 1)
 /** The count as a float64 scalar, for the arithmetic of corrections and schedules. @internal */
 export const countValue = (c: Tensor | number): Tensor => T.cast(countOf(c), 'float64')
 
-/** True when the scalar's value can be read now (not while `jit` traces it). @internal */
-export const isKnown = (s: Tensor): boolean => !isAbstract(s)
+/** True when the scalar's value can be read now: concrete, neither traced by `jit` nor one example of a `vmap` batch. @internal */
+export const isKnown = (s: Tensor): boolean => boxOf(s) === undefined && !isAbstract(s)
+
+/**
+ * The step as a number for a schedule written as a plain function: the value itself, or under
+ * `vmap` (an ensemble stepping its members together) the members' common value; undefined when
+ * there is none (inside `jit`, or members at different steps). @internal
+ */
+export const stepNumber = (s: Tensor): number | undefined => {
+  if (isAbstract(s)) return undefined
+  const d = dataOf(concrete(s))
+  for (let i = 1; i < d.length; i++) if (d[i] !== d[0]) return undefined
+  return d.length === 0 ? undefined : d[0]
+}
 
 /**
  * A float64 scalar in each dtype it is applied at, cast once per dtype: `T.mul(x, at(x.dtype))`

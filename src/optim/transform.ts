@@ -11,7 +11,7 @@ import * as Tree from '../tree/index.js'
 import { type EmptyState, type GradientTransformation, emptyState, stateless, transformation, exercises } from './base.js'
 import { axpby, checkBoolean, checkDecay, checkLearningRate, checkNonNegative, checkNumber, checkOptions, checkSameTree, needParams, zerosLike } from './internal.js'
 import { type Mask, allLeaves, leafFlags, weightsOnly } from './mask.js'
-import { countOf, countValue, isKnown, nextCount, perDType, zeroCount } from './count.js'
+import { countOf, countValue, isKnown, nextCount, perDType, stepNumber, zeroCount } from './count.js'
 import { type Schedule, exponentialDecay } from './schedule.js'
 import { tensorForm } from './scheduleForm.js'
 import { flag, stateful } from './stateful.js'
@@ -73,14 +73,14 @@ const factorAt = (op: string, schedule: Schedule, count: Tensor, check: (v: numb
     if (isKnown(v)) check(T.item(v), T.item(step))
     return v
   }
-  if (!isKnown(step)) {
-    fail(
+  const t = stepNumber(step)
+  if (t === undefined) {
+    return fail(
       'TRACED_READ',
       op,
-      'a schedule written as a plain function of a number cannot be read inside Ad.jit (the step count is a traced value there). Build it from the schedules in Optim (constant, exponentialDecay, cosineDecay, …), which trace, or run the step without jit.',
+      'a schedule written as a plain function of a number cannot be read inside Ad.jit (the step count is a traced value there), nor for vmapped states at different steps. Build it from the schedules in Optim (constant, exponentialDecay, cosineDecay, …), which trace, or run the step without jit.',
     )
   }
-  const t = T.item(step)
   return check(schedule(t), t)
 }
 

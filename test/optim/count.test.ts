@@ -81,6 +81,22 @@ describe('step counts are tensors', () => {
     expect(run(true)).toEqual(run(false))
   })
 
+  it.each([
+    ['a schedule of Optim', Optim.adam(Optim.cosineDecay(0.05, { decaySteps: 10 }))],
+    ['a schedule written as a plain function', Optim.sgd((t: number) => 0.05 / (1 + t))],
+  ] as const)('an ensemble (states vmapped, counts batched) reads %s: each member steps as trainStep steps it alone', (_, optimizer) => {
+    const trainer = { network: Net.serial(Net.dense(4), Net.relu, Net.dense(1)), optimizer: optimizer as Optim.GradientTransformation<unknown>, loss: Loss.meanSquaredError }
+    const batch = Data.dataset(T.tensor([[1, 0], [0, 1], [1, 1]]), T.tensor([[1], [2], [3]]))
+    const keys = Rng.split(Rng.key(4), 3)
+    const step = Train.ensembleStep(trainer)
+    const e = step(step(Train.initEnsemble(trainer, keys, [2]), batch), batch)
+    const alone = Train.trainStep(trainer)
+    keys.forEach((k, i) => {
+      const s = alone(alone(Train.initTrainState(trainer, k, [2]), batch), batch)
+      expect(Train.member(e, i).loss).toBe(s.loss)
+    })
+  })
+
   it('trainStep with Adam traces its update once, however many steps run', () => {
     let traces = 0
     const adam = Optim.adam(1e-3)
