@@ -3,7 +3,8 @@
  * baselines, TensorFlow.js and jax-js, all measured in one run on the same data and printed as
  * ratios (this machine is shared and noisy, so only same-run ratios mean much).
  * `-- --only simd` runs Part 3 alone (the relaxed-SIMD and SIMD128 builds; bench/simd.ts);
- * `-- --only jit` the Ad.jit comparison with jax-js and tfjs-wasm alone (bench/jit-side-by-side.ts).
+ * `-- --only jit` the Ad.jit comparison with jax-js and tfjs-wasm alone (bench/jit-side-by-side.ts);
+ * `-- --only studies` the throughput of a study's trials with one and two worker threads (bench/studies.ts).
  *
  * Part 1 (the plain TypeScript kernels against naive loops) is the original table. Part 2 runs
  * puregrad with the TypeScript kernels, the WebAssembly SIMD kernels on one thread and with
@@ -18,6 +19,7 @@ import { jacobianTimes } from './lib/jacobians.js'
 import { perExampleGradients } from './lib/perExample.js'
 import { sideBySide } from './side-by-side.js'
 import { simdBuilds } from './simd.js'
+import { studyThroughput } from './studies.js'
 import { jitSideBySide, jitTargets } from './jit-side-by-side.js'
 import { loadMnist } from './lib/data.js'
 import { initWeights } from './lib/mlp.js'
@@ -26,12 +28,16 @@ import { table } from './lib/report.js'
 const quick = process.argv.includes('--quick')
 const onlyArg = process.argv.indexOf('--only')
 const only = onlyArg < 0 ? undefined : process.argv[onlyArg + 1]
-if (only !== undefined && only !== 'simd' && only !== 'jit') {
-  console.error(`--only takes one section: simd or jit (got ${only ?? 'nothing'})`)
+if (only !== undefined && only !== 'simd' && only !== 'jit' && only !== 'studies') {
+  console.error(`--only takes one section: simd, jit or studies (got ${only ?? 'nothing'})`)
   process.exit(1)
 }
 if (only === 'simd') {
   simdBuilds(quick)
+  process.exit(0)
+}
+if (only === 'studies') {
+  await studyThroughput(quick)
   process.exit(0)
 }
 if (only === 'jit') {
@@ -169,3 +175,5 @@ for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).jo
 console.log()
 await sideBySide(quick)
 simdBuilds(quick)
+console.log('## Part 4: studies\n')
+await studyThroughput(quick)
