@@ -70,6 +70,30 @@ describe('every layer kind, on its examples', () => {
   })
 })
 
+describe('forward mode agrees with reverse mode on every layer kind, on its examples (float64, dropout on, fixed key)', () => {
+  const outputs = (v: Net.Value): T.Tensor[] => (T.isTensor(v) ? [v] : v.flatMap(outputs))
+  for (const ex of K.KINDS.flatMap(K.examplesOf)) {
+    test.prop([seed], { numRuns: 2 })(ex.name, (s) => {
+      const vars = Net.init(ex.net, { key: Rng.key(s), inShape: ex.inShape, dtype: 'float64' })
+      const x = K.inputOf(ex, Rng.key(s + 1), 2, 'float64')
+      const key = Rng.key(s + 2)
+      const loss = (params: Tree.Tree) =>
+        outputs(Net.apply(ex.net, { params, state: vars.state }, x, { train: true, key }).y)
+          .map((y) => T.sum(T.mul(y, T.reshape(T.linspace(-1, 1, y.size, 'float64'), y.shape))))
+          .reduce((a, b) => T.add(a, b))
+      const ks = Rng.split(Rng.key(s + 3), Math.max(1, Tree.leaves(vars.params).length))
+      let i = 0
+      const v = Tree.map(vars.params, (p) => Rng.normal(ks[i++]!, p.shape, { dtype: 'float64' }))
+      // ⟨∇f, v⟩ by the tape, f'·v by dual numbers
+      const g = Tree.leaves(Ad.grad(loss)(vars.params))
+      const reverse = Tree.leaves(v).reduce((acc, l, j) => acc + T.item(T.sum(T.mul(g[j]!.value, l.value))), 0)
+      const [, t] = Ad.jvp(loss, [vars.params], [v]) as unknown as readonly [T.Tensor, T.Tensor]
+      const forward = T.item(t)
+      expect(Math.abs(forward - reverse), `${ex.name}: jvp ${forward}, ⟨grad, v⟩ ${reverse}`).toBeLessThanOrEqual(1e-10 * Math.max(1, Math.abs(forward) + Math.abs(reverse)))
+    })
+  }
+})
+
 describe('gradCheck passes on every layer kind, on its examples between learnable scales (dropout on, fixed key)', () => {
   for (const ex of K.KINDS.flatMap(K.examplesOf)) {
     test.prop([seed], { numRuns: 4 })(ex.name, (s) => {
