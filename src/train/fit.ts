@@ -19,10 +19,10 @@ import { type EarlyStopping } from './earlyStopping.js'
 import { evaluate } from './evaluate.js'
 import { checkTrainer, frozenFit } from './checks.js'
 import { checkMonitoring, fitLoop } from './fitLoop.js'
-import type { FitEvent, FitState } from './fitState.js'
+import type { FitEvent, FitState, TrialLike } from './fitState.js'
 import { type Trainer, initTrainState } from './step.js'
 
-export type { Divergence, EpochRecord, FitEvent, FitState } from './fitState.js'
+export type { Divergence, EpochRecord, FitEvent, FitState, TrialLike } from './fitState.js'
 
 /** Options of `fit`. */
 export interface FitOptions {
@@ -52,7 +52,7 @@ export interface FitOptions {
    * the monitored dev metric is reported at step `epoch + 1`, and when the trial should be pruned
    * the run stops (`done`, end reason 'pruned'). Needs `dev`.
    */
-  readonly trial?: { readonly report: (step: number, value: number) => void; readonly shouldPrune: () => boolean }
+  readonly trial?: TrialLike
 }
 
 const FIT_OPTIONS: ReadonlyArray<string> = ['epochs', 'batchSize', 'dev', 'earlyStopping', 'evaluateTrain', 'stopOnDivergence', 'monitor', 'trial']

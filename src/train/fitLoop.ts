@@ -16,7 +16,7 @@ import { type Tree, leaves } from '../tree/index.js'
 import type { Evaluation } from './evaluate.js'
 import { evaluate } from './evaluate.js'
 import { frozenFit } from './checks.js'
-import type { Divergence, EpochRecord, FitEvent, FitState } from './fitState.js'
+import type { Divergence, EpochRecord, FitEvent, FitState, TrialLike } from './fitState.js'
 import { type TrainState, type Trainer, trainStep } from './step.js'
 
 /** The loop asks for batch `batch` of epoch `epoch`; the answer undefined ends the epoch. */
@@ -24,12 +24,6 @@ export interface Need {
   readonly type: 'need'
   readonly epoch: number
   readonly batch: number
-}
-
-/** A study's trial as the loop sees it (`Study.Trial` is one). */
-export interface TrialLike {
-  readonly report: (step: number, value: number) => void
-  readonly shouldPrune: () => boolean
 }
 
 /** What the loop needs of the options. */

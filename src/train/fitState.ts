@@ -5,6 +5,12 @@ import type { EarlyStoppingState } from './earlyStopping.js'
 import type { Evaluation } from './evaluate.js'
 import type { TrainState } from './step.js'
 
+/** A study's trial as `fit` and `fitStream` see it (`Study.Trial` is one): fed a dev metric after each epoch, asked whether to stop. @category model */
+export interface TrialLike {
+  readonly report: (step: number, value: number) => void
+  readonly shouldPrune: () => boolean
+}
+
 /** What one epoch achieved. @category model */
 export interface EpochRecord {
   readonly epoch: number

@@ -16,7 +16,7 @@ import { checkBoolean } from '../optim/internal.js'
 import { checkTrainer } from './checks.js'
 import type { EarlyStopping } from './earlyStopping.js'
 import { checkMonitoring, fitLoop } from './fitLoop.js'
-import type { FitEvent, FitState } from './fitState.js'
+import type { FitEvent, FitState, TrialLike } from './fitState.js'
 import type { Trainer } from './step.js'
 
 /** Options of `fitStream`. */
@@ -30,7 +30,7 @@ export interface FitStreamOptions {
   /** as in `fit`: the dev metric fed to the trial and to reduce-on-plateau states */
   readonly monitor?: 'devLoss' | 'devAccuracy'
   /** as in `fit`: a study's trial, fed the monitored dev metric after each epoch and pruned when it says so */
-  readonly trial?: { readonly report: (step: number, value: number) => void; readonly shouldPrune: () => boolean }
+  readonly trial?: TrialLike
 }
 
 /**
