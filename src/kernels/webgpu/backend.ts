@@ -5,13 +5,20 @@
  * A device tensor's elements are a `GpuStorage`: a GPU buffer of float32 shared by every tensor
  * viewing it. When the last such tensor is collected, a FinalizationRegistry hands the buffer
  * back to a pool of free buffers (by byte size, a bounded total) for the next output of that
- * size; the rest are destroyed. Each dispatch is submitted at once, so a buffer returned to the
- * pool is only reused by work queued after the work that last read it.
+ * size; the rest are destroyed.
+ *
+ * Dispatches are recorded into one command encoder and submitted together (`flush`): when a read
+ * needs them (`download`), after `BATCH` dispatches, and at the end of the current task (a
+ * microtask), so a training step is a handful of submits. A host upload (`queue.writeBuffer`)
+ * runs ahead of the commands not yet submitted, so while some are recorded it writes into a new
+ * buffer, never a pooled one that they may still read. A pooled buffer is only handed to work recorded after the work that last
+ * read it, so the order of the encoder keeps results identical to submitting each dispatch alone;
+ * buffers destroyed while recorded work may use them are destroyed after the next submit.
  * @internal
  */
 import { fail } from '../../core/errors.js'
 import type { DeviceStorage } from '../../core/Tensor.js'
-import { COPY_DST, COPY_SRC, type GpuBuffer, type GpuDevice, type GpuPipeline, MAP_MODE_READ, MAP_READ, STORAGE } from './gpu.js'
+import { COPY_DST, COPY_SRC, type GpuBuffer, type GpuDevice, type GpuEncoder, type GpuPipeline, MAP_MODE_READ, MAP_READ, STORAGE } from './gpu.js'
 import { WG } from './wgsl.js'
 
 /** The float32 elements of a device tensor. */
@@ -26,6 +33,9 @@ export class GpuStorage implements DeviceStorage {
 /** At most this many bytes of free buffers are kept for reuse. */
 const POOL_BYTES = 256 * 1024 * 1024
 
+/** At most this many dispatches wait in the encoder before it is submitted. */
+const BATCH = 256
+
 export class Backend {
   readonly #pipelines = new Map<string, GpuPipeline>()
   readonly #free = new Map<number, GpuBuffer[]>()
@@ -34,6 +44,16 @@ export class Backend {
 
   /** The first error the device reported (an invalid shader or dispatch: a bug here), refused at the next read. */
   #error: string | undefined
+
+  /** The encoder recording dispatches not yet submitted, and how many it holds. */
+  #encoder: GpuEncoder | undefined
+  #recorded = 0
+  /** Buffers to destroy once the recorded work that may use them is submitted. */
+  #trash: GpuBuffer[] = []
+  /** Whether a flush at the end of the current task is scheduled. */
+  #scheduled = false
+  /** Command buffers submitted so far (a measure of batching). */
+  submits = 0
 
   constructor(readonly device: GpuDevice) {
     device.addEventListener('uncapturederror', (e) => void (this.#error ??= e.error.message))
@@ -47,14 +67,25 @@ export class Backend {
       this.#pooled -= size
       return free.pop()!
     }
-    if (size > this.device.limits.maxStorageBufferBindingSize) {
-      fail('RESOURCE_LIMIT', op, `a float32 tensor of ${bytes} bytes exceeds the ${this.device.limits.maxStorageBufferBindingSize} bytes this WebGPU device binds at once; use smaller tensors (split the batch).`)
-    }
+    this.#fits(size, op)
     return this.device.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST })
   }
 
+  /** Refuses a buffer of `bytes` larger than the device binds at once. */
+  #fits(bytes: number, op: string): void {
+    if (bytes > this.device.limits.maxStorageBufferBindingSize) {
+      fail('RESOURCE_LIMIT', op, `a float32 tensor of ${bytes} bytes exceeds the ${this.device.limits.maxStorageBufferBindingSize} bytes this WebGPU device binds at once; use smaller tensors (split the batch).`)
+    }
+  }
+
+  /** Destroys `b` now, or after the next submit when recorded work may use it. */
+  #destroy(b: GpuBuffer): void {
+    if (this.#encoder === undefined) b.destroy()
+    else this.#trash.push(b)
+  }
+
   #release(b: GpuBuffer): void {
-    if (this.#pooled + b.size > POOL_BYTES) return b.destroy()
+    if (this.#pooled + b.size > POOL_BYTES) return this.#destroy(b)
     this.#pooled += b.size
     const list = this.#free.get(b.size)
     if (list === undefined) this.#free.set(b.size, [b])
@@ -70,16 +101,57 @@ export class Backend {
 
   /** Copies host float32 values to a new storage. */
   upload(data: Float32Array, op: string): GpuStorage {
-    const s = this.storage(data.length, op)
+    // a write runs ahead of the work recorded and not yet submitted, which may still read a pooled
+    // buffer's last contents: while work is recorded, uploads go to a new buffer (no submit needed)
+    const s = this.#encoder === undefined ? this.storage(data.length, op) : this.#fresh(data.length, op)
     if (data.length > 0) this.device.queue.writeBuffer(s.buffer, 0, data)
     return s
   }
 
-  /** A temporary buffer holding `data` (u32 or i32 words) for one dispatch; destroyed by the caller. */
+  /** A new storage in a buffer that no work has used. */
+  #fresh(size: number, op: string): GpuStorage {
+    const bytes = Math.max(4, size * 4)
+    this.#fits(bytes, op)
+    const s = new GpuStorage(size, this.device.createBuffer({ size: bytes, usage: STORAGE | COPY_SRC | COPY_DST }))
+    this.#registry.register(s, s.buffer)
+    return s
+  }
+
+  /** A temporary buffer holding `data` (u32 or i32 words) for dispatches recorded next; `done` when they are recorded. */
   words(data: Uint32Array | Int32Array): GpuBuffer {
     const b = this.device.createBuffer({ size: Math.max(4, data.byteLength), usage: STORAGE | COPY_DST })
     if (data.length > 0) this.device.queue.writeBuffer(b, 0, data)
     return b
+  }
+
+  /** Gives back a buffer of `words` once the work recorded with it no longer needs it. */
+  done(b: GpuBuffer): void {
+    this.#destroy(b)
+  }
+
+  /** Submits the recorded work (if any), then destroys the buffers that waited for it. */
+  flush(): void {
+    const enc = this.#encoder
+    if (enc === undefined) return
+    this.#encoder = undefined
+    this.#recorded = 0
+    this.device.queue.submit([enc.finish()])
+    this.submits++
+    const trash = this.#trash
+    this.#trash = []
+    for (const b of trash) b.destroy()
+  }
+
+  /** The encoder to record into, with a flush scheduled at the end of the current task. */
+  #recording(): GpuEncoder {
+    if (!this.#scheduled) {
+      this.#scheduled = true
+      queueMicrotask(() => {
+        this.#scheduled = false
+        this.flush()
+      })
+    }
+    return (this.#encoder ??= this.device.createCommandEncoder())
   }
 
   /** The values of a storage, copied back to the host once the work queued before has run. */
@@ -87,9 +159,8 @@ export class Backend {
     const bytes = s.size * 4
     if (bytes === 0) return new Float32Array(0)
     const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST })
-    const enc = this.device.createCommandEncoder()
-    enc.copyBufferToBuffer(s.buffer, 0, staging, 0, bytes)
-    this.device.queue.submit([enc.finish()])
+    this.#recording().copyBufferToBuffer(s.buffer, 0, staging, 0, bytes)
+    this.flush()
     try {
       await staging.mapAsync(MAP_MODE_READ)
       if (this.#error !== undefined) {
@@ -112,7 +183,7 @@ export class Backend {
 
   /**
    * Runs `code` once over `groups` workgroups (x, y, z) with binding 0 = `meta` and bindings 1…
-   * = `buffers`, and submits it.
+   * = `buffers`, recorded after the work recorded before (submitted by `flush`).
    */
   dispatch(code: string, meta: ReadonlyArray<number>, buffers: ReadonlyArray<GpuBuffer>, groups: readonly [number, number, number]): void {
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return
@@ -122,14 +193,13 @@ export class Backend {
       layout: pipeline.getBindGroupLayout(0),
       entries: [info, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
     })
-    const enc = this.device.createCommandEncoder()
-    const pass = enc.beginComputePass()
+    const pass = this.#recording().beginComputePass()
     pass.setPipeline(pipeline)
     pass.setBindGroup(0, group)
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2])
     pass.end()
-    this.device.queue.submit([enc.finish()])
-    info.destroy()
+    this.#trash.push(info)
+    if (++this.#recorded >= BATCH) this.flush()
   }
 
   /** The grid of a one-dimensional kernel over `n` invocations (or `n` workgroups when `perGroup`). */

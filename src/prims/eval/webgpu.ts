@@ -131,7 +131,7 @@ const gather = (g: Backend, [x, ix]: ReadonlyArray<Tensor>, p: Params<'gather'>)
   const out = g.storage(outer * idx.length * inner, 'gather')
   const ib = g.words(idx)
   g.dispatch(gatherShader(), [outer, n, inner, idx.length], [storageOf(g, 'gather', x!).buffer, ib, out.buffer], g.grid(out.size))
-  ib.destroy()
+  g.done(ib)
   return fromDevice(out, [...x!.shape.slice(0, p.axis), ...ix!.shape, ...x!.shape.slice(p.axis + 1)])
 }
 
@@ -149,8 +149,8 @@ const scatterAdd = (g: Backend, [u, ix]: ReadonlyArray<Tensor>, p: Params<'scatt
   const sb = g.words(start)
   const lb = g.words(list)
   g.dispatch(scatterAddShader(), [outer, n, inner, idx.length], [storageOf(g, 'scatterAdd', u!).buffer, sb, lb, out.buffer], g.grid(out.size))
-  sb.destroy()
-  lb.destroy()
+  g.done(sb)
+  g.done(lb)
   return fromDevice(out, p.shape)
 }
 
