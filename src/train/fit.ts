@@ -18,12 +18,12 @@ import { checkStateLike } from '../optim/serialize.js'
 import { varsMismatch } from '../net/vars.js'
 import type * as Net from '../net/index.js'
 import * as T from '../tensor/index.js'
-import { type Tree, leaves } from '../tree/index.js'
+import { type Tree, leaves, map as mapTree } from '../tree/index.js'
 import { type Diagnosis, diagnose } from './diagnose.js'
 import { type EarlyStopping, type EarlyStoppingState } from './earlyStopping.js'
-import { type Evaluation, evaluate } from './evaluate.js'
+import { type Evaluation, evaluate, evaluateAsync } from './evaluate.js'
 import { checkTrainer, frozenFit } from './checks.js'
-import { type TrainState, type Trainer, initTrainState, trainStep } from './step.js'
+import { type TrainState, type Trainer, initTrainState, trainStepDeferred } from './step.js'
 
 /** What one epoch achieved. @category model */
 export interface EpochRecord {
@@ -170,13 +170,55 @@ const checkOptions = (o: FitOptions, train: Dataset): void => {
  * @category training
  */
 export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions): Generator<FitEvent<O>, FitState<O>, void> {
+  const run = fitRun(trainer, start, train, opts, false)
+  let sent: unknown
+  for (;;) {
+    const r = run.next(sent)
+    if (r.done === true) return r.value
+    const q = r.value
+    sent = undefined
+    if (q.type === 'event') yield q.event
+    else if (q.type === 'read') sent = T.item(q.loss)
+    else if (q.type === 'wait') sent = q.reading
+    else if (q.type === 'host') sent = q.tree
+    else sent = evaluate(trainer.network, q.vars, q.data, trainer.loss)
+  }
+}
+
+/**
+ * What the run asks of its driver: to pass an event on, to start reading a step's loss (answered
+ * with a reading), to wait for a reading (answered with the number), to bring a tree of tensors
+ * to the host (answered with it), or to evaluate the network. The synchronous driver answers at
+ * once; the asynchronous one awaits the device, so one run serves both.
+ */
+type Request<O> =
+  | { readonly type: 'event'; readonly event: FitEvent<O> }
+  | { readonly type: 'read'; readonly loss: T.Tensor }
+  | { readonly type: 'wait'; readonly reading: unknown }
+  | { readonly type: 'host'; readonly tree: Tree }
+  | { readonly type: 'evaluate'; readonly vars: { readonly params: Tree; readonly state: Tree }; readonly data: Dataset }
+
+/** A step taken ahead: its result, or the error it threw (raised when the run reaches it). */
+type Ahead<O> = { readonly ok: true; readonly value: { readonly state: TrainState<O>; readonly loss: T.Tensor } } | { readonly ok: false; readonly error: unknown }
+
+/**
+ * The run, asking its driver for every read. With `pipelined`, the next step of the epoch is
+ * queued after the read of a step's loss starts and before it is awaited, so the device computes
+ * while the host waits; the step taken ahead is dropped when the run stops there (states are
+ * values: nothing else changes).
+ */
+function* fitRun<O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions, pipelined: boolean): Generator<Request<O>, FitState<O>, unknown> {
   checkOptions(opts, train)
-  const step = trainStep(trainer)
+  const step = trainStepDeferred(trainer, 'fit')
   const perEpoch = Math.ceil(size(train) / opts.batchSize)
   checkResumable(trainer, start, train, perEpoch)
   const watch = opts.stopOnDivergence !== false
+  /** The first non-finite parameter, read on the host. */
+  function* issueIn(params: Tree): Generator<Request<O>, NumericIssue | undefined, unknown> {
+    return paramsIssue((yield { type: 'host', tree: params }) as Tree)
+  }
   if (watch) {
-    const bad = paramsIssue(start.train.params)
+    const bad = yield* issueIn(start.train.params)
     if (bad !== undefined) {
       fail('INVALID_VALUE', 'fit', `the start state's parameters are not finite: ${showIssue(bad)} A run cannot continue from them; resume from an earlier saved state, or start again with Train.initFit.`)
     }
@@ -190,8 +232,14 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
   const monitor = opts.monitor ?? (opts.earlyStopping?.options.monitor === 'devAccuracy' ? 'devAccuracy' : 'devLoss')
   let divergence: Divergence | undefined
   /** Stops the run at the newest of `candidates` whose parameters are finite, else at `checked`. */
-  const diverge = (found: Omit<Divergence, 'kept' | 'message'>, candidates: ReadonlyArray<FitState<O> | undefined>): FitState<O> => {
-    const keep = candidates.find((c) => c !== undefined && (c === checked || paramsIssue(c.train.params) === undefined)) ?? checked
+  function* diverge(found: Omit<Divergence, 'kept' | 'message'>, candidates: ReadonlyArray<FitState<O> | undefined>): Generator<Request<O>, FitState<O>, unknown> {
+    let keep = checked
+    for (const c of candidates) {
+      if (c !== undefined && (c === checked || (yield* issueIn(c.train.params)) === undefined)) {
+        keep = c
+        break
+      }
+    }
     reason = 'diverged'
     divergence = Object.freeze({ ...found, kept: keep.train.step, message: divergenceMessage(found, keep.train.step) })
     return frozenFit({ ...keep, done: true })
@@ -199,44 +247,59 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
   while (!s.done && s.history.length < opts.epochs) {
     const epoch = s.history.length
     const order = batches(foldIn(s.shuffleKey, epoch), train, opts.batchSize)
+    let ahead: Ahead<O> | undefined
     for (let b = s.batch; b < perEpoch; b++) {
-      let next: TrainState<O>
+      let taken: { readonly state: TrainState<O>; readonly loss: T.Tensor }
       try {
-        next = step(s.train, order[b]!)
+        if (ahead === undefined) taken = step(s.train, order[b]!)
+        else if (ahead.ok) taken = ahead.value
+        else throw ahead.error
       } catch (e) {
         // the numeric guard stops the run and says where the first NaN or Inf came from; the
         // state before the step passed the guard's check of the step before
         const found = issueOf(e)
         if (found === undefined) throw e
-        s = diverge({ epoch, batch: b, step: s.train.step + 1, loss: undefined, issue: found }, [s])
+        s = yield* diverge({ epoch, batch: b, step: s.train.step + 1, loss: undefined, issue: found }, [s])
         break
       }
-      const loss = next.loss ?? 0
+      ahead = undefined
+      const reading = yield { type: 'read', loss: taken.loss }
+      if (pipelined && b + 1 < perEpoch) {
+        const from = taken.state
+        try {
+          ahead = { ok: true, value: step(from, order[b + 1]!) }
+        } catch (error) {
+          ahead = { ok: false, error }
+        }
+      }
+      const loss = (yield { type: 'wait', reading }) as number
+      const next: TrainState<O> = Object.freeze({ ...taken.state, loss })
       if (watch && !Number.isFinite(loss)) {
         // the loss was computed at the parameters of s: go back to s, or to the state before it
         // when the step that made s already left non-finite parameters (which a finite loss can hide)
-        s = diverge({ epoch, batch: b, step: next.step, loss, issue: lossIssue(loss, next.params) }, [s, prev])
+        s = yield* diverge({ epoch, batch: b, step: next.step, loss, issue: lossIssue(loss, next.params) }, [s, prev])
         break
       }
       prev = s
       s = frozenFit({ ...s, train: next, batch: b + 1, epochLoss: s.epochLoss + loss })
-      yield { type: 'batch', epoch, batch: b, batches: perEpoch, step: next.step, loss: next.loss ?? Number.NaN, state: s }
+      yield { type: 'event', event: { type: 'batch', epoch, batch: b, batches: perEpoch, step: next.step, loss, state: s } }
     }
     if (s.done) break
     if (watch && s !== checked) {
       // once per epoch: parameters that went non-finite while the loss stayed finite (a NaN
       // weight behind a relu that outputs 0) are caught here, before they are evaluated or kept
-      const bad = paramsIssue(s.train.params)
+      const bad = yield* issueIn(s.train.params)
       if (bad !== undefined) {
-        s = diverge({ epoch, batch: perEpoch - 1, step: s.train.step, loss: s.train.loss ?? undefined, issue: bad }, [prev])
+        s = yield* diverge({ epoch, batch: perEpoch - 1, step: s.train.step, loss: s.train.loss ?? undefined, issue: bad }, [prev])
         break
       }
     }
     const vars = { params: s.train.params, state: s.train.modelState }
+    const trainEval = opts.evaluateTrain === false ? { loss: s.epochLoss / perEpoch, accuracy: undefined } : ((yield { type: 'evaluate', vars, data: train }) as Evaluation)
     const record: EpochRecord = {
       epoch,
-      train: opts.evaluateTrain === false ? { loss: s.epochLoss / perEpoch, accuracy: undefined } : evaluate(trainer.network, vars, train, trainer.loss),
-      dev: opts.dev === undefined ? undefined : evaluate(trainer.network, vars, opts.dev, trainer.loss),
+      train: trainEval,
+      dev: opts.dev === undefined ? undefined : ((yield { type: 'evaluate', vars, data: opts.dev }) as Evaluation),
     }
     s = { ...s, history: [...s.history, record], batch: 0, epochLoss: 0 }
     if (record.dev !== undefined) {
@@ -266,10 +329,10 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
     }
     s = frozenFit(s)
     checked = s
-    yield { type: 'epoch', record, batches: perEpoch, state: s }
+    yield { type: 'event', event: { type: 'epoch', record, batches: perEpoch, state: s } }
   }
   const d = divergence as Divergence | undefined
-  yield d === undefined ? { type: 'end', reason, state: s } : { type: 'end', reason, state: s, issue: d.issue, divergence: d }
+  yield { type: 'event', event: d === undefined ? { type: 'end', reason, state: s } : { type: 'end', reason, state: s, issue: d.issue, divergence: d } }
   return s
 }
 
@@ -344,27 +407,57 @@ export const fit = <O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, 
 }
 
 /**
- * The run as an async iterator of events that gives the event loop a turn every `yieldEvery`
- * events, so a page stays responsive while it trains.
+ * The run as an async iterator of events, the same events and final state as `fit`, that gives
+ * the event loop a turn every `yieldEvery` events, so a page stays responsive while it trains.
+ * It also trains on the GPU (its float32 parameters and optimizer state moved with `Tensor.toGpu`): each
+ * step's loss is read with `await Tensor.data` while the next step of the epoch is already queued,
+ * and the checks and evaluations of an epoch read the parameters and outputs asynchronously. On
+ * the CPU the numbers are those of `fit`, bit for bit; on the GPU they agree within float32
+ * rounding (the guard of `trainer.guard` needs host tensors).
  *
  * @example
  * import assert from 'node:assert/strict'
  * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
  * const trainer = { network: Net.dense(1), optimizer: Optim.sgd(0.1), loss: Loss.meanSquaredError }
  * const train = Data.dataset(T.tensor([[1], [2], [3]]), T.tensor([[2], [4], [6]]))
+ * const start = Train.initFit(trainer, Rng.key(0), [1])
  * const types: string[] = []
- * for await (const e of Train.fitAsync(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 2, batchSize: 2 }, 2)) types.push(e.type)
+ * const run = Train.fitAsync(trainer, start, train, { epochs: 2, batchSize: 2 }, 2)
+ * let r = await run.next()
+ * for (; r.done !== true; r = await run.next()) types.push(r.value.type)
  * assert.deepStrictEqual(types, ['batch', 'batch', 'epoch', 'batch', 'batch', 'epoch', 'end'])
+ * const same = Train.fit(trainer, start, train, { epochs: 2, batchSize: 2 })
+ * assert.deepStrictEqual(r.value.history, same.history) // the final state, as fit's
  * @category training
  */
 export async function* fitAsync<O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions, yieldEvery = 1): AsyncGenerator<FitEvent<O>, FitState<O>, void> {
-  const run = fitEvents(trainer, start, train, opts)
-  for (let i = 1; ; i++) {
-    const r = run.next()
+  const run = fitRun(trainer, start, train, opts, true)
+  let sent: unknown
+  for (let events = 1; ; ) {
+    const r = run.next(sent)
     if (r.done === true) return r.value
-    yield r.value
-    if (i % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0))
+    const q = r.value
+    sent = undefined
+    if (q.type === 'event') {
+      yield q.event
+      if (events++ % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0))
+    } else if (q.type === 'read') {
+      // the download starts now; the run queues the next step before it waits for it
+      const reading = T.data(q.loss).then((d) => d[0]!)
+      reading.catch(() => undefined)
+      sent = reading
+    } else if (q.type === 'wait') sent = await (q.reading as Promise<number>)
+    else if (q.type === 'host') sent = await hostTree(q.tree)
+    else sent = await evaluateAsync(trainer.network, q.vars, q.data, trainer.loss)
   }
+}
+
+/** A tree with every tensor leaf read to the host (the same tree when all are there). */
+const hostTree = async (tree: Tree): Promise<Tree> => {
+  const ls = leaves(tree)
+  if (ls.every((l) => !T.isOnGpu(l.value))) return tree
+  const host = new Map(await Promise.all(ls.map(async (l) => [l.path, await T.toCpu(l.value)] as const)))
+  return mapTree(tree, (leaf, path) => host.get(path) ?? leaf)
 }
 
 /**
