@@ -1,9 +1,11 @@
 /**
  * The page: the one place with mutable state. It holds the settings, the prepared data, the
  * model and the training session (all immutable values, replaced, never changed), trains in
- * time slices between animation frames, and redraws what changed.
+ * time slices between animation frames, and redraws what changed. Where `navigator.gpu` gives an
+ * adapter the steps run on WebGPU (one slice at a time, asynchronously); elsewhere on the wasm
+ * kernels (or the JavaScript ones). Drawing always reads the weights on the host.
  */
-import { Rng, type Tensor as T, useJsKernels, useWasmKernels } from 'puregrad'
+import { Rng, type Tensor as T, useJsKernels, useWasmKernels, useWebGpu } from 'puregrad'
 import { advise } from './advice.js'
 import { createBoundary } from './boundary.js'
 import { type Config, MAX_NEURONS, POINTS, defaults, needsReset } from './config.js'
@@ -14,7 +16,7 @@ import { NEURON_RES, createDiagram } from './diagram.js'
 import { type Inputs, gridCoords, prepare } from './inputs.js'
 import { type Model, buildModel, neuronOutputs, probabilities, sameShape, trainerOf, weightsOf } from './model.js'
 import { bindStorage } from './storage.js'
-import { type Session, advance, latest, restartOptimizer, runFor, start, withWeights } from './train.js'
+import { type Session, advance, advanceOnGpu, latest, restartOptimizer, runFor, start, withWeights } from './train.js'
 
 /** What the page reports to tests and curious readers: `window.__playground`, read-only. */
 export interface PlaygroundHook {
@@ -29,6 +31,8 @@ export interface PlaygroundHook {
   readonly diverged: boolean
   readonly dataset: string
   readonly kernels: string
+  /** where the training steps run */
+  readonly backend: 'webgpu' | 'wasm' | 'js'
   readonly frames: number
   /** milliseconds a redraw takes (a moving average) */
   readonly renderMs: number
@@ -51,12 +55,23 @@ const byId = <E extends HTMLElement>(id: string): E => document.getElementById(i
 
 const main = async (): Promise<void> => {
   let kernels = 'js'
+  let backend: PlaygroundHook['backend'] = 'js'
   try {
     const status = await useWasmKernels({ threads: 0 })
     kernels = status.kernels === 'wasm' ? 'wasm SIMD' : `js (${status.reason ?? 'no WebAssembly SIMD'})`
+    if (status.kernels === 'wasm') backend = 'wasm'
   } catch (e) {
     useJsKernels()
     kernels = `js (${e instanceof Error ? e.message : String(e)})`
+  }
+  // training on WebGPU where there is an adapter; the host kernels above still draw
+  try {
+    const gpu = await useWebGpu()
+    backend = 'webgpu'
+    const name = [gpu.vendor, gpu.architecture].filter((x) => x !== '').join(' ') || 'GPU'
+    kernels = `WebGPU (${gpu.fallback ? 'software adapter' : name}), drawing on ${kernels}`
+  } catch {
+    kernels = `${kernels} (no WebGPU adapter)`
   }
   byId('kernels').textContent = kernels
 
@@ -83,11 +98,15 @@ const main = async (): Promise<void> => {
   let frames = 0
   let renderMs = 0
   let storage = ''
+  /** a slice of GPU steps in flight, and the run it belongs to (a newer run drops its result) */
+  let busy = false
+  let generation = 0
 
   const next = (s: Session): Session => advance(s, trainer, model, inputs, cfg.batchSize)
 
   /** A new run from the settings: data, split, features, network, fresh weights. */
   const rebuild = (c: Config): void => {
+    generation++
     cfg = c
     const root = Rng.key(c.seed)
     const points = generate(c.dataset, Rng.foldIn(root, 0), POINTS, c.noise)
@@ -111,6 +130,7 @@ const main = async (): Promise<void> => {
     const m = buildModel(c)
     if (!sameShape(m, model)) return rebuild(c)
     const t = trainerOf(m, c)
+    generation++
     if (c.optimizer !== cfg.optimizer) session = restartOptimizer(session, t)
     model = m
     trainer = t
@@ -139,6 +159,7 @@ const main = async (): Promise<void> => {
       diverged: session.diverged,
       dataset: cfg.dataset,
       kernels,
+      backend,
       frames,
       renderMs,
       storage,
@@ -179,8 +200,17 @@ const main = async (): Promise<void> => {
     onPlay: () => setRunning(!running),
     onStep: () => {
       setRunning(false)
-      session = runFor(session, Number.POSITIVE_INFINITY, next, session.epoch + 1)
-      dirty = true
+      if (backend !== 'webgpu') {
+        session = runFor(session, Number.POSITIVE_INFINITY, next, session.epoch + 1)
+        dirty = true
+        return
+      }
+      const target = session.epoch + 1
+      const slice = (): void => {
+        if (session.epoch >= target || session.diverged) return
+        onGpu(Number.POSITIVE_INFINITY, slice)
+      }
+      slice()
     },
     onReset: () => {
       setRunning(false)
@@ -191,6 +221,7 @@ const main = async (): Promise<void> => {
     current: () => ({ network: model.network, inShape: [inputs.features.length], params: session.state.params, state: session.state.modelState }),
     adopt: (vars) => {
       setRunning(false)
+      generation++ // a GPU slice still in flight belongs to the weights replaced here
       session = withWeights(session, trainer, model, inputs, vars)
       dirty = true
     },
@@ -203,8 +234,36 @@ const main = async (): Promise<void> => {
   showTest.addEventListener('change', () => (dirty = true))
   discretize.addEventListener('change', () => (dirty = true))
 
+  /** Steps on the GPU for `budget` ms (at most to the end of the epoch), then `then`; one slice at a time. */
+  const onGpu = (budget: number, then: () => void = () => undefined): void => {
+    if (busy) {
+      setTimeout(() => onGpu(budget, then), 5) // after the slice in flight
+      return
+    }
+    busy = true
+    const run = generation
+    advanceOnGpu(session, trainer, model, inputs, cfg.batchSize, budget).then(
+      (s) => {
+        busy = false
+        if (run !== generation) return
+        session = s
+        if (session.diverged) setRunning(false)
+        dirty = true
+        then()
+      },
+      (e: unknown) => {
+        busy = false
+        setRunning(false)
+        throw e
+      },
+    )
+  }
+
   const frame = (): void => {
-    if (running) {
+    if (running && backend === 'webgpu') {
+      if (!busy) onGpu(BUDGET_MS)
+    }
+    else if (running) {
       session = runFor(session, BUDGET_MS, next)
       if (session.diverged) setRunning(false)
       dirty = true

@@ -2,9 +2,12 @@
  * Training as values: a `Session` is everything a run carries (the library's TrainState, the
  * epoch, where it is in the epoch's batches, the loss history), and `advance` is a pure function
  * from a session to the next, one `Train.trainStep` at a time. The page calls `runFor` in small
- * time slices between frames, so it stays responsive; nothing here touches the page.
+ * time slices between frames, so it stays responsive; nothing here touches the page. On WebGPU,
+ * `advanceOnGpu` takes the steps instead: the run goes to the GPU, `Train.fitAsync` steps it
+ * (the same batches, drawn as `fit` draws them), and the state comes back for drawing.
  */
 import { Data, Loss, Net, Rng, Tensor as T, Train } from 'puregrad'
+import { toDevice, toHost } from './device.js'
 import type { Inputs } from './inputs.js'
 import type { Model } from './model.js'
 
@@ -105,3 +108,56 @@ export const runFor = (
 }
 
 export const latest = (s: Session): EpochLosses => s.history.at(-1)!
+
+/** The session as the library's run: the playground draws its batch orders and keys as `fit` does. */
+const asFit = (s: Session): Train.FitState<unknown> => ({
+  _tag: 'FitState',
+  train: { ...s.state, params: toDevice(s.state.params) as Net.Vars['params'], optState: toDevice(s.state.optState), modelState: toDevice(s.state.modelState) as Net.Vars['state'] },
+  shuffleKey: s.shuffleKey,
+  history: Array.from({ length: s.epoch }, (_, epoch) => ({ epoch, train: { loss: Number.NaN, accuracy: undefined }, dev: undefined })),
+  batch: s.batch,
+  stopping: undefined,
+  done: false,
+  epochLoss: 0,
+})
+
+/**
+ * Steps on the GPU until the time budget (ms) is spent or the epoch ends (at most one epoch: the
+ * next one draws its order with the batch size in effect then), then brings the state back to
+ * the host and records the epoch's losses as `advance` does.
+ */
+export const advanceOnGpu = async (
+  s: Session,
+  trainer: Train.Trainer<unknown>,
+  model: Model,
+  inputs: Inputs,
+  batchSize: number,
+  budgetMs: number,
+  now: () => number = () => performance.now(),
+): Promise<Session> => {
+  if (s.diverged) return s
+  const t0 = now()
+  // this epoch's order was drawn with the batch size of its start
+  const epochBatch = s.order[0] === undefined ? batchSize : Data.size(s.order[0])
+  const run = Train.fitAsync(trainer, asFit(s), inputs.train, { epochs: s.epoch + 1, batchSize: epochBatch, evaluateTrain: false }, Number.POSITIVE_INFINITY)
+  let last: Train.FitState<unknown> | undefined
+  let diverged = false
+  for (;;) {
+    const r = await run.next()
+    if (r.done === true) break
+    last = r.value.state
+    if (r.value.type === 'end') {
+      diverged = r.value.reason === 'diverged'
+      break
+    }
+    if (r.value.type === 'batch' && now() - t0 >= budgetMs) break
+  }
+  await run.return(last!)
+  if (last === undefined) return s
+  const t = last.train
+  const state: Train.TrainState<unknown> = { ...t, params: (await toHost(t.params)) as Net.Vars['params'], optState: await toHost(t.optState), modelState: (await toHost(t.modelState)) as Net.Vars['state'] }
+  if (diverged) return { ...s, state, diverged: true }
+  if (last.history.length === s.epoch) return { ...s, state, batch: last.batch }
+  const epoch = s.epoch + 1
+  return { ...s, state, epoch, batch: 0, order: orderOf(s.shuffleKey, epoch, inputs, batchSize), history: [...s.history, record(model, inputs, state, epoch)] }
+}

@@ -52,6 +52,38 @@ export const evaluate = (
   loss: (output: Tensor, target: Tensor) => Tensor,
   batchSize = 512,
 ): Evaluation => {
+  const run = evaluation(network, vars, ds, loss, batchSize)
+  let r = run.next()
+  while (r.done !== true) r = run.next(r.value)
+  return r.value
+}
+
+/**
+ * `evaluate` wherever the network runs: each batch's outputs are read with `await Tensor.toCpu`
+ * (the same tensor on the CPU, so the same numbers as `evaluate` there), then scored on the host.
+ * @internal
+ */
+export const evaluateAsync = async (
+  network: Net.Layer,
+  vars: { readonly params: Tree; readonly state: Tree },
+  ds: Dataset,
+  loss: (output: Tensor, target: Tensor) => Tensor,
+  batchSize = 512,
+): Promise<Evaluation> => {
+  const run = evaluation(network, vars, ds, loss, batchSize)
+  let r = run.next()
+  while (r.done !== true) r = run.next(await T.toCpu(r.value))
+  return r.value
+}
+
+/** The evaluation as a generator that yields each batch's outputs and is sent them back readable. */
+function* evaluation(
+  network: Net.Layer,
+  vars: { readonly params: Tree; readonly state: Tree },
+  ds: Dataset,
+  loss: (output: Tensor, target: Tensor) => Tensor,
+  batchSize: number,
+): Generator<Tensor, Evaluation, Tensor> {
   checkLayer('evaluate', network, 'the network (argument 1)')
   checkRecord('evaluate', 'the variables (argument 2)', vars, 'the variables { params, state } Net.init returned')
   checkDataset('evaluate', ds, 'the data set (argument 3)')
@@ -65,12 +97,13 @@ export const evaluate = (
   const binary = !classes && loss === sigmoidBinaryCrossEntropy
   for (let start = 0; start < n; start += batchSize) {
     const b = range(ds, start, Math.min(batchSize, n - start))
-    const y = Net.apply(network, vars, b.x).y
-    if (!isTensor(y)) fail('INVALID_ARGUMENT', 'evaluate', 'the network returns a tuple; evaluation needs one output tensor.')
+    const out = Net.apply(network, vars, b.x).y
+    if (!isTensor(out)) fail('INVALID_ARGUMENT', 'evaluate', 'the network returns a tuple; evaluation needs one output tensor.')
+    const y = yield out as Tensor
     const m = size(b)
-    total += T.item(loss(y as Tensor, b.y)) * m
-    if (classes) right += accuracy(y as Tensor, b.y) * m
-    else if (binary) right += binaryAccuracy(y as Tensor, b.y) * m
+    total += T.item(loss(y, b.y)) * m
+    if (classes) right += accuracy(y, b.y) * m
+    else if (binary) right += binaryAccuracy(y, b.y) * m
   }
   return Object.freeze({ loss: total / n, accuracy: classes || binary ? right / n : undefined })
 }

@@ -14,11 +14,13 @@ import { checkBoolean } from '../optim/internal.js'
 import { checkStateLike } from '../optim/serialize.js'
 import { varsMismatch } from '../net/vars.js'
 import type * as Net from '../net/index.js'
+import * as T from '../tensor/index.js'
+import { type Tree, leaves, map as mapTree } from '../tree/index.js'
 import { type Diagnosis, diagnose } from './diagnose.js'
 import { type EarlyStopping } from './earlyStopping.js'
-import { evaluate } from './evaluate.js'
+import { evaluate, evaluateAsync } from './evaluate.js'
 import { checkTrainer, frozenFit } from './checks.js'
-import { checkMonitoring, fitLoop } from './fitLoop.js'
+import { answerNow, checkMonitoring, fitLoop, isEvent } from './fitLoop.js'
 import type { FitEvent, FitState, TrialLike } from './fitState.js'
 import { type Trainer, initTrainState } from './step.js'
 
@@ -106,28 +108,39 @@ const checkOptions = (o: FitOptions, train: Dataset): void => {
  * @category training
  */
 export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions): Generator<FitEvent<O>, FitState<O>, void> {
+  const run = fitRunOf(trainer, start, train, opts, false)
+  const order = epochBatches(start, train, opts.batchSize)
+  const score = (vars: Net.Vars, data: Dataset) => evaluate(trainer.network, vars, data, trainer.loss)
+  let sent: unknown
+  for (;;) {
+    const r = run.next(sent)
+    if (r.done === true) return r.value
+    const q = r.value
+    if (isEvent(q)) {
+      sent = undefined
+      yield q
+    } else sent = q.type === 'need' ? order(q.epoch)[q.batch] : answerNow(q, score)
+  }
+}
+
+/** The loop over a data set in memory (its options and start state checked). */
+const fitRunOf = <O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions, pipelined: boolean) => {
   checkOptions(opts, train)
   const perEpoch = Math.ceil(size(train) / opts.batchSize)
   checkResumable(trainer, start, train, perEpoch)
-  const evaluateTrain = opts.evaluateTrain === false ? undefined : (vars: Net.Vars) => evaluate(trainer.network, vars, train, trainer.loss)
-  const run = fitLoop(trainer, start, opts, perEpoch, evaluateTrain)
-  // each epoch's batches, drawn once from the shuffle key and the epoch
+  return fitLoop(trainer, start, opts, perEpoch, opts.evaluateTrain === false ? undefined : train, 'fit', pipelined)
+}
+
+/** Each epoch's batches, drawn once from the shuffle key and the epoch (the last epoch's kept). */
+const epochBatches = (start: FitState<unknown>, train: Dataset, batchSize: number): ((epoch: number) => ReadonlyArray<Dataset>) => {
   let epochOf = -1
   let order: ReadonlyArray<Dataset> = []
-  let input: Dataset | undefined
-  for (;;) {
-    const r = run.next(input)
-    if (r.done === true) return r.value
-    if (r.value.type === 'need') {
-      if (r.value.epoch !== epochOf) {
-        epochOf = r.value.epoch
-        order = batches(foldIn(start.shuffleKey, epochOf), train, opts.batchSize)
-      }
-      input = order[r.value.batch]
-      continue
+  return (epoch) => {
+    if (epoch !== epochOf) {
+      epochOf = epoch
+      order = batches(foldIn(start.shuffleKey, epoch), train, batchSize)
     }
-    input = undefined
-    yield r.value
+    return order
   }
 }
 
@@ -175,27 +188,59 @@ export const fit = <O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, 
 }
 
 /**
- * The run as an async iterator of events that gives the event loop a turn every `yieldEvery`
- * events, so a page stays responsive while it trains.
+ * The run as an async iterator of events, the same events and final state as `fit`, that gives
+ * the event loop a turn every `yieldEvery` events, so a page stays responsive while it trains.
+ * It also trains on the GPU (its float32 parameters and optimizer state moved with `Tensor.toGpu`):
+ * each step's loss is read with `await Tensor.data` while the next step of the epoch is already
+ * queued, and the checks and evaluations of an epoch read the parameters and outputs
+ * asynchronously. On the CPU the numbers are those of `fit`, bit for bit; on the GPU they agree
+ * within float32 rounding (the guard of `trainer.guard` needs host tensors).
  *
  * @example
  * import assert from 'node:assert/strict'
  * import { Data, Loss, Net, Optim, Rng, Tensor as T, Train } from 'puregrad'
  * const trainer = { network: Net.dense(1), optimizer: Optim.sgd(0.1), loss: Loss.meanSquaredError }
  * const train = Data.dataset(T.tensor([[1], [2], [3]]), T.tensor([[2], [4], [6]]))
+ * const start = Train.initFit(trainer, Rng.key(0), [1])
  * const types: string[] = []
- * for await (const e of Train.fitAsync(trainer, Train.initFit(trainer, Rng.key(0), [1]), train, { epochs: 2, batchSize: 2 }, 2)) types.push(e.type)
+ * const run = Train.fitAsync(trainer, start, train, { epochs: 2, batchSize: 2 }, 2)
+ * let r = await run.next()
+ * for (; r.done !== true; r = await run.next()) types.push(r.value.type)
  * assert.deepStrictEqual(types, ['batch', 'batch', 'epoch', 'batch', 'batch', 'epoch', 'end'])
+ * const same = Train.fit(trainer, start, train, { epochs: 2, batchSize: 2 })
+ * assert.deepStrictEqual(r.value.history, same.history) // the final state, as fit's
  * @category training
  */
 export async function* fitAsync<O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions, yieldEvery = 1): AsyncGenerator<FitEvent<O>, FitState<O>, void> {
-  const run = fitEvents(trainer, start, train, opts)
-  for (let i = 1; ; i++) {
-    const r = run.next()
+  const run = fitRunOf(trainer, start, train, opts, true)
+  const order = epochBatches(start, train, opts.batchSize)
+  let sent: unknown
+  for (let events = 1; ; ) {
+    const r = run.next(sent)
     if (r.done === true) return r.value
-    yield r.value
-    if (i % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0))
+    const q = r.value
+    sent = undefined
+    if (isEvent(q)) {
+      yield q
+      if (events++ % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0))
+    } else if (q.type === 'need') sent = order(q.epoch)[q.batch]
+    else if (q.type === 'read') {
+      // the download starts now; the run queues the next step before it waits for it
+      const reading = T.data(q.loss).then((d) => d[0]!)
+      reading.catch(() => undefined)
+      sent = reading
+    } else if (q.type === 'wait') sent = await (q.reading as Promise<number>)
+    else if (q.type === 'host') sent = await hostTree(q.tree)
+    else sent = await evaluateAsync(trainer.network, q.vars, q.data, trainer.loss)
   }
+}
+
+/** A tree with every tensor leaf read to the host (the same tree when all are there). */
+const hostTree = async (tree: Tree): Promise<Tree> => {
+  const ls = leaves(tree)
+  if (ls.every((l) => !T.isOnGpu(l.value))) return tree
+  const host = new Map(await Promise.all(ls.map(async (l) => [l.path, await T.toCpu(l.value)] as const)))
+  return mapTree(tree, (leaf, path) => host.get(path) ?? leaf)
 }
 
 /**

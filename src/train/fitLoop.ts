@@ -1,8 +1,10 @@
 /**
- * The training loop shared by `fit` (batches in memory) and `fitStream` (batches from a
- * pipeline): a generator that asks for each batch (a 'need' event, answered through `next`) and
- * yields the run's events. It knows nothing of where batches come from, so the two drivers
- * train, evaluate, stop early and report divergence the same way.
+ * The training loop shared by `fit` (batches in memory), `fitStream` (batches from a pipeline) and
+ * `fitAsync` (the same run with the device read asynchronously): a generator that asks its driver
+ * for everything outside pure computation — the next batch, a step's loss as a number, a tree of
+ * tensors on the host, an evaluation — and yields the run's events. The synchronous drivers
+ * answer at once; the asynchronous one awaits the device. So every driver trains, evaluates,
+ * stops early and reports divergence the same way, and with the same numbers.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { type NumericIssue, checkFinite, issueOf, showIssue } from '../ad/guard.js'
@@ -10,14 +12,12 @@ import { fail } from '../core/errors.js'
 import { observeMetric } from '../optim/plateau.js'
 import type { Dataset } from '../data/Dataset.js'
 import type { EarlyStopping } from './earlyStopping.js'
-import type * as Net from '../net/index.js'
 import * as T from '../tensor/index.js'
 import { type Tree, leaves } from '../tree/index.js'
 import type { Evaluation } from './evaluate.js'
-import { evaluate } from './evaluate.js'
 import { frozenFit } from './checks.js'
 import type { Divergence, EpochRecord, FitEvent, FitState, TrialLike } from './fitState.js'
-import { type TrainState, type Trainer, trainStep } from './step.js'
+import { type TrainState, type Trainer, trainStepDeferred } from './step.js'
 
 /** The loop asks for batch `batch` of epoch `epoch`; the answer undefined ends the epoch. */
 export interface Need {
@@ -25,6 +25,27 @@ export interface Need {
   readonly epoch: number
   readonly batch: number
 }
+
+/**
+ * What the loop asks of its driver besides a batch: to pass an event on; to start reading a
+ * step's loss (answered with a reading, anything the driver likes); to wait for a reading
+ * (answered with the number); to bring a tree of tensors to the host (answered with it); to
+ * evaluate the network on a data set (answered with the Evaluation).
+ */
+export type Request<O> =
+  | FitEvent<O>
+  | Need
+  | { readonly type: 'read'; readonly loss: T.Tensor }
+  | { readonly type: 'wait'; readonly reading: unknown }
+  | { readonly type: 'host'; readonly tree: Tree }
+  | { readonly type: 'evaluate'; readonly vars: { readonly params: Tree; readonly state: Tree }; readonly data: Dataset }
+
+/** Answers a request at once, on the host (the synchronous drivers' answers, but for 'need'). */
+export const answerNow = <O>(q: Exclude<Request<O>, Need | FitEvent<O>>, evaluate: (vars: { readonly params: Tree; readonly state: Tree }, data: Dataset) => Evaluation): unknown =>
+  q.type === 'read' ? T.item(q.loss) : q.type === 'wait' ? q.reading : q.type === 'host' ? q.tree : evaluate(q.vars, q.data)
+
+/** Whether a request is an event to pass on. */
+export const isEvent = <O>(q: Request<O>): q is FitEvent<O> => q.type === 'batch' || q.type === 'epoch' || q.type === 'end'
 
 /** What the loop needs of the options. */
 export interface LoopOptions {
@@ -48,22 +69,36 @@ export const checkMonitoring = (op: string, o: LoopOptions): void => {
   }
 }
 
+/** A step taken ahead: its result, the error it threw (raised when the run reaches it), or the end of the epoch. */
+type Ahead<O> =
+  | { readonly kind: 'step'; readonly value: { readonly state: TrainState<O>; readonly loss: T.Tensor } }
+  | { readonly kind: 'error'; readonly error: unknown }
+  | { readonly kind: 'end' }
+
 /**
  * The run from `start`: `perEpoch` batches an epoch when known (else until a need is answered
- * with undefined); the epoch's training record from `evaluateTrain`, or the mean batch loss.
+ * with undefined); the epoch's training record is an evaluation of `trainData`, or without it
+ * the mean batch loss. With `pipelined`, the next step of the epoch is queued after the read of a
+ * step's loss starts and before it is awaited, so a device computes while the host waits; a step
+ * taken ahead is dropped when the run stops there (states are values: nothing else changes).
  */
 export function* fitLoop<O>(
   trainer: Trainer<O>,
   start: FitState<O>,
   opts: LoopOptions,
   perEpoch: number | undefined,
-  evaluateTrain: ((vars: Net.Vars) => Evaluation) | undefined,
+  trainData: Dataset | undefined,
   op: 'fit' | 'fitStream' = 'fit',
-): Generator<FitEvent<O> | Need, FitState<O>, Dataset | undefined> {
-  const step = trainStep(trainer)
+  pipelined = false,
+): Generator<Request<O>, FitState<O>, unknown> {
+  const step = trainStepDeferred(trainer, op)
   const watch = opts.stopOnDivergence !== false
+  /** The first non-finite parameter, read on the host. */
+  function* issueIn(params: Tree): Generator<Request<O>, NumericIssue | undefined, unknown> {
+    return paramsIssue((yield { type: 'host', tree: params }) as Tree)
+  }
   if (watch) {
-    const bad = paramsIssue(start.train.params)
+    const bad = yield* issueIn(start.train.params)
     if (bad !== undefined) {
       fail('INVALID_VALUE', op, `the start state's parameters are not finite: ${showIssue(bad)} A run cannot continue from them; resume from an earlier saved state, or start again with Train.initFit.`)
     }
@@ -77,59 +112,86 @@ export function* fitLoop<O>(
   const monitor = opts.monitor ?? (opts.earlyStopping?.options.monitor === 'devAccuracy' ? 'devAccuracy' : 'devLoss')
   let divergence: Divergence | undefined
   /** Stops the run at the newest of `candidates` whose parameters are finite, else at `checked`. */
-  const diverge = (found: Omit<Divergence, 'kept' | 'message'>, candidates: ReadonlyArray<FitState<O> | undefined>): FitState<O> => {
-    const keep = candidates.find((c) => c !== undefined && (c === checked || paramsIssue(c.train.params) === undefined)) ?? checked
+  function* diverge(found: Omit<Divergence, 'kept' | 'message'>, candidates: ReadonlyArray<FitState<O> | undefined>): Generator<Request<O>, FitState<O>, unknown> {
+    let keep = checked
+    for (const c of candidates) {
+      if (c !== undefined && (c === checked || (yield* issueIn(c.train.params)) === undefined)) {
+        keep = c
+        break
+      }
+    }
     reason = 'diverged'
     divergence = Object.freeze({ ...found, kept: keep.train.step, message: divergenceMessage(found, keep.train.step) })
     return frozenFit({ ...keep, done: true })
   }
+  /** Asks for batch `b` of the epoch; undefined ends it (refused when the epoch's length is known and not reached, or no batch came). */
+  function* need(epoch: number, b: number): Generator<Request<O>, Dataset | undefined, unknown> {
+    const batch = (yield { type: 'need', epoch, batch: b }) as Dataset | undefined
+    if (batch === undefined) {
+      if (perEpoch !== undefined) fail('INVALID_VALUE', op, `epoch ${epoch} ended after ${b} of its ${perEpoch} batches; the data must give every epoch in full.`)
+      if (b === 0) fail('INVALID_VALUE', op, `epoch ${epoch} gave no batches; the data must give at least one batch an epoch (check filters and dropRemainder).`)
+    }
+    return batch
+  }
+  const take = (from: TrainState<O>, batch: Dataset): Ahead<O> => {
+    try {
+      return { kind: 'step', value: step(from, batch) }
+    } catch (error) {
+      return { kind: 'error', error }
+    }
+  }
   while (!s.done && s.history.length < opts.epochs) {
     const epoch = s.history.length
     let b = s.batch
+    let ahead: Ahead<O> | undefined
     for (; perEpoch === undefined || b < perEpoch; b++) {
-      const batch: Dataset | undefined = yield { type: 'need', epoch, batch: b }
-      if (batch === undefined) {
-        if (perEpoch !== undefined) fail('INVALID_VALUE', op, `epoch ${epoch} ended after ${b} of its ${perEpoch} batches; the data must give every epoch in full.`)
-        if (b === 0) fail('INVALID_VALUE', op, `epoch ${epoch} gave no batches; the data must give at least one batch an epoch (check filters and dropRemainder).`)
-        break
+      if (ahead === undefined) {
+        const batch = yield* need(epoch, b)
+        ahead = batch === undefined ? { kind: 'end' } : take(s.train, batch)
       }
-      let next: TrainState<O>
-      try {
-        next = step(s.train, batch)
-      } catch (e) {
+      const taken: Ahead<O> = ahead
+      ahead = undefined
+      if (taken.kind === 'end') break
+      if (taken.kind === 'error') {
         // the numeric guard stops the run and says where the first NaN or Inf came from; the
         // state before the step passed the guard's check of the step before
-        const found = issueOf(e)
-        if (found === undefined) throw e
-        s = diverge({ epoch, batch: b, step: s.train.step + 1, loss: undefined, issue: found }, [s])
+        const found = issueOf(taken.error)
+        if (found === undefined) throw taken.error
+        s = yield* diverge({ epoch, batch: b, step: s.train.step + 1, loss: undefined, issue: found }, [s])
         break
       }
-      const loss = next.loss ?? 0
+      const reading = yield { type: 'read', loss: taken.value.loss }
+      if (pipelined && (perEpoch === undefined || b + 1 < perEpoch)) {
+        const batch = yield* need(epoch, b + 1)
+        ahead = batch === undefined ? { kind: 'end' } : take(taken.value.state, batch)
+      }
+      const loss = (yield { type: 'wait', reading }) as number
+      const next: TrainState<O> = Object.freeze({ ...taken.value.state, loss })
       if (watch && !Number.isFinite(loss)) {
         // the loss was computed at the parameters of s: go back to s, or to the state before it
         // when the step that made s already left non-finite parameters (which a finite loss can hide)
-        s = diverge({ epoch, batch: b, step: next.step, loss, issue: lossIssue(loss, next.params) }, [s, prev])
+        s = yield* diverge({ epoch, batch: b, step: next.step, loss, issue: lossIssue(loss, next.params) }, [s, prev])
         break
       }
       prev = s
       s = frozenFit({ ...s, train: next, batch: b + 1, epochLoss: s.epochLoss + loss })
-      yield { type: 'batch', epoch, batch: b, batches: perEpoch ?? Number.NaN, step: next.step, loss: next.loss ?? Number.NaN, state: s }
+      yield { type: 'batch', epoch, batch: b, batches: perEpoch ?? Number.NaN, step: next.step, loss, state: s }
     }
     if (s.done) break
     if (watch && s !== checked) {
       // once per epoch: parameters that went non-finite while the loss stayed finite (a NaN
       // weight behind a relu that outputs 0) are caught here, before they are evaluated or kept
-      const bad = paramsIssue(s.train.params)
+      const bad = yield* issueIn(s.train.params)
       if (bad !== undefined) {
-        s = diverge({ epoch, batch: b - 1, step: s.train.step, loss: s.train.loss ?? undefined, issue: bad }, [prev])
+        s = yield* diverge({ epoch, batch: b - 1, step: s.train.step, loss: s.train.loss ?? undefined, issue: bad }, [prev])
         break
       }
     }
     const vars = { params: s.train.params, state: s.train.modelState }
     const record: EpochRecord = {
       epoch,
-      train: evaluateTrain === undefined ? { loss: s.epochLoss / b, accuracy: undefined } : evaluateTrain(vars),
-      dev: opts.dev === undefined ? undefined : evaluate(trainer.network, vars, opts.dev, trainer.loss),
+      train: trainData === undefined ? { loss: s.epochLoss / b, accuracy: undefined } : ((yield { type: 'evaluate', vars, data: trainData }) as Evaluation),
+      dev: opts.dev === undefined ? undefined : ((yield { type: 'evaluate', vars, data: opts.dev }) as Evaluation),
     }
     s = { ...s, history: [...s.history, record], batch: 0, epochLoss: 0 }
     if (record.dev !== undefined) {

@@ -15,9 +15,11 @@ import { isKey } from '../rng/index.js'
 import { checkBoolean } from '../optim/internal.js'
 import { checkTrainer } from './checks.js'
 import type { EarlyStopping } from './earlyStopping.js'
-import { checkMonitoring, fitLoop } from './fitLoop.js'
+import { answerNow, checkMonitoring, fitLoop, isEvent } from './fitLoop.js'
+import { evaluate } from './evaluate.js'
 import type { FitEvent, FitState, TrialLike } from './fitState.js'
 import type { Trainer } from './step.js'
+import type { Tree } from '../tree/index.js'
 
 /** Options of `fitStream`. */
 export interface FitStreamOptions {
@@ -78,15 +80,20 @@ export const fitStream = async <O>(trainer: Trainer<O>, start: FitState<O>, data
   // the open stream: its epoch and the number of the batch it gives next
   let open: { epoch: number; next: number; it: AsyncIterator<Dataset> } | undefined
   let checked = false
-  let input: Dataset | undefined
+  const score = (vars: { readonly params: Tree; readonly state: Tree }, d: Dataset) => evaluate(trainer.network, vars, d, trainer.loss)
+  let input: unknown
   try {
     for (;;) {
       const r = run.next(input)
       if (r.done === true) return r.value
       const e = r.value
-      if (e.type !== 'need') {
+      if (isEvent(e)) {
         input = undefined
         onEvent?.(e)
+        continue
+      }
+      if (e.type !== 'need') {
+        input = answerNow(e, score)
         continue
       }
       if (open === undefined || open.epoch !== e.epoch || open.next !== e.batch) {
@@ -95,10 +102,11 @@ export const fitStream = async <O>(trainer: Trainer<O>, start: FitState<O>, data
       }
       const b = await open.it.next()
       open.next++
-      input = b.done === true ? undefined : b.value
-      if (input !== undefined && !checked) {
+      const batch = b.done === true ? undefined : b.value
+      input = batch
+      if (batch !== undefined && !checked) {
         // the first batch tells the input shape: the start state must fit the network on it
-        const bad = varsMismatch(op, trainer.network, input.x.shape.slice(1), { params: start.train.params, state: start.train.modelState }, "the state's")
+        const bad = varsMismatch(op, trainer.network, batch.x.shape.slice(1), { params: start.train.params, state: start.train.modelState }, "the state's")
         if (bad !== undefined) throw bad
         checked = true
       }

@@ -14,11 +14,11 @@
  * @since 0.1.0
  * @module
  */
-export * from './step.js'
+export { type TrainState, type Trainer, initTrainState, trainStep } from './step.js'
 export * from './ensemble.js'
 export * from './fit.js'
 export * from './fitCodec.js'
-export * from './evaluate.js'
+export { type Evaluation, evaluate } from './evaluate.js'
 export * from './metrics.js'
 export * from './diagnose.js'
 export * from './earlyStopping.js'

@@ -117,9 +117,23 @@ const eagerIfUntraceable = <A extends ReadonlyArray<unknown>, R>(compiled: (...a
  * assert.deepStrictEqual(Tree.leaves(s1.params).map((l) => T.toArray(l.value)), [[2.5], [1.5]]) // W and b after one SGD step
  * @category training
  */
-export const trainStep =
-  <O>(trainer: Trainer<O>) => {
-  checkTrainer('trainStep', trainer)
+export const trainStep = <O>(trainer: Trainer<O>): ((state: TrainState<O>, batch: Dataset) => TrainState<O>) => {
+  const step = trainStepDeferred(trainer, 'trainStep')
+  return (state, batch) => {
+    const r = step(state, batch)
+    return Object.freeze({ ...r.state, loss: T.item(r.loss) })
+  }
+}
+
+/**
+ * The training step with its loss left a tensor (on the device the step ran on), so a caller can
+ * read it later (`await Tensor.data`) while the next step is queued; the state's `loss` is the
+ * previous one until then.
+ * @internal
+ */
+export const trainStepDeferred =
+  <O>(trainer: Trainer<O>, op = 'trainStep') => {
+  checkTrainer(op, trainer)
   /** the step's arithmetic in two parts: the loss and its gradient; the key reaches only a network that uses it */
   const gradient = (params: Tree, modelState: Tree, x: Tensor, y: Tensor, key: Key | undefined) => {
     const objective = (p: Tree) => {
@@ -143,9 +157,9 @@ export const trainStep =
     trainer.jit === false ? [gradient, update] : [jit(gradient, { name: 'trainStep.gradient' }), eagerIfUntraceable(jit(update, { name: 'trainStep.update' }), update)]
   const random = Net.usesRandomness(trainer.network)
   const mode = trainer.guard ?? 'off'
-  return (state: TrainState<O>, batch: Dataset): TrainState<O> => {
-    checkTrainState('trainStep', state)
-    checkDataset('trainStep', batch, 'the batch (argument 2)')
+  return (state: TrainState<O>, batch: Dataset): { readonly state: TrainState<O>; readonly loss: Tensor } => {
+    checkTrainState(op, state)
+    checkDataset(op, batch, 'the batch (argument 2)')
     const key = random ? foldIn(state.key, state.step) : undefined
     const run = () => {
       const g = gradientOf(state.params, state.modelState, batch.x, batch.y, key)
@@ -154,6 +168,6 @@ export const trainStep =
     // the 'ops' guard sees every primitive: a compiled step then runs primitive by primitive
     const r = mode === 'ops' ? guarded(run, 'ops')() : run()
     if (mode !== 'off') guarded(() => ({ loss: r.loss, params: r.params }), 'boundary')()
-    return Object.freeze({ ...state, params: r.params, optState: r.optState, modelState: r.modelState, step: state.step + 1, loss: T.item(r.loss) })
+    return { state: { ...state, params: r.params, optState: r.optState, modelState: r.modelState, step: state.step + 1 }, loss: r.loss }
   }
 }

@@ -61,10 +61,14 @@ describe('WebGPU in headless Chromium', () => {
     if (process.env['PUREGRAD_WEBGPU_LOG'] !== undefined) tab.on('console', (m) => console.log(m.text()))
     await tab.goto(served.url)
     await tab.waitForFunction(() => (window as { __webgpu?: unknown }).__webgpu !== undefined, undefined, { timeout: 100_000 })
-    const result = (await tab.evaluate(() => (window as { __webgpu?: unknown }).__webgpu)) as { checked: number; failures: string[]; status: unknown }
+    const result = (await tab.evaluate(() => (window as { __webgpu?: unknown }).__webgpu)) as { checked: number; failures: string[]; status: unknown; submitsPerStep: number; fitSubmitsPerStep: number }
+    console.log(`webgpu: ${result.checked} checks; command buffers submitted per MLP training step: ${result.submitsPerStep} (a step by hand), ${result.fitSubmitsPerStep.toFixed(1)} (Train.fitAsync, evaluations included)`)
     expect(errors).toEqual([])
     expect(result.failures).toEqual([])
     expect(result.checked).toBeGreaterThan(200)
+    // dispatches are recorded into one encoder: a step submits for its uploads and its one read,
+    // not once per kernel (a hundred and more)
+    expect(result.submitsPerStep).toBeLessThanOrEqual(6)
     expect(result.status).toMatchObject({ fallback: expect.any(Boolean), maxBufferBytes: expect.any(Number) })
   })
 })

@@ -11,7 +11,8 @@
  * [−π, π]; atan2: 4096 ULP), or for erf the bound of its approximation (Abramowitz & Stegun
  * 7.1.26, 1.5e-7) plus the float32 rounding of its evaluation.
  */
-import { Ad, Loss, Net, Rng, Tensor as T, Tree, useWebGpu } from '../../src/index.js'
+import { Ad, Data, Loss, Net, Optim, Rng, Tensor as T, Train, Tree, useWebGpu } from '../../src/index.js'
+import { webGpuBackend } from '../../src/prims/webgpu.js'
 import { retainedBytes } from '../../src/ad/memory.js'
 
 interface Tol {
@@ -212,6 +213,92 @@ export const run = async (): Promise<unknown> => {
     failures.push(`MLP: threw ${String(e)}`)
   }
 
+  // command buffers submitted per MLP training step (gradient, Adam update, the loss read), the
+  // batch uploaded from the host each step: counted on the queue itself
+  const queue = webGpuBackend('page').device.queue
+  const submit = queue.submit.bind(queue)
+  let submits = 0
+  ;(queue as { submit: (c: unknown[]) => void }).submit = (c) => {
+    submits++
+    submit(c)
+  }
+  let submitsPerStep = Number.NaN
+  checked.push('submits per MLP step')
+  try {
+    const opt = Optim.adam(0.01)
+    let p = Tree.map(params, T.toGpu)
+    let o = opt.init(p)
+    const stepOnce = async (xb: T.Tensor, yb: T.Tensor): Promise<number> => {
+      const [l, grads] = Ad.valueAndGrad((q: Tree.Tree) => Loss.softmaxCrossEntropy(Net.forward(net, { params: q, state: [] }, xb).y, yb))(p)
+      const [u, next] = opt.update(grads, o, p)
+      p = Optim.applyUpdates(p, u)
+      o = next
+      return (await T.data(l))[0]!
+    }
+    const xb = rand([32, 5])
+    const yb = T.tensor(Array.from({ length: 32 }, (_, i) => i % 3), 'int32')
+    await stepOnce(xb, yb) // pipelines compiled, buffers pooled
+    const before = submits
+    for (let i = 0; i < 4; i++) await stepOnce(xb, yb)
+    submitsPerStep = (submits - before) / 4
+    console.log(`submits per MLP step: ${submitsPerStep}`)
+  } catch (e) {
+    failures.push(`submits per MLP step: threw ${String(e)}`)
+  }
+
+  // Train.fitAsync on the GPU against Train.fit on the CPU: the same events, and losses and
+  // parameters within float32 rounding grown over 12 Adam steps (stated: |Δloss| ≤ 1e-4 + 1e-4·|loss|,
+  // |Δparam| ≤ 1e-3 + 1e-3·|param|, accuracies within one example)
+  let fitSubmitsPerStep = Number.NaN
+  checked.push('fitAsync on the GPU')
+  try {
+    const trainer = { network: net, optimizer: Optim.adam(0.01), loss: Loss.softmaxCrossEntropy } as Train.Trainer<unknown>
+    const trainSet = Data.dataset(rand([64, 5]), T.tensor(Array.from({ length: 64 }, (_, i) => (i * 7) % 3), 'int32'))
+    const devSet = Data.dataset(rand([32, 5]), T.tensor(Array.from({ length: 32 }, (_, i) => (i * 5) % 3), 'int32'))
+    const opts = { epochs: 3, batchSize: 16, dev: devSet }
+    const start = Train.initFit(trainer, Rng.key(11), [5])
+    const cpuEvents: Train.FitEvent<unknown>[] = []
+    const cpuEnd = Train.fit(trainer, start, trainSet, opts, (e) => cpuEvents.push(e))
+    // every float32 tensor of the state on the GPU (an optimizer state also holds tags)
+    const onGpu = (v: unknown): unknown =>
+      T.isTensor(v) ? (v.dtype === 'float32' ? T.toGpu(v) : v)
+      : Array.isArray(v) ? v.map(onGpu)
+      : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, onGpu(x)]))
+      : v
+    const gpuStart = { ...start, train: { ...start.train, params: onGpu(start.train.params) as Tree.Tree, optState: onGpu(start.train.optState) } }
+    const gpuEvents: Train.FitEvent<unknown>[] = []
+    const before = submits
+    const run = Train.fitAsync(trainer, gpuStart, trainSet, opts)
+    let r = await run.next()
+    for (; r.done !== true; r = await run.next()) gpuEvents.push(r.value)
+    const steps = r.value.train.step
+    fitSubmitsPerStep = (submits - before) / steps
+    console.log(`fitAsync: ${submits - before} submits over ${steps} steps, 3 epoch evaluations included`)
+    const close = (a: number, b: number, atol: number, rtol: number): boolean => Math.abs(a - b) <= atol + rtol * Math.abs(b)
+    if (gpuEvents.map((e) => e.type).join() !== cpuEvents.map((e) => e.type).join()) failures.push(`fitAsync: events ${gpuEvents.map((e) => e.type)} vs ${cpuEvents.map((e) => e.type)}`)
+    gpuEvents.forEach((e, i) => {
+      const c = cpuEvents[i]!
+      if (e.type === 'batch' && c.type === 'batch' && !close(e.loss, c.loss, 1e-4, 1e-4)) failures.push(`fitAsync: batch ${i} loss ${e.loss} on the GPU, ${c.loss} on the CPU`)
+      if (e.type === 'epoch' && c.type === 'epoch') {
+        for (const [k, ge, ce] of [['train', e.record.train, c.record.train], ['dev', e.record.dev!, c.record.dev!]] as const) {
+          if (!close(ge.loss, ce.loss, 1e-4, 1e-4) || Math.abs(ge.accuracy! - ce.accuracy!) > 1 / 32 + 1e-9) failures.push(`fitAsync: epoch ${e.record.epoch} ${k} ${JSON.stringify(ge)} on the GPU, ${JSON.stringify(ce)} on the CPU`)
+        }
+      }
+    })
+    const gl = Tree.leaves(r.value.train.params)
+    const cl = Tree.leaves(cpuEnd.train.params)
+    if (!gl.every((l) => T.isOnGpu(l.value))) failures.push('fitAsync: the parameters left the GPU')
+    for (let i = 0; i < cl.length; i++) {
+      const g = await T.data(gl[i]!.value)
+      const c = T.toTypedArray(cl[i]!.value)
+      const bad = c.findIndex((v, j) => !close(g[j]!, v, 1e-3, 1e-3))
+      if (bad >= 0) failures.push(`fitAsync: ${cl[i]!.path}[${bad}] is ${g[bad]} on the GPU, ${c[bad]} on the CPU`)
+    }
+    if (r.value.train.step !== cpuEnd.train.step || r.value.history.length !== 3) failures.push(`fitAsync: step ${r.value.train.step}, ${r.value.history.length} epochs`)
+  } catch (e) {
+    failures.push(`fitAsync on the GPU: threw ${String(e)} ${(e as Error).stack}`)
+  }
+
   // jit over GPU inputs replays its program primitive by primitive on the device
   const jitted = Ad.jit((a: T.Tensor, b: T.Tensor) => T.sum(T.mul(T.tanh(a), b), 1))
   await agree('jit of a function', (a, b) => jitted(a, b), [rand([4, 6]), rand([6])], TRANSCENDENTAL, true)
@@ -237,5 +324,5 @@ export const run = async (): Promise<unknown> => {
   if (T.isOnGpu(back) || T.toArray(back).join() !== '2,4,6') failures.push(`toCpu: ${String(back)}`)
   if (!/on webgpu/.test(String(g))) failures.push(`String of a GPU tensor: ${String(g)}`)
 
-  return { status, checked: checked.length, failures }
+  return { status, checked: checked.length, failures, submitsPerStep, fitSubmitsPerStep }
 }

@@ -1,7 +1,8 @@
 // End to end: build the playground page with Vite, serve it, open it in headless Chromium, train,
 // and check that the test loss falls, the decision boundary is drawn, and the weights survive
-// Save → Reset → Load (IndexedDB) and Download → Reset → Upload. A full-page screenshot
-// lands in test-output/playground.png.
+// Save → Reset → Load (IndexedDB) and Download → Reset → Upload: once without WebGPU (the page
+// falls back to the wasm kernels) and once with WebGPU on SwiftShader (the page trains there).
+// Full-page screenshots land in test-output/playground.png and playground-webgpu.png.
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -15,7 +16,13 @@ import type { PlaygroundHook } from '../../playground/src/main.js'
 import { CHROMIUM_ARGS, findChromium } from '../browser.js'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
-const SCREENSHOT = join(repo, 'test-output', 'playground.png')
+/** WebGPU on SwiftShader's Vulkan (a software adapter), with the GPU process allowed in headless mode. */
+const WEBGPU_ARGS: readonly string[] = [
+  ...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'),
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-webgpu-adapter=swiftshader',
+]
 /** Epochs to train before judging, and the longest wait for them. */
 const EPOCHS = 30
 const WAIT_MS = 15_000
@@ -89,22 +96,33 @@ describe('the playground page', () => {
   let server: Server | undefined
   let out: string | undefined
 
+  let url: string | undefined
+
   afterAll(async () => {
     await browser?.close()
     await new Promise<void>((ok) => (server === undefined ? ok() : server.close(() => ok())))
     if (out !== undefined) await rm(out, { recursive: true, force: true })
   })
 
-  it('builds, trains in headless Chromium, the test loss falls, and Save/Load and Download/Upload bring the weights back', { timeout: 60_000 }, async () => {
-    const found = await findChromium()
-    const t0 = performance.now()
+  /** The page built and served once for both runs. */
+  const builtPage = async (): Promise<string> => {
+    if (url !== undefined) return url
     out = await mkdtemp(join(tmpdir(), 'puregrad-playground-'))
     await build({ configFile: join(repo, 'playground', 'vite.config.ts'), build: { outDir: out, emptyOutDir: true }, logLevel: 'warn' })
-    const served = await serve(out)
-    server = served.server
+    const s = await serve(out)
+    server = s.server
+    url = s.url
+    return url
+  }
+
+  const trains = async (args: readonly string[], backend: PlaygroundHook['backend'], screenshot: string, minEpochs: number): Promise<void> => {
+    const found = await findChromium()
+    const t0 = performance.now()
+    const served = { url: await builtPage() }
     const built = performance.now()
 
-    browser = await chromium.launch({ executablePath: found.path, headless: true, args: [...CHROMIUM_ARGS] })
+    await browser?.close()
+    browser = await chromium.launch({ executablePath: found.path, headless: true, args: [...args] })
     const page = await (await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } })).newPage()
     const problems: string[] = []
     page.on('console', (m) => {
@@ -151,21 +169,22 @@ describe('the playground page', () => {
     })
 
     await mkdir(join(repo, 'test-output'), { recursive: true })
-    await page.screenshot({ path: SCREENSHOT, fullPage: true })
+    await page.screenshot({ path: screenshot, fullPage: true })
     console.log(
       [
         `playground: browser ${found.path} (${found.source})`,
-        `playground: built and served in ${((built - t0) / 1000).toFixed(1)} s; kernels ${after.kernels}`,
+        `playground: built and served in ${((built - t0) / 1000).toFixed(1)} s; trains on ${after.backend}: ${after.kernels}`,
         `playground: ${after.epoch} epochs (${after.step} steps) in ${seconds.toFixed(1)} s on xor`,
         `playground: test loss ${before.testLoss.toFixed(4)} → ${after.testLoss.toFixed(4)}, train loss ${before.trainLoss.toFixed(4)} → ${after.trainLoss.toFixed(4)}, test accuracy ${(100 * after.testAccuracy).toFixed(0)}%`,
         `playground: boundary canvas ${(100 * colours.blue).toFixed(0)}% blue, ${(100 * colours.orange).toFixed(0)}% orange pixels`,
-        `playground: screenshot ${relative(process.cwd(), SCREENSHOT) || SCREENSHOT}`,
+        `playground: screenshot ${relative(process.cwd(), screenshot) || screenshot}`,
       ].join('\n'),
     )
 
     expect(problems).toEqual([])
+    expect(after.backend).toBe(backend)
     expect(after.diverged).toBe(false)
-    expect(after.epoch).toBeGreaterThanOrEqual(10)
+    expect(after.epoch).toBeGreaterThanOrEqual(minEpochs)
     expect(after.testLoss).toBeLessThan(0.6 * before.testLoss)
     expect(colours.blue).toBeGreaterThan(0.05)
     expect(colours.orange).toBeGreaterThan(0.05)
@@ -173,5 +192,12 @@ describe('the playground page', () => {
     expect(saved.reset).not.toBe(saved.trained)
     expect(saved.loaded).toBe(saved.trained)
     expect(saved.uploaded).toBe(saved.trained)
-  })
+  }
+
+  it('builds, trains in headless Chromium without WebGPU (on wasm), the test loss falls, and Save/Load and Download/Upload bring the weights back', { timeout: 60_000 }, () =>
+    trains(CHROMIUM_ARGS, 'wasm', join(repo, 'test-output', 'playground.png'), 10))
+
+  // SwiftShader is a software adapter, slower than the wasm kernels for a network this small: fewer epochs are asked of it
+  it('trains on WebGPU where navigator.gpu gives an adapter (SwiftShader here), the test loss falls, and the weights are saved and loaded back', { timeout: 60_000 }, () =>
+    trains(WEBGPU_ARGS, 'webgpu', join(repo, 'test-output', 'playground-webgpu.png'), 4))
 })
