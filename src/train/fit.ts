@@ -14,13 +14,11 @@ import { checkBoolean } from '../optim/internal.js'
 import { checkStateLike } from '../optim/serialize.js'
 import { varsMismatch } from '../net/vars.js'
 import type * as Net from '../net/index.js'
-import * as T from '../tensor/index.js'
-import { type Tree, leaves, map as mapTree } from '../tree/index.js'
 import { type Diagnosis, diagnose } from './diagnose.js'
 import { type EarlyStopping } from './earlyStopping.js'
-import { evaluate, evaluateAsync } from './evaluate.js'
+import { answerLater, answerNow } from './answer.js'
 import { checkTrainer, frozenFit } from './checks.js'
-import { answerNow, checkMonitoring, fitLoop, isEvent } from './fitLoop.js'
+import { checkMonitoring, fitLoop, isEvent } from './fitLoop.js'
 import type { FitEvent, FitState, TrialLike } from './fitState.js'
 import { type Trainer, initTrainState } from './step.js'
 
@@ -110,7 +108,6 @@ const checkOptions = (o: FitOptions, train: Dataset): void => {
 export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Dataset, opts: FitOptions): Generator<FitEvent<O>, FitState<O>, void> {
   const run = fitRunOf(trainer, start, train, opts, false)
   const order = epochBatches(start, train, opts.batchSize)
-  const score = (vars: Net.Vars, data: Dataset) => evaluate(trainer.network, vars, data, trainer.loss)
   let sent: unknown
   for (;;) {
     const r = run.next(sent)
@@ -119,7 +116,7 @@ export function* fitEvents<O>(trainer: Trainer<O>, start: FitState<O>, train: Da
     if (isEvent(q)) {
       sent = undefined
       yield q
-    } else sent = q.type === 'need' ? order(q.epoch)[q.batch] : answerNow(q, score)
+    } else sent = q.type === 'need' ? order(q.epoch)[q.batch] : answerNow(trainer, q)
   }
 }
 
@@ -223,24 +220,8 @@ export async function* fitAsync<O>(trainer: Trainer<O>, start: FitState<O>, trai
     if (isEvent(q)) {
       yield q
       if (events++ % yieldEvery === 0) await new Promise((resolve) => setTimeout(resolve, 0))
-    } else if (q.type === 'need') sent = order(q.epoch)[q.batch]
-    else if (q.type === 'read') {
-      // the download starts now; the run queues the next step before it waits for it
-      const reading = T.data(q.loss).then((d) => d[0]!)
-      reading.catch(() => undefined)
-      sent = reading
-    } else if (q.type === 'wait') sent = await (q.reading as Promise<number>)
-    else if (q.type === 'host') sent = await hostTree(q.tree)
-    else sent = await evaluateAsync(trainer.network, q.vars, q.data, trainer.loss)
+    } else sent = q.type === 'need' ? order(q.epoch)[q.batch] : await answerLater(trainer, q)
   }
-}
-
-/** A tree with every tensor leaf read to the host (the same tree when all are there). */
-const hostTree = async (tree: Tree): Promise<Tree> => {
-  const ls = leaves(tree)
-  if (ls.every((l) => !T.isOnGpu(l.value))) return tree
-  const host = new Map(await Promise.all(ls.map(async (l) => [l.path, await T.toCpu(l.value)] as const)))
-  return mapTree(tree, (leaf, path) => host.get(path) ?? leaf)
 }
 
 /**

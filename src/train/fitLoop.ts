@@ -40,10 +40,6 @@ export type Request<O> =
   | { readonly type: 'host'; readonly tree: Tree }
   | { readonly type: 'evaluate'; readonly vars: { readonly params: Tree; readonly state: Tree }; readonly data: Dataset }
 
-/** Answers a request at once, on the host (the synchronous drivers' answers, but for 'need'). */
-export const answerNow = <O>(q: Exclude<Request<O>, Need | FitEvent<O>>, evaluate: (vars: { readonly params: Tree; readonly state: Tree }, data: Dataset) => Evaluation): unknown =>
-  q.type === 'read' ? T.item(q.loss) : q.type === 'wait' ? q.reading : q.type === 'host' ? q.tree : evaluate(q.vars, q.data)
-
 /** Whether a request is an event to pass on. */
 export const isEvent = <O>(q: Request<O>): q is FitEvent<O> => q.type === 'batch' || q.type === 'epoch' || q.type === 'end'
 

@@ -15,11 +15,10 @@ import { isKey } from '../rng/index.js'
 import { checkBoolean } from '../optim/internal.js'
 import { checkTrainer } from './checks.js'
 import type { EarlyStopping } from './earlyStopping.js'
-import { answerNow, checkMonitoring, fitLoop, isEvent } from './fitLoop.js'
-import { evaluate } from './evaluate.js'
+import { checkMonitoring, fitLoop, isEvent } from './fitLoop.js'
+import { answerLater } from './answer.js'
 import type { FitEvent, FitState, TrialLike } from './fitState.js'
 import type { Trainer } from './step.js'
-import type { Tree } from '../tree/index.js'
 
 /** Options of `fitStream`. */
 export interface FitStreamOptions {
@@ -40,7 +39,8 @@ export interface FitStreamOptions {
  * `onEvent` with each event, and resolves to the final state. Events and states are those of
  * `fit`; the epoch's training record is the mean of its batch losses (a pipeline is not read
  * twice an epoch), and `batches` in a 'batch' event is NaN when the pipeline cannot tell its
- * length ahead (a filter, an iterable of unknown size).
+ * length ahead (a filter, an iterable of unknown size). Like `fitAsync`, it reads the device
+ * asynchronously (each step's loss while the next step is queued), so it trains on the GPU too.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -76,11 +76,10 @@ export const fitStream = async <O>(trainer: Trainer<O>, start: FitState<O>, data
     fail('INVALID_VALUE', op, `the state is ${describe(start.batch)} batches into epoch ${start.history.length}, but an epoch of this pipeline has ${perEpoch} batches; resume with the pipeline the run was saved with.`)
   }
   checkStateLike(op, trainer.optimizer.init(start.train.params), start.train.optState, "the state's optimizer state")
-  const run = fitLoop(trainer, start, opts, perEpoch, undefined, op)
+  const run = fitLoop(trainer, start, opts, perEpoch, undefined, op, true)
   // the open stream: its epoch and the number of the batch it gives next
   let open: { epoch: number; next: number; it: AsyncIterator<Dataset> } | undefined
   let checked = false
-  const score = (vars: { readonly params: Tree; readonly state: Tree }, d: Dataset) => evaluate(trainer.network, vars, d, trainer.loss)
   let input: unknown
   try {
     for (;;) {
@@ -93,7 +92,7 @@ export const fitStream = async <O>(trainer: Trainer<O>, start: FitState<O>, data
         continue
       }
       if (e.type !== 'need') {
-        input = answerNow(e, score)
+        input = await answerLater(trainer, e)
         continue
       }
       if (open === undefined || open.epoch !== e.epoch || open.next !== e.batch) {

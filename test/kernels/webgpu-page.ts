@@ -299,6 +299,40 @@ export const run = async (): Promise<unknown> => {
     failures.push(`fitAsync on the GPU: threw ${String(e)} ${(e as Error).stack}`)
   }
 
+  // Train.fitStream reads the device the same way: a pipeline's batches, parameters on the GPU,
+  // against the same run on the CPU (the tolerances above)
+  checked.push('fitStream on the GPU')
+  try {
+    const trainer = { network: net, optimizer: Optim.adam(0.01), loss: Loss.softmaxCrossEntropy } as Train.Trainer<unknown>
+    const data = Data.dataset(rand([48, 5]), T.tensor(Array.from({ length: 48 }, (_, i) => (i * 7) % 3), 'int32'))
+    const p = Data.pipeline(Data.fromDataset(data), [Data.shuffleBuffer({ buffer: 16 }), Data.batch(16)])
+    const start = Train.initFit(trainer, Rng.key(12), [5])
+    const onGpu = (v: unknown): unknown =>
+      T.isTensor(v) ? (v.dtype === 'float32' ? T.toGpu(v) : v)
+      : Array.isArray(v) ? v.map(onGpu)
+      : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, onGpu(x)]))
+      : v
+    const cpuLosses: number[] = []
+    const gpuLosses: number[] = []
+    const cpuEnd = await Train.fitStream(trainer, start, p, { epochs: 2 }, (e) => { if (e.type === 'batch') cpuLosses.push(e.loss) })
+    const gpuStart = { ...start, train: { ...start.train, params: onGpu(start.train.params) as Tree.Tree, optState: onGpu(start.train.optState) } }
+    const gpuEnd = await Train.fitStream(trainer, gpuStart, p, { epochs: 2 }, (e) => { if (e.type === 'batch') gpuLosses.push(e.loss) })
+    const close = (a: number, b: number, atol: number, rtol: number): boolean => Math.abs(a - b) <= atol + rtol * Math.abs(b)
+    if (gpuLosses.length !== 6 || gpuLosses.length !== cpuLosses.length) failures.push(`fitStream: ${gpuLosses.length} batches on the GPU, ${cpuLosses.length} on the CPU`)
+    gpuLosses.forEach((l, i) => { if (!close(l, cpuLosses[i]!, 1e-4, 1e-4)) failures.push(`fitStream: batch ${i} loss ${l} on the GPU, ${cpuLosses[i]} on the CPU`) })
+    const gl = Tree.leaves(gpuEnd.train.params)
+    const cl = Tree.leaves(cpuEnd.train.params)
+    if (!gl.every((l) => T.isOnGpu(l.value))) failures.push('fitStream: the parameters left the GPU')
+    for (let i = 0; i < cl.length; i++) {
+      const g = await T.data(gl[i]!.value)
+      const c = T.toTypedArray(cl[i]!.value)
+      const bad = c.findIndex((v, j) => !close(g[j]!, v, 1e-3, 1e-3))
+      if (bad >= 0) failures.push(`fitStream: ${cl[i]!.path}[${bad}] is ${g[bad]} on the GPU, ${c[bad]} on the CPU`)
+    }
+  } catch (e) {
+    failures.push(`fitStream on the GPU: threw ${String(e)} ${(e as Error).stack}`)
+  }
+
   // jit over GPU inputs replays its program primitive by primitive on the device
   const jitted = Ad.jit((a: T.Tensor, b: T.Tensor) => T.sum(T.mul(T.tanh(a), b), 1))
   await agree('jit of a function', (a, b) => jitted(a, b), [rand([4, 6]), rand([6])], TRANSCENDENTAL, true)
