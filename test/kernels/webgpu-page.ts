@@ -246,6 +246,27 @@ export const run = async (): Promise<unknown> => {
     failures.push(`submits per MLP step: threw ${String(e)}`)
   }
 
+  // a fit state with every float32 tensor on the GPU (an optimizer state also holds tags), and the
+  // agreement of a GPU run's parameters with the CPU run's (|Δ| ≤ 1e-3 + 1e-3·|param|)
+  const onGpu = (v: unknown): unknown =>
+    T.isTensor(v) ? (v.dtype === 'float32' ? T.toGpu(v) : v)
+    : Array.isArray(v) ? v.map(onGpu)
+    : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, onGpu(x)]))
+    : v
+  const fitOnGpu = (s: Train.FitState<unknown>): Train.FitState<unknown> => ({ ...s, train: { ...s.train, params: onGpu(s.train.params) as Tree.Tree, optState: onGpu(s.train.optState) } })
+  const close = (a: number, b: number, atol: number, rtol: number): boolean => Math.abs(a - b) <= atol + rtol * Math.abs(b)
+  const sameParams = async (what: string, gpu: Train.FitState<unknown>, cpu: Train.FitState<unknown>): Promise<void> => {
+    const gl = Tree.leaves(gpu.train.params)
+    const cl = Tree.leaves(cpu.train.params)
+    if (!gl.every((l) => T.isOnGpu(l.value))) failures.push(`${what}: the parameters left the GPU`)
+    for (let i = 0; i < cl.length; i++) {
+      const g = await T.data(gl[i]!.value)
+      const c = T.toTypedArray(cl[i]!.value)
+      const bad = c.findIndex((v, j) => !close(g[j]!, v, 1e-3, 1e-3))
+      if (bad >= 0) failures.push(`${what}: ${cl[i]!.path}[${bad}] is ${g[bad]} on the GPU, ${c[bad]} on the CPU`)
+    }
+  }
+
   // Train.fitAsync on the GPU against Train.fit on the CPU: the same events, and losses and
   // parameters within float32 rounding grown over 12 Adam steps (stated: |Δloss| ≤ 1e-4 + 1e-4·|loss|,
   // |Δparam| ≤ 1e-3 + 1e-3·|param|, accuracies within one example)
@@ -259,13 +280,7 @@ export const run = async (): Promise<unknown> => {
     const start = Train.initFit(trainer, Rng.key(11), [5])
     const cpuEvents: Train.FitEvent<unknown>[] = []
     const cpuEnd = Train.fit(trainer, start, trainSet, opts, (e) => cpuEvents.push(e))
-    // every float32 tensor of the state on the GPU (an optimizer state also holds tags)
-    const onGpu = (v: unknown): unknown =>
-      T.isTensor(v) ? (v.dtype === 'float32' ? T.toGpu(v) : v)
-      : Array.isArray(v) ? v.map(onGpu)
-      : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, onGpu(x)]))
-      : v
-    const gpuStart = { ...start, train: { ...start.train, params: onGpu(start.train.params) as Tree.Tree, optState: onGpu(start.train.optState) } }
+    const gpuStart = fitOnGpu(start)
     const gpuEvents: Train.FitEvent<unknown>[] = []
     const before = submits
     const run = Train.fitAsync(trainer, gpuStart, trainSet, opts)
@@ -274,7 +289,6 @@ export const run = async (): Promise<unknown> => {
     const steps = r.value.train.step
     fitSubmitsPerStep = (submits - before) / steps
     console.log(`fitAsync: ${submits - before} submits over ${steps} steps, 3 epoch evaluations included`)
-    const close = (a: number, b: number, atol: number, rtol: number): boolean => Math.abs(a - b) <= atol + rtol * Math.abs(b)
     if (gpuEvents.map((e) => e.type).join() !== cpuEvents.map((e) => e.type).join()) failures.push(`fitAsync: events ${gpuEvents.map((e) => e.type)} vs ${cpuEvents.map((e) => e.type)}`)
     gpuEvents.forEach((e, i) => {
       const c = cpuEvents[i]!
@@ -285,15 +299,7 @@ export const run = async (): Promise<unknown> => {
         }
       }
     })
-    const gl = Tree.leaves(r.value.train.params)
-    const cl = Tree.leaves(cpuEnd.train.params)
-    if (!gl.every((l) => T.isOnGpu(l.value))) failures.push('fitAsync: the parameters left the GPU')
-    for (let i = 0; i < cl.length; i++) {
-      const g = await T.data(gl[i]!.value)
-      const c = T.toTypedArray(cl[i]!.value)
-      const bad = c.findIndex((v, j) => !close(g[j]!, v, 1e-3, 1e-3))
-      if (bad >= 0) failures.push(`fitAsync: ${cl[i]!.path}[${bad}] is ${g[bad]} on the GPU, ${c[bad]} on the CPU`)
-    }
+    await sameParams('fitAsync', r.value, cpuEnd)
     if (r.value.train.step !== cpuEnd.train.step || r.value.history.length !== 3) failures.push(`fitAsync: step ${r.value.train.step}, ${r.value.history.length} epochs`)
   } catch (e) {
     failures.push(`fitAsync on the GPU: threw ${String(e)} ${(e as Error).stack}`)
@@ -307,28 +313,13 @@ export const run = async (): Promise<unknown> => {
     const data = Data.dataset(rand([48, 5]), T.tensor(Array.from({ length: 48 }, (_, i) => (i * 7) % 3), 'int32'))
     const p = Data.pipeline(Data.fromDataset(data), [Data.shuffleBuffer({ buffer: 16 }), Data.batch(16)])
     const start = Train.initFit(trainer, Rng.key(12), [5])
-    const onGpu = (v: unknown): unknown =>
-      T.isTensor(v) ? (v.dtype === 'float32' ? T.toGpu(v) : v)
-      : Array.isArray(v) ? v.map(onGpu)
-      : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, onGpu(x)]))
-      : v
     const cpuLosses: number[] = []
     const gpuLosses: number[] = []
     const cpuEnd = await Train.fitStream(trainer, start, p, { epochs: 2 }, (e) => { if (e.type === 'batch') cpuLosses.push(e.loss) })
-    const gpuStart = { ...start, train: { ...start.train, params: onGpu(start.train.params) as Tree.Tree, optState: onGpu(start.train.optState) } }
-    const gpuEnd = await Train.fitStream(trainer, gpuStart, p, { epochs: 2 }, (e) => { if (e.type === 'batch') gpuLosses.push(e.loss) })
-    const close = (a: number, b: number, atol: number, rtol: number): boolean => Math.abs(a - b) <= atol + rtol * Math.abs(b)
+    const gpuEnd = await Train.fitStream(trainer, fitOnGpu(start), p, { epochs: 2 }, (e) => { if (e.type === 'batch') gpuLosses.push(e.loss) })
     if (gpuLosses.length !== 6 || gpuLosses.length !== cpuLosses.length) failures.push(`fitStream: ${gpuLosses.length} batches on the GPU, ${cpuLosses.length} on the CPU`)
     gpuLosses.forEach((l, i) => { if (!close(l, cpuLosses[i]!, 1e-4, 1e-4)) failures.push(`fitStream: batch ${i} loss ${l} on the GPU, ${cpuLosses[i]} on the CPU`) })
-    const gl = Tree.leaves(gpuEnd.train.params)
-    const cl = Tree.leaves(cpuEnd.train.params)
-    if (!gl.every((l) => T.isOnGpu(l.value))) failures.push('fitStream: the parameters left the GPU')
-    for (let i = 0; i < cl.length; i++) {
-      const g = await T.data(gl[i]!.value)
-      const c = T.toTypedArray(cl[i]!.value)
-      const bad = c.findIndex((v, j) => !close(g[j]!, v, 1e-3, 1e-3))
-      if (bad >= 0) failures.push(`fitStream: ${cl[i]!.path}[${bad}] is ${g[bad]} on the GPU, ${c[bad]} on the CPU`)
-    }
+    await sameParams('fitStream', gpuEnd, cpuEnd)
   } catch (e) {
     failures.push(`fitStream on the GPU: threw ${String(e)} ${(e as Error).stack}`)
   }
