@@ -4,7 +4,8 @@
  * ratios (this machine is shared and noisy, so only same-run ratios mean much).
  * `-- --only simd` runs Part 3 alone (the relaxed-SIMD and SIMD128 builds; bench/simd.ts);
  * `-- --only jit` the Ad.jit comparison with jax-js and tfjs-wasm alone (bench/jit-side-by-side.ts);
- * `-- --only studies` the throughput of a study's trials with one and two worker threads (bench/studies.ts).
+ * `-- --only studies` the throughput of a study's trials with one and two worker threads (bench/studies.ts);
+ * `-- --only cnn` the README's main job (the MNIST CNN) jitted and eager (bench/mainJob.ts).
  *
  * Part 1 (the plain TypeScript kernels against naive loops) is the original table. Part 2 runs
  * puregrad with the TypeScript kernels, the WebAssembly SIMD kernels on one thread and with
@@ -20,6 +21,7 @@ import { perExampleGradients } from './lib/perExample.js'
 import { sideBySide } from './side-by-side.js'
 import { simdBuilds } from './simd.js'
 import { studyThroughput } from './studies.js'
+import { mainJobPart } from './mainJob.js'
 import { jitSideBySide, jitTargets } from './jit-side-by-side.js'
 import { loadMnist } from './lib/data.js'
 import { initWeights } from './lib/mlp.js'
@@ -28,12 +30,16 @@ import { table } from './lib/report.js'
 const quick = process.argv.includes('--quick')
 const onlyArg = process.argv.indexOf('--only')
 const only = onlyArg < 0 ? undefined : process.argv[onlyArg + 1]
-if (only !== undefined && only !== 'simd' && only !== 'jit' && only !== 'studies') {
-  console.error(`--only takes one section: simd, jit or studies (got ${only ?? 'nothing'})`)
+if (only !== undefined && only !== 'simd' && only !== 'jit' && only !== 'studies' && only !== 'cnn') {
+  console.error(`--only takes one section: simd, jit, studies or cnn (got ${only ?? 'nothing'})`)
   process.exit(1)
 }
 if (only === 'simd') {
   simdBuilds(quick)
+  process.exit(0)
+}
+if (only === 'cnn') {
+  mainJobPart(quick)
   process.exit(0)
 }
 if (only === 'studies') {
@@ -177,3 +183,4 @@ await sideBySide(quick)
 simdBuilds(quick)
 console.log('## Part 4: studies\n')
 await studyThroughput(quick)
+mainJobPart(quick)
