@@ -42,7 +42,7 @@ describe('puregrad/browser in headless Chromium', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true })
   })
 
-  it('saves to IndexedDB, loads after a reload bit for bit, refuses damaged records, and reads back a download', { timeout: 90_000 }, async () => {
+  it('saves to IndexedDB, loads after a reload bit for bit, refuses damaged records, keeps the old model when a save is aborted, and reads back a download', { timeout: 90_000 }, async () => {
     const found = await findChromium()
     const src = await mkdtemp(join(tmpdir(), 'puregrad-storage-page-'))
     const out = await mkdtemp(join(tmpdir(), 'puregrad-storage-dist-'))
@@ -85,6 +85,10 @@ describe('puregrad/browser in headless Chromium', () => {
     expect(after['missing']).toMatchObject({ code: 'FILE_ERROR', message: expect.stringMatching(/no model named "nothing"/) })
     expect(after.deleted).toEqual([true, false])
     expect(after.names).toEqual(['flipped', 'model'])
+    // a save aborted between its write and its commit leaves the model saved before, whole
+    const interrupted = await tab.evaluate(() => window.__storage!.interruptedSave())
+    expect(interrupted.rejected).toMatchObject({ code: 'FILE_ERROR', message: expect.stringMatching(/saveToIndexedDb: .*save the model "model"/) })
+    expect(interrupted.after).toEqual({ bits: saved.bits })
 
     const [download] = await Promise.all([tab.waitForEvent('download'), tab.evaluate(() => window.__storage!.download())])
     expect(download.suggestedFilename()).toBe('net.json')

@@ -67,6 +67,30 @@ export const load = async (): Promise<Record<string, unknown>> => {
   return { loaded, flipped, wrong, missing, deleted, names: await listIndexedDb() }
 }
 
+/**
+ * A save that fails after its record was put but before the transaction commits (the browser
+ * aborts it, as on a quota or disk error): the save rejects, and the model saved before under
+ * that name is still there, whole.
+ */
+export const interruptedSave = async (): Promise<{ rejected: { code?: string; message?: string }; after: ReturnType<typeof outcome> }> => {
+  const other = { ...model, ...Net.init(network, { key: Rng.key(99), inShape: [5] }) }
+  const put = IDBObjectStore.prototype.put
+  IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+    const req = put.apply(this, args)
+    req.addEventListener('success', () => this.transaction.abort())
+    return req
+  }
+  let rejected: { code?: string; message?: string } = {}
+  try {
+    await saveToIndexedDb('model', other)
+  } catch (e) {
+    rejected = { code: String((e as { code?: string }).code), message: (e as Error).message }
+  } finally {
+    IDBObjectStore.prototype.put = put
+  }
+  return { rejected, after: outcome(await loadFromIndexedDb('model')) }
+}
+
 /** Offers the model as a download. */
 export const download = (): void => downloadModel(model, 'net.json')
 
