@@ -185,7 +185,7 @@ interface Step {
   readonly state: Tree
 }
 
-/** Options of `fromOnnx`. */
+/** Options of `fromOnnx`. @category codec */
 export interface FromOnnxOptions {
   /** the constructors (from `Net.defineLayer`) of the user's layers the model may hold, as for `Net.decode` */
   readonly layers?: ReadonlyArray<LayerConstructor<object>>
