@@ -209,7 +209,8 @@ export interface DecodeOptions {
 }
 
 /** The user's kinds by name, from `opts.layers`, or the reason they cannot be used. */
-const userKinds = (op: string, layers: unknown): E.Either<PuregradError, ReadonlyMap<string, Kind<Layer>>> => {
+/** The user's kinds by tag, from the constructors given to a reader (`layers`). @internal */
+export const userKinds = (op: string, layers: unknown): E.Either<PuregradError, ReadonlyMap<string, Kind<Layer>>> => {
   if (layers === undefined) return E.right(new Map())
   if (!Array.isArray(layers)) return E.left(error('INVALID_ARGUMENT', op, `layers must be an array of the constructors Net.defineLayer returned; got ${String(layers)}.`))
   const kinds = new Map<string, Kind<Layer>>()

@@ -30,4 +30,4 @@ export { type DecodeOptions, type Model, type SplitModel, decode, decodeSplit, e
 export { edit } from './edit.js'
 export { type FieldSpec, type LayerConstructor, type LayerDefinition, type LayerMode, type OnnxAttribute, type OnnxBuilder, type ParamSpec, type UserLayerOf, defineLayer } from './define.js'
 export { type OnnxOptions, toOnnx } from './onnx/toOnnx.js'
-export { type Imported, fromOnnx } from './onnx/fromOnnx.js'
+export { type FromOnnxOptions, type Imported, fromOnnx } from './onnx/fromOnnx.js'

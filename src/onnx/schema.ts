@@ -53,8 +53,10 @@ export const onnxDescriptor = {
             docString: field('string', 6),
             graph: field('GraphProto', 7),
             opsetImport: repeated('OperatorSetIdProto', 8),
+            metadataProps: repeated('StringStringEntryProto', 14),
           },
         },
+        StringStringEntryProto: { fields: { key: field('string', 1), value: field('string', 2) } },
         GraphProto: {
           fields: {
             node: repeated('NodeProto', 1),
@@ -163,6 +165,8 @@ export interface ModelMsg {
   readonly docString?: string
   readonly graph: GraphMsg
   readonly opsetImport: ReadonlyArray<{ readonly domain: string; readonly version: number }>
+  /** key–value pairs about the model; `toOnnx` writes the network it exported (see net/onnx/marker.ts) */
+  readonly metadataProps?: ReadonlyArray<{ readonly key: string; readonly value: string }>
 }
 
 let modelType: protobuf.Type | undefined

@@ -131,7 +131,7 @@ describe('Net.toOnnx in onnxruntime-web', () => {
     await agree('channels-last', channelsLast, vars, [6, 6, 3], normal(23, [4, 6, 6, 3]))
   })
 
-  it('the same network with batch norm unfolded (BatchNormalization in NCHW, Mul and Add channels-last)', async () => {
+  it('the same network with batch norm unfolded (BatchNormalization in NCHW, on channels-last values between Transposes)', async () => {
     const vars = channelsLastVars()
     await agree('channels-last, unfolded', channelsLast, vars, [6, 6, 3], normal(23, [4, 6, 6, 3]), { foldBatchNorm: false })
   })

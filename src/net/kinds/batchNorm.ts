@@ -76,20 +76,31 @@ export const batchNormKind: BuiltinKind<BatchNorm> = {
   examples: () => [{ layer: batchNorm(), inShape: [4] }, { layer: batchNorm({ momentum: 0.5 }), inShape: [3, 3, 2] }],
   /**
    * A batch norm that could not be folded into the layer before it (or with folding turned
-   * off): ONNX BatchNormalization when the channels are axis 1 (vectors, or images in NCHW),
-   * else Mul and Add over the last axis.
+   * off): ONNX BatchNormalization, which keeps its four vectors (so `fromOnnx` reads them back
+   * as they are), with the channels on axis 1: vectors as they are, images in NCHW, other
+   * values (sequences) between Transposes moving the last axis to axis 1 and back. A scalar
+   * per example, which has no channel axis to move, is Mul and Add.
    */
   lower: (l, vars, x, cx) => {
-    const s = cx.float(x)
+    const { g, base, where: doc } = cx
     const v = bnVars(vars)
     const c = v.gamma.length
-    if (s.shape.length === 1 || s.layout === 'channelsFirst') {
-      const inputs = [s.name, cx.g.floats(`${cx.base}.gamma`, [c], v.gamma), cx.g.floats(`${cx.base}.beta`, [c], v.beta), cx.g.floats(`${cx.base}.mean`, [c], v.mean), cx.g.floats(`${cx.base}.variance`, [c], v.variance)]
-      return cx.out(cx.g.op(cx.base, 'BatchNormalization', inputs, { attrs: [attr.float('epsilon', l.eps)], doc: cx.where }), s.layout)
+    const s0 = cx.float(x)
+    const rank = s0.shape.length
+    if (rank === 0) {
+      const { scale, shift } = batchNormAffine(l, vars, cx.where)
+      const y = g.op(base, 'Mul', [s0.name, g.floats(`${base}.scale`, [c], scale)], { doc })
+      return cx.out(g.op(base, 'Add', [y, g.floats(`${base}.shift`, [c], shift)], { doc }), s0.layout)
     }
-    const { scale, shift } = batchNormAffine(l, vars, cx.where)
-    const y = cx.g.op(cx.base, 'Mul', [s.name, cx.g.floats(`${cx.base}.scale`, [c], scale)], { doc: cx.where })
-    return cx.out(cx.g.op(cx.base, 'Add', [y, cx.g.floats(`${cx.base}.shift`, [c], shift)], { doc: cx.where }), s.layout)
+    const s = rank === 3 ? cx.float(x, 'channelsFirst') : s0
+    // batched axes: the last one to axis 1, and back
+    const moved = rank !== 1 && rank !== 3
+    const inward = [0, rank, ...Array.from({ length: rank - 1 }, (_, i) => i + 1)]
+    const outward = [0, ...Array.from({ length: rank - 1 }, (_, i) => i + 2), 1]
+    const input = moved ? g.op(base, 'Transpose', [s.name], { attrs: [attr.ints('perm', inward)], doc }) : s.name
+    const inputs = [input, g.floats(`${base}.gamma`, [c], v.gamma), g.floats(`${base}.beta`, [c], v.beta), g.floats(`${base}.mean`, [c], v.mean), g.floats(`${base}.variance`, [c], v.variance)]
+    const y = g.op(base, 'BatchNormalization', inputs, { attrs: [attr.float('epsilon', l.eps)], doc })
+    return cx.out(moved ? g.op(base, 'Transpose', [y], { attrs: [attr.ints('perm', outward)], doc }) : y, s.layout)
   },
 }
 

@@ -96,10 +96,11 @@ export const bidirectionalKind: BuiltinKind<Bidirectional> = {
     const seq = cx.float(parts[0]!, 'natural')
     const time = seq.shape[0]!
     const lens = rec.mask ? lengths(cx, cx.float(parts[1]!, 'natural').name, DataType.INT64) : undefined
-    const steps = g.int64s(`${base}.reversed`, Array.from({ length: time }, (_, i) => time - 1 - i))
+    // the reversed step indices, written once and only when a Gather reads them
+    const steps = lens === undefined ? g.int64s(`${base}.reversed`, Array.from({ length: time }, (_, i) => time - 1 - i)) : undefined
     const reverse = (name: string): string =>
       lens === undefined
-        ? g.op(base, 'Gather', [name, steps], { attrs: [attr.int('axis', 1)], doc })
+        ? g.op(base, 'Gather', [name, steps!], { attrs: [attr.int('axis', 1)], doc })
         : g.op(base, 'ReverseSequence', [name, lens], { attrs: [attr.int('batch_axis', 0), attr.int('time_axis', 1)], doc })
     const reversed: Sym = { name: reverse(seq.name), shape: seq.shape, layout: 'natural', type: 'float32' }
     const yf = cx.float(cx.child(l.layer, 'forward', { params: p.forward, state: st.forward }, x), 'natural')

@@ -13,7 +13,12 @@ import { PuregradError, error, showShape } from '../../core/errors.js'
 import { fromBuffer, type Tensor } from '../../core/Tensor.js'
 import { type Padding2d, convSpec, poolSpec } from '../../tensor/geometry.js'
 import type { Tree } from '../../tree/types.js'
-import { modelProto } from '../../onnx/schema.js'
+import { decodeModel } from '../../onnx/schema.js'
+import { readMarked } from './import/marked.js'
+import type { Model } from './import/graphs.js'
+import { userKinds } from '../codec.js'
+import type { LayerConstructor } from '../define.js'
+import type { UserKinds } from '../validate.js'
 import { shape as shapeOf } from '../interpret.js'
 import type { Layer, Shapes } from '../Layer.js'
 import { activation } from '../kinds/activation.js'
@@ -90,15 +95,17 @@ const shortest = (f: number): number => {
 
 const describeNode = (n: Node): string => `node ${JSON.stringify(n.name ?? '')} (${n.opType ?? '?'})`
 
-/** Reads and checks the protobuf; what fails to parse is a coded refusal. */
-const parse = (bytes: Uint8Array): { nodes: Node[]; inits: Map<string, Init>; input: ValueInfo; output: ValueInfo; opset: number } => {
-  let m: Record<string, unknown>
+/** Reads the protobuf; what fails to parse is a coded refusal. */
+const decoded = (bytes: Uint8Array): Record<string, unknown> => {
   try {
-    const type = modelProto()
-    m = type.toObject(type.decode(bytes), { longs: Number, defaults: false, arrays: true }) as Record<string, unknown>
+    return decodeModel(bytes)
   } catch (e) {
     return refuse(`the bytes are not an ONNX model (the protobuf does not parse: ${(e as Error).message}); pass the contents of an .onnx file`)
   }
+}
+
+/** Checks the graph of a decoded model. */
+const parse = (m: Record<string, unknown>): { nodes: Node[]; inits: Map<string, Init>; input: ValueInfo; output: ValueInfo; opset: number } => {
   const graph = m['graph'] as { node?: Node[]; initializer?: Init[]; input?: ValueInfo[]; output?: ValueInfo[] } | undefined
   if (graph === undefined) return refuse('the model has no graph; the bytes are not an ONNX model, or it is empty')
   const opsets = (m['opsetImport'] as Array<{ domain?: string; version?: number }> | undefined) ?? []
@@ -178,22 +185,35 @@ interface Step {
   readonly state: Tree
 }
 
+/** Options of `fromOnnx`. @category codec */
+export interface FromOnnxOptions {
+  /** the constructors (from `Net.defineLayer`) of the user's layers the model may hold, as for `Net.decode` */
+  readonly layers?: ReadonlyArray<LayerConstructor<object>>
+}
+
 /**
  * Reads an ONNX model written by `Net.toOnnx` back as a network, its variables and its input
- * shape, such that `Net.apply` of the result computes what the exported network computed
- * (bit for bit when it was exported from float32 variables without folding batch norms:
- * `foldBatchNorm: false`; a folded batch norm comes back inside the dense or convolution layer's
- * weights, and dropout, which ONNX leaves out, does not come back).
+ * shape, such that `Net.apply` of the result computes what the exported network computed: bit
+ * for bit when it was exported from float32 variables without folding batch norms
+ * (`foldBatchNorm: false`); a folded batch norm comes back inside the dense or convolution
+ * layer's weights, and dropout, which ONNX leaves out, does not come back.
  *
- * The subset read is a chain of the layers whose lowering maps back to one layer for certain:
- * dense (Gemm, or MatMul and Add), conv2d (Conv with group 1), depthwiseConv2d (Conv with a group
- * per channel), maxPool2d and avgPool2d,
- * global pooling, flatten, reshape, batchNorm (BatchNormalization), the activations (gelu from
- * its formula), lstm and simpleRnn (LSTM and RNN between their Transposes and Squeezes), and
- * residuals of such chains (an Add of the chain's input and its output).
+ * Every layer kind is read, combinators and tuples included (parallel branches, fan-in and
+ * fan-out, attention, transformer blocks, embeddings, recurrent layers, masks): `toOnnx` writes
+ * the network it exported into the model's metadata (`puregrad.network`), which names the node
+ * pattern to expect, and the model is imported only when its graph is exactly that pattern,
+ * node for node, with the weights read from its initialisers: exporting the imported network
+ * and variables gives the same graph, numbers included, bit for bit. Rows of a positional
+ * embedding beyond the exported sequence length, which the graph does not hold, come back as 0.
+ * The user's layers of the network need their constructors (`options.layers`).
+ *
+ * A model without that metadata (written by another tool, or whose graph is not the pattern it
+ * names) is read as a chain of the layers whose lowering maps back to one layer for certain:
+ * dense (Gemm, or MatMul and Add), conv2d and depthwiseConv2d (Conv), pooling, flatten,
+ * reshape, batchNorm (BatchNormalization), the activations (gelu from its formula), lstm and
+ * simpleRnn (LSTM and RNN between their Transposes and Squeezes), and residuals of such chains.
  * Anything else is refused (code `INVALID_VALUE`) naming the first node that cannot be read and
- * its operator type; so are other branches (parallel networks), and bytes that are not an ONNX
- * protobuf.
+ * its operator type; so are bytes that are not an ONNX protobuf.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -205,25 +225,50 @@ interface Step {
  * assert.ok(E.isRight(back))
  * const x = Rng.normal(Rng.key(1), [2, 4])
  * assert.ok(T.equals(Net.predict(back.right.network, back.right, x), Net.predict(net, vars, x)))
- * const norm = Net.serial(Net.dense(4), Net.layerNorm())
- * const refused = Net.fromOnnx(Net.toOnnx(norm, Net.init(norm, { key: Rng.key(0), inShape: [4] }), { inShape: [4] }))
- * assert.ok(E.isLeft(refused) && /\(ReduceMean\)/.test(refused.left.message)) // names the first node it cannot read
+ * // a transformer block over 5 steps of 8 features, bit for bit
+ * const block = Net.serial(Net.transformerBlock(8, 2, { mlpDim: 16, causal: true, keep: 0.9 }), Net.layerNorm())
+ * const bv = Net.init(block, { key: Rng.key(2), inShape: [5, 8] })
+ * const read = Net.fromOnnx(Net.toOnnx(block, bv, { inShape: [5, 8] }))
+ * const s = Rng.normal(Rng.key(3), [2, 5, 8])
+ * assert.ok(E.isRight(read) && T.equals(Net.predict(read.right.network, read.right, s), Net.predict(block, bv, s)))
+ * // bytes that are not a whole model are refused with a code
+ * const cut = Net.fromOnnx(Net.toOnnx(net, vars, { inShape: [4] }).subarray(0, 40))
+ * assert.ok(E.isLeft(cut) && cut.left.code === 'INVALID_VALUE')
  * @category codec
  */
-export const fromOnnx = (bytes: Uint8Array): E.Either<PuregradError, Imported> => {
+export const fromOnnx = (bytes: Uint8Array, options: FromOnnxOptions = {}): E.Either<PuregradError, Imported> => {
   if (!(bytes instanceof Uint8Array)) return E.left(error('INVALID_ARGUMENT', OP, `pass the bytes of an ONNX model as a Uint8Array (readFileSync returns one); got ${bytes === null ? 'null' : typeof bytes}.`))
+  const users = userKinds(OP, (options as FromOnnxOptions | undefined)?.layers)
+  if (E.isLeft(users)) return users
   try {
-    return E.right(read(bytes))
+    return E.right(read(bytes, users.right))
   } catch (e) {
     if (e instanceof Refused) return E.left(error('INVALID_VALUE', OP, `${e.message}.`))
-    if (e instanceof PuregradError) return E.left(error('INVALID_VALUE', OP, `the model describes a network puregrad refuses: ${e.detail}`))
+    if (e instanceof PuregradError) return E.left(error(e.code === 'RESOURCE_LIMIT' || e.code === 'TOO_DEEP' ? e.code : 'INVALID_VALUE', OP, `the model describes a network puregrad refuses: ${e.detail}`))
     if (e instanceof RangeError) return E.left(error('RESOURCE_LIMIT', OP, `the model could not be read within the machine's resources (${e.message}).`))
     throw e
   }
 }
 
-const read = (bytes: Uint8Array): Imported => {
-  const { nodes, inits, input, output } = parse(bytes)
+/**
+ * A model carrying toOnnx's marker is read through it (import/marked.ts); one without it, or
+ * whose graph is not the marked pattern, as a chain of layers; a refusal of both names the
+ * marked pattern's first difference.
+ */
+const read = (bytes: Uint8Array, users: UserKinds): Imported => {
+  const model = decoded(bytes)
+  const marked = readMarked(model as Model, users)
+  if (marked !== undefined && !('refused' in marked)) return marked
+  try {
+    return readChain(model)
+  } catch (e) {
+    if (e instanceof Refused && marked !== undefined) refuse(marked.refused)
+    throw e
+  }
+}
+
+const readChain = (model: Record<string, unknown>): Imported => {
+  const { nodes, inits, input, output } = parse(model)
   const tt = input.type?.tensorType
   if (tt?.elemType !== FLOAT) refuse(`the input ${JSON.stringify(input.name)} has ONNX element type ${tt?.elemType ?? 'none'}; only float32 inputs are imported (an embedding's int32 token input is outside the subset)`)
   const dims = tt?.shape?.dim ?? []

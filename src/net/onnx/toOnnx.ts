@@ -13,6 +13,7 @@ import { type Session, inLayout, lowerAt } from './lowering.js'
 import { DataType, type ModelMsg, type ValueInfoMsg, encodeModel } from '../../onnx/schema.js'
 import { type SymValue, leavesOf } from './symbols.js'
 import { varsMismatch } from '../vars.js'
+import { markerEntry } from './marker.js'
 
 /** Options of `toOnnx`. */
 export interface OnnxOptions {
@@ -24,7 +25,7 @@ export interface OnnxOptions {
   readonly opset?: number
   /** the model's doc string, default a line naming the network and its input shape */
   readonly docString?: string
-  /** fold each batch norm that directly follows a dense or convolution layer into its weights (default true); otherwise batch norms are exported as BatchNormalization or Mul and Add */
+  /** fold each batch norm that directly follows a dense or convolution layer into its weights (default true); otherwise batch norms are exported as BatchNormalization (channels moved to axis 1 when needed) */
   readonly foldBatchNorm?: boolean
 }
 
@@ -83,6 +84,9 @@ const valueInfo = (name: string, type: 'float32' | 'int32', dims: ReadonlyArray<
  * `input.0`, `input.1`, … (else `input`) and outputs `output.0`, … (else `output`). An input
  * read by an embedding is int32, every other one float32.
  *
+ * The model's metadata (`metadata_props`) holds the network exported under `puregrad.network`
+ * (its JSON, without weights), from which `Net.fromOnnx` knows the node pattern to read back.
+ *
  * Nothing is written to disk: save the bytes with `saveOnnxFile` from `puregrad/node`, or hand
  * them to a runtime such as onnxruntime. The same network, variables and options always give
  * the same bytes.
@@ -129,6 +133,8 @@ export const toOnnx = (net: Layer, vars: Vars, options: OnnxOptions): Uint8Array
     docString: o.docString ?? `${kindOf(net).label(net)} exported by puregrad; input ${showShapes(o.inShape)} per example, batch axis N first.`,
     graph: { name: o.graphName, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs },
     opsetImport: [{ domain: '', version: o.opset }],
+    // the network exported, so that `fromOnnx` knows the node pattern to expect
+    metadataProps: [markerEntry({ network: net, inShape: o.inShape, foldBatchNorm: o.foldBatchNorm })],
   }
   return encodeModel(model)
 }
