@@ -32,7 +32,7 @@ export const checkFitted = (op: string, u: unknown, name: string, fields: Readon
 }
 
 /** Whether a value is a pipeline. */
-const isPipeline = (u: unknown): u is Pipeline => u !== null && typeof u === 'object' && (u as Pipeline)._tag === 'Pipeline'
+export const isPipeline = (u: unknown): u is Pipeline => u !== null && typeof u === 'object' && (u as Pipeline)._tag === 'Pipeline'
 
 /** The pipeline, checked. */
 export const checkPipeline = (op: string, p: unknown): Pipeline => (isPipeline(p) ? p : fail('INVALID_ARGUMENT', op, `expected a pipeline; got ${describe(p)}. Make one with Data.pipeline(source, stages).`))

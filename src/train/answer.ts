@@ -6,7 +6,9 @@
 import * as T from '../tensor/index.js'
 import { type Tree, leaves, map as mapTree } from '../tree/index.js'
 import type * as Net from '../net/index.js'
-import { evaluate, evaluateAsync } from './evaluate.js'
+import { evaluate, evaluateAsync, evaluateStream } from './evaluate.js'
+import { isPipeline } from '../data/check.js'
+import { fail } from '../core/errors.js'
 import type { Need, Request } from './fitLoop.js'
 import type { FitEvent } from './fitState.js'
 import type { Trainer } from './step.js'
@@ -16,7 +18,11 @@ export type Ask<O> = Exclude<Request<O>, Need | FitEvent<O>>
 
 /** Answers a request at once, on the host. */
 export const answerNow = <O>(trainer: Trainer<O>, q: Ask<O>): unknown =>
-  q.type === 'read' ? T.item(q.loss) : q.type === 'wait' ? q.reading : q.type === 'host' ? q.tree : evaluate(trainer.network as Net.Layer, q.vars, q.data, trainer.loss)
+  q.type === 'read' ? T.item(q.loss)
+  : q.type === 'wait' ? q.reading
+  : q.type === 'host' ? q.tree
+  : isPipeline(q.data) ? fail('INVALID_ARGUMENT', 'fit', 'dev is a pipeline, which is read asynchronously; train with Train.fitStream or Train.fitAsync, or give fit a Dataset.')
+  : evaluate(trainer.network as Net.Layer, q.vars, q.data, trainer.loss)
 
 /**
  * Answers a request wherever its tensors live: a step's loss starts downloading at 'read' (the
@@ -31,6 +37,7 @@ export const answerLater = async <O>(trainer: Trainer<O>, q: Ask<O>): Promise<un
   }
   if (q.type === 'wait') return await (q.reading as Promise<number>)
   if (q.type === 'host') return hostTree(q.tree)
+  if (isPipeline(q.data)) return evaluateStream(trainer.network as Net.Layer, q.vars, q.data, trainer.loss, q.key, q.epoch)
   return evaluateAsync(trainer.network as Net.Layer, q.vars, q.data, trainer.loss)
 }
 

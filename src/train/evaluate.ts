@@ -1,7 +1,7 @@
 /** Evaluating a network on a data set: loss and, for classification, accuracy. */
 import { type Tensor, isTensor } from '../core/Tensor.js'
 import { checkFunction, checkRecord, describe, fail } from '../core/errors.js'
-import { checkDataset } from '../data/check.js'
+import { checkDataset, checkPipeline } from '../data/check.js'
 import { type Dataset, range, size } from '../data/Dataset.js'
 import { checkLayer } from '../net/check.js'
 import * as Net from '../net/index.js'
@@ -9,6 +9,8 @@ import * as T from '../tensor/index.js'
 import type { Tree } from '../tree/index.js'
 import { sigmoidBinaryCrossEntropy } from '../loss/index.js'
 import { accuracy } from './metrics.js'
+import { type Pipeline, stream } from '../data/pipeline.js'
+import { type Key, key as rngKey } from '../rng/index.js'
 
 /** Loss and accuracy of a data set (accuracy when the targets are classes). @category metrics */
 export interface Evaluation {
@@ -84,26 +86,83 @@ function* evaluation(
   loss: (output: Tensor, target: Tensor) => Tensor,
   batchSize: number,
 ): Generator<Tensor, Evaluation, Tensor> {
-  checkLayer('evaluate', network, 'the network (argument 1)')
-  checkRecord('evaluate', 'the variables (argument 2)', vars, 'the variables { params, state } Net.init returned')
+  checkArguments('evaluate', network, vars, loss)
   checkDataset('evaluate', ds, 'the data set (argument 3)')
-  checkFunction('evaluate', 'the loss (argument 4)', loss)
   if (!Number.isInteger(batchSize) || batchSize < 1) fail('INVALID_ARGUMENT', 'evaluate', `batchSize must be a whole number ≥ 1; got ${describe(batchSize)}.`)
   const n = size(ds)
   if (n === 0) fail('SHAPE_MISMATCH', 'evaluate', 'the data set is empty.')
-  let total = 0
-  let right = 0
-  const classes = isClassification(ds.y)
-  const binary = !classes && loss === sigmoidBinaryCrossEntropy
+  const sums = { total: 0, right: 0, n: 0, scored: false }
   for (let start = 0; start < n; start += batchSize) {
     const b = range(ds, start, Math.min(batchSize, n - start))
-    const out = Net.apply(network, vars, b.x).y
-    if (!isTensor(out)) fail('INVALID_ARGUMENT', 'evaluate', 'the network returns a tuple; evaluation needs one output tensor.')
-    const y = yield out as Tensor
-    const m = size(b)
-    total += T.item(loss(y, b.y)) * m
-    if (classes) right += accuracy(y, b.y) * m
-    else if (binary) right += binaryAccuracy(y, b.y) * m
+    add(sums, yield output('evaluate', network, vars, b), b, loss)
   }
-  return Object.freeze({ loss: total / n, accuracy: classes || binary ? right / n : undefined })
+  return result(sums)
 }
+
+/**
+ * `evaluate` over the batches of a pipeline, for dev and test sets that do not fit in memory: the
+ * loss and accuracy summed over its batches as `evaluate` sums them over its own, so a pipeline
+ * that batches a data set by 512 gives `evaluate`'s numbers bit for bit. The pipeline runs with
+ * `key` and `epoch` (its shuffles and keyed maps draw from them). Each batch's outputs are read
+ * with `await Tensor.toCpu`, so the network may run on the GPU.
+ *
+ * @example
+ * import assert from 'node:assert/strict'
+ * import { Data, Loss, Net, Rng, Tensor as T, Train } from 'puregrad'
+ * const net = Net.dense(2)
+ * const vars = Net.init(net, { key: Rng.key(0), inShape: [3] })
+ * const ds = Data.dataset(Rng.normal(Rng.key(1), [1000, 3]), Rng.integers(Rng.key(2), [1000], 0, 2))
+ * const p = Data.pipeline(Data.fromDataset(ds), [Data.batch(512)])
+ * const streamed = await Train.evaluateStream(net, vars, p, Loss.softmaxCrossEntropy)
+ * assert.deepStrictEqual(streamed, Train.evaluate(net, vars, ds, Loss.softmaxCrossEntropy)) // bit for bit
+ * @category metrics
+ */
+export const evaluateStream = async (
+  network: Net.Layer,
+  vars: { readonly params: Tree; readonly state: Tree },
+  data: Pipeline,
+  loss: (output: Tensor, target: Tensor) => Tensor,
+  key: Key = rngKey(0),
+  epoch = 0,
+): Promise<Evaluation> => {
+  const op = 'evaluateStream'
+  checkArguments(op, network, vars, loss)
+  checkPipeline(op, data)
+  const sums = { total: 0, right: 0, n: 0, scored: false }
+  for await (const b of stream(data, key, epoch)) add(sums, await T.toCpu(output(op, network, vars, b)), b, loss)
+  if (sums.n === 0) fail('SHAPE_MISMATCH', op, 'the pipeline gave no examples.')
+  return result(sums)
+}
+
+const checkArguments = (op: string, network: Net.Layer, vars: { readonly params: Tree; readonly state: Tree }, loss: unknown): void => {
+  checkLayer(op, network, 'the network (argument 1)')
+  checkRecord(op, 'the variables (argument 2)', vars, 'the variables { params, state } Net.init returned')
+  checkFunction(op, 'the loss (argument 4)', loss)
+}
+
+/** The network's output on a batch, in evaluation mode. */
+const output = (op: string, network: Net.Layer, vars: { readonly params: Tree; readonly state: Tree }, b: Dataset): Tensor => {
+  const out = Net.apply(network, vars, b.x).y
+  return isTensor(out) ? out : fail('INVALID_ARGUMENT', op, 'the network returns a tuple; evaluation needs one output tensor.')
+}
+
+/** Running sums over batches: loss × examples, right answers × examples (when accuracy is measured), examples. */
+interface Sums {
+  total: number
+  right: number
+  n: number
+  scored: boolean
+}
+
+const add = (sums: Sums, y: Tensor, b: Dataset, loss: (output: Tensor, target: Tensor) => Tensor): void => {
+  const classes = isClassification(b.y)
+  const binary = !classes && loss === sigmoidBinaryCrossEntropy
+  const m = size(b)
+  sums.total += T.item(loss(y, b.y)) * m
+  if (classes) sums.right += accuracy(y, b.y) * m
+  else if (binary) sums.right += binaryAccuracy(y, b.y) * m
+  sums.n += m
+  sums.scored = classes || binary
+}
+
+const result = (s: Sums): Evaluation => Object.freeze({ loss: s.total / s.n, accuracy: s.scored ? s.right / s.n : undefined })

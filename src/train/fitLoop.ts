@@ -11,6 +11,8 @@ import { type NumericIssue, checkFinite, issueOf, showIssue } from '../ad/guard.
 import { fail } from '../core/errors.js'
 import { observeMetric } from '../optim/plateau.js'
 import type { Dataset } from '../data/Dataset.js'
+import type { Pipeline } from '../data/pipeline.js'
+import { type Key, foldIn } from '../rng/index.js'
 import type { EarlyStopping } from './earlyStopping.js'
 import * as T from '../tensor/index.js'
 import { type Tree, leaves } from '../tree/index.js'
@@ -38,7 +40,7 @@ export type Request<O> =
   | { readonly type: 'read'; readonly loss: T.Tensor }
   | { readonly type: 'wait'; readonly reading: unknown }
   | { readonly type: 'host'; readonly tree: Tree }
-  | { readonly type: 'evaluate'; readonly vars: { readonly params: Tree; readonly state: Tree }; readonly data: Dataset }
+  | { readonly type: 'evaluate'; readonly vars: { readonly params: Tree; readonly state: Tree }; readonly data: Dataset | Pipeline; readonly key: Key; readonly epoch: number }
 
 /** Whether a request is an event to pass on. */
 export const isEvent = <O>(q: Request<O>): q is FitEvent<O> => q.type === 'batch' || q.type === 'epoch' || q.type === 'end'
@@ -46,7 +48,7 @@ export const isEvent = <O>(q: Request<O>): q is FitEvent<O> => q.type === 'batch
 /** What the loop needs of the options. */
 export interface LoopOptions {
   readonly epochs: number
-  readonly dev?: Dataset | undefined
+  readonly dev?: Dataset | Pipeline | undefined
   readonly earlyStopping?: EarlyStopping | undefined
   readonly stopOnDivergence?: boolean | undefined
   /** the dev metric fed to the trial and to reduce-on-plateau states (default: early stopping's monitor, else 'devLoss') */
@@ -64,6 +66,9 @@ export const checkMonitoring = (op: string, o: LoopOptions): void => {
     if (o.dev === undefined) fail('INVALID_ARGUMENT', op, `a trial is fed the dev metric after each epoch, so it needs a dev set: ${op}(…, { dev, trial }).`)
   }
 }
+
+/** The stream of the run's shuffle key that a dev pipeline draws from (the training batches draw from the key itself). */
+const DEV_STREAM = 0x646576
 
 /** A step taken ahead: its result, the error it threw (raised when the run reaches it), or the end of the epoch. */
 type Ahead<O> =
@@ -107,6 +112,8 @@ export function* fitLoop<O>(
   let reason: 'epochs' | 'earlyStopping' | 'diverged' | 'pruned' = 'epochs'
   const monitor = opts.monitor ?? (opts.earlyStopping?.options.monitor === 'devAccuracy' ? 'devAccuracy' : 'devLoss')
   let divergence: Divergence | undefined
+  // the key a dev pipeline runs with (its epoch: the run's), apart from the training batches'
+  const devKey = foldIn(start.shuffleKey, DEV_STREAM)
   /** Stops the run at the newest of `candidates` whose parameters are finite, else at `checked`. */
   function* diverge(found: Omit<Divergence, 'kept' | 'message'>, candidates: ReadonlyArray<FitState<O> | undefined>): Generator<Request<O>, FitState<O>, unknown> {
     let keep = checked
@@ -186,8 +193,8 @@ export function* fitLoop<O>(
     const vars = { params: s.train.params, state: s.train.modelState }
     const record: EpochRecord = {
       epoch,
-      train: trainData === undefined ? { loss: s.epochLoss / b, accuracy: undefined } : ((yield { type: 'evaluate', vars, data: trainData }) as Evaluation),
-      dev: opts.dev === undefined ? undefined : ((yield { type: 'evaluate', vars, data: opts.dev }) as Evaluation),
+      train: trainData === undefined ? { loss: s.epochLoss / b, accuracy: undefined } : ((yield { type: 'evaluate', vars, data: trainData, key: devKey, epoch }) as Evaluation),
+      dev: opts.dev === undefined ? undefined : ((yield { type: 'evaluate', vars, data: opts.dev, key: devKey, epoch }) as Evaluation),
     }
     s = { ...s, history: [...s.history, record], batch: 0, epochLoss: 0 }
     if (record.dev !== undefined) {

@@ -7,7 +7,7 @@
 import { describe, fail } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import type { Dataset } from '../data/Dataset.js'
-import { checkPipeline } from '../data/check.js'
+import { checkDataset, checkPipeline, isPipeline } from '../data/check.js'
 import { type Pipeline, batchesPerEpoch, stream } from '../data/pipeline.js'
 import { varsMismatch } from '../net/vars.js'
 import { checkStateLike } from '../optim/serialize.js'
@@ -23,8 +23,12 @@ import type { Trainer } from './step.js'
 /** Options of `fitStream`. */
 export interface FitStreamOptions {
   readonly epochs: number
-  /** evaluated after every epoch (in memory); early stopping and the diagnosis use it */
-  readonly dev?: Dataset
+  /**
+   * evaluated after every epoch; early stopping and the diagnosis use it. A data set in memory,
+   * or a pipeline (`Train.evaluateStream`: run with a key of the run and the epoch, so a resumed
+   * run evaluates alike; batched by 512 it gives an in-memory set's numbers bit for bit)
+   */
+  readonly dev?: Dataset | Pipeline
   readonly earlyStopping?: EarlyStopping
   /** as in `fit` (default true) */
   readonly stopOnDivergence?: boolean
@@ -66,6 +70,7 @@ export const fitStream = async <O>(trainer: Trainer<O>, start: FitState<O>, data
   if (!Number.isInteger(opts.epochs) || opts.epochs < 0) fail('INVALID_ARGUMENT', op, `epochs must be a whole number ≥ 0; got ${describe(opts.epochs)}.`)
   if (opts.stopOnDivergence !== undefined) checkBoolean(op, 'stopOnDivergence', opts.stopOnDivergence)
   checkMonitoring(op, opts)
+  if (opts.dev !== undefined && !isPipeline(opts.dev)) checkDataset(op, opts.dev, 'dev')
   if (opts.earlyStopping !== undefined && (typeof opts.earlyStopping !== 'object' || opts.earlyStopping === null || typeof opts.earlyStopping.update !== 'function')) {
     fail('INVALID_ARGUMENT', op, 'earlyStopping must be a rule made by Train.earlyStopping({ patience, ... }).')
   }

@@ -18,7 +18,7 @@ export { type TrainState, type Trainer, initTrainState, trainStep } from './step
 export * from './ensemble.js'
 export * from './fit.js'
 export * from './fitCodec.js'
-export { type Evaluation, evaluate } from './evaluate.js'
+export { type Evaluation, evaluate, evaluateStream } from './evaluate.js'
 export * from './metrics.js'
 export * from './diagnose.js'
 export * from './earlyStopping.js'

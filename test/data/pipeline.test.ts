@@ -149,6 +149,28 @@ describe('fitStream', () => {
     expect(s.history.every((h) => h.dev !== undefined && h.train.accuracy === undefined)).toBe(true)
   })
 
+  it('takes a pipeline as its dev set: batched by 512 it gives the in-memory dev set’s records and run bit for bit; fit refuses one', async () => {
+    const dev = Data.dataset(Rng.uniform(Rng.key(13), [700, 2], { min: -1, max: 1 }), Rng.integers(Rng.key(14), [700], 0, 2))
+    const devStream = Data.pipeline(Data.fromDataset(dev), [Data.batch(512)])
+    const p = Data.pipeline(circle, [Data.batch(20)])
+    const start = Train.initFit(trainer, Rng.key(3), [2])
+    const opts = { epochs: 3, earlyStopping: Train.earlyStopping({ patience: 5 }), monitor: 'devAccuracy' as const }
+    const inMemory = await Train.fitStream(trainer, start, p, { ...opts, dev })
+    const streamed = await Train.fitStream(trainer, start, p, { ...opts, dev: devStream })
+    expect(streamed.history.map((h) => h.dev)).toEqual(inMemory.history.map((h) => h.dev))
+    expect(streamed.history.every((h) => h.dev !== undefined && h.dev.accuracy !== undefined)).toBe(true)
+    expect(same(streamed, inMemory)).toBe(true)
+    // a dev pipeline that draws (noise on each example) is run with a key of the run and the epoch: resumed runs evaluate alike
+    const noisyDev = Data.pipeline(Data.fromDataset(dev), [noise, Data.batch(128)])
+    const events: Train.FitEvent[] = []
+    const full = await Train.fitStream(trainer, start, p, { epochs: 2, dev: noisyDev }, (e) => events.push(e))
+    const resumed = await Train.fitStream(trainer, decoded(events[4]!.state), p, { epochs: 2, dev: noisyDev })
+    expect(same(resumed, full)).toBe(true)
+    const trainSet = Data.dataset(Rng.uniform(Rng.key(15), [40, 2]), Rng.integers(Rng.key(16), [40], 0, 2))
+    expect(() => Train.fit(trainer, start, trainSet, { epochs: 1, batchSize: 20, dev: devStream as never })).toThrow(/^fit: dev is a pipeline, which is read asynchronously; train with Train.fitStream/)
+    await expect(Train.fitStream(trainer, start, p, { epochs: 1, dev: 'dev' as never })).rejects.toThrow(/^fitStream: /)
+  })
+
   it('refuses a start state that does not fit the network or the pipeline, naming what to do', async () => {
     const p = Data.pipeline(circle, [Data.batch(20)])
     const wide = Train.initFit(trainer, Rng.key(0), [3])
