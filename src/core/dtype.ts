@@ -40,6 +40,21 @@ export type Recycler = (dtype: DType, size: number) => Buffer | undefined
 
 let recycler: Recycler | undefined
 
+/** Backing stores that may be written again after they were read (see `markReusable`). */
+const reusable = new WeakSet<ArrayBufferLike>()
+
+/**
+ * Marks a buffer that will be written again after kernels read it (a dead jit intermediate
+ * going back to its program's pool): caches that keep a copy of a buffer by its identity (the
+ * WebAssembly kernels' resident operands) must never trust it. @internal
+ */
+export const markReusable = (b: Buffer): void => {
+  reusable.add(b.buffer)
+}
+
+/** Whether `b`'s backing store was marked by `markReusable`. @internal */
+export const isReusable = (b: Buffer): boolean => reusable.has(b.buffer)
+
 /** Runs `f` with `alloc` served by `r` first. @internal */
 export const withRecycler = <A>(r: Recycler, f: () => A): A => {
   const outer = recycler
