@@ -17,11 +17,11 @@
  * kept, and a copy of it is forgotten.
  * @internal
  */
-import { isReusable } from '../../core/dtype.js'
+import { REUSABLE_MARK_MIN, isReusable } from '../../core/dtype.js'
 import { type Engine, align } from './engine.js'
 
 /** Smallest operand kept (floats): below it, copying costs less than the bookkeeping. */
-export const MIN_FLOATS = 4096
+export const MIN_FLOATS = Math.max(4096, REUSABLE_MARK_MIN)
 
 /** Bytes the kept copies may take. */
 export const CAP_BYTES = 32 << 20
