@@ -40,6 +40,27 @@ export type Recycler = (dtype: DType, size: number) => Buffer | undefined
 
 let recycler: Recycler | undefined
 
+/** Backing stores that may be written again after they were read (see `markReusable`). */
+const reusable = new WeakSet<ArrayBufferLike>()
+
+/**
+ * Buffers shorter than this are not marked by `markReusable` (reading `.buffer` of a small typed
+ * array makes V8 move it off the heap), so caches keyed by buffer identity keep none that short. @internal
+ */
+export const REUSABLE_MARK_MIN = 1024
+
+/**
+ * Marks a buffer that will be written again after kernels read it (a dead jit intermediate
+ * going back to its program's pool): caches that keep a copy of a buffer by its identity (the
+ * WebAssembly kernels' resident operands) must never trust it. @internal
+ */
+export const markReusable = (b: Buffer): void => {
+  if (b.length >= REUSABLE_MARK_MIN) reusable.add(b.buffer)
+}
+
+/** Whether `b`'s backing store was marked by `markReusable` (always false below `REUSABLE_MARK_MIN` elements). @internal */
+export const isReusable = (b: Buffer): boolean => b.length >= REUSABLE_MARK_MIN && reusable.has(b.buffer)
+
 /** Runs `f` with `alloc` served by `r` first. @internal */
 export const withRecycler = <A>(r: Recycler, f: () => A): A => {
   const outer = recycler

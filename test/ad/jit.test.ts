@@ -152,6 +152,24 @@ describe('jit', () => {
     expect(() => Ad.makeProgram((a: T.Tensor) => a, { form: 'raw' as never })(x)).toThrow(/form/)
   })
 
+  it('keys a trace by the arguments\' structure: field order does not matter, shapes and field names do; cycles and deep nesting are refused', () => {
+    let traces = 0
+    const f = Ad.jit((p: Record<string, T.Tensor>) => (traces++, T.add(p.a!, p.b!)))
+    const a = T.tensor([1, 2])
+    f({ a, b: a })
+    f({ b: a, a })
+    expect(traces).toBe(1)
+    f({ a, b: T.tensor([[1, 2]]) })
+    f({ a, b: a, c: a })
+    expect(traces).toBe(3)
+    const cyclic: unknown[] = [a]
+    cyclic.push(cyclic)
+    expect(() => Ad.jit((_: unknown) => a)(cyclic)).toThrow(expect.objectContaining({ code: 'INVALID_VALUE', op: 'jit' }))
+    let deep: unknown = a
+    for (let i = 0; i < 600; i++) deep = [deep]
+    expect(() => Ad.jit((_: unknown) => a)(deep)).toThrow(expect.objectContaining({ code: 'TOO_DEEP', op: 'jit' }))
+  })
+
   it('returns records with their fields in the order the function built them', () => {
     const f = Ad.jit((a: T.Tensor) => ({ zeta: T.neg(a), alpha: { second: a, first: T.exp(a) }, mid: 3 }))
     const r = f(T.tensor([1, 2]))

@@ -11,6 +11,7 @@ import { Ad, Tensor as T } from '../../src/index.js'
 import type { Kernels, MatmulSpec } from '../../src/kernels/Kernels.js'
 import { jsKernels } from '../../src/kernels/js/index.js'
 import { kernels } from '../../src/kernels/registry.js'
+import { markReusable } from '../../src/core/dtype.js'
 import { bestBuild, createEngine } from '../../src/kernels/wasm/engine.js'
 import { singleThread } from '../../src/kernels/wasm/gemm.js'
 import { binaryCodes, reduceCodes, unaryCodes } from '../../src/kernels/wasm/generated/opcodes.js'
@@ -85,6 +86,43 @@ describe('the arena', () => {
     k.unary('exp', a, got)
     jsKernels.unary('exp', a, want)
     expect(got).toEqual(want)
+  })
+
+  it('keeps a product operand seen before in memory: from its second use on, it is not copied in again', () => {
+    const e = createEngine(false)
+    let copies = 0
+    const counted = { ...e, f32: () => (copies++, e.f32()) }
+    const k = makeWasmKernels(counted, singleThread(counted))
+    const w = floats(3, 128 * 64)
+    const out = new Float32Array(4 * 64)
+    const want = new Float32Array(4 * 64)
+    const s: MatmulSpec = { batch: 1, m: 4, n: 64, k: 128, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 }
+    const perCall = [1, 2, 3].map((i) => {
+      const x = floats(10 + i, 4 * 128)
+      copies = 0
+      k.matmul(x, w, out, s)
+      jsKernels.matmul(x, w, want, s)
+      expect(Array.from(out).every((v, j) => Math.abs(v - want[j]!) <= 1e-4 * (1 + Math.abs(want[j]!)))).toBe(true)
+      return copies
+    })
+    // x in and the product out each call; w in on the first call, then (its second use) into the kept region, then not at all
+    expect(perCall).toEqual([3, 3, 2])
+  })
+
+  it('never trusts a kept copy of a buffer that may be written again (a recycled jit intermediate)', () => {
+    const e = createEngine(false)
+    const k = makeWasmKernels(e, singleThread(e))
+    const w = floats(4, 64 * 64)
+    const x = floats(5, 64 * 64)
+    const got = new Float32Array(64 * 64)
+    const want = new Float32Array(64 * 64)
+    const s = spec(64)
+    for (let i = 0; i < 3; i++) k.matmul(x, w, got, s)
+    markReusable(w)
+    w.set(floats(6, 64 * 64)) // what a program's buffer pool does to a dead intermediate
+    k.matmul(x, w, got, s)
+    jsKernels.matmul(x, w, want, s)
+    expect(Array.from(got).every((v, j) => Math.abs(v - want[j]!) <= 1e-4 * (1 + Math.abs(want[j]!)))).toBe(true)
   })
 
   it('cuts jobs into about three chunks per thread: batches, then rows, then columns', () => {

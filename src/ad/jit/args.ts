@@ -43,33 +43,54 @@ export interface Flat {
   readonly key: string
 }
 
+/** The key part of a record's (sorted) field names, by the names joined with NUL: made once per set of names. */
+const headers = new Map<string, string>()
+const MAX_HEADERS = 4096
+const headerOf = (keys: ReadonlyArray<string>): string => {
+  const joined = keys.join('\u0000')
+  let h = headers.get(joined)
+  if (h === undefined) {
+    if (headers.size >= MAX_HEADERS) headers.clear()
+    headers.set(joined, (h = `{${keys.map((k) => JSON.stringify(k)).join(',')}`))
+  }
+  return h
+}
+
+/** The fields of a record in sorted order (most records are written sorted already: then no copy is sorted). */
+const sortedKeys = (x: object): ReadonlyArray<string> => {
+  const keys = Object.keys(x)
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return keys.sort()
+  return keys
+}
+
 /** Splits `u`; `rebuild` later puts other tensors in the leaves' places. */
 export const flatten = (op: string, u: unknown): Flat => {
   const leaves: Tensor[] = []
-  const parts: string[] = []
-  const seen = new Set<object>()
-  const go = (x: unknown, depth: number): void => {
+  // the arrays and records being walked, outermost first (a cycle passes through one of them again)
+  const open: object[] = []
+  let key = ''
+  const go = (x: unknown): void => {
     if (isTensor(x)) {
       leaves.push(x)
-      parts.push(`T${x.dtype}[${x.shape.join(',')}]`)
+      key += ` T${x.dtype}[${x.shape.join(',')}]`
     } else if (Array.isArray(x) || isPlainRecord(x)) {
-      if (seen.has(x)) fail('INVALID_VALUE', op, 'an argument holds itself (a cyclic array or record); pass finite trees of tensors and plain data.')
-      if (depth > 500) fail('TOO_DEEP', op, 'an argument nests more than 500 levels deep; flatten the data.')
-      seen.add(x)
+      if (open.includes(x)) fail('INVALID_VALUE', op, 'an argument holds itself (a cyclic array or record); pass finite trees of tensors and plain data.')
+      if (open.length > 500) fail('TOO_DEEP', op, 'an argument nests more than 500 levels deep; flatten the data.')
+      open.push(x)
       if (Array.isArray(x)) {
-        parts.push(`[${x.length}`)
-        for (const item of x) go(item, depth + 1)
+        key += ` [${x.length}`
+        for (let i = 0; i < x.length; i++) go(x[i])
       } else {
-        const keys = Object.keys(x).sort()
-        parts.push(`{${keys.map((k) => JSON.stringify(k)).join(',')}`)
-        for (const k of keys) go(x[k], depth + 1)
+        const keys = sortedKeys(x)
+        key += ` ${headerOf(keys)}`
+        for (let i = 0; i < keys.length; i++) go(x[keys[i]!])
       }
-      parts.push(']')
-      seen.delete(x)
-    } else parts.push(staticKey(x))
+      key += ' ]'
+      open.pop()
+    } else key += ` ${staticKey(x)}`
   }
-  go(u, 0)
-  return { leaves, key: parts.join(' ') }
+  go(u)
+  return { leaves, key }
 }
 
 /** `u` with its tensor leaves replaced, in order, by `leaves`; parts without tensors are kept as they are. */
@@ -85,10 +106,11 @@ export const rebuild = (u: unknown, leaves: ReadonlyArray<Tensor>): unknown => {
     if (isPlainRecord(x)) {
       const before = next
       // leaves in sorted key order (flatten's), fields in the record's own order
-      const keys = Object.keys(x)
-      const values = new Map(keys.slice().sort().map((k) => [k, go(x[k])] as const))
+      const sorted = sortedKeys(x)
+      const values = Object.create(null) as Record<string, unknown>
+      for (let i = 0; i < sorted.length; i++) values[sorted[i]!] = go(x[sorted[i]!])
       if (next === before) return x
-      const r = Object.fromEntries(keys.map((k) => [k, values.get(k)])) as object
+      const r = Object.fromEntries(Object.keys(x).map((k) => [k, values[k]])) as object
       return Object.isFrozen(x) ? Object.freeze(r) : r
     }
     return x

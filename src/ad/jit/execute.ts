@@ -6,7 +6,7 @@
  * buffers it returns. Results are fresh tensors that nothing else holds, as always.
  * @internal
  */
-import { type Buffer, type DType, withRecycler } from '../../core/dtype.js'
+import { type Buffer, type DType, markReusable, withRecycler } from '../../core/dtype.js'
 import { PuregradError } from '../../core/errors.js'
 import { withLayer } from '../../core/context.js'
 import { type Tensor, dataOf } from '../../core/Tensor.js'
@@ -36,6 +36,7 @@ class Pool {
     return b
   }
   give(b: Buffer): void {
+    markReusable(b)
     const key = `${b instanceof Float32Array ? 'float32' : b instanceof Float64Array ? 'float64' : 'int32'}${b.length}`
     const list = this.#free.get(key)
     if (list === undefined) this.#free.set(key, [b])

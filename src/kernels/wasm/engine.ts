@@ -5,8 +5,10 @@
  * module's static data and a control block (job slots for worker threads); everything above
  * `base` is a per-call arena: a kernel call lays out its operands, output and scratch from
  * `base` up, copies the operands in, runs, copies the output out, and the next call reuses the
- * same bytes. Nothing stays allocated between calls, so there is nothing to free and nothing
+ * same bytes. Nothing a call allocates outlives it, so there is nothing to free and nothing
  * can leak; the memory only grows to the largest call seen (WebAssembly memory never shrinks).
+ * Above the arena, the kernels keep copies of matrix-product operands seen before (at most
+ * 32 MiB, see resident.ts), which later products read instead of copying them in again.
  * @internal
  */
 import { relaxedModule, sharedModule, sharedRelaxedModule, simdModule } from './generated/modules.js'

@@ -34,6 +34,7 @@ import type { Shape } from '../../core/shape.js'
 import type { BinaryOp, Conv2dSpec, Kernels, MatmulSpec, ReduceOp, Strided, UnaryOp } from '../Kernels.js'
 import { jsKernels } from '../js/index.js'
 import { type Engine, Layout, MR } from './engine.js'
+import { residentOperands } from './resident.js'
 import type { GemmRunner } from './gemm.js'
 import { binaryCodes, reduceCodes, unaryCodes } from './generated/opcodes.js'
 
@@ -108,7 +109,13 @@ const product = (shape: Shape, from: number, to: number): number => {
  */
 export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels = jsKernels): Kernels => {
   const x = e.exports
-  
+  const resident = residentOperands(e)
+  /** Makes a call's arena [base, end) addressable, and moves the operands kept between calls out of its way. */
+  const reserve = (end: number): boolean => {
+    resident.clear(end)
+    return e.reserve(end)
+  }
+
   /** Copies `src[from, from + count)` to byte offset `p`. */
   const put = (p: number, src: Float32Array, from = 0, count = src.length - from): void => {
     e.f32().set(from === 0 && count === src.length ? src : src.subarray(from, from + count), p >>> 2)
@@ -127,13 +134,18 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const aLen = Math.min(a.length, (batch - 1) * s.aBatchStride + m * k)
     const bLen = Math.min(b.length, (batch - 1) * s.bBatchStride + k * n)
     const L = new Layout(e.base)
-    const pa = L.take(aLen * 4)
-    const pb = L.take(bLen * 4)
+    const arenaA = L.take(aLen * 4)
+    const arenaB = L.take(bLen * 4)
     const pc = L.take(out.length * 4)
     const ps = L.take(gemm.scratchBytes(n, k))
-    if (!e.reserve(L.end)) return fallback.matmul(a, b, out, s)
-    put(pa, a, 0, aLen)
-    put(pb, b, 0, bLen)
+    if (!reserve(L.end)) return fallback.matmul(a, b, out, s)
+    // an operand seen before may be in memory already (whole buffers only: then aLen and bLen are their lengths)
+    const ka = aLen === a.length ? resident.place(a) : -1
+    const kb = bLen === b.length ? resident.place(b) : -1
+    const pa = ka >= 0 ? ka : arenaA
+    const pb = kb >= 0 ? kb : arenaB
+    if (ka < 0) put(pa, a, 0, aLen)
+    if (kb < 0) put(pb, b, 0, bLen)
     gemm.run({
       m, n, k,
       a: pa, ars: s.transA ? 1 : k, acs: s.transA ? m : 1,
@@ -163,7 +175,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
       const pa = L.take(ra.extent * 4)
       const pb = L.take(rb.extent * 4)
       const po = L.take(n * 4)
-      if (!e.reserve(L.end)) break
+      if (!reserve(L.end)) break
       put(pa, a.data, ra.offset, ra.extent)
       put(pb, b.data, rb.offset, rb.extent)
       x.binary(code, pa, ra.row, ra.col, pb, rb.row, rb.col, po, rows, len)
@@ -178,7 +190,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const L = new Layout(e.base)
     const px = L.take(xs.length * 4)
     const po = L.take(xs.length * 4)
-    if (!e.reserve(L.end)) return fallback.unary(op, xs, out)
+    if (!reserve(L.end)) return fallback.unary(op, xs, out)
     put(px, xs)
     x.unary(code, px, po, xs.length)
     get(po, out)
@@ -203,7 +215,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const px = L.take(xs.length * 4)
     const po = L.take(out.length * 4)
     const ps = L.take(inner * 8 + 16)
-    if (!e.reserve(L.end)) return fallback.reduce(op, xs, shape, axes, out)
+    if (!reserve(L.end)) return fallback.reduce(op, xs, shape, axes, out)
     put(px, xs)
     x.reduce(code, px, outer, mid, inner, po, ps)
     get(po, out)
@@ -234,7 +246,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const pspec = L.take(64)
     const pcols = direct || implicit ? px : L.take(chunk * K * 4)
     const ps = L.take(implicit ? x.conv2dGemmScratchBytes(K, O, s.inC) : gemm.scratchBytes(O, K))
-    if (!e.reserve(L.end)) return fallback.conv2d(xs, w, out, s)
+    if (!reserve(L.end)) return fallback.conv2d(xs, w, out, s)
     put(px, xs)
     put(pw, w)
     putSpec(pspec, s)
@@ -271,7 +283,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const pspec = L.take(64)
     const pcols = direct ? pdx : L.take(chunk * K * 4)
     const ps = L.take(gemm.scratchBytes(K, O))
-    if (!e.reserve(L.end)) return fallback.conv2dBackInput(dy, w, dx, s)
+    if (!reserve(L.end)) return fallback.conv2dBackInput(dy, w, dx, s)
     put(pdy, dy)
     put(pw, w)
     putSpec(pspec, s)
@@ -309,7 +321,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const pspec = L.take(64)
     const pcols = direct || implicit ? px : L.take(chunk * K * 4)
     const ps = L.take(implicit ? x.conv2dGemmBackFilterScratchBytes(Math.min(R, chunk), O, s.kH * s.kW, s.inC) : gemm.scratchBytes(O, Math.min(R, chunk)))
-    if (!e.reserve(L.end)) return fallback.conv2dBackFilter(xs, dy, dw, s)
+    if (!reserve(L.end)) return fallback.conv2dBackFilter(xs, dy, dw, s)
     put(px, xs)
     put(pdy, dy)
     putSpec(pspec, s)

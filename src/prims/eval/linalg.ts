@@ -11,6 +11,14 @@ import { broadcast } from './layout.js'
 
 export const linalgEval: { readonly matmul: Evaluation<'matmul'> } = {
   matmul: ([a, b], { transA, transB }) => {
+    if (a!.rank === 2 && b!.rank === 2) {
+      // two matrices (most products): no batch axes to broadcast
+      const [m, k] = transA ? [a!.shape[1]!, a!.shape[0]!] : [a!.shape[0]!, a!.shape[1]!]
+      const n = transB ? b!.shape[0]! : b!.shape[1]!
+      const out = alloc(a!.dtype, m * n)
+      if (out.length > 0) kernels().matmul(dataOf(a!), dataOf(b!), out, { batch: 1, m, n, k, transA, transB, aBatchStride: 0, bBatchStride: 0 })
+      return fromBuffer(out, [m, n])
+    }
     const [ar, ac] = a!.shape.slice(-2) as [number, number]
     const [br, bc] = b!.shape.slice(-2) as [number, number]
     const [m, k] = transA ? [ac, ar] : [ar, ac]
