@@ -65,9 +65,9 @@ export const pgStepFn =
   }
 
 /**
- * A trainer; with `jit`, its step runs compiled by `Ad.jit` as two programs: the loss and
- * gradient (traced once), and the optimizer's update (traced again each step, since the
- * optimizer's step count is a number, a static argument).
+ * A trainer; with `jit`, its step runs compiled by `Ad.jit` as two programs, as `Train.trainStep`
+ * runs it: the loss and gradient, and the optimizer's update (its step count an int32 scalar
+ * tensor, so both are traced once).
  */
 export const pgTrainer = (init: Init, opt: OptName, options: { readonly jit?: boolean } = {}): PgTrainer => {
   const o = pgOptimizer(opt)
