@@ -5,7 +5,8 @@
  * `-- --only simd` runs Part 3 alone (the relaxed-SIMD and SIMD128 builds; bench/simd.ts);
  * `-- --only jit` the Ad.jit comparison with jax-js and tfjs-wasm alone (bench/jit-side-by-side.ts);
  * `-- --only studies` the throughput of a study's trials with one and two worker threads (bench/studies.ts);
- * `-- --only cnn` the README's main job (the MNIST CNN) jitted and eager (bench/mainJob.ts).
+ * `-- --only cnn` the README's main job (the MNIST CNN) jitted and eager (bench/mainJob.ts);
+ * `-- --only vmap` the per-example gradient rows of Part 1 alone, with their floor (bench/lib/perExample.ts).
  *
  * Part 1 (the plain TypeScript kernels against naive loops) is the original table. Part 2 runs
  * puregrad with the TypeScript kernels, the WebAssembly SIMD kernels on one thread and with
@@ -17,7 +18,7 @@
  */
 import { Ad, Data, Loss, Net, Optim, Rng, Tensor as T, Train } from '../src/index.js'
 import { jacobianTimes } from './lib/jacobians.js'
-import { perExampleGradients } from './lib/perExample.js'
+import { heapReuseNote, perExampleGradients, perExampleNotes, perExampleRows, perExampleWithHeapReuse } from './lib/perExample.js'
 import { sideBySide } from './side-by-side.js'
 import { simdBuilds } from './simd.js'
 import { studyThroughput } from './studies.js'
@@ -30,8 +31,9 @@ import { table } from './lib/report.js'
 const quick = process.argv.includes('--quick')
 const onlyArg = process.argv.indexOf('--only')
 const only = onlyArg < 0 ? undefined : process.argv[onlyArg + 1]
-if (only !== undefined && only !== 'simd' && only !== 'jit' && only !== 'studies' && only !== 'cnn') {
-  console.error(`--only takes one section: simd, jit, studies or cnn (got ${only ?? 'nothing'})`)
+const SECTIONS = ['simd', 'jit', 'studies', 'cnn', 'vmap']
+if (only !== undefined && !SECTIONS.includes(only)) {
+  console.error(`--only takes one section: ${SECTIONS.join(', ')} (got ${only ?? 'nothing'})`)
   process.exit(1)
 }
 if (only === 'simd') {
@@ -66,6 +68,15 @@ const time = (f: () => unknown, minMs = quick ? 100 : 300): number => {
   return (t - t0) / n
 }
 
+if (only === 'vmap') {
+  const t = perExampleGradients(time, quick ? 300 : 1000)
+  table('Per-example gradients', [['case', 'puregrad', 'baseline', 'ratio'], ...perExampleRows(t)])
+  for (const line of perExampleNotes(t)) console.log(line)
+  const reuse = perExampleWithHeapReuse(quick)
+  if (reuse !== undefined) console.log(heapReuseNote(reuse))
+  process.exit(0)
+}
+
 /** The plain i-j-k triple loop a first implementation would write. */
 const naiveMatmul = (a: Float32Array, b: Float32Array, n: number): Float32Array => {
   const c = new Float32Array(n * n)
@@ -80,6 +91,8 @@ const naiveMatmul = (a: Float32Array, b: Float32Array, n: number): Float32Array 
 
 const [k1, k2] = Rng.split(Rng.key(0))
 const rows: string[][] = [['case', 'puregrad', 'baseline', 'ratio']]
+/** lines printed under the first table */
+const notes: string[] = []
 
 for (const n of [128, 256, 512]) {
   const a = Rng.uniform(k1, [n, n])
@@ -143,9 +156,10 @@ for (const n of [128, 256, 512]) {
 {
   // per-example gradients: vmap(grad(loss)) against a loop of Ad.grad and one gradient of the batch
   const t = perExampleGradients(time, quick ? 300 : 1000)
-  rows.push(['per-example gradients MLP 784-128-64-10, batch 128: vmap(grad)', `${t.vmap.toFixed(2)} ms`, '', ''])
-  rows.push(['  vmap(grad) / one batch gradient (target ≤ 3)', `${t.vmap.toFixed(2)} ms`, `${t.batch.toFixed(2)} ms (batch gradient)`, `${(t.vmap / t.batch).toFixed(2)}×`])
-  rows.push(['  loop of grad / vmap(grad) (target ≥ 8)', `${t.vmap.toFixed(2)} ms`, `${t.loop.toFixed(2)} ms (loop of Ad.grad)`, `${(t.loop / t.vmap).toFixed(2)}×`])
+  rows.push(...perExampleRows(t))
+  notes.push(...perExampleNotes(t))
+  const reuse = perExampleWithHeapReuse(quick)
+  if (reuse !== undefined) notes.push(heapReuseNote(reuse))
 }
 
 {
@@ -177,6 +191,7 @@ for (const n of [128, 256, 512]) {
 console.log('## Part 1: the plain TypeScript kernels against naive loops\n')
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)))
 for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '))
+if (notes.length > 0) console.log(`\n${notes.join('\n')}`)
 
 console.log()
 await sideBySide(quick)

@@ -4,6 +4,7 @@ import { Tensor as T } from '../src/index.js'
 import * as Arb from './arb/tensor.js'
 import { allclose, exact } from './Equiv.js'
 import * as L from './tensor.js'
+import * as Ref from './reference.js'
 
 const dtype = fc.constantFrom<T.FloatDType>('float32', 'float64')
 
@@ -73,6 +74,26 @@ describe('matmul', () => {
             const b = T.fromArray(Array.from({ length: k * n }, next), [k, n], 'float64')
             expect(L.matmulMatchesNaive(a, b, ta, tb)).toHold(allclose({ rtol: 1e-12, atol: 1e-12 }))
           }
+  })
+  // k = 1 has its own kernel (outer products, written four at a time): bits, signed zeros and
+  // non-finite values included, for n around the 4-wide steps and batches with a shared operand
+  it('with k = 1 gives the triple loop bit for bit (±0, ±∞, NaN, overflow), every n in 1…13, shared operands, every transposition', () => {
+    const specials = [-0, 0, Infinity, -Infinity, NaN, 3e38, -2.5e-39, 1.5]
+    let seed = 7
+    const next = (): number => ((seed = (seed * 48271) % 2147483647) % 5 === 0 ? specials[seed % specials.length]! : (seed / 2147483647) * 4 - 2)
+    const bits = (t: T.Tensor): number[] => Array.from(T.toTypedArray(t))
+    for (const dt of ['float32', 'float64'] as const)
+      for (const [batchA, batchB] of [[[], []], [[3], [3]], [[], [2]], [[2], []], [[2], [1]]] as const)
+        for (let m = 1; m <= 6; m++)
+          for (let n = 1; n <= 13; n++)
+            for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+              const a = T.fromArray(Array.from({ length: T.sizeOf([...batchA, m]) }, next), [...batchA, m, 1], dt)
+              const b = T.fromArray(Array.from({ length: T.sizeOf([...batchB, n]) }, next), [...batchB, 1, n], dt)
+              // a stored transposed is [.., 1, m]: the same elements in the same order
+              const got = T.matmul(ta ? T.reshape(a, [...batchA, 1, m]) : a, tb ? T.reshape(b, [...batchB, n, 1]) : b, { transposeA: ta, transposeB: tb })
+              const want = bits(Ref.matmul(a, b))
+              expect(bits(got).every((v, i) => Object.is(v, want[i])), `${dt} a [${a.shape}] b [${b.shape}] transposes ${ta} ${tb}`).toBe(true)
+            }
   })
   test.prop([matmulCase])('matches the naive triple loop, for every transpose combination and broadcast batch', ([c, a, b]) => {
     const tol = c.dtype === 'float32' ? { rtol: 1e-6, atol: 1e-5 } : { rtol: 1e-12, atol: 1e-12 }

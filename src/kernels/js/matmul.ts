@@ -44,18 +44,36 @@ export const matmul = (a: Buffer, b: Buffer, out: Buffer, s: MatmulSpec): void =
   }
 }
 
-/** out[p, i, j] = a[p, i] · b[p, j]: the k = 1 case, each operand read in place whatever its transposition. */
+/**
+ * out[p, i, j] = a[p, i] · b[p, j]: the k = 1 case, each operand read in place whatever its
+ * transposition. It only writes (B·m·n elements from B·(m + n)), so its time is that of the
+ * writes: b's row is read once per matrix into float64 and each output row is written eight
+ * elements a step.
+ */
 const outers = (a: Buffer, b: Buffer, out: Buffer, s: MatmulSpec): void => {
   const { m, n } = s
+  const row = new Float64Array(n)
+  const n8 = n - (n % 8)
+  let o = 0
   for (let p = 0; p < s.batch; p++) {
     const ao = p * s.aBatchStride
     const bo = p * s.bBatchStride
-    let o = p * m * n
-    for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) row[j] = b[bo + j]!
+    for (let i = 0; i < m; i++, o += n) {
       const x = a[ao + i]!
       // 0 + x·y as the tiled sums compute it (a product of -0 becomes +0 there too)
-      for (let j = 0; j < n; j++) out[o + j] = 0 + x * b[bo + j]!
-      o += n
+      let j = 0
+      for (; j < n8; j += 8) {
+        out[o + j] = 0 + x * row[j]!
+        out[o + j + 1] = 0 + x * row[j + 1]!
+        out[o + j + 2] = 0 + x * row[j + 2]!
+        out[o + j + 3] = 0 + x * row[j + 3]!
+        out[o + j + 4] = 0 + x * row[j + 4]!
+        out[o + j + 5] = 0 + x * row[j + 5]!
+        out[o + j + 6] = 0 + x * row[j + 6]!
+        out[o + j + 7] = 0 + x * row[j + 7]!
+      }
+      for (; j < n; j++) out[o + j] = 0 + x * row[j]!
     }
   }
 }
