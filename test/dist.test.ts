@@ -73,3 +73,44 @@ describe('the built package', () => {
     expect(pkg.exports['./testing']).toEqual({ types: './dist/testing/index.d.ts', import: './dist/testing/index.js' })
   })
 })
+
+describe('the published package', () => {
+  type Pkg = { license: string; repository: { url: string }; homepage: string; bugs: { url: string }; dependencies: Record<string, string>; files: string[] }
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as Pkg
+
+  it('ships the build, the README, the LICENSE and the guide, and none of the tests, laws, benchmarks or sources', () => {
+    // what `npm publish` would upload, as npm itself computes it
+    const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' })) as Array<{ files: Array<{ path: string }> }>
+    const files = packed!.files.map((f) => f.path)
+    for (const f of ['README.md', 'LICENSE', 'docs/guide.md', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/node/cli.js', 'dist/testing/index.js', 'dist/browser/index.js']) expect(files, f).toContain(f)
+    const top = new Set(files.map((f) => f.split('/')[0]))
+    expect([...top].sort()).toEqual(['LICENSE', 'README.md', 'dist', 'docs', 'package.json'])
+    expect(files.filter((f) => f.startsWith('docs/'))).toEqual(['docs/guide.md'])
+    expect(files.filter((f) => /\.test\.|\.laws\.|\.tsbuildinfo$/.test(f))).toEqual([])
+  })
+
+  it('maps every built file back to its TypeScript source, carried inside the map (the sources are not shipped)', () => {
+    for (const file of ['index.js', 'tensor/index.js', 'net/interpret.js', 'testing/index.js']) {
+      const js = readFileSync(`${root}dist/${file}`, 'utf8')
+      const name = file.split('/').at(-1)!
+      expect(js.trimEnd().endsWith(`//# sourceMappingURL=${name}.map`), `dist/${file} names its map`).toBe(true)
+      const map = JSON.parse(readFileSync(`${root}dist/${file}.map`, 'utf8')) as { sources: string[]; sourcesContent?: string[] }
+      expect(map.sources).toEqual([`../`.repeat(file.split('/').length) + `src/${file.replace(/\.js$/, '.ts')}`])
+      expect(map.sourcesContent, `dist/${file}.map carries its source (inlineSources)`).toEqual([readFileSync(`${root}src/${file.replace(/\.js$/, '.ts')}`, 'utf8')])
+    }
+  })
+
+  it('states its license, repository, homepage and issue tracker, and the LICENSE file is the MIT licence', () => {
+    expect(pkg.license).toBe('MIT')
+    expect(readFileSync(`${root}LICENSE`, 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) the puregrad authors\n\nPermission is hereby granted, free of charge/)
+    expect(pkg.repository.url).toBe('git+https://github.com/puregrad/puregrad.git')
+    expect(pkg.homepage).toMatch(/^https:\/\/github\.com\/puregrad\/puregrad/)
+    expect(pkg.bugs.url).toBe('https://github.com/puregrad/puregrad/issues')
+  })
+
+  it('takes its runtime dependencies in caret ranges, so a user can dedupe them with their own copies', () => {
+    const notCaret = Object.entries(pkg.dependencies).filter(([, v]) => !/^\^\d+\.\d+\.\d+$/.test(v))
+    expect(notCaret).toEqual([])
+    expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(['fp-ts', 'immer']))
+  })
+})
