@@ -5,7 +5,9 @@
  *
  * - arbitraries: `shape`, `tensor`, `tensorOfShape`, `tree`, `treeLike`, `params`,
  *   `paramsAndGrads`, `quadratic`, `network` (holding a layer of your kind with `including`),
- *   `optimizer` (a random configuration of a built-in optimizer);
+ *   `optimizer` (a random configuration of a built-in optimizer), `program` (random programs of
+ *   primitives, to check a transformation or interpreter against eager evaluation) and
+ *   `programInput`;
  * - laws for a layer: `gradCheckLaw`, `shapeMatchesApply`, `encodeDecodeRoundTrip`;
  * - laws for a function: `forwardEqualsReverse`, `gradMatchesFiniteDifferences`;
  * - laws for an optimizer: `keepsDtype`, `chainIdentity`, `descendsOnQuadratic`;
@@ -40,3 +42,4 @@ export * from './probe.js'
 export * from './layer.js'
 export * from './ad.js'
 export * from './optim.js'
+export * from './program.js'

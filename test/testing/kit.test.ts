@@ -19,7 +19,11 @@ import {
   type Law,
   network,
   optimizer,
+  program,
+  programInput,
+  runProgram,
   shapeMatchesApply,
+  showProgram,
   width,
 } from '../../src/testing/index.js'
 import { caught } from '../util.js'
@@ -131,5 +135,27 @@ describe('the network arbitrary', () => {
       }),
       { numRuns: 30 },
     )
+  })
+})
+
+describe('the program arbitrary', () => {
+  it('draws well-typed programs over a float64 [3, 4] input, smooth ones without kinks', () => {
+    for (const [p, x] of fc.sample(fc.tuple(program(), programInput()), 30)) {
+      const y = runProgram(p, x)
+      expect([y.shape, y.dtype]).toEqual([[3, 4], 'float64'])
+      expect(T.toArray(y).every(Number.isFinite), showProgram(p)).toBe(true)
+    }
+    const kinked = /\b(relu|abs|leaky|maxRows|minCols|maxPool|maximum|minimum)\(/
+    const shown = fc.sample(program({ smooth: true, maxDepth: 3 }), 200).map(showProgram)
+    expect(shown.filter((s) => kinked.test(s))).toEqual([])
+    expect(fc.sample(program(), 300).map(showProgram).some((s) => kinked.test(s))).toBe(true)
+  })
+
+  it('serves a user checking a transformation against eager evaluation, and catches one that is wrong', () => {
+    const agrees = (transform: (f: (x: T.Tensor) => T.Tensor) => (x: T.Tensor) => T.Tensor) =>
+      fc.check(fc.property(program(), programInput(), (p, x) => T.allclose(transform((y) => runProgram(p, y))(x), runProgram(p, x), { rtol: 1e-9, atol: 1e-12 })), { numRuns: 25, seed: 1 })
+    expect(agrees((f) => Ad.jit(f)).failed).toBe(false)
+    // a "transformation" that adds 1e-3 · sin(x) to the result: caught
+    expect(agrees((f) => (x) => T.add(f(x), T.mul(T.sin(x), 1e-3))).failed).toBe(true)
   })
 })
