@@ -41,14 +41,33 @@ describe('the built package', () => {
     expect(existsSync(`${root}dist/testing/index.js`), 'dist/testing is missing: run `npm run build`').toBe(true)
     const script = `
       import { Net, Optim, Tensor as T } from 'puregrad'
-      import { check, fc, gradCheckLaw, descendsOnQuadratic, tensor } from 'puregrad/testing'
+      import { check, fc, gradCheckLaw, descendsOnQuadratic, onnxEqualsApply, program, programInput, runProgram, tensor } from 'puregrad/testing'
       check(gradCheckLaw(Net.dense(2), { inShape: [3] }), { numRuns: 2 })
       let code
       try { check(descendsOnQuadratic(Optim.scale(1)), { numRuns: 3 }) } catch (e) { code = e.code }
-      console.log(JSON.stringify({ code, drawn: T.isTensor(fc.sample(tensor(), 1)[0]) }))
+      // the ONNX law loads onnxruntime-web (an optional peer) when it runs
+      await check(onnxEqualsApply(Net.serial(Net.dense(3), Net.tanh), { inShape: [2] }), { numRuns: 1 })
+      const [p, x] = fc.sample(fc.tuple(program(), programInput()), 1)[0]
+      console.log(JSON.stringify({ code, drawn: T.isTensor(fc.sample(tensor(), 1)[0]), program: runProgram(p, x).shape }))
     `
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })
-    expect(JSON.parse(out)).toEqual({ code: 'LAW_FAILED', drawn: true })
+    expect(JSON.parse(out)).toEqual({ code: 'LAW_FAILED', drawn: true, program: [3, 4] })
+  })
+
+  it('refuses the ONNX law with an install hint where onnxruntime-web cannot be found, before drawing a case', () => {
+    // a resolve hook that hides onnxruntime-web, as on a machine without the optional peer
+    const hook = `export async function resolve(s, c, next) { if (s === 'onnxruntime-web') throw Object.assign(new Error('Cannot find package onnxruntime-web'), { code: 'ERR_MODULE_NOT_FOUND' }); return next(s, c) }`
+    const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}))`
+    const script = `
+      import { Net } from 'puregrad'
+      import { check, onnxEqualsApply } from 'puregrad/testing'
+      const e = await check(onnxEqualsApply(Net.dense(2), { inShape: [3] }), { numRuns: 1 }).then(() => undefined, (e) => e)
+      console.log(JSON.stringify({ code: e?.code, op: e?.op, message: e?.message }))
+    `
+    const out = execFileSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })
+    const r = JSON.parse(out) as { code: string; op: string; message: string }
+    expect([r.code, r.op]).toEqual(['INVALID_ARGUMENT', 'onnxEqualsApply'])
+    expect(r.message).toMatch(/onnxruntime-web, which is not installed; install it .*npm i -D onnxruntime-web/)
   })
 
   it('keeps fast-check out of the main entry: no module reachable from dist/index.js imports it', () => {
@@ -70,6 +89,10 @@ describe('the built package', () => {
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }>; exports: Record<string, unknown> }
     expect(pkg.peerDependencies['fast-check']).toBeDefined()
     expect(pkg.peerDependenciesMeta['fast-check']?.optional).toBe(true)
+    // and onnxruntime-web, which the ONNX law loads when it runs, as an optional peer too
+    expect(pkg.peerDependencies['onnxruntime-web']).toBeDefined()
+    expect(pkg.peerDependenciesMeta['onnxruntime-web']?.optional).toBe(true)
+    expect([...bare].filter((s) => s.startsWith('onnxruntime'))).toEqual([])
     expect(pkg.exports['./testing']).toEqual({ types: './dist/testing/index.d.ts', import: './dist/testing/index.js' })
   })
 })

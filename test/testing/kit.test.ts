@@ -2,7 +2,7 @@
  * puregrad/testing as a user's own suite would use it: the laws hold for correct layers,
  * functions and optimizers, and catch deliberately broken ones (a wrong backward rule given to
  * Ad.customVjp, a shape function that lies, a layer decode cannot read back, an optimizer that
- * widens float32, keeps hidden state, or climbs).
+ * widens float32, keeps hidden state, or climbs, an ONNX lowering that computes something else).
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
@@ -18,6 +18,7 @@ import {
   keepsDtype,
   type Law,
   network,
+  onnxEqualsApply,
   optimizer,
   program,
   programInput,
@@ -135,6 +136,38 @@ describe('the network arbitrary', () => {
       }),
       { numRuns: 30 },
     )
+  })
+})
+
+describe('onnxEqualsApply', () => {
+  // the gain layer with the ONNX lowering a user would write, and one that forgot the tanh
+  const lowered = (name: string, forgetTanh: boolean) =>
+    Net.defineLayer({
+      name,
+      fields: {},
+      shape: (_, inShape) => inShape,
+      init: (_, inShape) => ({ g: { shape: [inShape.at(-1)!], init: 'smallNormal' } }),
+      apply: (_, p, x) => T.mul(T.tanh(x), p['g']!),
+      onnx: (_, x, b) => b.node('Mul', [forgetTanh ? x : b.node('Tanh', [x]), b.param('g')]),
+    })
+
+  it('holds for a layer whose lowering computes what apply computes, and for built-in networks', async () => {
+    const law = onnxEqualsApply(lowered('KitOnnxGain', false)(), { inShape: [4] })
+    expect(law.name).toBe('onnxEqualsApply(KitOnnxGain)')
+    await check(law, { numRuns: 2 })
+    await check(onnxEqualsApply(Net.serial(Net.conv2d(2, 3), Net.relu, Net.flatten, Net.dense(3)), { inShape: [5, 5, 1] }), { numRuns: 1 })
+  })
+
+  it('catches a lowering that computes something else, naming the output and the difference', async () => {
+    const law = onnxEqualsApply(lowered('KitOnnxForgot', true)(), { inShape: [4] })
+    const e = (await check(law, { numRuns: 3 }).then(() => undefined, (err: unknown) => err)) as PuregradError | undefined
+    expect(e?.code).toBe('LAW_FAILED')
+    expect(e?.message).toMatch(/^onnxEqualsApply\(KitOnnxForgot\): fails on the case/)
+    expect(e?.message).toMatch(/output: max \|onnx − Net\.apply\| = .* exceeds 0\.0001/)
+  })
+
+  it('refuses a layer that does not take the input shape before running anything', () => {
+    expect(caught(() => onnxEqualsApply(Net.conv2d(2, 3), { inShape: [4] })).code).toBe('INVALID_ARGUMENT')
   })
 })
 
