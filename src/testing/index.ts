@@ -5,8 +5,12 @@
  *
  * - arbitraries: `shape`, `tensor`, `tensorOfShape`, `tree`, `treeLike`, `params`,
  *   `paramsAndGrads`, `quadratic`, `network` (holding a layer of your kind with `including`),
- *   `optimizer` (a random configuration of a built-in optimizer);
- * - laws for a layer: `gradCheckLaw`, `shapeMatchesApply`, `encodeDecodeRoundTrip`;
+ *   `optimizer` (a random configuration of a built-in optimizer), `program` (random programs of
+ *   primitives, to check a transformation or interpreter against eager evaluation) and
+ *   `programInput`;
+ * - laws for a layer: `gradCheckLaw`, `shapeMatchesApply`, `encodeDecodeRoundTrip`, and
+ *   `onnxEqualsApply` (its ONNX export run in onnxruntime-web computes what `apply` does; needs
+ *   the optional peer onnxruntime-web; async: `await check(law)`);
  * - laws for a function: `forwardEqualsReverse`, `gradMatchesFiniteDifferences`;
  * - laws for an optimizer: `keepsDtype`, `chainIdentity`, `descendsOnQuadratic`;
  * - `check(law)` runs a law and throws a `LAW_FAILED` error with the counterexample, in any
@@ -31,7 +35,7 @@ import fc from 'fast-check'
  */
 export { fc }
 export * from './Equiv.js'
-export { type CheckOptions, type Law, check } from './Law.js'
+export { type AsyncLaw, type CheckOptions, type Law, check } from './Law.js'
 export * from './tensor.js'
 export * from './tree.js'
 export * from './network.js'
@@ -40,3 +44,5 @@ export * from './probe.js'
 export * from './layer.js'
 export * from './ad.js'
 export * from './optim.js'
+export * from './program.js'
+export * from './onnx.js'

@@ -72,21 +72,22 @@ const modules: Readonly<Record<string, Record<string, unknown>>> = {
 }
 
 /** A module an example may import: the library's entry points, or fp-ts (a dependency). */
-const moduleOf = async (spec: string): Promise<Record<string, unknown> | undefined> =>
-  modules[spec] ?? (/^fp-ts\/lib\/\w+\.js$|^node:[\w/]+$/.test(spec) ? ((await import(spec)) as Record<string, unknown>) : undefined)
+const moduleOf = async (spec: string, extra: ReadonlySet<string>): Promise<Record<string, unknown> | undefined> =>
+  modules[spec] ?? (/^fp-ts\/lib\/\w+\.js$|^node:[\w/]+$/.test(spec) || extra.has(spec) ? ((await import(spec)) as Record<string, unknown>) : undefined)
 
 /** The names an example's import lines bind, with their values; refuses imports a user could not write. */
-const bindingsOf = async (code: string): Promise<Array<readonly [string, unknown]>> => {
+const bindingsOf = async (code: string, extra: ReadonlySet<string>): Promise<Array<readonly [string, unknown]>> => {
   const out: Array<readonly [string, unknown]> = []
-  for (const line of code.split('\n').filter((l) => /^import\b/.test(l))) {
+  // an import line may end in a comment
+  for (const line of code.split('\n').filter((l) => /^import\b/.test(l)).map((l) => l.replace(/\s+\/\/.*$/, ''))) {
     const def = /^import (\w+) from '(node:[\w/]+)'$/.exec(line)
     if (def) {
       out.push([def[1]!, def[2] === 'node:assert/strict' ? assert : ((await import(def[2]!)) as { default: unknown }).default])
       continue
     }
     const m = /^import (?:\* as (\w+)|\{([^}]*)\}) from '([^']+)'$/.exec(line)
-    const mod = m ? await moduleOf(m[3]!) : undefined
-    if (!m || !mod) throw new Error(`an example may import only from 'puregrad', 'puregrad/node', 'puregrad/browser', 'puregrad/testing', 'fp-ts/lib/*.js' and Node's built-ins; got: ${line}`)
+    const mod = m ? await moduleOf(m[3]!, extra) : undefined
+    if (!m || !mod) throw new Error(`an example may import only from 'puregrad', 'puregrad/node', 'puregrad/browser', 'puregrad/testing', 'fp-ts/lib/*.js', Node's built-ins${[...extra].map((e) => `, '${e}'`).join('')}; got: ${line}`)
     if (m[1] !== undefined) {
       out.push([m[1], mod])
       continue
@@ -103,9 +104,12 @@ const bindingsOf = async (code: string): Promise<Array<readonly [string, unknown
 
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>
 
-/** Runs one example (TypeScript, top-level await allowed). */
-export const runExample = async (code: string): Promise<void> => {
-  const bindings = await bindingsOf(code)
+/**
+ * Runs one example (TypeScript, top-level await allowed). `extra` names further packages it may
+ * import (the README's ONNX section imports onnxruntime-web, a dev dependency).
+ */
+export const runExample = async (code: string, extra: ReadonlySet<string> = new Set()): Promise<void> => {
+  const bindings = await bindingsOf(code, extra)
   const body = code.replace(/^import .*$/gm, '')
   const js = ts.transpileModule(body, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText
   await new AsyncFunction(...bindings.map((b) => b[0]), js)(...bindings.map((b) => b[1]))

@@ -1,6 +1,6 @@
 /**
- * A PostgreSQL server for the study tests: the one named by DATABASE_URL or PGHOST when set;
- * else a throwaway cluster made with initdb in a temporary directory (as the `postgres` user
+ * A PostgreSQL server for the study tests: the one .ci/run started, named by PUREGRAD_PG_URL,
+ * or one named by DATABASE_URL or PGHOST, when set; else a throwaway cluster made with initdb in a temporary directory (as the `postgres` user
  * when run as root: initdb refuses root), listening only on a Unix socket in that directory,
  * stopped and deleted by `stop`. Without PostgreSQL's binaries, the reason to skip.
  */
@@ -25,10 +25,11 @@ const binaries = (): string | undefined => {
 }
 
 export const startServer = (): Server => {
+  if (process.env['PUREGRAD_PG_URL']) return { connection: { connectionString: process.env['PUREGRAD_PG_URL'] }, stop: () => undefined }
   if (process.env['DATABASE_URL']) return { connection: { connectionString: process.env['DATABASE_URL'] }, stop: () => undefined }
   if (process.env['PGHOST']) return { connection: {}, stop: () => undefined }
   const bin = binaries()
-  if (bin === undefined || !existsSync(join(bin, 'pg_ctl'))) return { skip: 'PostgreSQL is not installed (no initdb/pg_ctl; .ci/run installs it) and neither DATABASE_URL nor PGHOST is set' }
+  if (bin === undefined || !existsSync(join(bin, 'pg_ctl'))) return { skip: 'PostgreSQL is not installed (no initdb/pg_ctl; .ci/run installs and starts it) and none of PUREGRAD_PG_URL, DATABASE_URL, PGHOST is set' }
   const root = process.getuid?.() === 0
   const dir = mkdtempSync(join(tmpdir(), 'puregrad-pg-'))
   const as = (cmd: string, args: string[]): void => {

@@ -80,6 +80,21 @@ const check = async (kind: Kind, study: string) => {
   }
 }
 
+describe('the PostgreSQL server of the tests', () => {
+  it('is the one .ci/run started when PUREGRAD_PG_URL names it, which the tests neither start nor stop', () => {
+    const saved = process.env['PUREGRAD_PG_URL']
+    process.env['PUREGRAD_PG_URL'] = 'postgresql://postgres@127.0.0.1:1/ci'
+    try {
+      const s = startServer()
+      expect('connection' in s && s.connection).toEqual({ connectionString: 'postgresql://postgres@127.0.0.1:1/ci' })
+      if ('stop' in s) s.stop() // nothing to stop: .ci/run stops it
+    } finally {
+      if (saved === undefined) delete process.env['PUREGRAD_PG_URL']
+      else process.env['PUREGRAD_PG_URL'] = saved
+    }
+  })
+})
+
 describe('a study shared by worker processes', () => {
   let dir = ''
   let server: Server = { skip: 'not started' }

@@ -2,7 +2,7 @@
  * puregrad/testing as a user's own suite would use it: the laws hold for correct layers,
  * functions and optimizers, and catch deliberately broken ones (a wrong backward rule given to
  * Ad.customVjp, a shape function that lies, a layer decode cannot read back, an optimizer that
- * widens float32, keeps hidden state, or climbs).
+ * widens float32, keeps hidden state, or climbs, an ONNX lowering that computes something else).
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
@@ -18,8 +18,13 @@ import {
   keepsDtype,
   type Law,
   network,
+  onnxEqualsApply,
   optimizer,
+  program,
+  programInput,
+  runProgram,
   shapeMatchesApply,
+  showProgram,
   width,
 } from '../../src/testing/index.js'
 import { caught } from '../util.js'
@@ -131,5 +136,59 @@ describe('the network arbitrary', () => {
       }),
       { numRuns: 30 },
     )
+  })
+})
+
+describe('onnxEqualsApply', () => {
+  // the gain layer with the ONNX lowering a user would write, and one that forgot the tanh
+  const lowered = (name: string, forgetTanh: boolean) =>
+    Net.defineLayer({
+      name,
+      fields: {},
+      shape: (_, inShape) => inShape,
+      init: (_, inShape) => ({ g: { shape: [inShape.at(-1)!], init: 'smallNormal' } }),
+      apply: (_, p, x) => T.mul(T.tanh(x), p['g']!),
+      onnx: (_, x, b) => b.node('Mul', [forgetTanh ? x : b.node('Tanh', [x]), b.param('g')]),
+    })
+
+  it('holds for a layer whose lowering computes what apply computes, and for built-in networks', async () => {
+    const law = onnxEqualsApply(lowered('KitOnnxGain', false)(), { inShape: [4] })
+    expect(law.name).toBe('onnxEqualsApply(KitOnnxGain)')
+    await check(law, { numRuns: 2 })
+    await check(onnxEqualsApply(Net.serial(Net.conv2d(2, 3), Net.relu, Net.flatten, Net.dense(3)), { inShape: [5, 5, 1] }), { numRuns: 1 })
+  })
+
+  it('catches a lowering that computes something else, naming the output and the difference', async () => {
+    const law = onnxEqualsApply(lowered('KitOnnxForgot', true)(), { inShape: [4] })
+    const e = (await check(law, { numRuns: 3 }).then(() => undefined, (err: unknown) => err)) as PuregradError | undefined
+    expect(e?.code).toBe('LAW_FAILED')
+    expect(e?.message).toMatch(/^onnxEqualsApply\(KitOnnxForgot\): fails on the case/)
+    expect(e?.message).toMatch(/output: max \|onnx − Net\.apply\| = .* exceeds 0\.0001/)
+  })
+
+  it('refuses a layer that does not take the input shape before running anything', () => {
+    expect(caught(() => onnxEqualsApply(Net.conv2d(2, 3), { inShape: [4] })).code).toBe('INVALID_ARGUMENT')
+  })
+})
+
+describe('the program arbitrary', () => {
+  it('draws well-typed programs over a float64 [3, 4] input, smooth ones without kinks', () => {
+    for (const [p, x] of fc.sample(fc.tuple(program(), programInput()), 30)) {
+      const y = runProgram(p, x)
+      expect([y.shape, y.dtype]).toEqual([[3, 4], 'float64'])
+      expect(T.toArray(y).every(Number.isFinite), showProgram(p)).toBe(true)
+    }
+    const kinked = /\b(relu|abs|leaky|maxRows|minCols|maxPool|maximum|minimum)\(/
+    const shown = fc.sample(program({ smooth: true, maxDepth: 3 }), 200).map(showProgram)
+    expect(shown.filter((s) => kinked.test(s))).toEqual([])
+    expect(fc.sample(program(), 300).map(showProgram).some((s) => kinked.test(s))).toBe(true)
+  })
+
+  it('serves a user checking a transformation against eager evaluation, and catches one that is wrong', () => {
+    const agrees = (transform: (f: (x: T.Tensor) => T.Tensor) => (x: T.Tensor) => T.Tensor) =>
+      fc.check(fc.property(program(), programInput(), (p, x) => T.allclose(transform((y) => runProgram(p, y))(x), runProgram(p, x), { rtol: 1e-9, atol: 1e-12 })), { numRuns: 25, seed: 1 })
+    expect(agrees((f) => Ad.jit(f)).failed).toBe(false)
+    // a "transformation" that adds 1e-3 · sin(x) to the result: caught
+    expect(agrees((f) => (x) => T.add(f(x), T.mul(T.sin(x), 1e-3))).failed).toBe(true)
   })
 })
