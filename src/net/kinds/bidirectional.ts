@@ -39,7 +39,7 @@ const layerProblems = (u: unknown): string[] =>
     ? [`layer is ${describe(u)}, not a layer`]
     : recurrentTags.includes(u._tag)
       ? []
-      : [`layer must be a recurrent layer (${recurrentTags.join(', ')}); got a ${u._tag}: wrap Net.simpleRnn, Net.lstm or Net.gru`]
+      : [`layer must be a recurrent layer (${recurrentTags.join(', ')}); got ${u._tag}: wrap Net.simpleRnn, Net.lstm or Net.gru`]
 
 /** The steps of a batch [batch, time, …] in reverse order. */
 const flip = (t: T.Tensor): T.Tensor => T.gather(t, Array.from({ length: t.shape[1]! }, (_, i) => t.shape[1]! - 1 - i), 1)
