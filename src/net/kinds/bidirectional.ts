@@ -133,9 +133,15 @@ export interface BidirectionalOptions {
  * backward copy reads the reversed mask: padded steps carry its state over, so with padding
  * at the end it starts from the last real step.
  *
+ * Parameters: `forward` and `backward`, each the wrapped layer's. From PyTorch's
+ * `nn.GRU(…, bidirectional=True, batch_first=True)` (likewise LSTM and RNN): `forward` from the
+ * `*_l0` weights and `backward` from the `*_l0_reverse` ones, each as the layer's doc says; the
+ * `concat` merge puts the forward features first, as PyTorch's output does.
+ *
  * In ONNX the backward copy reads a Gather of the steps in reverse, or with a mask a
- * ReverseSequence over each example's real steps (which assumes, as ONNX's sequence lengths
- * do, that they come first).
+ * ReverseSequence over each example's real steps, which assumes, as ONNX's sequence lengths
+ * do, that they come first: an exported masked layer matches `Net.apply` only for masks with
+ * the padding at the end (see `RecurrentOptions.mask`).
  *
  * @example
  * import assert from 'node:assert/strict'
