@@ -26,7 +26,8 @@ export interface TransformerBlockOptions {
   readonly eps?: number
   /**
    * read a tuple (sequence [time, dim], key mask [time]) and output (sequence, the same mask):
-   * keys whose flag is 0 are padding, attended by no query; default false
+   * non-zero flags are real steps (true = keep), keys whose flag is 0 are padding, attended by
+   * no query, wherever they are (also in ONNX); default false
    */
   readonly keyMask?: boolean
 }
@@ -44,8 +45,16 @@ export interface TransformerBlockOptions {
  * attention) and `1.body.{0,1,3}` (the second norm and the MLP's two dense layers). Stack blocks
  * with `serial` or `repeat`. `heads` must divide `dim`.
  *
+ * From PyTorch's `nn.TransformerEncoderLayer(dim, heads, mlpDim, activation='gelu',
+ * norm_first=True, batch_first=True)` (whose default activation is relu: pass it as
+ * `activation`): `norm1` → `0.body.0`, `self_attn` → `0.body.1` (see `multiHeadAttention`),
+ * `norm2` → `1.body.0`, `linear1` → `1.body.1` and `linear2` → `1.body.3`; each norm's
+ * `weight` is `gamma` and `bias` is `beta`, each linear's `weight` transposed is `W`. Both
+ * use the exact (erf) gelu.
+ *
  * With `keyMask: true` (for padded batches) the block reads a tuple (sequence [time, dim],
- * key mask [time]: non-zero for a real step, 0 for padding) and outputs (sequence, mask), so
+ * key mask [time]: non-zero for a real step, 0 for padding, the logical not of PyTorch's
+ * `src_key_padding_mask`) and outputs (sequence, mask), so
  * blocks still stack; padded keys are attended by no query (see `multiHeadAttention`). It is
  * then `residual` on the tuple around `parallel(layerNorm, identity)` and the attention, and
  * `parallel(residual(MLP), identity)`: the parameters are `0.body.{0.0,1}` and `1.0.body.{0,1,3}`.

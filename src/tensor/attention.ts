@@ -59,7 +59,8 @@ const allowedPairs = (op: string, scores: ReadonlyArray<number>, dtype: Tensor['
  *
  * The mask follows PyTorch's `scaled_dot_product_attention` with a boolean mask (non-zero =
  * may attend); note that `nn.MultiheadAttention`'s `key_padding_mask` means the opposite
- * (true = padding), so pass its logical not.
+ * (true = padding), so pass its logical not. A query with every key masked gives 0 here,
+ * where PyTorch's softmax over no allowed key can give NaN.
  *
  * @example
  * import assert from 'node:assert/strict'

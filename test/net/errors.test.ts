@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { Net, Rng, Tensor as T } from '../../src/index.js'
+import { validateNetwork } from '../../src/net/validate.js'
 import { caught } from '../util.js'
 
 describe('hyperparameters are refused at construction', () => {
@@ -115,5 +116,18 @@ describe('combinators refuse what they cannot combine', () => {
   it('a residual block around a tuple whose body does not give a tensor like its first element', () => {
     const r = Net.shape(Net.serial(Net.fanOut(2), Net.residual(Net.identity)), [3])
     expect(E.isLeft(r) && r.left.message).toMatch(/layer 1 \(Residual\).*maps \(\[3\], \[3\]\) to \(\[3\], \[3\]\).*the shape of the tuple's first element, \[3\]/)
+  })
+
+  it('bidirectional around a layer that is not recurrent, at construction and in a saved network (naming the layer path)', () => {
+    for (const [layer, tag] of [[Net.dense(3), 'Dense'], [Net.conv1d(2, 3), 'Conv1d'], [Net.transformerBlock(4, 2), 'Serial'], [Net.bidirectional(Net.gru(2)), 'Bidirectional']] as const) {
+      const e = caught(() => Net.bidirectional(layer))
+      expect([e.code, e.op]).toEqual(['INVALID_ARGUMENT', 'Bidirectional'])
+      expect(e.message).toContain(`layer must be a recurrent layer (SimpleRnn, Lstm, Gru); got ${tag}: wrap Net.simpleRnn, Net.lstm or Net.gru`)
+    }
+    const saved = JSON.parse(JSON.stringify(Net.serial(Net.dense(2), Net.bidirectional(Net.gru(3)))))
+    saved.layers[1].layer = JSON.parse(JSON.stringify(Net.conv1d(3, 1)))
+    const r = validateNetwork(saved)
+    expect(E.isLeft(r) && r.left.code).toBe('INVALID_VALUE')
+    expect(E.isLeft(r) && r.left.message).toMatch(/layer 1: layer must be a recurrent layer \(SimpleRnn, Lstm, Gru\); got Conv1d/)
   })
 })

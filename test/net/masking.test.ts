@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { Ad, Net, Rng, Tensor as T } from '../../src/index.js'
 import { validateNetwork } from '../../src/net/validate.js'
+import { caught } from '../util.js'
 
 const [features, units, time] = [3, 2, 6]
 const lengths = [6, 2, 4]
@@ -81,6 +82,22 @@ describe('sequence masks', () => {
     // a mask given to a layer built without one
     const bad = Net.shape(Net.gru(2), { tuple: [[5, 3], [5]] })
     expect(bad._tag === 'Left' && bad.left.message).toMatch(/\{ mask: true \}/)
+  })
+
+  it('a mask of the wrong shape is refused with SHAPE_MISMATCH naming the layer path and the sizes, at shape time and at apply time, for each recurrent kind and bidirectional', () => {
+    for (const layer of [Net.simpleRnn(2, { mask: true }), Net.gru(2, { mask: true }), Net.bidirectional(Net.lstm(2, { returnSequences: true, mask: true }), { merge: 'sum' })]) {
+      const net = Net.serial(Net.parallel(Net.dense(3), Net.identity), layer)
+      const label = layer._tag === 'Bidirectional' ? 'layer 1\\.forward \\(Lstm\\(2, sequences, mask\\)\\)' : `layer 1 \\(${layer._tag}\\(2, mask\\)\\)`
+      const s = caught(() => Net.shape(net, { tuple: [[5, 4], [4]] }))
+      expect(s.code).toBe('SHAPE_MISMATCH')
+      expect(s.message).toMatch(new RegExp(`${label} needs a mask of shape \\[5\\] per example \\(one flag per step of its sequence \\[5, 3\\]\\); got a mask of shape \\[4\\]`))
+      const vars = Net.init(net, { key: Rng.key(0), inShape: { tuple: [[5, 4], [5]] } })
+      const a = caught(() => Net.apply(net, vars, [T.zeros([2, 5, 4]), T.ones([2, 4])]))
+      expect(a.code).toBe('SHAPE_MISMATCH')
+      expect(a.message).toMatch(new RegExp(`layer 1 \\(${layer._tag === 'Bidirectional' ? 'Bidirectional\\(sum\\)' : `${layer._tag}\\(2, mask\\)`}\\) needs a mask \\[batch 2, time 5\\] for its sequences \\[2, 5, 3\\]; got a mask of shape \\[2, 4\\]`))
+      // a mask with the right number of steps but a batch of its own
+      expect(caught(() => Net.apply(net, vars, [T.zeros([2, 5, 4]), T.ones([3, 5])])).message).toMatch(/needs a mask \[batch 2, time 5\] .*got a mask of shape \[3, 5\]/)
+    }
   })
 
   it('networks saved before the mask field read as layers without a mask; a bad mask field is refused', () => {

@@ -188,7 +188,7 @@ describe('Net.toOnnx in onnxruntime-web', () => {
     expect(ops.filter((o) => ['GRU', 'LSTM', 'RNN'].includes(o))).toEqual(['GRU', 'GRU', 'GRU', 'GRU', 'LSTM', 'LSTM', 'RNN', 'RNN'])
   })
 
-  it('masked recurrent layers and transformer blocks: padding at the end becomes ONNX sequence lengths (ReverseSequence for the backward copies)', async () => {
+  it('masked recurrent layers and transformer blocks: the real steps are moved first (TopK, GatherElements), counted as ONNX sequence lengths, and the outputs moved back', async () => {
     const layers = [
       Net.gru(3, { returnSequences: true, mask: true }),
       Net.lstm(3, { mask: true }),
@@ -205,6 +205,9 @@ describe('Net.toOnnx in onnxruntime-web', () => {
     // lengths 5, 1, 3 and 4, flags of any non-zero value
     const mask = T.tensor([[1, 1, 1, 1, 1], [2, 0, 0, 0, 0], [1, -1, 0.5, 0, 0], [1, 1, 1, 1, 0]])
     await agree('masked sequences', net, loud, inShape, [normal(58, [4, 5, 3], 3), mask])
+    // padding anywhere: at the start, in the middle, everywhere, in turns
+    const anywhere = T.tensor([[0, 0, 1, 1, 1], [1, 0, 0, 1, 0], [0, 0, 0, 0, 0], [0, 1, 0, 1, 0]])
+    await agree('masked sequences, padding anywhere', net, loud, inShape, [normal(59, [4, 5, 3], 3), anywhere])
     // softplus and gelu RNNs are unrolled, without a mask
     const e = caught(() => Net.toOnnx(Net.simpleRnn(2, { activation: 'gelu', mask: true }), Net.init(Net.simpleRnn(2, { activation: 'gelu', mask: true }), { key: Rng.key(0), inShape }), { inShape }))
     expect(e.message).toMatch(/gelu.*mask/)

@@ -3,7 +3,6 @@ import { describe } from '../../core/errors.js'
 import { split } from '../../rng/index.js'
 import * as T from '../../tensor/index.js'
 import { attr } from '../../onnx/graph.js'
-import { DataType } from '../../onnx/schema.js'
 import { checkLayer, isLayer } from '../check.js'
 import { type BuiltinKind, type Vars, problem } from '../Kind.js'
 import type { Layer, Shapes } from '../Layer.js'
@@ -11,7 +10,7 @@ import { type Sym, isSym } from '../onnx/symbols.js'
 import { layerOptions, make } from './common.js'
 import { gru } from './gru.js'
 import { lstm } from './lstm.js'
-import { type RecurrentFields, lengths, recurrentInput, recurrentTags } from './recurrent.js'
+import { type RecurrentFields, recurrentInput, recurrentTags } from './recurrent.js'
 import { simpleRnn } from './simpleRnn.js'
 
 /** How the two directions' outputs become one: side by side along the features, or elementwise. */
@@ -39,7 +38,7 @@ const layerProblems = (u: unknown): string[] =>
     ? [`layer is ${describe(u)}, not a layer`]
     : recurrentTags.includes(u._tag)
       ? []
-      : [`layer must be a recurrent layer (${recurrentTags.join(', ')}); got a ${u._tag}: wrap Net.simpleRnn, Net.lstm or Net.gru`]
+      : [`layer must be a recurrent layer (${recurrentTags.join(', ')}); got ${u._tag}: wrap Net.simpleRnn, Net.lstm or Net.gru`]
 
 /** The steps of a batch [batch, time, …] in reverse order. */
 const flip = (t: T.Tensor): T.Tensor => T.gather(t, Array.from({ length: t.shape[1]! }, (_, i) => t.shape[1]! - 1 - i), 1)
@@ -84,9 +83,8 @@ export const bidirectionalKind: BuiltinKind<Bidirectional> = {
     { layer: bidirectional(gru(2, { returnSequences: true, mask: true }), { merge: 'mean' }), inShape: { tuple: [[4, 2], [4]] } },
     { layer: bidirectional(gru(2), { merge: 'mul' }), inShape: [3, 2] },
   ],
-  // the backward copy reads the steps reversed by a Gather, or, with a mask, by ReverseSequence
-  // over each example's real steps (a prefix, as ONNX's sequence_lens: see `onnxInput`), which
-  // leaves the mask as it is
+  // the backward copy reads the steps reversed by a Gather, with the mask reversed too, as in
+  // `apply` (its own export moves the real steps first: see `onnxInput`)
   lower: (l, vars, x, cx) => {
     const { g, base, where: doc } = cx
     const rec = l.layer as unknown as RecurrentFields
@@ -95,16 +93,12 @@ export const bidirectionalKind: BuiltinKind<Bidirectional> = {
     const parts = rec.mask ? (isSym(x) || x.length !== 2 ? cx.refuse('SHAPE_MISMATCH', 'expects a tuple (sequence, mask) because its layer was built with { mask: true }.') : x) : [x]
     const seq = cx.float(parts[0]!, 'natural')
     const time = seq.shape[0]!
-    const lens = rec.mask ? lengths(cx, cx.float(parts[1]!, 'natural').name, DataType.INT64) : undefined
-    // the reversed step indices, written once and only when a Gather reads them
-    const steps = lens === undefined ? g.int64s(`${base}.reversed`, Array.from({ length: time }, (_, i) => time - 1 - i)) : undefined
-    const reverse = (name: string): string =>
-      lens === undefined
-        ? g.op(base, 'Gather', [name, steps!], { attrs: [attr.int('axis', 1)], doc })
-        : g.op(base, 'ReverseSequence', [name, lens], { attrs: [attr.int('batch_axis', 0), attr.int('time_axis', 1)], doc })
-    const reversed: Sym = { name: reverse(seq.name), shape: seq.shape, layout: 'natural', type: 'float32' }
+    const steps = g.int64s(`${base}.reversed`, Array.from({ length: time }, (_, i) => time - 1 - i))
+    const reverse = (name: string): string => g.op(base, 'Gather', [name, steps], { attrs: [attr.int('axis', 1)], doc })
+    const reversed = (s: Sym): Sym => ({ name: reverse(s.name), shape: s.shape, layout: 'natural', type: 'float32' })
+    const backward = rec.mask ? [reversed(seq), reversed(cx.float(parts[1]!, 'natural'))] : reversed(seq)
     const yf = cx.float(cx.child(l.layer, 'forward', { params: p.forward, state: st.forward }, x), 'natural')
-    const yb0 = cx.float(cx.child(l.layer, 'backward', { params: p.backward, state: st.backward }, rec.mask ? [reversed, parts[1]!] : reversed), 'natural')
+    const yb0 = cx.float(cx.child(l.layer, 'backward', { params: p.backward, state: st.backward }, backward), 'natural')
     const yb = rec.returnSequences ? reverse(yb0.name) : yb0.name
     const y =
       l.merge === 'concat'
@@ -134,9 +128,13 @@ export interface BidirectionalOptions {
  * backward copy reads the reversed mask: padded steps carry its state over, so with padding
  * at the end it starts from the last real step.
  *
- * In ONNX the backward copy reads a Gather of the steps in reverse, or with a mask a
- * ReverseSequence over each example's real steps (which assumes, as ONNX's sequence lengths
- * do, that they come first).
+ * Parameters: `forward` and `backward`, each the wrapped layer's. From PyTorch's
+ * `nn.GRU(…, bidirectional=True, batch_first=True)` (likewise LSTM and RNN): `forward` from the
+ * `*_l0` weights and `backward` from the `*_l0_reverse` ones, each as the layer's doc says; the
+ * `concat` merge puts the forward features first, as PyTorch's output does.
+ *
+ * In ONNX the backward copy reads a Gather of the steps in reverse (and of the mask), as in
+ * `Net.apply`; with a mask, padding may be anywhere (see `RecurrentOptions.mask`).
  *
  * @example
  * import assert from 'node:assert/strict'

@@ -61,8 +61,8 @@ export const gruKind: BuiltinKind<Gru> = {
   examples: () => [{ layer: gru(3), inShape: [4, 2] }, { layer: gru(2, { returnSequences: true }), inShape: [3, 2] }, { layer: gru(2, { mask: true }), inShape: { tuple: [[3, 2], [3]] } }],
   // ONNX's GRU with linear_before_reset = 1 is this cell; its gates z, r, h are puregrad's gates 1, 0, 2
   lower: (l, vars, x, cx) => {
-    const { s, lens } = onnxInput(cx, l, x)
-    return cx.out(recurrent(cx, s, 'GRU', [1, 0, 2], vars.params as unknown as Recurrent, l.units, l.returnSequences, [attr.int('linear_before_reset', 1)], lens), 'natural')
+    const { s, mask } = onnxInput(cx, l, x)
+    return cx.out(recurrent(cx, s, 'GRU', [1, 0, 2], vars.params as unknown as Recurrent, l.units, l.returnSequences, [attr.int('linear_before_reset', 1)], mask), 'natural')
   },
 }
 

@@ -64,7 +64,9 @@ export interface LayerNormOptions {
  * Layer normalisation (Ba et al.): normalises each example over its last (feature) axis with
  * its own mean and variance, then learns a scale γ and an offset β per feature. Unlike
  * `batchNorm` it does not depend on the batch, so it behaves the same in training and
- * evaluation and keeps no running statistics.
+ * evaluation and keeps no running statistics. Parameters `gamma` and `beta` [features] (the
+ * last axis). It is PyTorch's `nn.LayerNorm(features)` (the variance divides by n, eps 1e-5):
+ * `weight` is `gamma`, `bias` is `beta`.
  *
  * @example
  * import assert from 'node:assert/strict'

@@ -57,9 +57,9 @@ export const lstmKind: BuiltinKind<Lstm> = {
   label: (l) => `Lstm(${l.units}${l.returnSequences ? ', sequences' : ''}${l.mask ? ', mask' : ''})`,
   examples: () => [{ layer: lstm(3), inShape: [4, 2] }, { layer: lstm(2, { returnSequences: true }), inShape: [3, 2] }, { layer: lstm(2, { returnSequences: true, mask: true }), inShape: { tuple: [[3, 2], [3]] } }],
   lower: (l, vars, x, cx) => {
-    const { s, lens } = onnxInput(cx, l, x)
+    const { s, mask } = onnxInput(cx, l, x)
     // ONNX gates i, o, f, c are puregrad's gates 0, 3, 1, 2
-    return cx.out(recurrent(cx, s, 'LSTM', [0, 3, 1, 2], vars.params as unknown as Recurrent, l.units, l.returnSequences, [], lens), 'natural')
+    return cx.out(recurrent(cx, s, 'LSTM', [0, 3, 1, 2], vars.params as unknown as Recurrent, l.units, l.returnSequences, [], mask), 'natural')
   },
 }
 

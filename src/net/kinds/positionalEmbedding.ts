@@ -60,7 +60,10 @@ export const positionalEmbeddingKind: BuiltinKind<PositionalEmbedding> = {
  * Learned positional embeddings (as in BERT and GPT-2): a table P of `maxLength` trained
  * vectors, one per position, of which the first T are added to a sequence [T, features] per
  * example (batches [batch, time, features]); T may be anything up to `maxLength`. The table's
- * width follows the input's feature size. Put it after an `embedding` of tokens.
+ * width follows the input's feature size. Put it after an `embedding` of tokens. The
+ * parameter `P` is [maxLength, features], row t for position t: the `weight` of a PyTorch
+ * `nn.Embedding(maxLength, features)` looked up with positions 0…T−1 (or a `[1, maxLength,
+ * features]` parameter with its first axis dropped).
  *
  * @example
  * import assert from 'node:assert/strict'

@@ -1,9 +1,10 @@
 /**
  * What the recurrent layers (simpleRnn, lstm, gru) share: sequences of per-example shape [time,
  * features] and, with `mask`, a mask [time] beside them; running a cell over time (a masked
- * step carries the state over and outputs zeros), and their export to ONNX's RNN, LSTM and GRU operators
- * (layout 0: time first, so the input is transposed [batch, time, features] → [time, batch,
- * features] and back). puregrad keeps input weights as [features, units·gates] and gates in
+ * step carries the state over and outputs zeros), and their export to ONNX's RNN, LSTM and GRU
+ * operators (layout 0: time first, so the input is transposed [batch, time, features] → [time,
+ * batch, features] and back; with a mask, the real steps are moved first and counted as
+ * sequence lengths). puregrad keeps input weights as [features, units·gates] and gates in
  * the order input, forget, cell, output; ONNX wants [gates·units, features] and the order
  * input, output, forget, cell, so weights are transposed and gate blocks reordered here.
  * @internal
@@ -124,11 +125,13 @@ export interface RecurrentOptions {
   /** recurrent weights, default glorotUniform */
   readonly recurrentInit?: Initializer
   /**
-   * read a tuple (sequence [time, features], mask [time]) per example: a step whose flag is 0
+   * read a tuple (sequence [time, features], mask [time]) per example: a non-zero flag marks a
+   * real step (true = keep; the logical not of a PyTorch padding mask), a step whose flag is 0
    * is padding, where the state is carried over unchanged and the output (with
    * returnSequences) is 0; default false. The last output is the state after the last real
-   * step. In ONNX the mask becomes the operators' sequence lengths (the number of non-zero
-   * flags), so an exported model assumes the padding comes at the end of each sequence.
+   * step. Padding may be anywhere, also in an exported model: ONNX's operators take sequence
+   * lengths, which stand for padding at the end, so the export moves each example's real steps
+   * first (in order) before the operator, and its outputs back after it.
    */
   readonly mask?: boolean
 }
@@ -154,17 +157,43 @@ export interface Recurrent {
   readonly bU?: Tensor
 }
 
+/** What the export of a masked layer adds: ONNX's sequence lengths, and the order of the steps behind them. */
+export interface OnnxMask {
+  /** int32 [batch]: each example's number of real steps (non-zero flags) */
+  readonly lens: string
+  /** a batch-first sequence output [batch, time, units] of the reordered steps, put back in step order */
+  readonly restore: (y: string) => string
+}
+
 /**
- * The exported layer's input: the sequence and, with `mask`, ONNX's sequence_lens (int32
- * [batch]): the number of non-zero flags of each example's mask. ONNX's operators take
- * lengths, not masks, so an exported mask must mark a prefix of each sequence (padding at the
- * end), which is what the count stands for.
+ * The exported layer's input: the sequence and, with `mask`, what ONNX's RNN, LSTM and GRU
+ * need to compute what `Net.apply` does. Their sequence_lens (int32 [batch]) only stand for
+ * padding at the end, so each example's real steps are first moved to the front, in step
+ * order (a TopK of t + time·[flag = 0] gives the order, a GatherElements applies it); the
+ * operator then runs over the real steps alone, carrying no state across padding and
+ * outputting 0 after them, and `restore` puts its sequence output back in step order. Padding
+ * may then be anywhere, as in `Net.apply`.
  */
-export const onnxInput = (cx: Cx, l: RecurrentFields, x: SymValue): { readonly s: Sym; readonly lens: string | undefined } => {
-  if (!l.mask) return { s: cx.float(x), lens: undefined }
+export const onnxInput = (cx: Cx, l: RecurrentFields, x: SymValue): { readonly s: Sym; readonly mask: OnnxMask | undefined } => {
+  if (!l.mask) return { s: cx.float(x), mask: undefined }
   if (isSym(x) || x.length !== 2) return cx.refuse('SHAPE_MISMATCH', 'expects a tuple (sequence, mask) because it was built with { mask: true }.')
+  const { g, base, where: doc } = cx
   const s = cx.float(x[0]!, 'natural')
-  return { s, lens: lengths(cx, cx.float(x[1]!, 'natural').name, DataType.INT32) }
+  const m = cx.float(x[1]!, 'natural').name
+  const time = s.shape[0]!
+  const padding = g.op(base, 'Cast', [g.op(base, 'Equal', [m, g.floats(`${base}.zero`, [], [0])], { doc })], { attrs: [attr.int('to', DataType.FLOAT)], doc })
+  const key = g.op(base, 'Add', [g.op(base, 'Mul', [padding, g.floats(`${base}.time`, [], [time])], { doc }), g.floats(`${base}.steps`, [time], Array.from({ length: time }, (_, t) => t))], { doc })
+  const count = g.int64s(`${base}.count`, [time])
+  // the indices that sort each row ascending (keys are distinct, so the order is exact)
+  const ascending = (v: string): string => g.node(base, 'TopK', [v, count], { attrs: [attr.int('axis', 1), attr.int('largest', 0), attr.int('sorted', 1)], outputs: 2, doc })[1]!
+  const order = ascending(key)
+  const inverse = ascending(g.op(base, 'Cast', [order], { attrs: [attr.int('to', DataType.FLOAT)], doc }))
+  const along = (index: string, v: string): string => {
+    const spread = g.op(base, 'Expand', [g.op(base, 'Unsqueeze', [index, g.int64s(`${base}.featureAxis`, [2])], { doc }), g.op(base, 'Shape', [v], { doc })], { doc })
+    return g.op(base, 'GatherElements', [v, spread], { attrs: [attr.int('axis', 1)], doc })
+  }
+  const compacted: Sym = { name: along(order, s.name), shape: s.shape, layout: 'natural', type: 'float32' }
+  return { s: compacted, mask: { lens: lengths(cx, m, DataType.INT32), restore: (y) => along(inverse, y) } }
 }
 
 /** The number of non-zero flags of each row of a mask [batch, time], as int32 or int64. */
@@ -175,8 +204,8 @@ export const lengths = (cx: Cx, mask: string, to: number): string => {
   return g.op(base, 'ReduceSum', [counts, g.int64s(`${base}.timeAxis`, [1])], { attrs: [attr.int('keepdims', 0)], doc })
 }
 
-/** Runs an ONNX RNN/LSTM/GRU node on a batch-first sequence; returns the batch-first result. */
-export const recurrent = (cx: Cx, s: Sym, op: 'RNN' | 'LSTM' | 'GRU', order: ReadonlyArray<number>, p: Recurrent, units: number, returnSequences: boolean, extra: ReadonlyArray<AttributeMsg>, lens?: string): string => {
+/** Runs an ONNX RNN/LSTM/GRU node on a batch-first sequence (reordered by `onnxInput` when masked); returns the batch-first result. */
+export const recurrent = (cx: Cx, s: Sym, op: 'RNN' | 'LSTM' | 'GRU', order: ReadonlyArray<number>, p: Recurrent, units: number, returnSequences: boolean, extra: ReadonlyArray<AttributeMsg>, mask?: OnnxMask): string => {
   const g = cx.g
   const doc = cx.where
   const features = s.shape[1]!
@@ -187,9 +216,10 @@ export const recurrent = (cx: Cx, s: Sym, op: 'RNN' | 'LSTM' | 'GRU', order: Rea
   const reordered = (k: number): number => order[Math.floor(k / units)]! * units + (k % units)
   const B = g.floats(`${cx.base}.b`, [1, 2 * gates * units], Float64Array.from({ length: 2 * gates * units }, (_, k) => (k < gates * units ? b[reordered(k)]! : bU === undefined ? 0 : bU[reordered(k - gates * units)]!)))
   const timeFirst = g.op(cx.base, 'Transpose', [s.name], { attrs: [attr.ints('perm', [1, 0, 2])], doc })
-  const [Y, Yh] = g.node(cx.base, op, [timeFirst, W, R, B, ...(lens === undefined ? [] : [lens])], { attrs: [attr.int('hidden_size', units), ...extra], outputs: 2, doc }) as [string, string]
+  const [Y, Yh] = g.node(cx.base, op, [timeFirst, W, R, B, ...(mask === undefined ? [] : [mask.lens])], { attrs: [attr.int('hidden_size', units), ...extra], outputs: 2, doc }) as [string, string]
   if (!returnSequences) return g.op(cx.base, 'Squeeze', [Yh, g.int64s(`${cx.base}.axes`, [0])], { doc })
   // Y is [time, directions = 1, batch, units]
   const squeezed = g.op(cx.base, 'Squeeze', [Y, g.int64s(`${cx.base}.axes`, [1])], { doc })
-  return g.op(cx.base, 'Transpose', [squeezed], { attrs: [attr.ints('perm', [1, 0, 2])], doc })
+  const y = g.op(cx.base, 'Transpose', [squeezed], { attrs: [attr.ints('perm', [1, 0, 2])], doc })
+  return mask === undefined ? y : mask.restore(y)
 }

@@ -85,11 +85,11 @@ export const simpleRnnKind: BuiltinKind<SimpleRnn> = {
   examples: () => [{ layer: simpleRnn(3, { returnSequences: true }), inShape: [4, 2] }, { layer: simpleRnn(2, { activation: 'relu' }), inShape: [3, 2] }, { layer: simpleRnn(2, { mask: true }), inShape: { tuple: [[3, 2], [3]] } }],
   // ONNX RNN with the activation's recurrent form, or unrolled when it has none
   lower: (l, vars, x, cx) => {
-    const { s, lens } = onnxInput(cx, l, x)
+    const { s, mask } = onnxInput(cx, l, x)
     const p = vars.params as unknown as Recurrent
     const act = activations[l.activation].rnn
-    if (act === undefined && lens !== undefined) cx.refuse('INVALID_ARGUMENT', `has a ${l.activation} activation, which ONNX's RNN operator lacks, and a mask; the unrolled export takes no mask: use an activation such as tanh or relu, or export without { mask: true }.`)
-    return cx.out(act === undefined ? unrolled(cx, s, p, l) : recurrent(cx, s, 'RNN', [0], p, l.units, l.returnSequences, act, lens), 'natural')
+    if (act === undefined && mask !== undefined) cx.refuse('INVALID_ARGUMENT', `has a ${l.activation} activation, which ONNX's RNN operator lacks, and a mask; the unrolled export takes no mask: use an activation such as tanh or relu, or export without { mask: true }.`)
+    return cx.out(act === undefined ? unrolled(cx, s, p, l) : recurrent(cx, s, 'RNN', [0], p, l.units, l.returnSequences, act, mask), 'natural')
   },
 }
 

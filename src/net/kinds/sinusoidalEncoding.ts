@@ -65,7 +65,9 @@ export const sinusoidalEncodingKind: BuiltinKind<SinusoidalEncoding> = {
  * Sinusoidal positional encodings (Vaswani et al., "Attention is all you need"): adds to a
  * sequence [T, D] per example (batches [batch, time, features]) the fixed encodings
  * PE[t, 2i] = sin(t / base^(2i/D)) and PE[t, 2i+1] = cos(t / base^(2i/D)), base 10000 by
- * default. No parameters, any length; with an odd D the last feature is a sine.
+ * default: sines on the even features and cosines on the odd ones, interleaved as in the paper
+ * and PyTorch's tutorial (not sines then cosines, as tensor2tensor's). No parameters, any
+ * length; with an odd D the last feature is a sine.
  *
  * @example
  * import assert from 'node:assert/strict'

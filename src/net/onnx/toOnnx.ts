@@ -80,7 +80,10 @@ const valueInfo = (name: string, type: 'float32' | 'int32', dims: ReadonlyArray<
  * and pooling, and back. Parameters are written as float32 (float64 ones are rounded), so
  * outputs agree with puregrad's to float32 precision. Every layer kind is exported (recurrent
  * layers as ONNX RNN and LSTM, except simple RNNs with gelu or softplus, which are unrolled
- * over their time steps); a network with a tuple input or output gets the inputs
+ * over their time steps, which then take no mask); a recurrent layer's sequence mask and an
+ * attention's key mask may have their padding anywhere, as in `Net.apply` (ONNX's sequence
+ * lengths stand for padding at the end, so the real steps are moved first, in order, and the
+ * outputs moved back); a network with a tuple input or output gets the inputs
  * `input.0`, `input.1`, … (else `input`) and outputs `output.0`, … (else `output`). An input
  * read by an embedding is int32, every other one float32.
  *
