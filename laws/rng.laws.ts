@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
 import { Rng, Tensor as T } from '../src/index.js'
-import { normalCdf } from '../src/rng/math.js'
+import { normalCdf } from '../src/kernels/random/math.js'
 import * as arb from './arb/tensor.js'
 import { deepEqual, exact } from './Equiv.js'
 import * as L from './rng.js'

@@ -1,12 +1,15 @@
 /**
- * Arguments and results of a jitted function as tensor leaves plus static data. Tensors (in
- * arrays and plain records, at any depth) are the dynamic part; everything else (numbers,
- * strings, booleans, keys, functions, class instances) is static: part of the signature a
- * trace is cached under (by value for plain data, by identity for functions and objects).
+ * Arguments and results of a jitted function as tensor leaves plus static data. Tensors and
+ * random keys (in arrays and plain records, at any depth) are the dynamic part: a key is the
+ * int32 tensor of its two words, and the function receives a key held by that traced tensor.
+ * Everything else (numbers, strings, booleans, functions, class instances) is static: part of
+ * the signature a trace is cached under (by value for plain data, by identity for functions
+ * and objects).
  * @internal
  */
 import { fail } from '../../core/errors.js'
 import { type Tensor, isTensor } from '../../core/Tensor.js'
+import { isKey, keyData, wrapKey } from '../../rng/Key.js'
 import { isPlainRecord } from '../../tree/internal.js'
 
 const ids = new WeakMap<object, number>()
@@ -43,8 +46,11 @@ export interface Flat {
   readonly key: string
 }
 
-/** Splits `u`; `rebuild` later puts other tensors in the leaves' places. */
-export const flatten = (op: string, u: unknown): Flat => {
+/**
+ * Splits `u`; `rebuild` later puts other tensors in the leaves' places. With `keys` false, keys
+ * are static data like numbers (as `toOnnx` wants them: their draws built into the model).
+ */
+export const flatten = (op: string, u: unknown, keys = true): Flat => {
   const leaves: Tensor[] = []
   const parts: string[] = []
   const seen = new Set<object>()
@@ -52,6 +58,9 @@ export const flatten = (op: string, u: unknown): Flat => {
     if (isTensor(x)) {
       leaves.push(x)
       parts.push(`T${x.dtype}[${x.shape.join(',')}]`)
+    } else if (keys && isKey(x)) {
+      leaves.push(keyData(x))
+      parts.push('K')
     } else if (Array.isArray(x) || isPlainRecord(x)) {
       if (seen.has(x)) fail('INVALID_VALUE', op, 'an argument holds itself (a cyclic array or record); pass finite trees of tensors and plain data.')
       if (depth > 500) fail('TOO_DEEP', op, 'an argument nests more than 500 levels deep; flatten the data.')
@@ -72,11 +81,15 @@ export const flatten = (op: string, u: unknown): Flat => {
   return { leaves, key: parts.join(' ') }
 }
 
-/** `u` with its tensor leaves replaced, in order, by `leaves`; parts without tensors are kept as they are. */
-export const rebuild = (u: unknown, leaves: ReadonlyArray<Tensor>): unknown => {
+/**
+ * `u` with its tensor leaves replaced, in order, by `leaves` (and its keys, unless `keys` is
+ * false, by the keys those hold); parts without tensors are kept as they are.
+ */
+export const rebuild = (u: unknown, leaves: ReadonlyArray<Tensor>, keys = true): unknown => {
   let next = 0
   const go = (x: unknown): unknown => {
     if (isTensor(x)) return leaves[next++]!
+    if (keys && isKey(x)) return wrapKey(leaves[next++]!)
     if (Array.isArray(x)) {
       const before = next
       const items = x.map(go)
