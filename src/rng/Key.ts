@@ -29,7 +29,9 @@ import { show } from './check.js'
 
 /**
  * A random key: two unsigned 32-bit words, frozen. It is plain data: `JSON.stringify` writes
- * it and the parsed object is accepted again as a key.
+ * it and the parsed object is accepted again as a key. Inside `Ad.jit` and `Ad.vmap` a key
+ * argument is held by a traced int32 tensor of its words instead (see `keyData`): every sampler
+ * and `split` and `foldIn` take it as usual, but reading `words` there refuses (TRACED_READ).
  * @category model
  */
 export interface Key {
