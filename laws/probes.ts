@@ -110,6 +110,10 @@ export const probes: { readonly [P in Exclude<Prim, 'stopGradient'>]: Probe } = 
   maxPool2dSelect: { shapes: [[1, 4, 4, 2], [1, 4, 4, 2]], f: (x, t) => bind('maxPool2dSelect', [x!, t!], { spec: poolSpec('maxPool2dSelect', [1, 4, 4, 2], poolOpts) }) },
   avgPool2d: { shapes: [[1, 4, 4, 2]], f: (x) => T.avgPool2d(x!, poolOpts) },
   avgPool2dGrad: { shapes: [[1, 4, 4, 2]], f: (dy) => T.avgPool2dGrad([1, 4, 4, 2], dy!, poolOpts) },
+  // the random primitives with a fixed key: their words, as float64, scale the input
+  randomBits: u1((x) => T.mul(T.cast(bind('randomBits', [Rng.keyData(Rng.key(3))], { shape: [2, 3] }), 'float64'), x)),
+  threefry2x32: u1((x) => T.mul(T.cast(T.reshape(bind('threefry2x32', [Rng.keyData(Rng.key(3)), T.tensor([[0, 1], [2, 3], [-4, 5]], 'int32')], {}), [2, 3]), 'float64'), x)),
+  fromBits: u1((x) => T.mul(bind('fromBits', [bind('randomBits', [Rng.keyData(Rng.key(3))], { shape: [2, 3, 2] })], { dist: 'normal', dtype: 'float64', mean: 0, std: 1 }), x)),
   custom: u1(
     Ad.custom('softsign', (x) => T.div(x, T.add(T.abs(x), 1)), {
       // d x/(1+|x|) = dx / (1+|x|)²

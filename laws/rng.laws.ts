@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect, it } from 'vitest'
-import { Rng, Tensor as T } from '../src/index.js'
-import { normalCdf } from '../src/rng/math.js'
+import { Ad, Rng, Tensor as T } from '../src/index.js'
+import { normalCdf } from '../src/kernels/random/math.js'
 import * as arb from './arb/tensor.js'
 import { deepEqual, exact } from './Equiv.js'
 import * as L from './rng.js'
@@ -107,6 +107,37 @@ describe('structural laws (random keys)', () => {
 
   test.prop([key, arb.tensor({ minRank: 1, maxRank: 3, maxDim: 5 }), fc.nat()])('shuffle gathers the slices at permutation(key, n)', (k, t, a) => {
     expect(L.shuffleIsGather(k, t, a % t.rank)).toHold(exact)
+  })
+})
+
+describe('keys as data: jit and vmap draw what the key draws, bit for bit', () => {
+  test.prop([samplerName, key, arb.shape({ maxDim: 5 })], { numRuns: 30 })('jit(sampler)(key) = sampler(key), for every sampler', (name, k, s) => {
+    expect(L.jitEqualsEager(sampler(name), k, s)).toHold(exact)
+  })
+
+  test.prop([samplerName, key, fc.integer({ min: 1, max: 4 }), arb.shape({ maxRank: 2, maxDim: 4 })], { numRuns: 30 })(
+    'vmap(sampler) over split keys stacks each key\'s draw (independent draws)',
+    (name, k, n, s) => {
+      expect(L.vmapEqualsEach(sampler(name), Rng.split(k, n), s)).toHold(exact)
+    },
+  )
+
+  test.prop([key, fc.integer({ min: 0, max: 40 }), arb.tensor({ minRank: 1, maxRank: 3, maxDim: 5 }), fc.nat()], { numRuns: 30 })(
+    'permutation and shuffle under jit',
+    (k, n, t, a) => {
+      expect(L.jitEqualsEager((kk) => Rng.permutation(kk, n), k, [])).toHold(exact)
+      expect(L.jitEqualsEager((kk) => Rng.shuffle(kk, t, a % t.rank), k, [])).toHold(exact)
+    },
+  )
+
+  test.prop([key, fc.integer({ min: 0, max: 9 }), fc.maxSafeInteger()], { numRuns: 30 })('split and foldIn of a traced key', (k, n, d) => {
+    expect(L.derivedKeysUnderJit(k, n, d)).toHold(deepEqual)
+  })
+
+  test.prop([key, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })])('foldIn of an int32 scalar tensor is foldIn of its value, traced or not', (k, d) => {
+    const data = T.scalar(d, 'int32')
+    expect(Rng.foldIn(k, data)).toEqual(Rng.foldIn(k, d))
+    expect(Ad.jit((kk: Rng.Key, dd: T.Tensor) => Rng.foldIn(kk, dd))(k, data)).toEqual(Rng.foldIn(k, d))
   })
 })
 

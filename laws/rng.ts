@@ -6,7 +6,7 @@
  * bound: deterministic, so never flaky; the bounds sit about five standard errors out, so a sound
  * generator passes them for essentially any key, while a broken one fails them.
  */
-import { Rng, Tensor as T } from '../src/index.js'
+import { Ad, Rng, Tensor as T } from '../src/index.js'
 import { type Equiv, equiv } from './Equiv.js'
 
 /** A sampler with its parameters fixed: key and shape to tensor. */
@@ -94,6 +94,26 @@ export const permutationIsPermutation = (k: Rng.Key, n: number): Equiv<T.Tensor>
 /** shuffle is gathering the slices at permutation(k, n) along the axis. */
 export const shuffleIsGather = (k: Rng.Key, t: T.Tensor, axis: number): Equiv<T.Tensor> =>
   equiv(Rng.shuffle(k, t, axis), T.gather(t, Rng.permutation(k, t.shape.at(axis)!), axis))
+
+// ---------------------------------------------------------------------------------------------
+// keys as data (traced by jit, batched by vmap)
+
+/** A sampler under jit (the key traced, as data) draws what it draws eagerly, bit for bit. */
+export const jitEqualsEager = (sample: Sampler, k: Rng.Key, shape: ReadonlyArray<number>): Equiv<T.Tensor> =>
+  equiv(Ad.jit((kk: Rng.Key) => sample(kk, shape))(k), sample(k, shape))
+
+/** A sampler mapped by vmap over a batch of keys draws, for each key, what that key draws alone. */
+export const vmapEqualsEach = (sample: Sampler, keys: ReadonlyArray<Rng.Key>, shape: ReadonlyArray<number>): Equiv<T.Tensor> =>
+  equiv(
+    Ad.vmap((kk: Rng.Key) => sample(kk, shape))(keys),
+    T.stack(keys.map((kk) => sample(kk, shape))),
+  )
+
+/** split and foldIn of a traced key (the keys returned by the jitted function) are those of the key itself. */
+export const derivedKeysUnderJit = (k: Rng.Key, n: number, data: number): Equiv<ReadonlyArray<string>> => {
+  const traced = Ad.jit((kk: Rng.Key) => ({ split: Rng.split(kk, n), folded: Rng.foldIn(kk, data) }))(k)
+  return equiv([...traced.split, traced.folded].map(keyString), [...Rng.split(k, n), Rng.foldIn(k, data)].map(keyString))
+}
 
 // ---------------------------------------------------------------------------------------------
 // statistics (deterministic for a fixed key)

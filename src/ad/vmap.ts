@@ -4,14 +4,13 @@
  * itself.
  */
 import { describe, fail } from '../core/errors.js'
-import { type Tensor, isTensor } from '../core/Tensor.js'
+import type { Tensor } from '../core/Tensor.js'
 import { checkOptions } from '../core/options.js'
-import { isKey, type Key } from '../rng/Key.js'
-import * as T from '../tensor/index.js'
+import { isKey, type Key, keyData, wrapKey } from '../rng/Key.js'
 import * as Tr from '../tree/index.js'
 import { child, isPlainRecord, showPath } from '../tree/internal.js'
 import { batching } from './batching.js'
-import { broadcastAt, moveAxis, sliceAt } from './rules/batch.js'
+import { broadcastAt, moveAxis, stackFront } from './rules/batch.js'
 
 /**
  * Which axis of each leaf is mapped: a number (negative counts from the end), null for a value
@@ -141,34 +140,6 @@ const place = (out: unknown, outAxes: Axes, size: number, batchOf: (leaf: Tensor
   })
 }
 
-/** `vmap` over a batch of keys: the function runs once per example (keys are records, not tensors) and the results are stacked. */
-const loopOver = (f: (...args: ReadonlyArray<unknown>) => unknown, plans: ReadonlyArray<Arg>, size: number, outAxes: Axes): Tr.Tree => {
-  const results: unknown[] = []
-  for (let i = 0; i < size; i++) {
-    results.push(
-      f(
-        ...plans.map((p) =>
-          p.kind === 'shared' ? p.value : p.kind === 'keys' ? p.keys[i] : Tr.map(p.tree, (leaf, path) => {
-            const { axis } = p.leaves.get(path)!
-            return axis === null ? leaf : sliceAt(leaf, axis, i)
-          }),
-        ),
-      ),
-    )
-  }
-  const each = results.map((r) => (Tr.isTree(r) ? Tr.leaves(r) : []))
-  return place(results[0], outAxes, size, (leaf, path) => {
-    const k = each[0]!.findIndex((l) => l.path === path)
-    const slices = each.map((ls, i) => {
-      const l = ls[k]
-      return l !== undefined && l.path === path
-        ? l.value
-        : fail('TREE_MISMATCH', op, `the function returned a different tree for example ${i} than for example 0 (at '${path}'); it must return the same structure for every example.`)
-    })
-    return slices.every((s) => T.equals(s, leaf)) ? [leaf, null] : [T.stack(slices, 0), 0]
-  })
-}
-
 /**
  * Vectorising map: turns `f`, written for one example, into a function of a batch, which
  * applies `f` to every example at once (each primitive runs once on the whole batch). Inputs
@@ -188,9 +159,9 @@ const loopOver = (f: (...args: ReadonlyArray<unknown>) => unknown, plans: Readon
  *   once per example and the results are stacked (its derivative rules still apply); with one,
  *   that rule computes the whole batch in one call. So does a convolution whose filter
  *   differs per example, and the filter gradient of a batched convolution.
- * - Random keys are records, not tensors: an argument given as an array of keys (e.g.
- *   `Rng.split(key, n)`) maps `f` by calling it once per example, with the other inputs
- *   sliced, and stacks the results, so every example draws independently. A single key given
+ * - Random keys are data: an argument given as an array of keys (e.g. `Rng.split(key, n)`) is
+ *   mapped as the tensor of their words, so each example gets its own key and draws what that
+ *   key draws alone (independently of the others), all in one batched pass. A single key given
  *   null is shared (every example draws the same numbers).
  *
  * Mismatched batch sizes (SHAPE_MISMATCH), an axis outside a leaf (AXIS_OUT_OF_RANGE), axes
@@ -212,9 +183,11 @@ const loopOver = (f: (...args: ReadonlyArray<unknown>) => unknown, plans: Readon
  * // the columns instead, with the batch axis last in the result
  * const cols = Ad.vmap((c: T.Tensor) => T.mul(c, 2), { inAxes: 1, outAxes: 1 })(xs)
  * assert.deepStrictEqual(T.toNested(cols), [[2, 4], [6, 8], [10, 12]])
- * // a batch of keys: independent draws, one call per key
- * const draws = Ad.vmap((k: Rng.Key) => Rng.normal(k, [2]))(Rng.split(Rng.key(0), 4))
+ * // a batch of keys: independent draws, each the draw of its key
+ * const keys = Rng.split(Rng.key(0), 4)
+ * const draws = Ad.vmap((k: Rng.Key) => Rng.normal(k, [2]))(keys)
  * assert.deepStrictEqual(draws.shape, [4, 2])
+ * assert.ok(T.equals(draws, T.stack(keys.map((k) => Rng.normal(k, [2])))))
  * @category transformations
  */
 export const vmap =
@@ -225,12 +198,11 @@ export const vmap =
     const { inAxes = 0, outAxes = 0 } = opts
     const [plans, size] = plan(args, inAxes)
     const g = f as unknown as (...xs: ReadonlyArray<unknown>) => unknown
-    if (plans.some((p) => p.kind === 'keys')) return loopOver(g, plans, size, outAxes) as R
     const bt = batching(`vmap (batch of ${size})`, size)
     let out: unknown
     try {
       const traced = plans.map((p) =>
-        p.kind === 'shared' ? p.value : p.kind === 'keys' ? p.keys : Tr.map(p.tree, (leaf, path) => {
+        p.kind === 'shared' ? p.value : p.kind === 'keys' ? wrapKey(bt.example(stackFront(p.keys.map(keyData)), 0)) : Tr.map(p.tree, (leaf, path) => {
           const { axis } = p.leaves.get(path)!
           return axis === null ? leaf : bt.example(leaf, axis)
         }),

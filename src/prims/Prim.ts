@@ -12,6 +12,7 @@ import type { DType } from '../core/dtype.js'
 import type { Shape } from '../core/shape.js'
 import type { Tensor } from '../core/Tensor.js'
 import type { BinaryOp, Conv2dSpec, Pool2dSpec, UnaryOp } from '../kernels/Kernels.js'
+import type { Dist } from '../kernels/random/convert.js'
 
 type NoParams = Record<string, never>
 
@@ -69,7 +70,19 @@ export type PrimParams = { readonly [P in UnaryOp | BinaryOp | 'where' | 'stopGr
   readonly avgPool2d: { readonly spec: Pool2dSpec }
   readonly avgPool2dGrad: { readonly spec: Pool2dSpec }
   readonly custom: { readonly rule: CustomRule }
+  /**
+   * The random primitives, over keys held as data: int32 tensors whose last axis holds a key's
+   * two words (bit patterns of the unsigned words). `randomBits` gives the first words of each
+   * key's stream, `threefry2x32` hashes keys with counters (how `split` and `foldIn` derive
+   * keys), `fromBits` turns words into a distribution's values.
+   */
+  readonly randomBits: { readonly shape: Shape }
+  readonly threefry2x32: NoParams
+  readonly fromBits: Dist
 }
+
+/** The random primitives: no derivatives, evaluated by the JavaScript kernels only. */
+export type RandomPrim = 'randomBits' | 'threefry2x32' | 'fromBits'
 
 export type Prim = keyof PrimParams
 

@@ -10,6 +10,7 @@ import { customEval } from './eval/custom.js'
 import { indexingEval } from './eval/indexing.js'
 import { layoutEval } from './eval/layout.js'
 import { linalgEval } from './eval/linalg.js'
+import { randomEval } from './eval/random.js'
 import { reduceEval } from './eval/reduce.js'
 import { unaryEval } from './eval/unary.js'
 
@@ -22,4 +23,5 @@ export const evaluations: EvalTable = {
   ...linalgEval,
   ...convEval,
   ...customEval,
+  ...randomEval,
 }

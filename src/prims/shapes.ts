@@ -8,6 +8,7 @@
 import type { DType } from '../core/dtype.js'
 import { type Shape, broadcastOrThrow } from '../core/shape.js'
 import type { Conv2dSpec, Pool2dSpec, UnaryOp, BinaryOp } from '../kernels/Kernels.js'
+import { dtypeOfDist } from '../kernels/random/convert.js'
 import type { Prim, PrimParams, Reduction } from './Prim.js'
 
 /** What a value is known to be while tracing: its shape and dtype. */
@@ -79,4 +80,7 @@ export const abstractEvaluations: Table = {
   maxPool2dSelect: ([, t], { spec }) => ({ shape: image(spec, 'out', spec.channels), dtype: t!.dtype }),
   avgPool2d: ([x], { spec }) => ({ shape: image(spec, 'out', spec.channels), dtype: x!.dtype }),
   avgPool2dGrad: ([dy], { spec }) => ({ shape: image(spec, 'in', spec.channels), dtype: dy!.dtype }),
+  randomBits: ([key], { shape }) => ({ shape: [...key!.shape.slice(0, -1), ...shape], dtype: 'int32' }),
+  threefry2x32: ([key, counter]) => ({ shape: broadcastOrThrow('threefry2x32', key!.shape, counter!.shape), dtype: 'int32' }),
+  fromBits: ([bits], d) => ({ shape: bits!.shape.slice(0, -1), dtype: dtypeOfDist(d) }),
 }

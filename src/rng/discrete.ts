@@ -11,30 +11,14 @@
 import { alloc } from '../core/dtype.js'
 import { fail } from '../core/errors.js'
 import { type Shape, normalizeAxis } from '../core/shape.js'
-import { type Tensor, fromBuffer, isTensor, readOf } from '../core/Tensor.js'
+import { type Tensor, dataOf, fromBuffer, isTensor, readOf } from '../core/Tensor.js'
+import { gather } from '../tensor/index.js'
 import { checkSampleShape, show } from './check.js'
-import { type Key, checkKey } from './Key.js'
-import { CHUNK, fillWords, scratch } from './threefry.js'
+import { draw } from './draw.js'
+import { type Key, heldBy } from './Key.js'
 
-const TWO16 = 65536
-const TWO32 = 4294967296
 const INT32_MIN = -2147483648
 const INT32_MAX = 2147483647
-
-/** ⌊a·b / 2^32⌋ for integers 0 ≤ a, b < 2^32, exactly. @internal */
-export const mulHigh32 = (a: number, b: number): number => {
-  const p1 = (a >>> 16) * b // < 2^48, exact
-  const p0 = (a & 0xffff) * b // < 2^48, exact
-  const p1h = Math.floor(p1 / TWO16)
-  return p1h + Math.floor(((p1 - p1h * TWO16) * TWO16 + p0) / TWO32)
-}
-
-/** ⌊(xh·2^32 + xl)·r / 2^64⌋ for words xh, xl and 1 ≤ r ≤ 2^32, exactly: a draw in [0, r). @internal */
-export const below = (xh: number, xl: number, r: number): number => {
-  if (r === TWO32) return xh
-  const carry = (Math.imul(xh, r) >>> 0) + mulHigh32(xl, r) >= TWO32 ? 1 : 0
-  return mulHigh32(xh, r) + carry
-}
 
 /**
  * Uniform whole numbers in [low, high) as an int32 tensor; −2^31 ≤ low < high ≤ 2^31.
@@ -52,7 +36,7 @@ export const below = (xh: number, xl: number, r: number): number => {
  */
 export const integers = (key: Key, shape: Shape, low: number, high: number): Tensor => {
   const op = 'integers'
-  const [k0, k1] = checkKey(op, key).words
+  const held = heldBy(op, key)
   const { shape: s, size: n } = checkSampleShape(op, shape)
   for (const [name, v] of [['low', low], ['high', high]] as const) {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > 2 ** 31) {
@@ -60,30 +44,7 @@ export const integers = (key: Key, shape: Shape, low: number, high: number): Ten
     }
   }
   if (!(low < high)) fail('INVALID_ARGUMENT', op, `low must be below high (values are drawn from [low, high), high excluded); got low ${low} and high ${high}.`)
-  const r = high - low
-  const out = alloc('int32', n, op)
-  for (let start = 0; start < n; start += CHUNK / 2) {
-    const m = Math.min(CHUNK / 2, n - start)
-    fillWords(k0, k1, start, scratch, 2 * m)
-    for (let t = 0; t < m; t++) out[start + t] = low + below(scratch[2 * t]!, scratch[2 * t + 1]!, r)
-  }
-  return fromBuffer(out, s)
-}
-
-/** Fisher–Yates over 0 … n − 1: step i (from n − 1 down to 1) swaps i with a draw in [0, i] from block i. @internal */
-const permute = (k0: number, k1: number, n: number): Int32Array => {
-  const out = new Int32Array(n)
-  for (let i = 0; i < n; i++) out[i] = i
-  if (n < 2) return out
-  const words = new Uint32Array(2 * n)
-  fillWords(k0, k1, 0, words, 2 * n)
-  for (let i = n - 1; i >= 1; i--) {
-    const j = below(words[2 * i]!, words[2 * i + 1]!, i + 1)
-    const t = out[i]!
-    out[i] = out[j]!
-    out[j] = t
-  }
-  return out
+  return draw(op, held, s, n, { dist: 'integers', low, high })
 }
 
 /**
@@ -100,11 +61,11 @@ const permute = (k0: number, k1: number, n: number): Int32Array => {
  */
 export const permutation = (key: Key, n: number): Tensor => {
   const op = 'permutation'
-  const [k0, k1] = checkKey(op, key).words
+  const held = heldBy(op, key)
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > INT32_MAX) {
     fail('INVALID_ARGUMENT', op, `n must be a whole number in [0, 2^31 - 1]; got ${show(n)}. permutation(key, n) permutes 0 … n − 1; to reorder a tensor use Rng.shuffle(key, t).`)
   }
-  return fromBuffer(permute(k0, k1, n), [n])
+  return draw(op, held, [n], n, { dist: 'permutation' })
 }
 
 /**
@@ -125,16 +86,18 @@ export const permutation = (key: Key, n: number): Tensor => {
  */
 export const shuffle = (key: Key, t: Tensor, axis = 0): Tensor => {
   const op = 'shuffle'
-  const [k0, k1] = checkKey(op, key).words
+  const held = heldBy(op, key)
   if (!isTensor(t)) fail('INVALID_ARGUMENT', op, `expected a tensor to shuffle, got ${show(t)}; build one with Tensor.tensor(values). For a permutation of 0 … n − 1 use Rng.permutation(key, n).`)
   if (t.rank === 0) fail('INVALID_SHAPE', op, 'cannot shuffle a scalar (it has no axis); shuffle a tensor of rank ≥ 1.')
   const ax = normalizeAxis(op, axis, t.rank)
   const len = t.shape[ax]!
+  // a key held by a traced tensor: the permutation is known when the program runs, so gather by it
+  if (isTensor(held)) return gather(t, draw(op, held, [len], len, { dist: 'permutation' }), ax)
   let outer = 1
   for (let i = 0; i < ax; i++) outer *= t.shape[i]!
   let inner = 1
   for (let i = ax + 1; i < t.rank; i++) inner *= t.shape[i]!
-  const perm = permute(k0, k1, len)
+  const perm = dataOf(draw(op, held, [len], len, { dist: 'permutation' }))
   const src = readOf(op, t)
   const out = alloc(t.dtype, src.length, op)
   for (let o = 0; o < outer; o++) {

@@ -16,7 +16,7 @@
  * @since 0.1.0
  * @module
  */
-export { type Key, isKey, key, keyFromWords, split, foldIn } from './Key.js'
+export { type Key, isKey, key, keyFromWords, keyData, keyFromData, split, foldIn } from './Key.js'
 export { threefry2x32 } from './threefry.js'
 export { type UniformOptions, type BernoulliOptions, bits, uniform, bernoulli } from './uniform.js'
 export { type NormalOptions, type TruncatedNormalOptions, normal, truncatedNormal } from './normal.js'

@@ -8,22 +8,15 @@
  *
  * @since 0.1.0
  */
-import { type FloatDType, alloc } from '../core/dtype.js'
+import type { FloatDType } from '../core/dtype.js'
 import { fail } from '../core/errors.js'
 import type { Shape } from '../core/shape.js'
-import { type Tensor, fromBuffer } from '../core/Tensor.js'
+import type { Tensor } from '../core/Tensor.js'
+import { F32_MAX } from '../kernels/random/float.js'
+import { normalCdf } from '../kernels/random/math.js'
 import { boundOption, checkFloatDType, checkOptions, checkSampleShape, finiteOption } from './check.js'
-import { F32_MAX } from './float.js'
-import { type Key, checkKey } from './Key.js'
-import { normalCdf, normalQuantile } from './math.js'
-import { CHUNK, fillWords, scratch } from './threefry.js'
-
-/** 2^-32 @internal */
-const TWO_M32 = 2.3283064365386963e-10
-/** 2^-52 @internal */
-const TWO_M52 = 2.220446049250313e-16
-/** 2^26 @internal */
-const TWO26 = 67108864
+import { draw } from './draw.js'
+import { type Key, heldBy } from './Key.js'
 
 /** Options of `normal`. @category model */
 export interface NormalOptions {
@@ -81,29 +74,11 @@ const location = (op: string, o: Partial<NormalOptions>, maxAbsZ: number): Locat
  */
 export const normal = (key: Key, shape: Shape, options?: NormalOptions): Tensor => {
   const op = 'normal'
-  const [k0, k1] = checkKey(op, key).words
+  const held = heldBy(op, key)
   const { shape: s, size: n } = checkSampleShape(op, shape)
   const o = checkOptions<NormalOptions>(op, options, "{ dtype: 'float64', mean: 0, std: 0.01 }", ['dtype', 'mean', 'std'])
   const { dtype, mean, std } = location(op, o, 9)
-  if (dtype === 'float32') {
-    const out = alloc('float32', n, op)
-    for (let start = 0; start < n; start += CHUNK) {
-      const m = Math.min(CHUNK, n - start)
-      fillWords(k0, k1, start / 2, scratch, m)
-      for (let t = 0; t < m; t++) out[start + t] = mean + std * normalQuantile((scratch[t]! + 0.5) * TWO_M32)
-    }
-    return fromBuffer(out, s)
-  }
-  const out = alloc('float64', n, op)
-  for (let start = 0; start < n; start += CHUNK / 2) {
-    const m = Math.min(CHUNK / 2, n - start)
-    fillWords(k0, k1, start, scratch, 2 * m)
-    for (let t = 0; t < m; t++) {
-      const bits52 = (scratch[2 * t]! >>> 6) * TWO26 + (scratch[2 * t + 1]! >>> 6)
-      out[start + t] = mean + std * normalQuantile((bits52 + 0.5) * TWO_M52)
-    }
-  }
-  return fromBuffer(out, s)
+  return draw(op, held, s, n, { dist: 'normal', dtype, mean, std })
 }
 
 /** Φ(x) below which an interval carries too little probability to sample by inversion. @internal */
@@ -129,7 +104,7 @@ const TINY = 1e-300
  */
 export const truncatedNormal = (key: Key, shape: Shape, options?: TruncatedNormalOptions): Tensor => {
   const op = 'truncatedNormal'
-  const [k0, k1] = checkKey(op, key).words
+  const held = heldBy(op, key)
   const { shape: s, size: n } = checkSampleShape(op, shape)
   const o = checkOptions<TruncatedNormalOptions>(op, options, '{ std: 0.02, lower: -2, upper: 2 }', ['dtype', 'mean', 'std', 'lower', 'upper'])
   const lower = boundOption(op, 'lower', o.lower, -2)
@@ -137,39 +112,9 @@ export const truncatedNormal = (key: Key, shape: Shape, options?: TruncatedNorma
   // |z| ≤ max(|lower|, |upper|), and never beyond ~38 (Φ of the interval is at least 1e-300)
   const { dtype, mean, std } = location(op, o, Math.min(40, Math.max(Math.abs(lower), Math.abs(upper))))
   if (!(lower < upper)) fail('INVALID_ARGUMENT', op, `lower must be below upper (both in standard deviations); got lower ${lower} and upper ${upper}.`)
-  const flip = lower > 0
-  const a = flip ? -upper : lower
-  const b = flip ? -lower : upper
-  const pa = normalCdf(a)
-  const pb = normalCdf(b)
-  if (!(pb >= TINY)) {
+  // the interval sampled: mirrored when above 0 (see the conversion)
+  if (!(normalCdf(lower > 0 ? -lower : upper) >= TINY)) {
     fail('INVALID_ARGUMENT', op, `[${lower}, ${upper}] lies so far in the tail (probability below 1e-300) that it cannot be sampled; keep the interval within about ±37 standard deviations.`)
   }
-  const width = pb - pa
-  const sign = flip ? -1 : 1
-  const at = (u: number): number => {
-    let z = normalQuantile(pa + u * width)
-    if (z < a) z = a
-    else if (z > b) z = b
-    return mean + std * (sign * z)
-  }
-  if (dtype === 'float32') {
-    const out = alloc('float32', n, op)
-    for (let start = 0; start < n; start += CHUNK) {
-      const m = Math.min(CHUNK, n - start)
-      fillWords(k0, k1, start / 2, scratch, m)
-      for (let t = 0; t < m; t++) out[start + t] = at((scratch[t]! + 0.5) * TWO_M32)
-    }
-    return fromBuffer(out, s)
-  }
-  const out = alloc('float64', n, op)
-  for (let start = 0; start < n; start += CHUNK / 2) {
-    const m = Math.min(CHUNK / 2, n - start)
-    fillWords(k0, k1, start, scratch, 2 * m)
-    for (let t = 0; t < m; t++) {
-      const bits52 = (scratch[2 * t]! >>> 6) * TWO26 + (scratch[2 * t + 1]! >>> 6)
-      out[start + t] = at((bits52 + 0.5) * TWO_M52)
-    }
-  }
-  return fromBuffer(out, s)
+  return draw(op, held, s, n, { dist: 'truncatedNormal', dtype, mean, std, lower, upper })
 }

@@ -1,17 +1,12 @@
 /**
  * The Threefry-2x32 block function with 20 rounds (Salmon, Moraes, Dror & Shaw, "Parallel
- * random numbers: as easy as 1, 2, 3", SC 2011), the counter-based generator behind JAX.
- *
- * A block maps a 64-bit key and a 64-bit counter to 64 pseudo-random bits; for a fixed key it
- * is a bijection of the counter space, so distinct counters never give equal blocks. Everything
- * here is 32-bit integer arithmetic (`+`, `^`, `<<`, `>>>` wrapped with `| 0`), which every
- * JavaScript engine evaluates identically.
+ * random numbers: as easy as 1, 2, 3", SC 2011), the counter-based generator behind JAX, as a
+ * function of four words. The block itself and the key's stream live with the kernels
+ * (`kernels/random/threefry.ts`), where the random primitives evaluate them too.
  *
  * @since 0.1.0
  */
-
-/** Skein key-schedule parity constant. @internal */
-const PARITY = 0x1bd11bda
+import { blockInto } from '../kernels/random/threefry.js'
 
 /**
  * One Threefry-2x32 block: 20 rounds with rotations 13, 15, 26, 6, 17, 29, 16, 24 and a key
@@ -29,74 +24,3 @@ export const threefry2x32 = (k0: number, k1: number, c0: number, c1: number): re
   blockInto(k0, k1, c0, c1, out, 0)
   return [out[0]!, out[1]!]
 }
-
-/**
- * Writes block(key, counter) into `out[at]`, `out[at + 1]`. @internal
- */
-export const blockInto = (k0: number, k1: number, c0: number, c1: number, out: Uint32Array, at: number): void => {
-  const ks0 = k0 | 0
-  const ks1 = k1 | 0
-  const ks2 = (PARITY ^ ks0 ^ ks1) | 0
-  let x0 = (c0 + ks0) | 0
-  let x1 = (c1 + ks1) | 0
-  // rounds 1-4
-  x0 = (x0 + x1) | 0; x1 = (x1 << 13) | (x1 >>> 19); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 15) | (x1 >>> 17); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 26) | (x1 >>> 6); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 6) | (x1 >>> 26); x1 ^= x0
-  x0 = (x0 + ks1) | 0; x1 = (x1 + ks2 + 1) | 0
-  // rounds 5-8
-  x0 = (x0 + x1) | 0; x1 = (x1 << 17) | (x1 >>> 15); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 29) | (x1 >>> 3); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 16) | (x1 >>> 16); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 24) | (x1 >>> 8); x1 ^= x0
-  x0 = (x0 + ks2) | 0; x1 = (x1 + ks0 + 2) | 0
-  // rounds 9-12
-  x0 = (x0 + x1) | 0; x1 = (x1 << 13) | (x1 >>> 19); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 15) | (x1 >>> 17); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 26) | (x1 >>> 6); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 6) | (x1 >>> 26); x1 ^= x0
-  x0 = (x0 + ks0) | 0; x1 = (x1 + ks1 + 3) | 0
-  // rounds 13-16
-  x0 = (x0 + x1) | 0; x1 = (x1 << 17) | (x1 >>> 15); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 29) | (x1 >>> 3); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 16) | (x1 >>> 16); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 24) | (x1 >>> 8); x1 ^= x0
-  x0 = (x0 + ks1) | 0; x1 = (x1 + ks2 + 4) | 0
-  // rounds 17-20
-  x0 = (x0 + x1) | 0; x1 = (x1 << 13) | (x1 >>> 19); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 15) | (x1 >>> 17); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 26) | (x1 >>> 6); x1 ^= x0
-  x0 = (x0 + x1) | 0; x1 = (x1 << 6) | (x1 >>> 26); x1 ^= x0
-  x0 = (x0 + ks2) | 0; x1 = (x1 + ks0 + 5) | 0
-  out[at] = x0
-  out[at + 1] = x1
-}
-
-/**
- * The sampling stream of a key: word `2j` and `2j + 1` are block(key, counter (j, 0)).
- * Fills `out[0 .. n)` with words `2·firstBlock …`; an odd `n` drops the last block's second word.
- *
- * The stream is prefix-stable: the first m words do not depend on how many are asked for.
- * Counters (j, 0) never meet the counters (i, n + i) that `split` hashes.
- * @internal
- */
-export const fillWords = (k0: number, k1: number, firstBlock: number, out: Uint32Array, n: number): void => {
-  const even = n - (n & 1)
-  let j = firstBlock
-  for (let w = 0; w < even; w += 2, j++) blockInto(k0, k1, j, 0, out, w)
-  if (even < n) {
-    const tail = new Uint32Array(2)
-    blockInto(k0, k1, j, 0, tail, 0)
-    out[even] = tail[0]!
-  }
-}
-
-/** Words generated per pass by the samplers (even, so chunks start on block boundaries). @internal */
-export const CHUNK = 4096
-
-/**
- * Scratch space the samplers fill one chunk at a time (JavaScript runs one sampler at a time
- * and none calls back into user code, so sharing it is safe). @internal
- */
-export const scratch = new Uint32Array(CHUNK)

@@ -11,20 +11,12 @@
 import { type DType, type FloatDType, alloc } from '../core/dtype.js'
 import { fail } from '../core/errors.js'
 import type { Shape } from '../core/shape.js'
-import { type Tensor, fromBuffer } from '../core/Tensor.js'
+import { type Tensor, fromBuffer, isTensor } from '../core/Tensor.js'
+import { F32_MAX, float32AtOrAbove, float32Below } from '../kernels/random/float.js'
+import { fillWords } from '../kernels/random/threefry.js'
 import { checkAnyDType, checkFloatDType, checkOptions, checkSampleShape, finiteOption, show } from './check.js'
-import { F32_MAX, float32AtOrAbove, float32Below, prevDouble } from './float.js'
-import { type Key, checkKey } from './Key.js'
-import { CHUNK, fillWords, scratch } from './threefry.js'
-
-/** 2^-23 @internal */
-const TWO_M23 = 1.1920928955078125e-7
-/** 2^-53 @internal */
-const TWO_M53 = 1.1102230246251565e-16
-/** 2^26 @internal */
-const TWO26 = 67108864
-/** 2^32 @internal */
-const TWO32 = 4294967296
+import { draw, streamOf } from './draw.js'
+import { type Key, heldBy } from './Key.js'
 
 /**
  * The key's raw stream: element i is the i-th 32-bit word, stored in an `int32` tensor with the
@@ -40,8 +32,10 @@ const TWO32 = 4294967296
  */
 export const bits = (key: Key, shape: Shape): Tensor => {
   const op = 'bits'
-  const [k0, k1] = checkKey(op, key).words
+  const held = heldBy(op, key)
   const { shape: s, size: n } = checkSampleShape(op, shape)
+  if (isTensor(held)) return streamOf(held, s)
+  const [k0, k1] = held
   const out = alloc('int32', n, op) as Int32Array
   fillWords(k0, k1, 0, new Uint32Array(out.buffer), n)
   return fromBuffer(out, s)
@@ -76,45 +70,21 @@ export interface UniformOptions {
  */
 export const uniform = (key: Key, shape: Shape, options?: UniformOptions): Tensor => {
   const op = 'uniform'
-  const [k0, k1] = checkKey(op, key).words
+  const held = heldBy(op, key)
   const { shape: s, size: n } = checkSampleShape(op, shape)
   const o = checkOptions<UniformOptions>(op, options, "{ dtype: 'float64', min: -1, max: 1 }", ['dtype', 'min', 'max'])
   const dtype = checkFloatDType(op, o.dtype)
   const min = finiteOption(op, 'min', o.min, 0)
   const max = finiteOption(op, 'max', o.max, 1)
   if (!(min < max)) fail('INVALID_ARGUMENT', op, `min must be below max (the interval is [min, max)); got min ${min} and max ${max}.`)
-  const span = max - min
-  if (!Number.isFinite(span)) fail('INVALID_ARGUMENT', op, `max − min overflows (min ${min}, max ${max}); use a narrower interval.`)
+  if (!Number.isFinite(max - min)) fail('INVALID_ARGUMENT', op, `max − min overflows (min ${min}, max ${max}); use a narrower interval.`)
   if (dtype === 'float32') {
     if (Math.abs(min) > F32_MAX || Math.abs(max) > F32_MAX) {
       fail('INVALID_ARGUMENT', op, `min ${min} and max ${max} must lie within the float32 range (±3.4e38); use dtype 'float64'.`)
     }
-    const lo = float32AtOrAbove(min)
-    const hi = float32Below(max)
-    if (!(lo <= hi)) fail('INVALID_ARGUMENT', op, `no float32 value lies in [${min}, ${max}); widen the interval or use dtype 'float64'.`)
-    const out = alloc('float32', n, op)
-    for (let start = 0; start < n; start += CHUNK) {
-      const m = Math.min(CHUNK, n - start)
-      fillWords(k0, k1, start / 2, scratch, m)
-      for (let t = 0; t < m; t++) {
-        const v = min + span * ((scratch[t]! >>> 9) * TWO_M23)
-        out[start + t] = v < lo ? lo : v > hi ? hi : v
-      }
-    }
-    return fromBuffer(out, s)
+    if (!(float32AtOrAbove(min) <= float32Below(max))) fail('INVALID_ARGUMENT', op, `no float32 value lies in [${min}, ${max}); widen the interval or use dtype 'float64'.`)
   }
-  const hi = prevDouble(max)
-  const out = alloc('float64', n, op)
-  for (let start = 0; start < n; start += CHUNK / 2) {
-    const m = Math.min(CHUNK / 2, n - start)
-    fillWords(k0, k1, start, scratch, 2 * m)
-    for (let t = 0; t < m; t++) {
-      const u = ((scratch[2 * t]! >>> 5) * TWO26 + (scratch[2 * t + 1]! >>> 6)) * TWO_M53
-      const v = min + span * u
-      out[start + t] = v > hi ? hi : v
-    }
-  }
-  return fromBuffer(out, s)
+  return draw(op, held, s, n, { dist: 'uniform', dtype, min, max })
 }
 
 /** Options of `bernoulli`. @category model */
@@ -142,7 +112,7 @@ export interface BernoulliOptions {
  */
 export const bernoulli = (key: Key, p: number, shape: Shape, options?: BernoulliOptions): Tensor => {
   const op = 'bernoulli'
-  const [k0, k1] = checkKey(op, key).words
+  const held = heldBy(op, key)
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
     fail(
       'INVALID_ARGUMENT',
@@ -154,12 +124,5 @@ export const bernoulli = (key: Key, p: number, shape: Shape, options?: Bernoulli
   const { shape: s, size: n } = checkSampleShape(op, shape)
   const o = checkOptions<BernoulliOptions>(op, options, "{ dtype: 'int32' }", ['dtype'])
   const dtype = checkAnyDType(op, o.dtype)
-  const threshold = p * TWO32
-  const out = alloc(dtype, n, op)
-  for (let start = 0; start < n; start += CHUNK) {
-    const m = Math.min(CHUNK, n - start)
-    fillWords(k0, k1, start / 2, scratch, m)
-    for (let t = 0; t < m; t++) out[start + t] = scratch[t]! < threshold ? 1 : 0
-  }
-  return fromBuffer(out, s)
+  return draw(op, held, s, n, { dist: 'bernoulli', dtype, p })
 }

@@ -150,8 +150,8 @@ export const trainStepDeferred =
     const [updates, next] = trainer.optimizer.update(grads, optState, params)
     return { params: applyUpdates(params, updates), optState: next }
   }
-  // compiled apart, each traced once per signature (the optimizers' step counts are tensors, so
-  // a new count is a new value, not a new program); an update that reads a value (a schedule
+  // compiled apart, each traced once per signature (the optimizers' step counts are tensors and
+  // the step's dropout key is data, so a new count or key is a new value, not a new program); an update that reads a value (a schedule
   // written as a plain function of a number) cannot trace and runs eagerly
   const [gradientOf, updateOf] =
     trainer.jit === false ? [gradient, update] : [jit(gradient, { name: 'trainStep.gradient' }), eagerIfUntraceable(jit(update, { name: 'trainStep.update' }), update)]

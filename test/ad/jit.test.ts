@@ -131,6 +131,28 @@ describe('jit', () => {
     expect(JSON.stringify(a.optState)).toBe(JSON.stringify(b.optState))
   })
 
+  it('a training step with dropout traces once over many steps (keys are data), equal to the eager steps bit for bit', () => {
+    let traces = 0
+    const network = Net.serial(Net.dense(16), Net.relu, Net.dropout(0.7), Net.dense(8), Net.tanh, Net.dropout(0.9), Net.dense(3))
+    const batch = Data.dataset(Rng.normal(Rng.key(5), [12, 4]), T.oneHot(T.tensor(Array.from({ length: 12 }, (_, i) => i % 3), 'int32'), 3))
+    // the loss runs while the jitted step traces, and on every eager step
+    const loss = (y: T.Tensor, t: T.Tensor) => (traces++, Loss.softmaxCrossEntropy(y, t))
+    const base = { network, optimizer: Optim.adam(1e-2), loss }
+    const run = (jit: boolean) => {
+      traces = 0
+      const step = Train.trainStep({ ...base, jit })
+      let s = Train.initTrainState(base, Rng.key(0), [4])
+      const losses: number[] = []
+      for (let i = 0; i < 6; i++) losses.push((s = step(s, batch)).loss!)
+      return { s, losses, traces }
+    }
+    const [a, b] = [run(true), run(false)]
+    expect([a.traces, b.traces]).toEqual([1, 6])
+    expect(a.losses).toEqual(b.losses)
+    expect(new Set(a.losses).size).toBe(6)
+    expect(Tree.leaves(a.s.params).every((l, i) => T.equals(l.value, Tree.leaves(b.s.params)[i]!.value))).toBe(true)
+  })
+
   it('a jitted LSTM training step (its time loop an Ad.scan, unrolled under jit) equals the eager one bit for bit', () => {
     const network = Net.serial(Net.lstm(4), Net.dense(2))
     const batch = Data.dataset(Rng.normal(Rng.key(2), [6, 5, 3]), T.oneHot(T.tensor([0, 1, 1, 0, 1, 0], 'int32'), 2))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Rng } from '../../src/index.js'
+import { Ad, Rng, Tensor as T } from '../../src/index.js'
 import { threefry2x32 } from '../../src/rng/threefry.js'
 
 const words = (ks: ReadonlyArray<Rng.Key>): Array<readonly [number, number]> => ks.map((k) => k.words)
@@ -115,5 +115,47 @@ describe('foldIn', () => {
     for (let d = -50; d < 50; d++) seen.add(Rng.foldIn(Rng.key(5), d).words.join(','))
     expect(seen.size).toBe(100)
     expect(Rng.foldIn(Rng.key(5), 1)).not.toEqual(Rng.foldIn(Rng.key(6), 1))
+  })
+})
+
+describe('keys as data (inside jit and vmap)', () => {
+  it('keyData and keyFromData convert a key to its int32 words and back', () => {
+    for (const k of [Rng.key(0), Rng.key(-1), Rng.keyFromWords(0x80000000, 7)]) {
+      expect(T.toArray(Rng.keyData(k)).map((w) => w >>> 0)).toEqual([...k.words])
+      expect(Rng.keyFromData(Rng.keyData(k))).toEqual(k)
+    }
+    expect(() => Rng.keyFromData(T.tensor([1, 2]))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', op: 'keyFromData', message: expect.stringMatching(/int32 tensor of shape \[2\].*float32/) }))
+    expect(() => Rng.keyFromData(T.zeros([2, 2], 'int32'))).toThrow(/Ad\.vmap/)
+    expect(() => Rng.keyData(7 as never)).toThrow(expect.objectContaining({ code: 'INVALID_KEY' }))
+    expect(() => Rng.foldIn(Rng.key(0), T.scalar(1))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/cast/) }))
+  })
+
+  it('a traced key is a key whose words are read only when the program runs', () => {
+    let inside: Rng.Key | undefined
+    const f = Ad.jit((k: Rng.Key) => {
+      inside = k
+      expect(Rng.isKey(k)).toBe(true)
+      expect(() => k.words).toThrow(expect.objectContaining({ code: 'TRACED_READ', op: 'Key.words' }))
+      return Rng.keyData(k)
+    })
+    expect(T.toArray(f(Rng.key(9)))).toEqual([0, 9])
+    // used after the trace, its data has escaped
+    expect(() => Rng.uniform(inside!, [2])).toThrow(expect.objectContaining({ code: 'ESCAPED_TRACER' }))
+  })
+
+  it('keys returned by a jitted function are plain keys, equal to the eager ones', () => {
+    const f = Ad.jit((k: Rng.Key, step: T.Tensor) => [Rng.split(k, 3), Rng.foldIn(k, step)] as const)
+    const [ks, folded] = f(Rng.key(4), T.scalar(12, 'int32'))
+    expect(ks).toEqual(Rng.split(Rng.key(4), 3))
+    expect(folded).toEqual(Rng.foldIn(Rng.key(4), 12))
+    expect(JSON.stringify(folded)).toBe(JSON.stringify(Rng.foldIn(Rng.key(4), 12)))
+  })
+
+  it('jit(vmap) and vmap(vmap) over keys draw what each key draws', () => {
+    const keys = Rng.split(Rng.key(2), 3)
+    const each = T.stack(keys.map((k) => Rng.bernoulli(k, 0.5, [4])))
+    expect(T.equals(Ad.jit((ks: ReadonlyArray<Rng.Key>) => Ad.vmap((k: Rng.Key) => Rng.bernoulli(k, 0.5, [4]))(ks))(keys), each)).toBe(true)
+    const inner = (k: Rng.Key) => Ad.vmap((c: Rng.Key) => Rng.normal(c, [2]))(Rng.split(k, 2))
+    expect(T.equals(Ad.vmap(inner)(keys), T.stack(keys.map((k) => T.stack(Rng.split(k, 2).map((c) => Rng.normal(c, [2]))))))).toBe(true)
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Rng, Tensor as T } from '../../src/index.js'
-import { erfc, exp, log, normalCdf, normalQuantile } from '../../src/rng/math.js'
+import { erfc, exp, log, normalCdf, normalQuantile } from '../../src/kernels/random/math.js'
 
 const f64 = new Float64Array(1)
 const i64 = new BigInt64Array(f64.buffer)

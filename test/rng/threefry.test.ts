@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Rng, Tensor as T } from '../../src/index.js'
-import { blockInto, fillWords, threefry2x32 } from '../../src/rng/threefry.js'
+import { blockInto, fillWords } from '../../src/kernels/random/threefry.js'
+import { threefry2x32 } from '../../src/rng/threefry.js'
 
 const hex = (ws: ReadonlyArray<number>): string[] => ws.map((w) => (w >>> 0).toString(16).padStart(8, '0'))
 

@@ -1,12 +1,15 @@
 /**
- * Arguments and results of a jitted function as tensor leaves plus static data. Tensors (in
- * arrays and plain records, at any depth) are the dynamic part; everything else (numbers,
- * strings, booleans, keys, functions, class instances) is static: part of the signature a
- * trace is cached under (by value for plain data, by identity for functions and objects).
+ * Arguments and results of a jitted function as tensor leaves plus static data. Tensors and
+ * random keys (in arrays and plain records, at any depth) are the dynamic part: a key is the
+ * int32 tensor of its two words, and the function receives a key held by that traced tensor.
+ * Everything else (numbers, strings, booleans, functions, class instances) is static: part of
+ * the signature a trace is cached under (by value for plain data, by identity for functions
+ * and objects).
  * @internal
  */
 import { fail } from '../../core/errors.js'
 import { type Tensor, isTensor } from '../../core/Tensor.js'
+import { isKey, keyData, wrapKey } from '../../rng/Key.js'
 import { isPlainRecord } from '../../tree/internal.js'
 
 const ids = new WeakMap<object, number>()
@@ -63,8 +66,11 @@ const sortedKeys = (x: object): ReadonlyArray<string> => {
   return keys
 }
 
-/** Splits `u`; `rebuild` later puts other tensors in the leaves' places. */
-export const flatten = (op: string, u: unknown): Flat => {
+/**
+ * Splits `u`; `rebuild` later puts other tensors in the leaves' places. With `keys` false, keys
+ * are static data like numbers (as `toOnnx` wants them: their draws built into the model).
+ */
+export const flatten = (op: string, u: unknown, keys = true): Flat => {
   const leaves: Tensor[] = []
   // the arrays and records being walked, outermost first (a cycle passes through one of them again)
   const open: object[] = []
@@ -73,6 +79,9 @@ export const flatten = (op: string, u: unknown): Flat => {
     if (isTensor(x)) {
       leaves.push(x)
       key += ` T${x.dtype}[${x.shape.join(',')}]`
+    } else if (keys && isKey(x)) {
+      leaves.push(keyData(x))
+      key += ' K'
     } else if (Array.isArray(x) || isPlainRecord(x)) {
       if (open.includes(x)) fail('INVALID_VALUE', op, 'an argument holds itself (a cyclic array or record); pass finite trees of tensors and plain data.')
       if (open.length > 500) fail('TOO_DEEP', op, 'an argument nests more than 500 levels deep; flatten the data.')
@@ -81,9 +90,9 @@ export const flatten = (op: string, u: unknown): Flat => {
         key += ` [${x.length}`
         for (let i = 0; i < x.length; i++) go(x[i])
       } else {
-        const keys = sortedKeys(x)
-        key += ` ${headerOf(keys)}`
-        for (let i = 0; i < keys.length; i++) go(x[keys[i]!])
+        const names = sortedKeys(x)
+        key += ` ${headerOf(names)}`
+        for (let i = 0; i < names.length; i++) go(x[names[i]!])
       }
       key += ' ]'
       open.pop()
@@ -93,11 +102,15 @@ export const flatten = (op: string, u: unknown): Flat => {
   return { leaves, key }
 }
 
-/** `u` with its tensor leaves replaced, in order, by `leaves`; parts without tensors are kept as they are. */
-export const rebuild = (u: unknown, leaves: ReadonlyArray<Tensor>): unknown => {
+/**
+ * `u` with its tensor leaves replaced, in order, by `leaves` (and its keys, unless `keys` is
+ * false, by the keys those hold); parts without tensors are kept as they are.
+ */
+export const rebuild = (u: unknown, leaves: ReadonlyArray<Tensor>, keys = true): unknown => {
   let next = 0
   const go = (x: unknown): unknown => {
     if (isTensor(x)) return leaves[next++]!
+    if (keys && isKey(x)) return wrapKey(leaves[next++]!)
     if (Array.isArray(x)) {
       const before = next
       const items = x.map(go)

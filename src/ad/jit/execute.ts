@@ -21,6 +21,7 @@ const writesAll = new Set<Prim>([
   'sigmoid', 'relu', 'softplus', 'erf', 'floor', 'ceil', 'round', 'isFinite', 'isNaN',
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'atan2', 'equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual',
   'where', 'sum', 'mean', 'max', 'min', 'transpose', 'broadcastTo', 'slice', 'concat', 'cast', 'gather', 'conv2d', 'maxPool2d', 'avgPool2d',
+  'randomBits', 'threefry2x32', 'fromBits',
 ])
 /** Primitives whose output is (or may be) a view of an input's buffer. */
 const aliases = new Set<Prim>(['reshape', 'stopGradient'])

@@ -98,8 +98,10 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
  * (with the WebAssembly kernels, fused transcendental functions may differ in the last bits).
  *
  * The signature is the arguments' tree structure, the tensors' shapes and dtypes, and every
- * other argument by value (numbers, strings, booleans, keys: these are static, so a new value
- * traces again; a new trace of the same program reuses its compiled form). Inside the
+ * other argument by value (numbers, strings, booleans: these are static, so a new value traces
+ * again; a new trace of the same program reuses its compiled form). Random keys are data, as
+ * tensors are: a new key runs the same program (a training step with dropout traces once),
+ * and its draws equal the eager ones bit for bit. Inside the
  * function, tensor arguments have no readable contents: `item`, `toArray` or an `if` on a
  * value refuse with TRACED_READ (use `Tensor.where`, or pass the number as a static argument).
  * JavaScript side effects (logging, counters) run while tracing, not on every call.
@@ -109,13 +111,18 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
  *
  * @example
  * import assert from 'node:assert/strict'
- * import { Ad, Tensor as T } from 'puregrad'
+ * import { Ad, Rng, Tensor as T } from 'puregrad'
  * const f = (x: T.Tensor, y: T.Tensor) => T.sum(T.mul(T.tanh(x), y))
  * const fast = Ad.jit(f)
  * const x = T.tensor([0.5, -1, 2])
  * const y = T.tensor([1, 2, 3])
  * assert.ok(T.equals(fast(x, y), f(x, y)))
  * assert.ok(T.equals(Ad.jit(Ad.grad(f))(x, y), Ad.grad(f)(x, y)))
+ * // keys are data: one trace for every key, the same draws as without jit
+ * let traces = 0
+ * const noisy = Ad.jit((k: Rng.Key, a: T.Tensor) => (traces++, T.add(a, Rng.normal(k, a.shape))))
+ * for (const k of Rng.split(Rng.key(0), 3)) assert.ok(T.equals(noisy(k, x), T.add(x, Rng.normal(k, x.shape))))
+ * assert.strictEqual(traces, 1)
  * @category transformations
  */
 export const jit = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, opts: JitOptions = {}): Jitted<A, R> => {

@@ -161,6 +161,15 @@ const maxIndices = (cx: Cx<'maxPool2dSelect' | 'maxPool2dGrad'>): string => {
   return indices!
 }
 
+/** A random draw from a key known only when the model runs: refused (keys given to toOnnx are built in). */
+const randomRefused = (cx: Cx<Prim>): never =>
+  fail(
+    'INVALID_ARGUMENT',
+    OP,
+    `${cx.e.prim} (at ${varName(cx.e.out)}) draws random values from a key that is not known at export, which an ONNX model cannot do; ` +
+      'pass the key itself to Ad.toOnnx (its draws are then built into the model as constants), not a key made from traced data.',
+  )
+
 const rules: { readonly [P in Prim]: Rule<P> } = {
   ...(Object.fromEntries(Object.entries(unaryOps).map(([p, t]) => [p, direct(t)])) as { readonly [P in keyof typeof unaryOps]: Rule<P> }),
   ...(Object.fromEntries(Object.entries(binaryOps).map(([p, t]) => [p, direct(t)])) as { readonly [P in keyof typeof binaryOps]: Rule<P> }),
@@ -311,6 +320,9 @@ const rules: { readonly [P in Prim]: Rule<P> } = {
     const [inner] = trace(cx.params.rule.name, cx.inAvals, (xs) => [[cx.params.rule.f(...xs)], undefined])
     return lowerProgram(cx.s, inner, cx.ins)[0]!
   },
+  randomBits: (cx) => randomRefused(cx),
+  threefry2x32: (cx) => randomRefused(cx),
+  fromBits: (cx) => randomRefused(cx),
 }
 
 /**

@@ -78,11 +78,12 @@ export const toOnnx =
     const float64As = opts.float64As ?? 'float64'
     if (float64As !== 'float64' && float64As !== 'float32') fail('INVALID_ARGUMENT', OP, `float64As is ${describe(float64As)}; pass 'float64' (ONNX doubles) or 'float32'.`)
 
-    const { leaves } = flatten(OP, args)
+    // keys stay static: their draws are built into the model
+    const { leaves } = flatten(OP, args, false)
     const [raw, result] = trace(OP, leaves, (xs) => {
-      const r = f(...(rebuild(args, xs) as unknown as A))
+      const r = f(...(rebuild(args, xs, false) as unknown as A))
       checkResult(OP, r, 'the result')
-      return [flatten(OP, r).leaves, r]
+      return [flatten(OP, r, false).leaves, r]
     })
     const program = optimize(raw)
     if (program.outputs.length === 0) fail('INVALID_VALUE', OP, 'the function returns no tensor, so the model would have no output; return the tensors to export.')

@@ -11,6 +11,7 @@ import { customRules } from './custom.js'
 import { indexingRules } from './indexing.js'
 import { layoutRules } from './layout.js'
 import { linalgRules } from './linalg.js'
+import { randomRules } from './random.js'
 import { reduceRules } from './reduce.js'
 import { unaryRules } from './unary.js'
 
@@ -23,4 +24,5 @@ export const rules: RuleTable = {
   ...linalgRules,
   ...convRules,
   ...customRules,
+  ...randomRules,
 }

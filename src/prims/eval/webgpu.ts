@@ -269,6 +269,8 @@ const table: DeviceTable = {
   avgPool2dGrad: pool('avgPool2dGrad', () => pool2dBackShader('avg'), poolIn),
   // the user's function, on whatever its operations support
   custom: (_, xs, p) => customEval.custom(xs, p),
+  // keys and words are int32, which never live on a device
+  randomBits: missing('randomBits'), threefry2x32: missing('threefry2x32'), fromBits: missing('fromBits'),
 }
 
 /** The evaluator `bind` calls for primitives with a device input. */

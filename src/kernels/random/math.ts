@@ -6,8 +6,7 @@
  * numbers everywhere. The functions here are the classic fdlibm algorithms (Sun, 1993) written
  * with IEEE basic arithmetic (+ − × ÷, `Math.sqrt`) and exact bit manipulation only, so they
  * return the same double on every engine; fdlibm bounds their error below 1 ulp.
- *
- * @since 0.1.0
+ * @internal
  */
 
 // Reading and writing the two 32-bit halves of a double. The word order depends on the
