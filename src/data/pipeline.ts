@@ -4,7 +4,7 @@
  * run is drawn from (key, epoch, position): the same key and epoch give the same batches, bit
  * for bit, whatever the prefetch, and a run can start at any batch of an epoch (`from`).
  */
-import { describe, fail } from '../core/errors.js'
+import { PuregradError, describe, fail } from '../core/errors.js'
 import { isTensor } from '../core/Tensor.js'
 import { checkOptions } from '../core/options.js'
 import { type Key, foldIn } from '../rng/index.js'
@@ -102,19 +102,45 @@ export async function* stream(p: Pipeline, key: Key, epoch: number, opts: Stream
   const from = opts.from ?? 0
   if (!Number.isInteger(from) || from < 0) fail('INVALID_ARGUMENT', op, `from must be a whole number ≥ 0; got ${describe(from)}.`)
   const epochKey = foldIn(key, epoch)
-  let flow: AsyncIterable<Indexed<unknown>> = indexed(p.source, epoch)
+  let flow: AsyncIterable<Indexed<unknown>> = blamed(indexed(p.source, epoch), `the source ${p.source.name}`)
   // a stage's key: its kind and its place among the stages of that kind, so adding a shuffle or
   // a prefetch does not change what a map draws
   const seen = new Map<string, number>()
-  for (const s of p.stages) {
+  p.stages.forEach((s, i) => {
     const kind = s.name.replace(/\(.*$/, '')
     const nth = seen.get(kind) ?? 0
     seen.set(kind, nth + 1)
-    flow = s.run(flow, { key: foldIn(foldIn(epochKey, KINDS.indexOf(kind) + 1), nth), epoch, skipBatches: from })
-  }
+    flow = blamed(s.run(flow, { key: foldIn(foldIn(epochKey, KINDS.indexOf(kind) + 1), nth), epoch, skipBatches: from }), `stage ${i} (${s.name})`)
+  })
   let n = 0
-  for await (const b of flow) {
-    if (n++ >= from) yield b.value as Dataset
+  try {
+    for await (const b of flow) {
+      if (n++ >= from) yield b.value as Dataset
+    }
+  } catch (e) {
+    // a stage's function (or the source) threw: say which, and for which batch, with its message
+    if (!(e instanceof Blame)) throw e
+    const c = e.cause
+    const said = c instanceof Error ? c.message : String(c)
+    const why = /[.!?]$/.test(said) ? said : `${said}.`
+    fail(c instanceof PuregradError ? c.code : 'INVALID_VALUE', 'stream', `${e.where} threw while batch ${n} of epoch ${epoch} was being made: ${why}`)
+  }
+}
+
+/** An error on its way out of a pipeline, with the first stage it came out of. */
+class Blame {
+  constructor(
+    readonly where: string,
+    readonly cause: unknown,
+  ) {}
+}
+
+/** A stage's output, with what it throws (or what the stages before it threw) blamed on it when nothing before it was blamed. */
+async function* blamed<A>(flow: AsyncIterable<A>, where: string): AsyncGenerator<A, void, void> {
+  try {
+    yield* flow
+  } catch (e) {
+    throw e instanceof Blame ? e : new Blame(where, e)
   }
 }
 

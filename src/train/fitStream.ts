@@ -4,7 +4,7 @@
  * shuffle key and the epoch, so a run resumed from the state of any event (mid-epoch too) asks
  * the pipeline to start at that batch and goes on bit for bit as an unbroken run.
  */
-import { describe, fail } from '../core/errors.js'
+import { PuregradError, describe, fail } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import type { Dataset } from '../data/Dataset.js'
 import { checkDataset, checkPipeline, isPipeline } from '../data/check.js'
@@ -43,7 +43,10 @@ export interface FitStreamOptions {
  * `onEvent` with each event, and resolves to the final state. Events and states are those of
  * `fit`; the epoch's training record is the mean of its batch losses (a pipeline is not read
  * twice an epoch), and `batches` in a 'batch' event is NaN when the pipeline cannot tell its
- * length ahead (a filter, an iterable of unknown size). Like `fitAsync`, it reads the device
+ * length ahead (a filter, an iterable of unknown size). When a stage's function (or the source)
+ * throws, the run rejects with a PuregradError that names the stage, the epoch and the batch, and
+ * carries the run's last good state as `state` (the state of its last event), to resume from once
+ * the pipeline is fixed. Like `fitAsync`, it reads the device
  * asynchronously (each step's loss while the next step is queued), so it trains on the GPU too.
  *
  * @example
@@ -85,6 +88,8 @@ export const fitStream = async <O>(trainer: Trainer<O>, start: FitState<O>, data
   // the open stream: its epoch and the number of the batch it gives next
   let open: { epoch: number; next: number; it: AsyncIterator<Dataset> } | undefined
   let checked = false
+  // the state of the last event: where a run whose pipeline fails can resume
+  let last: FitState<O> = start
   let input: unknown
   try {
     for (;;) {
@@ -93,6 +98,7 @@ export const fitStream = async <O>(trainer: Trainer<O>, start: FitState<O>, data
       const e = r.value
       if (isEvent(e)) {
         input = undefined
+        last = e.state
         onEvent?.(e)
         continue
       }
@@ -104,7 +110,17 @@ export const fitStream = async <O>(trainer: Trainer<O>, start: FitState<O>, data
         await open?.it.return?.()
         open = { epoch: e.epoch, next: e.batch, it: stream(data, start.shuffleKey, e.epoch, { from: e.batch })[Symbol.asyncIterator]() }
       }
-      const b = await open.it.next()
+      let b: IteratorResult<Dataset>
+      try {
+        b = await open.it.next()
+      } catch (error) {
+        // a stage (or the source) threw: the run stops, and the error carries its last good state
+        if (!(error instanceof PuregradError) || error.op !== 'stream') throw error
+        throw Object.assign(
+          new PuregradError(error.code, op, `${error.detail} The run stopped; its last good state (after step ${last.train.step}) is this error's \`state\`: fix the pipeline and resume with Train.fitStream(trainer, error.state, …).`),
+          { state: last },
+        )
+      }
       open.next++
       const batch = b.done === true ? undefined : b.value
       input = batch

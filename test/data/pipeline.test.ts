@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { PuregradError } from '../../src/core/errors.js'
 import { Data, Loss, Net, Optim, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
 import { fromCsvFile } from '../../src/node/index.js'
 
@@ -169,6 +170,30 @@ describe('fitStream', () => {
     const trainSet = Data.dataset(Rng.uniform(Rng.key(15), [40, 2]), Rng.integers(Rng.key(16), [40], 0, 2))
     expect(() => Train.fit(trainer, start, trainSet, { epochs: 1, batchSize: 20, dev: devStream as never })).toThrow(/^fit: dev is a pipeline, which is read asynchronously; train with Train.fitStream/)
     await expect(Train.fitStream(trainer, start, p, { epochs: 1, dev: 'dev' as never })).rejects.toThrow(/^fitStream: /)
+  })
+
+  it('stops when a stage throws, naming the stage, epoch and batch, and keeps the last good state to resume from', async () => {
+    let broken = true
+    const flaky = Data.map((e, _key, index) => {
+      if (broken && index === 45) throw new Error('cannot read image 45')
+      return e
+    })
+    const p = Data.pipeline(circle, [Data.filter(() => true), flaky, Data.batch(20)])
+    const start = Train.initFit(trainer, Rng.key(5), [2])
+    const error = await Train.fitStream(trainer, start, p, { epochs: 3 }).then(
+      () => undefined,
+      (e: unknown) => e as PuregradError & { state: Train.FitState },
+    )
+    expect(error).toBeInstanceOf(PuregradError)
+    expect(error!.code).toBe('INVALID_VALUE')
+    expect(error!.message).toMatch(/^fitStream: stage 1 \(map\) threw while batch 2 of epoch 0 was being made: cannot read image 45\. The run stopped; its last good state \(after step \d\) is this error's `state`/)
+    expect(error!.state.train.step).toBeGreaterThanOrEqual(1)
+    broken = false
+    const resumed = await Train.fitStream(trainer, decoded(error!.state), p, { epochs: 3 })
+    expect(same(resumed, await Train.fitStream(trainer, start, p, { epochs: 3 }))).toBe(true)
+    // the source's own refusals name it too
+    const bad = Data.pipeline(Data.generate(5, (i) => (i === 3 ? ({ x: 1 } as never) : { x: T.scalar(i), y: T.scalar(i) })), [Data.batch(2)])
+    await expect(Data.collect(bad, Rng.key(0), 0)).rejects.toThrow(/^stream: the source .* threw while batch 1 of epoch 0 was being made: stream: example 3 of the source/)
   })
 
   it('refuses a start state that does not fit the network or the pipeline, naming what to do', async () => {
