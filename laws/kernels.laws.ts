@@ -447,6 +447,10 @@ for (const build of BUILDS) {
           // 800 output pixels: the filter gradient's contraction over pixels spans KC blocks; inC 5 and 7: panels across taps
           geometry(20, 20, 7, 13, 3, 1, 1, 1),
           geometry(20, 20, 5, 9, 3, 1, 2, 2),
+          // one-thread conv2d takes its runs from the coordinates where MR pixels of a row see only
+          // taps inside the image horizontally: with stride 2, and with 5×5 filters of dilation 2
+          geometry(16, 19, 4, 8, 3, 2, 1, 1),
+          geometry(13, 30, 3, 5, 5, 2, 2, 4),
         ]
         for (const s of specs) {
           const [x, w, dy] = convInputs(s, 7)
