@@ -16,7 +16,8 @@
 // The loops and the float32 operations per output element are those of `gemm` on the column
 // matrix (jc by NC, pc by KC, a sum from 0 over p in order per block, stored or added to C in
 // block order; padding taps are multiplied as zeros, not skipped), so the results are
-// bit-identical to im2col + gemm, which the threaded kernels still use.
+// bit-identical to im2col + gemm. Each output pixel's row is computed alike whatever the range
+// [r0, r1) it falls in, so threads that take blocks of pixels give the bits of one call.
 
 // @ts-nocheck: AssemblyScript source (compiled by asc, not tsc)
 import { KC, MC, MR, NC, NR, madd, micro, packB, storeTile } from './gemm'
