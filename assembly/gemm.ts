@@ -27,11 +27,17 @@
 
 // @ts-nocheck: AssemblyScript source (compiled by asc, not tsc)
 
-// The register tile is 4×8 in both builds. Measured for the FMA build (matmul n = 1024, one
-// thread, V8): 4×8 (8 accumulators, 11 registers) runs at the 128-bit FMA ceiling; 6×8 and 5×8
-// need 15 and 13 registers and V8, which allocates 15 of the 16 XMM registers, spills
-// accumulators inside the loop (half the speed); 3×12 and 2×16 are no faster than 4×8 and
-// 8×4 (A in vectors, B splat) is slower.
+// The register tile is 4×8 in both builds. Measured for the FMA build (Node 20's V8 on a Zen 4
+// core, CPU time, one thread), against 58 GFLOP/s for 12 independent chains of relaxed_madd (the
+// ceiling of 128-bit FMA there): the 4×8 micro-kernel alone on panels in L1 runs at 50-52, gemm
+// on n = 1024 at 47-49 (V8 gives each multiply-add a register move besides the FMA). A tile
+// spills accumulators inside the loop (about half the speed) once its accumulators and the values
+// one step loads pass 14 registers (V8 allocates 15 of the 16 XMM registers): 5×8 and 4×12 with
+// splat loads of A, 6×8, 3×16 and any 4×8 unrolled over p do. 5×8 and 3×12 fit when A's values of
+// a step come from one v128 load whose lanes are broadcast by shuffles, but run like 4×8 (gemm
+// n = 1024: 0.99×); that broadcast makes 4×8 1.06× faster on panels in L1 but not in gemm (0.99×;
+// 0.93× in the SIMD128 build). Blocking: KC = 512 or MC = 256 ran 1.02-1.03× (median of paired
+// rounds; the best rounds were equal), within the noise of a shared machine.
 export const MR: i32 = 4
 export const NR: i32 = 8
 

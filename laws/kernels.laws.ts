@@ -9,7 +9,7 @@ import type { BinaryOp, Conv2dSpec, Kernels, MatmulSpec, ReduceOp, Strided, Unar
 import { jsKernels } from '../src/kernels/js/index.js'
 import { useKernels } from '../src/kernels/registry.js'
 import { type SimdBuild, bestBuild, createEngine, relaxedSupported } from '../src/kernels/wasm/engine.js'
-import { singleThread } from '../src/kernels/wasm/gemm.js'
+import { planConv, singleThread } from '../src/kernels/wasm/gemm.js'
 import { binaryCodes, reduceCodes, unaryCodes } from '../src/kernels/wasm/generated/opcodes.js'
 import { createWasmKernels, useJsKernels, useWasmKernels, wasmThreadStats } from '../src/kernels/wasm/index.js'
 import { makeWasmKernels } from '../src/kernels/wasm/kernels.js'
@@ -434,7 +434,7 @@ for (const build of BUILDS) {
         for (let i = 0; i < 3; i++) expect(sameBits(p[i]!, q[i]!)).toBe(true)
       })
 
-      it('for conv2d and conv2dBackFilter on one thread (implicit products) and on two (im2col + split products), across KC blocks and edge tiles', () => {
+      it('for conv2d on one thread and split by output pixels over two, and conv2dBackFilter on one thread (implicit product) and on two (im2col + split products), across KC blocks and edge tiles', () => {
         const geometry = (inH: number, inW: number, inC: number, outC: number, k: number, stride: number, dilation: number, pad: number): Conv2dSpec => {
           const out = (n: number): number => Math.floor((n + 2 * pad - dilation * (k - 1) - 1) / stride) + 1
           return { batch: 2, inH, inW, inC, outH: out(inH), outW: out(inW), outC, kH: k, kW: k, strideH: stride, strideW: stride, dilationH: dilation, dilationW: dilation, padTop: pad, padLeft: pad }
@@ -447,6 +447,10 @@ for (const build of BUILDS) {
           // 800 output pixels: the filter gradient's contraction over pixels spans KC blocks; inC 5 and 7: panels across taps
           geometry(20, 20, 7, 13, 3, 1, 1, 1),
           geometry(20, 20, 5, 9, 3, 1, 2, 2),
+          // one-thread conv2d takes its runs from the coordinates where MR pixels of a row see only
+          // taps inside the image horizontally: with stride 2, and with 5×5 filters of dilation 2
+          geometry(16, 19, 4, 8, 3, 2, 1, 1),
+          geometry(13, 30, 3, 5, 5, 2, 2, 4),
         ]
         for (const s of specs) {
           const [x, w, dy] = convInputs(s, 7)
@@ -463,6 +467,25 @@ for (const build of BUILDS) {
           expect(sameBits(p[1]!, q[1]!)).toBe(true)
           for (const which of ['forward', 'filter'] as const) expect(convAgrees(wasm, which, x, w, dy, s)).toHold(withinTol)
         }
+      })
+
+      it('conv2d is one job of output-pixel blocks (no column matrix), which the worker takes part in', () => {
+        // 2·34·34 output pixels, K = 3·3·64: im2col + split products would post a job per im2col chunk of 2¹⁶ floats
+        const s: Conv2dSpec = { batch: 2, inH: 34, inW: 34, inC: 64, outH: 34, outW: 34, outC: 3, kH: 3, kW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 1, padLeft: 1 }
+        const [x, w] = convInputs(s, 13)
+        const n = convSizes(s)
+        const [y, z] = [new Float32Array(n.y), new Float32Array(n.y)]
+        wasm.conv2d(x, w, z, s)
+        const chunks = (): number => wasmThreadStats()!.workers + wasmThreadStats()!.caller
+        const before = chunks()
+        threaded.conv2d(x, w, y, s)
+        expect(chunks() - before).toBe(planConv(2 * 34 * 34, 2).chunks)
+        expect(sameBits({ values: y }, { values: z })).toBe(true)
+        const t0 = Date.now()
+        const workers = wasmThreadStats()!.workers
+        while (wasmThreadStats()!.workers === workers && Date.now() - t0 < 10_000) threaded.conv2d(x, w, y, s)
+        expect(wasmThreadStats()!.workers).toBeGreaterThan(workers)
+        expect(sameBits({ values: y }, { values: z })).toBe(true)
       })
     })
   })

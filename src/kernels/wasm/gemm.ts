@@ -30,6 +30,23 @@ export interface GemmJob {
   readonly scratch: number
 }
 
+/**
+ * conv2d forward as an implicit product (`conv2dGemm`, no column matrix) over output pixels
+ * [0, rows): x, w, out and the Conv2dSpec words at `spec` are byte offsets. `scratch` holds
+ * `runner.convScratchBytes(k, outC, inC)` bytes; `flops` = 2·rows·k·outC decides whether it is split.
+ */
+export interface ConvJob {
+  readonly x: number
+  readonly w: number
+  readonly out: number
+  readonly spec: number
+  readonly rows: number
+  readonly flops: number
+  readonly scratch: number
+  /** bytes of one thread's scratch (conv2dGemmScratchBytes, aligned) */
+  readonly stride: number
+}
+
 /** Something that runs gemm jobs: one thread, or the caller plus workers. */
 export interface GemmRunner {
   /** How many threads a job may be split over (1: no workers). */
@@ -37,6 +54,9 @@ export interface GemmRunner {
   /** Scratch bytes a job with these sizes needs. */
   scratchBytes(n: number, k: number): number
   run(job: GemmJob): void
+  /** Scratch bytes a `ConvJob` with K = k, outC and inC needs (one block per thread). */
+  convScratchBytes(k: number, outC: number, inC: number): number
+  runConv(job: ConvJob): void
 }
 
 /** The whole job on the calling thread, one `gemm` call per matrix. */
@@ -47,15 +67,28 @@ export const runWhole = (e: Engine, job: GemmJob): void => {
   }
 }
 
+/** The whole conv job on the calling thread. */
+export const runConvWhole = (e: Engine, job: ConvJob): void => {
+  e.exports.conv2dGemm(job.x, job.w, job.out, job.spec, 0, job.rows, job.scratch)
+}
+
+/** One thread's scratch block of a conv job, aligned. */
+export const convStride = (e: Engine, k: number, outC: number, inC: number): number => align(e.exports.conv2dGemmScratchBytes(k, outC, inC))
+
 /** The one-thread runner. */
 export const singleThread = (e: Engine): GemmRunner => ({
   threads: 1,
   scratchBytes: (n, k) => e.exports.gemmScratchBytes(n, k),
   run: (job) => runWhole(e, job),
+  convScratchBytes: (k, outC, inC) => convStride(e, k, outC, inC),
+  runConv: (job) => runConvWhole(e, job),
 })
 
-/** How a job is cut: runs of whole matrices of a batch, row blocks, or column blocks (of one matrix, B packed once). */
-export const Cut = { Batch: 0, Rows: 1, Cols: 2 } as const
+/**
+ * How a job is cut: runs of whole matrices of a batch, row blocks, or column blocks (of one
+ * matrix, B packed once); `Conv`: blocks of output pixels of a conv job (each packs W itself).
+ */
+export const Cut = { Batch: 0, Rows: 1, Cols: 2, Conv: 3 } as const
 
 /** A cut job: `chunks` pieces of `size` matrices, rows or columns each (the last may be smaller). */
 export interface Plan {
@@ -86,9 +119,19 @@ export const plan = (m: number, n: number, batch: number, threads: number): Plan
 }
 
 /**
+ * Cuts a conv job of `rows` output pixels into about eight blocks per thread (multiples of the
+ * register tile's MR rows, at least 8·MR): one job, so a slow thread is made up for within it.
+ */
+export const planConv = (rows: number, threads: number): Plan => {
+  const size = Math.max(8 * MR, Math.ceil(rows / (8 * threads) / MR) * MR)
+  return { cut: Cut.Conv, chunks: Math.ceil(rows / size), size }
+}
+
+/**
  * The words of the control block (int32 indices from its start): the wake-up and chunk counters
  * and the job, written by the calling thread and read by every thread; see threads.ts for the
- * protocol. The worker source (worker.ts) uses the same numbers.
+ * protocol. The worker source (worker.ts) uses the same numbers. A conv job (`Cut.Conv`) has its
+ * x, w and out in A, B and C, its output pixels in M and its Conv2dSpec at Spec.
  */
 export const Ctl = {
   Wake: 0, Gen: 1, Next: 2, Done: 3, Cut: 4, Chunks: 5, Size: 6, M: 7, N: 8, K: 9,
@@ -96,6 +139,7 @@ export const Ctl = {
   ABS: 19, BBS: 20, CBS: 21, PackedB: 22, Scratch: 23, ScratchStride: 24, Batch: 25,
   /** chunks the workers have run, in all (a statistic) */
   WorkerChunks: 26,
+  Spec: 27,
 } as const
 
 /** Scratch layout of a split job: packed B, then one block per thread. */
@@ -122,6 +166,8 @@ export const runChunk = (e: Engine, w: Int32Array, c: number, thread: number): v
     for (let t = c * size; t < end; t++) {
       x.gemm(n, k, w[Ctl.A]! + t * w[Ctl.ABS]!, w[Ctl.Ars]!, w[Ctl.Acs]!, w[Ctl.B]! + t * w[Ctl.BBS]!, w[Ctl.Brs]!, w[Ctl.Bcs]!, w[Ctl.C]! + t * w[Ctl.CBS]!, w[Ctl.Ldc]!, w[Ctl.Acc]!, 0, m, scratch)
     }
+  } else if (cut === Cut.Conv) {
+    x.conv2dGemm(w[Ctl.A]!, w[Ctl.B]!, w[Ctl.C]!, w[Ctl.Spec]!, c * size, Math.min(m, (c + 1) * size), scratch)
   } else if (cut === Cut.Rows) {
     x.gemmPacked(k, w[Ctl.A]!, w[Ctl.Ars]!, w[Ctl.Acs]!, w[Ctl.PackedB]!, n, w[Ctl.C]!, w[Ctl.Ldc]!, w[Ctl.Acc]!, c * size, Math.min(m, (c + 1) * size), 0, n, scratch)
   } else {

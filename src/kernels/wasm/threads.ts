@@ -28,7 +28,7 @@
  * @internal
  */
 import { CTL_BYTES, type Engine } from './engine.js'
-import { Ctl, Cut, type GemmJob, type GemmRunner, plan, runChunk, runWhole, splitScratch } from './gemm.js'
+import { type ConvJob, Ctl, Cut, convStride, type GemmJob, type GemmRunner, plan, planConv, runChunk, runConvWhole, runWhole, splitScratch } from './gemm.js'
 import { workerSource } from './worker.js'
 
 /** Most workers a pool starts. */
@@ -235,14 +235,20 @@ export const startPool = async (e: Engine, workers: number, minFlops: number, ad
   let probeWait = 0
   let backoff = 0
 
-  const run = (job: GemmJob): void => {
-    if (!open || 2 * job.m * job.n * job.k * job.batch < minFlops) return runWhole(e, job)
+  /** Whether a job of `flops` runs on this thread alone (small, or backing off). */
+  const alone = (flops: number): boolean => {
+    if (!open || flops < minFlops) return true
     if (backoff > 0) {
       backoff--
-      return runWhole(e, job)
+      return true
     }
+    return false
+  }
+
+  /** Runs `split` (which returns the number of chunks it posted) and counts the workers' share. */
+  const probed = (split: () => number): void => {
     const before = Atomics.load(w, Ctl.WorkerChunks)
-    const chunks = split(job)
+    const chunks = split()
     probeJobs++
     probeChunks += chunks
     probeWorker += Atomics.load(w, Ctl.WorkerChunks) - before
@@ -250,6 +256,32 @@ export const startPool = async (e: Engine, workers: number, minFlops: number, ad
       if (probeWorker * 10 < probeChunks || probeWait > 0.25 * probeTime) backoff = BACKOFF
       probeJobs = probeChunks = probeWorker = probeTime = probeWait = 0
     }
+  }
+
+  const run = (job: GemmJob): void => {
+    if (alone(2 * job.m * job.n * job.k * job.batch)) return runWhole(e, job)
+    probed(() => split(job))
+  }
+
+  /** A conv job in blocks of output pixels, each thread with its own scratch block. */
+  const runConv = (job: ConvJob): void => {
+    if (alone(job.flops)) return runConvWhole(e, job)
+    const p = planConv(job.rows, threads)
+    if (p.chunks <= 1) return runConvWhole(e, job)
+    probed(() => {
+      post(p.chunks, () => {
+        w[Ctl.Cut] = p.cut
+        w[Ctl.Size] = p.size
+        w[Ctl.M] = job.rows
+        w[Ctl.A] = job.x
+        w[Ctl.B] = job.w
+        w[Ctl.C] = job.out
+        w[Ctl.Spec] = job.spec
+        w[Ctl.Scratch] = job.scratch
+        w[Ctl.ScratchStride] = job.stride
+      })
+      return p.chunks
+    })
   }
 
   /** Runs a job split over the threads; returns the number of chunks posted. */
@@ -286,6 +318,8 @@ export const startPool = async (e: Engine, workers: number, minFlops: number, ad
     threads,
     scratchBytes: (n, k) => splitScratch(e, n, k, threads).total,
     run,
+    convScratchBytes: (k, outC, inC) => threads * convStride(e, k, outC, inC),
+    runConv,
     chunks: () => ({ workers: Atomics.load(w, Ctl.WorkerChunks), caller: callerChunks }),
     close: () => {
       if (!open) return

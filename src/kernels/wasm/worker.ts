@@ -41,11 +41,13 @@ const serve = (init, post) => {
       const chunks = w[C.Chunks], cut = w[C.Cut], size = w[C.Size], m = w[C.M], n = w[C.N], k = w[C.K]
       const a = w[C.A], ars = w[C.Ars], acs = w[C.Acs], b = w[C.B], brs = w[C.Brs], bcs = w[C.Bcs]
       const c0 = w[C.C], ldc = w[C.Ldc], acc = w[C.Acc], aBS = w[C.ABS], bBS = w[C.BBS], cBS = w[C.CBS]
-      const pb = w[C.PackedB], scratch = w[C.Scratch] + thread * w[C.ScratchStride], batch = w[C.Batch]
+      const pb = w[C.PackedB], scratch = w[C.Scratch] + thread * w[C.ScratchStride], batch = w[C.Batch], spec = w[C.Spec]
       if (Atomics.load(w, C.Gen) !== g) break
       const c = v & 0xffff
       if (c >= chunks) break
-      if (cut === CUT.Batch) {
+      if (cut === CUT.Conv) {
+        x.conv2dGemm(a, b, c0, spec, c * size, Math.min(m, (c + 1) * size), scratch)
+      } else if (cut === CUT.Batch) {
         const end = Math.min(batch, (c + 1) * size)
         for (let t = c * size; t < end; t++) x.gemm(n, k, a + t * aBS, ars, acs, b + t * bBS, brs, bcs, c0 + t * cBS, ldc, acc, 0, m, scratch)
       } else if (cut === CUT.Rows) {
