@@ -56,6 +56,9 @@ let backend: Backend | undefined
 /** Why the last device was lost, until `useWebGpu` sets up a new one. */
 let lostReason: string | undefined
 
+/** The backend installed by `useWebGpu` (undefined before it, and after a loss). @internal */
+export const webGpuInstalled = (): Backend | undefined => backend
+
 /** The backend installed by `useWebGpu`, or NO_DEVICE naming `op`. @internal */
 export const webGpuBackend = (op: string): Backend =>
   backend ??

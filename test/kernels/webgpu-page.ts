@@ -16,6 +16,7 @@ import { webGpuBackend } from '../../src/prims/webgpu.js'
 import { Backend } from '../../src/kernels/webgpu/backend.js'
 import type { Gpu } from '../../src/kernels/webgpu/gpu.js'
 import { fromDevice } from '../../src/core/Tensor.js'
+import { fusedGpuRuns } from '../../src/prims/eval/webgpuFused.js'
 import { retainedBytes } from '../../src/ad/memory.js'
 
 interface Tol {
@@ -401,6 +402,46 @@ export const run = async (): Promise<unknown> => {
   const jitted = Ad.jit((a: T.Tensor, b: T.Tensor) => T.sum(T.mul(T.tanh(a), b), 1))
   await agree('jit of a function', (a, b) => jitted(a, b), [rand([4, 6]), rand([6])], TRANSCENDENTAL, true)
   await agree('jit of a gradient', (a, b) => Ad.jit(Ad.grad((p: T.Tensor, q: T.Tensor) => T.sum(T.square(T.matmul(p, q)))))(a, b) as T.Tensor, [rand([3, 4]), rand([4, 2])], MATMUL, true)
+  // jit with GPU inputs runs each fused elementwise group as one generated kernel: against the same
+  // operations one kernel each on the GPU (stated: |Δ| ≤ 1e-6 + 1e-6·|x|, room for a fused
+  // multiply-add the compiler may form across what were two kernels) and against the CPU
+  const FUSED: Tol = { atol: 1e-6, rtol: 1e-6 }
+  const fusedCases: Array<[string, (...xs: T.Tensor[]) => T.Tensor, number[][]]> = [
+    ['a chain with broadcasts', (a, b, c) => T.mul(T.tanh(T.add(T.mul(a, b), c)), T.sigmoid(T.sub(a, c))), [[5, 6], [6], [5, 1]]],
+    ['where, comparisons and a constant', (a, b) => T.where(T.greater(a, b), T.exp(T.mul(a, 0.5)), T.maximum(T.square(b), T.neg(a))), [[300], [300]]],
+    ['maps with NaN and division', (a, b) => T.add(T.div(T.log(T.abs(a)), T.add(b, 3)), T.relu(T.rsqrt(T.abs(b)))), [[4, 3, 7], [3, 7]]],
+    ['a scalar input', (a, s) => T.sub(T.mul(T.softplus(a), s), T.erf(a)), [[2, 9], []]],
+  ]
+  for (const [name, f, shapes] of fusedCases) {
+    checked.push(`jit fused on the GPU: ${name}`)
+    try {
+      const xs = shapes.map((sh) => rand(sh, -3, 3))
+      const gs = xs.map(T.toGpu)
+      const jf = Ad.jit(f)
+      const before = fusedGpuRuns()
+      const fused = jf(...gs)
+      if (fusedGpuRuns() === before) failures.push(`jit fused on the GPU: ${name}: no group ran as one kernel`)
+      await compare(`jit fused on the GPU: ${name}, against op by op on the GPU`, await T.toCpu(f(...gs)), fused, FUSED)
+      await compare(`jit fused on the GPU: ${name}, against the CPU`, f(...xs), fused, TRANSCENDENTAL)
+    } catch (e) {
+      failures.push(`jit fused on the GPU: ${name}: threw ${String(e)}`)
+    }
+  }
+  // a jitted training gradient: its fused groups (relu's derivative, the update's maps) on the GPU
+  checked.push('jit fused on the GPU: an MLP gradient')
+  try {
+    const lossOf = (p: Tree.Tree, xb: T.Tensor) => Loss.softmaxCrossEntropy(Net.forward(net, { params: p, state: [] }, xb).y, labels)
+    const gp = Tree.map(params, T.toGpu)
+    const before = fusedGpuRuns()
+    const jg = Ad.jit(Ad.grad(lossOf))(gp, T.toGpu(x))
+    if (fusedGpuRuns() === before) failures.push('jit fused on the GPU: an MLP gradient: no group ran as one kernel')
+    const og = Ad.grad(lossOf)(gp, T.toGpu(x))
+    const js = Tree.leaves(jg).map((l) => l.value as T.Tensor)
+    const os = Tree.leaves(og).map((l) => l.value as T.Tensor)
+    for (let i = 0; i < os.length; i++) await compare(`jit fused on the GPU: MLP gradient leaf ${i}`, await T.toCpu(os[i]!), js[i]!, { atol: 1e-6, rtol: 1e-5 })
+  } catch (e) {
+    failures.push(`jit fused on the GPU: an MLP gradient: threw ${String(e)}`)
+  }
   // the bytes a tape keeps count GPU tensors by their storage
   checked.push('retainedBytes')
   try {

@@ -15,10 +15,10 @@ import type { BinaryOp, ReduceOp, UnaryOp } from '../Kernels.js'
 /** Number of invocations per workgroup of the one-dimensional kernels. */
 export const WG = 64
 
-const header = (bindings: ReadonlyArray<string>): string =>
+export const header = (bindings: ReadonlyArray<string>): string =>
   ['@group(0) @binding(0) var<storage, read> info: array<u32>;', ...bindings.map((b, i) => `@group(0) @binding(${i + 1}) ${b};`)].join('\n')
 
-const helpers = `
+export const helpers = `
 // runtime values: a constant expression may not hold NaN or infinity
 var<private> NAN_BITS: u32 = 0x7fc00000u;
 var<private> INF_BITS: u32 = 0x7f800000u;
@@ -77,7 +77,7 @@ fn pow_(a: f32, b: f32) -> f32 {
 `
 
 /** Each unary op's value on v (its NaN passes through untouched, except for the two predicates). */
-const unaryExpr: { readonly [P in UnaryOp]: string } = {
+export const unaryExpr: { readonly [P in UnaryOp]: string } = {
   neg: '-v', abs: 'abs(v)', sign: 'select(select(v, -1.0, v < 0.0), 1.0, v > 0.0)', exp: 'exp(v)', expm1: 'expm1_(v)',
   log: 'log(v)', log1p: 'log1p_(v)', sqrt: 'sqrt(v)', rsqrt: '1.0 / sqrt(v)', square: 'v * v', reciprocal: '1.0 / v',
   sin: 'sin(v)', cos: 'cos(v)', tanh: 'tanh_(v)', sigmoid: 'sigmoid_(v)', relu: 'max(v, 0.0)',
@@ -85,14 +85,14 @@ const unaryExpr: { readonly [P in UnaryOp]: string } = {
   isFinite: 'select(0.0, 1.0, is_finite(v))', isNaN: 'select(0.0, 1.0, is_nan(v))',
 }
 
-const binaryExpr: { readonly [P in BinaryOp]: string } = {
+export const binaryExpr: { readonly [P in BinaryOp]: string } = {
   add: 'a + b', sub: 'a - b', mul: 'a * b', div: 'a / b', pow: 'pow_(a, b)',
   maximum: 'select(max(a, b), nan_f(), is_nan(a) || is_nan(b))', minimum: 'select(min(a, b), nan_f(), is_nan(a) || is_nan(b))',
   atan2: 'atan2(a, b)', equal: 'select(0.0, 1.0, a == b)', notEqual: 'select(0.0, 1.0, a != b)', less: 'select(0.0, 1.0, a < b)',
   lessEqual: 'select(0.0, 1.0, a <= b)', greater: 'select(0.0, 1.0, a > b)', greaterEqual: 'select(0.0, 1.0, a >= b)',
 }
 
-const main1d = (body: string): string => `
+export const main1d = (body: string): string => `
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * ${WG}u;
@@ -114,7 +114,7 @@ ${main1d(`  if (i >= info[0]) { return; }
  * The offsets of operands read through strides at output element i. meta: [n, rank, shape…,
  * then per operand: offset, strides…]; `k` operands.
  */
-const stridedOffsets = (k: number): string => `
+export const stridedOffsets = (k: number): string => `
   let rank = info[1];
   var rem = i;
   var off: array<u32, ${k}>;

@@ -41,7 +41,7 @@ const bitsOf = (g: Backend, op: string, t: Tensor): GpuStorage => {
 }
 
 /** The float32 device storage of an input: its own, or an upload of a host tensor's values (int32 ones converted). */
-const storageOf = (g: Backend, op: string, t: Tensor): GpuStorage => {
+export const storageOf = (g: Backend, op: string, t: Tensor): GpuStorage => {
   const d = deviceOf(t)
   if (d === undefined && t.dtype === 'int32') return g.upload(Float32Array.from(dataOf(t, op)), op)
   const s = bitsOf(g, op, t)
@@ -56,7 +56,7 @@ const bitsOfValue = (value: number, dtype: 'float32' | 'int32'): number =>
   dtype === 'int32' ? new Uint32Array(Int32Array.of(value).buffer)[0]! : new Uint32Array(Float32Array.of(value).buffer)[0]!
 
 /** Strided-read meta: [n, rank, shape…, then per operand: offset, strides…]. */
-const stridedMeta = (shape: Shape, operands: ReadonlyArray<readonly [number, ReadonlyArray<number>]>): number[] => [
+export const stridedMeta = (shape: Shape, operands: ReadonlyArray<readonly [number, ReadonlyArray<number>]>): number[] => [
   sizeOf(shape),
   shape.length,
   ...shape,
