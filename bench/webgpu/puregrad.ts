@@ -6,16 +6,23 @@ type Params = { readonly w: T.Tensor[]; readonly b: T.Tensor[] }
 
 const gpu = (data: Float32Array, shape: number[]): T.Tensor => T.toGpu(T.fromArray(data, shape))
 
-/** A training step with Adam on parameters held on the GPU; the loss read back. */
+/**
+ * A training step with Adam on parameters held on the GPU, the loss read back. Gradient and update
+ * are jitted as `Train.fit`'s step is: on the GPU, each fused elementwise group (Adam's update of
+ * a parameter, relu's derivative) runs as one kernel.
+ */
 const trainer = (params: Params, loss: (p: Params, x: T.Tensor, y: T.Tensor) => T.Tensor, x: T.Tensor, y: T.Tensor): (() => Promise<number>) => {
   const opt = Optim.adam(LR)
   let p = params as unknown as Tree.Tree
   let o = opt.init(p)
+  const gradient = Ad.jit((q: Tree.Tree, xb: T.Tensor, yb: T.Tensor) => Ad.valueAndGrad((r: Tree.Tree) => loss(r as unknown as Params, xb, yb))(q))
+  const update = Ad.jit((g: Tree.Tree, s: typeof o, q: Tree.Tree) => {
+    const [u, next] = opt.update(g, s, q)
+    return [Optim.applyUpdates(q, u), next] as const
+  })
   return async () => {
-    const [l, g] = Ad.valueAndGrad((q: Tree.Tree) => loss(q as unknown as Params, x, y))(p)
-    const [u, next] = opt.update(g, o, p)
-    p = Optim.applyUpdates(p, u)
-    o = next
+    const [l, g] = gradient(p, x, y)
+    ;[p, o] = update(g, o, p)
     return (await T.data(l))[0]!
   }
 }

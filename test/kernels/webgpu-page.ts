@@ -147,7 +147,7 @@ export const run = async (): Promise<unknown> => {
 
   // matrix products: every transpose flag, sizes off the 16 tile, batched and broadcast
   const MATMUL: Tol = { atol: 1e-6, rtol: 2e-6 }
-  for (const [m, n, k] of [[1, 1, 1], [5, 7, 3], [16, 16, 16], [17, 33, 19], [64, 10, 130]] as const) {
+  for (const [m, n, k] of [[1, 1, 1], [5, 7, 3], [16, 16, 16], [17, 33, 19], [64, 10, 130], [70, 97, 33]] as const) {
     for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
       const a = rand(ta ? [k, m] : [m, k])
       const b = rand(tb ? [n, k] : [k, n])

@@ -236,18 +236,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }`
 }
 
-/** Side of the square tiles of the matrix product (each invocation computes one output). */
-export const TILE = 16
+/** Side of the square output tiles of the matrix product (one workgroup each). */
+export const TILE = 32
+/** Depth of the slices of a and b a workgroup holds in its memory at once. */
+const DEPTH = 16
+/** Side of the block of outputs each invocation computes (TILE / 8: 8 × 8 invocations a workgroup). */
+const BLOCK = 4
 
 /**
- * Batched matrix product over tiles kept in workgroup memory; workgroup (x, y, z) computes the
- * tile at column x, row y of matrix z. meta: [m, n, k, transA, transB, aBatchStride, bBatchStride]
+ * Batched matrix product, register-tiled: workgroup (x, y, z) computes the 32 × 32 tile at column
+ * x, row y of matrix z with 8 × 8 invocations of 4 × 4 outputs each, over slices of 16 along k that
+ * its 64 invocations load together into workgroup memory (each value of a and b read from memory
+ * once per tile, each slice shared by 16 products an invocation). Every output sums its k terms in
+ * order, as the one-output-per-invocation kernel did. meta: [m, n, k, transA, transB, aBatchStride, bBatchStride]
  */
 export const matmulShader = (): string => `${header(['var<storage, read> a: array<f32>', 'var<storage, read> b: array<f32>', 'var<storage, read_write> out: array<f32>'])}
-var<workgroup> ta: array<array<f32, ${TILE}>, ${TILE}>;
-var<workgroup> tb: array<array<f32, ${TILE}>, ${TILE}>;
-@compute @workgroup_size(${TILE}, ${TILE})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+var<workgroup> ta: array<array<f32, ${DEPTH}>, ${TILE}>;
+var<workgroup> tb: array<array<f32, ${TILE}>, ${DEPTH}>;
+@compute @workgroup_size(${TILE / BLOCK}, ${TILE / BLOCK})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let m = info[0];
   let n = info[1];
   let k = info[2];
@@ -255,24 +262,43 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let transB = info[4] != 0u;
   let aBase = wid.z * info[5];
   let bBase = wid.z * info[6];
-  let row = wid.y * ${TILE}u + lid.y;
-  let col = wid.x * ${TILE}u + lid.x;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < k; k0 += ${TILE}u) {
-    // a[row, k0 + lid.x] and b[k0 + lid.y, col], zero outside the matrices
-    let ak = k0 + lid.x;
-    var av = 0.0;
-    if (row < m && ak < k) { av = a[aBase + select(row * k + ak, ak * m + row, transA)]; }
-    ta[lid.y][lid.x] = av;
-    let bk = k0 + lid.y;
-    var bv = 0.0;
-    if (bk < k && col < n) { bv = b[bBase + select(bk * n + col, col * k + bk, transB)]; }
-    tb[lid.y][lid.x] = bv;
+  let row0 = wid.y * ${TILE}u;
+  let col0 = wid.x * ${TILE}u;
+  var acc: array<array<f32, ${BLOCK}>, ${BLOCK}>;
+  for (var k0 = 0u; k0 < k; k0 += ${DEPTH}u) {
+    // the slices a[row0 .., k0 ..] and b[k0 .., col0 ..], zero outside the matrices
+    for (var e = 0u; e < ${(TILE * DEPTH) / 64}u; e++) {
+      let ia = t + e * 64u;
+      let ar = row0 + ia / ${DEPTH}u;
+      let ak = k0 + ia % ${DEPTH}u;
+      var av = 0.0;
+      if (ar < m && ak < k) { av = a[aBase + select(ar * k + ak, ak * m + ar, transA)]; }
+      ta[ia / ${DEPTH}u][ia % ${DEPTH}u] = av;
+      let bk = k0 + ia / ${TILE}u;
+      let bc = col0 + ia % ${TILE}u;
+      var bv = 0.0;
+      if (bk < k && bc < n) { bv = b[bBase + select(bk * n + bc, bc * k + bk, transB)]; }
+      tb[ia / ${TILE}u][ia % ${TILE}u] = bv;
+    }
     workgroupBarrier();
-    for (var j = 0u; j < ${TILE}u; j++) { acc += ta[lid.y][j] * tb[j][lid.x]; }
+    for (var j = 0u; j < ${DEPTH}u; j++) {
+      var ar: array<f32, ${BLOCK}>;
+      var bc: array<f32, ${BLOCK}>;
+      for (var r = 0u; r < ${BLOCK}u; r++) { ar[r] = ta[lid.y * ${BLOCK}u + r][j]; }
+      for (var c = 0u; c < ${BLOCK}u; c++) { bc[c] = tb[j][lid.x * ${BLOCK}u + c]; }
+      for (var r = 0u; r < ${BLOCK}u; r++) {
+        for (var c = 0u; c < ${BLOCK}u; c++) { acc[r][c] += ar[r] * bc[c]; }
+      }
+    }
     workgroupBarrier();
   }
-  if (row < m && col < n) { out[wid.z * m * n + row * n + col] = acc; }
+  for (var r = 0u; r < ${BLOCK}u; r++) {
+    let row = row0 + lid.y * ${BLOCK}u + r;
+    for (var c = 0u; c < ${BLOCK}u; c++) {
+      let col = col0 + lid.x * ${BLOCK}u + c;
+      if (row < m && col < n) { out[wid.z * m * n + row * n + col] = acc[r][c]; }
+    }
+  }
 }`
 
 /** out[o, j, i] = x[o, idx[j], i], as bits (any 4-byte dtype). meta: [outer, axisSize, inner, count of indices] */
