@@ -52,6 +52,9 @@ export class Backend {
   #recorded = 0
   /** Buffers to destroy once the recorded work that may use them is submitted. */
   #trash: GpuBuffer[] = []
+  /** The meta buffers of the recorded dispatches, free again (by byte size) once they are submitted. */
+  #metaRecorded: GpuBuffer[] = []
+  readonly #metaFree = new Map<number, GpuBuffer[]>()
   /** Whether a flush at the end of the current task is scheduled. */
   #scheduled = false
   /** Command buffers submitted so far (a measure of batching). */
@@ -166,6 +169,25 @@ export class Backend {
     const trash = this.#trash
     this.#trash = []
     for (const b of trash) b.destroy()
+    // a write to a meta buffer now is queued after the submitted work that reads it
+    for (const b of this.#metaRecorded) {
+      const list = this.#metaFree.get(b.size)
+      if (list === undefined) this.#metaFree.set(b.size, [b])
+      else list.push(b)
+    }
+    this.#metaRecorded = []
+  }
+
+  /**
+   * A buffer holding a dispatch's meta words: a free one of its size (none that recorded work not
+   * yet submitted may read, so the write cannot overtake a reader), or a new one.
+   */
+  #meta(meta: ReadonlyArray<number>): GpuBuffer {
+    const words = Uint32Array.from(meta)
+    const b = this.#metaFree.get(Math.max(4, words.byteLength))?.pop() ?? this.device.createBuffer({ size: Math.max(4, words.byteLength), usage: STORAGE | COPY_DST })
+    if (words.length > 0) this.device.queue.writeBuffer(b, 0, words)
+    this.#metaRecorded.push(b)
+    return b
   }
 
   /** The encoder to record into, with a flush scheduled at the end of the current task. */
@@ -222,7 +244,7 @@ export class Backend {
   dispatch(code: string, meta: ReadonlyArray<number>, buffers: ReadonlyArray<GpuBuffer>, groups: readonly [number, number, number]): void {
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return
     const pipeline = this.#pipeline(code)
-    const info = this.words(Uint32Array.from(meta))
+    const info = this.#meta(meta)
     const group = this.device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: [info, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
@@ -232,7 +254,6 @@ export class Backend {
     pass.setBindGroup(0, group)
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2])
     pass.end()
-    this.#trash.push(info)
     if (++this.#recorded >= BATCH) this.flush()
   }
 
