@@ -44,19 +44,22 @@ export interface TraceBox {
 
 /**
  * The elements of a tensor held in a device's memory (a WebGPU buffer) instead of a typed array.
- * Only float32 tensors live on a device. The object is shared by every tensor that views the
- * same elements (a reshape, a traced value); the device frees its memory once none is left.
+ * float32 tensors live on a device, and the int32 results of operations there (argmax's
+ * indices). The object is shared by every tensor that views the same elements (a reshape, a
+ * traced value); the device frees its memory once none is left.
  * @internal
  */
 export interface DeviceStorage {
   /** The device's name, for messages: `'webgpu'`. */
   readonly device: string
-  /** Number of float32 elements. */
+  /** Number of elements (4 bytes each). */
   readonly size: number
+  /** Element type of the tensors viewing it. */
+  readonly dtype: 'float32' | 'int32'
 }
 
-/** The host buffer of a tensor whose elements live on a device: empty, so no kernel can read it by mistake. */
-const ON_DEVICE = new Float32Array(0)
+/** The host buffers of tensors whose elements live on a device: empty, so no kernel can read them by mistake. */
+const ON_DEVICE = { float32: new Float32Array(0), int32: new Int32Array(0) } as const
 
 /**
  * An immutable n-dimensional array.
@@ -146,8 +149,8 @@ export class Tensor {
  */
 export const fromBuffer = (data: Buffer, shape: Shape): Tensor => make(data, shape, undefined, undefined)
 
-/** A float32 tensor of `shape` whose elements are held by a device. @internal */
-export const fromDevice = (storage: DeviceStorage, shape: Shape): Tensor => make(ON_DEVICE, shape, undefined, storage)
+/** A tensor of `shape` (and of the storage's dtype) whose elements are held by a device. @internal */
+export const fromDevice = (storage: DeviceStorage, shape: Shape): Tensor => make(ON_DEVICE[storage.dtype], shape, undefined, storage)
 
 /** Where a tensor's elements live on a device; undefined for the (usual) host tensor. @internal */
 export const deviceOf = (t: Tensor): DeviceStorage | undefined => peekDevice(t)
@@ -157,7 +160,7 @@ const deviceRead = (op: string, t: Tensor, device: DeviceStorage): never =>
   fail(
     'TRACED_READ',
     op,
-    `the float32 tensor of shape [${t.shape.join(', ')}] lives on ${device.device}, so its contents cannot be read synchronously${op === 'read' ? ' by an operation that runs on the CPU' : ''}. ` +
+    `the ${t.dtype} tensor of shape [${t.shape.join(', ')}] lives on ${device.device}, so its contents cannot be read synchronously${op === 'read' ? ' by an operation that runs on the CPU' : ''}. ` +
       'Use the async read: await Tensor.data(x) for the values, or await Tensor.toCpu(x) for a CPU tensor to pass on.',
   )
 

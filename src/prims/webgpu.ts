@@ -1,7 +1,8 @@
 /**
- * The WebGPU backend, first stage: float32 tensors can live in GPU memory, and the elementwise
- * maps, reductions, matrix products, layout moves, gather, scatterAdd, convolutions and pooling
- * run there as WGSL kernels.
+ * The WebGPU backend: float32 tensors can live in GPU memory, and every primitive runs there as
+ * a WGSL kernel: the elementwise maps, reductions and arg-reductions (argmax's int32 indices stay
+ * on the GPU too), matrix products, layout moves, gather, scatterAdd, oneHot, convolutions
+ * (grouped and depthwise included) and pooling.
  *
  * ```ts
  * import { Tensor as T, useWebGpu } from 'puregrad'
@@ -14,7 +15,10 @@
  * Tensors move explicitly (`Tensor.toGpu`, `await Tensor.toCpu`): an operation with a device
  * input runs on the device, uploading its host inputs (scalars, labels, indices). Synchronous
  * reads of a device tensor (`item`, `toArray`, …) are refused with TRACED_READ, naming the async
- * read to use, and so is an operation without a WebGPU kernel yet. float64 stays on the CPU.
+ * read to use, and so is what needs the values on the host (a cast to int32 checks them). float64
+ * stays on the CPU. A tensor past the device's buffer limits is refused (RESOURCE_LIMIT); once the
+ * device is lost, its tensors are refused by every operation and read (NO_DEVICE) until
+ * `useWebGpu` sets up a new device and they are recomputed from host tensors.
  *
  * It lives with the primitives, not the kernels: it installs an evaluator of primitives in `bind`
  * (`eval/webgpu.ts`), above the WGSL kernels and the device (`kernels/webgpu`).
@@ -49,11 +53,22 @@ export interface WebGpuOptions {
 }
 
 let backend: Backend | undefined
+/** Why the last device was lost, until `useWebGpu` sets up a new one. */
+let lostReason: string | undefined
+
+/** The backend installed by `useWebGpu` (undefined before it, and after a loss). @internal */
+export const webGpuInstalled = (): Backend | undefined => backend
 
 /** The backend installed by `useWebGpu`, or NO_DEVICE naming `op`. @internal */
 export const webGpuBackend = (op: string): Backend =>
   backend ??
-  fail('NO_DEVICE', op, 'no WebGPU device is set up; call await useWebGpu() first (in a browser with WebGPU, or a runtime that provides navigator.gpu).')
+  fail(
+    'NO_DEVICE',
+    op,
+    lostReason === undefined
+      ? 'no WebGPU device is set up; call await useWebGpu() first (in a browser with WebGPU, or a runtime that provides navigator.gpu).'
+      : `the WebGPU device was lost (${lostReason}); call await useWebGpu() again for a new device, then move host tensors there with Tensor.toGpu.`,
+  )
 
 /**
  * Sets up WebGPU: asks `navigator.gpu` for an adapter and a device, and from then on runs every
@@ -80,12 +95,14 @@ export const useWebGpu = async (options: WebGpuOptions = {}): Promise<WebGpuStat
   if (backend === undefined) {
     const device = await adapter.requestDevice()
     backend = new Backend(device)
+    lostReason = undefined
     useDeviceEvaluator(evaluator(backend))
     const lost = backend
-    void device.lost.then(() => {
+    // the lost device's evaluator stays installed: it refuses (NO_DEVICE) the tensors left on it
+    void device.lost.then((info) => {
       if (backend === lost) {
         backend = undefined
-        useDeviceEvaluator(undefined)
+        lostReason = info.message === '' ? 'the device was destroyed' : info.message
       }
     })
   }

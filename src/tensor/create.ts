@@ -400,7 +400,7 @@ export const cast = (t: Tensor, dtype: DType): Tensor => {
   if (dtype === t.dtype) return t
   if (dtype === 'int32' && !isAbstract(t)) {
     // the whole batch under vmap, not the example's view of it
-    const src = dataOf(concrete(t))
+    const src = dataOf(concrete(t), 'cast')
     for (let i = 0; i < src.length; i++) {
       const v = src[i]!
       if (!Number.isFinite(v) || v >= 2147483648 || v < -2147483648) fail('INVALID_VALUE', 'cast', `element ${i} is ${v}, which has no int32 value; clean the tensor before casting.`)

@@ -38,12 +38,15 @@ export const toGpu = (t: Tensor): Tensor => {
  * assert.deepStrictEqual(await T.data(T.tensor([[1, 2], [3, 4]])), Float32Array.of(1, 2, 3, 4))
  * @category gpu
  */
-export const data = async (t: Tensor): Promise<Float32Array | Float64Array | Int32Array> => {
-  const c = concrete(checkReadable('data', checkTensor('data', t)))
+export const data = (t: Tensor): Promise<Float32Array | Float64Array | Int32Array> => read('data', t)
+
+/** The values of `t` for the read `op`: from the device that holds them (refused, NO_DEVICE, once it is lost). */
+const read = async (op: string, t: Tensor): Promise<Float32Array | Float64Array | Int32Array> => {
+  const c = concrete(checkReadable(op, checkTensor(op, t)))
   const d = deviceOf(c)
-  if (d === undefined) return readOf('data', c).slice()
-  if (!(d instanceof GpuStorage)) return fail('INVALID_ARGUMENT', 'data', `the tensor lives on ${d.device}, which this build cannot read.`)
-  return webGpuBackend('data').download(d)
+  if (d === undefined) return readOf(op, c).slice()
+  if (!(d instanceof GpuStorage)) return fail('INVALID_ARGUMENT', op, `the tensor lives on ${d.device}, which this build cannot read.`)
+  return d.owner.download(d, op)
 }
 
 /**
@@ -60,7 +63,7 @@ export const data = async (t: Tensor): Promise<Float32Array | Float64Array | Int
 export const toCpu = async (t: Tensor): Promise<Tensor> => {
   checkTensor('toCpu', t)
   if (deviceOf(concrete(t)) === undefined) return t
-  return fromBuffer(await data(t), t.shape)
+  return fromBuffer(await read('toCpu', t), t.shape)
 }
 
 /**

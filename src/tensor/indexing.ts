@@ -3,7 +3,7 @@ import { type DType, checkDType } from '../core/dtype.js'
 import { fail, showShape } from '../core/errors.js'
 import { checkOptions } from '../core/options.js'
 import { type Shape, normalizeAxis, sameShape, shapeOrThrow } from '../core/shape.js'
-import { type Tensor, checkTensor, dataOf, isAbstract, isTensor } from '../core/Tensor.js'
+import { type Tensor, checkTensor, dataOf, deviceOf, isAbstract, isTensor } from '../core/Tensor.js'
 import { bind } from '../prims/bind.js'
 import { checkValue, fromArray } from './create.js'
 
@@ -90,6 +90,8 @@ export interface OneHotOptions {
 /**
  * One-hot encoding: shape indices.shape + [depth], `on` (1) at each index and `off` (0)
  * elsewhere. An index outside [0, depth) is refused (TensorFlow silently writes a zero row).
+ * Indices on the GPU (argmax's) cannot be checked without a read: their rows are computed there
+ * (float32 only), and an index outside [0, depth) gives a row of NaN.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -105,7 +107,8 @@ export const oneHot = (indices: Indices, depth: number, opts: OneHotOptions = {}
   checkDType(op, dtype)
   if (!Number.isInteger(depth) || depth < 1) fail('INVALID_ARGUMENT', op, `depth must be a whole number ≥ 1; got ${depth}.`)
   const ix = toIndexTensor(op, indices)
-  const src = isAbstract(ix) ? new Int32Array(0) : dataOf(ix) // traced by jit: the kernel checks the labels when the program runs
+  // traced by jit: the kernel checks the labels when the program runs; on the GPU, its rows of NaN mark them
+  const src = isAbstract(ix) || deviceOf(ix) !== undefined ? new Int32Array(0) : dataOf(ix)
   const offV = checkValue(op, dtype, off, () => 'the off value')
   const onV = checkValue(op, dtype, on, () => 'the on value')
   for (let i = 0; i < src.length; i++) {

@@ -13,6 +13,10 @@
  */
 import { Ad, Data, Loss, Net, Optim, Rng, Tensor as T, Train, Tree, useWebGpu } from '../../src/index.js'
 import { webGpuBackend } from '../../src/prims/webgpu.js'
+import { Backend } from '../../src/kernels/webgpu/backend.js'
+import type { Gpu } from '../../src/kernels/webgpu/gpu.js'
+import { fromDevice } from '../../src/core/Tensor.js'
+import { fusedGpuRuns } from '../../src/prims/eval/webgpuFused.js'
 import { retainedBytes } from '../../src/ad/memory.js'
 
 interface Tol {
@@ -57,6 +61,18 @@ const agree = async (name: string, f: (...xs: T.Tensor[]) => T.Tensor, xs: T.Ten
     await compare(name, f(...xs), f(...xs.map(T.toGpu)), tol, scaled ? f(...xs.map((x) => T.abs(x))) : undefined)
   } catch (e) {
     failures.push(`${name}: threw ${String(e)}`)
+  }
+}
+
+/** Like `refused`, for a promise's rejection; the error must also name `op`. */
+const refusedAsync = async (name: string, f: () => Promise<unknown>, code: string, op: string, mention: RegExp): Promise<void> => {
+  checked.push(name)
+  try {
+    await f()
+    failures.push(`${name}: not refused`)
+  } catch (e) {
+    const err = e as { code?: string; op?: string; message?: string }
+    if (err.code !== code || err.op !== op || !mention.test(err.message ?? '')) failures.push(`${name}: ${err.code} (${err.op}) ${err.message}`)
   }
 }
 
@@ -131,7 +147,7 @@ export const run = async (): Promise<unknown> => {
 
   // matrix products: every transpose flag, sizes off the 16 tile, batched and broadcast
   const MATMUL: Tol = { atol: 1e-6, rtol: 2e-6 }
-  for (const [m, n, k] of [[1, 1, 1], [5, 7, 3], [16, 16, 16], [17, 33, 19], [64, 10, 130]] as const) {
+  for (const [m, n, k] of [[1, 1, 1], [5, 7, 3], [16, 16, 16], [17, 33, 19], [64, 10, 130], [70, 97, 33]] as const) {
     for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as const) {
       const a = rand(ta ? [k, m] : [m, k])
       const b = rand(tb ? [n, k] : [k, n])
@@ -193,6 +209,55 @@ export const run = async (): Promise<unknown> => {
   // compositions: softmax and log-softmax are built from the kernels above
   await agree('softmax', (x) => T.softmax(x), [rand([6, 10], -10, 10)], TRANSCENDENTAL)
   await agree('logSoftmax', (x) => T.logSoftmax(x), [rand([6, 10], -10, 10)], { atol: 1e-5, rtol: 1e-5 })
+
+  // arg-reductions (exact: the index of the first maximum / minimum, or of the first NaN), short
+  // axes one invocation per cell, long ones (past 16) a workgroup per cell; ties on a coarse grid
+  for (const op of ['argmax', 'argmin'] as const) {
+    const f = T[op]
+    for (const axis of [0, 1, 2, -1]) await agree(`${op} [5, 7, 9] axis ${axis}`, (x) => f(x, axis), [rand([5, 7, 9])])
+    await agree(`${op} keepdims`, (x) => f(x, 1, true), [rand([4, 6, 3])])
+    await agree(`${op} with ties`, (x) => f(x, 1), [T.round(rand([6, 40], -2, 2))])
+    await agree(`${op} of a long axis (workgroup per cell)`, (x) => f(x, 0), [T.round(rand([1000, 3], -50, 50))])
+    await agree(`${op} of 70000 elements`, (x) => f(x, 0), [rand([70_000])])
+    await agree(`${op} with NaN and ±Infinity`, (x) => f(T.reshape(x, [3, -1]), 1), [T.concat([rand([21]), T.tensor([NaN, 1, Infinity, -Infinity, NaN, -0])])])
+    await agree(`${op} with NaN in a long axis`, (x) => f(x, 0), [T.concat([rand([40]), T.tensor([NaN]), rand([30]), T.tensor([NaN])])])
+  }
+  // int32 device tensors (argmax's indices): exact comparisons with host labels, moves of their
+  // bits, where on an int32 condition, the cast to float32 and oneHot rows
+  const labels20 = T.tensor(Array.from({ length: 20 }, (_, i) => (i * 7) % 6), 'int32')
+  await agree('equal of argmax and int32 labels', (x) => T.equal(T.argmax(x, 1), labels20), [rand([20, 6])])
+  await agree('accuracy: mean of the cast of equal(argmax, labels)', (x) => T.mean(T.cast(T.equal(T.argmax(x, 1), labels20), 'float32')), [rand([20, 6])])
+  await agree('maximum and less of int32 indices', (x) => T.less(T.maximum(T.argmax(x, 1), T.argmin(x, 1)), labels20), [rand([20, 6])])
+  await agree('moves of int32 indices', (x) => T.concat([T.pad(T.transpose(T.argmax(x, 2), [1, 0]), [[1, 0], [0, 2]], -3), T.slice(T.broadcastTo(T.argmin(x, 2, true), [2, 4, 3, 1]), [1, 0, 0, 0], [1, 4, 3, 1])].map((t) => T.reshape(t, [-1]))), [rand([4, 3, 5])])
+  await agree('gather of int32 indices', (x) => T.gather(T.argmax(x, 1), [2, 0, 2]), [rand([3, 5])])
+  await agree('where with an int32 condition', (x, y) => T.where(T.equal(T.argmax(x, 1), labels20), T.sum(x, 1), y), [rand([20, 6]), rand([20])])
+  await agree('cast of int32 indices to float32', (x) => T.cast(T.argmax(x, 0), 'float32'), [rand([9, 4])])
+  await agree('oneHot of argmax', (x) => T.oneHot(T.argmax(x, 1), 6), [rand([7, 6])])
+  await agree('oneHot of argmin with on/off', (x) => T.oneHot(T.argmin(x, 1), 5, { on: 4, off: -1 }), [rand([7, 5])])
+  checked.push('oneHot of device indices out of range: rows of NaN')
+  try {
+    const rows = await T.data(T.oneHot(T.argmax(T.toGpu(T.tensor([[0, 1, 5], [7, 0, 0]])), 1), 2))
+    if (Array.from(rows).map(String).join() !== 'NaN,NaN,1,0') failures.push(`oneHot out of range on the GPU: ${Array.from(rows)}`)
+  } catch (e) {
+    failures.push(`oneHot out of range: threw ${String(e)}`)
+  }
+  refused('oneHot of device indices to int32', () => T.oneHot(T.argmax(T.toGpu(T.tensor([[0, 5]])), 1), 2, { dtype: 'int32' }), 'DTYPE_MISMATCH', /float32 rows only/)
+
+  // grouped and depthwise convolutions: forward, and both adjoints
+  const CONVG: Tol = { atol: 1e-6, rtol: 2e-6 }
+  const grouped: Array<[number[], number[], T.Conv2dOptions]> = [
+    [[2, 6, 6, 4], [3, 3, 2, 6], { groups: 2, padding: 'same' }],
+    [[2, 7, 5, 3], [3, 3, 1, 6], { groups: 3, strides: 2, dilations: 1, padding: [[1, 1], [2, 0]] }],
+    [[1, 9, 9, 4], [2, 2, 1, 4], { groups: 4, dilations: 2 }],
+  ]
+  for (const [xs, ws, opts] of grouped) {
+    const name = `grouped conv2d x [${xs}] w [${ws}] ${JSON.stringify(opts)}`
+    await agree(name, (x, w) => T.conv2d(x, w, opts), [rand(xs), rand(ws)], CONVG, true)
+    const r = rand(T.conv2d(T.zeros(xs), T.zeros(ws), opts).shape as number[])
+    for (const [which, arg] of [['input', 0], ['filter', 1]] as const) {
+      await agree(`${name}: gradient by the ${which}`, (x, w, rr) => Ad.grad((a: T.Tensor, b: T.Tensor) => T.sum(T.mul(T.conv2d(a, b, opts), rr)), { argnums: arg })(x, w) as T.Tensor, [rand(xs), rand(ws), r], CONVG, true)
+    }
+  }
 
   // a small MLP: loss and gradient on the GPU against the CPU
   const net = Net.serial(Net.dense(16), Net.relu, Net.dense(3))
@@ -328,6 +393,46 @@ export const run = async (): Promise<unknown> => {
   const jitted = Ad.jit((a: T.Tensor, b: T.Tensor) => T.sum(T.mul(T.tanh(a), b), 1))
   await agree('jit of a function', (a, b) => jitted(a, b), [rand([4, 6]), rand([6])], TRANSCENDENTAL, true)
   await agree('jit of a gradient', (a, b) => Ad.jit(Ad.grad((p: T.Tensor, q: T.Tensor) => T.sum(T.square(T.matmul(p, q)))))(a, b) as T.Tensor, [rand([3, 4]), rand([4, 2])], MATMUL, true)
+  // jit with GPU inputs runs each fused elementwise group as one generated kernel: against the same
+  // operations one kernel each on the GPU (stated: |Δ| ≤ 1e-6 + 1e-6·|x|, room for a fused
+  // multiply-add the compiler may form across what were two kernels) and against the CPU
+  const FUSED: Tol = { atol: 1e-6, rtol: 1e-6 }
+  const fusedCases: Array<[string, (...xs: T.Tensor[]) => T.Tensor, number[][]]> = [
+    ['a chain with broadcasts', (a, b, c) => T.mul(T.tanh(T.add(T.mul(a, b), c)), T.sigmoid(T.sub(a, c))), [[5, 6], [6], [5, 1]]],
+    ['where, comparisons and a constant', (a, b) => T.where(T.greater(a, b), T.exp(T.mul(a, 0.5)), T.maximum(T.square(b), T.neg(a))), [[300], [300]]],
+    ['maps with NaN and division', (a, b) => T.add(T.div(T.log(T.abs(a)), T.add(b, 3)), T.relu(T.rsqrt(T.abs(b)))), [[4, 3, 7], [3, 7]]],
+    ['a scalar input', (a, s) => T.sub(T.mul(T.softplus(a), s), T.erf(a)), [[2, 9], []]],
+  ]
+  for (const [name, f, shapes] of fusedCases) {
+    checked.push(`jit fused on the GPU: ${name}`)
+    try {
+      const xs = shapes.map((sh) => rand(sh, -3, 3))
+      const gs = xs.map(T.toGpu)
+      const jf = Ad.jit(f)
+      const before = fusedGpuRuns()
+      const fused = jf(...gs)
+      if (fusedGpuRuns() === before) failures.push(`jit fused on the GPU: ${name}: no group ran as one kernel`)
+      await compare(`jit fused on the GPU: ${name}, against op by op on the GPU`, await T.toCpu(f(...gs)), fused, FUSED)
+      await compare(`jit fused on the GPU: ${name}, against the CPU`, f(...xs), fused, TRANSCENDENTAL)
+    } catch (e) {
+      failures.push(`jit fused on the GPU: ${name}: threw ${String(e)}`)
+    }
+  }
+  // a jitted training gradient: its fused groups (relu's derivative, the update's maps) on the GPU
+  checked.push('jit fused on the GPU: an MLP gradient')
+  try {
+    const lossOf = (p: Tree.Tree, xb: T.Tensor) => Loss.softmaxCrossEntropy(Net.forward(net, { params: p, state: [] }, xb).y, labels)
+    const gp = Tree.map(params, T.toGpu)
+    const before = fusedGpuRuns()
+    const jg = Ad.jit(Ad.grad(lossOf))(gp, T.toGpu(x))
+    if (fusedGpuRuns() === before) failures.push('jit fused on the GPU: an MLP gradient: no group ran as one kernel')
+    const og = Ad.grad(lossOf)(gp, T.toGpu(x))
+    const js = Tree.leaves(jg).map((l) => l.value as T.Tensor)
+    const os = Tree.leaves(og).map((l) => l.value as T.Tensor)
+    for (let i = 0; i < os.length; i++) await compare(`jit fused on the GPU: MLP gradient leaf ${i}`, await T.toCpu(os[i]!), js[i]!, { atol: 1e-6, rtol: 1e-5 })
+  } catch (e) {
+    failures.push(`jit fused on the GPU: an MLP gradient: threw ${String(e)}`)
+  }
   // the bytes a tape keeps count GPU tensors by their storage
   checked.push('retainedBytes')
   try {
@@ -342,12 +447,67 @@ export const run = async (): Promise<unknown> => {
   const g = T.toGpu(T.tensor([1, 2, 3]))
   refused('item of a GPU tensor', () => T.item(T.sum(g)), 'TRACED_READ', /await Tensor\.data/)
   refused('toArray of a GPU tensor', () => T.toArray(g), 'TRACED_READ', /await Tensor\.data/)
-  refused('argmax has no kernel yet', () => T.argmax(g), 'TRACED_READ', /await Tensor\.toCpu/)
+  refused('sum of int32 device indices', () => T.sum(T.argmax(T.reshape(g, [3, 1]), 1)), 'DTYPE_MISMATCH', /sum .*Tensor\.cast\(x, 'float32'\)/)
+  // a cast to int32 checks every value on the host first
+  refused('cast of a device tensor to int32', () => T.cast(g, 'int32'), 'TRACED_READ', /^cast: .*await Tensor\.toCpu/)
   refused('float64 to the GPU', () => T.toGpu(T.tensor([1], 'float64')), 'DTYPE_MISMATCH', /float32 only/)
   checked.push('toCpu')
   const back = await T.toCpu(T.mul(g, 2))
   if (T.isOnGpu(back) || T.toArray(back).join() !== '2,4,6') failures.push(`toCpu: ${String(back)}`)
   if (!/on webgpu/.test(String(g))) failures.push(`String of a GPU tensor: ${String(g)}`)
 
+  await badInput()
+
   return { status, checked: checked.length, failures, submitsPerStep, fitSubmitsPerStep }
+}
+
+/**
+ * Bad input, last (it loses the device): tensors past the device's buffer limits, tensors of two
+ * devices in one op, and tensors of a lost device (device.destroy() simulates the loss), each
+ * refused with a coded error naming the op; then a new device works.
+ */
+const badInput = async (): Promise<void> => {
+  const g0 = webGpuBackend('page')
+  const limits = g0.device.limits
+  const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize)
+  const tooMany = maxBytes / 4 + 1
+  refused('toGpu of a tensor past maxStorageBufferBindingSize', () => T.toGpu(T.zeros([tooMany])), 'RESOURCE_LIMIT', new RegExp(`toGpu.*${tooMany} elements.*maxStorageBufferBindingSize`))
+  const one = T.toGpu(T.ones([1]))
+  refused('broadcastTo past the buffer limit', () => T.broadcastTo(one, [tooMany]), 'RESOURCE_LIMIT', /broadcastTo.*maxBufferSize/)
+  const side = Math.ceil(Math.sqrt(tooMany))
+  refused('matmul whose output is past the buffer limit', () => T.matmul(T.toGpu(T.ones([side, 1])), T.toGpu(T.ones([1, side]))), 'RESOURCE_LIMIT', /matmul.*split the batch/)
+  refused('the refusal names the limit', () => T.add(T.toGpu(T.ones([side, 1])), T.toGpu(T.ones([1, side]))), 'RESOURCE_LIMIT', new RegExp(`exceeds the ${maxBytes} bytes`))
+
+  // two live devices: a tensor made on another device than the installed one
+  const kept = T.toGpu(T.tensor([1, 2, 3]))
+  try {
+    const adapter = await (navigator as unknown as { gpu: Gpu }).gpu.requestAdapter()
+    const other = new Backend(await adapter!.requestDevice())
+    const foreign = fromDevice(other.upload(Float32Array.of(4, 5, 6), 'page'), [3])
+    refused('an op on tensors of two live devices', () => T.add(kept, foreign), 'INVALID_ARGUMENT', /add.*two different WebGPU devices/)
+    other.device.destroy()
+  } catch (e) {
+    failures.push(`two live devices: threw ${String(e)}`)
+  }
+
+  // the installed device lost: its tensors refused by every op and read, and toGpu until a new device
+  const device = g0.device
+  device.destroy()
+  await device.lost
+  refused('an op on a tensor of a lost device', () => T.add(kept, kept), 'NO_DEVICE', /add.*lost.*useWebGpu/)
+  refused('an op on a traced tensor of a lost device', () => Ad.grad((x: T.Tensor) => T.sum(T.exp(x)))(kept), 'NO_DEVICE', /exp.*lost/)
+  refused('toGpu after the loss', () => T.toGpu(T.tensor([1])), 'NO_DEVICE', /toGpu.*lost.*useWebGpu\(\) again/)
+  await refusedAsync('data of a tensor of a lost device', () => T.data(kept), 'NO_DEVICE', 'data', /lost/)
+  await refusedAsync('toCpu of a tensor of a lost device', () => T.toCpu(kept), 'NO_DEVICE', 'toCpu', /lost/)
+  checked.push('a new device after the loss')
+  try {
+    await useWebGpu()
+    if (webGpuBackend('page') === g0) failures.push('useWebGpu after the loss kept the lost device')
+    const fresh = T.toGpu(T.tensor([10, 20, 30]))
+    refused('an op mixing a lost device’s tensor with a new device’s', () => T.mul(kept, fresh), 'NO_DEVICE', /mul.*lost/)
+    refused('the same, the new device’s tensor first', () => T.mul(fresh, kept), 'NO_DEVICE', /mul.*lost/)
+    await compare('add on the new device', T.add(T.tensor([10, 20, 30]), T.tensor([1, 2, 3])), T.add(fresh, T.tensor([1, 2, 3])), EXACT)
+  } catch (e) {
+    failures.push(`a new device after the loss: threw ${String(e)}`)
+  }
 }

@@ -7,7 +7,7 @@ import { type DeviceStorage, dataOf, fromDevice } from '../../src/core/Tensor.js
 import { type DeviceEvaluator, useDeviceEvaluator } from '../../src/prims/bind.js'
 import { caught } from '../util.js'
 
-const storage = (size: number): DeviceStorage => ({ device: 'test-device', size })
+const storage = (size: number): DeviceStorage => ({ device: 'test-device', size, dtype: 'float32' })
 
 describe('tensors held by a device', () => {
   afterEach(() => void useDeviceEvaluator(undefined))

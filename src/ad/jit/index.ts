@@ -10,6 +10,7 @@ import { observing } from '../../prims/bind.js'
 import { isPlainRecord } from '../../tree/internal.js'
 import { flatten, rebuild } from './args.js'
 import { type Compiled, compile } from './execute.js'
+import { runOnDevice } from './gpu.js'
 import { dce, optimize, structureKey } from './optimize.js'
 import { type Program, showProgram } from './Program.js'
 import { replay, trace } from './trace.js'
@@ -135,9 +136,14 @@ export const jit = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, o
   return (...args: A): R => {
     const { leaves, key } = flatten(name, args)
     const staged = traces.get(key) ?? remember(traces, key, stage(name, f as (...args: never[]) => unknown, args, leaves), MAX_TRACES)
-    // GPU inputs: the program runs primitive by primitive, each on the device (no fused loops there yet)
-    const interpreted = observing() || leaves.some((x) => boxOf(x) !== undefined || deviceOf(x) !== undefined)
-    const outs = interpreted ? replay(staged.replayed(), leaves) : staged.compiled.run(leaves, staged.consts)
+    // traced inputs replay the program primitive by primitive; GPU inputs run its steps on the
+    // device, each fused group as one kernel
+    const interpreted = observing() || leaves.some((x) => boxOf(x) !== undefined)
+    const outs = interpreted
+      ? replay(staged.replayed(), leaves)
+      : leaves.some((x) => deviceOf(x) !== undefined)
+        ? runOnDevice(staged.compiled, leaves, staged.consts)
+        : staged.compiled.run(leaves, staged.consts)
     return rebuild(staged.result, outs) as R
   }
 }

@@ -30,7 +30,7 @@ export interface GpuEncoder {
 }
 
 export interface GpuDevice {
-  readonly limits: { readonly maxComputeWorkgroupsPerDimension: number; readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number }
+  readonly limits: { readonly maxComputeWorkgroupsPerDimension: number; readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number; readonly maxStorageBuffersPerShaderStage: number }
   readonly queue: {
     writeBuffer(buffer: GpuBuffer, offset: number, data: ArrayBufferView): void
     submit(commands: unknown[]): void

@@ -15,10 +15,10 @@ import type { BinaryOp, ReduceOp, UnaryOp } from '../Kernels.js'
 /** Number of invocations per workgroup of the one-dimensional kernels. */
 export const WG = 64
 
-const header = (bindings: ReadonlyArray<string>): string =>
+export const header = (bindings: ReadonlyArray<string>): string =>
   ['@group(0) @binding(0) var<storage, read> info: array<u32>;', ...bindings.map((b, i) => `@group(0) @binding(${i + 1}) ${b};`)].join('\n')
 
-const helpers = `
+export const helpers = `
 // runtime values: a constant expression may not hold NaN or infinity
 var<private> NAN_BITS: u32 = 0x7fc00000u;
 var<private> INF_BITS: u32 = 0x7f800000u;
@@ -77,7 +77,7 @@ fn pow_(a: f32, b: f32) -> f32 {
 `
 
 /** Each unary op's value on v (its NaN passes through untouched, except for the two predicates). */
-const unaryExpr: { readonly [P in UnaryOp]: string } = {
+export const unaryExpr: { readonly [P in UnaryOp]: string } = {
   neg: '-v', abs: 'abs(v)', sign: 'select(select(v, -1.0, v < 0.0), 1.0, v > 0.0)', exp: 'exp(v)', expm1: 'expm1_(v)',
   log: 'log(v)', log1p: 'log1p_(v)', sqrt: 'sqrt(v)', rsqrt: '1.0 / sqrt(v)', square: 'v * v', reciprocal: '1.0 / v',
   sin: 'sin(v)', cos: 'cos(v)', tanh: 'tanh_(v)', sigmoid: 'sigmoid_(v)', relu: 'max(v, 0.0)',
@@ -85,14 +85,14 @@ const unaryExpr: { readonly [P in UnaryOp]: string } = {
   isFinite: 'select(0.0, 1.0, is_finite(v))', isNaN: 'select(0.0, 1.0, is_nan(v))',
 }
 
-const binaryExpr: { readonly [P in BinaryOp]: string } = {
+export const binaryExpr: { readonly [P in BinaryOp]: string } = {
   add: 'a + b', sub: 'a - b', mul: 'a * b', div: 'a / b', pow: 'pow_(a, b)',
   maximum: 'select(max(a, b), nan_f(), is_nan(a) || is_nan(b))', minimum: 'select(min(a, b), nan_f(), is_nan(a) || is_nan(b))',
   atan2: 'atan2(a, b)', equal: 'select(0.0, 1.0, a == b)', notEqual: 'select(0.0, 1.0, a != b)', less: 'select(0.0, 1.0, a < b)',
   lessEqual: 'select(0.0, 1.0, a <= b)', greater: 'select(0.0, 1.0, a > b)', greaterEqual: 'select(0.0, 1.0, a >= b)',
 }
 
-const main1d = (body: string): string => `
+export const main1d = (body: string): string => `
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * ${WG}u;
@@ -114,7 +114,7 @@ ${main1d(`  if (i >= info[0]) { return; }
  * The offsets of operands read through strides at output element i. meta: [n, rank, shape…,
  * then per operand: offset, strides…]; `k` operands.
  */
-const stridedOffsets = (k: number): string => `
+export const stridedOffsets = (k: number): string => `
   let rank = info[1];
   var rem = i;
   var off: array<u32, ${k}>;
@@ -134,22 +134,42 @@ ${main1d(`  if (i >= info[0]) { return; }
 ${stridedOffsets(2)}
   out[i] = f(x[off[0]], y[off[1]]);`)}`
 
-/** out = c ≠ 0 ? a : b. meta as binary's, with three operands. */
-export const whereShader = (): string => `${header(['var<storage, read> c: array<f32>', 'var<storage, read> x: array<f32>', 'var<storage, read> y: array<f32>', 'var<storage, read_write> out: array<f32>'])}
+/** out = c ≠ 0 ? a : b, the branches copied as bits (float32 or int32); `intCondition` for an int32 c. meta as binary's, with three operands. */
+export const whereShader = (intCondition = false): string => `${header([`var<storage, read> c: array<${intCondition ? 'i32' : 'f32'}>`, 'var<storage, read> x: array<u32>', 'var<storage, read> y: array<u32>', 'var<storage, read_write> out: array<u32>'])}
 ${main1d(`  if (i >= info[0]) { return; }
 ${stridedOffsets(3)}
-  out[i] = select(y[off[2]], x[off[1]], c[off[0]] != 0.0);`)}`
+  out[i] = select(y[off[2]], x[off[1]], c[off[0]] != ${intCondition ? '0' : '0.0'});`)}`
 
-/** dst[dstOffset + Σ iₖ·dstStridesₖ] = src[srcOffset + Σ iₖ·srcStridesₖ]. meta as binary's: [n, rank, shape, src…, dst…] */
-export const copyShader = (): string => `${header(['var<storage, read> src: array<f32>', 'var<storage, read_write> dst: array<f32>'])}
+/** The int32 binary ops the GPU computes (exactly): comparisons, maximum and minimum. */
+export const INT_BINARY: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['maximum', 'minimum', 'equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'])
+
+const intBinaryExpr: { readonly [P in BinaryOp]?: string } = {
+  maximum: 'max(a, b)', minimum: 'min(a, b)', equal: 'select(0, 1, a == b)', notEqual: 'select(0, 1, a != b)', less: 'select(0, 1, a < b)',
+  lessEqual: 'select(0, 1, a <= b)', greater: 'select(0, 1, a > b)', greaterEqual: 'select(0, 1, a >= b)',
+}
+
+/** An op of INT_BINARY on int32 operands, to an int32 result. meta as binary's. */
+export const intBinaryShader = (op: BinaryOp): string => `${header(['var<storage, read> x: array<i32>', 'var<storage, read> y: array<i32>', 'var<storage, read_write> out: array<i32>'])}
+fn f(a: i32, b: i32) -> i32 { return ${intBinaryExpr[op]!}; }
+${main1d(`  if (i >= info[0]) { return; }
+${stridedOffsets(2)}
+  out[i] = f(x[off[0]], y[off[1]]);`)}`
+
+/** out = f32(x) for int32 x (exact below 2^24, rounded to nearest above, as the CPU's cast). meta: [n] */
+export const intToFloatShader = (): string => `${header(['var<storage, read> x: array<i32>', 'var<storage, read_write> out: array<f32>'])}
+${main1d(`  if (i >= info[0]) { return; }
+  out[i] = f32(x[i]);`)}`
+
+/** dst[dstOffset + Σ iₖ·dstStridesₖ] = src[srcOffset + Σ iₖ·srcStridesₖ], as bits (any 4-byte dtype). meta as binary's: [n, rank, shape, src…, dst…] */
+export const copyShader = (): string => `${header(['var<storage, read> src: array<u32>', 'var<storage, read_write> dst: array<u32>'])}
 ${main1d(`  if (i >= info[0]) { return; }
 ${stridedOffsets(2)}
   dst[off[1]] = src[off[0]];`)}`
 
-/** out[i] = value. meta: [n, bits of value] */
-export const fillShader = (): string => `${header(['var<storage, read_write> out: array<f32>'])}
+/** out[i] = value, as bits. meta: [n, bits of value] */
+export const fillShader = (): string => `${header(['var<storage, read_write> out: array<u32>'])}
 ${main1d(`  if (i >= info[0]) { return; }
-  out[i] = bitcast<f32>(info[1]);`)}`
+  out[i] = info[1];`)}`
 
 /** Cells of at most this many elements are reduced by one invocation each, in order. */
 export const SHORT_REDUCTION = 16
@@ -216,18 +236,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }`
 }
 
-/** Side of the square tiles of the matrix product (each invocation computes one output). */
-export const TILE = 16
+/** Side of the square output tiles of the matrix product (one workgroup each). */
+export const TILE = 32
+/** Depth of the slices of a and b a workgroup holds in its memory at once. */
+const DEPTH = 16
+/** Side of the block of outputs each invocation computes (TILE / 8: 8 × 8 invocations a workgroup). */
+const BLOCK = 4
 
 /**
- * Batched matrix product over tiles kept in workgroup memory; workgroup (x, y, z) computes the
- * tile at column x, row y of matrix z. meta: [m, n, k, transA, transB, aBatchStride, bBatchStride]
+ * Batched matrix product, register-tiled: workgroup (x, y, z) computes the 32 × 32 tile at column
+ * x, row y of matrix z with 8 × 8 invocations of 4 × 4 outputs each, over slices of 16 along k that
+ * its 64 invocations load together into workgroup memory (each value of a and b read from memory
+ * once per tile, each slice shared by 16 products an invocation). Every output sums its k terms in
+ * order, as the one-output-per-invocation kernel did. meta: [m, n, k, transA, transB, aBatchStride, bBatchStride]
  */
 export const matmulShader = (): string => `${header(['var<storage, read> a: array<f32>', 'var<storage, read> b: array<f32>', 'var<storage, read_write> out: array<f32>'])}
-var<workgroup> ta: array<array<f32, ${TILE}>, ${TILE}>;
-var<workgroup> tb: array<array<f32, ${TILE}>, ${TILE}>;
-@compute @workgroup_size(${TILE}, ${TILE})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+var<workgroup> ta: array<array<f32, ${DEPTH}>, ${TILE}>;
+var<workgroup> tb: array<array<f32, ${TILE}>, ${DEPTH}>;
+@compute @workgroup_size(${TILE / BLOCK}, ${TILE / BLOCK})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let m = info[0];
   let n = info[1];
   let k = info[2];
@@ -235,28 +262,47 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let transB = info[4] != 0u;
   let aBase = wid.z * info[5];
   let bBase = wid.z * info[6];
-  let row = wid.y * ${TILE}u + lid.y;
-  let col = wid.x * ${TILE}u + lid.x;
-  var acc = 0.0;
-  for (var k0 = 0u; k0 < k; k0 += ${TILE}u) {
-    // a[row, k0 + lid.x] and b[k0 + lid.y, col], zero outside the matrices
-    let ak = k0 + lid.x;
-    var av = 0.0;
-    if (row < m && ak < k) { av = a[aBase + select(row * k + ak, ak * m + row, transA)]; }
-    ta[lid.y][lid.x] = av;
-    let bk = k0 + lid.y;
-    var bv = 0.0;
-    if (bk < k && col < n) { bv = b[bBase + select(bk * n + col, col * k + bk, transB)]; }
-    tb[lid.y][lid.x] = bv;
+  let row0 = wid.y * ${TILE}u;
+  let col0 = wid.x * ${TILE}u;
+  var acc: array<array<f32, ${BLOCK}>, ${BLOCK}>;
+  for (var k0 = 0u; k0 < k; k0 += ${DEPTH}u) {
+    // the slices a[row0 .., k0 ..] and b[k0 .., col0 ..], zero outside the matrices
+    for (var e = 0u; e < ${(TILE * DEPTH) / 64}u; e++) {
+      let ia = t + e * 64u;
+      let ar = row0 + ia / ${DEPTH}u;
+      let ak = k0 + ia % ${DEPTH}u;
+      var av = 0.0;
+      if (ar < m && ak < k) { av = a[aBase + select(ar * k + ak, ak * m + ar, transA)]; }
+      ta[ia / ${DEPTH}u][ia % ${DEPTH}u] = av;
+      let bk = k0 + ia / ${TILE}u;
+      let bc = col0 + ia % ${TILE}u;
+      var bv = 0.0;
+      if (bk < k && bc < n) { bv = b[bBase + select(bk * n + bc, bc * k + bk, transB)]; }
+      tb[ia / ${TILE}u][ia % ${TILE}u] = bv;
+    }
     workgroupBarrier();
-    for (var j = 0u; j < ${TILE}u; j++) { acc += ta[lid.y][j] * tb[j][lid.x]; }
+    for (var j = 0u; j < ${DEPTH}u; j++) {
+      var ar: array<f32, ${BLOCK}>;
+      var bc: array<f32, ${BLOCK}>;
+      for (var r = 0u; r < ${BLOCK}u; r++) { ar[r] = ta[lid.y * ${BLOCK}u + r][j]; }
+      for (var c = 0u; c < ${BLOCK}u; c++) { bc[c] = tb[j][lid.x * ${BLOCK}u + c]; }
+      for (var r = 0u; r < ${BLOCK}u; r++) {
+        for (var c = 0u; c < ${BLOCK}u; c++) { acc[r][c] += ar[r] * bc[c]; }
+      }
+    }
     workgroupBarrier();
   }
-  if (row < m && col < n) { out[wid.z * m * n + row * n + col] = acc; }
+  for (var r = 0u; r < ${BLOCK}u; r++) {
+    let row = row0 + lid.y * ${BLOCK}u + r;
+    for (var c = 0u; c < ${BLOCK}u; c++) {
+      let col = col0 + lid.x * ${BLOCK}u + c;
+      if (row < m && col < n) { out[wid.z * m * n + row * n + col] = acc[r][c]; }
+    }
+  }
 }`
 
-/** out[o, j, i] = x[o, idx[j], i]. meta: [outer, axisSize, inner, count of indices] */
-export const gatherShader = (): string => `${header(['var<storage, read> x: array<f32>', 'var<storage, read> idx: array<i32>', 'var<storage, read_write> out: array<f32>'])}
+/** out[o, j, i] = x[o, idx[j], i], as bits (any 4-byte dtype). meta: [outer, axisSize, inner, count of indices] */
+export const gatherShader = (): string => `${header(['var<storage, read> x: array<u32>', 'var<storage, read> idx: array<i32>', 'var<storage, read_write> out: array<u32>'])}
 ${main1d(`  let inner = info[2];
   let m = info[3];
   if (i >= info[0] * m * inner) { return; }
@@ -264,6 +310,78 @@ ${main1d(`  let inner = info[2];
   let j = (i / inner) % m;
   let o = i / (inner * m);
   out[i] = x[(o * info[1] + u32(idx[j])) * inner + c];`)}`
+
+/**
+ * out[o, j] = the index along the axis of the first maximum (minimum) of x[o, ·, j], or of its
+ * first NaN: the order of the TypeScript kernel. Candidates combine by (NaN first, then the
+ * larger (smaller) value, then the smaller index), an order that does not depend on how the
+ * axis is split, so long axes get one workgroup each (as `reduceShader`'s) and short ones one
+ * invocation. meta: [cells = outer · inner, axis size, inner]
+ */
+export const argReduceShader = (op: 'argmax' | 'argmin', short: boolean): string => {
+  const common = `${header(['var<storage, read> x: array<f32>', 'var<storage, read_write> out: array<i32>'])}
+${helpers}
+// whether candidate (v, i) comes before (bv, bi); bi < 0 is no candidate yet
+fn before(v: f32, i: i32, bv: f32, bi: i32) -> bool {
+  if (bi < 0) { return i >= 0; }
+  if (i < 0) { return false; }
+  let vn = is_nan(v);
+  let bn = is_nan(bv);
+  if (vn != bn) { return vn; }
+  if (!vn && v != bv) { return v ${op === 'argmax' ? '>' : '<'} bv; }
+  return i < bi;
+}`
+  if (short) {
+    return `${common}
+${main1d(`  let n = info[1];
+  let inner = info[2];
+  if (i >= info[0]) { return; }
+  let base = (i / inner) * n * inner + i % inner;
+  var bv = 0.0;
+  var bi = -1;
+  for (var r = 0u; r < n; r++) {
+    let v = x[base + r * inner];
+    if (before(v, i32(r), bv, bi)) { bv = v; bi = i32(r); }
+  }
+  out[i] = max(bi, 0);`)}`
+  }
+  return `${common}
+var<workgroup> pv: array<f32, ${WG}>;
+var<workgroup> pi: array<i32, ${WG}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let cell = wid.x + wid.y * nwg.x;
+  let n = info[1];
+  let inner = info[2];
+  var bv = 0.0;
+  var bi = -1;
+  if (cell < info[0]) {
+    let base = (cell / inner) * n * inner + cell % inner;
+    for (var r = t; r < n; r += ${WG}u) {
+      let v = x[base + r * inner];
+      if (before(v, i32(r), bv, bi)) { bv = v; bi = i32(r); }
+    }
+  }
+  pv[t] = bv;
+  pi[t] = bi;
+  workgroupBarrier();
+  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
+    if (t < s && before(pv[t + s], pi[t + s], pv[t], pi[t])) { pv[t] = pv[t + s]; pi[t] = pi[t + s]; }
+    workgroupBarrier();
+  }
+  if (t == 0u && cell < info[0]) { out[cell] = max(pi[0], 0); }
+}`
+}
+
+/**
+ * out[i, d] = on if idx[i] = d else off, as bits; an index outside [0, depth) gives a row of
+ * `bad` (NaN: the device cannot refuse it as the CPU does). meta: [count of indices, depth, on bits, off bits, bad bits]
+ */
+export const oneHotShader = (): string => `${header(['var<storage, read> idx: array<i32>', 'var<storage, read_write> out: array<u32>'])}
+${main1d(`  let depth = info[1];
+  if (i >= info[0] * depth) { return; }
+  let v = idx[i / depth];
+  out[i] = select(select(info[3], info[2], v == i32(i % depth)), info[4], v < 0 || v >= i32(depth));`)}`
 
 /**
  * The adjoint of gather without atomics: each output element sums the rows that land on it,
@@ -282,11 +400,17 @@ ${main1d(`  let n = info[1];
   for (var p = start[r]; p < start[r + 1u]; p++) { acc += u[(o * m + list[p]) * inner + c]; }
   out[i] = acc;`)}`
 
-/** The geometry of a convolution, from meta: [batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft]. */
+/**
+ * The geometry of a convolution, from meta: [batch, inH, inW, inC, outH, outW, outC, kH, kW,
+ * strideH, strideW, dilationH, dilationW, padTop, padLeft, groups]. With groups, the filter is
+ * [kH, kW, cg = inC / groups, outC] and output channel o reads input channels g·cg … g·cg + cg − 1
+ * of its group g = ⌊o / og⌋, og = outC / groups.
+ */
 const convGeometry = `
   let batch = i32(info[0]); let inH = i32(info[1]); let inW = i32(info[2]); let inC = i32(info[3]);
   let outH = i32(info[4]); let outW = i32(info[5]); let outC = i32(info[6]); let kH = i32(info[7]); let kW = i32(info[8]);
-  let sH = i32(info[9]); let sW = i32(info[10]); let dH = i32(info[11]); let dW = i32(info[12]); let pT = i32(info[13]); let pL = i32(info[14]);`
+  let sH = i32(info[9]); let sW = i32(info[10]); let dH = i32(info[11]); let dW = i32(info[12]); let pT = i32(info[13]); let pL = i32(info[14]);
+  let cg = inC / i32(info[15]); let og = outC / i32(info[15]);`
 
 /** NHWC input, HWIO filter: one invocation per output element, padded taps skipped. */
 export const conv2dShader = (): string => `${header(['var<storage, read> x: array<f32>', 'var<storage, read> w: array<f32>', 'var<storage, read_write> out: array<f32>'])}
@@ -303,9 +427,9 @@ ${main1d(`${convGeometry}
     for (var kw = 0; kw < kW; kw++) {
       let iw = ow * sW - pL + kw * dW;
       if (iw < 0 || iw >= inW) { continue; }
-      let xb = ((n * inH + ih) * inW + iw) * inC;
-      let wb = (kh * kW + kw) * inC * outC + o;
-      for (var c = 0; c < inC; c++) { acc += x[xb + c] * w[wb + c * outC]; }
+      let xb = ((n * inH + ih) * inW + iw) * inC + (o / og) * cg;
+      let wb = (kh * kW + kw) * cg * outC + o;
+      for (var c = 0; c < cg; c++) { acc += x[xb + c] * w[wb + c * outC]; }
     }
   }
   out[i] = acc;`)}`
@@ -327,9 +451,10 @@ ${main1d(`${convGeometry}
       let tw = iw + pL - kw * dW;
       if (tw < 0 || tw % sW != 0 || tw / sW >= outW) { continue; }
       let ow = tw / sW;
-      let yb = ((n * outH + oh) * outW + ow) * outC;
-      let wb = ((kh * kW + kw) * inC + c) * outC;
-      for (var o = 0; o < outC; o++) { acc += dy[yb + o] * w[wb + o]; }
+      let o0 = (c / cg) * og;
+      let yb = ((n * outH + oh) * outW + ow) * outC + o0;
+      let wb = ((kh * kW + kw) * cg + c % cg) * outC + o0;
+      for (var o = 0; o < og; o++) { acc += dy[yb + o] * w[wb + o]; }
     }
   }
   dx[i] = acc;`)}`
@@ -337,11 +462,11 @@ ${main1d(`${convGeometry}
 /** dw from x and dy: each filter element sums over the batch and the output positions. */
 export const conv2dBackFilterShader = (): string => `${header(['var<storage, read> x: array<f32>', 'var<storage, read> dy: array<f32>', 'var<storage, read_write> dw: array<f32>'])}
 ${main1d(`${convGeometry}
-  if (i32(i) >= kH * kW * inC * outC) { return; }
+  if (i32(i) >= kH * kW * cg * outC) { return; }
   let o = i32(i) % outC;
-  let c = (i32(i) / outC) % inC;
-  let kw = (i32(i) / (outC * inC)) % kW;
-  let kh = i32(i) / (outC * inC * kW);
+  let c = (o / og) * cg + (i32(i) / outC) % cg;
+  let kw = (i32(i) / (outC * cg)) % kW;
+  let kh = i32(i) / (outC * cg * kW);
   var acc = 0.0;
   for (var n = 0; n < batch; n++) {
     for (var oh = 0; oh < outH; oh++) {

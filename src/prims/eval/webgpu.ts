@@ -1,9 +1,18 @@
 /**
  * The primitives on WebGPU: `bind` hands every primitive with a device input to `evaluate`,
  * which uploads the host inputs (float32 ones, and int32 conditions and indices), runs the WGSL
- * kernel and returns a device tensor. A primitive without a kernel yet is refused (TRACED_READ:
- * running it on the CPU would need a synchronous read) with the async read that moves the value
- * to the CPU.
+ * kernel and returns a device tensor. Every primitive has a kernel; what the device cannot do
+ * (a cast to int32 or float64, device-held indices of gather and scatterAdd, which are checked
+ * on the host) is refused with the async read that moves the value to the CPU.
+ *
+ * Device tensors are float32, except the int32 indices of argmax and argmin (and what is made of
+ * them): the moves (reshape, transpose, slice, pad, concat, broadcastTo, gather, where) copy
+ * their bits, comparisons, maximum and minimum compute on them exactly, cast makes them float32
+ * and oneHot turns them into rows; other arithmetic on them is refused (DTYPE_MISMATCH) with that
+ * cast to make.
+ *
+ * Every device input must live on the evaluator's device, still alive (`Backend.check`): a
+ * tensor of a lost device is refused (NO_DEVICE), one of another device too (INVALID_ARGUMENT).
  * @internal
  */
 import { fail } from '../../core/errors.js'
@@ -15,24 +24,39 @@ import type { BinaryOp, Conv2dSpec, Pool2dSpec, ReduceOp, UnaryOp } from '../../
 import { type Backend, GpuStorage } from '../../kernels/webgpu/backend.js'
 import type { GpuBuffer } from '../../kernels/webgpu/gpu.js'
 import {
-  SHORT_REDUCTION, TILE, binaryShader, conv2dBackFilterShader, conv2dBackInputShader, conv2dShader, copyShader,
-  pool2dBackShader, pool2dSelectShader, pool2dShader, fillShader, gatherShader, matmulShader, reduceShader, scatterAddShader, unaryShader, whereShader,
+  INT_BINARY, SHORT_REDUCTION, TILE, argReduceShader, binaryShader, conv2dBackFilterShader, conv2dBackInputShader, conv2dShader, copyShader,
+  fillShader, gatherShader, intBinaryShader, intToFloatShader, matmulShader, oneHotShader, pool2dBackShader, pool2dSelectShader, pool2dShader,
+  reduceShader, scatterAddShader, unaryShader, whereShader,
 } from '../../kernels/webgpu/wgsl.js'
 
 type Params<P extends Prim> = PrimParams[P]
 
-/** The device storage of an input: its own, or an upload of a host tensor's values. */
-const storageOf = (g: Backend, op: string, t: Tensor): GpuStorage => {
+/** The device storage of an input as it is (float32 or int32): its own, or an upload of a host tensor's values. */
+const bitsOf = (g: Backend, op: string, t: Tensor): GpuStorage => {
   const d = deviceOf(t)
   if (d instanceof GpuStorage) return d
   if (d !== undefined) fail('INVALID_ARGUMENT', op, `an input lives on ${d.device}, not on this WebGPU device; read it with await Tensor.toCpu and move it with Tensor.toGpu.`)
   if (t.dtype === 'float64') fail('DTYPE_MISMATCH', op, 'WebGPU computes in float32 only; cast the float64 operand to float32 (Tensor.cast(x, "float32")) or keep the computation on the CPU.')
-  const data = dataOf(t, op)
-  return g.upload(data instanceof Float32Array ? data : Float32Array.from(data), op)
+  return g.upload(dataOf(t, op) as Float32Array | Int32Array, op)
 }
 
+/** The float32 device storage of an input: its own, or an upload of a host tensor's values (int32 ones converted). */
+export const storageOf = (g: Backend, op: string, t: Tensor): GpuStorage => {
+  const d = deviceOf(t)
+  if (d === undefined && t.dtype === 'int32') return g.upload(Float32Array.from(dataOf(t, op)), op)
+  const s = bitsOf(g, op, t)
+  if (s.dtype !== 'float32') {
+    fail('DTYPE_MISMATCH', op, `${op} computes on float32 tensors on the GPU, and this input is an int32 device tensor (indices from argmax or argmin); cast it on the GPU first: Tensor.cast(x, 'float32').`)
+  }
+  return s
+}
+
+/** The bits of a value of `dtype` (float32 or int32) as a u32 word, for kernels that write them. */
+const bitsOfValue = (value: number, dtype: 'float32' | 'int32'): number =>
+  dtype === 'int32' ? new Uint32Array(Int32Array.of(value).buffer)[0]! : new Uint32Array(Float32Array.of(value).buffer)[0]!
+
 /** Strided-read meta: [n, rank, shape…, then per operand: offset, strides…]. */
-const stridedMeta = (shape: Shape, operands: ReadonlyArray<readonly [number, ReadonlyArray<number>]>): number[] => [
+export const stridedMeta = (shape: Shape, operands: ReadonlyArray<readonly [number, ReadonlyArray<number>]>): number[] => [
   sizeOf(shape),
   shape.length,
   ...shape,
@@ -47,31 +71,37 @@ const unary = (op: UnaryOp) => (g: Backend, [x]: ReadonlyArray<Tensor>): Tensor 
 
 const binary = (op: BinaryOp) => (g: Backend, [a, b]: ReadonlyArray<Tensor>): Tensor => {
   const shape = broadcastOrThrow(op, a!.shape, b!.shape)
-  const out = g.storage(sizeOf(shape), op)
   const meta = stridedMeta(shape, [[0, broadcastStrides(a!.shape, shape)], [0, broadcastStrides(b!.shape, shape)]])
-  g.dispatch(binaryShader(op), meta, [storageOf(g, op, a!).buffer, storageOf(g, op, b!).buffer, out.buffer], g.grid(sizeOf(shape)))
+  // int32 operands (the public op has checked that both have the same dtype): exact ops only
+  const ints = a!.dtype === 'int32' && INT_BINARY.has(op)
+  const [x, y] = ints ? [bitsOf(g, op, a!), bitsOf(g, op, b!)] : [storageOf(g, op, a!), storageOf(g, op, b!)]
+  const out = g.storage(sizeOf(shape), op, ints ? 'int32' : 'float32')
+  g.dispatch(ints ? intBinaryShader(op) : binaryShader(op), meta, [x.buffer, y.buffer, out.buffer], g.grid(sizeOf(shape)))
   return fromDevice(out, shape)
 }
 
 const where = (g: Backend, [c, a, b]: ReadonlyArray<Tensor>): Tensor => {
   const shape = broadcastOrThrow('where', c!.shape, broadcastOrThrow('where', a!.shape, b!.shape))
-  const out = g.storage(sizeOf(shape), 'where')
   const meta = stridedMeta(shape, [c!, a!, b!].map((t) => [0, broadcastStrides(t.shape, shape)] as const))
-  g.dispatch(whereShader(), meta, [c!, a!, b!].map((t) => storageOf(g, 'where', t).buffer).concat(out.buffer), g.grid(sizeOf(shape)))
+  const cs = bitsOf(g, 'where', c!)
+  const [as, bs] = [bitsOf(g, 'where', a!), bitsOf(g, 'where', b!)]
+  const out = g.storage(sizeOf(shape), 'where', as.dtype)
+  g.dispatch(whereShader(cs.dtype === 'int32'), meta, [cs.buffer, as.buffer, bs.buffer, out.buffer], g.grid(sizeOf(shape)))
   return fromDevice(out, shape)
 }
 
-/** Copies `src` (read at `srcOffset` through `srcStrides`) into `dst` over `shape`. */
+/** Copies `src` (read at `srcOffset` through `srcStrides`) into `dst` over `shape`, as bits. */
 const copy = (g: Backend, src: GpuBuffer, srcOffset: number, srcStrides: ReadonlyArray<number>, dst: GpuBuffer, dstOffset: number, dstStrides: ReadonlyArray<number>, shape: Shape): void =>
   g.dispatch(copyShader(), stridedMeta(shape, [[srcOffset, srcStrides], [dstOffset, dstStrides]]), [src, dst], g.grid(sizeOf(shape)))
 
 const fill = (g: Backend, dst: GpuStorage, value: number): void =>
-  g.dispatch(fillShader(), [dst.size, new Uint32Array(Float32Array.of(value).buffer)[0]!], [dst.buffer], g.grid(dst.size))
+  g.dispatch(fillShader(), [dst.size, bitsOfValue(value, dst.dtype)], [dst.buffer], g.grid(dst.size))
 
 /** `x` repeated along its size-1 axes up to `shape`, in a new storage. */
 const broadcast = (g: Backend, op: string, x: Tensor, shape: Shape): Tensor => {
-  const out = g.storage(sizeOf(shape), op)
-  copy(g, storageOf(g, op, x).buffer, 0, broadcastStrides(x.shape, shape), out.buffer, 0, stridesOf(shape), shape)
+  const src = bitsOf(g, op, x)
+  const out = g.storage(sizeOf(shape), op, src.dtype)
+  copy(g, src.buffer, 0, broadcastStrides(x.shape, shape), out.buffer, 0, stridesOf(shape), shape)
   return fromDevice(out, shape)
 }
 
@@ -86,6 +116,16 @@ const reduce = (op: ReduceOp) => (g: Backend, [x]: ReadonlyArray<Tensor>, p: Red
   const short = count <= SHORT_REDUCTION
   g.dispatch(reduceShader(op, short), meta, [storageOf(g, op, x!).buffer, out.buffer], g.grid(cells, !short))
   return fromDevice(out, p.keepdims ? x!.shape.map((d, i) => (p.axes.includes(i) ? 1 : d)) : keptShape)
+}
+
+/** The index of the first maximum (minimum) along one axis, as an int32 device tensor. */
+const argReduce = (op: 'argmax' | 'argmin') => (g: Backend, [x]: ReadonlyArray<Tensor>, p: Params<'argmax'>): Tensor => {
+  const [outer, n, inner] = around(x!.shape, p.axis)
+  const xs = storageOf(g, op, x!)
+  const out = g.storage(outer * inner, op, 'int32')
+  const short = n <= SHORT_REDUCTION
+  g.dispatch(argReduceShader(op, short), [outer * inner, n, inner], [xs.buffer, out.buffer], g.grid(outer * inner, !short))
+  return fromDevice(out, p.keepdims ? x!.shape.map((d, i) => (i === p.axis ? 1 : d)) : x!.shape.filter((_, i) => i !== p.axis))
 }
 
 const matmul = (g: Backend, [a, b]: ReadonlyArray<Tensor>, { transA, transB }: Params<'matmul'>): Tensor => {
@@ -128,9 +168,10 @@ const indices = (op: string, ix: Tensor, n: number): Int32Array => {
 const gather = (g: Backend, [x, ix]: ReadonlyArray<Tensor>, p: Params<'gather'>): Tensor => {
   const [outer, n, inner] = around(x!.shape, p.axis)
   const idx = indices('gather', ix!, n)
-  const out = g.storage(outer * idx.length * inner, 'gather')
-  const ib = g.words(idx)
-  g.dispatch(gatherShader(), [outer, n, inner, idx.length], [storageOf(g, 'gather', x!).buffer, ib, out.buffer], g.grid(out.size))
+  const xs = bitsOf(g, 'gather', x!)
+  const out = g.storage(outer * idx.length * inner, 'gather', xs.dtype)
+  const ib = g.words(idx, 'gather')
+  g.dispatch(gatherShader(), [outer, n, inner, idx.length], [xs.buffer, ib, out.buffer], g.grid(out.size))
   g.done(ib)
   return fromDevice(out, [...x!.shape.slice(0, p.axis), ...ix!.shape, ...x!.shape.slice(p.axis + 1)])
 }
@@ -146,8 +187,8 @@ const scatterAdd = (g: Backend, [u, ix]: ReadonlyArray<Tensor>, p: Params<'scatt
   const list = new Uint32Array(idx.length)
   idx.forEach((r, j) => (list[next[r]!++] = j))
   const out = g.storage(outer * n * inner, 'scatterAdd')
-  const sb = g.words(start)
-  const lb = g.words(list)
+  const sb = g.words(start, 'scatterAdd')
+  const lb = g.words(list, 'scatterAdd')
   g.dispatch(scatterAddShader(), [outer, n, inner, idx.length], [storageOf(g, 'scatterAdd', u!).buffer, sb, lb, out.buffer], g.grid(out.size))
   g.done(sb)
   g.done(lb)
@@ -155,61 +196,87 @@ const scatterAdd = (g: Backend, [u, ix]: ReadonlyArray<Tensor>, p: Params<'scatt
 }
 
 /** Same elements, another view of them. */
-const sameStorage = (g: Backend, op: string, x: Tensor, shape: Shape): Tensor => fromDevice(storageOf(g, op, x), shape)
+const sameStorage = (g: Backend, op: string, x: Tensor, shape: Shape): Tensor => fromDevice(bitsOf(g, op, x), shape)
 
 const transpose = (g: Backend, [x]: ReadonlyArray<Tensor>, p: Params<'transpose'>): Tensor => {
   const shape = p.perm.map((a) => x!.shape[a]!)
   const st = stridesOf(x!.shape)
-  const out = g.storage(x!.size, 'transpose')
-  copy(g, storageOf(g, 'transpose', x!).buffer, 0, p.perm.map((a) => st[a]!), out.buffer, 0, stridesOf(shape), shape)
+  const src = bitsOf(g, 'transpose', x!)
+  const out = g.storage(x!.size, 'transpose', src.dtype)
+  copy(g, src.buffer, 0, p.perm.map((a) => st[a]!), out.buffer, 0, stridesOf(shape), shape)
   return fromDevice(out, shape)
 }
 
 const slice = (g: Backend, [x]: ReadonlyArray<Tensor>, p: Params<'slice'>): Tensor => {
   const st = stridesOf(x!.shape)
-  const out = g.storage(sizeOf(p.size), 'slice')
-  copy(g, storageOf(g, 'slice', x!).buffer, p.begin.reduce((o, s, i) => o + s * st[i]!, 0), st, out.buffer, 0, stridesOf(p.size), p.size)
+  const src = bitsOf(g, 'slice', x!)
+  const out = g.storage(sizeOf(p.size), 'slice', src.dtype)
+  copy(g, src.buffer, p.begin.reduce((o, s, i) => o + s * st[i]!, 0), st, out.buffer, 0, stridesOf(p.size), p.size)
   return fromDevice(out, p.size)
 }
 
 const pad = (g: Backend, [x]: ReadonlyArray<Tensor>, p: Params<'pad'>): Tensor => {
   const shape = x!.shape.map((d, i) => d + p.paddings[i]![0] + p.paddings[i]![1])
-  const out = g.storage(sizeOf(shape), 'pad')
+  const src = bitsOf(g, 'pad', x!)
+  const out = g.storage(sizeOf(shape), 'pad', src.dtype)
   fill(g, out, p.value)
   const st = stridesOf(shape)
-  copy(g, storageOf(g, 'pad', x!).buffer, 0, stridesOf(x!.shape), out.buffer, p.paddings.reduce((o, [b], i) => o + b * st[i]!, 0), st, x!.shape)
+  copy(g, src.buffer, 0, stridesOf(x!.shape), out.buffer, p.paddings.reduce((o, [b], i) => o + b * st[i]!, 0), st, x!.shape)
   return fromDevice(out, shape)
 }
 
 const concat = (g: Backend, xs: ReadonlyArray<Tensor>, p: Params<'concat'>): Tensor => {
   const first = xs[0]!
   const shape = first.shape.map((d, j) => (j === p.axis ? xs.reduce((s, t) => s + t.shape[p.axis]!, 0) : d))
-  const out = g.storage(sizeOf(shape), 'concat')
+  const srcs = xs.map((t) => bitsOf(g, 'concat', t))
+  const out = g.storage(sizeOf(shape), 'concat', srcs[0]!.dtype)
   const outStrides = stridesOf(shape)
   let offset = 0
-  for (const t of xs) {
-    copy(g, storageOf(g, 'concat', t).buffer, 0, stridesOf(t.shape), out.buffer, offset, outStrides, t.shape)
+  xs.forEach((t, i) => {
+    copy(g, srcs[i]!.buffer, 0, stridesOf(t.shape), out.buffer, offset, outStrides, t.shape)
     offset += t.shape[p.axis]! * outStrides[p.axis]!
-  }
+  })
   return fromDevice(out, shape)
 }
 
-const cast = (g: Backend, [x]: ReadonlyArray<Tensor>, p: Params<'cast'>): Tensor =>
-  p.dtype === 'float32'
-    ? sameStorage(g, 'cast', x!, x!.shape)
-    : fail('DTYPE_MISMATCH', 'cast', `WebGPU tensors are float32 only, so a cast to ${p.dtype} cannot stay on the device; move the tensor to the CPU first (await Tensor.toCpu(x)) and cast it there.`)
+/** int32 to float32 on the device; a cast to the same dtype keeps the storage; the rest is refused. */
+const cast = (g: Backend, [x]: ReadonlyArray<Tensor>, p: Params<'cast'>): Tensor => {
+  const src = bitsOf(g, 'cast', x!)
+  if (p.dtype === src.dtype) return fromDevice(src, x!.shape)
+  if (p.dtype === 'float32') {
+    const out = g.storage(x!.size, 'cast')
+    g.dispatch(intToFloatShader(), [x!.size], [src.buffer, out.buffer], g.grid(x!.size))
+    return fromDevice(out, x!.shape)
+  }
+  return fail('DTYPE_MISMATCH', 'cast', `WebGPU tensors are float32 (and int32 indices from argmax), and a cast to ${p.dtype} of a ${src.dtype} tensor cannot run on the device (a cast to int32 must refuse non-finite values, which needs a read); move the tensor to the CPU first (await Tensor.toCpu(x)) and cast it there.`)
+}
 
-const convMeta = (s: Conv2dSpec): number[] => [s.batch, s.inH, s.inW, s.inC, s.outH, s.outW, s.outC, s.kH, s.kW, s.strideH, s.strideW, s.dilationH, s.dilationW, s.padTop, s.padLeft]
+/**
+ * Rows of `on` at each index (an int32 device tensor, e.g. argmax's), `off` elsewhere: float32
+ * rows only, since an index outside [0, depth), which the device cannot refuse, gets a row of NaN.
+ */
+const oneHot = (g: Backend, [ix]: ReadonlyArray<Tensor>, p: Params<'oneHot'>): Tensor => {
+  if (p.dtype !== 'float32') {
+    return fail('DTYPE_MISMATCH', 'oneHot', `oneHot of indices on the GPU makes float32 rows only (a row of NaN marks an index out of range, which int32 cannot hold); ask for dtype 'float32', or move the indices to the CPU first (await Tensor.toCpu(ix)) for ${p.dtype} rows.`)
+  }
+  const idx = bitsOf(g, 'oneHot', ix!)
+  const out = g.storage(ix!.size * p.depth, 'oneHot')
+  const meta = [ix!.size, p.depth, bitsOfValue(p.on, 'float32'), bitsOfValue(p.off, 'float32'), bitsOfValue(Number.NaN, 'float32')]
+  g.dispatch(oneHotShader(), meta, [idx.buffer, out.buffer], g.grid(out.size))
+  return fromDevice(out, [...ix!.shape, p.depth])
+}
+
+const convMeta = (s: Conv2dSpec, groups: number): number[] => [s.batch, s.inH, s.inW, s.inC, s.outH, s.outW, s.outC, s.kH, s.kW, s.strideH, s.strideW, s.dilationH, s.dilationW, s.padTop, s.padLeft, groups]
 const poolMeta = (s: Pool2dSpec): number[] => [s.batch, s.inH, s.inW, s.channels, s.outH, s.outW, s.kH, s.kW, s.strideH, s.strideW, s.padTop, s.padLeft]
 
-/** A convolution primitive: `shader` over `inputs`, into a new storage of `shape`; grouped ones are not on the GPU yet. */
+/** A convolution primitive (grouped or not): `shader` over `inputs`, into a new storage of `shape`. */
 const conv =
   <P extends 'conv2d' | 'conv2dGradInput' | 'conv2dGradFilter'>(prim: P, shader: () => string, shape: (s: Conv2dSpec, groups: number) => Shape) =>
   (g: Backend, inputs: ReadonlyArray<Tensor>, { spec, groups }: ConvParams): Tensor => {
-    if (groups !== 1) return missing(`${prim} with groups`)()
     const outShape = shape(spec, groups)
+    const ins = inputs.map((t) => storageOf(g, prim, t).buffer)
     const out = g.storage(sizeOf(outShape), prim)
-    g.dispatch(shader(), convMeta(spec), [...inputs.map((t) => storageOf(g, prim, t).buffer), out.buffer], g.grid(out.size))
+    g.dispatch(shader(), convMeta(spec, groups), [...ins, out.buffer], g.grid(out.size))
     return fromDevice(out, outShape)
   }
 
@@ -229,14 +296,6 @@ const yShape = (s: Conv2dSpec): Shape => [s.batch, s.outH, s.outW, s.outC]
 const poolIn = (s: Pool2dSpec): Shape => [s.batch, s.inH, s.inW, s.channels]
 const poolOut = (s: Pool2dSpec): Shape => [s.batch, s.outH, s.outW, s.channels]
 
-/** A primitive without a WebGPU kernel yet. */
-const missing = (prim: string) => (): Tensor =>
-  fail(
-    'TRACED_READ',
-    prim,
-    `${prim} has no WebGPU kernel yet, and running it on the CPU would read a device tensor synchronously. Move its input to the CPU first: x = await Tensor.toCpu(x) (and back with Tensor.toGpu).`,
-  )
-
 type DeviceTable = { readonly [P in Prim]: (g: Backend, inputs: ReadonlyArray<Tensor>, params: Params<P>) => Tensor }
 
 const table: DeviceTable = {
@@ -252,12 +311,12 @@ const table: DeviceTable = {
   stopGradient: (_, [x]) => x!,
   matmul,
   sum: reduce('sum'), mean: reduce('mean'), max: reduce('max'), min: reduce('min'),
-  argmax: missing('argmax'), argmin: missing('argmin'),
+  argmax: argReduce('argmax'), argmin: argReduce('argmin'),
   reshape: (g, [x], p) => sameStorage(g, 'reshape', x!, p.shape),
   transpose,
   broadcastTo: (g, [x], p) => broadcast(g, 'broadcastTo', x!, p.shape),
   slice, pad, concat, gather, scatterAdd,
-  oneHot: missing('oneHot'),
+  oneHot,
   cast,
   conv2d: conv('conv2d', conv2dShader, yShape),
   conv2dGradInput: conv('conv2dGradInput', conv2dBackInputShader, xShape),
@@ -273,8 +332,13 @@ const table: DeviceTable = {
   randomBits: missing('randomBits'), threefry2x32: missing('threefry2x32'), fromBits: missing('fromBits'),
 }
 
-/** The evaluator `bind` calls for primitives with a device input. */
+/** The evaluator `bind` calls for primitives with a device input: each must live on `g`'s device, still alive. */
 export const evaluator =
   (g: Backend) =>
-  <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor =>
-    (table[prim] as (g: Backend, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor)(g, inputs, params)
+  <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]): Tensor => {
+    for (let i = 0; i < inputs.length; i++) {
+      const d = deviceOf(inputs[i]!)
+      if (d instanceof GpuStorage) g.check(d, prim)
+    }
+    return (table[prim] as (g: Backend, inputs: ReadonlyArray<Tensor>, params: PrimParams[P]) => Tensor)(g, inputs, params)
+  }
