@@ -298,6 +298,10 @@ const poolOut = (s: Pool2dSpec): Shape => [s.batch, s.outH, s.outW, s.channels]
 
 type DeviceTable = { readonly [P in Prim]: (g: Backend, inputs: ReadonlyArray<Tensor>, params: Params<P>) => Tensor }
 
+/** The random primitives run on the CPU only: their inputs (a key's int32 words) must be there. */
+const onHost = (name: string) => (): never =>
+  fail('TRACED_READ', name, "random draws are made on the CPU, and this key's words are on a GPU; bring them back first: await Tensor.toCpu(words), then Rng.keyFromData.")
+
 const table: DeviceTable = {
   neg: unary('neg'), abs: unary('abs'), sign: unary('sign'), exp: unary('exp'), expm1: unary('expm1'), log: unary('log'),
   log1p: unary('log1p'), sqrt: unary('sqrt'), rsqrt: unary('rsqrt'), square: unary('square'), reciprocal: unary('reciprocal'),
@@ -328,8 +332,8 @@ const table: DeviceTable = {
   avgPool2dGrad: pool('avgPool2dGrad', () => pool2dBackShader('avg'), poolIn),
   // the user's function, on whatever its operations support
   custom: (_, xs, p) => customEval.custom(xs, p),
-  // keys and words are int32, which never live on a device
-  randomBits: missing('randomBits'), threefry2x32: missing('threefry2x32'), fromBits: missing('fromBits'),
+  // keys are drawn from on the CPU: a key's words on a device are refused, naming the move back
+  randomBits: onHost('randomBits'), threefry2x32: onHost('threefry2x32'), fromBits: onHost('fromBits'),
 }
 
 /** The evaluator `bind` calls for primitives with a device input: each must live on `g`'s device, still alive. */
