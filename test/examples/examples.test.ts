@@ -4,6 +4,7 @@ import { Ad, Rng, Tensor as T, Tree } from '../../src/index.js'
 import * as autoencoder from '../../examples/autoencoder.js'
 import * as backprop from '../../examples/backprop.js'
 import * as charTransformer from '../../examples/char-transformer.js'
+import * as csvPipeline from '../../examples/csv-pipeline.js'
 import * as customLayer from '../../examples/custom-layer.js'
 import * as dpSgd from '../../examples/dp-sgd.js'
 import * as ensemble from '../../examples/ensemble.js'
@@ -81,6 +82,13 @@ describe('examples', () => {
   it('autoencoder: reconstructions of MNIST digits get much closer to the originals', () => {
     const r = autoencoder.run({ quick: true })
     expect(r.after).toBeLessThan(0.5 * r.before)
+  })
+  it('csv-pipeline: digits streamed from a CSV file through keyed rotation, shift and noise train a classifier, evaluated on a streamed dev file', { timeout: 120_000 }, async () => {
+    const r = await csvPipeline.run({ quick: true })
+    expect([r.trainDigits, r.devDigits, r.epochs]).toEqual([1200, 300, 2])
+    expect(r.csvBytes).toBeGreaterThan(1e6)
+    expect(r.devAccuracy).toHaveLength(2)
+    expect(r.devAccuracy.at(-1)!).toBeGreaterThan(0.6) // ten classes: chance is 0.1
   })
   it('ensemble: 8 networks trained in one vmapped step end bit for bit where 8 sequential runs end; the best on the dev set is kept', () => {
     const r = ensemble.run({ quick: true })
