@@ -5,20 +5,10 @@
  * Usage: GLIBC_TUNABLES=… node --import tsx bench/per-example-child.ts [--quick]
  */
 import { perExampleGradients } from './lib/perExample.js'
+import { timeFor } from './lib/report.js'
 
 const quick = process.argv.includes('--quick')
 
-const time = (f: () => unknown, minMs = 300): number => {
-  f() // warm-up
-  let n = 0
-  const t0 = performance.now()
-  let t = t0
-  while (t - t0 < minMs) {
-    f()
-    n++
-    t = performance.now()
-  }
-  return (t - t0) / n
-}
+const time = (f: () => unknown, minMs = 300): number => timeFor(f, minMs)
 
 console.log(JSON.stringify(perExampleGradients(time, quick ? 300 : 1000)))

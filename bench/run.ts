@@ -26,7 +26,7 @@ import { mainJobPart } from './mainJob.js'
 import { jitSideBySide, jitTargets } from './jit-side-by-side.js'
 import { loadMnist } from './lib/data.js'
 import { initWeights } from './lib/mlp.js'
-import { table } from './lib/report.js'
+import { table, timeFor } from './lib/report.js'
 
 const quick = process.argv.includes('--quick')
 const onlyArg = process.argv.indexOf('--only')
@@ -55,18 +55,7 @@ if (only === 'jit') {
   process.exit(0)
 }
 
-const time = (f: () => unknown, minMs = quick ? 100 : 300): number => {
-  f() // warm-up
-  let n = 0
-  const t0 = performance.now()
-  let t = t0
-  while (t - t0 < minMs) {
-    f()
-    n++
-    t = performance.now()
-  }
-  return (t - t0) / n
-}
+const time = (f: () => unknown, minMs = quick ? 100 : 300): number => timeFor(f, minMs)
 
 if (only === 'vmap') {
   const t = perExampleGradients(time, quick ? 300 : 1000)

@@ -20,3 +20,17 @@ export const table = (title: string, rows: ReadonlyArray<ReadonlyArray<string>>)
   for (const r of rows.slice(1)) console.log(line(r))
   console.log()
 }
+
+/** Mean ms per call of `f`, called after one warm-up call until `minMs` have passed. */
+export const timeFor = (f: () => unknown, minMs: number): number => {
+  f() // warm-up
+  let n = 0
+  const t0 = performance.now()
+  let t = t0
+  while (t - t0 < minMs) {
+    f()
+    n++
+    t = performance.now()
+  }
+  return (t - t0) / n
+}

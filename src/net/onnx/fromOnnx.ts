@@ -15,7 +15,7 @@ import { type Padding2d, convSpec, poolSpec } from '../../tensor/geometry.js'
 import type { Tree } from '../../tree/types.js'
 import { decodeModel } from '../../onnx/schema.js'
 import { readMarked } from './import/marked.js'
-import type { Model } from './import/graphs.js'
+import { type Attr, FLOAT, type Init, type Model, type Node, type ValueInfo } from './import/graphs.js'
 import { userKinds } from '../codec.js'
 import type { LayerConstructor } from '../define.js'
 import type { UserKinds } from '../validate.js'
@@ -51,37 +51,6 @@ const refuse = (detail: string): never => {
   throw new Refused(detail)
 }
 
-interface Attr {
-  readonly name: string
-  readonly type?: number
-  readonly f?: number
-  readonly i?: number
-  readonly ints?: number[]
-  readonly floats?: number[]
-  readonly strings?: Uint8Array[]
-}
-interface Node {
-  readonly name?: string
-  readonly opType?: string
-  readonly input?: string[]
-  readonly output?: string[]
-  readonly attribute?: Attr[]
-  readonly domain?: string
-}
-interface Init {
-  readonly name?: string
-  readonly dims?: number[]
-  readonly dataType?: number
-  readonly rawData?: Uint8Array
-  readonly floatData?: number[]
-  readonly int64Data?: number[]
-}
-interface ValueInfo {
-  readonly name?: string
-  readonly type?: { readonly tensorType?: { readonly elemType?: number; readonly shape?: { readonly dim?: Array<{ dimValue?: number; dimParam?: string }> } } }
-}
-
-const FLOAT = 1
 const INT64 = 7
 
 /** The shortest decimal that float32 rounds to `f` (the exporter writes float attributes as float32: 1e-3 comes back as 1e-3). */
