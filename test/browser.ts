@@ -9,11 +9,13 @@
  *    test files running at once in several processes never unpack it at the same time.
  */
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { extname, join, resolve, sep } from 'node:path'
+import { type Browser, type BrowserContextOptions, type Page, chromium } from 'playwright-core'
+import { type AliasOptions, build } from 'vite'
 
 /** The flags every browser test starts Chromium with (headless, offline, no first-run work). */
 export const CHROMIUM_ARGS: readonly string[] = [
@@ -119,4 +121,58 @@ export const serve = async (root: string): Promise<{ server: Server; url: string
   })
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
+}
+
+/** A page that loads `./main.ts` as a module. */
+export const HTML = '<!doctype html><script type="module" src="./main.ts"></script>\n'
+
+/** What `pages().open` gives: the tab at its URL's page not yet loaded, and the errors it reports. */
+export interface OpenedPage {
+  readonly found: FoundChromium
+  readonly browser: Browser
+  readonly tab: Page
+  /** the page's address on 127.0.0.1 */
+  readonly url: string
+  /** uncaught page errors and console errors (and warnings, with `warnings`), as they come */
+  readonly errors: string[]
+}
+
+/**
+ * The browser tests' page harness: `open` bundles a page with Vite from `files` (an
+ * `index.html` and the modules it loads, written to a temporary directory), serves the bundle on
+ * 127.0.0.1, launches headless Chromium with `args` and opens a tab that collects the page's
+ * errors; `close` (for `afterAll`) closes the browser and the server and removes the directories.
+ */
+export const pages = () => {
+  let browser: Browser | undefined
+  let server: Server | undefined
+  const dirs: string[] = []
+  return {
+    open: async (
+      name: string,
+      files: Readonly<Record<string, string>>,
+      opts: { readonly args?: readonly string[]; readonly alias?: AliasOptions; readonly context?: BrowserContextOptions; readonly warnings?: boolean } = {},
+    ): Promise<OpenedPage> => {
+      const found = await findChromium()
+      const src = await mkdtemp(join(tmpdir(), `puregrad-${name}-page-`))
+      const out = await mkdtemp(join(tmpdir(), `puregrad-${name}-dist-`))
+      dirs.push(src, out)
+      for (const [file, text] of Object.entries(files)) await writeFile(join(src, file), text)
+      await build({ root: src, configFile: false, logLevel: 'warn', resolve: opts.alias === undefined ? {} : { alias: opts.alias }, build: { outDir: out, emptyOutDir: true, target: 'es2022' } })
+      const served = await serve(out)
+      server = served.server
+      await browser?.close()
+      browser = await chromium.launch({ executablePath: found.path, headless: true, args: [...(opts.args ?? CHROMIUM_ARGS)] })
+      const tab = await (await browser.newContext(opts.context ?? {})).newPage()
+      const errors: string[] = []
+      tab.on('pageerror', (e) => errors.push(e.message))
+      tab.on('console', (m) => (m.type() === 'error' || (opts.warnings === true && m.type() === 'warning') ? errors.push(m.text()) : undefined))
+      return { found, browser, tab, url: served.url, errors }
+    },
+    close: async (): Promise<void> => {
+      await browser?.close()
+      await new Promise<void>((ok) => (server === undefined ? ok() : server.close(() => ok())))
+      for (const d of dirs) await rm(d, { recursive: true, force: true })
+    },
+  }
 }

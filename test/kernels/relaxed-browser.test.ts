@@ -1,15 +1,10 @@
 // The relaxed-SIMD build in headless Chromium, which has relaxed SIMD on by default: a page built
 // by Vite from the library's source picks that build at start-up and checks its matrix products
 // and convolutions against the reference kernels within their stated bounds (laws/kernels.ts).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import type { Server } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Browser, chromium } from 'playwright-core'
-import { build } from 'vite'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CHROMIUM_ARGS, findChromium, serve } from '../browser.js'
+import { HTML, pages } from '../browser.js'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -50,31 +45,12 @@ window.__relaxed = { supported: relaxedSimdSupported(), status, name: wasm?.name
 `
 
 describe('the relaxed-simd build in headless Chromium', () => {
-  let browser: Browser | undefined
-  let server: Server | undefined
-  const dirs: string[] = []
-
-  afterAll(async () => {
-    await browser?.close()
-    await new Promise<void>((ok) => (server === undefined ? ok() : server.close(() => ok())))
-    for (const d of dirs) await rm(d, { recursive: true, force: true })
-  })
+  const browser = pages()
+  afterAll(browser.close)
 
   it('is chosen at start-up and agrees with the reference within the bounds', { timeout: 120_000 }, async () => {
-    const found = await findChromium()
-    const src = await mkdtemp(join(tmpdir(), 'puregrad-relaxed-page-'))
-    const out = await mkdtemp(join(tmpdir(), 'puregrad-relaxed-dist-'))
-    dirs.push(src, out)
-    await writeFile(join(src, 'index.html'), '<!doctype html><script type="module" src="./main.ts"></script>\n')
-    await writeFile(join(src, 'main.ts'), entry)
-    await build({ root: src, configFile: false, logLevel: 'warn', build: { outDir: out, emptyOutDir: true, target: 'es2022' } })
-    const served = await serve(out)
-    server = served.server
-    browser = await chromium.launch({ executablePath: found.path, headless: true, args: [...CHROMIUM_ARGS] })
-    const page = await browser.newPage()
-    const errors: string[] = []
-    page.on('pageerror', (e) => errors.push(e.message))
-    await page.goto(served.url)
+    const { tab: page, url, errors } = await browser.open('relaxed', { 'index.html': HTML, 'main.ts': entry })
+    await page.goto(url)
     await page.waitForFunction(() => (window as { __relaxed?: unknown }).__relaxed !== undefined, undefined, { timeout: 60_000 })
     const result = await page.evaluate(() => (window as { __relaxed?: unknown }).__relaxed)
     expect(errors).toEqual([])

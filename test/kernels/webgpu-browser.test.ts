@@ -2,15 +2,9 @@
 // browser launch runs every check of webgpu-page.ts (each kernel against the CPU kernels on
 // random inputs within its stated float32 tolerance, a small MLP's loss and gradient, and the
 // refusals) and reports what failed.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import type { Server } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Browser, chromium } from 'playwright-core'
-import { build } from 'vite'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CHROMIUM_ARGS, findChromium, serve } from '../browser.js'
+import { CHROMIUM_ARGS, HTML, pages } from '../browser.js'
 
 /** The page's script: runs the checks, and leaves their result (or the error that stopped them) on window. */
 const entry = (page: string): string => `
@@ -32,34 +26,15 @@ const WEBGPU_ARGS: readonly string[] = [
 ]
 
 describe('WebGPU in headless Chromium', () => {
-  let browser: Browser | undefined
-  let server: Server | undefined
-  const dirs: string[] = []
-
-  afterAll(async () => {
-    await browser?.close()
-    await new Promise<void>((ok) => (server === undefined ? ok() : server.close(() => ok())))
-    for (const d of dirs) await rm(d, { recursive: true, force: true })
-  })
+  const browser = pages()
+  afterAll(browser.close)
 
   it('agrees with the CPU kernels within each op’s tolerance, trains an MLP step alike, and refuses sync reads', { timeout: 150_000 }, async () => {
-    const found = await findChromium()
-    const src = await mkdtemp(join(tmpdir(), 'puregrad-webgpu-page-'))
-    const out = await mkdtemp(join(tmpdir(), 'puregrad-webgpu-dist-'))
-    dirs.push(src, out)
-    await writeFile(join(src, 'index.html'), '<!doctype html><script type="module" src="./main.ts"></script>\n')
-    await writeFile(join(src, 'main.ts'), entry(page))
-    await build({ root: src, configFile: false, logLevel: 'warn', build: { outDir: out, emptyOutDir: true, target: 'es2022' } })
-    const served = await serve(out)
-    server = served.server
-    browser = await chromium.launch({ executablePath: found.path, headless: true, args: [...WEBGPU_ARGS] })
-    const tab = await browser.newPage()
-    const errors: string[] = []
-    tab.on('pageerror', (e) => errors.push(e.message))
-    // the device's validation errors arrive as warnings; PUREGRAD_WEBGPU_LOG=1 prints the page's progress
-    tab.on('console', (m) => (m.type() === 'error' || m.type() === 'warning' ? errors.push(m.text()) : undefined))
+    // the device's validation errors arrive as warnings, counted as errors
+    const { tab, url, errors } = await browser.open('webgpu', { 'index.html': HTML, 'main.ts': entry(page) }, { args: WEBGPU_ARGS, warnings: true })
+    // PUREGRAD_WEBGPU_LOG=1 prints the page's progress
     if (process.env['PUREGRAD_WEBGPU_LOG'] !== undefined) tab.on('console', (m) => console.log(m.text()))
-    await tab.goto(served.url)
+    await tab.goto(url)
     await tab.waitForFunction(() => (window as { __webgpu?: unknown }).__webgpu !== undefined, undefined, { timeout: 100_000 })
     const result = (await tab.evaluate(() => (window as { __webgpu?: unknown }).__webgpu)) as { checked: number; failures: string[]; status: unknown; submitsPerStep: number; fitSubmitsPerStep: number }
     console.log(`webgpu: ${result.checked} checks; command buffers submitted per MLP training step: ${result.submitsPerStep} (a step by hand), ${result.fitSubmitsPerStep.toFixed(1)} (Train.fitAsync, evaluations included)`)

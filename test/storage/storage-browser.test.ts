@@ -3,15 +3,10 @@
 // errors; a download is a file that modelFromFile reads back equal; and the @examples of
 // puregrad/browser run in the page, with their browser branches (Node runs the others).
 import { readFileSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import type { Server } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { type Browser, chromium } from 'playwright-core'
-import { build } from 'vite'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CHROMIUM_ARGS, findChromium, serve } from '../browser.js'
+import { pages } from '../browser.js'
 import type * as Page from './storage-page.js'
 
 const page = fileURLToPath(new URL('./storage-page.ts', import.meta.url))
@@ -32,25 +27,16 @@ declare global {
 }
 
 describe('puregrad/browser in headless Chromium', () => {
-  let browser: Browser | undefined
-  let server: Server | undefined
-  const dirs: string[] = []
-
-  afterAll(async () => {
-    await browser?.close()
-    await new Promise<void>((ok) => (server === undefined ? ok() : server.close(() => ok())))
-    for (const d of dirs) await rm(d, { recursive: true, force: true })
-  })
+  const browser = pages()
+  afterAll(browser.close)
 
   it('saves to IndexedDB, loads after a reload bit for bit, refuses damaged records, keeps the old model when a save is aborted, and reads back a download', { timeout: 90_000 }, async () => {
-    const found = await findChromium()
-    const src = await mkdtemp(join(tmpdir(), 'puregrad-storage-page-'))
-    const out = await mkdtemp(join(tmpdir(), 'puregrad-storage-dist-'))
-    dirs.push(src, out)
-    await writeFile(join(src, 'index.html'), '<!doctype html><input type="file" id="pick"><script type="module" src="./main.ts"></script>\n')
-    for (const [i, code] of EXAMPLES.entries()) await writeFile(join(src, `example-${i}.ts`), `${code}\nexport {}\n`)
     const runExamples = `async () => { const failed = []; ${EXAMPLES.map((_, i) => `await import('./example-${i}.ts').catch((e) => failed.push('example ${i}: ' + String(e)));`).join(' ')} return failed }`
-    await writeFile(join(src, 'main.ts'), `import * as steps from ${JSON.stringify(page)}\nwindow.__storage = { ...steps, examples: ${runExamples} }\n`)
+    const files = {
+      'index.html': '<!doctype html><input type="file" id="pick"><script type="module" src="./main.ts"></script>\n',
+      'main.ts': `import * as steps from ${JSON.stringify(page)}\nwindow.__storage = { ...steps, examples: ${runExamples} }\n`,
+      ...Object.fromEntries(EXAMPLES.map((code, i) => [`example-${i}.ts`, `${code}\nexport {}\n`])),
+    }
     const alias = [
       { find: /^puregrad\/browser$/, replacement: here('../../src/browser/index.ts') },
       { find: /^puregrad$/, replacement: here('../../src/index.ts') },
@@ -58,18 +44,10 @@ describe('puregrad/browser in headless Chromium', () => {
       // the generated files live outside the repository: fp-ts from its node_modules
       { find: /^fp-ts\/(.*)$/, replacement: `${here('../../node_modules/fp-ts')}/$1` },
     ]
-    await build({ root: src, configFile: false, logLevel: 'warn', resolve: { alias }, build: { outDir: out, emptyOutDir: true, target: 'es2022' } })
-    const served = await serve(out)
-    server = served.server
-    browser = await chromium.launch({ executablePath: found.path, headless: true, args: [...CHROMIUM_ARGS] })
-    const context = await browser.newContext({ acceptDownloads: true })
-    const tab = await context.newPage()
-    const errors: string[] = []
-    tab.on('pageerror', (e) => errors.push(e.message))
-    tab.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined))
+    const { tab, url, errors } = await browser.open('storage', files, { alias, context: { acceptDownloads: true } })
     const ready = (): Promise<unknown> => tab.waitForFunction(() => window.__storage !== undefined, undefined, { timeout: 20_000 })
 
-    await tab.goto(served.url)
+    await tab.goto(url)
     await ready()
     const saved = await tab.evaluate(() => window.__storage!.save())
     expect(saved.names).toEqual(['flipped', 'model', 'wrong'])
