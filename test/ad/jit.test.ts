@@ -100,6 +100,18 @@ describe('jit', () => {
     }
   })
 
+  it('merges loops of several outputs up to 16 operands beyond scalars (each takes a block of the WebAssembly memory)', () => {
+    const a = Rng.normal(Rng.key(1), [64, 8])
+    const b = Rng.normal(Rng.key(2), [64, 8])
+    const f = (u: T.Tensor, v: T.Tensor) => Array.from({ length: 40 }, (_, i) => T.add(T.mul(u, i + 1), v))
+    const fused = Ad.makeProgram(f, { form: 'compiled' })(a, b).split('\n').filter((l) => l.includes('= fused{'))
+    const counts = fused.map((l) => l.split(' = ')[0]!.trim().split(' ').length)
+    expect(counts.reduce((s, n) => s + n, 0)).toBe(40)
+    expect(Math.max(...counts)).toBe(14) // with u and v, 16 operands
+    const [got, want] = [Ad.jit(f)(a, b), f(a, b)]
+    expect(got.every((t, i) => T.equals(t, want[i]!))).toBe(true)
+  })
+
   it('keeps apart groups that a step between them separates (a reduction of the first that the second reads)', () => {
     const a = Rng.normal(Rng.key(1), [32, 8])
     // relu(h) · sum(h) needs the sum, so h's loop cannot wait for relu's

@@ -132,6 +132,8 @@ const splitOf = (shapes: ReadonlyArray<Shape>, out: Shape, fromEnd: boolean): nu
 
 /** Groups of the same shape considered for a merge, the latest first (bounds the compile time of long programs). */
 const MERGE_WINDOW = 64
+/** The most operands other than scalars (inputs and outputs) a merged group may have: each takes a block of the WebAssembly memory. */
+const MERGE_OPERANDS = 16
 
 /** Splits the equations into steps, fusing elementwise chains, and merging chains into loops of several outputs. */
 export const fuse = (p: Program): ReadonlyArray<Step> => {
@@ -159,7 +161,7 @@ export const fuse = (p: Program): ReadonlyArray<Step> => {
     const g = group[i]!
     if (g >= 0) members.set(g, [...(members.get(g) ?? []), i])
   })
-  mergeGroups(p, users, group, members)
+  mergeGroups(p, users, outputs, group, members)
   const single = (e: Eqn): Step => ({ kind: 'eqn', eqn: e, inputs: e.inputs, out: e.out })
   // a group runs where its last member stood (its members' inputs are all defined by then, and
   // nothing before reads its outputs); one whose inputs' broadcasts fit no loop nest runs member by member
@@ -184,12 +186,20 @@ export const fuse = (p: Program): ReadonlyArray<Step> => {
  * group's results. Updates `group` (each member's group is the index of the equation where it
  * runs, its last) and `members`.
  */
-const mergeGroups = (p: Program, users: ReadonlyMap<number, ReadonlyArray<number>>, group: number[], members: Map<number, number[]>): void => {
+const mergeGroups = (p: Program, users: ReadonlyMap<number, ReadonlyArray<number>>, outputs: ReadonlySet<number>, group: number[], members: Map<number, number[]>): void => {
   const f32 = (v: number): boolean => p.avals[v]!.dtype === 'float32'
   const wasmable = (ms: ReadonlyArray<number>): boolean => ms.every((i) => wasmOps.has(p.eqns[i]!.prim) && f32(p.eqns[i]!.out) && p.eqns[i]!.inputs.every(f32))
   const inputsOf = (ms: ReadonlyArray<number>): Set<number> => {
     const outs = new Set(ms.map((i) => p.eqns[i]!.out))
     return new Set(ms.flatMap((i) => p.eqns[i]!.inputs.filter((v) => !outs.has(v))))
+  }
+  /** inputs that are not scalars, and results read outside the group */
+  const operands = (ms: ReadonlyArray<number>, ins: ReadonlySet<number>): number => {
+    const inside = new Set(ms)
+    let n = 0
+    for (const v of ins) if (sizeOf(p.avals[v]!.shape) > 1) n++
+    for (const i of ms) if (outputs.has(p.eqns[i]!.out) || (users.get(p.eqns[i]!.out) ?? []).some((u) => !inside.has(u))) n++
+    return n
   }
   /** open groups by shape, in program order */
   const open = new Map<string, number[]>()
@@ -216,7 +226,7 @@ const mergeGroups = (p: Program, users: ReadonlyMap<number, ReadonlyArray<number
       if (!legal) continue
       const union = [...theirs, ...mine].sort((x, y) => x - y)
       const unionIns = inputsOf(union)
-      if (splitOf([...unionIns].map((v) => p.avals[v]!.shape), shape, true) < 0) continue
+      if (operands(union, unionIns) > MERGE_OPERANDS || splitOf([...unionIns].map((v) => p.avals[v]!.shape), shape, true) < 0) continue
       for (const i of theirs) group[i] = g
       members.delete(a)
       members.set(g, union)
