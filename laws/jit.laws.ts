@@ -99,4 +99,29 @@ describe('fused float32 groups in WebAssembly', () => {
       expect(fusedWasmRuns(), E.show(p)).toBeGreaterThan(before)
     },
   )
+  test.prop([E.program().chain((p) => fc.tuple(fc.constant(p), E.inputs(p))), fc.integer({ min: 0, max: 12 }), block], { numRuns: 40 })(
+    'of several outputs equal the eager function, bit for bit, in blocks of any size, and run in WebAssembly as one group',
+    ([p, xs], pick, elements) => {
+      const f = (...ys: T.Tensor[]): T.Tensor => E.runTwo(p, pick, ys[0]!, ys[1]!, ys[2]!, ys[3]!)
+      // the two results (and what they share of x's shape) are one fused line of several outputs
+      expect(Ad.makeProgram(f, { form: 'compiled' })(...xs), E.show(p)).toMatch(/^ {4}\w+:f32\[[\d,]+\]( \w+:f32\[[\d,]+\])+ = fused\{/m)
+      const before = fusedWasmRuns()
+      const previous = setFusedWasm(true)
+      const previousBlock = setFusedWasmBlock(elements)
+      try {
+        expect(L.jitEqualsEager(f, xs), E.show(p)).toHold(exact)
+      } finally {
+        setFusedWasm(previous)
+        setFusedWasmBlock(previousBlock)
+      }
+      expect(fusedWasmRuns(), E.show(p)).toBeGreaterThan(before)
+      // and in the JavaScript loop
+      const js = setFusedWasm(false)
+      try {
+        expect(L.jitEqualsEager(f, xs), E.show(p)).toHold(exact)
+      } finally {
+        setFusedWasm(js)
+      }
+    },
+  )
 })

@@ -40,6 +40,24 @@ export const run = (p: Program, x: T.Tensor, b: T.Tensor, col: T.Tensor, s: T.Te
   return T.where(T.ones([p.rows, p.cols]), vals[vals.length - 1]!, T.neg(x))
 }
 
+/**
+ * The program with two results of x's shape, stacked: the last value (as `run` gives it) and an
+ * earlier one, `pick` counted from the end, broadcast by a `where` beside x itself. Both results
+ * are outputs of the program and both read x, so jit runs them (and whatever they share) as one
+ * fused group with several outputs.
+ */
+export const runTwo = (p: Program, pick: number, x: T.Tensor, b: T.Tensor, col: T.Tensor, s: T.Tensor): T.Tensor => {
+  const vals = [x, b, col, s]
+  for (const st of p.steps) {
+    const a = st.args.map((i) => vals[i]!)
+    vals.push(st.op === 'where' ? T.where(a[0]!, a[1]!, a[2]!) : st.op in unary ? unary[st.op as keyof typeof unary](a[0]!) : binary[st.op as keyof typeof binary](a[0]!, a[1]!))
+  }
+  const ones = T.ones([p.rows, p.cols])
+  const last = T.where(ones, vals[vals.length - 1]!, T.neg(x))
+  const earlier = T.where(ones, vals[Math.max(0, vals.length - 1 - pick)]!, x)
+  return T.stack([last, earlier], 0)
+}
+
 export const show = (p: Program): string =>
   `[${p.rows},${p.cols}]: ${p.steps.map((st, k) => `v${k + 4} = ${st.op}(${st.args.map((i) => (i < 4 ? NAMES[i] : `v${i}`)).join(', ')})`).join('; ')}`
 

@@ -5,6 +5,10 @@ import { wasmFusionSupported } from '../../src/ad/jit/wasm.js'
 
 const x = T.tensor([[0.5, -1, 2], [3, -0.25, 0]])
 
+/** Every tensor in a value of arrays and records, in order. */
+const tensorsOf = (v: unknown): T.Tensor[] =>
+  T.isTensor(v) ? [v] : Array.isArray(v) ? v.flatMap(tensorsOf) : typeof v === 'object' && v !== null ? Object.values(v).flatMap(tensorsOf) : []
+
 describe('jit', () => {
   it('traces once per signature and reruns the compiled program', () => {
     let traces = 0
@@ -65,6 +69,58 @@ describe('jit', () => {
     const before = fusedWasmRuns()
     expect(T.equals(Ad.jit(f)(...xs), f(...xs))).toBe(true)
     expect(fusedWasmRuns() - before).toBe(1)
+  })
+
+  it("runs Adam's update of a parameter as one loop of three outputs (new moments and parameter), bit for bit", () => {
+    const opt = Optim.adam(1e-3)
+    const p = { w: Rng.normal(Rng.key(1), [40, 30]), b: Rng.normal(Rng.key(2), [30]) }
+    const g = { w: Rng.normal(Rng.key(3), [40, 30]), b: Rng.normal(Rng.key(4), [30]) }
+    const update = (g: typeof p, s: unknown, p: { w: T.Tensor; b: T.Tensor }) => {
+      const [u, next] = opt.update(g, s as never, p)
+      return { params: Optim.applyUpdates(p, u), state: next }
+    }
+    const s = opt.init(p)
+    const lines = Ad.makeProgram(update, { form: 'compiled' })(g, s, p).split('\n')
+    // one line per parameter writes its first moment, second moment and new value, reading the gradient once
+    expect(lines.filter((l) => /^ {4}\w+:f32\[40,30\] \w+:f32\[40,30\] \w+:f32\[40,30\] = fused\{/.test(l))).toHaveLength(1)
+    expect(lines.filter((l) => /^ {4}\w+:f32\[30\] \w+:f32\[30\] \w+:f32\[30\] = fused\{/.test(l))).toHaveLength(1)
+    const eager = update(g, s, p)
+    for (const mode of [true, false]) {
+      const previous = setFusedWasm(mode)
+      try {
+        const before = fusedWasmRuns()
+        const jitted = Ad.jit(update)(g, s, p)
+        expect(fusedWasmRuns() - before).toBe(mode ? 1 : 0) // w's loop; b's 30 elements run in JavaScript
+        const [js, es] = [tensorsOf(jitted), tensorsOf(eager)]
+        expect(js.length).toBe(8) // new w and b, their two moments, and the step counts
+        expect(js.every((t, i) => T.equals(t, es[i]!))).toBe(true)
+      } finally {
+        setFusedWasm(previous)
+      }
+    }
+  })
+
+  it('merges loops of several outputs up to 16 operands beyond scalars (each takes a block of the WebAssembly memory)', () => {
+    const a = Rng.normal(Rng.key(1), [64, 8])
+    const b = Rng.normal(Rng.key(2), [64, 8])
+    const f = (u: T.Tensor, v: T.Tensor) => Array.from({ length: 40 }, (_, i) => T.add(T.mul(u, i + 1), v))
+    const fused = Ad.makeProgram(f, { form: 'compiled' })(a, b).split('\n').filter((l) => l.includes('= fused{'))
+    const counts = fused.map((l) => l.split(' = ')[0]!.trim().split(' ').length)
+    expect(counts.reduce((s, n) => s + n, 0)).toBe(40)
+    expect(Math.max(...counts)).toBe(14) // with u and v, 16 operands
+    const [got, want] = [Ad.jit(f)(a, b), f(a, b)]
+    expect(got.every((t, i) => T.equals(t, want[i]!))).toBe(true)
+  })
+
+  it('keeps apart groups that a step between them separates (a reduction of the first that the second reads)', () => {
+    const a = Rng.normal(Rng.key(1), [32, 8])
+    // relu(h) · sum(h) needs the sum, so h's loop cannot wait for relu's
+    const f = (u: T.Tensor) => {
+      const h = T.add(u, 1)
+      return T.mul(T.relu(h), T.sum(h, -1, true))
+    }
+    expect(Ad.makeProgram(f, { form: 'compiled' })(a)).toMatch(/ = add a b\n.* = sum.*\n.* = fused\{relu, mul\}/)
+    expect(T.equals(Ad.jit(f)(a), f(a))).toBe(true)
   })
 
   it('trees in, trees out, static leaves kept', () => {

@@ -12,7 +12,7 @@ import { withLayer } from '../../core/context.js'
 import { type Tensor, dataOf } from '../../core/Tensor.js'
 import { evaluations } from '../../prims/eval.js'
 import type { Prim } from '../../prims/Prim.js'
-import type { Program } from './Program.js'
+import type { Eqn, Program } from './Program.js'
 import { type Step, fuse } from './fuse.js'
 
 /** Primitives whose kernels write every element of their output (the others expect zeros). */
@@ -68,11 +68,11 @@ export const compile = (p: Program): Compiled => {
   const lastUse = new Map<number, number>()
   steps.forEach((s, i) => {
     for (const v of s.inputs) lastUse.set(root[v]!, i)
-    lastUse.set(root[s.out]!, Math.max(lastUse.get(root[s.out]!) ?? i, i))
+    for (const v of s.kind === 'eqn' ? [s.out] : s.outs) lastUse.set(root[v]!, Math.max(lastUse.get(root[v]!) ?? i, i))
   })
   const frees: number[][] = steps.map(() => [])
   for (const [r, i] of lastUse) if (!pinned.has(r)) frees[i]!.push(r)
-  // a fused group writes every element of its output, as do the kernels of writesAll
+  // a fused group writes every element of its outputs, as do the kernels of writesAll
   const zero = steps.map((s) => s.kind === 'eqn' && !writesAll.has(s.eqn.prim))
   const pool = new Pool()
   const run = (inputs: ReadonlyArray<Tensor>, consts: ReadonlyArray<Tensor>): ReadonlyArray<Tensor> => {
@@ -83,7 +83,11 @@ export const compile = (p: Program): Compiled => {
       for (let i = 0; i < steps.length; i++) {
         const s = steps[i]!
         pool.zero = zero[i]!
-        env[s.out] = runStep(s, env)
+        if (s.kind === 'eqn') env[s.out] = runEqn(s.eqn, env)
+        else {
+          const ts = s.run(env)
+          for (let k = 0; k < ts.length; k++) env[s.outs[k]!] = ts[k]!
+        }
         for (const r of frees[i]!) pool.give(dataOf(env[r]!))
       }
     })
@@ -92,9 +96,7 @@ export const compile = (p: Program): Compiled => {
   return { program: p, steps, run }
 }
 
-const runStep = (s: Step, env: ReadonlyArray<Tensor>): Tensor => {
-  if (s.kind === 'fused') return s.run(env)
-  const e = s.eqn
+const runEqn = (e: Eqn, env: ReadonlyArray<Tensor>): Tensor => {
   const ins = e.inputs.map((v) => env[v]!)
   try {
     return e.layer === undefined ? evaluations[e.prim](ins, e.params as never) : withLayer(e.layer, () => evaluations[e.prim](ins, e.params as never))

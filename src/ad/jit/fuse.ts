@@ -1,7 +1,11 @@
 /**
  * Elementwise fusion: a chain of unary, binary and `where` equations whose intermediates are
  * used only inside the chain becomes one generated loop that reads each input once and writes
- * one output, instead of a pass over memory and a fresh buffer per equation.
+ * one output, instead of a pass over memory and a fresh buffer per equation. Chains of the same
+ * shape that share an input, or of which one reads another's result, then merge into one loop
+ * with several outputs (each value used outside the loop), when the program allows running them
+ * together: an optimizer's update of a parameter (new moments, new parameter) reads the gradient
+ * once and writes its three results in one pass.
  *
  * Each fused operation computes in float64 with the formula of the JavaScript kernels and is
  * rounded to the output dtype (`Math.fround` for float32) exactly where the kernel would store
@@ -25,16 +29,17 @@ import type { Eqn, Program } from './Program.js'
 import type { Access } from './wasm.js'
 import { BLOCK, type WasmGroup, type WasmKernel, wasmFusionSupported, wasmKernel, wasmOps } from './wasm.js'
 
-/** One step of a compiled program: an equation run by its kernel, or a fused group. */
+/** One step of a compiled program: an equation run by its kernel, or a fused group (of one output or several). */
 export type Step =
   | { readonly kind: 'eqn'; readonly eqn: Eqn; readonly inputs: ReadonlyArray<number>; readonly out: number }
   | {
       readonly kind: 'fused'
       readonly eqns: ReadonlyArray<Eqn>
       readonly inputs: ReadonlyArray<number>
-      readonly out: number
+      readonly outs: ReadonlyArray<number>
       readonly source: string
-      readonly run: (env: ReadonlyArray<Tensor>) => Tensor
+      /** the outputs' values, in the order of `outs` */
+      readonly run: (env: ReadonlyArray<Tensor>) => ReadonlyArray<Tensor>
     }
 
 const unaryExpr: { readonly [P in UnaryOp]?: (x: string) => string } = {
@@ -116,12 +121,27 @@ export const setFusedWasmBlock = (elements: number): number => {
 /** How many fused groups have run in WebAssembly so far (tests check the path was taken). @internal */
 export const fusedWasmRuns = (): number => wasmRuns
 
-/** Splits the equations into steps, fusing elementwise chains. */
+/** The axis at which a loop over `out` splits into outer × inner so that every input shape is read by one of the access patterns, the last such axis (`fromEnd`, the shortest inner run) or the first; -1 when there is none. */
+const splitOf = (shapes: ReadonlyArray<Shape>, out: Shape, fromEnd: boolean): number => {
+  for (let k = 0; k <= out.length; k++) {
+    const d = fromEnd ? out.length - k : k
+    if (shapes.every((s) => accessOf(s, out, d) !== undefined)) return d
+  }
+  return -1
+}
+
+/** Groups of the same shape considered for a merge, the latest first (bounds the compile time of long programs). */
+const MERGE_WINDOW = 64
+/** The most operands other than scalars (inputs and outputs) a merged group may have: each takes a block of the WebAssembly memory. */
+const MERGE_OPERANDS = 16
+
+/** Splits the equations into steps, fusing elementwise chains, and merging chains into loops of several outputs. */
 export const fuse = (p: Program): ReadonlyArray<Step> => {
   const users = new Map<number, number[]>()
   p.eqns.forEach((e, i) => e.inputs.forEach((v) => users.set(v, [...(users.get(v) ?? []), i])))
   const outputs = new Set(p.outputs)
-  // the group (index of its root equation) of each elementwise equation, decided from the last
+  // the group of each elementwise equation (the index of the equation where the group runs), decided from the last:
+  // an equation joins its users' group when they all belong to one of its shape, and nothing else reads it
   const group = new Array<number>(p.eqns.length).fill(-1)
   for (let i = p.eqns.length - 1; i >= 0; i--) {
     const e = p.eqns[i]!
@@ -136,32 +156,97 @@ export const fuse = (p: Program): ReadonlyArray<Step> => {
       sameShape(p.avals[p.eqns[g]!.out]!.shape, shape)
     group[i] = inlined ? g : i
   }
+  const members = new Map<number, number[]>()
+  p.eqns.forEach((_, i) => {
+    const g = group[i]!
+    if (g >= 0) members.set(g, [...(members.get(g) ?? []), i])
+  })
+  mergeGroups(p, users, outputs, group, members)
   const single = (e: Eqn): Step => ({ kind: 'eqn', eqn: e, inputs: e.inputs, out: e.out })
-  // a group runs where its root stood (its members' inputs are all defined by then); one whose
-  // inputs' broadcasts fit no loop nest runs member by member
+  // a group runs where its last member stood (its members' inputs are all defined by then, and
+  // nothing before reads its outputs); one whose inputs' broadcasts fit no loop nest runs member by member
   return p.eqns.flatMap((e, i) => {
     if (group[i]! < 0) return [single(e)]
     if (group[i] !== i) return []
-    const members = p.eqns.filter((_, j) => group[j] === i)
-    const fused = members.length > 1 ? fusedStep(p, members) : undefined
-    return fused === undefined ? members.map(single) : [fused]
+    const eqns = members.get(i)!.map((j) => p.eqns[j]!)
+    if (eqns.length === 1) return [single(e)]
+    const inside = new Set(members.get(i)!)
+    const outs = eqns.filter((m) => outputs.has(m.out) || (users.get(m.out) ?? []).some((u) => !inside.has(u))).map((m) => m.out)
+    const fused = fusedStep(p, eqns, outs)
+    return fused === undefined ? eqns.map(single) : [fused]
   })
 }
 
-/** The generated loop of one group, or undefined when its inputs' broadcasts do not fit one loop nest. */
-const fusedStep = (p: Program, members: ReadonlyArray<Eqn>): Step | undefined => {
-  const root = members[members.length - 1]!
-  const out = p.avals[root.out]!
+/**
+ * Merges groups of one shape into loops of several outputs, in program order: a group takes in
+ * an earlier one whose results it reads or with which it shares an input of the loop's size,
+ * when both run in the same kind of loop (a WebAssembly-able group never merges with one that is
+ * not, and an equation alone on its kernel stays there unless WebAssembly can take both), their
+ * inputs fit one loop nest, and no step that runs before the merged group reads the earlier
+ * group's results. Updates `group` (each member's group is the index of the equation where it
+ * runs, its last) and `members`.
+ */
+const mergeGroups = (p: Program, users: ReadonlyMap<number, ReadonlyArray<number>>, outputs: ReadonlySet<number>, group: number[], members: Map<number, number[]>): void => {
+  const f32 = (v: number): boolean => p.avals[v]!.dtype === 'float32'
+  const wasmable = (ms: ReadonlyArray<number>): boolean => ms.every((i) => wasmOps.has(p.eqns[i]!.prim) && f32(p.eqns[i]!.out) && p.eqns[i]!.inputs.every(f32))
+  const inputsOf = (ms: ReadonlyArray<number>): Set<number> => {
+    const outs = new Set(ms.map((i) => p.eqns[i]!.out))
+    return new Set(ms.flatMap((i) => p.eqns[i]!.inputs.filter((v) => !outs.has(v))))
+  }
+  /** inputs that are not scalars, and results read outside the group */
+  const operands = (ms: ReadonlyArray<number>, ins: ReadonlySet<number>): number => {
+    const inside = new Set(ms)
+    let n = 0
+    for (const v of ins) if (sizeOf(p.avals[v]!.shape) > 1) n++
+    for (const i of ms) if (outputs.has(p.eqns[i]!.out) || (users.get(p.eqns[i]!.out) ?? []).some((u) => !inside.has(u))) n++
+    return n
+  }
+  /** open groups by shape, in program order */
+  const open = new Map<string, number[]>()
+  for (const [g, ms] of [...members].sort((a, b) => a[0] - b[0])) {
+    const shape = p.avals[p.eqns[g]!.out]!.shape
+    const key = shape.join(',')
+    const size = sizeOf(shape)
+    const list = open.get(key) ?? []
+    let ins = inputsOf(ms)
+    let mine = ms
+    let kind = wasmable(ms)
+    for (let c = list.length - 1; c >= Math.max(0, list.length - MERGE_WINDOW); c--) {
+      const a = list[c]!
+      const theirs = members.get(a)!
+      const theirKind = wasmable(theirs)
+      if (theirKind !== kind || (!kind && (theirs.length === 1 || mine.length === 1))) continue
+      const theirOuts = new Set(theirs.map((i) => p.eqns[i]!.out))
+      const theirIns = inputsOf(theirs)
+      const related = [...ins].some((v) => theirOuts.has(v) || (theirIns.has(v) && sizeOf(p.avals[v]!.shape) === size))
+      if (!related) continue
+      const legal = theirs.every((i) =>
+        (users.get(p.eqns[i]!.out) ?? []).every((u) => group[u] === a || group[u] === g || (group[u]! >= 0 ? group[u]! : u) > g),
+      )
+      if (!legal) continue
+      const union = [...theirs, ...mine].sort((x, y) => x - y)
+      const unionIns = inputsOf(union)
+      if (operands(union, unionIns) > MERGE_OPERANDS || splitOf([...unionIns].map((v) => p.avals[v]!.shape), shape, true) < 0) continue
+      for (const i of theirs) group[i] = g
+      members.delete(a)
+      members.set(g, union)
+      list.splice(c, 1)
+      ;[mine, ins, kind] = [union, unionIns, kind]
+    }
+    list.push(g)
+    open.set(key, list)
+  }
+}
+
+/** The generated loop of one group writing `outs` (variables of its members), or undefined when its inputs' broadcasts do not fit one loop nest. */
+const fusedStep = (p: Program, members: ReadonlyArray<Eqn>, outs: ReadonlyArray<number>): Step | undefined => {
+  const shape = p.avals[members[members.length - 1]!.out]!.shape
   const inside = new Set(members.map((e) => e.out))
   const inputs = [...new Set(members.flatMap((e) => e.inputs.filter((v) => !inside.has(v))))]
   const shapes = inputs.map((v) => p.avals[v]!.shape)
-  let split = -1
-  let access: Access[] = []
-  for (let d = out.shape.length; d >= 0 && split < 0; d--) {
-    const a = shapes.map((s) => accessOf(s, out.shape, d))
-    if (a.every((x) => x !== undefined)) [split, access] = [d, a as Access[]]
-  }
+  const split = splitOf(shapes, shape, true)
   if (split < 0) return undefined
+  const access = shapes.map((s) => accessOf(s, shape, split)!)
   const round = (dtype: string, x: string): string => (dtype === 'float32' ? `Math.fround(${x})` : dtype === 'int32' ? `(${x} | 0)` : x)
   const name = new Map<number, string>(inputs.map((v, k) => [v, `x${k}`]))
   // each input is read where its index changes: once (scalar), once per row (outer), or per element
@@ -181,41 +266,43 @@ const fusedStep = (p: Program, members: ReadonlyArray<Eqn>): Step | undefined =>
     name.set(e.out, t)
   })
   const source = [
-    `const inner = ${sizeOf(out.shape.slice(split))}, rows = ${sizeOf(out.shape.slice(0, split))};`,
+    `const inner = ${sizeOf(shape.slice(split))}, rows = ${sizeOf(shape.slice(0, split))};`,
     ...hoisted,
     'for (let o = 0; o < rows; o++) {',
     ...rowLoads.map((l) => `  ${l}`),
     '  for (let j = 0; j < inner; j++) {',
     ...loads.map((l) => `    ${l}`),
     ...body.map((l) => `    ${l}`),
-    `    out[o * inner + j] = ${name.get(root.out)};`,
+    ...outs.map((v, k) => `    out${k}[o * inner + j] = ${name.get(v)};`),
     '  }',
     '}',
   ].join('\n')
+  const params = [...outs.map((_, k) => `out${k}`), ...inputs.map((_, k) => `in${k}`)].join(', ')
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const kernel = new Function('U', 'B', `return function fused(out, ${inputs.map((_, k) => `in${k}`).join(', ')}) {\n${source}\n}`)(unaryFns, binaryFns) as (out: Buffer, ...ins: Buffer[]) => void
-  const size = sizeOf(out.shape)
-  const wasm = size >= MIN_WASM ? wasmGroup(p, members, inputs) : undefined
+  const kernel = new Function('U', 'B', `return function fused(${params}) {\n${source}\n}`)(unaryFns, binaryFns) as (...buffers: Buffer[]) => void
+  const size = sizeOf(shape)
+  const dtypes = outs.map((v) => p.avals[v]!.dtype)
+  const wasm = size >= MIN_WASM ? wasmGroup(p, members, inputs, outs) : undefined
   let compiled: WasmKernel | undefined
   let compiledBlock = 0
   return {
     kind: 'fused',
     eqns: members,
     inputs,
-    out: root.out,
+    outs,
     source,
     run: (env) => {
-      const buf = alloc(out.dtype, size)
+      const bufs = dtypes.map((d) => alloc(d, size))
       const ins = inputs.map((v) => dataOf(env[v]!))
       if (wasm !== undefined && wasmMode !== false && wasmFusionSupported()) {
         if (compiledBlock !== wasmBlock) [compiled, compiledBlock] = [wasmKernel(wasm, wasmBlock), wasmBlock]
-        if (compiled!(buf as Float32Array, ins as Float32Array[])) {
+        if (compiled!(bufs as Float32Array[], ins as Float32Array[])) {
           wasmRuns++
-          return fromBuffer(buf, out.shape)
+          return bufs.map((b) => fromBuffer(b, shape))
         }
       }
-      kernel(buf, ...ins)
-      return fromBuffer(buf, out.shape)
+      kernel(...bufs, ...ins)
+      return bufs.map((b) => fromBuffer(b, shape))
     },
   }
 }
@@ -226,21 +313,20 @@ const fusedStep = (p: Program, members: ReadonlyArray<Eqn>): Step | undefined =>
  * longest inner run the inputs' broadcasts allow (the JavaScript loop takes the shortest), so
  * the vector loop has the most to do.
  */
-const wasmGroup = (p: Program, members: ReadonlyArray<Eqn>, inputs: ReadonlyArray<number>): WasmGroup | undefined => {
+const wasmGroup = (p: Program, members: ReadonlyArray<Eqn>, inputs: ReadonlyArray<number>, outs: ReadonlyArray<number>): WasmGroup | undefined => {
   const f32 = (v: number): boolean => p.avals[v]!.dtype === 'float32'
   if (!members.every((e) => wasmOps.has(e.prim) && f32(e.out)) || !inputs.every(f32)) return undefined
-  const out = p.avals[members[members.length - 1]!.out]!.shape
-  for (let d = 0; d <= out.length; d++) {
-    const access = inputs.map((v) => accessOf(p.avals[v]!.shape, out, d))
-    if (!access.every((x) => x !== undefined)) continue
-    const index = new Map<number, number>(inputs.map((v, k) => [v, k]))
-    members.forEach((e, m) => index.set(e.out, inputs.length + m))
-    return {
-      access: access as Access[],
-      ops: members.map((e) => ({ prim: e.prim, args: e.inputs.map((v) => index.get(v)!) })),
-      rows: sizeOf(out.slice(0, d)),
-      inner: sizeOf(out.slice(d)),
-    }
+  const shape = p.avals[members[members.length - 1]!.out]!.shape
+  const d = splitOf(inputs.map((v) => p.avals[v]!.shape), shape, false)
+  if (d < 0) return undefined
+  const index = new Map<number, number>(inputs.map((v, k) => [v, k]))
+  members.forEach((e, m) => index.set(e.out, inputs.length + m))
+  const op = new Map<number, number>(members.map((e, m) => [e.out, m]))
+  return {
+    access: inputs.map((v) => accessOf(p.avals[v]!.shape, shape, d)!),
+    ops: members.map((e) => ({ prim: e.prim, args: e.inputs.map((v) => index.get(v)!) })),
+    outputs: outs.map((v) => op.get(v)!),
+    rows: sizeOf(shape.slice(0, d)),
+    inner: sizeOf(shape.slice(d)),
   }
-  return undefined
 }

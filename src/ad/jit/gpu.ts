@@ -17,21 +17,25 @@ import type { Eqn, Program } from './Program.js'
 
 type Fused = Extract<Step, { kind: 'fused' }>
 
-/** The kernel of each group, or null for a group with a value that is not float32. */
-const kernels = new WeakMap<Fused, string | null>()
+/**
+ * The kernels of each group, one per output (the group's operations up to the one that makes it,
+ * so an output a later operation reads is computed again there), or null for a group with a
+ * value that is not float32.
+ */
+const kernels = new WeakMap<Fused, ReadonlyArray<string> | null>()
 
-const kernelOf = (p: Program, s: Fused): string | null => {
-  let code = kernels.get(s)
-  if (code !== undefined) return code
+const kernelsOf = (p: Program, s: Fused): ReadonlyArray<string> | null => {
+  let codes = kernels.get(s)
+  if (codes !== undefined) return codes
   const f32 = (v: number): boolean => p.avals[v]!.dtype === 'float32'
   if (s.inputs.every(f32) && s.eqns.every((e) => f32(e.out))) {
     const index = new Map<number, number>(s.inputs.map((v, k) => [v, k]))
     s.eqns.forEach((e, m) => index.set(e.out, s.inputs.length + m))
     const ops = s.eqns.map((e): FusedOp => ({ prim: e.prim as FusedOp['prim'], args: e.inputs.map((v) => index.get(v)!) }))
-    code = fusedShader(s.inputs.length, ops)
-  } else code = null
-  kernels.set(s, code)
-  return code
+    codes = s.outs.map((o) => fusedShader(s.inputs.length, ops.slice(0, s.eqns.findIndex((e) => e.out === o) + 1)))
+  } else codes = null
+  kernels.set(s, codes)
+  return codes
 }
 
 const apply = (e: Eqn, env: Tensor[]): Tensor => {
@@ -52,12 +56,12 @@ export const runOnDevice = (c: Compiled, inputs: ReadonlyArray<Tensor>, consts: 
     }
     const ins = s.inputs.map((v) => env[v]!)
     if (!ins.some((t) => deviceOf(t) !== undefined)) {
-      env[s.out] = s.run(env)
+      s.run(env).forEach((t, k) => (env[s.outs[k]!] = t))
       continue
     }
-    const code = kernelOf(p, s)
-    const out = code === null ? undefined : runFusedOnGpu(code, ins, p.avals[s.out]!.shape)
-    if (out !== undefined) env[s.out] = out
+    const codes = kernelsOf(p, s)
+    const outs = codes === null ? undefined : codes.map((code, k) => runFusedOnGpu(code, ins, p.avals[s.outs[k]!]!.shape))
+    if (outs !== undefined && outs.every((t) => t !== undefined)) outs.forEach((t, k) => (env[s.outs[k]!] = t!))
     else for (const e of s.eqns) env[e.out] = apply(e, env)
   }
   return p.outputs.map((v) => env[v]!)

@@ -94,7 +94,9 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
  * (runs it once on values known only by their shapes and dtypes, recording each primitive),
  * rewrites the program (common subexpressions, dead code), fuses chains of elementwise
  * operations into single loops (generated WebAssembly SIMD loops for float32 chains of exact
- * arithmetic, comparisons and `where`; JavaScript loops otherwise), and plans its buffers;
+ * arithmetic, comparisons and `where`; JavaScript loops otherwise; chains of one shape that
+ * share an input run as one loop of several outputs, as an optimizer's new moments and
+ * parameters), and plans its buffers;
  * later calls with the same signature run the compiled program. Results equal the function's, bit for bit on the JavaScript kernels
  * (with the WebAssembly kernels, fused transcendental functions may differ in the last bits).
  *

@@ -1,9 +1,11 @@
 /**
  * WebAssembly SIMD loops for fused float32 groups, generated at run time: a tiny module (a few
  * hundred bytes, encoded here by hand) whose one function runs the group's operations on four
- * lanes at a time over a block of rows × inner, reading its inputs from and writing its output
+ * lanes at a time over a block of rows × inner, reading its inputs from and writing its outputs
  * to one linear memory that all these modules share (the operands are copied in block by block
- * with `TypedArray.set`, and the output copied out; see `BLOCK`).
+ * with `TypedArray.set`, and the outputs copied out; see `BLOCK`). A group may have several
+ * outputs (an optimizer's new moments and parameters, say): one pass copies each input in once
+ * and each output out once.
  *
  * Only operations with an exact float32 equivalent in WebAssembly are taken (`wasmOps`), so a
  * group run here equals the JavaScript fused loop (and the JavaScript kernels) bit for bit:
@@ -30,10 +32,12 @@ export interface WasmOp {
   readonly args: ReadonlyArray<number>
 }
 
-/** A fused float32 group: its inputs' access patterns, operations in order (the last is the output), and the loop nest. */
+/** A fused float32 group: its inputs' access patterns, operations in order, the operations whose results it writes out, and the loop nest. */
 export interface WasmGroup {
   readonly access: ReadonlyArray<Access>
   readonly ops: ReadonlyArray<WasmOp>
+  /** indices into `ops` of the group's outputs, in the order they are written */
+  readonly outputs: ReadonlyArray<number>
   readonly rows: number
   readonly inner: number
 }
@@ -151,10 +155,10 @@ interface Blocks {
 const blocksOf = (g: WasmGroup, block: number): Blocks =>
   g.inner <= block ? { rowsPer: Math.max(1, Math.min(g.rows, Math.floor(block / g.inner))), width: g.inner } : { rowsPer: 1, width: block }
 
-/** Where each operand and the output of a block lie in memory (byte offsets, 16-byte aligned), and the bytes used. */
+/** Where each operand and each output of a block lie in memory (byte offsets, 16-byte aligned), and the bytes used. */
 export interface Layout {
   readonly inputs: ReadonlyArray<number>
-  readonly out: number
+  readonly outputs: ReadonlyArray<number>
   readonly end: number
 }
 
@@ -168,13 +172,18 @@ export const layoutOf = (g: WasmGroup, block = BLOCK): Layout => {
     at = align16(at + 4 * lengthOf(a, rowsPer, width))
     return p
   })
-  return { inputs, out: at, end: align16(at + 4 * rowsPer * width) }
+  const outputs = g.outputs.map(() => {
+    const p = at
+    at = align16(at + 4 * rowsPer * width)
+    return p
+  })
+  return { inputs, outputs, end: at }
 }
 
 /**
  * The module of a group: it imports `env.memory` and exports `run(rows, width)`, which computes
- * a block of rows × width outputs from the operands at the offsets of `layoutOf(g)` (full ones
- * rows × width, inner ones width, outer ones rows, scalars 1).
+ * a block of rows × width of each output from the operands at the offsets of `layoutOf(g)` (full
+ * ones rows × width, inner ones width, outer ones rows, scalars 1).
  */
 export const encode = (g: WasmGroup, block = BLOCK): Uint8Array<ArrayBuffer> => {
   const { access } = g
@@ -199,8 +208,10 @@ export const encode = (g: WasmGroup, block = BLOCK): Uint8Array<ArrayBuffer> => 
       else if (a === 'inner') code.push(...get(J), ...simd(wide ? S.load : S.load32Splat), ...memarg(lay.inputs[k]!), ...set(inLocal(k)))
     })
     g.ops.forEach((o, m) => code.push(...emitters[o.prim]!(o.args.map(ref)), ...set(opLocal(m))))
-    code.push(...get(FO), ...get(J), op.i32Add, ...ref(n + g.ops.length - 1))
-    code.push(...(wide ? [...simd(S.store), ...memarg(lay.out)] : [...simd(S.store32Lane), ...memarg(lay.out), 0]))
+    g.outputs.forEach((m, k) => {
+      code.push(...get(FO), ...get(J), op.i32Add, ...get(opLocal(m)))
+      code.push(...(wide ? [...simd(S.store), ...memarg(lay.outputs[k]!)] : [...simd(S.store32Lane), ...memarg(lay.outputs[k]!), 0]))
+    })
     code.push(...get(J), ...i32(wide ? 16 : 4), op.i32Add, ...set(J))
     return code
   }
@@ -273,7 +284,7 @@ let simdSupported: boolean | undefined
 export const wasmFusionSupported = (): boolean => {
   if (simdSupported === undefined) {
     try {
-      simdSupported = typeof WebAssembly === 'object' && WebAssembly.validate(encode({ access: ['full'], ops: [{ prim: 'neg', args: [0] }], rows: 1, inner: 5 }))
+      simdSupported = typeof WebAssembly === 'object' && WebAssembly.validate(encode({ access: ['full'], ops: [{ prim: 'neg', args: [0] }], outputs: [0], rows: 1, inner: 5 }))
     } catch {
       simdSupported = false
     }
@@ -281,8 +292,8 @@ export const wasmFusionSupported = (): boolean => {
   return simdSupported
 }
 
-/** A compiled group: `run(out, inputs)` fills out (rows × inner) and returns true, or returns false (run the group otherwise) when the memory cannot hold a block, the module did not compile, or a buffer is not of its operand's length. */
-export type WasmKernel = (out: Float32Array, ins: ReadonlyArray<Float32Array>) => boolean
+/** A compiled group: `run(outs, inputs)` fills the outputs (rows × inner each) and returns true, or returns false (run the group otherwise) when the memory cannot hold a block, the module did not compile, or a buffer is not of its operand's length. */
+export type WasmKernel = (outs: ReadonlyArray<Float32Array>, ins: ReadonlyArray<Float32Array>) => boolean
 
 /** Compiled modules by their bytes (as text), so a group compiled again reuses its module. */
 const modules = new Map<string, WebAssembly.Module>()
@@ -311,11 +322,12 @@ export const wasmKernel = (g: WasmGroup, block = BLOCK): WasmKernel => {
   const { rows, inner, access } = g
   const { rowsPer, width } = blocksOf(g, block)
   const at = lay.inputs.map((p) => p >>> 2)
-  const outAt = lay.out >>> 2
+  const outAt = lay.outputs.map((p) => p >>> 2)
+  const m = outAt.length
   const lengths = access.map((a) => lengthOf(a, rows, inner))
   const kinds = access.map((a) => ['full', 'inner', 'outer', 'scalar'].indexOf(a))
   const n = access.length
-  return (out, xs) => {
+  return (outs, xs) => {
     if (!reserve(lay.end)) return false
     for (let k = 0; k < n; k++) if (xs[k]!.length !== lengths[k]) return false
     const v = view
@@ -330,7 +342,7 @@ export const wasmKernel = (g: WasmGroup, block = BLOCK): WasmKernel => {
           else if (kinds[k] === 2) v.set(xs[k]!.subarray(o0, o0 + r), at[k]!)
         }
         run(r, inner)
-        out.set(v.subarray(outAt, outAt + r * inner), o0 * inner)
+        for (let k = 0; k < m; k++) outs[k]!.set(v.subarray(outAt[k]!, outAt[k]! + r * inner), o0 * inner)
       }
     } else {
       // rows longer than a block: each row in pieces
@@ -344,7 +356,7 @@ export const wasmKernel = (g: WasmGroup, block = BLOCK): WasmKernel => {
             else if (kinds[k] === 1) v.set(xs[k]!.subarray(j0, j0 + w), at[k]!)
           }
           run(1, w)
-          out.set(v.subarray(outAt, outAt + w), from)
+          for (let k = 0; k < m; k++) outs[k]!.set(v.subarray(outAt[k]!, outAt[k]! + w), from)
         }
       }
     }
