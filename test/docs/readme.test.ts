@@ -26,7 +26,7 @@ const fences = [...readme.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => {
 const blocks = fences.filter((f) => f.lang === 'ts')
 
 /** Sections whose block needs a browser: in Node, their first browser call refuses with this code. */
-const browserOnly: Readonly<Record<string, string>> = { 'Models in the browser': 'FILE_ERROR', 'WebGPU (first stage)': 'NO_DEVICE' }
+const browserOnly: Readonly<Record<string, string>> = { 'Models in the browser': 'FILE_ERROR', 'WebGPU': 'NO_DEVICE' }
 
 /** The packages a README block may import beyond the library, fp-ts and Node's built-ins. */
 const extra = new Set(['onnxruntime-web'])
