@@ -62,15 +62,29 @@ export interface JitResults {
   readonly check: Record<M.OptName, { jax: number; jit: number }>
   /** traces and calls of puregrad's jitted training step in the timed rounds */
   readonly traces: Record<M.OptName, { traces: number; calls: number }>
-  /** the README's MNIST CNN, batch 64, Adam: ms of the first jitted training step beyond a later one (trace and compile), and of a later one */
-  readonly cnn: { readonly traceMs: number; readonly stepMs: number }
+  /** the README's MNIST CNN, batch 64, Adam: ms of the first jitted training step beyond a later one (trace and compile, after eager steps warmed the kernels), of a later one, and of the first eager step beyond a later one (first use) */
+  readonly cnn: { readonly traceMs: number; readonly stepMs: number; readonly firstUseMs: number }
 }
 
-/** Trace-and-compile time of the MNIST CNN's jitted training step: its first call less a later call's median. */
-const cnnTrace = (): { traceMs: number; stepMs: number } => {
-  const trainer = { network: models.cnn(), optimizer: Optim.adam(1e-3), loss: Loss.softmaxCrossEntropy }
+/**
+ * Trace-and-compile time of the MNIST CNN's jitted training step: its first call less a later
+ * call's median, after three eager steps of the same network on the same batch have run every kernel
+ * at these shapes (so the engine's first use of them, such as growing its memory, which the eager
+ * step pays as well, is not counted as tracing). The jitted step comes first in the process (its
+ * trace and its fused kernels' compilation are not cached from an earlier run).
+ */
+const cnnTrace = (): { traceMs: number; stepMs: number; firstUseMs: number } => {
   const ks = Rng.split(Rng.key(3), 2)
   const batch = Data.dataset(Rng.uniform(ks[0]!, [64, 784]), Rng.integers(ks[1]!, [64], 0, 10))
+  const trainer = { network: models.cnn(), optimizer: Optim.adam(1e-3), loss: Loss.softmaxCrossEntropy }
+  const eager = Train.trainStep({ ...trainer, jit: false })
+  let e = Train.initTrainState(trainer, Rng.key(1), [784])
+  const eagerMs: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now()
+    e = eager(e, batch)
+    eagerMs.push(performance.now() - t0)
+  }
   const step = Train.trainStep(trainer)
   let s = Train.initTrainState(trainer, Rng.key(0), [784])
   const a = performance.now()
@@ -83,7 +97,7 @@ const cnnTrace = (): { traceMs: number; stepMs: number } => {
     later.push(performance.now() - b)
   }
   const stepMs = median(later)
-  return { traceMs: first - stepMs, stepMs }
+  return { traceMs: first - stepMs, stepMs, firstUseMs: eagerMs[0]! - Math.min(eagerMs[1]!, eagerMs[2]!) }
 }
 
 const CHECK_STEPS = 5
@@ -260,7 +274,7 @@ export const jitTargets = (r: JitResults): string[][] => {
   const i = r.infer
   rows.push(['inference batch 1024 ≥ 1.2× tfjs-wasm (Ad.jit forward)', `${x(i.jit.sps / i.tfjs.sps)} (${fmt(i.jit.sps)} vs ${fmt(i.tfjs.sps)} samples/s; eager ${x(i.eager.sps / i.tfjs.sps)})`, i.jit.sps >= 1.2 * i.tfjs.sps ? 'yes' : 'no'])
   rows.push(['inference batch-1 p50 ≤ 0.8× tfjs-wasm (Ad.jit forward)', `${x(i.jit.p50 / i.tfjs.p50)} (${i.jit.p50.toFixed(1)} vs ${i.tfjs.p50.toFixed(1)} µs; eager ${x(i.eager.p50 / i.tfjs.p50)})`, i.jit.p50 <= 0.8 * i.tfjs.p50 ? 'yes' : 'no'])
-  rows.push(['trace and compile, MNIST CNN training step < 100 ms', `${r.cnn.traceMs.toFixed(1)} ms (a later step: ${r.cnn.stepMs.toFixed(1)} ms)`, r.cnn.traceMs < 100 ? 'yes' : 'no'])
+  rows.push(['trace and compile, MNIST CNN training step < 100 ms', `${r.cnn.traceMs.toFixed(1)} ms (a later step: ${r.cnn.stepMs.toFixed(1)} ms; not counted: the first use of the kernels and code at these shapes, ${r.cnn.firstUseMs.toFixed(1)} ms in the first eager step)`, r.cnn.traceMs < 100 ? 'yes' : 'no'])
   const worst = Math.max(r.check.adam.jax, r.check.sgd.jax)
   rows.push([`jax-js's first ${CHECK_STEPS} steps equal puregrad's (≤ 1e-4 relative)`, `adam ${r.check.adam.jax.toExponential(1)}, sgd ${r.check.sgd.jax.toExponential(1)}`, worst <= 1e-4 ? 'yes' : 'no'])
   return rows
