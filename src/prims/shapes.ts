@@ -6,10 +6,32 @@
  * @internal
  */
 import type { DType } from '../core/dtype.js'
-import { type Shape, broadcastOrThrow } from '../core/shape.js'
+import { type Shape, broadcastOrThrow, sameShape, sizeOf } from '../core/shape.js'
 import type { Conv2dSpec, Pool2dSpec, UnaryOp, BinaryOp } from '../kernels/Kernels.js'
 import { dtypeOfDist } from '../kernels/random/convert.js'
 import type { Prim, PrimParams, Reduction } from './Prim.js'
+
+/**
+ * A matrix product's sizes: the operands' last two axes read as m × k and k × n through their
+ * transpose flags, the batch axes broadcast from both, and the number of matrices.
+ */
+export const matmulGeometry = (a: Shape, b: Shape, transA: boolean, transB: boolean) => {
+  const [ar, ac] = a.slice(-2) as [number, number]
+  const [br, bc] = b.slice(-2) as [number, number]
+  const batchShape = broadcastOrThrow('matmul', a.slice(0, -2), b.slice(0, -2))
+  return { m: transA ? ac : ar, k: transA ? ar : ac, n: transB ? br : bc, batchShape, batch: sizeOf(batchShape) }
+}
+
+/**
+ * How a product's kernel reads an operand of shape `t` over the batch `batchShape`: one matrix for
+ * every batch entry (stride 0), or a matrix per entry (stride: a matrix's size), the operand
+ * broadcast to the full batch first (`broadcastTo`) when its batch axes are neither.
+ */
+export const operandBatch = (t: Shape, batchShape: Shape): { readonly stride: number; readonly broadcastTo: Shape | undefined } => {
+  const tb = t.slice(0, -2)
+  if (sizeOf(tb) === 1) return { stride: 0, broadcastTo: undefined }
+  return { stride: sizeOf(t.slice(-2)), broadcastTo: sameShape(tb, batchShape) ? undefined : [...batchShape, ...t.slice(-2)] }
+}
 
 /** What a value is known to be while tracing: its shape and dtype. */
 export interface Aval {
@@ -48,10 +70,8 @@ export const abstractEvaluations: Table = {
   where: ([c, a, b]) => ({ shape: broadcastOrThrow('where', c!.shape, broadcastOrThrow('where', a!.shape, b!.shape)), dtype: a!.dtype }),
   stopGradient: ([x]) => x!,
   matmul: ([a, b], { transA, transB }) => {
-    const [ar, ac] = a!.shape.slice(-2) as [number, number]
-    const [br, bc] = b!.shape.slice(-2) as [number, number]
-    const batch = broadcastOrThrow('matmul', a!.shape.slice(0, -2), b!.shape.slice(0, -2))
-    return { shape: [...batch, transA ? ac : ar, transB ? br : bc], dtype: a!.dtype }
+    const { m, n, batchShape } = matmulGeometry(a!.shape, b!.shape, transA, transB)
+    return { shape: [...batchShape, m, n], dtype: a!.dtype }
   },
   sum: reduce,
   mean: reduce,

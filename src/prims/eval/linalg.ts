@@ -3,10 +3,10 @@
  * broadcast. @internal
  */
 import { alloc } from '../../core/dtype.js'
-import { broadcastOrThrow, sameShape, sizeOf } from '../../core/shape.js'
 import { type Tensor, dataOf, fromBuffer } from '../../core/Tensor.js'
 import { kernels } from '../../kernels/registry.js'
 import type { Evaluation } from '../Prim.js'
+import { matmulGeometry, operandBatch } from '../shapes.js'
 import { broadcast } from './layout.js'
 
 export const linalgEval: { readonly matmul: Evaluation<'matmul'> } = {
@@ -19,18 +19,11 @@ export const linalgEval: { readonly matmul: Evaluation<'matmul'> } = {
       if (out.length > 0) kernels().matmul(dataOf(a!), dataOf(b!), out, { batch: 1, m, n, k, transA, transB, aBatchStride: 0, bBatchStride: 0 })
       return fromBuffer(out, [m, n])
     }
-    const [ar, ac] = a!.shape.slice(-2) as [number, number]
-    const [br, bc] = b!.shape.slice(-2) as [number, number]
-    const [m, k] = transA ? [ac, ar] : [ar, ac]
-    const n = transB ? br : bc
-    const batchShape = broadcastOrThrow('matmul', a!.shape.slice(0, -2), b!.shape.slice(0, -2))
-    const batch = sizeOf(batchShape)
+    const { m, n, k, batchShape, batch } = matmulGeometry(a!.shape, b!.shape, transA, transB)
     // a batch that is neither the full batch nor a single matrix is materialised once
     const fit = (t: Tensor): [Tensor, number] => {
-      const tb = t.shape.slice(0, -2)
-      const mat = sizeOf(t.shape.slice(-2))
-      if (sizeOf(tb) === 1) return [t, 0]
-      return [sameShape(tb, batchShape) ? t : broadcast(t, [...batchShape, ...t.shape.slice(-2)]), mat]
+      const { stride, broadcastTo } = operandBatch(t.shape, batchShape)
+      return [broadcastTo === undefined ? t : broadcast(t, broadcastTo), stride]
     }
     const [aa, aStride] = fit(a!)
     const [bb, bStride] = fit(b!)

@@ -19,6 +19,7 @@ import { fail } from '../../core/errors.js'
 import { type Shape, broadcastOrThrow, broadcastStrides, sameShape, sizeOf, stridesOf } from '../../core/shape.js'
 import { type Tensor, dataOf, deviceOf, fromDevice } from '../../core/Tensor.js'
 import type { ConvParams, PrimParams, Prim, Reduction } from '../Prim.js'
+import { matmulGeometry, operandBatch } from '../shapes.js'
 import { customEval } from './custom.js'
 import type { BinaryOp, Conv2dSpec, Pool2dSpec, ReduceOp, UnaryOp } from '../../kernels/Kernels.js'
 import { type Backend, GpuStorage } from '../../kernels/webgpu/backend.js'
@@ -129,18 +130,11 @@ const argReduce = (op: 'argmax' | 'argmin') => (g: Backend, [x]: ReadonlyArray<T
 }
 
 const matmul = (g: Backend, [a, b]: ReadonlyArray<Tensor>, { transA, transB }: Params<'matmul'>): Tensor => {
-  const [ar, ac] = a!.shape.slice(-2) as [number, number]
-  const [br, bc] = b!.shape.slice(-2) as [number, number]
-  const [m, k] = transA ? [ac, ar] : [ar, ac]
-  const n = transB ? br : bc
-  const batchShape = broadcastOrThrow('matmul', a!.shape.slice(0, -2), b!.shape.slice(0, -2))
-  const batch = sizeOf(batchShape)
+  const { m, n, k, batchShape, batch } = matmulGeometry(a!.shape, b!.shape, transA, transB)
   // a batch that is neither the full batch nor a single matrix is materialised once
   const fit = (t: Tensor): [GpuStorage, number] => {
-    const tb = t.shape.slice(0, -2)
-    if (sizeOf(tb) === 1) return [storageOf(g, 'matmul', t), 0]
-    const full = sameShape(tb, batchShape) ? t : broadcast(g, 'matmul', t, [...batchShape, ...t.shape.slice(-2)])
-    return [storageOf(g, 'matmul', full), sizeOf(t.shape.slice(-2))]
+    const { stride, broadcastTo } = operandBatch(t.shape, batchShape)
+    return [storageOf(g, 'matmul', broadcastTo === undefined ? t : broadcast(g, 'matmul', t, broadcastTo)), stride]
   }
   const [aa, aStride] = fit(a!)
   const [bb, bStride] = fit(b!)
