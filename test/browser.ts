@@ -102,9 +102,30 @@ export const findChromium = async (
   return { path: await unpack(), source: '@sparticuz/chromium' }
 }
 
+/** WebGPU on SwiftShader's Vulkan (a software adapter: no GPU needed), with the GPU process allowed in headless mode. */
+export const WEBGPU_ARGS: readonly string[] = [
+  ...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'),
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-webgpu-adapter=swiftshader',
+]
+
+const MIME: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+}
+
 /**
  * Serves the files under `root` on 127.0.0.1 at a free port (a page needs an http origin for
- * what a data: or file: URL lacks, such as WebGPU and module workers).
+ * what a data: or file: URL lacks, such as WebGPU and module workers), each with its content
+ * type and uncached.
  */
 export const serve = async (root: string): Promise<{ server: Server; url: string }> => {
   const server = createServer((req, res) => {
@@ -115,8 +136,8 @@ export const serve = async (root: string): Promise<{ server: Server; url: string
       return
     }
     readFile(file).then(
-      (body) => res.writeHead(200, { 'Content-Type': extname(file) === '.html' ? 'text/html' : 'text/javascript' }).end(body),
-      () => res.writeHead(404).end('not found'),
+      (body) => res.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' }).end(body),
+      () => res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found'),
     )
   })
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))

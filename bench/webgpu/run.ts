@@ -22,7 +22,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { build } from 'vite'
-import { CHROMIUM_ARGS, findChromium, serve } from '../../test/browser.js'
+import { CHROMIUM_ARGS, WEBGPU_ARGS, findChromium, serve } from '../../test/browser.js'
 import type { Report, Timing } from './page.js'
 
 const args = process.argv.slice(2)
@@ -48,7 +48,7 @@ const browserArgs = (): string[] => {
   const base = CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu' && (headed ? a !== '--headless' : true))
   return useGpu
     ? [...base, '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=vulkan', '--ignore-gpu-blocklist']
-    : [...base, '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader']
+    : WEBGPU_ARGS.filter((a) => (headed ? a !== '--headless' : true))
 }
 
 const entry = (tfjs: boolean): string => `

@@ -4,7 +4,7 @@
 // refusals) and reports what failed.
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CHROMIUM_ARGS, HTML, pages } from '../browser.js'
+import { HTML, WEBGPU_ARGS, pages } from '../browser.js'
 
 /** The page's script: runs the checks, and leaves their result (or the error that stopped them) on window. */
 const entry = (page: string): string => `
@@ -16,14 +16,6 @@ run().then(
 `
 
 const page = fileURLToPath(new URL('./webgpu-page.ts', import.meta.url))
-
-/** WebGPU on SwiftShader's Vulkan, with the GPU process allowed in headless mode. */
-const WEBGPU_ARGS: readonly string[] = [
-  ...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'),
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-]
 
 describe('WebGPU in headless Chromium', () => {
   const browser = pages()

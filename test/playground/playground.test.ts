@@ -4,58 +4,20 @@
 // falls back to the wasm kernels) and once with WebGPU on SwiftShader (the page trains there).
 // Full-page screenshots land in test-output/playground.png and playground-webgpu.png.
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { type Server, createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
-import { extname, join, relative, resolve, sep } from 'node:path'
+import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type Page, chromium } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { PlaygroundHook } from '../../playground/src/main.js'
-import { CHROMIUM_ARGS, findChromium } from '../browser.js'
+import { CHROMIUM_ARGS, WEBGPU_ARGS, findChromium, serve } from '../browser.js'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
-/** WebGPU on SwiftShader's Vulkan (a software adapter), with the GPU process allowed in headless mode. */
-const WEBGPU_ARGS: readonly string[] = [
-  ...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'),
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-webgpu-adapter=swiftshader',
-]
 /** Epochs to train before judging, and the longest wait for them. */
 const EPOCHS = 30
 const WAIT_MS = 15_000
-
-const MIME: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-}
-
-/** A static file server for `root` on 127.0.0.1 and a free port. */
-const serve = async (root: string): Promise<{ server: Server; url: string }> => {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
-    const file = resolve(root, `.${path.endsWith('/') ? `${path}index.html` : path}`)
-    if (file !== root && !file.startsWith(root + sep)) {
-      res.writeHead(403).end()
-      return
-    }
-    readFile(file).then(
-      (body) => res.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' }).end(body),
-      () => res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found'),
-    )
-  })
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }
-}
 
 const hook = (): PlaygroundHook | undefined => (window as { __playground?: PlaygroundHook }).__playground
 
