@@ -16,14 +16,19 @@ export const scrambled = (net: Net.Layer, inShape: Net.Shapes, s: number): Net.V
   return { params: Tree.map(vars.params, draw), state: Tree.map(vars.state, draw) }
 }
 
+/** Filters, kernel, strides and dilations of a small convolution (plain or transposed). */
+const convGeometry = {
+  filters: fc.integer({ min: 1, max: 3 }),
+  kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+  strides: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+  dilations: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+}
+
 /** Convolution, pooling and activation layers with random geometry. */
 export const imageLayer: fc.Arbitrary<Net.Layer> = fc.oneof(
   fc
     .record({
-      filters: fc.integer({ min: 1, max: 3 }),
-      kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
-      strides: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
-      dilations: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      ...convGeometry,
       padding: fc.oneof(fc.constantFrom<Net.Conv2d['padding']>('valid', 'same'), fc.integer({ min: 0, max: 2 }), fc.tuple(fc.tuple(fc.nat(2), fc.nat(2)), fc.tuple(fc.nat(2), fc.nat(2)))),
       useBias: fc.boolean(),
     })
@@ -33,10 +38,7 @@ export const imageLayer: fc.Arbitrary<Net.Layer> = fc.oneof(
     .map((o) => (o.max ? Net.maxPool2d : Net.avgPool2d)(o.size, { strides: o.strides, padding: o.same ? 'same' : 'valid' })),
   fc
     .record({
-      filters: fc.integer({ min: 1, max: 3 }),
-      kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
-      strides: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
-      dilations: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      ...convGeometry,
       padding: fc.oneof(fc.constantFrom<Net.Conv2d['padding']>('valid', 'same'), fc.integer({ min: 0, max: 1 }), fc.tuple(fc.tuple(fc.nat(1), fc.nat(1)), fc.tuple(fc.nat(1), fc.nat(1)))),
       extra: fc.tuple(fc.nat(1), fc.nat(1)),
     })
