@@ -21,6 +21,8 @@ export interface PerExampleTimes {
   readonly batchSize: number
   /** parameters of the network: each example's gradient has as many floats */
   readonly params: number
+  /** the batch's mean loss alone (the forward pass) */
+  readonly forward: number
   /** one gradient of the batch's mean loss */
   readonly batch: number
   /** the same, under Ad.jit */
@@ -58,6 +60,7 @@ export const perExampleGradients = (time: (f: () => unknown, minMs?: number) => 
   const count = SIZES.slice(1).reduce((s, out, l) => s + (SIZES[l]! + 1) * out, 0)
   const reused = new Float32Array(n * count)
   const cases = {
+    forward: () => pgLoss(params, x, y),
     batch: () => batchGrad(params, x, y),
     jitBatch: () => jitBatchGrad(params, x, y),
     loop: () => xs.map((xi, i) => Ad.grad(lossOne)(params, xi, ys[i]!)),
@@ -73,6 +76,7 @@ export const perExampleGradients = (time: (f: () => unknown, minMs?: number) => 
   return {
     batchSize: n,
     params: count,
+    forward: at('forward'),
     batch: at('batch'),
     jitBatch: at('jitBatch'),
     loop: at('loop'),
@@ -95,7 +99,16 @@ export const perExampleRows = (t: PerExampleTimes): string[][] => [
   ['  jit(vmap(grad)) / jit of one batch gradient (target ≤ 3)', ms(t.jitVmap), `${ms(t.jitBatch)} (jit, batch gradient)`, `${(t.jitVmap / t.jitBatch).toFixed(2)}×`],
   ['  loop of grad / vmap(grad) (target ≥ 8)', ms(t.vmap), `${ms(t.loop)} (loop of Ad.grad)`, `${(t.loop / t.vmap).toFixed(2)}×`],
   ['  loop of grad / jit(vmap(grad)) (target ≥ 8)', ms(t.jitVmap), `${ms(t.loop)} (loop of Ad.grad)`, `${(t.loop / t.jitVmap).toFixed(2)}×`],
+  ['  loop of grad / the least any per-example method costs here (bound)', ms(leastCost(t)), `${ms(t.loop)} (loop of Ad.grad)`, `${(t.loop / leastCost(t)).toFixed(2)}×`],
 ]
+
+/**
+ * A lower bound on the time of any computation of the per-example gradients in this process:
+ * the forward pass over the batch (every example's activations are needed) plus writing the
+ * result to new memory (the floor). It leaves out the backward pass and the products
+ * themselves, so a real implementation costs more.
+ */
+export const leastCost = (t: PerExampleTimes): number => t.forward + t.writeNew
 
 /**
  * What the floor implies for the two targets, as lines printed under the table: each target is
@@ -112,6 +125,9 @@ export const perExampleNotes = (t: PerExampleTimes): string[] => {
       `takes ${ms(t.writeNew)}, ${(t.writeNew / t.batch).toFixed(2)}× a batch gradient of ${ms(t.batch)} (the stores alone ${ms(t.writeReused)}; the rest is page faults).`,
     `≤ 3 allows ${ms(3 * t.batch)}: ${rest(3 * t.batch)}. vmap(grad) took ${ms(t.vmap)}: the floor and ${((t.vmap - t.writeNew) / t.batch).toFixed(2)} batch gradients.`,
     `≥ 8 allows ${ms(t.loop / 8)} (the loop's ${ms(t.loop)} / 8): ${rest(t.loop / 8)}.`,
+    `Bound: any way of computing them runs the forward pass over the batch (${ms(t.forward)}) and writes the result to new memory (the floor, ${ms(t.writeNew)}): ` +
+      `at least ${ms(leastCost(t))}, so nothing can be more than ${(t.loop / leastCost(t)).toFixed(2)}× faster than the loop (${(t.loop / t.batch).toFixed(2)} batch gradients) in this process` +
+      (t.loop / leastCost(t) < 8 ? ': the ≥ 8 target is out of reach here, whatever the implementation.' : '.'),
   ]
 }
 
@@ -140,4 +156,4 @@ export const heapReuseNote = (t: PerExampleTimes): string =>
   `With glibc keeping freed memory for reuse (child process, GLIBC_TUNABLES=${heapReuseTunables}): the floor ${ms(t.writeNew)} ` +
   `(${(t.writeNew / t.batch).toFixed(2)}× a batch gradient of ${ms(t.batch)}); vmap(grad) ${ms(t.vmap)}, ${(t.vmap / t.batch).toFixed(2)}× a batch gradient, ` +
   `${(t.loop / t.vmap).toFixed(2)}× faster than the loop (${ms(t.loop)}); jit(vmap(grad)) ${ms(t.jitVmap)}, ${(t.jitVmap / t.jitBatch).toFixed(2)}× a jitted batch gradient, ` +
-  `${(t.loop / t.jitVmap).toFixed(2)}× faster than the loop.`
+  `${(t.loop / t.jitVmap).toFixed(2)}× faster than the loop; the bound: ${ms(leastCost(t))}, ${(t.loop / leastCost(t)).toFixed(2)}× faster than the loop.`
