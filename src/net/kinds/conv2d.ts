@@ -7,12 +7,12 @@ import { dataOf, type Tensor } from '../../core/Tensor.js'
 import { split } from '../../rng/index.js'
 import * as T from '../../tensor/index.js'
 import { type Padding2d, convSpec } from '../../tensor/geometry.js'
-import { checkInit, initialize } from '../initializers.js'
+import { initialize } from '../initializers.js'
 import { type BuiltinKind, one, single } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
 import { attr } from '../../onnx/graph.js'
-import { boolean, layerOptions, make, pairOf, positiveInt, positivePair } from './common.js'
-import { type Axis, checkPadding, geometry, image, padsOf } from './images.js'
+import { layerOptions, make, pairOf, positiveInt } from './common.js'
+import { type Axis, checkConvWindow, geometry, image, padsOf } from './images.js'
 
 export interface Conv2d {
   readonly _tag: 'Conv2d'
@@ -47,16 +47,7 @@ const oihw = (w: ArrayLike<number>, [kH, kW, cin, cout]: readonly [number, numbe
 export const conv2dKind: BuiltinKind<Conv2d> = {
   tag: 'Conv2d',
   fields: ['filters', 'kernelSize', 'strides', 'padding', 'dilations', 'init', 'biasInit', 'useBias'],
-  check: (l) => [
-    ...positiveInt('filters', l.filters),
-    ...positivePair('kernelSize', l.kernelSize),
-    ...positivePair('strides', l.strides),
-    ...positivePair('dilations', l.dilations),
-    ...checkPadding(l.padding),
-    ...checkInit('init', l.init),
-    ...checkInit('biasInit', l.biasInit),
-    ...boolean('useBias', l.useBias),
-  ],
+  check: (l) => [...positiveInt('filters', l.filters), ...checkConvWindow(l)],
   children: () => [],
   shape: (l, s) => {
     const [h, w, c] = image(one(s))

@@ -9,12 +9,12 @@ import { split } from '../../rng/index.js'
 import * as T from '../../tensor/index.js'
 import { type Padding2d, convSpec } from '../../tensor/geometry.js'
 import type { Conv2dSpec } from '../../kernels/Kernels.js'
-import { checkInit, initialize } from '../initializers.js'
+import { initialize } from '../initializers.js'
 import { type BuiltinKind, one, problem, single } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
 import { attr } from '../../onnx/graph.js'
-import { boolean, layerOptions, make, pairOf, positiveInt, positivePair } from './common.js'
-import { checkPadding, geometry, image } from './images.js'
+import { layerOptions, make, pairOf, positiveInt } from './common.js'
+import { checkConvWindow, geometry, image } from './images.js'
 
 export interface Conv2dTranspose {
   readonly _tag: 'Conv2dTranspose'
@@ -103,18 +103,7 @@ const iohw = (w: ArrayLike<number>, [kH, kW, cout, cin]: readonly [number, numbe
 export const conv2dTransposeKind: BuiltinKind<Conv2dTranspose> = {
   tag: 'Conv2dTranspose',
   fields: ['filters', 'kernelSize', 'strides', 'padding', 'outputPadding', 'dilations', 'init', 'biasInit', 'useBias'],
-  check: (l) => [
-    ...positiveInt('filters', l.filters),
-    ...positivePair('kernelSize', l.kernelSize),
-    ...positivePair('strides', l.strides),
-    ...positivePair('dilations', l.dilations),
-    ...checkPadding(l.padding),
-    ...checkOutputPadding(l),
-    ...samePadding(l),
-    ...checkInit('init', l.init),
-    ...checkInit('biasInit', l.biasInit),
-    ...boolean('useBias', l.useBias),
-  ],
+  check: (l) => [...positiveInt('filters', l.filters), ...checkConvWindow(l), ...checkOutputPadding(l), ...samePadding(l)],
   children: () => [],
   shape: (l, s) => {
     const t = transposed(l, image(one(s)))

@@ -8,12 +8,12 @@ import { dataOf, type Tensor } from '../../core/Tensor.js'
 import { split } from '../../rng/index.js'
 import * as T from '../../tensor/index.js'
 import { type Padding2d, convSpec } from '../../tensor/geometry.js'
-import { checkInit, initialize } from '../initializers.js'
+import { initialize } from '../initializers.js'
 import { type BuiltinKind, one, problem, single } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
 import { attr } from '../../onnx/graph.js'
-import { boolean, layerOptions, make, pairOf, positiveInt, positivePair } from './common.js'
-import { type Axis, checkPadding, geometry, image, padsOf } from './images.js'
+import { layerOptions, make, pairOf, positiveInt } from './common.js'
+import { type Axis, checkConvWindow, geometry, image, padsOf } from './images.js'
 
 export interface DepthwiseConv2d {
   readonly _tag: 'DepthwiseConv2d'
@@ -47,16 +47,7 @@ const grouped = (w: ArrayLike<number>, [kH, kW, c, m]: readonly [number, number,
 export const depthwiseConv2dKind: BuiltinKind<DepthwiseConv2d> = {
   tag: 'DepthwiseConv2d',
   fields: ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilations', 'init', 'biasInit', 'useBias'],
-  check: (l) => [
-    ...positivePair('kernelSize', l.kernelSize),
-    ...positiveInt('depthMultiplier', l.depthMultiplier),
-    ...positivePair('strides', l.strides),
-    ...positivePair('dilations', l.dilations),
-    ...checkPadding(l.padding),
-    ...checkInit('init', l.init),
-    ...checkInit('biasInit', l.biasInit),
-    ...boolean('useBias', l.useBias),
-  ],
+  check: (l) => [...positiveInt('depthMultiplier', l.depthMultiplier), ...checkConvWindow(l)],
   children: () => [],
   shape: (l, s) => {
     const [h, w, c] = image(one(s))

@@ -7,8 +7,11 @@
  */
 import { PuregradError } from '../../core/errors.js'
 import type { Padding2d } from '../../tensor/geometry.js'
+import { checkInit } from '../initializers.js'
 import { problem } from '../Kind.js'
 import type { Cx } from '../Kind.js'
+import type { Initializer } from '../Layer.js'
+import { boolean, positivePair } from './common.js'
 
 /** A padding in cells: whole, ≥ 0, and below 2³⁰ (the geometry refuses more for any input). */
 const isPad = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 30
@@ -17,6 +20,28 @@ export const checkPadding = (p: unknown): string[] =>
   p === 'valid' || p === 'same' || isPad(p) || (Array.isArray(p) && p.length === 2 && p.every((q) => Array.isArray(q) && q.length === 2 && q.every(isPad)))
     ? []
     : [`padding must be 'valid', 'same', a whole number in [0, 2³⁰) or [[top, bottom], [left, right]]; got ${JSON.stringify(p)}`]
+
+/** The fields every convolution kind has: its window, and how its parameters start. */
+export interface ConvWindow {
+  readonly kernelSize: readonly [number, number]
+  readonly strides: readonly [number, number]
+  readonly padding: Padding2d
+  readonly dilations: readonly [number, number]
+  readonly init: Initializer
+  readonly biasInit: Initializer
+  readonly useBias: boolean
+}
+
+/** The problems of a convolution kind's window fields; each kind adds its own (filters, depthMultiplier, outputPadding). */
+export const checkConvWindow = (l: ConvWindow): string[] => [
+  ...positivePair('kernelSize', l.kernelSize),
+  ...positivePair('strides', l.strides),
+  ...positivePair('dilations', l.dilations),
+  ...checkPadding(l.padding),
+  ...checkInit('init', l.init),
+  ...checkInit('biasInit', l.biasInit),
+  ...boolean('useBias', l.useBias),
+]
 
 /** Runs a geometry computation, turning its refusal into a shape problem. */
 export const geometry = <A>(f: () => A): A => {
