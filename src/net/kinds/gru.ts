@@ -2,10 +2,10 @@
 import { split } from '../../rng/index.js'
 import * as T from '../../tensor/index.js'
 import { attr } from '../../onnx/graph.js'
-import { checkInit, initialize } from '../initializers.js'
+import { initialize } from '../initializers.js'
 import type { BuiltinKind } from '../Kind.js'
-import { boolean, layerOptions, make, positiveInt } from './common.js'
-import { type Recurrent, type RecurrentOptions, type RecurrentWeights, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, sequenceOf, unroll } from './recurrent.js'
+import { layerOptions, make } from './common.js'
+import { type Recurrent, type RecurrentOptions, type RecurrentWeights, checkRecurrentWeights, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, recurrentWeights, sequenceOf, unroll } from './recurrent.js'
 
 export interface Gru extends RecurrentWeights {
   readonly _tag: 'Gru'
@@ -22,7 +22,7 @@ type GruParams = { readonly W: T.Tensor; readonly U: T.Tensor; readonly b: T.Ten
 export const gruKind: BuiltinKind<Gru> = {
   tag: 'Gru',
   fields: ['units', 'returnSequences', 'init', 'recurrentInit', 'mask'],
-  check: (l) => [...positiveInt('units', l.units), ...boolean('returnSequences', l.returnSequences), ...checkInit('init', l.init), ...checkInit('recurrentInit', l.recurrentInit), ...boolean('mask', l.mask)],
+  check: checkRecurrentWeights,
   children: () => [],
   shape: (l, s) => recurrentShape(l, s),
   init: (l, key, s, dtype, r) => {
@@ -100,12 +100,5 @@ export const gruKind: BuiltinKind<Gru> = {
  */
 export const gru = (units: number, options?: RecurrentOptions): Gru => {
   const opts = layerOptions('gru', options, ['returnSequences', 'init', 'recurrentInit', 'mask'])
-  return make(gruKind, {
-    _tag: 'Gru',
-    units,
-    returnSequences: opts.returnSequences ?? false,
-    init: opts.init ?? 'glorotUniform',
-    recurrentInit: opts.recurrentInit ?? 'glorotUniform',
-    mask: opts.mask ?? false,
-  })
+  return make(gruKind, { _tag: 'Gru', ...recurrentWeights(units, opts) })
 }

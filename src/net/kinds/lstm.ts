@@ -1,10 +1,10 @@
 /** Long short-term memory layers, gates input/forget/cell/output, exported as ONNX LSTM. */
 import { split } from '../../rng/index.js'
 import * as T from '../../tensor/index.js'
-import { checkInit, initialize } from '../initializers.js'
+import { initialize } from '../initializers.js'
 import type { BuiltinKind } from '../Kind.js'
-import { boolean, layerOptions, make, positiveInt } from './common.js'
-import { type Recurrent, type RecurrentOptions, type RecurrentWeights, type RnnParams, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, sequenceOf, unroll } from './recurrent.js'
+import { layerOptions, make } from './common.js'
+import { type Recurrent, type RecurrentOptions, type RecurrentWeights, type RnnParams, checkRecurrentWeights, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, recurrentWeights, sequenceOf, unroll } from './recurrent.js'
 
 export interface Lstm extends RecurrentWeights {
   readonly _tag: 'Lstm'
@@ -20,7 +20,7 @@ export const lstmKind: BuiltinKind<Lstm> = {
   tag: 'Lstm',
   fields: ['units', 'returnSequences', 'init', 'recurrentInit', 'mask'],
   defaults: { mask: false },
-  check: (l) => [...positiveInt('units', l.units), ...boolean('returnSequences', l.returnSequences), ...checkInit('init', l.init), ...checkInit('recurrentInit', l.recurrentInit), ...boolean('mask', l.mask)],
+  check: checkRecurrentWeights,
   children: () => [],
   shape: (l, s) => recurrentShape(l, s),
   init: (l, key, s, dtype, r) => {
@@ -81,12 +81,5 @@ export const lstmKind: BuiltinKind<Lstm> = {
  */
 export const lstm = (units: number, options?: RecurrentOptions): Lstm => {
   const opts = layerOptions('lstm', options, ['returnSequences', 'init', 'recurrentInit', 'mask'])
-  return make(lstmKind, {
-    _tag: 'Lstm',
-    units,
-    returnSequences: opts.returnSequences ?? false,
-    init: opts.init ?? 'glorotUniform',
-    recurrentInit: opts.recurrentInit ?? 'glorotUniform',
-    mask: opts.mask ?? false,
-  })
+  return make(lstmKind, { _tag: 'Lstm', ...recurrentWeights(units, opts) })
 }

@@ -22,6 +22,8 @@ import type { Cx } from '../Kind.js'
 import type { AttributeMsg } from '../../onnx/schema.js'
 import { type Sym, type SymValue, isSym } from '../onnx/symbols.js'
 import { DataType } from '../../onnx/schema.js'
+import { checkInit } from '../initializers.js'
+import { boolean, positiveInt } from './common.js'
 
 export const sequence = (s: ReadonlyArray<number>): readonly [number, number] =>
   s.length === 2 ? [s[0]!, s[1]!] : problem(`needs sequences of shape [time, features]; got [${s.join(', ')}] per example`)
@@ -39,6 +41,24 @@ export interface RecurrentWeights extends RecurrentFields {
   readonly init: Initializer
   readonly recurrentInit: Initializer
 }
+
+/** A recurrent layer's weight fields from its options, each default filled in (see `RecurrentOptions`). */
+export const recurrentWeights = (units: number, opts: RecurrentOptions): RecurrentWeights => ({
+  units,
+  returnSequences: opts.returnSequences ?? false,
+  init: opts.init ?? 'glorotUniform',
+  recurrentInit: opts.recurrentInit ?? 'glorotUniform',
+  mask: opts.mask ?? false,
+})
+
+/** The problems of a recurrent layer's weight fields; a kind adds its own (the simple RNN's activation). */
+export const checkRecurrentWeights = (l: RecurrentWeights): string[] => [
+  ...positiveInt('units', l.units),
+  ...boolean('returnSequences', l.returnSequences),
+  ...checkInit('init', l.init),
+  ...checkInit('recurrentInit', l.recurrentInit),
+  ...boolean('mask', l.mask),
+]
 
 /** The tags of the recurrent kinds (the ones `bidirectional` runs both ways). */
 export const recurrentTags: ReadonlyArray<string> = ['SimpleRnn', 'Lstm', 'Gru']

@@ -3,14 +3,14 @@ import { dataOf } from '../../core/Tensor.js'
 import { split } from '../../rng/index.js'
 import * as T from '../../tensor/index.js'
 import { activate, activations, isActivationFn } from '../activations.js'
-import { checkInit, initialize } from '../initializers.js'
+import { initialize } from '../initializers.js'
 import type { BuiltinKind } from '../Kind.js'
 import type { ActivationFn } from '../Layer.js'
 import { attr } from '../../onnx/graph.js'
 import type { Cx } from '../Kind.js'
 import type { Sym } from '../onnx/symbols.js'
-import { boolean, layerOptions, make, positiveInt } from './common.js'
-import { type Recurrent, type RecurrentOptions, type RecurrentWeights, type RnnParams, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, sequenceOf, unroll } from './recurrent.js'
+import { layerOptions, make } from './common.js'
+import { type Recurrent, type RecurrentOptions, type RecurrentWeights, type RnnParams, checkRecurrentWeights, inputTerms, onnxInput, recurrent, recurrentInput, recurrentShape, recurrentWeights, sequenceOf, unroll } from './recurrent.js'
 
 export interface SimpleRnn extends RecurrentWeights {
   readonly _tag: 'SimpleRnn'
@@ -51,12 +51,8 @@ export const simpleRnnKind: BuiltinKind<SimpleRnn> = {
   fields: ['units', 'activation', 'returnSequences', 'init', 'recurrentInit', 'mask'],
   defaults: { mask: false },
   check: (l) => [
-    ...positiveInt('units', l.units),
+    ...checkRecurrentWeights(l),
     ...(isActivationFn(l.activation) && l.activation !== 'softmax' && l.activation !== 'logSoftmax' ? [] : [`activation must be an elementwise activation such as 'tanh'; got ${JSON.stringify(l.activation)}`]),
-    ...boolean('returnSequences', l.returnSequences),
-    ...checkInit('init', l.init),
-    ...checkInit('recurrentInit', l.recurrentInit),
-    ...boolean('mask', l.mask),
   ],
   children: () => [],
   shape: (l, s) => recurrentShape(l, s),
@@ -113,11 +109,7 @@ export const simpleRnn = (units: number, options?: RecurrentOptions & { readonly
   const opts = layerOptions('simpleRnn', options, ['activation', 'returnSequences', 'init', 'recurrentInit', 'mask'])
   return make(simpleRnnKind, {
     _tag: 'SimpleRnn',
-    units,
+    ...recurrentWeights(units, opts),
     activation: opts.activation ?? 'tanh',
-    returnSequences: opts.returnSequences ?? false,
-    init: opts.init ?? 'glorotUniform',
-    recurrentInit: opts.recurrentInit ?? 'glorotUniform',
-    mask: opts.mask ?? false,
   })
 }
