@@ -7,7 +7,7 @@
  * default). Nothing of the current src/ is imported here, only the tree's own modules.
  *
  * Forked with an IPC channel: it sends `ready` with the job's definition once its warm-up steps
- * ran, then answers each `{ type: 'run', steps }` with the time of that many steps over the same
+ * ran, then answers each `{ type: 'run', steps }` with the time (wall clock and the process's CPU time) of that many steps over the same
  * batches (the first `--batches` of the training digits in a fixed order), and ends on `exit`.
  * Usage: node --import tsx bench/main-job-child.ts --tree DIR [--batches N] [--warmup N]
  */
@@ -118,9 +118,12 @@ const main = async (): Promise<void> => {
   process.on('message', (m: ToChild) => {
     try {
       if (m.type === 'exit') process.exit(0)
+      const cpu0 = process.cpuUsage()
       const t0 = performance.now()
       for (let i = 0; i < m.steps; i++) state = job.step(state, job.batches[i % job.batches.length]!)
-      send({ type: 'ran', ms: performance.now() - t0, steps: m.steps, loss: state.loss ?? Number.NaN })
+      const ms = performance.now() - t0
+      const cpu = process.cpuUsage(cpu0)
+      send({ type: 'ran', ms, cpuMs: (cpu.user + cpu.system) / 1000, steps: m.steps, loss: state.loss ?? Number.NaN })
     } catch (e) {
       fail(e)
     }

@@ -117,7 +117,10 @@ export type SideBySide =
       readonly commit: string
       readonly old: JobDefinition
       readonly new: JobDefinition
+      /** wall-clock ms per step */
       readonly summary: RoundSummary
+      /** CPU ms per step of each child (all its threads): less moved by other processes on a shared machine */
+      readonly cpu: RoundSummary
       readonly rounds: number
       readonly stepsPerRound: number
       /** how the old tree was found (cache or build), dependency versions that differ */
@@ -131,8 +134,8 @@ const CHILD = fileURLToPath(new URL('./main-job-child.ts', import.meta.url))
 /** A running child of bench/main-job-child.ts: its job's definition, and a timed run of steps. */
 interface JobChild {
   readonly definition: JobDefinition
-  /** ms per step over `steps` steps */
-  run(steps: number): Promise<number>
+  /** wall-clock and CPU ms per step over `steps` steps */
+  run(steps: number): Promise<{ readonly wall: number; readonly cpu: number }>
   stop(): void
 }
 
@@ -181,7 +184,7 @@ const startChild = async (label: string, tree: string, batches: number, warmup: 
         child.send({ type: 'run', steps } satisfies ToChild)
         const r = await next('ran')
         if (!Number.isFinite(r.loss)) throw new Error(`the ${label} child's loss is ${r.loss} after ${steps} steps`)
-        return r.ms / r.steps
+        return { wall: r.ms / r.steps, cpu: r.cpuMs / r.steps }
       },
       stop,
     }
@@ -198,7 +201,7 @@ const startChild = async (label: string, tree: string, batches: number, warmup: 
 export const mainJobSideBySide = async (quick: boolean, commit = BASELINE_COMMIT): Promise<SideBySide> => {
   const baseline = prepareBaseline({ root: ROOT, commit, log: (line) => console.log(line) })
   if (baseline.kind === 'skipped') return { kind: 'skipped', commit, reason: baseline.reason }
-  const rounds = quick ? 11 : 21
+  const rounds = quick ? 15 : 25
   const stepsPerRound = quick ? 4 : 8
   const started = await Promise.allSettled([startChild(commit, baseline.dir, stepsPerRound, 2), startChild('current', ROOT, stepsPerRound, 2)])
   const children = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
@@ -206,9 +209,15 @@ export const mainJobSideBySide = async (quick: boolean, commit = BASELINE_COMMIT
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed !== undefined) throw failed.reason
     const [old, now] = children as [JobChild, JobChild]
-    const times: Record<Side, number[]> = { old: [], new: [] }
-    for (const order of roundOrder(rounds)) for (const side of order) times[side].push(await (side === 'old' ? old : now).run(stepsPerRound))
-    return { kind: 'measured', commit, old: old.definition, new: now.definition, summary: summarizeRounds(times), rounds, stepsPerRound, notes: baseline.notes }
+    const wall: Record<Side, number[]> = { old: [], new: [] }
+    const cpu: Record<Side, number[]> = { old: [], new: [] }
+    for (const order of roundOrder(rounds))
+      for (const side of order) {
+        const t = await (side === 'old' ? old : now).run(stepsPerRound)
+        wall[side].push(t.wall)
+        cpu[side].push(t.cpu)
+      }
+    return { kind: 'measured', commit, old: old.definition, new: now.definition, summary: summarizeRounds(wall), cpu: summarizeRounds(cpu), rounds, stepsPerRound, notes: baseline.notes }
   } catch (e) {
     return { kind: 'failed', commit, reason: e instanceof Error ? e.message : String(e) }
   } finally {
@@ -233,6 +242,11 @@ export const sideBySideRows = (s: SideBySide): { readonly rows: string[][]; read
       [sideBySideTarget(s.commit), `${r.ratio.median.toFixed(2)}× (median of the rounds' ${s.commit} ÷ now; ${r.ratio.min.toFixed(2)}–${r.ratio.max.toFixed(2)}×)`, r.ratio.median >= 1.5 ? 'yes' : 'no'],
       [`  the main job at ${s.commit} (${step(old)}), in a child process`, side(old, r.old), ''],
       [`  the main job now (${step(now)}), in a child process`, side(now, r.new), ''],
+      [
+        '  the same in CPU time of each child (all its threads; less moved by other processes)',
+        `${s.cpu.old.median.toFixed(1)} vs ${s.cpu.new.median.toFixed(1)} ms a step: ${s.cpu.ratio.median.toFixed(2)}× (${s.cpu.ratio.min.toFixed(2)}–${s.cpu.ratio.max.toFixed(2)}×)`,
+        '',
+      ],
     ],
     notes: [
       `The side-by-side with ${s.commit}: ${s.rounds} alternating rounds of ${s.stepsPerRound} steps on the same batches, each side in a child process built as its \`npm start\` builds the job by default; ${s.notes.join('; ')}.`,

@@ -139,7 +139,15 @@ export const parseChildArgs = (argv: ReadonlyArray<string>): { readonly args: Ch
 export type ToChild = { readonly type: 'run'; readonly steps: number } | { readonly type: 'exit' }
 export type FromChild =
   | { readonly type: 'ready'; readonly definition: JobDefinition }
-  | { readonly type: 'ran'; readonly ms: number; readonly steps: number; readonly loss: number }
+  | {
+      readonly type: 'ran'
+      /** wall-clock ms of the steps, and the CPU ms of the child's process over them (all its threads) */
+      readonly ms: number
+      readonly cpuMs: number
+      readonly steps: number
+      /** the loss of the last step (finite, or the run is refused) */
+      readonly loss: number
+    }
   | { readonly type: 'error'; readonly message: string }
 
 /** The main job's settings as a tree's command line (src/node/cli.ts) defaults them for `npm start`. */

@@ -121,6 +121,7 @@ describe('sideBySideRows', () => {
     old: job,
     new: now,
     summary: summarizeRounds({ old: [150, 160, 140], new: [110, 90, 100] }),
+    cpu: summarizeRounds({ old: [150, 150, 150], new: [75, 75, 60] }),
     rounds: 3,
     stepsPerRound: 4,
     notes: ['reused the exported and built tree in /cache'],
@@ -128,12 +129,13 @@ describe('sideBySideRows', () => {
   it('gives each side its ms a step and epoch, and the target met on the median of the rounds’ ratios', () => {
     const { rows, notes } = sideBySideRows(measured({ ...job, jit: true }))
     // the medians' ratio is 150 ÷ 100 = 1.5, but the rounds' own ratios (1.36, 1.78, 1.40) have median 1.40
-    expect(rows.map((r) => r[2])).toEqual(['no', '', ''])
+    expect(rows.map((r) => r[2])).toEqual(['no', '', '', ''])
     expect(rows[0]![1]).toBe("1.40× (median of the rounds' 281a3af ÷ now; 1.36–1.78×)")
     expect(rows[1]![0]).toMatch(/at 281a3af \(eager step, wasm kernels on 1 thread\)/)
     expect(rows[1]![1]).toBe('150.0 ms a step (140.0–160.0 over 3 rounds, spread 13%), 16.9 s an epoch of 113 steps')
     expect(rows[2]![0]).toMatch(/now \(jitted step, wasm kernels on 1 thread\)/)
     expect(rows[2]![1]).toBe('100.0 ms a step (90.0–110.0 over 3 rounds, spread 20%), 11.3 s an epoch of 113 steps')
+    expect(rows[3]![1]).toBe('150.0 vs 75.0 ms a step: 2.00× (2.00–2.50×)')
     expect(notes[1]).toMatch(/^The main job is defined as at 281a3af: 105,866 parameters, .* the step eager then, jitted now\.$/)
   })
   it('states a change of the job since then', () => {
