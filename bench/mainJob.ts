@@ -10,10 +10,11 @@
  *   its training step and the current code's (jitted, the default) each run in a child process of
  *   their own (bench/main-job-child.ts), built as each tree's `npm start` builds the job by default,
  *   on the same batches, in alternating rounds (old first, then new first, …). The rows give each
- *   side's median ms per step with its range over the rounds, and the speed-up as the median of the
- *   rounds' old ÷ new (each pair ran back to back); any change of the job's definition since then
- *   (network size, batch size, epochs, kernels, threads, data) is printed. Without git history (a
- *   tarball install, a shallow clone) the row says it is skipped and why.
+ *   side's median ms per step with its range over the rounds, the speed-up as the median of the
+ *   rounds' old ÷ new (each pair ran back to back), and the same in each child's CPU time (a
+ *   cross-check less moved by other processes on a shared machine); any change of the job's
+ *   definition since then (network size, batch size, epochs, kernels, threads, data) is printed.
+ *   Without git history (a tarball install, a shallow clone) the row says it is skipped and why.
  * - The stricter comparison: the current code's step jitted and eager (`jit: false`), in
  *   alternating rounds in this process; eager has every kernel improvement since 281a3af too.
  * - The full run (not `--quick`) trains the whole job (12 epochs, jitted) and reports its test
