@@ -5,7 +5,13 @@
  * `-- --only simd` runs Part 3 alone (the relaxed-SIMD and SIMD128 builds; bench/simd.ts);
  * `-- --only jit` the Ad.jit comparison with jax-js and tfjs-wasm alone (bench/jit-side-by-side.ts);
  * `-- --only studies` the throughput of a study's trials with one and two worker threads (bench/studies.ts);
- * `-- --only cnn` the README's main job (the MNIST CNN) jitted and eager (bench/mainJob.ts);
+ * `-- --only cnn` Part 5, the README's main job (the MNIST CNN; bench/mainJob.ts): its target row
+ *   compares the current code's step (jitted, the `npm start` default) with the code of commit
+ *   281a3af, when the target "epoch ≥ 1.5× faster" was set: that commit's tree is exported from git
+ *   history and built once (cached in node_modules/.cache/puregrad-bench), each side trains in a
+ *   child process of its own on the same batches in alternating rounds, and the row gives the
+ *   median of the rounds' ratios with its range (skipped, saying why, without git history); beside
+ *   it the stricter jitted ÷ eager of the current code, and (full run) the whole job's accuracy;
  * `-- --only vmap` the per-example gradient rows of Part 1 alone, with their floor (bench/lib/perExample.ts).
  *
  * Part 1 (the plain TypeScript kernels against naive loops) is the original table. Part 2 runs
@@ -41,7 +47,7 @@ if (only === 'simd') {
   process.exit(0)
 }
 if (only === 'cnn') {
-  mainJobPart(quick)
+  await mainJobPart(quick)
   process.exit(0)
 }
 if (only === 'studies') {
@@ -187,4 +193,4 @@ await sideBySide(quick)
 simdBuilds(quick)
 console.log('## Part 4: studies\n')
 await studyThroughput(quick)
-mainJobPart(quick)
+await mainJobPart(quick)
