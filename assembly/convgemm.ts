@@ -41,12 +41,37 @@ function field(spec: usize, i: i32): i32 {
  */
 export const CKC: i32 = 512
 
+/**
+ * Floats of the strip where `conv2dGemm` copies, for MR pixels at the left or right edge of the
+ * image, the input rows they read with zeros for the padding, so that they too take one run per
+ * filter row (up to 16 KiB: 3×3 filters over up to 170 channels at unit strides).
+ */
+const STRIP: i32 = 4096
+
+/** Copies `bytes` bytes (a multiple of 4) from src to dst, 16 at a time. */
+// @ts-ignore: decorator
+@inline
+function copy(dst: usize, src: usize, bytes: usize): void {
+  let o: usize = 0
+  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, v128.load(src + o))
+  for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(src + o))
+}
+
+/** Zeroes `bytes` bytes (a multiple of 4) at dst, 16 at a time. */
+// @ts-ignore: decorator
+@inline
+function zero(dst: usize, bytes: usize): void {
+  let o: usize = 0
+  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, i32x4.splat(0))
+  for (; o < bytes; o += 4) store<f32>(dst + o, 0)
+}
+
 /** Bytes of scratch `conv2dGemm` needs for K = kH·kW·inC and outC output channels. */
 export function conv2dGemmScratchBytes(K: i32, outC: i32, inC: i32): i32 {
   const kc = min(K, CKC)
   const nc = (min(outC, NC) + NR - 1) / NR * NR
-  // packed W block, one edge tile, zeros (a tap or a filter row of them), the tap table (MR pointers per tap of a block), the runs (SEG bytes each)
-  return (kc * nc + MR * NR + max(inC, kc) + (kc + 2) * MR) * 4 + (kc + 2) * SEG + 64
+  // packed W block, one edge tile, zeros (a tap or a filter row of them), the tap table (MR pointers per tap of a block), the runs (SEG bytes each), the strip
+  return (kc * nc + MR * NR + max(inC, kc) + (kc + 2) * MR + STRIP) * 4 + (kc + 2) * SEG + 64
 }
 
 /**
@@ -72,7 +97,11 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
   const zeros = tmp + (<usize>(MR * NR) << 2)
   const tab = zeros + (<usize>max(inC, kcMax) << 2)
   const segs = tab + (<usize>((kcMax + 2) * MR) << 2)
+  const strip = (segs + <usize>((kcMax + 2) * SEG) + 15) & ~15
   memory.fill(zeros, 0, <usize>max(inC, kcMax) << 2)
+  // input pixels of a row that MR pixels of an output row read, and whether kH rows of them fit the strip
+  const span = (MR - 1) * sW + (kW - 1) * dW + 1
+  const strips = kH * span * inC <= STRIP
   const cb = <usize>inC << 2
   const ld = <usize>O << 2
   for (let jc = 0; jc < O; jc += NC) {
@@ -96,16 +125,26 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
         const rows = min(MR, r1 - r)
         let nseg = 0
         const iw0 = ow * sW - pL
-        if (whole && rows == MR && ow + MR <= outW && iw0 >= 0 && iw0 + (MR - 1) * sW + (kW - 1) * dW < inW) {
-          // the MR pixels lie in one output row and every tap inside the image horizontally: one
-          // run per filter row (per tap when the dilation is not 1), the MR pointers sW·inC floats
-          // apart; a filter row above or below the image is one run of zeros (kW·inC ≤ K floats)
+        const inside = iw0 >= 0 && iw0 + span <= inW
+        if (whole && rows == MR && ow + MR <= outW && (inside || strips)) {
+          // the MR pixels lie in one output row: one run per filter row (per tap when the dilation
+          // is not 1), the MR pointers sW·inC floats apart, into the image when every tap is inside
+          // it horizontally, else into a copy of the row's span with zeros for the padding (the
+          // same values); a filter row above or below the image is one run of zeros (kW·inC ≤ K floats)
           let g = segs
           const ps = <usize>sW * cb
           let ih = oh * sH - pT
+          const jl = inside ? 0 : min(span, max(0, -iw0))
+          const jr = inside ? span : max(jl, min(span, inW - iw0))
           for (let kh = 0; kh < kH; kh++) {
             if (ih >= 0 && ih < inH) {
-              const a0 = img + <usize>(ih * inW + iw0) * cb
+              let a0 = img + <usize>(ih * inW + iw0) * cb
+              if (!inside) {
+                a0 = strip + <usize>(kh * span) * cb
+                zero(a0, <usize>jl * cb)
+                copy(a0 + <usize>jl * cb, img + <usize>(ih * inW + iw0 + jl) * cb, <usize>(jr - jl) * cb)
+                zero(a0 + <usize>jr * cb, <usize>(span - jr) * cb)
+              }
               for (let kw = 0; kw < kW; kw += dW == 1 ? kW : 1) {
                 const a = a0 + <usize>(kw * dW) * cb
                 store<usize>(g, a)
