@@ -367,17 +367,24 @@ export function conv2dGemmBackFilter(x: usize, dy: usize, dw: usize, spec: usize
               dst += MR * 4
             }
           } else {
+            // rows across taps (or past K): where each of the MR rows reads, as (tap pointer, channel
+            // offset), worked out once per panel; a row past K reads the zeros
+            let t0 = tab, t1 = tab, t2 = tab, t3 = tab
+            let o0: usize = 0, o1: usize = 0, o2: usize = 0, o3: usize = 0
+            const z0 = i >= K, z1 = i + 1 >= K, z2 = i + 2 >= K, z3 = i + 3 >= K
+            if (!z0) { const tt = i / inC; t0 = tab + (<usize>tt << 2); o0 = <usize>(i - tt * inC) << 2 }
+            if (!z1) { const tt = (i + 1) / inC; t1 = tab + (<usize>tt << 2); o1 = <usize>(i + 1 - tt * inC) << 2 }
+            if (!z2) { const tt = (i + 2) / inC; t2 = tab + (<usize>tt << 2); o2 = <usize>(i + 2 - tt * inC) << 2 }
+            if (!z3) { const tt = (i + 3) / inC; t3 = tab + (<usize>tt << 2); o3 = <usize>(i + 3 - tt * inC) << 2 }
             for (let p = 0; p < kc; p++) {
-              const row = tab + <usize>p * tstep
-              for (let r = 0; r < MR; r++) {
-                const ii = i + r
-                let v: f32 = 0
-                if (ii < K) {
-                  const tt = ii / inC
-                  v = load<f32>(load<usize>(row + (<usize>tt << 2)) + (<usize>(ii - tt * inC) << 2))
-                }
-                store<f32>(dst + (<usize>r << 2), v)
-              }
+              store<f32>(dst, z0 ? 0 : load<f32>(load<usize>(t0) + o0))
+              store<f32>(dst, z1 ? 0 : load<f32>(load<usize>(t1) + o1), 4)
+              store<f32>(dst, z2 ? 0 : load<f32>(load<usize>(t2) + o2), 8)
+              store<f32>(dst, z3 ? 0 : load<f32>(load<usize>(t3) + o3), 12)
+              t0 += tstep
+              t1 += tstep
+              t2 += tstep
+              t3 += tstep
               dst += MR * 4
             }
           }
