@@ -6,12 +6,16 @@
 // kW·inC floats when the dilation is 1), and only W is packed (once per call and CKC × NC block, in
 // gemm.ts's panel layout).
 //
-// The table of runs is rebuilt for every MR output pixels. When the whole of K is one block (CKC) and
-// the MR pixels lie in one output row with all their taps inside the image horizontally (most
-// pixels of a padded convolution), the runs are the kH filter rows and come straight from the
-// coordinates; the other blocks take the general path, pointer by pointer with runs merged where
-// they continue (measured on conv2d 32×28×28×16 → 32, 3×3 'same', one thread: the table took 14%
-// of the time, and the direct runs made the kernel 10% faster).
+// The table of runs is rebuilt for every MR output pixels. When the whole of K is one block (CKC),
+// the runs are the kH filter rows and come straight from the coordinates: MR pointers sW·inC
+// floats apart when the MR pixels lie in one output row, into the image when all their taps are
+// inside it horizontally (most pixels of a padded convolution), else into a strip where the rows
+// they read are copied with zeros for the padding; otherwise (pixels in two output rows, or
+// fewer than MR) each pixel's pointer on its own, into the image or a copy of its taps. When K
+// spans several blocks, they take the general path, pointer by pointer with runs merged where
+// they continue (measured on conv2d 32×28×28×16 → 32, 3×3 'same', one thread: that table took
+// 14% of the time, and the runs from the coordinates made the kernel 10% faster; for
+// 64×28×28×1 → 16, where it was half the time, the strip made it 1.35× faster).
 //
 // The loops and the float32 operations per output element are those of `gemm` on the column
 // matrix, with blocks of K of CKC rather than KC (jc by NC, pc by CKC, a sum from 0 over p in
@@ -70,8 +74,8 @@ function zero(dst: usize, bytes: usize): void {
 export function conv2dGemmScratchBytes(K: i32, outC: i32, inC: i32): i32 {
   const kc = min(K, CKC)
   const nc = (min(outC, NC) + NR - 1) / NR * NR
-  // packed W block, one edge tile, zeros (a tap or a filter row of them), the tap table (MR pointers per tap of a block), the runs (SEG bytes each), the strip
-  return (kc * nc + MR * NR + max(inC, kc) + (kc + 2) * MR + STRIP) * 4 + (kc + 2) * SEG + 64
+  // packed W block, one edge tile, zeros (a tap or a filter row of them), the tap table (MR pointers per tap of a block), the runs (SEG bytes each), the strip, the pixels' copies of taps
+  return (kc * nc + MR * NR + max(inC, kc) + (kc + 2) * MR + STRIP + MR * kc) * 4 + (kc + 2) * SEG + 64
 }
 
 /**
@@ -98,6 +102,7 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
   const tab = zeros + (<usize>max(inC, kcMax) << 2)
   const segs = tab + (<usize>((kcMax + 2) * MR) << 2)
   const strip = (segs + <usize>((kcMax + 2) * SEG) + 15) & ~15
+  const pstrip = strip + (<usize>STRIP << 2)
   memory.fill(zeros, 0, <usize>max(inC, kcMax) << 2)
   // input pixels of a row that MR pixels of an output row read, and whether kH rows of them fit the strip
   const span = (MR - 1) * sW + (kW - 1) * dW + 1
@@ -172,6 +177,54 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
             if (++oh == outH) {
               oh = 0
               img += <usize>inH * <usize>inW * cb
+            }
+          }
+        } else if (whole) {
+          // pixels in two output rows, or fewer than MR: one run per filter row too, each pixel's
+          // pointer on its own: into the image (unit dilation, every tap inside horizontally), else
+          // into a copy of its kW taps with zeros for the padding (the same values), or the zeros
+          // (a filter row above or below the image, or a pixel past r1)
+          for (let kh = 0; kh < kH; kh++) store<i32>(segs + <usize>(kh * SEG), kW * inC, 16)
+          nseg = kH
+          for (let i = 0; i < MR; i++) {
+            let g = segs + (<usize>i << 2)
+            if (i < rows) {
+              const iwp = ow * sW - pL
+              const ins = dW == 1 && iwp >= 0 && iwp + kW <= inW
+              let ih = oh * sH - pT
+              for (let kh = 0; kh < kH; kh++) {
+                let a = zeros
+                if (ih >= 0 && ih < inH) {
+                  const row = img + <usize>(ih * inW) * cb
+                  if (ins) {
+                    a = row + <usize>iwp * cb
+                  } else {
+                    a = pstrip + <usize>((i * kH + kh) * kW) * cb
+                    let iw = iwp
+                    for (let kw = 0; kw < kW; kw++) {
+                      const d = a + <usize>kw * cb
+                      if (iw >= 0 && iw < inW) copy(d, row + <usize>iw * cb, cb)
+                      else zero(d, cb)
+                      iw += dW
+                    }
+                  }
+                }
+                store<usize>(g, a)
+                g += SEG
+                ih += dH
+              }
+              if (++ow == outW) {
+                ow = 0
+                if (++oh == outH) {
+                  oh = 0
+                  img += <usize>inH * <usize>inW * cb
+                }
+              }
+            } else {
+              for (let kh = 0; kh < kH; kh++) {
+                store<usize>(g, zeros)
+                g += SEG
+              }
             }
           }
         } else {
