@@ -3,21 +3,26 @@
 // the kH·kW taps of r's receptive field, each inC contiguous floats of the input (or zeros where
 // the tap falls in the padding), so the micro-kernel reads A straight from the input through a
 // table of MR pointers per run of contiguous taps (a filter row inside the image is one run of
-// kW·inC floats when the dilation is 1), and only W is packed (once per call and KC × NC block, in
+// kW·inC floats when the dilation is 1), and only W is packed (once per call and CKC × NC block, in
 // gemm.ts's panel layout).
 //
-// The table of runs is rebuilt for every MR output pixels. When the whole of K is one block and
-// the MR pixels lie in one output row with all their taps inside the image horizontally (most
-// pixels of a padded convolution), the runs are the kH filter rows and come straight from the
-// coordinates; the other blocks take the general path, pointer by pointer with runs merged where
-// they continue (measured on conv2d 32×28×28×16 → 32, 3×3 'same', one thread: the table took 14%
-// of the time, and the direct runs made the kernel 10% faster).
+// The table of runs is rebuilt for every MR output pixels. When the whole of K is one block (CKC),
+// the runs are the kH filter rows and come straight from the coordinates: MR pointers sW·inC
+// floats apart when the MR pixels lie in one output row, into the image when all their taps are
+// inside it horizontally (most pixels of a padded convolution), else into a strip where the rows
+// they read are copied with zeros for the padding; otherwise (pixels in two output rows, or
+// fewer than MR) each pixel's pointer on its own, into the image or a copy of its taps. When K
+// spans several blocks, they take the general path, pointer by pointer with runs merged where
+// they continue (measured on conv2d 32×28×28×16 → 32, 3×3 'same', one thread: that table took
+// 14% of the time, and the runs from the coordinates made the kernel 10% faster; for
+// 64×28×28×1 → 16, where it was half the time, the strip made it 1.35× faster).
 //
 // The loops and the float32 operations per output element are those of `gemm` on the column
-// matrix (jc by NC, pc by KC, a sum from 0 over p in order per block, stored or added to C in
-// block order; padding taps are multiplied as zeros, not skipped), so the results are
-// bit-identical to im2col + gemm. Each output pixel's row is computed alike whatever the range
-// [r0, r1) it falls in, so threads that take blocks of pixels give the bits of one call.
+// matrix, with blocks of K of CKC rather than KC (jc by NC, pc by CKC, a sum from 0 over p in
+// order per block, stored or added to C in block order; padding taps are multiplied as zeros,
+// not skipped): for K ≤ KC the bits of im2col + gemm. Each output pixel's row is computed alike
+// whatever the range [r0, r1) it falls in, so threads that take blocks of pixels, and calls
+// that take chunks of pixels, give the bits of one call.
 
 // @ts-nocheck: AssemblyScript source (compiled by asc, not tsc)
 import { KC, MC, MR, NC, NR, madd, micro, packB, storeTile } from './gemm'
@@ -31,12 +36,46 @@ function field(spec: usize, i: i32): i32 {
   return load<i32>(spec + (<usize>i << 2))
 }
 
+/**
+ * The block of K whose packed W panels the micro-kernel streams: up to 512 (16 KiB per panel of
+ * NR columns, beside the MR·512 floats of A it reads, within a 32 KiB L1), twice gemm's KC, so that
+ * K = kH·kW·inC up to 512 (3×3 filters over up to 56 channels) is one block, the case of the runs
+ * taken straight from the coordinates, with no partial sums to add (measured on 3×3 convolutions
+ * with 32 input channels, K = 288, one thread: 1.05-1.1× faster than blocks of 256).
+ */
+export const CKC: i32 = 512
+
+/**
+ * Floats of the strip where `conv2dGemm` copies, for MR pixels at the left or right edge of the
+ * image, the input rows they read with zeros for the padding, so that they too take one run per
+ * filter row (up to 16 KiB: 3×3 filters over up to 170 channels at unit strides).
+ */
+const STRIP: i32 = 4096
+
+/** Copies `bytes` bytes (a multiple of 4) from src to dst, 16 at a time. */
+// @ts-ignore: decorator
+@inline
+function copy(dst: usize, src: usize, bytes: usize): void {
+  let o: usize = 0
+  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, v128.load(src + o))
+  for (; o < bytes; o += 4) store<f32>(dst + o, load<f32>(src + o))
+}
+
+/** Zeroes `bytes` bytes (a multiple of 4) at dst, 16 at a time. */
+// @ts-ignore: decorator
+@inline
+function zero(dst: usize, bytes: usize): void {
+  let o: usize = 0
+  for (; o + 16 <= bytes; o += 16) v128.store(dst + o, i32x4.splat(0))
+  for (; o < bytes; o += 4) store<f32>(dst + o, 0)
+}
+
 /** Bytes of scratch `conv2dGemm` needs for K = kH·kW·inC and outC output channels. */
 export function conv2dGemmScratchBytes(K: i32, outC: i32, inC: i32): i32 {
-  const kc = min(K, KC)
+  const kc = min(K, CKC)
   const nc = (min(outC, NC) + NR - 1) / NR * NR
-  // packed W block, one edge tile, zeros (a tap or a filter row of them), the tap table (MR pointers per tap of a block), the runs (SEG bytes each)
-  return (kc * nc + MR * NR + max(inC, kc) + (kc + 2) * MR) * 4 + (kc + 2) * SEG + 64
+  // packed W block, one edge tile, zeros (a tap or a filter row of them), the tap table (MR pointers per tap of a block), the runs (SEG bytes each), the strip, the pixels' copies of taps
+  return (kc * nc + MR * NR + max(inC, kc) + (kc + 2) * MR + STRIP + MR * kc) * 4 + (kc + 2) * SEG + 64
 }
 
 /**
@@ -55,20 +94,25 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
     memory.fill(out + (<usize>(r0 * O) << 2), 0, <usize>((r1 - r0) * O) << 2)
     return
   }
-  const kcMax = min(K, KC)
+  const kcMax = min(K, CKC)
   const ncMax = (min(O, NC) + NR - 1) / NR * NR
   const pb = (scratch + 15) & ~15
   const tmp = pb + (<usize>(kcMax * ncMax) << 2)
   const zeros = tmp + (<usize>(MR * NR) << 2)
   const tab = zeros + (<usize>max(inC, kcMax) << 2)
   const segs = tab + (<usize>((kcMax + 2) * MR) << 2)
+  const strip = (segs + <usize>((kcMax + 2) * SEG) + 15) & ~15
+  const pstrip = strip + (<usize>STRIP << 2)
   memory.fill(zeros, 0, <usize>max(inC, kcMax) << 2)
+  // input pixels of a row that MR pixels of an output row read, and whether kH rows of them fit the strip
+  const span = (MR - 1) * sW + (kW - 1) * dW + 1
+  const strips = kH * span * inC <= STRIP
   const cb = <usize>inC << 2
   const ld = <usize>O << 2
   for (let jc = 0; jc < O; jc += NC) {
     const nc = min(NC, O - jc)
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = min(KC, K - pc)
+    for (let pc = 0; pc < K; pc += CKC) {
+      const kc = min(CKC, K - pc)
       packB(w, O, 1, pc, kc, jc, nc, O, pb)
       const acc = pc > 0
       const whole = kc == K
@@ -86,16 +130,26 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
         const rows = min(MR, r1 - r)
         let nseg = 0
         const iw0 = ow * sW - pL
-        if (whole && rows == MR && ow + MR <= outW && iw0 >= 0 && iw0 + (MR - 1) * sW + (kW - 1) * dW < inW) {
-          // the MR pixels lie in one output row and every tap inside the image horizontally: one
-          // run per filter row (per tap when the dilation is not 1), the MR pointers sW·inC floats
-          // apart; a filter row above or below the image is one run of zeros (kW·inC ≤ K floats)
+        const inside = iw0 >= 0 && iw0 + span <= inW
+        if (whole && rows == MR && ow + MR <= outW && (inside || strips)) {
+          // the MR pixels lie in one output row: one run per filter row (per tap when the dilation
+          // is not 1), the MR pointers sW·inC floats apart, into the image when every tap is inside
+          // it horizontally, else into a copy of the row's span with zeros for the padding (the
+          // same values); a filter row above or below the image is one run of zeros (kW·inC ≤ K floats)
           let g = segs
           const ps = <usize>sW * cb
           let ih = oh * sH - pT
+          const jl = inside ? 0 : min(span, max(0, -iw0))
+          const jr = inside ? span : max(jl, min(span, inW - iw0))
           for (let kh = 0; kh < kH; kh++) {
             if (ih >= 0 && ih < inH) {
-              const a0 = img + <usize>(ih * inW + iw0) * cb
+              let a0 = img + <usize>(ih * inW + iw0) * cb
+              if (!inside) {
+                a0 = strip + <usize>(kh * span) * cb
+                zero(a0, <usize>jl * cb)
+                copy(a0 + <usize>jl * cb, img + <usize>(ih * inW + iw0 + jl) * cb, <usize>(jr - jl) * cb)
+                zero(a0 + <usize>jr * cb, <usize>(span - jr) * cb)
+              }
               for (let kw = 0; kw < kW; kw += dW == 1 ? kW : 1) {
                 const a = a0 + <usize>(kw * dW) * cb
                 store<usize>(g, a)
@@ -123,6 +177,54 @@ export function conv2dGemm(x: usize, w: usize, out: usize, spec: usize, r0: i32,
             if (++oh == outH) {
               oh = 0
               img += <usize>inH * <usize>inW * cb
+            }
+          }
+        } else if (whole) {
+          // pixels in two output rows, or fewer than MR: one run per filter row too, each pixel's
+          // pointer on its own: into the image (unit dilation, every tap inside horizontally), else
+          // into a copy of its kW taps with zeros for the padding (the same values), or the zeros
+          // (a filter row above or below the image, or a pixel past r1)
+          for (let kh = 0; kh < kH; kh++) store<i32>(segs + <usize>(kh * SEG), kW * inC, 16)
+          nseg = kH
+          for (let i = 0; i < MR; i++) {
+            let g = segs + (<usize>i << 2)
+            if (i < rows) {
+              const iwp = ow * sW - pL
+              const ins = dW == 1 && iwp >= 0 && iwp + kW <= inW
+              let ih = oh * sH - pT
+              for (let kh = 0; kh < kH; kh++) {
+                let a = zeros
+                if (ih >= 0 && ih < inH) {
+                  const row = img + <usize>(ih * inW) * cb
+                  if (ins) {
+                    a = row + <usize>iwp * cb
+                  } else {
+                    a = pstrip + <usize>((i * kH + kh) * kW) * cb
+                    let iw = iwp
+                    for (let kw = 0; kw < kW; kw++) {
+                      const d = a + <usize>kw * cb
+                      if (iw >= 0 && iw < inW) copy(d, row + <usize>iw * cb, cb)
+                      else zero(d, cb)
+                      iw += dW
+                    }
+                  }
+                }
+                store<usize>(g, a)
+                g += SEG
+                ih += dH
+              }
+              if (++ow == outW) {
+                ow = 0
+                if (++oh == outH) {
+                  oh = 0
+                  img += <usize>inH * <usize>inW * cb
+                }
+              }
+            } else {
+              for (let kh = 0; kh < kH; kh++) {
+                store<usize>(g, zeros)
+                g += SEG
+              }
             }
           }
         } else {
@@ -318,17 +420,24 @@ export function conv2dGemmBackFilter(x: usize, dy: usize, dw: usize, spec: usize
               dst += MR * 4
             }
           } else {
+            // rows across taps (or past K): where each of the MR rows reads, as (tap pointer, channel
+            // offset), worked out once per panel; a row past K reads the zeros
+            let t0 = tab, t1 = tab, t2 = tab, t3 = tab
+            let o0: usize = 0, o1: usize = 0, o2: usize = 0, o3: usize = 0
+            const z0 = i >= K, z1 = i + 1 >= K, z2 = i + 2 >= K, z3 = i + 3 >= K
+            if (!z0) { const tt = i / inC; t0 = tab + (<usize>tt << 2); o0 = <usize>(i - tt * inC) << 2 }
+            if (!z1) { const tt = (i + 1) / inC; t1 = tab + (<usize>tt << 2); o1 = <usize>(i + 1 - tt * inC) << 2 }
+            if (!z2) { const tt = (i + 2) / inC; t2 = tab + (<usize>tt << 2); o2 = <usize>(i + 2 - tt * inC) << 2 }
+            if (!z3) { const tt = (i + 3) / inC; t3 = tab + (<usize>tt << 2); o3 = <usize>(i + 3 - tt * inC) << 2 }
             for (let p = 0; p < kc; p++) {
-              const row = tab + <usize>p * tstep
-              for (let r = 0; r < MR; r++) {
-                const ii = i + r
-                let v: f32 = 0
-                if (ii < K) {
-                  const tt = ii / inC
-                  v = load<f32>(load<usize>(row + (<usize>tt << 2)) + (<usize>(ii - tt * inC) << 2))
-                }
-                store<f32>(dst + (<usize>r << 2), v)
-              }
+              store<f32>(dst, z0 ? 0 : load<f32>(load<usize>(t0) + o0))
+              store<f32>(dst, z1 ? 0 : load<f32>(load<usize>(t1) + o1), 4)
+              store<f32>(dst, z2 ? 0 : load<f32>(load<usize>(t2) + o2), 8)
+              store<f32>(dst, z3 ? 0 : load<f32>(load<usize>(t3) + o3), 12)
+              t0 += tstep
+              t1 += tstep
+              t2 += tstep
+              t3 += tstep
               dst += MR * 4
             }
           }

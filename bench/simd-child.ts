@@ -3,7 +3,8 @@
  * --experimental-wasm-relaxed-simd). One thread each: puregrad's SIMD128 and relaxed-SIMD builds
  * and tfjs-wasm (XNNPACK, SIMD128), and jax-js's wasm backend when `@jax-js/jax` is installed,
  * taken in turn round after round so that a busy moment of the machine hits them alike. Prints
- * one JSON line: the per-call times of each library for each case.
+ * one JSON line: the per-call times of each library for each case (the convolution's input
+ * gradient for puregrad and tfjs-wasm).
  * Usage: node --experimental-wasm-relaxed-simd --import tsx bench/simd-child.ts [--quick]
  */
 import { Tensor as T } from '../src/index.js'
@@ -25,6 +26,7 @@ const b = Float32Array.from({ length: N * N }, (_, i) => Math.cos(i * 0.7) * 0.5
 const { batch, h, w, c, o, k } = CONV
 const xs = Float32Array.from({ length: batch * h * w * c }, (_, i) => Math.sin(i) * 0.5)
 const ws = Float32Array.from({ length: k * k * c * o }, (_, i) => Math.cos(i * 0.3) * 0.2)
+const dys = Float32Array.from({ length: batch * h * w * o }, (_, i) => Math.cos(i * 0.9) * 0.5)
 
 /** A library under test: runs one call of each case (results copied back to a Float32Array). */
 interface Runner {
@@ -32,6 +34,8 @@ interface Runner {
   before(): Promise<void>
   matmul(): unknown
   conv(): unknown
+  /** the convolution's input gradient (a transposed convolution of dy with the same filter), where the library has it */
+  convInput?: () => unknown
 }
 
 const puregrad = (name: string, simd: 'simd128' | 'relaxed-simd'): Runner => {
@@ -41,11 +45,13 @@ const puregrad = (name: string, simd: 'simd128' | 'relaxed-simd'): Runner => {
   const tb = T.fromArray(b, [N, N])
   const tx = T.fromArray(xs, [batch, h, w, c])
   const tw = T.fromArray(ws, [k, k, c, o])
+  const tdy = T.fromArray(dys, [batch, h, w, o])
   return {
     name,
     before: async () => void useKernels(kernels),
     matmul: () => T.toTypedArray(T.matmul(ta, tb)),
     conv: () => T.toTypedArray(T.conv2d(tx, tw, { padding: 'same' })),
+    convInput: () => T.toTypedArray(T.conv2dGradInput(tdy, tw, [batch, h, w, c], { padding: 'same' })),
   }
 }
 
@@ -54,6 +60,7 @@ const tfjsWasm = (): Runner => {
   let xb: ReturnType<typeof tf.tensor2d> | undefined
   let x: ReturnType<typeof tf.tensor4d> | undefined
   let f: ReturnType<typeof tf.tensor4d> | undefined
+  let dy: ReturnType<typeof tf.tensor4d> | undefined
   return {
     name: 'tfjs-wasm',
     before: async () => {
@@ -63,9 +70,11 @@ const tfjsWasm = (): Runner => {
       xb ??= tf.tensor2d(b, [N, N])
       x ??= tf.tensor4d(xs, [batch, h, w, c])
       f ??= tf.tensor4d(ws, [k, k, c, o])
+      dy ??= tf.tensor4d(dys, [batch, h, w, o])
     },
     matmul: () => M.tfRead(() => tf.matMul(xa!, xb!)),
     conv: () => M.tfRead(() => tf.conv2d(x!, f!, 1, 'same')),
+    convInput: () => M.tfRead(() => tf.conv2dTranspose(dy!, f!, [batch, h, w, c], 1, 'same')),
   }
 }
 
@@ -100,12 +109,13 @@ const runners: Runner[] = [puregrad('puregrad simd128', 'simd128'), puregrad('pu
 const jx = await jaxJs()
 if (jx !== undefined) runners.push(jx)
 
-const times: Record<string, { matmul: number[]; conv: number[] }> = {}
+const times: Record<string, { matmul: number[]; conv: number[]; convInput: number[] }> = {}
 for (const r of runners) {
   await r.before()
   r.matmul() // warm-up (compiles and tiers up)
   r.conv()
-  times[r.name] = { matmul: [], conv: [] }
+  r.convInput?.()
+  times[r.name] = { matmul: [], conv: [], convInput: [] }
 }
 for (let round = 0; round < rounds; round++) {
   for (const r of runners) {
@@ -117,6 +127,10 @@ for (let round = 0; round < rounds; round++) {
     t0 = performance.now()
     for (let i = 0; i < 5; i++) r.conv()
     t.conv.push((performance.now() - t0) / 5)
+    if (r.convInput === undefined) continue
+    t0 = performance.now()
+    for (let i = 0; i < 5; i++) r.convInput()
+    t.convInput.push((performance.now() - t0) / 5)
   }
 }
 console.log(
@@ -124,6 +138,9 @@ console.log(
     node: process.version,
     relaxed: relaxedSimdSupported(),
     rounds,
-    results: runners.map((r) => ({ name: r.name, matmulMs: median(times[r.name]!.matmul), convMs: median(times[r.name]!.conv) })),
+    results: runners.map((r) => {
+      const t = times[r.name]!
+      return { name: r.name, matmulMs: median(t.matmul), convMs: median(t.conv), convInputMs: t.convInput.length > 0 ? median(t.convInput) : null }
+    }),
   }),
 )

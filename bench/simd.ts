@@ -2,8 +2,9 @@
  * Part 3 of `npm run bench` (alone: `npm run bench -- --only simd`): the two builds of the
  * WebAssembly kernels, SIMD128 and relaxed SIMD (fused multiply-add), one thread each, beside
  * tfjs-wasm (and jax-js when it can be imported; see bench/simd-child.ts), on square matmul
- * n = 1024 and the convolution of Part 2, with the targets: matmul ≥ 1.5× tfjs-wasm and conv2d
- * forward ≥ 1.2× tfjs-wasm for the relaxed build.
+ * n = 1024 and the convolution of Part 2 (forward, and its input gradient: tfjs's
+ * conv2dTranspose), with the targets: matmul ≥ 1.5× tfjs-wasm and conv2d forward ≥ 1.2×
+ * tfjs-wasm for the relaxed build.
  *
  * The measurements run in a child process, started with --experimental-wasm-relaxed-simd where
  * this Node lacks relaxed SIMD (Node 20), so that all libraries run side by side in one process,
@@ -23,7 +24,7 @@ interface ChildResult {
   readonly node: string
   readonly relaxed: boolean
   readonly rounds: number
-  readonly results: ReadonlyArray<{ readonly name: string; readonly matmulMs: number; readonly convMs: number | null }>
+  readonly results: ReadonlyArray<{ readonly name: string; readonly matmulMs: number; readonly convMs: number | null; readonly convInputMs: number | null }>
 }
 
 const MATMUL_FLOPS = 2 * 1024 ** 3
@@ -39,12 +40,12 @@ export const simdBuilds = (quick: boolean): void => {
   const out = execFileSync(process.execPath, [...flags, '--import', 'tsx', script, ...(quick ? ['--quick'] : [])], { cwd: root, encoding: 'utf8' })
   const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult
   const gf = (flops: number, ms: number | null): number => (ms === null ? NaN : flops / ms / 1e6)
-  const by = new Map(r.results.map((x) => [x.name, { mm: gf(MATMUL_FLOPS, x.matmulMs), conv: gf(CONV_FLOPS, x.convMs) }]))
+  const by = new Map(r.results.map((x) => [x.name, { mm: gf(MATMUL_FLOPS, x.matmulMs), conv: gf(CONV_FLOPS, x.convMs), input: gf(CONV_FLOPS, x.convInputMs) }]))
   const tw = by.get('tfjs-wasm')!
   const pct = (g: number): string => (Number.isFinite(g) ? `${((100 * g) / peak).toFixed(1)}%` : '–')
   const cell = (g: number, base: number): string => (Number.isFinite(g) ? `${g.toFixed(1)} (${(g / base).toFixed(2)}×)` : '–')
-  const rows = [['library (one thread)', 'matmul n=1024 GFLOP/s (÷ tfjs-wasm)', 'of peak', 'conv2d forward GFLOP/s (÷ tfjs-wasm)', 'of peak']]
-  for (const [name, g] of by) rows.push([name, cell(g.mm, tw.mm), pct(g.mm), cell(g.conv, tw.conv), pct(g.conv)])
+  const rows = [['library (one thread)', 'matmul n=1024 GFLOP/s (÷ tfjs-wasm)', 'of peak', 'conv2d forward GFLOP/s (÷ tfjs-wasm)', 'of peak', 'conv2d input gradient GFLOP/s (÷ tfjs-wasm)']]
+  for (const [name, g] of by) rows.push([name, cell(g.mm, tw.mm), pct(g.mm), cell(g.conv, tw.conv), pct(g.conv), cell(g.input, tw.input)])
   const flagNote = flags.length > 0 ? ', child process started with --experimental-wasm-relaxed-simd' : ''
   console.log(`## Part 3: the relaxed-SIMD and SIMD128 builds\n`)
   console.log(`node ${r.node}${flagNote}; medians of ${r.rounds} rounds; peak = ${peak} GFLOP/s per core (native float32 FMA; WebAssembly's 128-bit SIMD tops out at a quarter of it)\n`)

@@ -1,6 +1,6 @@
 // The WebAssembly kernels against the TypeScript reference kernels: every method the wasm
 // kernels implement, on random inputs and on exhaustive sweeps of the sizes around their tile
-// and block edges (4×8 register tiles, MC = 128 rows, KC = 256, NC = 2048); the elementwise and
+// and block edges (4×8 register tiles, MC = 128 rows, KC = 256 (512 in the convolutions), NC = 2048); the elementwise and
 // reduction laws run over every op of the op-code maps generated from assembly/.
 import { fc, test } from '@fast-check/vitest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -370,6 +370,66 @@ for (const build of BUILDS) {
         }
       })
     })
+
+    /** The filter (kH × kW × inC × outC) flipped in space with its channel axes swapped (kH × kW × outC × inC). */
+    const flipped = (w: Float32Array, s: Conv2dSpec): Float32Array => {
+      const f = new Float32Array(w.length)
+      for (let kh = 0; kh < s.kH; kh++)
+        for (let kw = 0; kw < s.kW; kw++)
+          for (let c = 0; c < s.inC; c++)
+            for (let o = 0; o < s.outC; o++) f[(((s.kH - 1 - kh) * s.kW + (s.kW - 1 - kw)) * s.outC + o) * s.inC + c] = w[((kh * s.kW + kw) * s.inC + c) * s.outC + o]!
+      return f
+    }
+
+    test.prop([convCase.map(({ spec: s, seed }) => ({ spec: { ...s, strideH: 1, strideW: 1, outH: s.inH + 2 * s.padTop - s.dilationH * (s.kH - 1), outW: s.inW + 2 * s.padLeft - s.dilationW * (s.kW - 1) }, seed })).filter(({ spec: s }) => s.outH > 0 && s.outW > 0)])(
+      'conv2dBackInput with unit strides gives the bits of conv2d on dy with the filter flipped in space and its channel axes swapped (the transposed convolution)',
+      ({ spec: s, seed }) => {
+        const [, w, dy] = convInputs(s, seed)
+        const t: Conv2dSpec = {
+          ...s, inH: s.outH, inW: s.outW, inC: s.outC, outH: s.inH, outW: s.inW, outC: s.inC,
+          padTop: (s.kH - 1) * s.dilationH - s.padTop, padLeft: (s.kW - 1) * s.dilationW - s.padLeft,
+        }
+        const dx = new Float32Array(convSizes(s).x)
+        const y = new Float32Array(convSizes(s).x)
+        wasm.conv2dBackInput(dy, w, dx, s)
+        wasm.conv2d(dy, flipped(w, s), y, t)
+        expect(sameBits({ values: dx }, { values: y })).toBe(true)
+      },
+    )
+
+    if (build === 'simd128') {
+      it('conv2d sums each output over its K = kH·kW·inC terms in order, in one block up to K = 512 (each product and sum rounded to float32)', () => {
+        const geometry = (inH: number, inW: number, inC: number, outC: number, k: number, stride: number, dilation: number, pad: number): Conv2dSpec => {
+          const out = (n: number): number => Math.floor((n + 2 * pad - dilation * (k - 1) - 1) / stride) + 1
+          return { batch: 2, inH, inW, inC, outH: out(inH), outW: out(inW), outC, kH: k, kW: k, strideH: stride, strideW: stride, dilationH: dilation, dilationW: dilation, padTop: pad, padLeft: pad }
+        }
+        // K = 288 and 450 (more than gemm's KC = 256), and 512 exactly; outC 13: an edge column tile
+        for (const s of [geometry(6, 9, 32, 13, 3, 1, 1, 1), geometry(9, 8, 50, 9, 3, 2, 2, 2), geometry(5, 5, 128, 8, 2, 1, 1, 0)]) {
+          const [x, w] = convInputs(s, 3)
+          const got = new Float32Array(convSizes(s).y)
+          wasm.conv2d(x, w, got, s)
+          const want = new Float32Array(got.length)
+          const f = Math.fround
+          let i = 0
+          for (let n = 0; n < s.batch; n++)
+            for (let oh = 0; oh < s.outH; oh++)
+              for (let ow = 0; ow < s.outW; ow++)
+                for (let o = 0; o < s.outC; o++) {
+                  let acc = 0
+                  for (let kh = 0; kh < s.kH; kh++)
+                    for (let kw = 0; kw < s.kW; kw++)
+                      for (let c = 0; c < s.inC; c++) {
+                        const ih = oh * s.strideH - s.padTop + kh * s.dilationH
+                        const iw = ow * s.strideW - s.padLeft + kw * s.dilationW
+                        const v = ih >= 0 && ih < s.inH && iw >= 0 && iw < s.inW ? x[((n * s.inH + ih) * s.inW + iw) * s.inC + c]! : 0
+                        acc = f(acc + f(v * w[((kh * s.kW + kw) * s.inC + c) * s.outC + o]!))
+                      }
+                  want[i++] = acc
+                }
+          expect(sameBits({ values: got }, { values: want })).toBe(true)
+        }
+      })
+    }
 
     // ---- threads -----------------------------------------------------------------------------------
 

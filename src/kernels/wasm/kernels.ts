@@ -7,9 +7,14 @@
  * wasm/build.mjs generates from the enums of assembly/, in generated/opcodes.ts):
  * - `matmul`: every transpose combination, any m, n, k, batched (0-strided batches too);
  * - `conv2d`: an implicit product (assembly/convgemm.ts: no column matrix), its output pixels
- *   split over the threads; 1×1 filters: one product with the input as it is;
- * - `conv2dBackInput`, `conv2dBackFilter`: im2col (in chunks of about 256 KB) + gemm;
- *   conv2dBackFilter on one thread as an implicit product instead (the same bits);
+ *   split over the threads, or on one thread computed and copied out a chunk of 128 KiB at a
+ *   time (while it is in cache); 1×1 filters: one product with the input as it is. The input
+ *   and filter are kept in memory between calls like matmul's operands (resident.ts);
+ * - `conv2dBackInput`: with unit strides, the same implicit product (a conv2d of dy with the
+ *   filter flipped in space and its channel axes swapped); other strides: im2col's adjoint (in
+ *   chunks of about 256 KB) + gemm;
+ * - `conv2dBackFilter`: im2col (in chunks of about 256 KB) + gemm; on one thread as an implicit
+ *   product instead (the same bits);
  * - `binary`: add, sub, mul, div, maximum, minimum and the six comparisons, when each operand is
  *   full, a scalar, a repeated trailing block (a row-vector bias) or one value per leading
  *   index (a column vector), in any combination;
@@ -24,8 +29,9 @@
  *   float64 and rounded once, by another formula than the TypeScript kernel's);
  * - sums over the last axes: float64 partial sums in another order, rounded once;
  * - matmul and conv: float32 accumulation, |wasm − js| ≤ (k + 2)·2⁻²⁴·Σ|aᵢ·bᵢ| per element
- *   (the classic bound for a float32 dot product of length k), and for conv2dBackInput k counts
- *   the kH·kW taps added into each input cell as well. The bound holds for both builds: the
+ *   (the classic bound for a float32 dot product of length k); for conv2dBackInput k is
+ *   kH·kW·outC with unit strides (one dot product over taps and channels), outC + kH·kW
+ *   otherwise (the kH·kW taps added into each input cell). The bound holds for both builds: the
  *   relaxed-SIMD build fuses each multiply-add (one rounding instead of two), so its results may
  *   differ from the SIMD128 build's in the last bits, and are usually a little closer.
  * @internal
@@ -53,6 +59,9 @@ const MIN_ELEMENTWISE = 128
  * (measured on conv2d forward, 32×28×28×16 → 32: 4 MiB chunks ran at about 0.7× the speed).
  */
 const CHUNK_FLOATS = 1 << 16
+
+/** Floats of output per chunk of a one-thread implicit convolution (conv2d; conv2dBackInput with unit strides): 128 KiB, written and copied out while in L2. */
+const OUT_CHUNK_FLOATS = 1 << 15
 
 /** An operand of a binary op seen over rows × len: moves by `row` per row and `col` (0 or 1) per column. */
 interface Run2d {
@@ -229,37 +238,94 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
   /** Rows of the column matrix per chunk. */
   const chunkRows = (rows: number, kk: number): number => Math.max(1, Math.min(rows, Math.floor(CHUNK_FLOATS / Math.max(1, kk))))
 
+  /**
+   * The implicit product of conv2d (`conv2dGemm`) for the geometry `s`, its input and filter at
+   * byte offsets `px` and `pw`, into `out`. Plans its output and scratch in `L` (before `reserve`)
+   * and returns the function that runs it: on one thread, a chunk of output pixels at a time,
+   * each copied out while it is still in cache; with workers, the whole job split by pixels
+   * (`chunk` = all of them). Every output pixel gets the same bits either way.
+   */
+  const implicitConv = (L: Layout, s: Conv2dSpec): ((px: number, pw: number, out: Float32Array) => void) => {
+    const R = s.batch * s.outH * s.outW
+    const K = s.kH * s.kW * s.inC
+    const O = s.outC
+    const chunk = gemm.threads === 1 ? Math.max(MR, Math.min(R, Math.floor(OUT_CHUNK_FLOATS / O / MR) * MR)) : R
+    const po = L.take(chunk * O * 4)
+    const pspec = L.take(64)
+    const ps = L.take(gemm.convScratchBytes(K, O, s.inC))
+    return (px, pw, out) => {
+      putSpec(pspec, s)
+      if (chunk === R) {
+        gemm.runConv({ x: px, w: pw, out: po, spec: pspec, rows: R, flops: 2 * R * K * O, scratch: ps, stride: convStride(e, K, O, s.inC) })
+        return get(po, out)
+      }
+      const f = e.f32()
+      for (let r0 = 0; r0 < R; r0 += chunk) {
+        const r1 = Math.min(R, r0 + chunk)
+        // the kernel writes pixel r at out + r·O·4: the chunk's first pixel at po (wasm addresses wrap modulo 2³²)
+        x.conv2dGemm(px, pw, (po - r0 * O * 4) | 0, pspec, r0, r1, ps)
+        out.set(f.subarray(po >>> 2, (po >>> 2) + (r1 - r0) * O), r0 * O)
+      }
+    }
+  }
+
   const conv2d = (xs: Buffer, w: Buffer, out: Buffer, s: Conv2dSpec): void => {
     if (!(xs instanceof Float32Array && w instanceof Float32Array && out instanceof Float32Array)) return fallback.conv2d(xs, w, out, s)
     const R = s.batch * s.outH * s.outW
     const K = s.kH * s.kW * s.inC
     const O = s.outC
     if (R * O === 0) return
-    // a 1×1 filter: one product with the input as it is; otherwise the implicit product (no
-    // column matrix), its output pixels split over the threads (the same bits either way)
+    // a 1×1 filter: one product with the input as it is; otherwise the implicit product (no column matrix)
     const direct = pointwise(s)
     const L = new Layout(e.base)
     const px = L.take(xs.length * 4)
     const pw = L.take(w.length * 4)
-    const po = L.take(out.length * 4)
-    const pspec = L.take(64)
-    const ps = L.take(direct ? gemm.scratchBytes(O, K) : gemm.convScratchBytes(K, O, s.inC))
+    const po = direct ? L.take(out.length * 4) : 0
+    const ps = direct ? L.take(gemm.scratchBytes(O, K)) : 0
+    const run = direct ? undefined : implicitConv(L, s)
     if (!reserve(L.end)) return fallback.conv2d(xs, w, out, s)
-    put(px, xs)
-    put(pw, w)
-    if (direct) {
-      gemm.run({
-        m: R, n: O, k: K,
-        a: px, ars: K, acs: 1,
-        b: pw, brs: O, bcs: 1,
-        c: po, ldc: O, acc: false,
-        batch: 1, aBS: 0, bBS: 0, cBS: 0, scratch: ps,
-      })
-    } else {
-      putSpec(pspec, s)
-      gemm.runConv({ x: px, w: pw, out: po, spec: pspec, rows: R, flops: 2 * R * K * O, scratch: ps, stride: convStride(e, K, O, s.inC) })
-    }
+    // the input and filter may be in memory already (kept from an earlier call)
+    const kx = resident.place(xs)
+    const kw = resident.place(w)
+    const ax = kx >= 0 ? kx : px
+    const aw = kw >= 0 ? kw : pw
+    if (kx < 0) put(ax, xs)
+    if (kw < 0) put(aw, w)
+    if (run !== undefined) return run(ax, aw, out)
+    gemm.run({
+      m: R, n: O, k: K,
+      a: ax, ars: K, acs: 1,
+      b: aw, brs: O, bcs: 1,
+      c: po, ldc: O, acc: false,
+      batch: 1, aBS: 0, bBS: 0, cBS: 0, scratch: ps,
+    })
     get(po, out)
+  }
+
+  /**
+   * conv2dBackInput with unit strides is a conv2d: of dy (as the image, outC channels) with the
+   * filter flipped in space and its channel axes swapped (kH × kW × outC × inC), padded by
+   * (k − 1)·dilation − pad on the top and left, giving inH × inW × inC.
+   */
+  const transposedSpec = (s: Conv2dSpec): Conv2dSpec => ({
+    batch: s.batch, inH: s.outH, inW: s.outW, inC: s.outC, outH: s.inH, outW: s.inW, outC: s.inC,
+    kH: s.kH, kW: s.kW, strideH: 1, strideW: 1, dilationH: s.dilationH, dilationW: s.dilationW,
+    padTop: (s.kH - 1) * s.dilationH - s.padTop, padLeft: (s.kW - 1) * s.dilationW - s.padLeft,
+  })
+
+  /** Writes w (kH × kW × inC × outC) flipped in space with its channel axes swapped (kH × kW × outC × inC) at byte offset p. */
+  const putFlipped = (p: number, w: Float32Array, s: Conv2dSpec): void => {
+    const f = e.f32()
+    const { kH, kW, inC: I, outC: O } = s
+    let dst = p >>> 2
+    for (let kh = kH - 1; kh >= 0; kh--) {
+      for (let kw = kW - 1; kw >= 0; kw--) {
+        const tap = (kh * kW + kw) * I * O
+        for (let o = 0; o < O; o++) {
+          for (let c = 0; c < I; c++) f[dst++] = w[tap + c * O + o]!
+        }
+      }
+    }
   }
 
   const conv2dBackInput = (dy: Buffer, w: Buffer, dx: Buffer, s: Conv2dSpec): void => {
@@ -269,6 +335,19 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const O = s.outC
     if (dx.length === 0) return
     const direct = pointwise(s)
+    if (!direct && s.strideH === 1 && s.strideW === 1 && R * O > 0) {
+      // the transposed convolution, as the implicit product of conv2d
+      const L = new Layout(e.base)
+      const pdy = L.take(dy.length * 4)
+      const pw = L.take(w.length * 4)
+      const run = implicitConv(L, transposedSpec(s))
+      if (!reserve(L.end)) return fallback.conv2dBackInput(dy, w, dx, s)
+      const kdy = resident.place(dy)
+      const ady = kdy >= 0 ? kdy : pdy
+      if (kdy < 0) put(ady, dy)
+      putFlipped(pw, w, s)
+      return run(ady, pw, dx)
+    }
     const chunk = direct ? R : chunkRows(R, K)
     const L = new Layout(e.base)
     const pdy = L.take(dy.length * 4)

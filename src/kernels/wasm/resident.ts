@@ -1,5 +1,5 @@
 /**
- * Matrix-product operands kept in an engine's memory between calls.
+ * Matrix-product and convolution operands kept in an engine's memory between calls.
  *
  * A tensor's buffer never changes once the tensor exists, so an operand copied into the
  * engine's memory for one product can be read from there by the next product that takes the
