@@ -25,13 +25,24 @@ import { type Tensor, dataOf, fromBuffer } from '../../core/Tensor.js'
 import { binaryFns, unaryFns } from '../../kernels/js/elementwise.js'
 import type { BinaryOp, UnaryOp } from '../../kernels/Kernels.js'
 import type { Prim } from '../../prims/Prim.js'
+import { epilogueGroups, groupEqns, runGroup } from './epilogue.js'
 import type { Eqn, Program } from './Program.js'
 import type { Access } from './wasm.js'
 import { BLOCK, type WasmGroup, type WasmKernel, wasmFusionSupported, wasmKernel, wasmOps } from './wasm.js'
 
-/** One step of a compiled program: an equation run by its kernel, or a fused group (of one output or several). */
+/** One step of a compiled program: an equation run by its kernel, a fused group (of one output or several), or a product with its epilogue (epilogue.ts). */
 export type Step =
   | { readonly kind: 'eqn'; readonly eqn: Eqn; readonly inputs: ReadonlyArray<number>; readonly out: number }
+  | {
+      readonly kind: 'epilogue'
+      /** the product, the bias add, and the activation when there is one */
+      readonly eqns: ReadonlyArray<Eqn>
+      /** the product's inputs, then the bias */
+      readonly inputs: ReadonlyArray<number>
+      /** the last equation's output, alone */
+      readonly outs: ReadonlyArray<number>
+      readonly run: (env: ReadonlyArray<Tensor>) => ReadonlyArray<Tensor>
+    }
   | {
       readonly kind: 'fused'
       readonly eqns: ReadonlyArray<Eqn>
@@ -135,17 +146,30 @@ const MERGE_WINDOW = 64
 /** The most operands other than scalars (inputs and outputs) a merged group may have: each takes a block of the WebAssembly memory. */
 const MERGE_OPERANDS = 16
 
-/** Splits the equations into steps, fusing elementwise chains, and merging chains into loops of several outputs. */
+/** Splits the equations into steps: products with their epilogue, elementwise chains fused, and chains merged into loops of several outputs. */
 export const fuse = (p: Program): ReadonlyArray<Step> => {
   const users = new Map<number, number[]>()
   p.eqns.forEach((e, i) => e.inputs.forEach((v) => users.set(v, [...(users.get(v) ?? []), i])))
   const outputs = new Set(p.outputs)
+  // products that take their bias and activation: the group runs where its last equation stood
+  // (the bias is defined by then), and its add and activation join no elementwise group
+  const epilogueAt = new Map<number, Step>()
+  const taken = new Set<number>()
+  for (const g of epilogueGroups(p, users, outputs)) {
+    const eqns = groupEqns(p, g)
+    const last = g.act ?? g.add
+    const { bias } = g
+    const inputs = [...eqns[0]!.inputs, bias]
+    epilogueAt.set(last, { kind: 'epilogue', eqns, inputs, outs: [p.eqns[last]!.out], run: (env) => [runGroup(eqns, bias, env)] })
+    taken.add(g.producer).add(g.add)
+    if (g.act !== undefined) taken.add(g.act)
+  }
   // the group of each elementwise equation (the index of the equation where the group runs), decided from the last:
   // an equation joins its users' group when they all belong to one of its shape, and nothing else reads it
   const group = new Array<number>(p.eqns.length).fill(-1)
   for (let i = p.eqns.length - 1; i >= 0; i--) {
     const e = p.eqns[i]!
-    if (!elementwise(e.prim)) continue
+    if (!elementwise(e.prim) || taken.has(i)) continue
     const us = users.get(e.out) ?? []
     const shape = p.avals[e.out]!.shape
     const g = us.length > 0 ? group[us[0]!]! : -1
@@ -166,6 +190,7 @@ export const fuse = (p: Program): ReadonlyArray<Step> => {
   // a group runs where its last member stood (its members' inputs are all defined by then, and
   // nothing before reads its outputs); one whose inputs' broadcasts fit no loop nest runs member by member
   return p.eqns.flatMap((e, i) => {
+    if (taken.has(i)) return epilogueAt.has(i) ? [epilogueAt.get(i)!] : []
     if (group[i]! < 0) return [single(e)]
     if (group[i] !== i) return []
     const eqns = members.get(i)!.map((j) => p.eqns[j]!)

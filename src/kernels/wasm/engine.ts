@@ -24,7 +24,10 @@ export type SimdBuild = 'relaxed-simd' | 'simd128'
 /** The functions `assembly/index.ts` exports (pointers are byte offsets, sizes are elements). */
 export interface WasmExports {
   heapBase(): number
-  gemm(n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, accumulate: number, i0: number, i1: number, scratch: number): void
+  /** `epi` (flags `Epi`; absent: 0, none) applies a bias (n floats at `bias`) and relu to C as each tile is finished */
+  gemm(n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, accumulate: number, i0: number, i1: number, scratch: number, bias?: number, epi?: number): void
+  /** the epilogue `epi` as a pass of its own over C (rows × n, row stride ldc) */
+  gemmEpilogue(c: number, rows: number, n: number, ldc: number, bias: number, epi: number): void
   gemmScratchBytes(n: number, k: number): number
   gemmPacked(k: number, a: number, ars: number, acs: number, pb: number, n: number, c: number, ldc: number, accumulate: number, i0: number, i1: number, j0: number, j1: number, scratch: number): void
   gemmPackedScratchBytes(k: number): number
