@@ -84,10 +84,8 @@ export const groupEqns = (p: Program, g: EpilogueGroup): ReadonlyArray<Eqn> => [
 /** The output of a group on `env` (its producer's inputs and the bias defined). */
 export const runGroup = (eqns: ReadonlyArray<Eqn>, bias: number, env: ReadonlyArray<Tensor>): Tensor => {
   const producer = eqns[0]!
-  const act = eqns[2]?.prim as Epilogue['act']
-  const epilogue: Epilogue = { bias: dataOf(env[bias]!), act }
-  const f = producers[producer.prim]! as Producer
+  const epilogue: Epilogue = { bias: dataOf(env[bias]!), act: eqns[2]?.prim as Epilogue['act'] }
   const ins = producer.inputs.map((v) => env[v]!)
-  const run = (): Tensor => f.run(ins, producer.params, epilogue)
-  return producer.layer === undefined ? run() : withLayer(producer.layer, run)
+  const run = producers[producer.prim]!.run as Producer['run']
+  return producer.layer === undefined ? run(ins, producer.params, epilogue) : withLayer(producer.layer, () => run(ins, producer.params, epilogue))
 }

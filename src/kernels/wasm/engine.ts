@@ -171,15 +171,24 @@ export const createEngine = (shared: boolean, build: SimdBuild = 'simd128'): Eng
   const base = ctl + CTL_BYTES
   let f32 = new Float32Array(memory.buffer)
   let i32 = new Int32Array(memory.buffer)
+  // the bytes addressable, as of the last growth: the memory grows only through `reserve` (the
+  // kernels allocate nothing), so the views are renewed there, and reading `memory.buffer` (a
+  // slow getter) is left to the calls that may grow it
+  let bytes = memory.buffer.byteLength
   const refresh = (): void => {
     if (f32.buffer !== memory.buffer || f32.length * 4 !== memory.buffer.byteLength) {
       f32 = new Float32Array(memory.buffer)
       i32 = new Int32Array(memory.buffer)
     }
+    bytes = f32.byteLength
   }
   const reserve = (end: number): boolean => {
+    if (end <= bytes) return true
     const have = memory.buffer.byteLength
-    if (end <= have) return true
+    if (end <= have) {
+      refresh()
+      return true
+    }
     // grow in steps of at least 1 MiB (16 pages) so a slowly rising high-water mark grows rarely
     const pages = Math.max(16, Math.ceil((end - have) / PAGE))
     try {
@@ -199,12 +208,13 @@ export const createEngine = (shared: boolean, build: SimdBuild = 'simd128'): Eng
     ctl,
     base,
     reserve,
+    // a view of a memory that grew is detached (non-shared) or shorter (shared): renewed
     f32: () => {
-      refresh()
+      if (f32.byteLength !== bytes) refresh()
       return f32
     },
     i32: () => {
-      refresh()
+      if (i32.byteLength !== bytes) refresh()
       return i32
     },
   }

@@ -106,6 +106,12 @@ const product = (shape: Shape, from: number, to: number): number => {
   return p
 }
 
+/** The product (and its epilogue) on the fallback kernels. */
+const matmulFallback = (fallback: Kernels, a: Buffer, b: Buffer, out: Buffer, s: MatmulSpec, ep: Epilogue | undefined): void => {
+  fallback.matmul(a, b, out, s)
+  if (ep !== undefined) applyEpilogue(out, s.n, ep)
+}
+
 /**
  * The WebAssembly kernels over an engine; `gemm` runs matrix products (one thread, or split
  * over workers). `fallback` serves everything not provided (the TypeScript kernels by default).
@@ -133,12 +139,8 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
   /** The product, then the epilogue `ep` (when given) applied by gemm to each tile as it is finished. */
   const matmulWith = (a: Buffer, b: Buffer, out: Buffer, s: MatmulSpec, ep: Epilogue | undefined): void => {
     const f32 = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && (ep === undefined || ep.bias instanceof Float32Array)
+    if (!f32) return matmulFallback(fallback, a, b, out, s, ep)
     const { batch, m, n, k } = s
-    const fallen = (): void => {
-      fallback.matmul(a, b, out, s)
-      if (ep !== undefined) applyEpilogue(out, n, ep)
-    }
-    if (!f32) return fallen()
     if (batch * m * n === 0) return
     const aLen = Math.min(a.length, (batch - 1) * s.aBatchStride + m * k)
     const bLen = Math.min(b.length, (batch - 1) * s.bBatchStride + k * n)
@@ -148,7 +150,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const pc = L.take(out.length * 4)
     const pbias = ep === undefined ? 0 : L.take(n * 4)
     const ps = L.take(gemm.scratchBytes(n, k))
-    if (!reserve(L.end)) return fallen()
+    if (!reserve(L.end)) return matmulFallback(fallback, a, b, out, s, ep)
     // an operand seen before may be in memory already (whole buffers only: then aLen and bLen are their lengths)
     const ka = aLen === a.length ? resident.place(a) : -1
     const kb = bLen === b.length ? resident.place(b) : -1
