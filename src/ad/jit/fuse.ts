@@ -26,21 +26,27 @@ import { binaryFns, unaryFns } from '../../kernels/js/elementwise.js'
 import type { BinaryOp, UnaryOp } from '../../kernels/Kernels.js'
 import type { Prim } from '../../prims/Prim.js'
 import { epilogueGroups, groupEqns, runGroup } from './epilogue.js'
-import type { Eqn, Program } from './Program.js'
+import { type Eqn, type Program, showParams } from './Program.js'
+import { runSoftmax, softmaxGroups } from './softmax.js'
 import type { Access } from './wasm.js'
 import { BLOCK, type WasmGroup, type WasmKernel, wasmFusionSupported, wasmKernel, wasmOps } from './wasm.js'
 
-/** One step of a compiled program: an equation run by its kernel, a fused group (of one output or several), or a product with its epilogue (epilogue.ts). */
+/**
+ * One step of a compiled program: an equation run by its kernel, a fused group (of one output or
+ * several), or a composite: a pattern of equations one routine runs (a product with its bias and
+ * activation, epilogue.ts; a softmax, softmax.ts).
+ */
 export type Step =
   | { readonly kind: 'eqn'; readonly eqn: Eqn; readonly inputs: ReadonlyArray<number>; readonly out: number }
   | {
-      readonly kind: 'epilogue'
-      /** the product, the bias add, and the activation when there is one */
+      readonly kind: 'composite'
+      /** the equations it stands for, in program order */
       readonly eqns: ReadonlyArray<Eqn>
-      /** the product's inputs, then the bias */
       readonly inputs: ReadonlyArray<number>
       /** the last equation's output, alone */
       readonly outs: ReadonlyArray<number>
+      /** how programs show it: `matmul[transA=false transB=false]+add+relu`, `softmax{max, sub, exp, sum, div}` */
+      readonly shown: string
       readonly run: (env: ReadonlyArray<Tensor>) => ReadonlyArray<Tensor>
     }
   | {
@@ -151,19 +157,28 @@ export const fuse = (p: Program): ReadonlyArray<Step> => {
   const users = new Map<number, number[]>()
   p.eqns.forEach((e, i) => e.inputs.forEach((v) => users.set(v, [...(users.get(v) ?? []), i])))
   const outputs = new Set(p.outputs)
-  // products that take their bias and activation: the group runs where its last equation stood
-  // (the bias is defined by then), and its add and activation join no elementwise group
-  const epilogueAt = new Map<number, Step>()
+  // composites: products that take their bias and activation, and softmaxes; each runs where its
+  // last equation stood (its inputs are defined by then), and its equations join no elementwise group
+  const compositeAt = new Map<number, Step>()
   const taken = new Set<number>()
+  const composite = (members: ReadonlyArray<number>, inputs: ReadonlyArray<number>, shown: string, run: (env: ReadonlyArray<Tensor>) => Tensor): void => {
+    const last = members[members.length - 1]!
+    const eqns = members.map((i) => p.eqns[i]!)
+    compositeAt.set(last, { kind: 'composite', eqns, inputs, outs: [p.eqns[last]!.out], shown, run: (env) => [run(env)] })
+    for (const i of members) taken.add(i)
+  }
   for (const g of epilogueGroups(p, users, outputs)) {
     const eqns = groupEqns(p, g)
-    const last = g.act ?? g.add
     const { bias } = g
-    const inputs = [...eqns[0]!.inputs, bias]
-    epilogueAt.set(last, { kind: 'epilogue', eqns, inputs, outs: [p.eqns[last]!.out], run: (env) => [runGroup(eqns, bias, env)] })
-    taken.add(g.producer).add(g.add)
-    if (g.act !== undefined) taken.add(g.act)
+    const shown = `${eqns[0]!.prim}${showParams(eqns[0]!.params)}${eqns.slice(1).map((e) => `+${e.prim}`).join('')}`
+    composite(g.act === undefined ? [g.producer, g.add] : [g.producer, g.add, g.act], [...eqns[0]!.inputs, bias], shown, (env) => runGroup(eqns, bias, env))
   }
+  for (const g of softmaxGroups(p, users, outputs)) {
+    if (g.members.some((i) => taken.has(i))) continue
+    const { input } = g
+    composite(g.members, [input], 'softmax{max, sub, exp, sum, div}', (env) => runSoftmax(env[input]!))
+  }
+
   // the group of each elementwise equation (the index of the equation where the group runs), decided from the last:
   // an equation joins its users' group when they all belong to one of its shape, and nothing else reads it
   const group = new Array<number>(p.eqns.length).fill(-1)
@@ -190,7 +205,7 @@ export const fuse = (p: Program): ReadonlyArray<Step> => {
   // a group runs where its last member stood (its members' inputs are all defined by then, and
   // nothing before reads its outputs); one whose inputs' broadcasts fit no loop nest runs member by member
   return p.eqns.flatMap((e, i) => {
-    if (taken.has(i)) return epilogueAt.has(i) ? [epilogueAt.get(i)!] : []
+    if (taken.has(i)) return compositeAt.has(i) ? [compositeAt.get(i)!] : []
     if (group[i]! < 0) return [single(e)]
     if (group[i] !== i) return []
     const eqns = members.get(i)!.map((j) => p.eqns[j]!)

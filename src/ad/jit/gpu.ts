@@ -59,8 +59,8 @@ export const runOnDevice = (c: Compiled, inputs: ReadonlyArray<Tensor>, consts: 
       s.run(env).forEach((t, k) => (env[s.outs[k]!] = t))
       continue
     }
-    if (s.kind === 'epilogue') {
-      // a product with its epilogue: its equations, each on the device
+    if (s.kind === 'composite') {
+      // a pattern one routine runs on the CPU: its equations, each on the device
       for (const e of s.eqns) env[e.out] = apply(e, env)
       continue
     }
