@@ -17,6 +17,10 @@
  * A float32 group of at least `MIN_WASM` elements whose operations all have exact float32
  * equivalents in WebAssembly runs as a generated SIMD loop instead (wasm.ts), with the same
  * bits; the JavaScript loop remains for the other groups and where WebAssembly SIMD is missing.
+ *
+ * Before the chains are formed, patterns that one routine runs better are taken out as
+ * composite steps: a matrix product with its bias add and relu (epilogue.ts), a softmax over the
+ * last axis (softmax.ts); each keeps the bits of its equations.
  * @internal
  */
 import { type Buffer, alloc } from '../../core/dtype.js'
