@@ -180,13 +180,82 @@ function madd1(a: f32, b: f32, c: f32): f32 {
 }
 
 /**
+ * The epilogue of a product (`epi`, a set of flags): after the last KC block's sum is stored (or
+ * added to C), `EPI_BIAS` adds bias[j] to column j, then `EPI_RELU` applies relu, each a float32
+ * operation on the stored value, as the elementwise kernels would in a pass of their own (relu:
+ * v > 0 ? v : v if NaN : +0, the `Unary.relu` of elementwise.ts).
+ */
+export const EPI_BIAS: i32 = 1
+export const EPI_RELU: i32 = 2
+
+/** `v` after the epilogue, `b` the bias of its four columns. */
+// @ts-ignore: decorator
+@inline
+function epilogue4(v: v128, b: v128, epi: i32): v128 {
+  if (epi & EPI_BIAS) v = f32x4.add(v, b)
+  if (epi & EPI_RELU) {
+    const zero = f32x4.splat(0)
+    v = v128.bitselect(v, zero, v128.or(f32x4.gt(v, zero), f32x4.ne(v, v)))
+  }
+  return v
+}
+
+/** One float32 after the epilogue, `b` its column's bias. */
+// @ts-ignore: decorator
+@inline
+function epilogue1(v: f32, b: f32, epi: i32): f32 {
+  if (epi & EPI_BIAS) v = v + b
+  if (epi & EPI_RELU) v = v > 0 ? v : v != v ? v : <f32>0
+  return v
+}
+
+/** Stores (or adds, when `acc`) four lanes at `dst`, then the epilogue (`bias`: the bias of these columns). */
+// @ts-ignore: decorator
+@inline
+function put4(dst: usize, v: v128, acc: bool, bias: usize, epi: i32): void {
+  if (acc) v = f32x4.add(v128.load(dst), v)
+  if (epi != 0) v = epilogue4(v, epi & EPI_BIAS ? v128.load(bias) : v, epi)
+  v128.store(dst, v)
+}
+
+/** Stores (or adds, when `acc`) one float32 at `dst`, then the epilogue. */
+// @ts-ignore: decorator
+@inline
+function put1(dst: usize, v: f32, acc: bool, bias: usize, epi: i32): void {
+  if (acc) v = load<f32>(dst) + v
+  if (epi != 0) v = epilogue1(v, epi & EPI_BIAS ? load<f32>(bias) : 0, epi)
+  store<f32>(dst, v)
+}
+
+/**
+ * The epilogue `epi` as a pass of its own over C (rows × n, row stride ldc): for a product whose
+ * sums were stored without it (one split over threads).
+ */
+export function gemmEpilogue(c: usize, rows: i32, n: i32, ldc: i32, bias: usize, epi: i32): void {
+  if (epi == 0) return
+  const n4 = n & ~3
+  for (let i = 0; i < rows; i++) {
+    const row = c + (<usize>(i * ldc) << 2)
+    let j = 0
+    for (; j < n4; j += 4) {
+      const o = <usize>j << 2
+      v128.store(row + o, epilogue4(v128.load(row + o), epi & EPI_BIAS ? v128.load(bias + o) : f32x4.splat(0), epi))
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2
+      store<f32>(row + o, epilogue1(load<f32>(row + o), epi & EPI_BIAS ? load<f32>(bias + o) : 0, epi))
+    }
+  }
+}
+
+/**
  * The MR×NR = 4×8 micro-kernel: 8 v128 accumulators, per p two loads of B, four splats of A and
  * eight multiply-adds. Writes (or adds, when `acc`) the valid rows × cols of the
- * tile into C (row stride ldc elements): `storeTile`.
+ * tile into C (row stride ldc elements), then the epilogue `epi` (bias: the tile's first column's): `storeTile`.
  */
 // @ts-ignore: decorator
 @inline
-export function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, acc: bool, tmp: usize): void {
+export function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, acc: bool, tmp: usize, bias: usize = 0, epi: i32 = 0): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0)
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0)
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0)
@@ -209,20 +278,26 @@ export function micro(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i
     ap += MR * 4
     bp += NR * 4
   }
-  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c, ldc, rows, cols, acc, tmp)
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c, ldc, rows, cols, acc, tmp, bias, epi)
 }
 
 /**
  * Writes (or adds, when `acc`) the valid rows × cols of a 4×8 tile held in eight accumulators
- * (row i in c{i}0, c{i}1) into C (row stride ldc elements); an edge tile goes through `tmp`.
+ * (row i in c{i}0, c{i}1) into C (row stride ldc elements), then the epilogue `epi` with the
+ * bias of the tile's columns at `bias`; an edge tile goes through `tmp`.
  */
 // @ts-ignore: decorator
 @inline
-export function storeTile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c: usize, ldc: i32, rows: i32, cols: i32, acc: bool, tmp: usize): void {
+export function storeTile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c: usize, ldc: i32, rows: i32, cols: i32, acc: bool, tmp: usize, bias: usize = 0, epi: i32 = 0): void {
   const ld = <usize>ldc << 2
   if (rows == MR && cols == NR) {
     let r = c
-    if (acc) {
+    if (epi != 0) {
+      put4(r, c00, acc, bias, epi); put4(r + 16, c01, acc, bias + 16, epi); r += ld
+      put4(r, c10, acc, bias, epi); put4(r + 16, c11, acc, bias + 16, epi); r += ld
+      put4(r, c20, acc, bias, epi); put4(r + 16, c21, acc, bias + 16, epi); r += ld
+      put4(r, c30, acc, bias, epi); put4(r + 16, c31, acc, bias + 16, epi)
+    } else if (acc) {
       v128.store(r, f32x4.add(v128.load(r), c00)); v128.store(r, f32x4.add(v128.load(r, 16), c01), 16); r += ld
       v128.store(r, f32x4.add(v128.load(r), c10)); v128.store(r, f32x4.add(v128.load(r, 16), c11), 16); r += ld
       v128.store(r, f32x4.add(v128.load(r), c20)); v128.store(r, f32x4.add(v128.load(r, 16), c21), 16); r += ld
@@ -243,61 +318,102 @@ export function storeTile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128,
     const row = c + <usize>i * ld
     const t = tmp + (<usize>(i * NR) << 2)
     for (let j = 0; j < cols; j++) {
-      const o = row + (<usize>j << 2)
-      const v = load<f32>(t + (<usize>j << 2))
-      store<f32>(o, acc ? load<f32>(o) + v : v)
+      const o = <usize>j << 2
+      put1(row + o, load<f32>(t + o), acc, bias + o, epi)
     }
   }
 }
 
 /**
  * Fewer rows than a register tile, B stored row by row (bcs = 1): no packing (each B element is
- * used at most three times), rows of C built as sums of scaled rows of B. Per element the same
- * float32 operations as the tiled path: per KC block a sum from 0 over p in order, then stored
- * or added to C. `tmp` holds min(n, NC) floats.
+ * used at most three times). Each row of C is built in registers, 32 columns at a time (8
+ * accumulators; then 8, 4 and single columns), over one KC block of p, reading B's rows in
+ * place: per element the same float32 operations as the tiled path (per KC block a sum from 0
+ * over p in order, then stored or added to C), and the epilogue after the last block.
  */
-function fewRows(n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, c: usize, ldc: i32, accumulate: i32, i0: i32, i1: i32, tmp: usize): void {
+function fewRows(n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, c: usize, ldc: i32, accumulate: i32, i0: i32, i1: i32, bias: usize, epi: i32): void {
+  const bstep = <usize>brs << 2
+  const astep = <usize>acs << 2
   for (let i = i0; i < i1; i++) {
     const crow = c + (<usize>(i * ldc) << 2)
-    for (let jc = 0; jc < n; jc += NC) {
-      const nc = min(NC, n - jc)
-      const n4 = nc & ~3
-      for (let pc = 0; pc < k; pc += KC) {
-        const kc = min(KC, k - pc)
-        memory.fill(tmp, 0, <usize>nc << 2)
-        for (let p = pc; p < pc + kc; p++) {
-          const x = load<f32>(a + (<usize>(i * ars + p * acs) << 2))
-          const xv = f32x4.splat(x)
-          const brow = b + (<usize>(p * brs + jc) << 2)
-          let j = 0
-          for (; j < n4; j += 4) {
-            const o = <usize>j << 2
-            v128.store(tmp + o, madd(xv, v128.load(brow + o), v128.load(tmp + o)))
-          }
-          for (; j < nc; j++) {
-            const o = <usize>j << 2
-            store<f32>(tmp + o, madd1(x, load<f32>(brow + o), load<f32>(tmp + o)))
-          }
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc)
+      const acc = accumulate != 0 || pc > 0
+      const e = pc + kc >= k ? epi : 0
+      const a0 = a + (<usize>(i * ars + pc * acs) << 2)
+      const b0 = b + (<usize>(pc * brs) << 2)
+      let j = 0
+      for (; j + 32 <= n; j += 32) {
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0)
+        let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0)
+        let ap = a0
+        let bp = b0 + (<usize>j << 2)
+        for (let p = 0; p < kc; p++) {
+          const x = v128.load32_splat(ap)
+          s0 = madd(x, v128.load(bp), s0)
+          s1 = madd(x, v128.load(bp, 16), s1)
+          s2 = madd(x, v128.load(bp, 32), s2)
+          s3 = madd(x, v128.load(bp, 48), s3)
+          s4 = madd(x, v128.load(bp, 64), s4)
+          s5 = madd(x, v128.load(bp, 80), s5)
+          s6 = madd(x, v128.load(bp, 96), s6)
+          s7 = madd(x, v128.load(bp, 112), s7)
+          ap += astep
+          bp += bstep
         }
-        const dst = crow + (<usize>jc << 2)
-        const acc = accumulate != 0 || pc > 0
-        let j = 0
-        for (; j < n4; j += 4) {
-          const o = <usize>j << 2
-          v128.store(dst + o, acc ? f32x4.add(v128.load(dst + o), v128.load(tmp + o)) : v128.load(tmp + o))
+        const dst = crow + (<usize>j << 2)
+        const bj = bias + (<usize>j << 2)
+        put4(dst, s0, acc, bj, e); put4(dst + 16, s1, acc, bj + 16, e)
+        put4(dst + 32, s2, acc, bj + 32, e); put4(dst + 48, s3, acc, bj + 48, e)
+        put4(dst + 64, s4, acc, bj + 64, e); put4(dst + 80, s5, acc, bj + 80, e)
+        put4(dst + 96, s6, acc, bj + 96, e); put4(dst + 112, s7, acc, bj + 112, e)
+      }
+      for (; j + 8 <= n; j += 8) {
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0)
+        let ap = a0
+        let bp = b0 + (<usize>j << 2)
+        for (let p = 0; p < kc; p++) {
+          const x = v128.load32_splat(ap)
+          s0 = madd(x, v128.load(bp), s0)
+          s1 = madd(x, v128.load(bp, 16), s1)
+          ap += astep
+          bp += bstep
         }
-        for (; j < nc; j++) {
-          const o = <usize>j << 2
-          store<f32>(dst + o, acc ? load<f32>(dst + o) + load<f32>(tmp + o) : load<f32>(tmp + o))
+        const dst = crow + (<usize>j << 2)
+        const bj = bias + (<usize>j << 2)
+        put4(dst, s0, acc, bj, e); put4(dst + 16, s1, acc, bj + 16, e)
+      }
+      for (; j + 4 <= n; j += 4) {
+        let s0 = f32x4.splat(0)
+        let ap = a0
+        let bp = b0 + (<usize>j << 2)
+        for (let p = 0; p < kc; p++) {
+          s0 = madd(v128.load32_splat(ap), v128.load(bp), s0)
+          ap += astep
+          bp += bstep
         }
+        put4(crow + (<usize>j << 2), s0, acc, bias + (<usize>j << 2), e)
+      }
+      for (; j < n; j++) {
+        let s0: f32 = 0
+        let ap = a0
+        let bp = b0 + (<usize>j << 2)
+        for (let p = 0; p < kc; p++) {
+          s0 = madd1(load<f32>(ap), load<f32>(bp), s0)
+          ap += astep
+          bp += bstep
+        }
+        put1(crow + (<usize>j << 2), s0, acc, bias + (<usize>j << 2), e)
       }
     }
   }
 }
 
 /**
- * C[i0 .. i1, 0 .. n] (row stride ldc) = Σ_p A(i, p)·B(p, j), added to C when `accumulate`.
- * `scratch` must hold gemmScratchBytes(n, k) bytes and be used by no other thread.
+ * C[i0 .. i1, 0 .. n] (row stride ldc) = Σ_p A(i, p)·B(p, j), added to C when `accumulate`,
+ * then the epilogue `epi` (flags EPI_BIAS, EPI_RELU; 0: none) with bias[j] at `bias` (n floats),
+ * applied to each tile as its last KC block is stored. `scratch` must hold
+ * gemmScratchBytes(n, k) bytes and be used by no other thread.
  */
 export function gemm(
   n: i32, k: i32,
@@ -305,19 +421,21 @@ export function gemm(
   b: usize, brs: i32, bcs: i32,
   c: usize, ldc: i32,
   accumulate: i32, i0: i32, i1: i32, scratch: usize,
+  bias: usize, epi: i32,
 ): void {
   if (i1 <= i0 || n <= 0) return
   if (k <= 0) {
     if (accumulate == 0) {
       for (let i = i0; i < i1; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2)
     }
+    gemmEpilogue(c + (<usize>(i0 * ldc) << 2), i1 - i0, n, ldc, bias, epi)
     return
   }
   const kcMax = min(k, KC)
   const pa = (scratch + 15) & ~15
   const pb = pa + (<usize>(MC * kcMax) << 2)
   if (i1 - i0 < MR && bcs == 1) {
-    fewRows(n, k, a, ars, acs, b, brs, c, ldc, accumulate, i0, i1, pb)
+    fewRows(n, k, a, ars, acs, b, brs, c, ldc, accumulate, i0, i1, bias, epi)
     return
   }
   const ncMax = (min(n, NC) + NR - 1) / NR * NR
@@ -328,15 +446,17 @@ export function gemm(
       const kc = min(KC, k - pc)
       packB(b, brs, bcs, pc, kc, jc, nc, n, pb)
       const acc = accumulate != 0 || pc > 0
+      const e = pc + kc >= k ? epi : 0
       for (let ic = i0; ic < i1; ic += MC) {
         const mc = min(MC, i1 - ic)
         packA(a, ars, acs, ic, mc, i1, pc, kc, pa)
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = min(NR, nc - jr)
           const bp = pb + (<usize>(jr * kc) << 2)
+          const bj = bias + (<usize>(jc + jr) << 2)
           for (let ir = 0; ir < mc; ir += MR) {
             const rows = min(MR, mc - ir)
-            micro(pa + (<usize>(ir * kc) << 2), bp, kc, c + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, rows, cols, acc, tmp)
+            micro(pa + (<usize>(ir * kc) << 2), bp, kc, c + (<usize>((ic + ir) * ldc + jc + jr) << 2), ldc, rows, cols, acc, tmp, bj, e)
           }
         }
       }

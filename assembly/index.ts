@@ -2,7 +2,7 @@
 // fused multiply-add). Built by `npm run build:wasm` (wasm/build.mjs) into src/kernels/wasm/generated/; the TypeScript side (src/kernels/wasm)
 // copies operands into one linear memory, calls these, and copies the results out.
 
-export { gemm, gemmScratchBytes, gemmPacked, gemmPackedScratchBytes, packBFull, packedBFloats, MR, NR, KC, MC, NC, RELAXED } from './gemm'
+export { gemm, gemmEpilogue, gemmScratchBytes, gemmPacked, gemmPackedScratchBytes, packBFull, packedBFloats, MR, NR, KC, MC, NC, RELAXED } from './gemm'
 // The op-code enums are exported too: wasm/build.mjs reads them from the module (as globals
 // such as `Unary.exp`) to generate the TypeScript op-code maps.
 export { Binary, Unary, binary, unary } from './elementwise'

@@ -99,6 +99,26 @@ for (const build of BUILDS) {
         expect(matmulAgrees(wasm, a, b, s)).toHold(withinTol)
       })
 
+      test.prop([matmulCase, fc.boolean(), fc.integer({ min: 0, max: 3 })])(
+        'matmulEpilogue has the bits of matmul, then the add kernel (a bias per column), then relu (NaN, ±∞, ±0 included), across KC blocks and edge tiles',
+        (c, relu, kBlocks) => {
+          // a contraction over several KC = 256 blocks now and then: the epilogue follows the last one
+          const s = spec(c.m, c.n, c.k + 256 * kBlocks, c.transA, c.transB, c.batch, c.aShared, c.bShared)
+          const a = floats(c.seed, (s.aBatchStride === 0 ? 1 : s.batch) * s.m * s.k, { specials: 0.02 })
+          const b = floats(c.seed + 1, (s.bBatchStride === 0 ? 1 : s.batch) * s.k * s.n)
+          const bias = floats(c.seed + 2, s.n, { specials: 0.3 })
+          const got = new Float32Array(s.batch * s.m * s.n)
+          wasm.matmulEpilogue!(a, b, got, s, { bias, act: relu ? 'relu' : undefined })
+          const product = new Float32Array(got.length)
+          wasm.matmul(a, b, product, s)
+          const sum = new Float32Array(got.length)
+          wasm.binary('add', { data: product, offset: 0, strides: [s.n, 1] }, { data: bias, offset: 0, strides: [0, 1] }, [s.batch * s.m, s.n], sum)
+          const want = relu ? new Float32Array(got.length) : sum
+          if (relu) wasm.unary('relu', sum, want)
+          expect(Array.from(got).every((v, i) => Object.is(v, want[i]))).toBe(true)
+        },
+      )
+
       it(build === 'relaxed-simd' ? 'rounds each multiply-add once (fused), in the tiled, few-row and convolution paths' : 'rounds each product and each sum (no fused multiply-add)', () => {
         // −1 + (1 + 2⁻¹²)²  =  2⁻¹¹ + 2⁻²⁴ exactly; rounding the product first loses the 2⁻²⁴
         const e = 1 + 2 ** -12

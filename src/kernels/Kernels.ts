@@ -47,6 +47,16 @@ export interface MatmulSpec {
   readonly bBatchStride: number
 }
 
+/**
+ * What a matrix product's epilogue does to each output element once its sum is done: adds
+ * `bias[j]` (j the element's column; n values), then applies `act` when given. Each step is
+ * rounded to the output dtype as the `binary` add and `unary` kernels round it.
+ */
+export interface Epilogue {
+  readonly bias: Buffer
+  readonly act: 'relu' | undefined
+}
+
 /** NHWC input, HWIO filter, NHWC output. Padding is explicit (top/left; bottom/right follow). */
 export interface Conv2dSpec {
   readonly batch: number
@@ -92,6 +102,13 @@ export interface Kernels {
   where(cond: Strided, a: Strided, b: Strided, shape: Shape, out: Buffer): void
   /** Batched matrix product, out is batch × m × n contiguous. */
   matmul(a: Buffer, b: Buffer, out: Buffer, spec: MatmulSpec): void
+  /**
+   * Optional: `matmul`, then the epilogue applied as each part of the output is finished (in
+   * registers or cache, instead of passes of their own), with the bits of `matmul` followed by
+   * `binary` add and `unary` on these kernels. Without it, a fused product runs `matmul` then
+   * `applyEpilogue` (kernels/js/matmul.ts).
+   */
+  matmulEpilogue?(a: Buffer, b: Buffer, out: Buffer, spec: MatmulSpec, epilogue: Epilogue): void
   /** Reduces the sorted axes `axes` of x (shape `shape`); out holds the kept axes in order. */
   reduce(op: ReduceOp, x: Buffer, shape: Shape, axes: ReadonlyArray<number>, out: Buffer): void
   /** Index of the first maximum (or minimum) along one axis. */

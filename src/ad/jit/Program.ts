@@ -35,6 +35,7 @@ export interface Program {
 export type ShownStep =
   | { readonly kind: 'eqn'; readonly eqn: Eqn }
   | { readonly kind: 'fused'; readonly eqns: ReadonlyArray<Eqn>; readonly inputs: ReadonlyArray<number>; readonly outs: ReadonlyArray<number> }
+  | { readonly kind: 'composite'; readonly inputs: ReadonlyArray<number>; readonly outs: ReadonlyArray<number>; readonly shown: string }
 
 const showAval = (a: Aval): string => `${a.dtype === 'float32' ? 'f32' : a.dtype === 'float64' ? 'f64' : 'i32'}[${a.shape.join(',')}]`
 
@@ -56,7 +57,8 @@ const showParam = (v: unknown): string => {
   return `{${Object.entries(v).map(([k, x]) => `${k}=${showParam(x)}`).join(' ')}}`
 }
 
-const showParams = (params: unknown): string => {
+/** Parameters as programs show them: `[transA=false transB=false]`, or nothing. */
+export const showParams = (params: unknown): string => {
   const entries = Object.entries(params as object)
   if (entries.length === 0) return ''
   return `[${entries.map(([k, v]) => (k === 'spec' ? showParam(v).slice(1, -1) : `${k}=${showParam(v)}`)).join(' ')}]`
@@ -71,7 +73,9 @@ export const showProgram = (p: Program, steps?: ReadonlyArray<ShownStep>): strin
   const line = (s: ShownStep): string =>
     s.kind === 'eqn'
       ? `    ${typed(s.eqn.out)} = ${s.eqn.prim}${showParams(s.eqn.params)} ${s.eqn.inputs.map(varName).join(' ')}`
-      : `    ${s.outs.map(typed).join(' ')} = fused{${s.eqns.map((e) => e.prim).join(', ')}} ${s.inputs.map(varName).join(' ')}`
+      : s.kind === 'composite'
+        ? `    ${s.outs.map(typed).join(' ')} = ${s.shown} ${s.inputs.map(varName).join(' ')}`
+        : `    ${s.outs.map(typed).join(' ')} = fused{${s.eqns.map((e) => e.prim).join(', ')}} ${s.inputs.map(varName).join(' ')}`
   const lines = [
     `{ lambda ${p.consts.map(typed).join(' ')} ; ${p.inputs.map(typed).join(' ')}. let`,
     ...(steps ?? p.eqns.map((eqn) => ({ kind: 'eqn' as const, eqn }))).map(line),

@@ -17,6 +17,10 @@
  * A float32 group of at least `MIN_WASM` elements whose operations all have exact float32
  * equivalents in WebAssembly runs as a generated SIMD loop instead (wasm.ts), with the same
  * bits; the JavaScript loop remains for the other groups and where WebAssembly SIMD is missing.
+ *
+ * Before the chains are formed, patterns that one routine runs better are taken out as
+ * composite steps: a matrix product with its bias add and relu (epilogue.ts), a softmax over the
+ * last axis (softmax.ts); each keeps the bits of its equations.
  * @internal
  */
 import { type Buffer, alloc } from '../../core/dtype.js'
@@ -25,13 +29,30 @@ import { type Tensor, dataOf, fromBuffer } from '../../core/Tensor.js'
 import { binaryFns, unaryFns } from '../../kernels/js/elementwise.js'
 import type { BinaryOp, UnaryOp } from '../../kernels/Kernels.js'
 import type { Prim } from '../../prims/Prim.js'
-import type { Eqn, Program } from './Program.js'
+import { epilogueGroups, groupEqns, runGroup } from './epilogue.js'
+import { type Eqn, type Program, showParams } from './Program.js'
+import { runSoftmax, softmaxGroups } from './softmax.js'
 import type { Access } from './wasm.js'
 import { BLOCK, type WasmGroup, type WasmKernel, wasmFusionSupported, wasmKernel, wasmOps } from './wasm.js'
 
-/** One step of a compiled program: an equation run by its kernel, or a fused group (of one output or several). */
+/**
+ * One step of a compiled program: an equation run by its kernel, a fused group (of one output or
+ * several), or a composite: a pattern of equations one routine runs (a product with its bias and
+ * activation, epilogue.ts; a softmax, softmax.ts).
+ */
 export type Step =
   | { readonly kind: 'eqn'; readonly eqn: Eqn; readonly inputs: ReadonlyArray<number>; readonly out: number }
+  | {
+      readonly kind: 'composite'
+      /** the equations it stands for, in program order */
+      readonly eqns: ReadonlyArray<Eqn>
+      readonly inputs: ReadonlyArray<number>
+      /** the last equation's output, alone */
+      readonly outs: ReadonlyArray<number>
+      /** how programs show it: `matmul[transA=false transB=false]+add+relu`, `softmax{max, sub, exp, sum, div}` */
+      readonly shown: string
+      readonly run: (env: ReadonlyArray<Tensor>) => ReadonlyArray<Tensor>
+    }
   | {
       readonly kind: 'fused'
       readonly eqns: ReadonlyArray<Eqn>
@@ -135,17 +156,39 @@ const MERGE_WINDOW = 64
 /** The most operands other than scalars (inputs and outputs) a merged group may have: each takes a block of the WebAssembly memory. */
 const MERGE_OPERANDS = 16
 
-/** Splits the equations into steps, fusing elementwise chains, and merging chains into loops of several outputs. */
+/** Splits the equations into steps: products with their epilogue, elementwise chains fused, and chains merged into loops of several outputs. */
 export const fuse = (p: Program): ReadonlyArray<Step> => {
   const users = new Map<number, number[]>()
   p.eqns.forEach((e, i) => e.inputs.forEach((v) => users.set(v, [...(users.get(v) ?? []), i])))
   const outputs = new Set(p.outputs)
+  // composites: products that take their bias and activation, and softmaxes; each runs where its
+  // last equation stood (its inputs are defined by then), and its equations join no elementwise group
+  const compositeAt = new Map<number, Step>()
+  const taken = new Set<number>()
+  const composite = (members: ReadonlyArray<number>, inputs: ReadonlyArray<number>, shown: string, run: (env: ReadonlyArray<Tensor>) => Tensor): void => {
+    const last = members[members.length - 1]!
+    const eqns = members.map((i) => p.eqns[i]!)
+    compositeAt.set(last, { kind: 'composite', eqns, inputs, outs: [p.eqns[last]!.out], shown, run: (env) => [run(env)] })
+    for (const i of members) taken.add(i)
+  }
+  for (const g of epilogueGroups(p, users, outputs)) {
+    const eqns = groupEqns(p, g)
+    const { bias } = g
+    const shown = `${eqns[0]!.prim}${showParams(eqns[0]!.params)}${eqns.slice(1).map((e) => `+${e.prim}`).join('')}`
+    composite(g.act === undefined ? [g.producer, g.add] : [g.producer, g.add, g.act], [...eqns[0]!.inputs, bias], shown, (env) => runGroup(eqns, bias, env))
+  }
+  for (const g of softmaxGroups(p, users, outputs)) {
+    if (g.members.some((i) => taken.has(i))) continue
+    const { input } = g
+    composite(g.members, [input], 'softmax{max, sub, exp, sum, div}', (env) => runSoftmax(env[input]!))
+  }
+
   // the group of each elementwise equation (the index of the equation where the group runs), decided from the last:
   // an equation joins its users' group when they all belong to one of its shape, and nothing else reads it
   const group = new Array<number>(p.eqns.length).fill(-1)
   for (let i = p.eqns.length - 1; i >= 0; i--) {
     const e = p.eqns[i]!
-    if (!elementwise(e.prim)) continue
+    if (!elementwise(e.prim) || taken.has(i)) continue
     const us = users.get(e.out) ?? []
     const shape = p.avals[e.out]!.shape
     const g = us.length > 0 ? group[us[0]!]! : -1
@@ -166,6 +209,7 @@ export const fuse = (p: Program): ReadonlyArray<Step> => {
   // a group runs where its last member stood (its members' inputs are all defined by then, and
   // nothing before reads its outputs); one whose inputs' broadcasts fit no loop nest runs member by member
   return p.eqns.flatMap((e, i) => {
+    if (taken.has(i)) return compositeAt.has(i) ? [compositeAt.get(i)!] : []
     if (group[i]! < 0) return [single(e)]
     if (group[i] !== i) return []
     const eqns = members.get(i)!.map((j) => p.eqns[j]!)

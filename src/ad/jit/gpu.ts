@@ -59,6 +59,11 @@ export const runOnDevice = (c: Compiled, inputs: ReadonlyArray<Tensor>, consts: 
       s.run(env).forEach((t, k) => (env[s.outs[k]!] = t))
       continue
     }
+    if (s.kind === 'composite') {
+      // a pattern one routine runs on the CPU: its equations, each on the device
+      for (const e of s.eqns) env[e.out] = apply(e, env)
+      continue
+    }
     const codes = kernelsOf(p, s)
     const outs = codes === null ? undefined : codes.map((code, k) => runFusedOnGpu(code, ins, p.avals[s.outs[k]!]!.shape))
     if (outs !== undefined && outs.every((t) => t !== undefined)) outs.forEach((t, k) => (env[s.outs[k]!] = t!))

@@ -14,7 +14,7 @@
  * @internal
  */
 import type { Buffer } from '../../core/dtype.js'
-import type { MatmulSpec } from '../Kernels.js'
+import type { Epilogue, MatmulSpec } from '../Kernels.js'
 
 export const matmul = (a: Buffer, b: Buffer, out: Buffer, s: MatmulSpec): void => {
   const { m, n, k } = s
@@ -140,6 +140,25 @@ const dots = (a: Buffer, ao: number, b: Buffer, bo: number, out: Buffer, oo: num
       let s = 0
       for (let q = 0; q < k; q++) s += a[ai + q]! * b[bj + q]!
       out[oo + i * n + j] = s
+    }
+  }
+}
+
+/**
+ * Applies a product's epilogue to `out` (rows of n elements) in place: out[i, j] + bias[j],
+ * stored (rounded to out's dtype, as the add kernel stores it), then relu of the stored value
+ * (as the relu kernel computes it: NaN propagates, −0 becomes +0).
+ */
+export const applyEpilogue = (out: Buffer, n: number, e: Epilogue): void => {
+  const { bias } = e
+  const relu = e.act === 'relu'
+  for (let r = 0; r < out.length; r += n) {
+    for (let j = 0; j < n; j++) {
+      out[r + j] = out[r + j]! + bias[j]!
+      if (relu) {
+        const v = out[r + j]!
+        out[r + j] = v > 0 ? v : v !== v ? v : 0
+      }
     }
   }
 }

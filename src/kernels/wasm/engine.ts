@@ -24,7 +24,10 @@ export type SimdBuild = 'relaxed-simd' | 'simd128'
 /** The functions `assembly/index.ts` exports (pointers are byte offsets, sizes are elements). */
 export interface WasmExports {
   heapBase(): number
-  gemm(n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, accumulate: number, i0: number, i1: number, scratch: number): void
+  /** `epi` (flags `Epi`; absent: 0, none) applies a bias (n floats at `bias`) and relu to C as each tile is finished */
+  gemm(n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, accumulate: number, i0: number, i1: number, scratch: number, bias?: number, epi?: number): void
+  /** the epilogue `epi` as a pass of its own over C (rows × n, row stride ldc) */
+  gemmEpilogue(c: number, rows: number, n: number, ldc: number, bias: number, epi: number): void
   gemmScratchBytes(n: number, k: number): number
   gemmPacked(k: number, a: number, ars: number, acs: number, pb: number, n: number, c: number, ldc: number, accumulate: number, i0: number, i1: number, j0: number, j1: number, scratch: number): void
   gemmPackedScratchBytes(k: number): number
@@ -168,15 +171,24 @@ export const createEngine = (shared: boolean, build: SimdBuild = 'simd128'): Eng
   const base = ctl + CTL_BYTES
   let f32 = new Float32Array(memory.buffer)
   let i32 = new Int32Array(memory.buffer)
+  // the bytes addressable, as of the last growth: the memory grows only through `reserve` (the
+  // kernels allocate nothing), so the views are renewed there, and reading `memory.buffer` (a
+  // slow getter) is left to the calls that may grow it
+  let bytes = memory.buffer.byteLength
   const refresh = (): void => {
     if (f32.buffer !== memory.buffer || f32.length * 4 !== memory.buffer.byteLength) {
       f32 = new Float32Array(memory.buffer)
       i32 = new Int32Array(memory.buffer)
     }
+    bytes = f32.byteLength
   }
   const reserve = (end: number): boolean => {
+    if (end <= bytes) return true
     const have = memory.buffer.byteLength
-    if (end <= have) return true
+    if (end <= have) {
+      refresh()
+      return true
+    }
     // grow in steps of at least 1 MiB (16 pages) so a slowly rising high-water mark grows rarely
     const pages = Math.max(16, Math.ceil((end - have) / PAGE))
     try {
@@ -196,12 +208,13 @@ export const createEngine = (shared: boolean, build: SimdBuild = 'simd128'): Eng
     ctl,
     base,
     reserve,
+    // a view of a memory that grew is detached (non-shared) or shorter (shared): renewed
     f32: () => {
-      refresh()
+      if (f32.byteLength !== bytes) refresh()
       return f32
     },
     i32: () => {
-      refresh()
+      if (i32.byteLength !== bytes) refresh()
       return i32
     },
   }

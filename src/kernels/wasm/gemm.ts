@@ -5,9 +5,13 @@
  */
 import { type Engine, MR, NR, align } from './engine.js'
 
+/** The flags of a product's epilogue (assembly/gemm.ts: EPI_BIAS, EPI_RELU): what is applied to C once its sums are done. */
+export const Epi = { Bias: 1, Relu: 2 } as const
+
 /**
  * C[t] (m × n, row stride ldc) = op(A[t])·op(B[t]) (+ C[t] when `acc`) for t < batch, with
- * A(i, p) = a[i·ars + p·acs] and B(p, j) = b[p·brs + j·bcs]. Pointers and batch strides are
+ * A(i, p) = a[i·ars + p·acs] and B(p, j) = b[p·brs + j·bcs], then the epilogue `epi` (flags of
+ * `Epi`, 0 or absent: none) with the bias (n floats) at `bias`. Pointers and batch strides are
  * bytes; strides are elements. `scratch` holds `runner.scratchBytes(n, k)` bytes.
  */
 export interface GemmJob {
@@ -28,6 +32,8 @@ export interface GemmJob {
   readonly bBS: number
   readonly cBS: number
   readonly scratch: number
+  readonly bias?: number
+  readonly epi?: number
 }
 
 /**
@@ -62,9 +68,18 @@ export interface GemmRunner {
 /** The whole job on the calling thread, one `gemm` call per matrix. */
 export const runWhole = (e: Engine, job: GemmJob): void => {
   const g = e.exports.gemm
+  const bias = job.bias ?? 0
+  const epi = job.epi ?? 0
   for (let t = 0; t < job.batch; t++) {
-    g(job.n, job.k, job.a + t * job.aBS, job.ars, job.acs, job.b + t * job.bBS, job.brs, job.bcs, job.c + t * job.cBS, job.ldc, job.acc ? 1 : 0, 0, job.m, job.scratch)
+    g(job.n, job.k, job.a + t * job.aBS, job.ars, job.acs, job.b + t * job.bBS, job.brs, job.bcs, job.c + t * job.cBS, job.ldc, job.acc ? 1 : 0, 0, job.m, job.scratch, bias, epi)
   }
+}
+
+/** The epilogue of a job as a pass of its own over its C (after a split run that left it out). */
+export const runEpilogue = (e: Engine, job: GemmJob): void => {
+  const epi = job.epi ?? 0
+  if (epi === 0) return
+  for (let t = 0; t < job.batch; t++) e.exports.gemmEpilogue(job.c + t * job.cBS, job.m, job.n, job.ldc, job.bias ?? 0, epi)
 }
 
 /** The whole conv job on the calling thread. */

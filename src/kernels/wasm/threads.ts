@@ -28,7 +28,7 @@
  * @internal
  */
 import { CTL_BYTES, type Engine } from './engine.js'
-import { type ConvJob, Ctl, Cut, convStride, type GemmJob, type GemmRunner, plan, planConv, runChunk, runConvWhole, runWhole, splitScratch } from './gemm.js'
+import { type ConvJob, Ctl, Cut, convStride, type GemmJob, type GemmRunner, plan, planConv, runChunk, runConvWhole, runEpilogue, runWhole, splitScratch } from './gemm.js'
 import { workerSource } from './worker.js'
 
 /** Most workers a pool starts. */
@@ -260,7 +260,10 @@ export const startPool = async (e: Engine, workers: number, minFlops: number, ad
 
   const run = (job: GemmJob): void => {
     if (alone(2 * job.m * job.n * job.k * job.batch)) return runWhole(e, job)
-    probed(() => split(job))
+    // a split job's epilogue runs after it, as a pass of its own (the chunks store plain sums)
+    const epi = job.epi ?? 0
+    probed(() => split(epi === 0 ? job : { ...job, epi: 0 }))
+    if (epi !== 0) runEpilogue(e, job)
   }
 
   /** A conv job in blocks of output pixels, each thread with its own scratch block. */
