@@ -44,6 +44,8 @@ export interface Flat {
   readonly leaves: ReadonlyArray<Tensor>
   /** equal for two values exactly when their static parts are equal and their leaves have the same shapes and dtypes */
   readonly key: string
+  /** when the value is an array (a function's arguments): the index in `leaves` of each item's first leaf, and `leaves.length` last */
+  readonly starts: ReadonlyArray<number>
 }
 
 /** The key part of a record's (sorted) field names, by the names joined with NUL: made once per set of names. */
@@ -72,6 +74,7 @@ const sortedKeys = (x: object): ReadonlyArray<string> => {
  */
 export const flatten = (op: string, u: unknown, keys = true): Flat => {
   const leaves: Tensor[] = []
+  const starts: number[] = []
   // the arrays and records being walked, outermost first (a cycle passes through one of them again)
   const open: object[] = []
   let key = ''
@@ -88,7 +91,10 @@ export const flatten = (op: string, u: unknown, keys = true): Flat => {
       open.push(x)
       if (Array.isArray(x)) {
         key += ` [${x.length}`
-        for (let i = 0; i < x.length; i++) go(x[i])
+        for (let i = 0; i < x.length; i++) {
+          if (x === u) starts.push(leaves.length)
+          go(x[i])
+        }
       } else {
         const names = sortedKeys(x)
         key += ` ${headerOf(names)}`
@@ -99,7 +105,8 @@ export const flatten = (op: string, u: unknown, keys = true): Flat => {
     } else key += ` ${staticKey(x)}`
   }
   go(u)
-  return { leaves, key }
+  if (Array.isArray(u)) starts.push(leaves.length)
+  return { leaves, key, starts }
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { checkFunction, describe, fail } from '../../core/errors.js'
 import { checkOptions } from '../../core/options.js'
-import { type Tensor, boxOf, deviceOf, isTensor } from '../../core/Tensor.js'
+import type { Buffer } from '../../core/dtype.js'
+import { type Donee, type Tensor, boxOf, dataOf, deviceOf, donate, donee, fromBuffer, isDonated, isSole, isTensor, refuseDonated } from '../../core/Tensor.js'
 import { observing } from '../../prims/bind.js'
 import { isPlainRecord } from '../../tree/internal.js'
 import { flatten, rebuild } from './args.js'
@@ -19,6 +20,19 @@ import { replay, trace } from './trace.js'
 export interface JitOptions {
   /** how the function is named in programs and messages (default: the function's name, or 'jit') */
   readonly name?: string
+  /**
+   * positions of the arguments the function consumes (as JAX's `donate_argnums`): each call
+   * takes their tensors (every tensor of a tree argument), and its results may be written into
+   * their buffers where dtype and size match (new parameters into the old ones), instead of into
+   * fresh memory. A donated tensor is used up: any later use of it is refused (INVALID_ARGUMENT,
+   * naming the jitted function), even after a call that failed. Its buffer is written only when
+   * nothing else can see it: a result of a compiled program that no reshape or other view of it
+   * shares, passed once; otherwise the call just takes the tensor and leaves the buffer as it
+   * is. Donation applies where the compiled program runs on the CPU; a call under `grad`, `vmap`
+   * or another `jit`, or with GPU tensors, takes nothing. Results equal the undonated call's,
+   * bit for bit. Positions past the arguments of a call are ignored.
+   */
+  readonly donate?: ReadonlyArray<number>
 }
 
 /** A jitted function: call it like the original. */
@@ -112,6 +126,10 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
  * It composes with the other transformations: `jit(grad(f))` compiles the gradient,
  * `grad(jit(f))` differentiates the program, and jit inside jit inlines.
  *
+ * With `donate` (argument positions, as JAX's `donate_argnums`), a call uses up those arguments'
+ * tensors and may write its results into their buffers: a training step that donates its
+ * parameters allocates no new ones. See `JitOptions.donate`.
+ *
  * @example
  * import assert from 'node:assert/strict'
  * import { Ad, Rng, Tensor as T } from 'puregrad'
@@ -126,28 +144,95 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
  * const noisy = Ad.jit((k: Rng.Key, a: T.Tensor) => (traces++, T.add(a, Rng.normal(k, a.shape))))
  * for (const k of Rng.split(Rng.key(0), 3)) assert.ok(T.equals(noisy(k, x), T.add(x, Rng.normal(k, x.shape))))
  * assert.strictEqual(traces, 1)
+ * // donate: each call uses up its first argument, and may write its result over it
+ * const sgd = Ad.jit((p: T.Tensor, g: T.Tensor) => T.sub(p, T.mul(T.scalar(0.5), g)), { donate: [0] })
+ * let p = T.tensor([1, 2, 3])
+ * const p0 = p
+ * for (let i = 0; i < 3; i++) p = sgd(p, y)
+ * assert.deepStrictEqual(T.toArray(p), [-0.5, -1, -1.5])
+ * assert.throws(() => T.toArray(p0), { code: 'INVALID_ARGUMENT' }) // p0 was donated
  * @category transformations
  */
 export const jit = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, opts: JitOptions = {}): Jitted<A, R> => {
   const op = 'jit'
   checkFunction(op, 'the function to compile (argument 1)', f)
-  checkOptions(op, opts, ['name'])
+  checkOptions(op, opts, ['name', 'donate'])
   if (opts.name !== undefined && typeof opts.name !== 'string') fail('INVALID_ARGUMENT', op, `name is ${describe(opts.name)}; pass a string.`)
+  const donated = checkDonate(op, opts.donate)
   const name = opts.name ?? (f.name !== '' ? `jit(${f.name})` : 'jit')
+  const to = donated === undefined ? undefined : donee(name)
   const traces = new Map<string, Staged>()
   return (...args: A): R => {
-    const { leaves, key } = flatten(name, args)
+    const { leaves, key, starts } = flatten(name, args)
     const staged = traces.get(key) ?? remember(traces, key, stage(name, f as (...args: never[]) => unknown, args, leaves), MAX_TRACES)
     // traced inputs replay the program primitive by primitive; GPU inputs run its steps on the
     // device, each fused group as one kernel
     const interpreted = observing() || leaves.some((x) => boxOf(x) !== undefined)
-    const outs = interpreted
-      ? replay(staged.replayed(), leaves)
-      : leaves.some((x) => deviceOf(x) !== undefined)
-        ? runOnDevice(staged.compiled, leaves, staged.consts)
-        : staged.compiled.run(leaves, staged.consts)
+    let outs: ReadonlyArray<Tensor>
+    if (interpreted) outs = replay(staged.replayed(), leaves)
+    else if (leaves.some((x) => deviceOf(x) !== undefined)) outs = runOnDevice(staged.compiled, leaves, staged.consts)
+    else {
+      for (let i = 0; i < leaves.length; i++) if (isDonated(leaves[i]!)) refuseDonated(name, leaves[i]!)
+      outs = to === undefined ? staged.compiled.run(leaves, staged.consts) : runDonating(staged, leaves, starts, donated!, to)
+    }
     return rebuild(staged.result, outs) as R
   }
+}
+
+/** The `donate` option: distinct whole numbers ≥ 0, or undefined (none). */
+const checkDonate = (op: string, u: unknown): ReadonlyArray<number> | undefined => {
+  if (u === undefined) return undefined
+  const ok = Array.isArray(u) && u.every((i) => Number.isInteger(i) && (i as number) >= 0) && new Set(u).size === u.length
+  if (!ok) fail('INVALID_ARGUMENT', op, `donate is ${describe(u)}; pass the positions of the arguments to donate, distinct whole numbers from 0, e.g. { donate: [0] } for the first argument.`)
+  const positions = u as ReadonlyArray<number>
+  return positions.length === 0 ? undefined : Object.freeze([...positions])
+}
+
+/**
+ * Runs the compiled program with the tensors of the donated arguments consumed: each is retired
+ * (every later use refused), the program reads its buffer through a tensor only it holds, and
+ * may write the buffer once read when `donate` hands it on (the tensor was its sole holder) and
+ * it is passed nowhere else in the call (another argument, a constant).
+ */
+const runDonating = (staged: Staged, leaves: ReadonlyArray<Tensor>, starts: ReadonlyArray<number>, positions: ReadonlyArray<number>, to: Donee): ReadonlyArray<Tensor> => {
+  const { compiled, consts } = staged
+  const last = starts.length - 1
+  const mine = new Map<Buffer, number>()
+  for (const pos of positions) {
+    if (pos >= last) continue
+    for (let i = starts[pos]!; i < starts[pos + 1]!; i++) {
+      const d = dataOf(leaves[i]!)
+      mine.set(d, mine.has(d) ? -1 : i)
+    }
+  }
+  if (mine.size === 0) return compiled.run(leaves, consts)
+  // a buffer also read as another argument or as a constant is not written
+  for (let i = 0; i < leaves.length; i++) {
+    const d = dataOf(leaves[i]!)
+    const at = mine.get(d)
+    if (at !== undefined && at !== i) mine.set(d, -1)
+  }
+  for (let i = 0; i < consts.length; i++) if (mine.has(dataOf(consts[i]!))) mine.set(dataOf(consts[i]!), -1)
+  const given: Array<Buffer | undefined> = new Array(leaves.length)
+  // the tensor the program reads each donated one through (a tensor passed twice is taken once)
+  const stand = new Map<Tensor, Tensor>()
+  for (const pos of positions) {
+    if (pos >= last) continue
+    for (let i = starts[pos]!; i < starts[pos + 1]!; i++) {
+      const t = leaves[i]!
+      if (stand.has(t)) continue
+      const d = dataOf(t)
+      const writable = mine.get(d) === i && compiled.donatable[i]! && isSole(t)
+      donate(t, to)
+      stand.set(t, fromBuffer(d, t.shape))
+      if (writable) given[i] = d
+    }
+  }
+  const ins = leaves.map((t) => stand.get(t) ?? t)
+  // a donated tensor the function also closes over is read through its stand-in in this call (and refused in later ones)
+  let cs = consts
+  for (let i = 0; i < consts.length; i++) if (stand.has(consts[i]!)) cs = consts.map((t) => stand.get(t) ?? t)
+  return compiled.run(ins, cs, given)
 }
 
 /** Options of `makeProgram`. */
