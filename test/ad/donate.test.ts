@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { Ad, Data, Loss, Net, Optim, PuregradError, Rng, Tensor as T, Train, Tree } from '../../src/index.js'
 import { dataOf } from '../../src/core/Tensor.js'
 import { setFusedWasm } from '../../src/ad/jit/fuse.js'
+import { jsKernels } from '../../src/kernels/js/index.js'
 import { useKernels } from '../../src/kernels/registry.js'
 import { createWasmKernels } from '../../src/kernels/wasm/index.js'
 
@@ -83,6 +84,8 @@ describe('jit with donate', () => {
     const closed = Ad.jit((a: T.Tensor) => T.add(T.neg(a), c), { donate: [0] })
     expect(T.equals(closed(c), T.add(T.neg(x), x))).toBe(true)
     expect(caught(() => closed(fresh(x))).detail).toMatch(/donated to the jitted function/) // the constant was used up
+    const own = T.tensor([1, -2, 3])
+    expect(T.toArray(Ad.jit((a: T.Tensor) => T.mul(a, own), { donate: [0] })(own))).toEqual([1, 4, 9])
     // seen by a custom rule's function, which keeps it
     let seen: T.Tensor | undefined
     const keep = Ad.customVjp('keep', (a) => ((seen = a), T.mul(a, 2)), (g) => [T.mul(g, 2)])
@@ -114,6 +117,26 @@ describe('jit with donate', () => {
     }
     // positions past a call's arguments take nothing
     expect(T.equals(Ad.jit(sgd, { donate: [2] })(x, x), sgd(x, x))).toBe(true)
+  })
+})
+
+describe('the kernels jit hands recycled buffers', () => {
+  it('matmul of every kernel set writes every element of its output, k = 0 and 1 and batches included (its buffer is not zeroed first)', () => {
+    const wasm = createWasmKernels()
+    expect(wasm).toBeDefined()
+    for (const K of [jsKernels, wasm!]) {
+      for (const [batch, m, n, k] of [[1, 3, 5, 0], [1, 200, 130, 0], [1, 130, 70, 1], [1, 64, 64, 3], [3, 40, 70, 33], [2, 1, 1, 9]] as const) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            const a = new Float32Array(batch * m * k).fill(1)
+            const b = new Float32Array(batch * k * n).fill(1)
+            const out = new Float32Array(batch * m * n).fill(Number.NaN)
+            K.matmul(a, b, out, { batch, m, n, k, transA, transB, aBatchStride: m * k, bBatchStride: k * n })
+            expect(out.every((v) => v === k), `${K.name} ${[batch, m, n, k, transA, transB]}`).toBe(true)
+          }
+        }
+      }
+    }
   })
 })
 

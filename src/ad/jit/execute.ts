@@ -29,7 +29,7 @@ const writesAll = new Set<Prim>([
   'neg', 'abs', 'sign', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'tanh',
   'sigmoid', 'relu', 'softplus', 'erf', 'floor', 'ceil', 'round', 'isFinite', 'isNaN',
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'atan2', 'equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual',
-  'where', 'sum', 'mean', 'max', 'min', 'transpose', 'broadcastTo', 'slice', 'concat', 'cast', 'gather', 'conv2d', 'maxPool2d', 'avgPool2d',
+  'where', 'sum', 'mean', 'max', 'min', 'transpose', 'broadcastTo', 'slice', 'concat', 'cast', 'gather', 'matmul', 'conv2d', 'maxPool2d', 'avgPool2d',
   'randomBits', 'threefry2x32', 'fromBits',
 ])
 /** Primitives whose output is (or may be) a view of an input's buffer. */

@@ -173,7 +173,7 @@ export const jit = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, o
     else if (leaves.some((x) => deviceOf(x) !== undefined)) outs = runOnDevice(staged.compiled, leaves, staged.consts)
     else {
       for (let i = 0; i < leaves.length; i++) if (isDonated(leaves[i]!)) refuseDonated(name, leaves[i]!)
-      outs = to === undefined ? staged.compiled.run(leaves, staged.consts) : runDonating(staged, leaves, starts, donated!, to)
+      outs = to === undefined ? staged.compiled.run(leaves, staged.consts) : runDonating(staged, leaves, donationOf(staged, starts, donated!), to)
     }
     return rebuild(staged.result, outs) as R
   }
@@ -188,51 +188,72 @@ const checkDonate = (op: string, u: unknown): ReadonlyArray<number> | undefined 
   return positions.length === 0 ? undefined : Object.freeze([...positions])
 }
 
+/** Which leaves a call of one signature donates, and what of the program it may write. */
+interface Donation {
+  /** the donated leaves' indices, in order (a leaf of a donated argument) */
+  readonly leaves: ReadonlyArray<number>
+  /** the program's constants: a donated tensor among them is read there, so not written */
+  readonly consts: ReadonlySet<Tensor>
+}
+
+const donations = new WeakMap<Staged, Map<string, Donation>>()
+
+/** The donation of calls of `staged` whose arguments start at `starts`, made once per signature and positions. */
+const donationOf = (staged: Staged, starts: ReadonlyArray<number>, positions: ReadonlyArray<number>): Donation => {
+  let byPositions = donations.get(staged)
+  if (byPositions === undefined) donations.set(staged, (byPositions = new Map()))
+  const key = positions.join(',')
+  let d = byPositions.get(key)
+  if (d === undefined) {
+    const leaves: number[] = []
+    for (const pos of positions) if (pos < starts.length - 1) for (let i = starts[pos]!; i < starts[pos + 1]!; i++) leaves.push(i)
+    byPositions.set(key, (d = { leaves: leaves.sort((a, b) => a - b), consts: new Set(staged.consts) }))
+  }
+  return d
+}
+
 /**
  * Runs the compiled program with the tensors of the donated arguments consumed: each is retired
- * (every later use refused), the program reads its buffer through a tensor only it holds, and
- * may write the buffer once read when `donate` hands it on (the tensor was its sole holder) and
- * it is passed nowhere else in the call (another argument, a constant).
+ * (every later use refused) and the program reads its buffer through a tensor only it holds. The
+ * call may write that buffer once read when the tensor held it alone (`isSole`: no view shares
+ * it, so no other tensor can) and was passed only there: not also as another argument, nor
+ * closed over as a constant.
  */
-const runDonating = (staged: Staged, leaves: ReadonlyArray<Tensor>, starts: ReadonlyArray<number>, positions: ReadonlyArray<number>, to: Donee): ReadonlyArray<Tensor> => {
+const runDonating = (staged: Staged, leaves: ReadonlyArray<Tensor>, d: Donation, to: Donee): ReadonlyArray<Tensor> => {
   const { compiled, consts } = staged
-  const last = starts.length - 1
-  const mine = new Map<Buffer, number>()
-  for (const pos of positions) {
-    if (pos >= last) continue
-    for (let i = starts[pos]!; i < starts[pos + 1]!; i++) {
-      const d = dataOf(leaves[i]!)
-      mine.set(d, mine.has(d) ? -1 : i)
-    }
-  }
-  if (mine.size === 0) return compiled.run(leaves, consts)
-  // a buffer also read as another argument or as a constant is not written
-  for (let i = 0; i < leaves.length; i++) {
-    const d = dataOf(leaves[i]!)
-    const at = mine.get(d)
-    if (at !== undefined && at !== i) mine.set(d, -1)
-  }
-  for (let i = 0; i < consts.length; i++) if (mine.has(dataOf(consts[i]!))) mine.set(dataOf(consts[i]!), -1)
+  const ins = leaves.slice()
   const given: Array<Buffer | undefined> = new Array(leaves.length)
-  // the tensor the program reads each donated one through (a tensor passed twice is taken once)
-  const stand = new Map<Tensor, Tensor>()
-  for (const pos of positions) {
-    if (pos >= last) continue
-    for (let i = starts[pos]!; i < starts[pos + 1]!; i++) {
-      const t = leaves[i]!
-      if (stand.has(t)) continue
-      const d = dataOf(t)
-      const writable = mine.get(d) === i && compiled.donatable[i]! && isSole(t)
-      donate(t, to)
-      stand.set(t, fromBuffer(d, t.shape))
-      if (writable) given[i] = d
+  let shared = false
+  for (let j = 0; j < d.leaves.length; j++) {
+    const i = d.leaves[j]!
+    const t = leaves[i]!
+    if (isDonated(t)) {
+      shared = true // taken at an earlier place of this call
+      continue
     }
+    const data = dataOf(t)
+    if (d.consts.has(t)) shared = true
+    else if (compiled.donatable[i]! && isSole(t)) given[i] = data
+    donate(t, to)
+    ins[i] = fromBuffer(data, t.shape)
   }
-  const ins = leaves.map((t) => stand.get(t) ?? t)
-  // a donated tensor the function also closes over is read through its stand-in in this call (and refused in later ones)
-  let cs = consts
-  for (let i = 0; i < consts.length; i++) if (stand.has(consts[i]!)) cs = consts.map((t) => stand.get(t) ?? t)
-  return compiled.run(ins, cs, given)
+  for (let i = 0; i < ins.length; i++) if (isDonated(ins[i]!)) shared = true
+  if (!shared) return compiled.run(ins, consts, given)
+  // a donated tensor also passed elsewhere: every place reads it through the stand-in of its
+  // first donated place, whose buffer is not written; so does a constant that is one
+  const standIn = (t: Tensor): Tensor => {
+    for (let j = 0; j < d.leaves.length; j++) {
+      const i = d.leaves[j]!
+      if (leaves[i] === t && ins[i] !== t) {
+        given[i] = undefined
+        return ins[i]!
+      }
+    }
+    return t
+  }
+  for (let i = 0; i < ins.length; i++) if (isDonated(ins[i]!)) ins[i] = standIn(ins[i]!)
+  for (const t of d.consts) if (isDonated(t)) standIn(t)
+  return compiled.run(ins, consts.map((t) => (isDonated(t) ? standIn(t) : t)), given)
 }
 
 /** Options of `makeProgram`. */
