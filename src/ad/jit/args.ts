@@ -138,6 +138,62 @@ export const rebuild = (u: unknown, leaves: ReadonlyArray<Tensor>, keys = true):
   return go(u)
 }
 
+/** What `rebuilder` makes: `rebuild` of one value, planned once. */
+export type Build = (leaves: ReadonlyArray<Tensor>) => unknown
+
+/**
+ * `rebuild(u, ·)` planned once for a value whose leaves are replaced again and again (a jitted
+ * function's result on every call): each leaf's index and each container's fields are worked
+ * out here, so a call only builds the new arrays and records. Equal to `rebuild(u, leaves)`.
+ */
+export const rebuilder = (u: unknown): Build => {
+  let next = 0
+  // undefined: a part without tensors, kept as it is
+  const go = (x: unknown): Build | undefined => {
+    if (isTensor(x)) {
+      const i = next++
+      return (ls) => ls[i]!
+    }
+    if (isKey(x)) {
+      const i = next++
+      return (ls) => wrapKey(ls[i]!)
+    }
+    if (Array.isArray(x)) {
+      const parts = x.map(go)
+      if (parts.every((b) => b === undefined)) return undefined
+      const items = parts.map((b, i): Build => b ?? (() => x[i]))
+      const frozen = Object.isFrozen(x)
+      return (ls) => {
+        const out = new Array<unknown>(items.length)
+        for (let i = 0; i < items.length; i++) out[i] = items[i]!(ls)
+        return frozen ? Object.freeze(out) : out
+      }
+    }
+    if (isPlainRecord(x)) {
+      // leaves in sorted key order (flatten's), fields in the record's own order
+      const parts = new Map<string, Build | undefined>()
+      for (const k of sortedKeys(x)) parts.set(k, go(x[k]))
+      if ([...parts.values()].every((b) => b === undefined)) return undefined
+      const own = Object.keys(x)
+      const fields = own.map((k): Build => parts.get(k) ?? (() => x[k]))
+      const frozen = Object.isFrozen(x)
+      if (own.includes('__proto__')) {
+        return (ls) => {
+          const r = Object.fromEntries(own.map((k, i) => [k, fields[i]!(ls)])) as object
+          return frozen ? Object.freeze(r) : r
+        }
+      }
+      return (ls) => {
+        const r: Record<string, unknown> = {}
+        for (let i = 0; i < own.length; i++) r[own[i]!] = fields[i]!(ls)
+        return frozen ? Object.freeze(r) : r
+      }
+    }
+    return undefined
+  }
+  return go(u) ?? (() => u)
+}
+
 /**
  * The paths of `u`'s tensor leaves, in `flatten`'s order: `prefix`, then `.0`, `.1`, … for
  * array items and `.key` for record fields (`input.1.W` is field W of item 1).

@@ -9,7 +9,7 @@ import type { Buffer } from '../../core/dtype.js'
 import { type Donee, type Tensor, boxOf, dataOf, deviceOf, donate, donee, fromBuffer, isDonated, isSole, isTensor, refuseDonated } from '../../core/Tensor.js'
 import { observing } from '../../prims/bind.js'
 import { isPlainRecord } from '../../tree/internal.js'
-import { flatten, rebuild } from './args.js'
+import { type Build, flatten, rebuild, rebuilder } from './args.js'
 import { type Compiled, compile } from './execute.js'
 import { runOnDevice } from './gpu.js'
 import { dce, optimize, structureKey } from './optimize.js'
@@ -54,7 +54,8 @@ interface Staged {
   readonly replayed: () => Program
   /** the constants of the compiled program, in its order */
   readonly consts: ReadonlyArray<Tensor>
-  readonly result: unknown
+  /** the traced result with other leaves in place of its tensors */
+  readonly build: Build
   readonly compiled: Compiled
 }
 
@@ -100,7 +101,7 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
     return [flatten(name, r).leaves, r]
   })
   const { compiled, keep } = planFor(raw)
-  return { replayed: lazy(() => dce(raw)), consts: keep.map((i) => raw.constValues[i]!), result, compiled }
+  return { replayed: lazy(() => dce(raw)), consts: keep.map((i) => raw.constValues[i]!), build: rebuilder(result), compiled }
 }
 
 /**
@@ -175,7 +176,7 @@ export const jit = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, o
       for (let i = 0; i < leaves.length; i++) if (isDonated(leaves[i]!)) refuseDonated(name, leaves[i]!)
       outs = to === undefined ? staged.compiled.run(leaves, staged.consts) : runDonating(staged, leaves, donationOf(staged, starts, donated!), to)
     }
-    return rebuild(staged.result, outs) as R
+    return staged.build(outs) as R
   }
 }
 
