@@ -11,7 +11,9 @@
  * - training: batch 128 (full batches only, so no run traces a second shape inside a timed
  *   round), Adam lr 1e-3 and SGD lr 0.1. puregrad eager runs the step function of
  *   bench/lib/mlp.ts (`pgStepFn`: valueAndGrad, the optimizer's update, applyUpdates); puregrad
- *   jit runs that same function under `Ad.jit` (as `Train.trainStep` does by default); jax-js
+ *   jit runs that same function under `Ad.jit` as one program that uses up the parameters and
+ *   optimizer state it is given and writes the new ones over them (as `Train.trainStep(trainer,
+ *   { donate: true })` does for a loop that keeps the latest state only); jax-js
  *   runs its whole step (valueAndGrad and the update written out) under `jit` and reads the
  *   loss back each step (an array must be consumed or disposed; puregrad's loss is there
  *   already). Throughput = samples per second of one round.
@@ -134,7 +136,7 @@ export const jitSideBySide = async (quick: boolean, train: Split, test: Split, i
   console.log('## Part 3: puregrad jit beside jax-js (jit, wasm) and tfjs-wasm, one thread each, alternating rounds\n')
   console.log(
     'MLP 784-128-64-10 from the same initial weights. puregrad: WebAssembly SIMD kernels, no workers; `eager` runs the step function ' +
-      'of bench/lib/mlp.ts, `jit` the same function under Ad.jit. jax-js 0.1.25: wasm backend (no workers under Node), the whole step ' +
+      'of bench/lib/mlp.ts, `jit` the same function under Ad.jit, donating the old parameters and optimizer state (as Train.trainStep with donate: true). jax-js 0.1.25: wasm backend (no workers under Node), the whole step ' +
       '(valueAndGrad and the optimizer written out) under jit. tfjs 4.22: wasm backend (XNNPACK, one thread), optimizer.minimize. ' +
       'Medians over rounds; ratios of medians.\n',
   )

@@ -80,6 +80,28 @@ describe('jit of random programs', () => {
   })
 })
 
+describe('jit with donated arguments', () => {
+  test.prop([P.program(), fc.oneof(P.input(), P.input().map((x) => T.cast(x, 'float32')))], { numRuns: 40 })(
+    'equals the function, bit for bit, and changes nothing the caller still sees (random programs)',
+    (p, x) => {
+      fc.pre(runs((y) => P.run(p, y), [x]))
+      expect(L.donationInvisible((y) => P.run(p, y), [x]), P.show(p)).toHold(exact)
+    },
+  )
+  test.prop([E.program().chain((p) => fc.tuple(fc.constant(p), E.inputs(p))), fc.integer({ min: 0, max: 12 }), fc.boolean(), fc.boolean()], { numRuns: 60 })(
+    'equals the function, bit for bit, and changes nothing the caller still sees (fused loops of one and several outputs written over their inputs, in WebAssembly and in JavaScript)',
+    ([p, xs], pick, two, wasm) => {
+      const f = (...ys: T.Tensor[]): T.Tensor => (two ? E.runTwo(p, pick, ys[0]!, ys[1]!, ys[2]!, ys[3]!) : E.run(p, ys[0]!, ys[1]!, ys[2]!, ys[3]!))
+      const previous = setFusedWasm(wasm)
+      try {
+        expect(L.donationInvisible(f, xs), E.show(p)).toHold(exact)
+      } finally {
+        setFusedWasm(previous)
+      }
+    },
+  )
+})
+
 describe('fused float32 groups in WebAssembly', () => {
   const block = fc.constantFrom(4, 7, 64, 1000, 4096, BLOCK)
   test.prop([E.program().chain((p) => fc.tuple(fc.constant(p), E.inputs(p))), block], { numRuns: 60 })(

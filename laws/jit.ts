@@ -3,7 +3,7 @@
  * through every transformation and through nesting. On the JavaScript kernels (the laws' own)
  * every side is computed with the same formulas in the same order, so the comparator is exact.
  */
-import { Ad, Tensor as T } from '../src/index.js'
+import { Ad, PuregradError, Tensor as T } from '../src/index.js'
 import { type Equiv, equiv } from './Equiv.js'
 
 export type Fn = (...xs: T.Tensor[]) => T.Tensor
@@ -42,4 +42,31 @@ export const vmapOfJit = (f: Fn, xs: ReadonlyArray<T.Tensor>): Equiv<T.Tensor> =
 export const nestedJit = (f: Fn, g: (y: T.Tensor) => T.Tensor, xs: ReadonlyArray<T.Tensor>): Equiv<T.Tensor> => {
   const inner = Ad.jit(f)
   return jitEqualsEager((...ys) => g(inner(...ys)), xs)
+}
+
+/**
+ * jit(f, { donate: every argument }) equals f, bit for bit, and changes nothing the caller can
+ * still see. Each call donates fresh results of a compiled copy of xs, whose buffers the call may
+ * write; the caller keeps a reshape of the first call's first argument (a view: that buffer must
+ * not be written), every result, and xs. Three calls, the later ones running the cached program
+ * and its pool. The last element of each side is 1 when every tensor the first call took is
+ * refused afterwards (INVALID_ARGUMENT).
+ */
+export const donationInvisible = (f: Fn, xs: ReadonlyArray<T.Tensor>): Equiv<T.Tensor> => {
+  const g = Ad.jit(f, { donate: xs.map((_, i) => i) })
+  const copy = Ad.jit((...ys: T.Tensor[]) => ys.map((y) => T.mul(y, T.scalar(1, y.dtype))))
+  const first = copy(...xs)
+  const view = T.reshape(first[0]!, [-1])
+  const results = [g(...first), g(...copy(...xs)), g(...copy(...xs))]
+  const refused = first.every((t) => {
+    try {
+      T.toArray(t)
+      return false
+    } catch (e) {
+      return e instanceof PuregradError && e.code === 'INVALID_ARGUMENT'
+    }
+  })
+  const flat = (ts: ReadonlyArray<T.Tensor>): T.Tensor => T.concat(ts.map((t) => T.reshape(T.cast(t, 'float64'), [-1])), 0)
+  const want = f(...xs)
+  return equiv(flat([...results, view, ...xs, T.scalar(refused ? 1 : 0)]), flat([want, want, want, T.reshape(xs[0]!, [-1]), ...xs, T.scalar(1)]))
 }

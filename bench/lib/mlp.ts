@@ -65,26 +65,21 @@ export const pgStepFn =
   }
 
 /**
- * A trainer; with `jit`, its step runs compiled by `Ad.jit` as two programs, as `Train.trainStep`
- * runs it: the loss and gradient, and the optimizer's update (its step count an int32 scalar
- * tensor, so both are traced once).
+ * A trainer; with `jit`, its step runs compiled by `Ad.jit` as `Train.trainStep(trainer, { donate:
+ * true })` runs it for a user's loop that keeps only the latest state: the loss, the gradient and
+ * the optimizer's update as one program (its step count an int32 scalar tensor, so it is traced
+ * once), which uses up the parameters and optimizer state it is given and writes the new ones
+ * into their buffers. The initial parameters and state are the trainer's own (nothing else
+ * holds them), and each step's are dropped for the next.
  */
 export const pgTrainer = (init: Init, opt: OptName, options: { readonly jit?: boolean } = {}): PgTrainer => {
   const o = pgOptimizer(opt)
   const params = pgParams(init)
   const pure = pgStepFn(o)
   let runs = 0
-  // the counter runs in JavaScript, so under jit it counts traces of the gradient, not calls
+  // the counter runs in JavaScript, so under jit it counts traces of the step, not calls
   const eager: PgTrainer['step'] = (p, s, x, y) => (runs++, pure(p, s, x, y))
-  const gradient = Ad.jit((p: Params, x: T.Tensor, y: T.Tensor) => (runs++, Ad.valueAndGrad((q: Params) => pgLoss(q, x, y))(p)), { name: 'mlpGradient' })
-  const update = Ad.jit((g: Params, s: unknown, p: Params) => {
-    const [updates, next] = o.update(g, s, p)
-    return { params: Optim.applyUpdates(p, updates), state: next }
-  }, { name: 'mlpUpdate' })
-  const jitted: PgTrainer['step'] = (p, s, x, y) => {
-    const [loss, g] = gradient(p, x, y)
-    return { ...update(g, s, p), loss }
-  }
+  const jitted: PgTrainer['step'] = Ad.jit(eager, { name: 'mlpStep', donate: [0, 1] })
   return { params, state: o.init(params), opt: o, step: options.jit === true ? jitted : eager, traces: () => runs }
 }
 

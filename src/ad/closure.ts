@@ -20,7 +20,7 @@
  * @internal
  */
 import { sameShape } from '../core/shape.js'
-import { type Tensor, dataOf, fromBuffer } from '../core/Tensor.js'
+import { type Tensor, viewOf } from '../core/Tensor.js'
 import { type Rewrite, concrete, currentRewrite, liveBox, newLevelId, withRewrite } from '../prims/bind.js'
 
 /**
@@ -29,7 +29,7 @@ import { type Rewrite, concrete, currentRewrite, liveBox, newLevelId, withRewrit
  */
 export const standIn = (x: Tensor): Tensor => {
   const c = concrete(x)
-  return sameShape(c.shape, x.shape) ? c : fromBuffer(dataOf(x), x.shape)
+  return sameShape(c.shape, x.shape) ? c : viewOf(x, x.shape)
 }
 
 /** Runs `g` with the body's constants replaced; `sub` applies the same replacement to values the body returns. */

@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { type Buffer, type DType, bytesPer, dtypeOf } from './dtype.js'
-import { describe, error, fail } from './errors.js'
+import { PuregradError, describe, error, fail } from './errors.js'
 import type { Shape } from './shape.js'
 
 /**
@@ -27,6 +27,7 @@ let peek: (t: Tensor) => Buffer
 let peekDevice: (t: Tensor) => DeviceStorage | undefined
 let peekBox: (t: Tensor) => TraceBox | undefined
 let brand: (u: object) => boolean
+let retire: (t: Tensor, stub: Buffer) => void
 
 /**
  * What a traced tensor carries while a differentiation interpreter runs: the interpreter's
@@ -75,7 +76,8 @@ const ON_DEVICE = { float32: new Float32Array(0), int32: new Int32Array(0) } as 
  * @category model
  */
 export class Tensor {
-  readonly #data: Buffer
+  /** written once more only by `donate`, which replaces it by an empty stub */
+  #data: Buffer
   readonly #box: TraceBox | undefined
   readonly #device: DeviceStorage | undefined
   /** Sizes of the axes, outermost first; `[]` for a scalar. */
@@ -121,6 +123,7 @@ export class Tensor {
     if (isAbstract(this)) return `Traced<${this.dtype}>[${this.shape.join(', ')}] (traced by jit: values known when the program runs)`
     if (this.#device !== undefined) return `${this.#box === undefined ? 'Tensor' : 'Traced'}<${this.dtype}>[${this.shape.join(', ')}] (on ${this.#device.device}: read with await Tensor.data)`
     const d = this.#data
+    if (d.length !== this.size && this.#device === undefined) return `Tensor<${this.dtype}>[${this.shape.join(', ')}] (donated to ${doneeOf(d)})`
     const head = Array.from(d.subarray(0, 6), (v) => String(v)).join(', ')
     return `${this.#box === undefined ? 'Tensor' : 'Traced'}<${this.dtype}>[${this.shape.join(', ')}] [${head}${d.length > 6 ? ', …' : ''}]`
   }
@@ -141,6 +144,9 @@ export class Tensor {
     peekDevice = (t) => t.#device
     peekBox = (t) => t.#box
     brand = (u) => #data in u
+    retire = (t, stub) => {
+      t.#data = stub
+    }
   }
 }
 
@@ -170,8 +176,10 @@ const deviceRead = (op: string, t: Tensor, device: DeviceStorage): never =>
  * none to give: refused (TRACED_READ) with the async read to use; `op` names the reader. @internal
  */
 export const dataOf = (t: Tensor, op = 'read'): Buffer => {
+  const d = peek(t)
+  if (d.length === t.size) return d
   const device = peekDevice(t)
-  return device === undefined ? peek(t) : deviceRead(op, t, device)
+  return device === undefined ? donatedRead(op, t) : deviceRead(op, t, device)
 }
 
 /** The trace box of a traced tensor, undefined for a concrete one. @internal */
@@ -193,13 +201,104 @@ export const checkReadable = (op: string, t: Tensor): Tensor => {
 }
 
 /** A traced tensor standing for `box.primal` at `box.level`. @internal */
-export const traced = <B extends TraceBox>(box: B): Tensor => make(peek(box.primal), box.primal.shape, box, peekDevice(box.primal))
+export const traced = <B extends TraceBox>(box: B): Tensor => {
+  const p = box.primal
+  const d = peek(p)
+  const device = peekDevice(p)
+  if (d.length !== p.size && device === undefined) donatedRead('read', p)
+  sole.delete(p)
+  return make(d, p.shape, box, device)
+}
 
 /**
  * A traced tensor whose shape differs from its box's primal (one example of a batch under
  * `vmap`), over `data`, a buffer of that shape's size taken from the primal's. @internal
  */
-export const tracedAs = <B extends TraceBox>(box: B, data: Buffer, shape: Shape): Tensor => make(data, shape, box, undefined)
+export const tracedAs = <B extends TraceBox>(box: B, data: Buffer, shape: Shape): Tensor => {
+  sole.delete(box.primal)
+  return make(data, shape, box, undefined)
+}
+
+/**
+ * A tensor of `shape` (of `x`'s size) over `x`'s buffer (a reshape): `x`'s buffer is no longer
+ * its alone, so it can never be donated. @internal
+ */
+export const viewOf = (x: Tensor, shape: Shape): Tensor => {
+  sole.delete(x)
+  return make(dataOf(x), shape, undefined, undefined)
+}
+
+/**
+ * Tensors whose buffer nothing else holds or views: results a compiled program just made
+ * (`markSole`). Every view of one (a reshape, a traced value over it) takes it out, so `donate`
+ * reuses a buffer only where no other tensor can ever see it change.
+ */
+const sole = new WeakSet<Tensor>()
+
+/** Records that `t`'s buffer is its alone (a fresh result of a compiled program, nothing viewing it). @internal */
+export const markSole = (t: Tensor): void => {
+  sole.add(t)
+}
+
+/** Stubs standing for donated buffers, by the name of the jitted function each went to. */
+const stubs = new WeakMap<Buffer, string>()
+
+/** The jitted function a retired buffer went to. */
+const doneeOf = (stub: Buffer): string => stubs.get(stub) ?? 'a jitted function'
+
+/** The refusals `donatedRead` raised under the kernels' default op name, which the caller renames. */
+const kernelReads = new WeakSet<PuregradError>()
+
+/** Whether `e` is a kernel's refusal (op 'read') of a donated tensor, to be renamed for the primitive that read it. @internal */
+export const isDonatedRead = (e: unknown): e is PuregradError => e instanceof PuregradError && kernelReads.has(e)
+
+/** The refusal of any use of a donated tensor. */
+const donatedRead = (op: string, t: Tensor): never => {
+  const e = error(
+    'INVALID_ARGUMENT',
+    op,
+    `the ${t.dtype} tensor of shape [${t.shape.join(', ')}] was donated to the jitted function ${doneeOf(peek(t))}, which took its buffer for its own results, so it can no longer be used. ` +
+      "To keep using it, leave its argument's position out of that function's donate option, or donate a copy: Tensor.fromArray(Tensor.toTypedArray(x), x.shape).",
+  )
+  if (op === 'read') kernelReads.add(e)
+  throw e
+}
+
+/** The empty buffers that stand for the buffers donated to one jitted function (see `donate`). @internal */
+export interface Donee {
+  readonly name: string
+  /** by dtype: empty (for tensors of some elements), and of one element (for tensors of none), so a donated tensor's buffer length never equals its size */
+  readonly stubs: { readonly [D in DType]: readonly [Buffer, Buffer] }
+}
+
+/** The stubs of donations to the jitted function `name`. @internal */
+export const donee = (name: string): Donee => {
+  const pair = <B extends Buffer>(make: (n: number) => B): readonly [B, B] => {
+    const p = [make(0), make(1)] as const
+    for (const b of p) stubs.set(b, name)
+    return p
+  }
+  return { name, stubs: { float32: pair((n) => new Float32Array(n)), float64: pair((n) => new Float64Array(n)), int32: pair((n) => new Int32Array(n)) } }
+}
+
+/** Whether `t` holds its buffer alone (see `markSole`): donating it may hand the buffer on. @internal */
+export const isSole = (t: Tensor): boolean => sole.has(t)
+
+/**
+ * Consumes `t` (a donation to the jitted function `to`): every later use of it is refused
+ * (INVALID_ARGUMENT, naming the function). Its buffer is untouched: the caller, holding it,
+ * writes it only when `t` was its sole holder (`isSole`, asked first). @internal
+ */
+export const donate = (t: Tensor, to: Donee): void => {
+  sole.delete(t)
+  retire(t, to.stubs[t.dtype][t.size === 0 ? 1 : 0])
+}
+
+/** Whether `t` was donated: a comparison of its buffer's length with its size. @internal */
+export const isDonated = (t: Tensor): boolean => peek(t).length !== t.size && peekDevice(t) === undefined
+
+/** The refusal of `t`, a donated tensor, by `op`. @internal */
+export const refuseDonated = (op: string, t: Tensor): never => donatedRead(op, t)
 
 /** Backing stores of abstract tensors (see `abstractTensor`). */
 const abstractStores = new WeakSet<ArrayBufferLike>()
@@ -234,6 +333,7 @@ export const readOf = (op: string, t: Tensor): Buffer => {
   const device = peekDevice(t)
   if (device !== undefined) return deviceRead(op, t, device)
   const d = peek(t)
+  if (d.length !== t.size) return donatedRead(op, t)
   if (abstractStores.has(d.buffer)) {
     fail(
       'TRACED_READ',

@@ -100,7 +100,7 @@ export interface Kernels {
   binary(op: BinaryOp, a: Strided, b: Strided, shape: Shape, out: Buffer): void
   /** out = cond ≠ 0 ? a : b, all three read through strides. */
   where(cond: Strided, a: Strided, b: Strided, shape: Shape, out: Buffer): void
-  /** Batched matrix product, out is batch × m × n contiguous. */
+  /** Batched matrix product, out is batch × m × n contiguous; every element of out is written (jit hands it recycled buffers, not zeros). */
   matmul(a: Buffer, b: Buffer, out: Buffer, spec: MatmulSpec): void
   /**
    * Optional: `matmul`, then the epilogue applied as each part of the output is finished (in

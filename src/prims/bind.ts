@@ -8,7 +8,7 @@
  * @internal
  */
 import { PuregradError, fail } from '../core/errors.js'
-import { type Tensor, type TraceBox, boxOf, deviceOf } from '../core/Tensor.js'
+import { type Tensor, type TraceBox, boxOf, deviceOf, isDonatedRead } from '../core/Tensor.js'
 import type { Compound } from './Compound.js'
 import type { Prim, PrimParams } from './Prim.js'
 import { evaluations } from './eval.js'
@@ -69,7 +69,7 @@ export const bind = <P extends Prim>(prim: P, inputs: ReadonlyArray<Tensor>, par
   try {
     out = device !== undefined && onDevice(inputs) ? device(prim, inputs, params) : evaluations[prim](inputs, params)
   } catch (e) {
-    throw e instanceof PuregradError && e.op === 'allocate' ? new PuregradError(e.code, prim, e.detail) : e
+    throw (e instanceof PuregradError && e.op === 'allocate') || isDonatedRead(e) ? new PuregradError(e.code, prim, e.detail) : e
   }
   if (observer !== undefined) observer(prim, inputs, params, out)
   return out

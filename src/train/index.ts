@@ -14,7 +14,7 @@
  * @since 0.1.0
  * @module
  */
-export { type TrainState, type Trainer, initTrainState, trainStep } from './step.js'
+export { type TrainState, type TrainStepOptions, type Trainer, initTrainState, trainStep } from './step.js'
 export * from './ensemble.js'
 export * from './fit.js'
 export * from './fitCodec.js'

@@ -5,6 +5,7 @@
  * so steps compose in any fold or pipeline and a saved state resumes exactly.
  */
 import { PuregradError, describe, fail } from '../core/errors.js'
+import { checkOptions } from '../core/options.js'
 import { type Tensor, isTensor } from '../core/Tensor.js'
 import { type GuardMode, guarded } from '../ad/guard.js'
 import { valueAndGrad } from '../ad/transforms.js'
@@ -103,8 +104,21 @@ const eagerIfUntraceable = <A extends ReadonlyArray<unknown>, R>(compiled: (...a
   }
 }
 
+/** Options of `trainStep`. */
+export interface TrainStepOptions {
+  /**
+   * whether the step uses up the state it is given (default false): the compiled step then
+   * writes the new parameters, optimizer state and model state into the buffers of the old ones
+   * (as JAX's `donate_argnums`), so a loop of steps allocates none. The state passed in can no
+   * longer be used: a later use of its tensors is refused (INVALID_ARGUMENT). Results equal the
+   * step without donation, bit for bit. For a loop that keeps only the latest state.
+   */
+  readonly donate?: boolean
+}
+
 /**
- * The training step of a trainer: `(state, batch) → state`.
+ * The training step of a trainer: `(state, batch) → state`. It runs compiled by `Ad.jit` (unless
+ * the trainer says `jit: false`), the gradient and the optimizer's update as one program.
  *
  * @example
  * import assert from 'node:assert/strict'
@@ -115,10 +129,22 @@ const eagerIfUntraceable = <A extends ReadonlyArray<unknown>, R>(compiled: (...a
  * const s1 = Train.trainStep(trainer)(s0, batch)
  * assert.deepStrictEqual([s1.step, s1.loss], [1, 10]) // the batch's loss before the update
  * assert.deepStrictEqual(Tree.leaves(s1.params).map((l) => T.toArray(l.value)), [[2.5], [1.5]]) // W and b after one SGD step
+ * // with donate, each step uses up the state it is given (a loop that keeps the latest only)
+ * const step = Train.trainStep(trainer, { donate: true })
+ * let s = Train.initTrainState(trainer, Rng.key(0), [1])
+ * for (let i = 0; i < 3; i++) s = step(s, batch)
+ * const plain = Train.trainStep(trainer)
+ * const same = plain(plain(plain(Train.initTrainState(trainer, Rng.key(0), [1]), batch), batch), batch)
+ * assert.deepStrictEqual(Tree.leaves(s.params).map((l) => T.toArray(l.value)), Tree.leaves(same.params).map((l) => T.toArray(l.value)))
+ * const next = step(s, batch)
+ * assert.strictEqual(next.step, 4)
+ * assert.throws(() => step(s, batch), { code: 'INVALID_ARGUMENT' }) // s went into next
  * @category training
  */
-export const trainStep = <O>(trainer: Trainer<O>): ((state: TrainState<O>, batch: Dataset) => TrainState<O>) => {
-  const step = trainStepDeferred(trainer, 'trainStep')
+export const trainStep = <O>(trainer: Trainer<O>, options: TrainStepOptions = {}): ((state: TrainState<O>, batch: Dataset) => TrainState<O>) => {
+  checkOptions('trainStep', options, ['donate'])
+  if (options.donate !== undefined && typeof options.donate !== 'boolean') fail('INVALID_ARGUMENT', 'trainStep', `donate is ${describe(options.donate)}; pass true or false.`)
+  const step = trainStepDeferred(trainer, 'trainStep', options.donate === true)
   return (state, batch) => {
     const r = step(state, batch)
     return Object.freeze({ ...r.state, loss: T.item(r.loss) })
@@ -132,7 +158,7 @@ export const trainStep = <O>(trainer: Trainer<O>): ((state: TrainState<O>, batch
  * @internal
  */
 export const trainStepDeferred =
-  <O>(trainer: Trainer<O>, op = 'trainStep') => {
+  <O>(trainer: Trainer<O>, op = 'trainStep', donate = false) => {
   checkTrainer(op, trainer)
   /** the step's arithmetic in two parts: the loss and its gradient; the key reaches only a network that uses it */
   const gradient = (params: Tree, modelState: Tree, x: Tensor, y: Tensor, key: Key | undefined) => {
@@ -150,21 +176,30 @@ export const trainStepDeferred =
     const [updates, next] = trainer.optimizer.update(grads, optState, params)
     return { params: applyUpdates(params, updates), optState: next }
   }
-  // compiled apart, each traced once per signature (the optimizers' step counts are tensors and
-  // the step's dropout key is data, so a new count or key is a new value, not a new program); an update that reads a value (a schedule
-  // written as a plain function of a number) cannot trace and runs eagerly
-  const [gradientOf, updateOf] =
-    trainer.jit === false ? [gradient, update] : [jit(gradient, { name: 'trainStep.gradient' }), eagerIfUntraceable(jit(update, { name: 'trainStep.update' }), update)]
+  /** the whole step, the gradient of `gradientOf` followed by the update of `updateOf` */
+  const stepWith =
+    (gradientOf: typeof gradient, updateOf: typeof update) =>
+    (params: Tree, optState: O, modelState: Tree, x: Tensor, y: Tensor, key: Key | undefined) => {
+      const g = gradientOf(params, modelState, x, y, key)
+      return { ...updateOf(g.grads, optState, params), modelState: g.modelState, loss: g.loss }
+    }
+  // compiled as one program, traced once per signature (the optimizers' step counts are tensors
+  // and the step's dropout key is data, so a new count or key is a new value, not a new program):
+  // the gradients are its intermediates, their buffers recycled from step to step. An update
+  // that reads a value (a schedule written as a plain function of a number) cannot trace: the
+  // gradient then runs compiled and the update eagerly. With `donate`, the step consumes the
+  // state's parameters, optimizer state and model state, and writes the new ones over them.
+  const stepOf =
+    trainer.jit === false
+      ? stepWith(gradient, update)
+      : eagerIfUntraceable(jit(stepWith(gradient, update), { name: 'trainStep', ...(donate ? { donate: [0, 1, 2] } : {}) }), stepWith(jit(gradient, { name: 'trainStep.gradient' }), update))
   const random = Net.usesRandomness(trainer.network)
   const mode = trainer.guard ?? 'off'
   return (state: TrainState<O>, batch: Dataset): { readonly state: TrainState<O>; readonly loss: Tensor } => {
     checkTrainState(op, state)
     checkDataset(op, batch, 'the batch (argument 2)')
     const key = random ? foldIn(state.key, state.step) : undefined
-    const run = () => {
-      const g = gradientOf(state.params, state.modelState, batch.x, batch.y, key)
-      return { ...updateOf(g.grads, state.optState, state.params), modelState: g.modelState, loss: g.loss }
-    }
+    const run = () => stepOf(state.params, state.optState, state.modelState, batch.x, batch.y, key)
     // the 'ops' guard sees every primitive: a compiled step then runs primitive by primitive
     const r = mode === 'ops' ? guarded(run, 'ops')() : run()
     if (mode !== 'off') guarded(() => ({ loss: r.loss, params: r.params }), 'boundary')()

@@ -44,6 +44,8 @@ export interface Flat {
   readonly leaves: ReadonlyArray<Tensor>
   /** equal for two values exactly when their static parts are equal and their leaves have the same shapes and dtypes */
   readonly key: string
+  /** when the value is an array (a function's arguments): the index in `leaves` of each item's first leaf, and `leaves.length` last */
+  readonly starts: ReadonlyArray<number>
 }
 
 /** The key part of a record's (sorted) field names, by the names joined with NUL: made once per set of names. */
@@ -72,6 +74,7 @@ const sortedKeys = (x: object): ReadonlyArray<string> => {
  */
 export const flatten = (op: string, u: unknown, keys = true): Flat => {
   const leaves: Tensor[] = []
+  const starts: number[] = []
   // the arrays and records being walked, outermost first (a cycle passes through one of them again)
   const open: object[] = []
   let key = ''
@@ -88,7 +91,10 @@ export const flatten = (op: string, u: unknown, keys = true): Flat => {
       open.push(x)
       if (Array.isArray(x)) {
         key += ` [${x.length}`
-        for (let i = 0; i < x.length; i++) go(x[i])
+        for (let i = 0; i < x.length; i++) {
+          if (x === u) starts.push(leaves.length)
+          go(x[i])
+        }
       } else {
         const names = sortedKeys(x)
         key += ` ${headerOf(names)}`
@@ -99,7 +105,8 @@ export const flatten = (op: string, u: unknown, keys = true): Flat => {
     } else key += ` ${staticKey(x)}`
   }
   go(u)
-  return { leaves, key }
+  if (Array.isArray(u)) starts.push(leaves.length)
+  return { leaves, key, starts }
 }
 
 /**
@@ -129,6 +136,62 @@ export const rebuild = (u: unknown, leaves: ReadonlyArray<Tensor>, keys = true):
     return x
   }
   return go(u)
+}
+
+/** What `rebuilder` makes: `rebuild` of one value, planned once. */
+export type Build = (leaves: ReadonlyArray<Tensor>) => unknown
+
+/**
+ * `rebuild(u, ·)` planned once for a value whose leaves are replaced again and again (a jitted
+ * function's result on every call): each leaf's index and each container's fields are worked
+ * out here, so a call only builds the new arrays and records. Equal to `rebuild(u, leaves)`.
+ */
+export const rebuilder = (u: unknown): Build => {
+  let next = 0
+  // undefined: a part without tensors, kept as it is
+  const go = (x: unknown): Build | undefined => {
+    if (isTensor(x)) {
+      const i = next++
+      return (ls) => ls[i]!
+    }
+    if (isKey(x)) {
+      const i = next++
+      return (ls) => wrapKey(ls[i]!)
+    }
+    if (Array.isArray(x)) {
+      const parts = x.map(go)
+      if (parts.every((b) => b === undefined)) return undefined
+      const items = parts.map((b, i): Build => b ?? (() => x[i]))
+      const frozen = Object.isFrozen(x)
+      return (ls) => {
+        const out = new Array<unknown>(items.length)
+        for (let i = 0; i < items.length; i++) out[i] = items[i]!(ls)
+        return frozen ? Object.freeze(out) : out
+      }
+    }
+    if (isPlainRecord(x)) {
+      // leaves in sorted key order (flatten's), fields in the record's own order
+      const parts = new Map<string, Build | undefined>()
+      for (const k of sortedKeys(x)) parts.set(k, go(x[k]))
+      if ([...parts.values()].every((b) => b === undefined)) return undefined
+      const own = Object.keys(x)
+      const fields = own.map((k): Build => parts.get(k) ?? (() => x[k]))
+      const frozen = Object.isFrozen(x)
+      if (own.includes('__proto__')) {
+        return (ls) => {
+          const r = Object.fromEntries(own.map((k, i) => [k, fields[i]!(ls)])) as object
+          return frozen ? Object.freeze(r) : r
+        }
+      }
+      return (ls) => {
+        const r: Record<string, unknown> = {}
+        for (let i = 0; i < own.length; i++) r[own[i]!] = fields[i]!(ls)
+        return frozen ? Object.freeze(r) : r
+      }
+    }
+    return undefined
+  }
+  return go(u) ?? (() => u)
 }
 
 /**

@@ -5,10 +5,11 @@
  */
 import { checkFunction, describe, fail } from '../../core/errors.js'
 import { checkOptions } from '../../core/options.js'
-import { type Tensor, boxOf, deviceOf, isTensor } from '../../core/Tensor.js'
+import type { Buffer } from '../../core/dtype.js'
+import { type Donee, type Tensor, boxOf, dataOf, deviceOf, donate, donee, fromBuffer, isDonated, isSole, isTensor, refuseDonated } from '../../core/Tensor.js'
 import { observing } from '../../prims/bind.js'
 import { isPlainRecord } from '../../tree/internal.js'
-import { flatten, rebuild } from './args.js'
+import { type Build, flatten, rebuild, rebuilder } from './args.js'
 import { type Compiled, compile } from './execute.js'
 import { runOnDevice } from './gpu.js'
 import { dce, optimize, structureKey } from './optimize.js'
@@ -19,6 +20,19 @@ import { replay, trace } from './trace.js'
 export interface JitOptions {
   /** how the function is named in programs and messages (default: the function's name, or 'jit') */
   readonly name?: string
+  /**
+   * positions of the arguments the function consumes (as JAX's `donate_argnums`): each call
+   * takes their tensors (every tensor of a tree argument), and its results may be written into
+   * their buffers where dtype and size match (new parameters into the old ones), instead of into
+   * fresh memory. A donated tensor is used up: any later use of it is refused (INVALID_ARGUMENT,
+   * naming the jitted function), even after a call that failed. Its buffer is written only when
+   * nothing else can see it: a result of a compiled program that no reshape or other view of it
+   * shares, passed once; otherwise the call just takes the tensor and leaves the buffer as it
+   * is. Donation applies where the compiled program runs on the CPU; a call under `grad`, `vmap`
+   * or another `jit`, or with GPU tensors, takes nothing. Results equal the undonated call's,
+   * bit for bit. Positions past the arguments of a call are ignored.
+   */
+  readonly donate?: ReadonlyArray<number>
 }
 
 /** A jitted function: call it like the original. */
@@ -40,7 +54,8 @@ interface Staged {
   readonly replayed: () => Program
   /** the constants of the compiled program, in its order */
   readonly consts: ReadonlyArray<Tensor>
-  readonly result: unknown
+  /** the traced result with other leaves in place of its tensors */
+  readonly build: Build
   readonly compiled: Compiled
 }
 
@@ -86,7 +101,7 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
     return [flatten(name, r).leaves, r]
   })
   const { compiled, keep } = planFor(raw)
-  return { replayed: lazy(() => dce(raw)), consts: keep.map((i) => raw.constValues[i]!), result, compiled }
+  return { replayed: lazy(() => dce(raw)), consts: keep.map((i) => raw.constValues[i]!), build: rebuilder(result), compiled }
 }
 
 /**
@@ -112,6 +127,10 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
  * It composes with the other transformations: `jit(grad(f))` compiles the gradient,
  * `grad(jit(f))` differentiates the program, and jit inside jit inlines.
  *
+ * With `donate` (argument positions, as JAX's `donate_argnums`), a call uses up those arguments'
+ * tensors and may write its results into their buffers: a training step that donates its
+ * parameters allocates no new ones. See `JitOptions.donate`.
+ *
  * @example
  * import assert from 'node:assert/strict'
  * import { Ad, Rng, Tensor as T } from 'puregrad'
@@ -126,28 +145,116 @@ const stage = (name: string, f: (...args: never[]) => unknown, args: ReadonlyArr
  * const noisy = Ad.jit((k: Rng.Key, a: T.Tensor) => (traces++, T.add(a, Rng.normal(k, a.shape))))
  * for (const k of Rng.split(Rng.key(0), 3)) assert.ok(T.equals(noisy(k, x), T.add(x, Rng.normal(k, x.shape))))
  * assert.strictEqual(traces, 1)
+ * // donate: each call uses up its first argument, and may write its result over it
+ * const sgd = Ad.jit((p: T.Tensor, g: T.Tensor) => T.sub(p, T.mul(T.scalar(0.5), g)), { donate: [0] })
+ * let p = T.tensor([1, 2, 3])
+ * const p0 = p
+ * for (let i = 0; i < 3; i++) p = sgd(p, y)
+ * assert.deepStrictEqual(T.toArray(p), [-0.5, -1, -1.5])
+ * assert.throws(() => T.toArray(p0), { code: 'INVALID_ARGUMENT' }) // p0 was donated
  * @category transformations
  */
 export const jit = <A extends ReadonlyArray<unknown>, R>(f: (...args: A) => R, opts: JitOptions = {}): Jitted<A, R> => {
   const op = 'jit'
   checkFunction(op, 'the function to compile (argument 1)', f)
-  checkOptions(op, opts, ['name'])
+  checkOptions(op, opts, ['name', 'donate'])
   if (opts.name !== undefined && typeof opts.name !== 'string') fail('INVALID_ARGUMENT', op, `name is ${describe(opts.name)}; pass a string.`)
+  const donated = checkDonate(op, opts.donate)
   const name = opts.name ?? (f.name !== '' ? `jit(${f.name})` : 'jit')
+  const to = donated === undefined ? undefined : donee(name)
   const traces = new Map<string, Staged>()
   return (...args: A): R => {
-    const { leaves, key } = flatten(name, args)
+    const { leaves, key, starts } = flatten(name, args)
     const staged = traces.get(key) ?? remember(traces, key, stage(name, f as (...args: never[]) => unknown, args, leaves), MAX_TRACES)
     // traced inputs replay the program primitive by primitive; GPU inputs run its steps on the
     // device, each fused group as one kernel
     const interpreted = observing() || leaves.some((x) => boxOf(x) !== undefined)
-    const outs = interpreted
-      ? replay(staged.replayed(), leaves)
-      : leaves.some((x) => deviceOf(x) !== undefined)
-        ? runOnDevice(staged.compiled, leaves, staged.consts)
-        : staged.compiled.run(leaves, staged.consts)
-    return rebuild(staged.result, outs) as R
+    let outs: ReadonlyArray<Tensor>
+    if (interpreted) outs = replay(staged.replayed(), leaves)
+    else if (leaves.some((x) => deviceOf(x) !== undefined)) outs = runOnDevice(staged.compiled, leaves, staged.consts)
+    else {
+      for (let i = 0; i < leaves.length; i++) if (isDonated(leaves[i]!)) refuseDonated(name, leaves[i]!)
+      outs = to === undefined ? staged.compiled.run(leaves, staged.consts) : runDonating(staged, leaves, donationOf(staged, starts, donated!), to)
+    }
+    return staged.build(outs) as R
   }
+}
+
+/** The `donate` option: distinct whole numbers ≥ 0, or undefined (none). */
+const checkDonate = (op: string, u: unknown): ReadonlyArray<number> | undefined => {
+  if (u === undefined) return undefined
+  const ok = Array.isArray(u) && u.every((i) => Number.isInteger(i) && (i as number) >= 0) && new Set(u).size === u.length
+  if (!ok) fail('INVALID_ARGUMENT', op, `donate is ${describe(u)}; pass the positions of the arguments to donate, distinct whole numbers from 0, e.g. { donate: [0] } for the first argument.`)
+  const positions = u as ReadonlyArray<number>
+  return positions.length === 0 ? undefined : Object.freeze([...positions])
+}
+
+/** Which leaves a call of one signature donates, and what of the program it may write. */
+interface Donation {
+  /** the donated leaves' indices, in order (a leaf of a donated argument) */
+  readonly leaves: ReadonlyArray<number>
+  /** the program's constants: a donated tensor among them is read there, so not written */
+  readonly consts: ReadonlySet<Tensor>
+}
+
+const donations = new WeakMap<Staged, Map<string, Donation>>()
+
+/** The donation of calls of `staged` whose arguments start at `starts`, made once per signature and positions. */
+const donationOf = (staged: Staged, starts: ReadonlyArray<number>, positions: ReadonlyArray<number>): Donation => {
+  let byPositions = donations.get(staged)
+  if (byPositions === undefined) donations.set(staged, (byPositions = new Map()))
+  const key = positions.join(',')
+  let d = byPositions.get(key)
+  if (d === undefined) {
+    const leaves: number[] = []
+    for (const pos of positions) if (pos < starts.length - 1) for (let i = starts[pos]!; i < starts[pos + 1]!; i++) leaves.push(i)
+    byPositions.set(key, (d = { leaves: leaves.sort((a, b) => a - b), consts: new Set(staged.consts) }))
+  }
+  return d
+}
+
+/**
+ * Runs the compiled program with the tensors of the donated arguments consumed: each is retired
+ * (every later use refused) and the program reads its buffer through a tensor only it holds. The
+ * call may write that buffer once read when the tensor held it alone (`isSole`: no view shares
+ * it, so no other tensor can) and was passed only there: not also as another argument, nor
+ * closed over as a constant.
+ */
+const runDonating = (staged: Staged, leaves: ReadonlyArray<Tensor>, d: Donation, to: Donee): ReadonlyArray<Tensor> => {
+  const { compiled, consts } = staged
+  const ins = leaves.slice()
+  const given: Array<Buffer | undefined> = new Array(leaves.length)
+  let shared = false
+  for (let j = 0; j < d.leaves.length; j++) {
+    const i = d.leaves[j]!
+    const t = leaves[i]!
+    if (isDonated(t)) {
+      shared = true // taken at an earlier place of this call
+      continue
+    }
+    const data = dataOf(t)
+    if (d.consts.has(t)) shared = true
+    else if (compiled.donatable[i]! && isSole(t)) given[i] = data
+    donate(t, to)
+    ins[i] = fromBuffer(data, t.shape)
+  }
+  for (let i = 0; i < ins.length; i++) if (isDonated(ins[i]!)) shared = true
+  if (!shared) return compiled.run(ins, consts, given)
+  // a donated tensor also passed elsewhere: every place reads it through the stand-in of its
+  // first donated place, whose buffer is not written; so does a constant that is one
+  const standIn = (t: Tensor): Tensor => {
+    for (let j = 0; j < d.leaves.length; j++) {
+      const i = d.leaves[j]!
+      if (leaves[i] === t && ins[i] !== t) {
+        given[i] = undefined
+        return ins[i]!
+      }
+    }
+    return t
+  }
+  for (let i = 0; i < ins.length; i++) if (isDonated(ins[i]!)) ins[i] = standIn(ins[i]!)
+  for (const t of d.consts) if (isDonated(t)) standIn(t)
+  return compiled.run(ins, consts.map((t) => (isDonated(t) ? standIn(t) : t)), given)
 }
 
 /** Options of `makeProgram`. */

@@ -2,7 +2,7 @@
 import { type DType, alloc } from '../../core/dtype.js'
 import { fail } from '../../core/errors.js'
 import { type Shape, broadcastStrides, sizeOf, stridesOf } from '../../core/shape.js'
-import { type Tensor, dataOf, fromBuffer } from '../../core/Tensor.js'
+import { type Tensor, dataOf, fromBuffer, viewOf } from '../../core/Tensor.js'
 import { kernels } from '../../kernels/registry.js'
 import type { Evaluation } from '../Prim.js'
 
@@ -32,7 +32,7 @@ const cast = (x: Tensor, dtype: DType): Tensor => {
 
 export const layoutEval: { readonly [P in LayoutPrim]: Evaluation<P> } = {
   // same buffer, new shape
-  reshape: ([x], p) => fromBuffer(dataOf(x!), p.shape),
+  reshape: ([x], p) => viewOf(x!, p.shape),
   transpose: ([x], p) => {
     const shape = p.perm.map((a) => x!.shape[a]!)
     const st = stridesOf(x!.shape)
