@@ -5,7 +5,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Tensor as T } from '../src/index.js'
-import type { BinaryOp, Conv2dSpec, Kernels, MatmulSpec, ReduceOp, Strided, UnaryOp } from '../src/kernels/Kernels.js'
+import type { BinaryOp, Conv2dSpec, Kernels, MatmulSpec, Pool2dSpec, ReduceOp, Strided, UnaryOp } from '../src/kernels/Kernels.js'
 import { jsKernels } from '../src/kernels/js/index.js'
 import { useKernels } from '../src/kernels/registry.js'
 import { type SimdBuild, bestBuild, createEngine, relaxedSupported } from '../src/kernels/wasm/engine.js'
@@ -369,6 +369,66 @@ for (const build of BUILDS) {
           for (const which of ['forward', 'input', 'filter'] as const) expect(convAgrees(wasm, which, x, w, dy, s)).toHold(withinTol)
         }
       })
+    })
+
+    const poolCase = fc
+      .record({
+        batch: fc.integer({ min: 1, max: 3 }),
+        inH: fc.integer({ min: 1, max: 9 }),
+        inW: fc.integer({ min: 1, max: 9 }),
+        channels: fc.integer({ min: 1, max: 19 }),
+        kH: fc.integer({ min: 1, max: 3 }),
+        kW: fc.integer({ min: 1, max: 3 }),
+        strideH: fc.integer({ min: 1, max: 3 }),
+        strideW: fc.integer({ min: 1, max: 3 }),
+        padTop: fc.integer({ min: 0, max: 3 }),
+        padLeft: fc.integer({ min: 0, max: 3 }),
+        seed: fc.integer(),
+        ties: fc.boolean(),
+      })
+      .map(({ seed, ties, ...s }) => ({
+        spec: { ...s, outH: Math.floor((s.inH + 2 * s.padTop - s.kH) / s.strideH) + 1, outW: Math.floor((s.inW + 2 * s.padLeft - s.kW) / s.strideW) + 1 } as Pool2dSpec,
+        seed,
+        ties,
+      }))
+      // at least 128 inputs, so the wasm kernels do not hand small pools to the reference
+      .filter(({ spec: s }) => s.outH > 0 && s.outW > 0 && s.batch * s.inH * s.inW * s.channels >= 128)
+
+    /** Random inputs with NaN, ±Infinity and ±0 among them; with `ties`, a few small integers, so that windows hold equal maxima. */
+    const poolInput = (seed: number, n: number, ties: boolean): Float32Array => {
+      const v = floats(seed, n, { specials: 0.1 })
+      return ties ? v.map((a) => (a === a ? Math.round(a) : a)) : v
+    }
+
+    /** The wasm kernels over a reference that counts the pooling calls handed to it. */
+    const poolFallbacks = { n: 0 }
+    const poolEngine = createEngine(false, build)
+    const poolSpied = makeWasmKernels(poolEngine, singleThread(poolEngine), {
+      ...jsKernels,
+      pool2d: (...a) => (poolFallbacks.n++, jsKernels.pool2d(...a)),
+      pool2dBack: (...a) => (poolFallbacks.n++, jsKernels.pool2dBack(...a)),
+      pool2dSelect: (...a) => (poolFallbacks.n++, jsKernels.pool2dSelect(...a)),
+    })
+
+    test.prop([poolCase])('wasm max pooling, its gradient and its selection give the bits of the reference (ties, NaN, padding, overlapping windows)', ({ spec: s, seed, ties }) => {
+      const nIn = s.batch * s.inH * s.inW * s.channels
+      const nOut = s.batch * s.outH * s.outW * s.channels
+      const x = poolInput(seed, nIn, ties)
+      const dy = floats(seed + 1, nOut)
+      const t = floats(seed + 2, nIn)
+      const run = (k: Kernels): Float32Array[] => {
+        const y = new Float32Array(nOut)
+        const dx = new Float32Array(nIn)
+        const sel = new Float32Array(nOut).fill(7)
+        k.pool2d('max', x, y, s)
+        k.pool2dBack('max', x, dy, dx, s)
+        k.pool2dSelect(x, t, sel, s)
+        return [y, dx, sel]
+      }
+      const got = run(poolSpied)
+      const want = run(jsKernels)
+      for (let i = 0; i < 3; i++) expect(sameBits({ values: got[i]! }, { values: want[i]! }), ['pool2d', 'pool2dBack', 'pool2dSelect'][i]).toBe(true)
+      expect(poolFallbacks.n, 'max pooling calls handed to the reference').toBe(0)
     })
 
     /** The filter (kH × kW × inC × outC) flipped in space with its channel axes swapped (kH × kW × outC × inC). */

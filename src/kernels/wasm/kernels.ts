@@ -21,10 +21,13 @@
  * - `unary`: neg, abs, relu, square, sqrt, rsqrt, reciprocal, exp, sigmoid, erf, floor, ceil,
  *   sign, isFinite, isNaN;
  * - `reduce`: sum and mean over any one contiguous block of axes; max and min when axes follow
- *   the block.
+ *   the block;
+ * - `pool2d`, `pool2dBack` (max only; average pooling stays in TypeScript) and `pool2dSelect`:
+ *   assembly/pool.ts, four channels at a time, any window, stride and padding.
  *
  * Accuracy against the TypeScript kernels (which accumulate in float64 and round once):
- * - binary, unary (but exp, sigmoid and erf), max and min, sums that keep trailing axes: identical bits;
+ * - binary, unary (but exp, sigmoid and erf), max and min, sums that keep trailing axes, max
+ *   pooling and its two adjoints: identical bits;
  * - exp, sigmoid, erf: within one float32 ulp (almost always identical; each is computed in
  *   float64 and rounded once, by another formula than the TypeScript kernel's);
  * - sums over the last axes: float64 partial sums in another order, rounded once;
@@ -38,7 +41,7 @@
  */
 import type { Buffer } from '../../core/dtype.js'
 import type { Shape } from '../../core/shape.js'
-import type { BinaryOp, Conv2dSpec, Kernels, MatmulSpec, ReduceOp, Strided, UnaryOp } from '../Kernels.js'
+import type { BinaryOp, Conv2dSpec, Kernels, MatmulSpec, Pool2dSpec, ReduceOp, Strided, UnaryOp } from '../Kernels.js'
 import { jsKernels } from '../js/index.js'
 import { type Engine, Layout, MR } from './engine.js'
 import { residentOperands } from './resident.js'
@@ -62,6 +65,13 @@ const CHUNK_FLOATS = 1 << 16
 
 /** Floats of output per chunk of a one-thread implicit convolution (conv2d; conv2dBackInput with unit strides): 128 KiB, written and copied out while in L2. */
 const OUT_CHUNK_FLOATS = 1 << 15
+
+/** The max-pooling functions of assembly/pool.ts (pointers are byte offsets; `spec` points at the 12 fields of a Pool2dSpec). */
+interface PoolExports {
+  maxPool2d(x: number, out: number, spec: number): void
+  /** back 1: dx (zeroed first) += dy at each window's first maximum; back 0: out (zeroed first) = t there. */
+  maxPool2dRoute(x: number, y: number, d: number, spec: number, back: number): void
+}
 
 /** An operand of a binary op seen over rows × len: moves by `row` per row and `col` (0 or 1) per column. */
 interface Run2d {
@@ -119,6 +129,7 @@ const product = (shape: Shape, from: number, to: number): number => {
  */
 export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels = jsKernels): Kernels => {
   const x = e.exports
+  const px = e.exports as unknown as PoolExports
   const resident = residentOperands(e)
   /** Makes a call's arena [base, end) addressable, and moves the operands kept between calls out of its way. */
   const reserve = (end: number): boolean => {
@@ -418,6 +429,57 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     get(pdw, dw)
   }
 
+  const putPoolSpec = (p: number, s: Pool2dSpec): void => {
+    e.i32().set([s.batch, s.inH, s.inW, s.channels, s.outH, s.outW, s.kH, s.kW, s.strideH, s.strideW, s.padTop, s.padLeft], p >>> 2)
+  }
+
+  /** Max pooling in wasm (the same comparisons in the same order as the fallback: the same bits); average pooling on the fallback. */
+  const pool2d = (kind: 'max' | 'avg', xs: Buffer, out: Buffer, s: Pool2dSpec): void => {
+    if (kind !== 'max' || xs.length < MIN_ELEMENTWISE || !(xs instanceof Float32Array && out instanceof Float32Array)) return fallback.pool2d(kind, xs, out, s)
+    const L = new Layout(e.base)
+    const pspec = L.take(12 * 4)
+    const pxs = L.take(xs.length * 4)
+    const po = L.take(out.length * 4)
+    if (!reserve(L.end)) return fallback.pool2d(kind, xs, out, s)
+    putPoolSpec(pspec, s)
+    put(pxs, xs)
+    px.maxPool2d(pxs, po, pspec)
+    get(po, out)
+  }
+
+  /** The max routing back to the input in wasm (dx is zero-filled on entry, so it is overwritten with the sums); average pooling on the fallback. */
+  const pool2dBack = (kind: 'max' | 'avg', xs: Buffer, dy: Buffer, dx: Buffer, s: Pool2dSpec): void => {
+    if (kind !== 'max' || xs.length < MIN_ELEMENTWISE || !(xs instanceof Float32Array && dy instanceof Float32Array && dx instanceof Float32Array)) {
+      return fallback.pool2dBack(kind, xs, dy, dx, s)
+    }
+    const L = new Layout(e.base)
+    const pspec = L.take(12 * 4)
+    const pxs = L.take(xs.length * 4)
+    const pdy = L.take(dy.length * 4)
+    const pdx = L.take(dx.length * 4)
+    if (!reserve(L.end)) return fallback.pool2dBack(kind, xs, dy, dx, s)
+    putPoolSpec(pspec, s)
+    put(pxs, xs)
+    put(pdy, dy)
+    px.maxPool2dRoute(pxs, pdy, pdx, pspec, 1)
+    get(pdx, dx)
+  }
+
+  const pool2dSelect = (xs: Buffer, t: Buffer, out: Buffer, s: Pool2dSpec): void => {
+    if (xs.length < MIN_ELEMENTWISE || !(xs instanceof Float32Array && t instanceof Float32Array && out instanceof Float32Array)) return fallback.pool2dSelect(xs, t, out, s)
+    const L = new Layout(e.base)
+    const pspec = L.take(12 * 4)
+    const pxs = L.take(xs.length * 4)
+    const pt = L.take(t.length * 4)
+    const po = L.take(out.length * 4)
+    if (!reserve(L.end)) return fallback.pool2dSelect(xs, t, out, s)
+    putPoolSpec(pspec, s)
+    put(pxs, xs)
+    put(pt, t)
+    px.maxPool2dRoute(pxs, po, pt, pspec, 0)
+    get(po, out)
+  }
+
   return {
     ...fallback,
     name: `wasm-${e.build === 'relaxed-simd' ? 'relaxed-simd' : 'simd'}${gemm.threads > 1 ? `+${gemm.threads - 1}w` : ''}`,
@@ -428,5 +490,8 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     conv2d,
     conv2dBackInput,
     conv2dBackFilter,
+    pool2d,
+    pool2dBack,
+    pool2dSelect,
   }
 }
