@@ -360,6 +360,36 @@ for (const build of BUILDS) {
         })
       }
 
+      test.prop([
+        fc.record({
+          batch: fc.integer({ min: 1, max: 3 }),
+          inH: fc.integer({ min: 1, max: 12 }),
+          inW: fc.integer({ min: 1, max: 12 }),
+          outC: fc.integer({ min: 1, max: 6 }).map((q) => 4 * q),
+          kH: fc.integer({ min: 1, max: 5 }),
+          kW: fc.integer({ min: 1, max: 5 }),
+          strideH: fc.integer({ min: 1, max: 3 }),
+          strideW: fc.integer({ min: 1, max: 3 }),
+          dilationH: fc.integer({ min: 1, max: 2 }),
+          dilationW: fc.integer({ min: 1, max: 2 }),
+          padTop: fc.integer({ min: 0, max: 3 }),
+          padLeft: fc.integer({ min: 0, max: 3 }),
+          seed: fc.integer(),
+        })
+          .map(({ seed, ...s }) => ({
+            spec: {
+              ...s, inC: 1,
+              outH: Math.floor((s.inH + 2 * s.padTop - s.dilationH * (s.kH - 1) - 1) / s.strideH) + 1,
+              outW: Math.floor((s.inW + 2 * s.padLeft - s.dilationW * (s.kW - 1) - 1) / s.strideW) + 1,
+            } as Conv2dSpec,
+            seed,
+          }))
+          .filter(({ spec: s }) => s.outH > 0 && s.outW > 0),
+      ])('conv2dBackFilter with one input channel and outC a multiple of 4 (three taps × eight or four channels in registers, over a zero-bordered copy of each image)', ({ spec: s, seed }) => {
+        const [x, w, dy] = convInputs(s, seed)
+        expect(convAgrees(wasm, 'filter', x, w, dy, s)).toHold(withinTol)
+      })
+
       it('1×1 filters (the direct path without im2col) and a large 3×3 filter (K > KC; many im2col chunks in the gradients)', () => {
         const pointwise: Conv2dSpec = { batch: 2, inH: 5, inW: 6, inC: 7, outH: 5, outW: 6, outC: 9, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }
         // 2·34·34 output pixels × 3·3·64 columns = 1.33 M floats: many im2col chunks (of 2¹⁶ floats)

@@ -14,7 +14,9 @@
  *   filter flipped in space and its channel axes swapped); other strides: im2col's adjoint (in
  *   chunks of about 256 KB) + gemm;
  * - `conv2dBackFilter`: im2col (in chunks of about 256 KB) + gemm; on one thread as an implicit
- *   product instead (the same bits);
+ *   product instead (the same bits), or, for an input of one channel and outC a multiple of 4,
+ *   three taps × eight channels summed in registers over a zero-bordered copy of each image
+ *   (assembly/convone.ts: each sum in float32 over the pixels in order);
  * - `binary`: add, sub, mul, div, maximum, minimum and the six comparisons, when each operand is
  *   full, a scalar, a repeated trailing block (a row-vector bias) or one value per leading
  *   index (a column vector), in any combination;
@@ -71,6 +73,11 @@ interface PoolExports {
   maxPool2d(x: number, out: number, spec: number): void
   /** back 1: dx (zeroed first) += dy at each window's first maximum; back 0: out (zeroed first) = t there. */
   maxPool2dRoute(x: number, y: number, d: number, spec: number, back: number): void
+}
+
+/** The one-input-channel filter gradient of assembly/convone.ts (`spec` points at the 15 fields of a Conv2dSpec). */
+interface ConvOneExports {
+  conv2dBackFilterOneChannel(x: number, dy: number, dw: number, spec: number, scratch: number): void
 }
 
 /** An operand of a binary op seen over rows × len: moves by `row` per row and `col` (0 or 1) per column. */
@@ -130,6 +137,7 @@ const product = (shape: Shape, from: number, to: number): number => {
 export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels = jsKernels): Kernels => {
   const x = e.exports
   const px = e.exports as unknown as PoolExports
+  const x1 = e.exports as unknown as ConvOneExports
   const resident = residentOperands(e)
   /** Makes a call's arena [base, end) addressable, and moves the operands kept between calls out of its way. */
   const reserve = (end: number): boolean => {
@@ -387,12 +395,36 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     get(pdx, dx)
   }
 
+  /**
+   * The filter gradient when the input has one channel (the first layer of an image network) on
+   * one thread: the column matrix would have only kH·kW columns, too few for the product's
+   * tiles; assembly/convone.ts sums three taps × eight channels in registers instead.
+   */
+  const backFilterOneChannel = (xs: Float32Array, dy: Float32Array, dw: Float32Array, s: Conv2dSpec): void => {
+    // the zero-bordered image of assembly/convone.ts: every cell a tap of an output pixel reads
+    const padH = (s.outH - 1) * s.strideH + (s.kH - 1) * s.dilationH + 1
+    const padW = (s.outW - 1) * s.strideW + (s.kW - 1) * s.dilationW + 1
+    const L = new Layout(e.base)
+    const pspec = L.take(64)
+    const pxs = L.take(xs.length * 4)
+    const pdy = L.take(dy.length * 4)
+    const pdw = L.take(dw.length * 4)
+    const ps = L.take(padH * padW * 4)
+    if (!reserve(L.end)) return fallback.conv2dBackFilter(xs, dy, dw, s)
+    putSpec(pspec, s)
+    put(pxs, xs)
+    put(pdy, dy)
+    x1.conv2dBackFilterOneChannel(pxs, pdy, pdw, pspec, ps)
+    get(pdw, dw)
+  }
+
   const conv2dBackFilter = (xs: Buffer, dy: Buffer, dw: Buffer, s: Conv2dSpec): void => {
     if (!(xs instanceof Float32Array && dy instanceof Float32Array && dw instanceof Float32Array)) return fallback.conv2dBackFilter(xs, dy, dw, s)
     const R = s.batch * s.outH * s.outW
     const K = s.kH * s.kW * s.inC
     const O = s.outC
     if (dw.length === 0) return
+    if (s.inC === 1 && O % 4 === 0 && gemm.threads === 1 && !pointwise(s)) return backFilterOneChannel(xs, dy, dw, s)
     const direct = pointwise(s)
     // one thread: each chunk's column matrix packed straight from the input (the same bits as
     // im2col + gemm, which gemm takes another path for when K < MR)
