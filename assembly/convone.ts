@@ -1,14 +1,19 @@
-// The filter gradient of a convolution whose input has one channel (the first layer of an image
-// network): dw[tap, o] = Σ over output pixels p of x[p's cell under tap] · dy[p, o].
+// Convolutions whose input has one channel (the first layer of an image network).
 //
 // With one input channel, the column matrix of im2col has only kH·kW columns, too few to keep a
 // product's tiles busy. Here each image is copied once into a zero-bordered scratch (so that no
-// tap needs a bounds check), and three taps × eight (or four) output channels are accumulated in
-// registers while walking the output pixels a few rows at a time (their dy rows stay in L1).
-// Each sum is float32, over the pixels in order: within the float32 dot-product bound of the
-// other convolution kernels.
+// tap needs a bounds check), and the sums are kept in registers:
+// - conv2dOneChannel: out[p, o] = Σ over taps in order of x[p's cell under tap] · w[tap, o], four
+//   pixels × eight (or four) channels at a time; each product and sum rounded to float32 (fused
+//   in the relaxed-SIMD build), as conv2dGemm sums them;
+// - conv2dBackFilterOneChannel: dw[tap, o] = Σ over output pixels p of x[p's cell under tap] ·
+//   dy[p, o], three taps × eight (or four) channels at a time while walking the output pixels a
+//   few rows at a time (their dy rows stay in L1). Each sum is float32, over the pixels in order:
+//   within the float32 dot-product bound of the other convolution kernels.
 //
 // `spec` points at the 15 int32 fields of the TypeScript Conv2dSpec (see assembly/conv.ts).
+
+import { madd } from './gemm'
 
 // @ts-ignore: decorator
 @inline
@@ -34,17 +39,11 @@ export function conv2dBackFilterOneChannel(x: usize, dy: usize, dw: usize, spec:
   const T = kH * kW
   memory.fill(scratch, 0, (<usize>Hp * <usize>Wp) << 2)
   memory.fill(dw, 0, (<usize>T * <usize>O) << 2)
-  // the input rows and columns that land inside the bordered image
-  const r0 = max(0, pT), r1 = min(Hp, inH + pT)
-  const c0 = max(0, pL), c1 = min(Wp, inW + pL)
   const pixelStep = <usize>sW << 2
   const rowStep = <usize>(sH * Wp) << 2
   const dyPixel = <usize>O << 2
   for (let n = 0; n < batch; n++) {
-    const img = x + ((<usize>n * <usize>inH * <usize>inW) << 2)
-    if (c1 > c0) for (let r = r0; r < r1; r++) {
-      memory.copy(scratch + ((<usize>(r * Wp + c0)) << 2), img + ((<usize>((r - pT) * inW + c0 - pL)) << 2), <usize>(c1 - c0) << 2)
-    }
+    border(x + ((<usize>n * <usize>inH * <usize>inW) << 2), scratch, inH, inW, pT, pL, Hp, Wp)
     const dyImg = dy + ((<usize>n * <usize>outH * <usize>outW * <usize>O) << 2)
     for (let oh0 = 0; oh0 < outH; oh0 += ROWS) {
       const oh1 = min(outH, oh0 + ROWS)
@@ -70,14 +69,14 @@ export function conv2dBackFilterOneChannel(x: usize, dy: usize, dw: usize, spec:
             for (let ow = 0; ow < outW; ow++, xp += pixelStep, d += dyPixel) {
               const g0 = v128.load(d), g1 = v128.load(d + 16)
               const x0 = v128.load32_splat(xp + q0)
-              a0 = f32x4.add(a0, f32x4.mul(x0, g0))
-              b0 = f32x4.add(b0, f32x4.mul(x0, g1))
+              a0 = madd(x0, g0, a0)
+              b0 = madd(x0, g1, b0)
               const x1 = v128.load32_splat(xp + q1)
-              a1 = f32x4.add(a1, f32x4.mul(x1, g0))
-              b1 = f32x4.add(b1, f32x4.mul(x1, g1))
+              a1 = madd(x1, g0, a1)
+              b1 = madd(x1, g1, b1)
               const x2 = v128.load32_splat(xp + q2)
-              a2 = f32x4.add(a2, f32x4.mul(x2, g0))
-              b2 = f32x4.add(b2, f32x4.mul(x2, g1))
+              a2 = madd(x2, g0, a2)
+              b2 = madd(x2, g1, b2)
             }
           }
           v128.store(w0 + ob, a0)
@@ -101,14 +100,121 @@ export function conv2dBackFilterOneChannel(x: usize, dy: usize, dw: usize, spec:
             let d = dyImg + ((<usize>(oh * outW) * <usize>O) << 2) + ob
             for (let ow = 0; ow < outW; ow++, xp += pixelStep, d += dyPixel) {
               const g0 = v128.load(d)
-              a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp + q0), g0))
-              a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(xp + q1), g0))
-              a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(xp + q2), g0))
+              a0 = madd(v128.load32_splat(xp + q0), g0, a0)
+              a1 = madd(v128.load32_splat(xp + q1), g0, a1)
+              a2 = madd(v128.load32_splat(xp + q2), g0, a2)
             }
           }
           v128.store(w0 + ob, a0)
           if (n2 > 1) v128.store(w1 + ob, a1)
           if (n2 > 2) v128.store(w2 + ob, a2)
+        }
+      }
+    }
+  }
+}
+
+/** Copies image `img` (inH × inW) into the zero-bordered image at `dst` (Hp × Wp, its border already zero). */
+// @ts-ignore: decorator
+@inline
+function border(img: usize, dst: usize, inH: i32, inW: i32, pT: i32, pL: i32, Hp: i32, Wp: i32): void {
+  const r0 = max(0, pT), r1 = min(Hp, inH + pT)
+  const c0 = max(0, pL), c1 = min(Wp, inW + pL)
+  if (c1 > c0) for (let r = r0; r < r1; r++) {
+    memory.copy(dst + ((<usize>(r * Wp + c0)) << 2), img + ((<usize>((r - pT) * inW + c0 - pL)) << 2), <usize>(c1 - c0) << 2)
+  }
+}
+
+/**
+ * out (images n0 … n1 − 1, from its first byte; overwritten) = the convolution of an input of
+ * one channel with w (kH·kW × outC); outC must be a multiple of 4. `scratch` holds the
+ * zero-bordered image (as for conv2dBackFilterOneChannel).
+ */
+export function conv2dOneChannel(x: usize, w: usize, out: usize, spec: usize, n0: i32, n1: i32, scratch: usize): void {
+  const inH = field(spec, 1), inW = field(spec, 2)
+  const outH = field(spec, 4), outW = field(spec, 5), O = field(spec, 6)
+  const kH = field(spec, 7), kW = field(spec, 8)
+  const sH = field(spec, 9), sW = field(spec, 10), dH = field(spec, 11), dW = field(spec, 12)
+  const pT = field(spec, 13), pL = field(spec, 14)
+  const Hp = (outH - 1) * sH + (kH - 1) * dH + 1, Wp = (outW - 1) * sW + (kW - 1) * dW + 1
+  memory.fill(scratch, 0, (<usize>Hp * <usize>Wp) << 2)
+  const ps = <usize>sW << 2
+  const rowStep = <usize>(sH * Wp) << 2
+  const tapRow = <usize>(dH * Wp) << 2
+  const tapCol = <usize>dW << 2
+  const wTap = <usize>O << 2
+  const ow4 = outW & ~3
+  for (let n = n0; n < n1; n++) {
+    border(x + ((<usize>n * <usize>inH * <usize>inW) << 2), scratch, inH, inW, pT, pL, Hp, Wp)
+    const outImg = out + ((<usize>(n - n0) * <usize>outH * <usize>outW * <usize>O) << 2)
+    for (let oh = 0; oh < outH; oh++) {
+      const xRow = scratch + <usize>oh * rowStep
+      const oRow = outImg + ((<usize>(oh * outW) * <usize>O) << 2)
+      let o = 0
+      for (; o + 8 <= O; o += 8) {
+        const ob = <usize>o << 2
+        let ow = 0
+        for (; ow < ow4; ow += 4) {
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0)
+          let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0)
+          let wp = w + ob
+          const xp = xRow + <usize>ow * ps
+          for (let kh = 0; kh < kH; kh++) {
+            let xt = xp + <usize>kh * tapRow
+            for (let kw = 0; kw < kW; kw++, xt += tapCol, wp += wTap) {
+              const w0 = v128.load(wp), w1 = v128.load(wp + 16)
+              let v = v128.load32_splat(xt)
+              a0 = madd(v, w0, a0)
+              b0 = madd(v, w1, b0)
+              v = v128.load32_splat(xt + ps)
+              a1 = madd(v, w0, a1)
+              b1 = madd(v, w1, b1)
+              v = v128.load32_splat(xt + 2 * ps)
+              a2 = madd(v, w0, a2)
+              b2 = madd(v, w1, b2)
+              v = v128.load32_splat(xt + 3 * ps)
+              a3 = madd(v, w0, a3)
+              b3 = madd(v, w1, b3)
+            }
+          }
+          const op = oRow + ((<usize>ow * <usize>O) << 2) + ob
+          v128.store(op, a0)
+          v128.store(op + 16, b0)
+          v128.store(op + wTap, a1)
+          v128.store(op + wTap + 16, b1)
+          v128.store(op + 2 * wTap, a2)
+          v128.store(op + 2 * wTap + 16, b2)
+          v128.store(op + 3 * wTap, a3)
+          v128.store(op + 3 * wTap + 16, b3)
+        }
+        for (; ow < outW; ow++) {
+          let a0 = f32x4.splat(0), b0 = f32x4.splat(0)
+          let wp = w + ob
+          const xp = xRow + <usize>ow * ps
+          for (let kh = 0; kh < kH; kh++) {
+            let xt = xp + <usize>kh * tapRow
+            for (let kw = 0; kw < kW; kw++, xt += tapCol, wp += wTap) {
+              const v = v128.load32_splat(xt)
+              a0 = madd(v, v128.load(wp), a0)
+              b0 = madd(v, v128.load(wp + 16), b0)
+            }
+          }
+          const op = oRow + ((<usize>ow * <usize>O) << 2) + ob
+          v128.store(op, a0)
+          v128.store(op + 16, b0)
+        }
+      }
+      for (; o < O; o += 4) {
+        const ob = <usize>o << 2
+        for (let ow = 0; ow < outW; ow++) {
+          let a0 = f32x4.splat(0)
+          let wp = w + ob
+          const xp = xRow + <usize>ow * ps
+          for (let kh = 0; kh < kH; kh++) {
+            let xt = xp + <usize>kh * tapRow
+            for (let kw = 0; kw < kW; kw++, xt += tapCol, wp += wTap) a0 = madd(v128.load32_splat(xt), v128.load(wp), a0)
+          }
+          v128.store(oRow + ((<usize>ow * <usize>O) << 2) + ob, a0)
         }
       }
     }

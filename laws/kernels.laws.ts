@@ -385,9 +385,33 @@ for (const build of BUILDS) {
             seed,
           }))
           .filter(({ spec: s }) => s.outH > 0 && s.outW > 0),
-      ])('conv2dBackFilter with one input channel and outC a multiple of 4 (three taps × eight or four channels in registers, over a zero-bordered copy of each image)', ({ spec: s, seed }) => {
+      ])('conv2d and conv2dBackFilter with one input channel and outC a multiple of 4 (sums in registers over a zero-bordered copy of each image)', ({ spec: s, seed }) => {
         const [x, w, dy] = convInputs(s, seed)
+        expect(convAgrees(wasm, 'forward', x, w, dy, s)).toHold(withinTol)
         expect(convAgrees(wasm, 'filter', x, w, dy, s)).toHold(withinTol)
+        // conv2d sums each output over its taps in order, each product and sum rounded to float32, as conv2dGemm does (the relaxed-SIMD build fuses them)
+        if (build !== 'simd128') return
+        const got = new Float32Array(convSizes(s).y)
+        wasm.conv2d(x, w, got, s)
+        const want = new Float32Array(got.length)
+        const f = Math.fround
+        let i = 0
+        for (let n = 0; n < s.batch; n++)
+          for (let oh = 0; oh < s.outH; oh++)
+            for (let ow = 0; ow < s.outW; ow++)
+              for (let o = 0; o < s.outC; o++) {
+                let acc = 0
+                for (let kh = 0; kh < s.kH; kh++)
+                  for (let kw = 0; kw < s.kW; kw++) {
+                    const ih = oh * s.strideH - s.padTop + kh * s.dilationH
+                    const iw = ow * s.strideW - s.padLeft + kw * s.dilationW
+                    const xv = ih >= 0 && ih < s.inH && iw >= 0 && iw < s.inW ? x[(n * s.inH + ih) * s.inW + iw]! : 0
+                    const wv = w[(kh * s.kW + kw) * s.outC + o]!
+                    acc = f(acc + f(xv * wv))
+                  }
+                want[i++] = acc
+              }
+        expect(sameBits({ values: got }, { values: want })).toBe(true)
       })
 
       it('1×1 filters (the direct path without im2col) and a large 3×3 filter (K > KC; many im2col chunks in the gradients)', () => {

@@ -9,7 +9,10 @@
  * - `conv2d`: an implicit product (assembly/convgemm.ts: no column matrix), its output pixels
  *   split over the threads, or on one thread computed and copied out a chunk of 128 KiB at a
  *   time (while it is in cache); 1×1 filters: one product with the input as it is. The input
- *   and filter are kept in memory between calls like matmul's operands (resident.ts);
+ *   and filter are kept in memory between calls like matmul's operands (resident.ts). An input
+ *   of one channel with outC a multiple of 4 on one thread: four pixels × eight channels summed
+ *   in registers over a zero-bordered copy of each image (assembly/convone.ts; the same sums in
+ *   the same order);
  * - `conv2dBackInput`: with unit strides, the same implicit product (a conv2d of dy with the
  *   filter flipped in space and its channel axes swapped); other strides: im2col's adjoint (in
  *   chunks of about 256 KB) + gemm;
@@ -75,8 +78,9 @@ interface PoolExports {
   maxPool2dRoute(x: number, y: number, d: number, spec: number, back: number): void
 }
 
-/** The one-input-channel filter gradient of assembly/convone.ts (`spec` points at the 15 fields of a Conv2dSpec). */
+/** The one-input-channel convolution and filter gradient of assembly/convone.ts (`spec` points at the 15 fields of a Conv2dSpec). */
 interface ConvOneExports {
+  conv2dOneChannel(x: number, w: number, out: number, spec: number, n0: number, n1: number, scratch: number): void
   conv2dBackFilterOneChannel(x: number, dy: number, dw: number, spec: number, scratch: number): void
 }
 
@@ -288,6 +292,38 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     }
   }
 
+  /** One input channel and outC a multiple of 4, on one thread (not a 1×1 filter): assembly/convone.ts. */
+  const oneChannel = (s: Conv2dSpec): boolean => s.inC === 1 && s.outC % 4 === 0 && gemm.threads === 1 && !pointwise(s)
+
+  /** Floats of the zero-bordered image of assembly/convone.ts: every cell a tap of an output pixel reads. */
+  const borderedFloats = (s: Conv2dSpec): number =>
+    ((s.outH - 1) * s.strideH + (s.kH - 1) * s.dilationH + 1) * ((s.outW - 1) * s.strideW + (s.kW - 1) * s.dilationW + 1)
+
+  /**
+   * conv2d with one input channel: the column matrix would have only kH·kW columns; four pixels ×
+   * eight channels are summed in registers instead, a few images at a time, each chunk copied
+   * out while it is in cache (the same sums in the same order as conv2dGemm).
+   */
+  const conv2dOneChannel = (xs: Float32Array, w: Float32Array, out: Float32Array, s: Conv2dSpec): void => {
+    const image = s.outH * s.outW * s.outC
+    const images = Math.max(1, Math.floor(OUT_CHUNK_FLOATS / image))
+    const L = new Layout(e.base)
+    const pspec = L.take(64)
+    const pxs = L.take(xs.length * 4)
+    const pw = L.take(w.length * 4)
+    const po = L.take(Math.min(images, s.batch) * image * 4)
+    const ps = L.take(borderedFloats(s) * 4)
+    if (!reserve(L.end)) return fallback.conv2d(xs, w, out, s)
+    putSpec(pspec, s)
+    put(pxs, xs)
+    put(pw, w)
+    for (let n0 = 0; n0 < s.batch; n0 += images) {
+      const n1 = Math.min(s.batch, n0 + images)
+      x1.conv2dOneChannel(pxs, pw, po, pspec, n0, n1, ps)
+      out.set(e.f32().subarray(po >>> 2, (po >>> 2) + (n1 - n0) * image), n0 * image)
+    }
+  }
+
   const conv2d = (xs: Buffer, w: Buffer, out: Buffer, s: Conv2dSpec): void => {
     if (!(xs instanceof Float32Array && w instanceof Float32Array && out instanceof Float32Array)) return fallback.conv2d(xs, w, out, s)
     const R = s.batch * s.outH * s.outW
@@ -296,6 +332,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     if (R * O === 0) return
     // a 1×1 filter: one product with the input as it is; otherwise the implicit product (no column matrix)
     const direct = pointwise(s)
+    if (oneChannel(s)) return conv2dOneChannel(xs, w, out, s)
     const L = new Layout(e.base)
     const px = L.take(xs.length * 4)
     const pw = L.take(w.length * 4)
@@ -401,15 +438,12 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
    * tiles; assembly/convone.ts sums three taps × eight channels in registers instead.
    */
   const backFilterOneChannel = (xs: Float32Array, dy: Float32Array, dw: Float32Array, s: Conv2dSpec): void => {
-    // the zero-bordered image of assembly/convone.ts: every cell a tap of an output pixel reads
-    const padH = (s.outH - 1) * s.strideH + (s.kH - 1) * s.dilationH + 1
-    const padW = (s.outW - 1) * s.strideW + (s.kW - 1) * s.dilationW + 1
     const L = new Layout(e.base)
     const pspec = L.take(64)
     const pxs = L.take(xs.length * 4)
     const pdy = L.take(dy.length * 4)
     const pdw = L.take(dw.length * 4)
-    const ps = L.take(padH * padW * 4)
+    const ps = L.take(borderedFloats(s) * 4)
     if (!reserve(L.end)) return fallback.conv2dBackFilter(xs, dy, dw, s)
     putSpec(pspec, s)
     put(pxs, xs)
@@ -424,7 +458,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     const K = s.kH * s.kW * s.inC
     const O = s.outC
     if (dw.length === 0) return
-    if (s.inC === 1 && O % 4 === 0 && gemm.threads === 1 && !pointwise(s)) return backFilterOneChannel(xs, dy, dw, s)
+    if (oneChannel(s)) return backFilterOneChannel(xs, dy, dw, s)
     const direct = pointwise(s)
     // one thread: each chunk's column matrix packed straight from the input (the same bits as
     // im2col + gemm, which gemm takes another path for when K < MR)
