@@ -439,7 +439,10 @@ for (const build of BUILDS) {
         padLeft: fc.integer({ min: 0, max: 3 }),
         seed: fc.integer(),
         ties: fc.boolean(),
+        tile: fc.boolean(),
       })
+      // half of the cases: windows that tile the input (strides = window, no padding, sizes a multiple of it)
+      .map(({ tile, ...s }) => (tile ? { ...s, strideH: s.kH, strideW: s.kW, padTop: 0, padLeft: 0, inH: s.kH * Math.ceil(s.inH / s.kH), inW: s.kW * Math.ceil(s.inW / s.kW) } : s))
       .map(({ seed, ties, ...s }) => ({
         spec: { ...s, outH: Math.floor((s.inH + 2 * s.padTop - s.kH) / s.strideH) + 1, outW: Math.floor((s.inW + 2 * s.padLeft - s.kW) / s.strideW) + 1 } as Pool2dSpec,
         seed,
@@ -464,12 +467,12 @@ for (const build of BUILDS) {
       pool2dSelect: (...a) => (poolFallbacks.n++, jsKernels.pool2dSelect(...a)),
     })
 
-    test.prop([poolCase])('wasm max pooling, its gradient and its selection give the bits of the reference (ties, NaN, padding, overlapping windows)', ({ spec: s, seed, ties }) => {
+    test.prop([poolCase])('wasm max pooling, its gradient and its selection give the bits of the reference (ties, NaN, ±0, padding, overlapping and tiling windows)', ({ spec: s, seed, ties }) => {
       const nIn = s.batch * s.inH * s.inW * s.channels
       const nOut = s.batch * s.outH * s.outW * s.channels
       const x = poolInput(seed, nIn, ties)
-      const dy = floats(seed + 1, nOut)
-      const t = floats(seed + 2, nIn)
+      const dy = floats(seed + 1, nOut, { specials: 0.2 })
+      const t = floats(seed + 2, nIn, { specials: 0.2 })
       const run = (k: Kernels): Float32Array[] => {
         const y = new Float32Array(nOut)
         const dx = new Float32Array(nIn)
