@@ -8,6 +8,8 @@ export { gemm, gemmEpilogue, gemmScratchBytes, gemmPacked, gemmPackedScratchByte
 export { Binary, Unary, binary, unary } from './elementwise'
 export { Reduce, reduce } from './reduce'
 export { im2col, col2imAdd } from './conv'
+export { maxPool2d, maxPool2dRoute } from './pool'
+export { conv2dOneChannel, conv2dBackFilterOneChannel } from './convone'
 export { conv2dGemm, conv2dGemmScratchBytes, conv2dGemmBackFilter, conv2dGemmBackFilterScratchBytes } from './convgemm'
 
 /** First free byte after the module's static data. */

@@ -5,7 +5,7 @@
 import { fc, test } from '@fast-check/vitest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Tensor as T } from '../src/index.js'
-import type { BinaryOp, Conv2dSpec, Kernels, MatmulSpec, ReduceOp, Strided, UnaryOp } from '../src/kernels/Kernels.js'
+import type { BinaryOp, Conv2dSpec, Kernels, MatmulSpec, Pool2dSpec, ReduceOp, Strided, UnaryOp } from '../src/kernels/Kernels.js'
 import { jsKernels } from '../src/kernels/js/index.js'
 import { useKernels } from '../src/kernels/registry.js'
 import { type SimdBuild, bestBuild, createEngine, relaxedSupported } from '../src/kernels/wasm/engine.js'
@@ -380,6 +380,60 @@ for (const build of BUILDS) {
         })
       }
 
+      test.prop([
+        fc.record({
+          batch: fc.integer({ min: 1, max: 3 }),
+          inH: fc.integer({ min: 1, max: 12 }),
+          inW: fc.integer({ min: 1, max: 12 }),
+          outC: fc.integer({ min: 1, max: 6 }).map((q) => 4 * q),
+          kH: fc.integer({ min: 1, max: 5 }),
+          kW: fc.integer({ min: 1, max: 5 }),
+          strideH: fc.integer({ min: 1, max: 3 }),
+          strideW: fc.integer({ min: 1, max: 3 }),
+          dilationH: fc.integer({ min: 1, max: 2 }),
+          dilationW: fc.integer({ min: 1, max: 2 }),
+          padTop: fc.integer({ min: 0, max: 3 }),
+          padLeft: fc.integer({ min: 0, max: 3 }),
+          seed: fc.integer(),
+        })
+          .map(({ seed, ...s }) => ({
+            spec: {
+              ...s, inC: 1,
+              outH: Math.floor((s.inH + 2 * s.padTop - s.dilationH * (s.kH - 1) - 1) / s.strideH) + 1,
+              outW: Math.floor((s.inW + 2 * s.padLeft - s.dilationW * (s.kW - 1) - 1) / s.strideW) + 1,
+            } as Conv2dSpec,
+            seed,
+          }))
+          .filter(({ spec: s }) => s.outH > 0 && s.outW > 0),
+      ])('conv2d and conv2dBackFilter with one input channel and outC a multiple of 4 (sums in registers over a zero-bordered copy of each image)', ({ spec: s, seed }) => {
+        const [x, w, dy] = convInputs(s, seed)
+        expect(convAgrees(wasm, 'forward', x, w, dy, s)).toHold(withinTol)
+        expect(convAgrees(wasm, 'filter', x, w, dy, s)).toHold(withinTol)
+        // conv2d sums each output over its taps in order, each product and sum rounded to float32, as conv2dGemm does (the relaxed-SIMD build fuses them)
+        if (build !== 'simd128') return
+        const got = new Float32Array(convSizes(s).y)
+        wasm.conv2d(x, w, got, s)
+        const want = new Float32Array(got.length)
+        const f = Math.fround
+        let i = 0
+        for (let n = 0; n < s.batch; n++)
+          for (let oh = 0; oh < s.outH; oh++)
+            for (let ow = 0; ow < s.outW; ow++)
+              for (let o = 0; o < s.outC; o++) {
+                let acc = 0
+                for (let kh = 0; kh < s.kH; kh++)
+                  for (let kw = 0; kw < s.kW; kw++) {
+                    const ih = oh * s.strideH - s.padTop + kh * s.dilationH
+                    const iw = ow * s.strideW - s.padLeft + kw * s.dilationW
+                    const xv = ih >= 0 && ih < s.inH && iw >= 0 && iw < s.inW ? x[(n * s.inH + ih) * s.inW + iw]! : 0
+                    const wv = w[(kh * s.kW + kw) * s.outC + o]!
+                    acc = f(acc + f(xv * wv))
+                  }
+                want[i++] = acc
+              }
+        expect(sameBits({ values: got }, { values: want })).toBe(true)
+      })
+
       it('1×1 filters (the direct path without im2col) and a large 3×3 filter (K > KC; many im2col chunks in the gradients)', () => {
         const pointwise: Conv2dSpec = { batch: 2, inH: 5, inW: 6, inC: 7, outH: 5, outW: 6, outC: 9, kH: 1, kW: 1, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 }
         // 2·34·34 output pixels × 3·3·64 columns = 1.33 M floats: many im2col chunks (of 2¹⁶ floats)
@@ -389,6 +443,69 @@ for (const build of BUILDS) {
           for (const which of ['forward', 'input', 'filter'] as const) expect(convAgrees(wasm, which, x, w, dy, s)).toHold(withinTol)
         }
       })
+    })
+
+    const poolCase = fc
+      .record({
+        batch: fc.integer({ min: 1, max: 3 }),
+        inH: fc.integer({ min: 1, max: 9 }),
+        inW: fc.integer({ min: 1, max: 9 }),
+        channels: fc.integer({ min: 1, max: 19 }),
+        kH: fc.integer({ min: 1, max: 3 }),
+        kW: fc.integer({ min: 1, max: 3 }),
+        strideH: fc.integer({ min: 1, max: 3 }),
+        strideW: fc.integer({ min: 1, max: 3 }),
+        padTop: fc.integer({ min: 0, max: 3 }),
+        padLeft: fc.integer({ min: 0, max: 3 }),
+        seed: fc.integer(),
+        ties: fc.boolean(),
+        tile: fc.boolean(),
+      })
+      // half of the cases: windows that tile the input (strides = window, no padding, sizes a multiple of it)
+      .map(({ tile, ...s }) => (tile ? { ...s, strideH: s.kH, strideW: s.kW, padTop: 0, padLeft: 0, inH: s.kH * Math.ceil(s.inH / s.kH), inW: s.kW * Math.ceil(s.inW / s.kW) } : s))
+      .map(({ seed, ties, ...s }) => ({
+        spec: { ...s, outH: Math.floor((s.inH + 2 * s.padTop - s.kH) / s.strideH) + 1, outW: Math.floor((s.inW + 2 * s.padLeft - s.kW) / s.strideW) + 1 } as Pool2dSpec,
+        seed,
+        ties,
+      }))
+      // at least 128 inputs, so the wasm kernels do not hand small pools to the reference
+      .filter(({ spec: s }) => s.outH > 0 && s.outW > 0 && s.batch * s.inH * s.inW * s.channels >= 128)
+
+    /** Random inputs with NaN, ±Infinity and ±0 among them; with `ties`, a few small integers, so that windows hold equal maxima. */
+    const poolInput = (seed: number, n: number, ties: boolean): Float32Array => {
+      const v = floats(seed, n, { specials: 0.1 })
+      return ties ? v.map((a) => (a === a ? Math.round(a) : a)) : v
+    }
+
+    /** The wasm kernels over a reference that counts the pooling calls handed to it. */
+    const poolFallbacks = { n: 0 }
+    const poolEngine = createEngine(false, build)
+    const poolSpied = makeWasmKernels(poolEngine, singleThread(poolEngine), {
+      ...jsKernels,
+      pool2d: (...a) => (poolFallbacks.n++, jsKernels.pool2d(...a)),
+      pool2dBack: (...a) => (poolFallbacks.n++, jsKernels.pool2dBack(...a)),
+      pool2dSelect: (...a) => (poolFallbacks.n++, jsKernels.pool2dSelect(...a)),
+    })
+
+    test.prop([poolCase])('wasm max pooling, its gradient and its selection give the bits of the reference (ties, NaN, ±0, padding, overlapping and tiling windows)', ({ spec: s, seed, ties }) => {
+      const nIn = s.batch * s.inH * s.inW * s.channels
+      const nOut = s.batch * s.outH * s.outW * s.channels
+      const x = poolInput(seed, nIn, ties)
+      const dy = floats(seed + 1, nOut, { specials: 0.2 })
+      const t = floats(seed + 2, nIn, { specials: 0.2 })
+      const run = (k: Kernels): Float32Array[] => {
+        const y = new Float32Array(nOut)
+        const dx = new Float32Array(nIn)
+        const sel = new Float32Array(nOut).fill(7)
+        k.pool2d('max', x, y, s)
+        k.pool2dBack('max', x, dy, dx, s)
+        k.pool2dSelect(x, t, sel, s)
+        return [y, dx, sel]
+      }
+      const got = run(poolSpied)
+      const want = run(jsKernels)
+      for (let i = 0; i < 3; i++) expect(sameBits({ values: got[i]! }, { values: want[i]! }), ['pool2d', 'pool2dBack', 'pool2dSelect'][i]).toBe(true)
+      expect(poolFallbacks.n, 'max pooling calls handed to the reference').toBe(0)
     })
 
     /** The filter (kH × kW × inC × outC) flipped in space with its channel axes swapped (kH × kW × outC × inC). */

@@ -10,22 +10,30 @@
  * - `conv2d`: an implicit product (assembly/convgemm.ts: no column matrix), its output pixels
  *   split over the threads, or on one thread computed and copied out a chunk of 128 KiB at a
  *   time (while it is in cache); 1×1 filters: one product with the input as it is. The input
- *   and filter are kept in memory between calls like matmul's operands (resident.ts);
+ *   and filter are kept in memory between calls like matmul's operands (resident.ts). An input
+ *   of one channel with outC a multiple of 4 on one thread: four pixels × eight channels summed
+ *   in registers over a zero-bordered copy of each image (assembly/convone.ts; the same sums in
+ *   the same order);
  * - `conv2dBackInput`: with unit strides, the same implicit product (a conv2d of dy with the
  *   filter flipped in space and its channel axes swapped); other strides: im2col's adjoint (in
  *   chunks of about 256 KB) + gemm;
  * - `conv2dBackFilter`: im2col (in chunks of about 256 KB) + gemm; on one thread as an implicit
- *   product instead (the same bits);
+ *   product instead (the same bits), or, for an input of one channel and outC a multiple of 4,
+ *   three taps × eight channels summed in registers over a zero-bordered copy of each image
+ *   (assembly/convone.ts: each sum in float32 over the pixels in order);
  * - `binary`: add, sub, mul, div, maximum, minimum and the six comparisons, when each operand is
  *   full, a scalar, a repeated trailing block (a row-vector bias) or one value per leading
  *   index (a column vector), in any combination;
  * - `unary`: neg, abs, relu, square, sqrt, rsqrt, reciprocal, exp, sigmoid, erf, floor, ceil,
  *   sign, isFinite, isNaN;
  * - `reduce`: sum and mean over any one contiguous block of axes; max and min when axes follow
- *   the block.
+ *   the block;
+ * - `pool2d`, `pool2dBack` (max only; average pooling stays in TypeScript) and `pool2dSelect`:
+ *   assembly/pool.ts, four channels at a time, any window, stride and padding.
  *
  * Accuracy against the TypeScript kernels (which accumulate in float64 and round once):
- * - binary, unary (but exp, sigmoid and erf), max and min, sums that keep trailing axes: identical bits;
+ * - binary, unary (but exp, sigmoid and erf), max and min, sums that keep trailing axes, max
+ *   pooling and its two adjoints: identical bits;
  * - exp, sigmoid, erf: within one float32 ulp (almost always identical; each is computed in
  *   float64 and rounded once, by another formula than the TypeScript kernel's);
  * - sums over the last axes: float64 partial sums in another order, rounded once;
@@ -39,7 +47,7 @@
  */
 import type { Buffer } from '../../core/dtype.js'
 import type { Shape } from '../../core/shape.js'
-import type { BinaryOp, Conv2dSpec, Epilogue, Kernels, MatmulSpec, ReduceOp, Strided, UnaryOp } from '../Kernels.js'
+import type { BinaryOp, Conv2dSpec, Epilogue, Kernels, MatmulSpec, Pool2dSpec, ReduceOp, Strided, UnaryOp } from '../Kernels.js'
 import { jsKernels } from '../js/index.js'
 import { applyEpilogue } from '../js/matmul.js'
 import { type Engine, Layout, MR } from './engine.js'
@@ -64,6 +72,19 @@ const CHUNK_FLOATS = 1 << 16
 
 /** Floats of output per chunk of a one-thread implicit convolution (conv2d; conv2dBackInput with unit strides): 128 KiB, written and copied out while in L2. */
 const OUT_CHUNK_FLOATS = 1 << 15
+
+/** The max-pooling functions of assembly/pool.ts (pointers are byte offsets; `spec` points at the 12 fields of a Pool2dSpec). */
+interface PoolExports {
+  maxPool2d(x: number, out: number, spec: number): void
+  /** back 1: dx (zeroed first) += dy at each window's first maximum; back 0: out (zeroed first) = t there. */
+  maxPool2dRoute(x: number, y: number, d: number, spec: number, back: number): void
+}
+
+/** The one-input-channel convolution and filter gradient of assembly/convone.ts (`spec` points at the 15 fields of a Conv2dSpec). */
+interface ConvOneExports {
+  conv2dOneChannel(x: number, w: number, out: number, spec: number, n0: number, n1: number, scratch: number): void
+  conv2dBackFilterOneChannel(x: number, dy: number, dw: number, spec: number, scratch: number): void
+}
 
 /** An operand of a binary op seen over rows × len: moves by `row` per row and `col` (0 or 1) per column. */
 interface Run2d {
@@ -127,6 +148,8 @@ const matmulFallback = (fallback: Kernels, a: Buffer, b: Buffer, out: Buffer, s:
  */
 export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels = jsKernels): Kernels => {
   const x = e.exports
+  const px = e.exports as unknown as PoolExports
+  const x1 = e.exports as unknown as ConvOneExports
   const resident = residentOperands(e)
   /** Makes a call's arena [base, end) addressable, and moves the operands kept between calls out of its way. */
   const reserve = (end: number): boolean => {
@@ -284,6 +307,38 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     }
   }
 
+  /** One input channel and outC a multiple of 4, on one thread (not a 1×1 filter): assembly/convone.ts. */
+  const oneChannel = (s: Conv2dSpec): boolean => s.inC === 1 && s.outC % 4 === 0 && gemm.threads === 1 && !pointwise(s)
+
+  /** Floats of the zero-bordered image of assembly/convone.ts: every cell a tap of an output pixel reads. */
+  const borderedFloats = (s: Conv2dSpec): number =>
+    ((s.outH - 1) * s.strideH + (s.kH - 1) * s.dilationH + 1) * ((s.outW - 1) * s.strideW + (s.kW - 1) * s.dilationW + 1)
+
+  /**
+   * conv2d with one input channel: the column matrix would have only kH·kW columns; four pixels ×
+   * eight channels are summed in registers instead, a few images at a time, each chunk copied
+   * out while it is in cache (the same sums in the same order as conv2dGemm).
+   */
+  const conv2dOneChannel = (xs: Float32Array, w: Float32Array, out: Float32Array, s: Conv2dSpec): void => {
+    const image = s.outH * s.outW * s.outC
+    const images = Math.max(1, Math.floor(OUT_CHUNK_FLOATS / image))
+    const L = new Layout(e.base)
+    const pspec = L.take(64)
+    const pxs = L.take(xs.length * 4)
+    const pw = L.take(w.length * 4)
+    const po = L.take(Math.min(images, s.batch) * image * 4)
+    const ps = L.take(borderedFloats(s) * 4)
+    if (!reserve(L.end)) return fallback.conv2d(xs, w, out, s)
+    putSpec(pspec, s)
+    put(pxs, xs)
+    put(pw, w)
+    for (let n0 = 0; n0 < s.batch; n0 += images) {
+      const n1 = Math.min(s.batch, n0 + images)
+      x1.conv2dOneChannel(pxs, pw, po, pspec, n0, n1, ps)
+      out.set(e.f32().subarray(po >>> 2, (po >>> 2) + (n1 - n0) * image), n0 * image)
+    }
+  }
+
   const conv2d = (xs: Buffer, w: Buffer, out: Buffer, s: Conv2dSpec): void => {
     if (!(xs instanceof Float32Array && w instanceof Float32Array && out instanceof Float32Array)) return fallback.conv2d(xs, w, out, s)
     const R = s.batch * s.outH * s.outW
@@ -292,6 +347,7 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     if (R * O === 0) return
     // a 1×1 filter: one product with the input as it is; otherwise the implicit product (no column matrix)
     const direct = pointwise(s)
+    if (oneChannel(s)) return conv2dOneChannel(xs, w, out, s)
     const L = new Layout(e.base)
     const px = L.take(xs.length * 4)
     const pw = L.take(w.length * 4)
@@ -391,12 +447,33 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     get(pdx, dx)
   }
 
+  /**
+   * The filter gradient when the input has one channel (the first layer of an image network) on
+   * one thread: the column matrix would have only kH·kW columns, too few for the product's
+   * tiles; assembly/convone.ts sums three taps × eight channels in registers instead.
+   */
+  const backFilterOneChannel = (xs: Float32Array, dy: Float32Array, dw: Float32Array, s: Conv2dSpec): void => {
+    const L = new Layout(e.base)
+    const pspec = L.take(64)
+    const pxs = L.take(xs.length * 4)
+    const pdy = L.take(dy.length * 4)
+    const pdw = L.take(dw.length * 4)
+    const ps = L.take(borderedFloats(s) * 4)
+    if (!reserve(L.end)) return fallback.conv2dBackFilter(xs, dy, dw, s)
+    putSpec(pspec, s)
+    put(pxs, xs)
+    put(pdy, dy)
+    x1.conv2dBackFilterOneChannel(pxs, pdy, pdw, pspec, ps)
+    get(pdw, dw)
+  }
+
   const conv2dBackFilter = (xs: Buffer, dy: Buffer, dw: Buffer, s: Conv2dSpec): void => {
     if (!(xs instanceof Float32Array && dy instanceof Float32Array && dw instanceof Float32Array)) return fallback.conv2dBackFilter(xs, dy, dw, s)
     const R = s.batch * s.outH * s.outW
     const K = s.kH * s.kW * s.inC
     const O = s.outC
     if (dw.length === 0) return
+    if (oneChannel(s)) return backFilterOneChannel(xs, dy, dw, s)
     const direct = pointwise(s)
     // one thread: each chunk's column matrix packed straight from the input (the same bits as
     // im2col + gemm, which gemm takes another path for when K < MR)
@@ -433,6 +510,57 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     get(pdw, dw)
   }
 
+  const putPoolSpec = (p: number, s: Pool2dSpec): void => {
+    e.i32().set([s.batch, s.inH, s.inW, s.channels, s.outH, s.outW, s.kH, s.kW, s.strideH, s.strideW, s.padTop, s.padLeft], p >>> 2)
+  }
+
+  /** Max pooling in wasm (the same comparisons in the same order as the fallback: the same bits); average pooling on the fallback. */
+  const pool2d = (kind: 'max' | 'avg', xs: Buffer, out: Buffer, s: Pool2dSpec): void => {
+    if (kind !== 'max' || xs.length < MIN_ELEMENTWISE || !(xs instanceof Float32Array && out instanceof Float32Array)) return fallback.pool2d(kind, xs, out, s)
+    const L = new Layout(e.base)
+    const pspec = L.take(12 * 4)
+    const pxs = L.take(xs.length * 4)
+    const po = L.take(out.length * 4)
+    if (!reserve(L.end)) return fallback.pool2d(kind, xs, out, s)
+    putPoolSpec(pspec, s)
+    put(pxs, xs)
+    px.maxPool2d(pxs, po, pspec)
+    get(po, out)
+  }
+
+  /** The max routing back to the input in wasm (dx is zero-filled on entry, so it is overwritten with the sums); average pooling on the fallback. */
+  const pool2dBack = (kind: 'max' | 'avg', xs: Buffer, dy: Buffer, dx: Buffer, s: Pool2dSpec): void => {
+    if (kind !== 'max' || xs.length < MIN_ELEMENTWISE || !(xs instanceof Float32Array && dy instanceof Float32Array && dx instanceof Float32Array)) {
+      return fallback.pool2dBack(kind, xs, dy, dx, s)
+    }
+    const L = new Layout(e.base)
+    const pspec = L.take(12 * 4)
+    const pxs = L.take(xs.length * 4)
+    const pdy = L.take(dy.length * 4)
+    const pdx = L.take(dx.length * 4)
+    if (!reserve(L.end)) return fallback.pool2dBack(kind, xs, dy, dx, s)
+    putPoolSpec(pspec, s)
+    put(pxs, xs)
+    put(pdy, dy)
+    px.maxPool2dRoute(pxs, pdy, pdx, pspec, 1)
+    get(pdx, dx)
+  }
+
+  const pool2dSelect = (xs: Buffer, t: Buffer, out: Buffer, s: Pool2dSpec): void => {
+    if (xs.length < MIN_ELEMENTWISE || !(xs instanceof Float32Array && t instanceof Float32Array && out instanceof Float32Array)) return fallback.pool2dSelect(xs, t, out, s)
+    const L = new Layout(e.base)
+    const pspec = L.take(12 * 4)
+    const pxs = L.take(xs.length * 4)
+    const pt = L.take(t.length * 4)
+    const po = L.take(out.length * 4)
+    if (!reserve(L.end)) return fallback.pool2dSelect(xs, t, out, s)
+    putPoolSpec(pspec, s)
+    put(pxs, xs)
+    put(pt, t)
+    px.maxPool2dRoute(pxs, po, pt, pspec, 0)
+    get(po, out)
+  }
+
   return {
     ...fallback,
     name: `wasm-${e.build === 'relaxed-simd' ? 'relaxed-simd' : 'simd'}${gemm.threads > 1 ? `+${gemm.threads - 1}w` : ''}`,
@@ -444,5 +572,8 @@ export const makeWasmKernels = (e: Engine, gemm: GemmRunner, fallback: Kernels =
     conv2d,
     conv2dBackInput,
     conv2dBackFilter,
+    pool2d,
+    pool2dBack,
+    pool2dSelect,
   }
 }
