@@ -14,19 +14,12 @@ import { type BuiltinKind, one, problem, single } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
 import { attr } from '../../onnx/graph.js'
 import { layerOptions, make, pairOf, positiveInt } from './common.js'
-import { checkConvWindow, geometry, image } from './images.js'
+import { type ConvWindow, checkConvWindow, geometry, image } from './images.js'
 
-export interface Conv2dTranspose {
+export interface Conv2dTranspose extends ConvWindow {
   readonly _tag: 'Conv2dTranspose'
   readonly filters: number
-  readonly kernelSize: readonly [number, number]
-  readonly strides: readonly [number, number]
-  readonly padding: Padding2d
   readonly outputPadding: readonly [number, number]
-  readonly dilations: readonly [number, number]
-  readonly init: Initializer
-  readonly biasInit: Initializer
-  readonly useBias: boolean
 }
 
 declare module '../Layer.js' {

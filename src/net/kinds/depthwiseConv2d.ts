@@ -13,18 +13,11 @@ import { type BuiltinKind, one, problem, single } from '../Kind.js'
 import type { Initializer } from '../Layer.js'
 import { attr } from '../../onnx/graph.js'
 import { layerOptions, make, pairOf, positiveInt } from './common.js'
-import { type Axis, checkConvWindow, geometry, image, padsOf } from './images.js'
+import { type Axis, type ConvWindow, checkConvWindow, geometry, image, padsOf } from './images.js'
 
-export interface DepthwiseConv2d {
+export interface DepthwiseConv2d extends ConvWindow {
   readonly _tag: 'DepthwiseConv2d'
-  readonly kernelSize: readonly [number, number]
   readonly depthMultiplier: number
-  readonly strides: readonly [number, number]
-  readonly padding: Padding2d
-  readonly dilations: readonly [number, number]
-  readonly init: Initializer
-  readonly biasInit: Initializer
-  readonly useBias: boolean
 }
 
 declare module '../Layer.js' {

@@ -100,5 +100,5 @@ export const gruKind: BuiltinKind<Gru> = {
  */
 export const gru = (units: number, options?: RecurrentOptions): Gru => {
   const opts = layerOptions('gru', options, ['returnSequences', 'init', 'recurrentInit', 'mask'])
-  return make(gruKind, { _tag: 'Gru', ...recurrentWeights(units, opts) })
+  return make(gruKind, { _tag: 'Gru', units, ...recurrentWeights(opts) })
 }

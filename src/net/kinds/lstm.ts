@@ -81,5 +81,5 @@ export const lstmKind: BuiltinKind<Lstm> = {
  */
 export const lstm = (units: number, options?: RecurrentOptions): Lstm => {
   const opts = layerOptions('lstm', options, ['returnSequences', 'init', 'recurrentInit', 'mask'])
-  return make(lstmKind, { _tag: 'Lstm', ...recurrentWeights(units, opts) })
+  return make(lstmKind, { _tag: 'Lstm', units, ...recurrentWeights(opts) })
 }

@@ -42,9 +42,8 @@ export interface RecurrentWeights extends RecurrentFields {
   readonly recurrentInit: Initializer
 }
 
-/** A recurrent layer's weight fields from its options, each default filled in (see `RecurrentOptions`). */
-export const recurrentWeights = (units: number, opts: RecurrentOptions): RecurrentWeights => ({
-  units,
+/** A recurrent layer's fields after `units` from its options, each default filled in (see `RecurrentOptions`). */
+export const recurrentWeights = (opts: RecurrentOptions): Omit<RecurrentWeights, 'units'> => ({
   returnSequences: opts.returnSequences ?? false,
   init: opts.init ?? 'glorotUniform',
   recurrentInit: opts.recurrentInit ?? 'glorotUniform',

@@ -109,9 +109,9 @@ export const simpleRnn = (units: number, options?: RecurrentOptions & { readonly
   const opts = layerOptions('simpleRnn', options, ['activation', 'returnSequences', 'init', 'recurrentInit', 'mask'])
   return make(simpleRnnKind, {
     _tag: 'SimpleRnn',
-    // the fields in the order of `fields` (an encoded model lists them so): units, activation, then the shared ones
+    // the fields in the order of `fields` (an encoded model lists them so)
     units,
     activation: opts.activation ?? 'tanh',
-    ...recurrentWeights(units, opts),
+    ...recurrentWeights(opts),
   })
 }
