@@ -18,7 +18,7 @@ import { binaryEval } from '../src/prims/eval/binary.js'
 import { unaryEval } from '../src/prims/eval/unary.js'
 import type { Equiv } from './Equiv.js'
 import {
-  type FallbackCalls, type Out, SPECIALS, binaryAgrees, broadcastOperand, convAgrees, convSizes, countingReference, floats, matmulAgrees,
+  type FallbackCalls, type Out, SPECIALS, binaryAgrees, broadcastOperand, convAgrees, convInOrder, convSizes, countingReference, floats, matmulAgrees,
   matmulSame, reduceAgrees, sameBits, unaryAgrees, underBoth, withinTol,
 } from './kernels.js'
 
@@ -413,24 +413,7 @@ for (const build of BUILDS) {
         if (build !== 'simd128') return
         const got = new Float32Array(convSizes(s).y)
         wasm.conv2d(x, w, got, s)
-        const want = new Float32Array(got.length)
-        const f = Math.fround
-        let i = 0
-        for (let n = 0; n < s.batch; n++)
-          for (let oh = 0; oh < s.outH; oh++)
-            for (let ow = 0; ow < s.outW; ow++)
-              for (let o = 0; o < s.outC; o++) {
-                let acc = 0
-                for (let kh = 0; kh < s.kH; kh++)
-                  for (let kw = 0; kw < s.kW; kw++) {
-                    const ih = oh * s.strideH - s.padTop + kh * s.dilationH
-                    const iw = ow * s.strideW - s.padLeft + kw * s.dilationW
-                    const xv = ih >= 0 && ih < s.inH && iw >= 0 && iw < s.inW ? x[(n * s.inH + ih) * s.inW + iw]! : 0
-                    const wv = w[(kh * s.kW + kw) * s.outC + o]!
-                    acc = f(acc + f(xv * wv))
-                  }
-                want[i++] = acc
-              }
+        const want = convInOrder(x, w, s)
         expect(sameBits({ values: got }, { values: want })).toBe(true)
       })
 
@@ -545,24 +528,7 @@ for (const build of BUILDS) {
           const [x, w] = convInputs(s, 3)
           const got = new Float32Array(convSizes(s).y)
           wasm.conv2d(x, w, got, s)
-          const want = new Float32Array(got.length)
-          const f = Math.fround
-          let i = 0
-          for (let n = 0; n < s.batch; n++)
-            for (let oh = 0; oh < s.outH; oh++)
-              for (let ow = 0; ow < s.outW; ow++)
-                for (let o = 0; o < s.outC; o++) {
-                  let acc = 0
-                  for (let kh = 0; kh < s.kH; kh++)
-                    for (let kw = 0; kw < s.kW; kw++)
-                      for (let c = 0; c < s.inC; c++) {
-                        const ih = oh * s.strideH - s.padTop + kh * s.dilationH
-                        const iw = ow * s.strideW - s.padLeft + kw * s.dilationW
-                        const v = ih >= 0 && ih < s.inH && iw >= 0 && iw < s.inW ? x[((n * s.inH + ih) * s.inW + iw) * s.inC + c]! : 0
-                        acc = f(acc + f(v * w[((kh * s.kW + kw) * s.inC + c) * s.outC + o]!))
-                      }
-                  want[i++] = acc
-                }
+          const want = convInOrder(x, w, s)
           expect(sameBits({ values: got }, { values: want })).toBe(true)
         }
       })

@@ -76,6 +76,33 @@ export const convSizes = (s: Conv2dSpec): { readonly x: number; readonly w: numb
   y: s.batch * s.outH * s.outW * s.outC,
 })
 
+/**
+ * conv2d (NHWC, HWIO) with each output summed over its taps in order (rows, columns, input
+ * channels), each product and each sum rounded to float32: the order of the wasm conv kernels'
+ * SIMD128 build, to check their bits against.
+ */
+export const convInOrder = (x: Float32Array, w: Float32Array, s: Conv2dSpec): Float32Array => {
+  const want = new Float32Array(convSizes(s).y)
+  const f = Math.fround
+  let i = 0
+  for (let n = 0; n < s.batch; n++)
+    for (let oh = 0; oh < s.outH; oh++)
+      for (let ow = 0; ow < s.outW; ow++)
+        for (let o = 0; o < s.outC; o++) {
+          let acc = 0
+          for (let kh = 0; kh < s.kH; kh++)
+            for (let kw = 0; kw < s.kW; kw++)
+              for (let c = 0; c < s.inC; c++) {
+                const ih = oh * s.strideH - s.padTop + kh * s.dilationH
+                const iw = ow * s.strideW - s.padLeft + kw * s.dilationW
+                const v = ih >= 0 && ih < s.inH && iw >= 0 && iw < s.inW ? x[((n * s.inH + ih) * s.inW + iw) * s.inC + c]! : 0
+                acc = f(acc + f(v * w[((kh * s.kW + kw) * s.inC + c) * s.outC + o]!))
+              }
+          want[i++] = acc
+        }
+  return want
+}
+
 /** The three convolution kernels agree with the reference within (terms + 2)·u·Σ|terms|. */
 export const convAgrees = (fast: Kernels, which: 'forward' | 'input' | 'filter', x: Float32Array, w: Float32Array, dy: Float32Array, s: Conv2dSpec): Equiv<Out> => {
   const n = convSizes(s)
